@@ -1,0 +1,51 @@
+"""Periods counted as the Civil Code counts them.
+
+民法典 Art. 1259: 以上、以下、以内、届满 include the number; 不满、超过、以外 exclude it.
+Art. 202: a period in months ends on the corresponding day of the last month, or on that month's
+last day when it has no such day. So six months from 2019-08-31 are complete on 2020-02-29.
+"""
+
+from __future__ import annotations
+
+import calendar as _cal
+from datetime import date
+
+
+def add_months(d: date, n: int) -> date:
+    """The corresponding day ``n`` calendar months later (month-end when there is none)."""
+    index = d.year * 12 + d.month - 1 + n
+    year, month = divmod(index, 12)
+    month += 1
+    return date(year, month, min(d.day, _cal.monthrange(year, month)[1]))
+
+
+def add_years(d: date, n: int) -> date:
+    return add_months(d, 12 * n)
+
+
+def full_months(start: date, end: date) -> int:
+    """Complete calendar months from ``start`` to ``end``; negative when ``end`` is earlier."""
+    if end < start:
+        return -full_months(end, start)
+    n = (end.year - start.year) * 12 + end.month - start.month
+    while n > 0 and add_months(start, n) > end:
+        n -= 1
+    return n
+
+
+def full_years(start: date, end: date) -> int:
+    if end < start:
+        return -full_years(end, start)
+    n = end.year - start.year
+    while n > 0 and add_years(start, n) > end:
+        n -= 1
+    return n
+
+
+def age_on(birth: date, on: date) -> int:
+    """Age in full years (周岁): a birthday on 29 February is reached on 28 February."""
+    return full_years(birth, on)
+
+
+def full_days(start: date, end: date) -> int:
+    return (end - start).days

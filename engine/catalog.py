@@ -1,0 +1,160 @@
+"""The catalog of all 66 tasks: what each says, who leads it, and whether a rule encodes it.
+
+Sections and units are read from the notice itself; which programs encode a task is read from the
+rules; why a task is *not* encoded is the one thing written by hand, in ``rules/catalog.yaml``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+from engine.notice import tasks
+from engine.rulebook import Rule, RuleBook, load_rulebook
+
+Category = Literal["directive", "publicity", "no_applicant_condition", "refers_elsewhere"]
+CATEGORY_ZH = {
+    "directive": "对部门、区县的工作部署",
+    "publicity": "宣传引导任务",
+    "no_applicant_condition": "没有申请人层面的条件",
+    "refers_elsewhere": "条件由其他文件规定，通知未列明",
+}
+
+
+class NotEncoded(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    category: Category
+    reason: str
+
+
+class CatalogFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    not_encoded: dict[int, NotEncoded]
+
+
+class Entry(BaseModel):
+    """One task of the notice, as the catalog shows it (``subsidy rules --json`` and the web)."""
+
+    model_config = ConfigDict(frozen=True)
+    task: int
+    part: str
+    section: str
+    text: str
+    lead_units: list[str]
+    responsible_units: list[str]
+    encoded: bool
+    programs: list[str]
+    category: str | None
+    reason: str | None
+
+
+@lru_cache(maxsize=1)
+def catalog_file() -> CatalogFile:
+    raw = (resources.files("rules") / "catalog.yaml").read_text(encoding="utf-8")
+    return CatalogFile.model_validate(yaml.safe_load(raw))
+
+
+def build_catalog(book: RuleBook | None = None) -> list[Entry]:
+    book = book or load_rulebook()
+    skipped = catalog_file().not_encoded
+    entries = []
+    for number, task in sorted(tasks().items()):
+        programs = [r.id for r in book.rules.values() if number in r.tasks]
+        why = skipped.get(number)
+        entries.append(
+            Entry(
+                task=number,
+                part=task.part,
+                section=task.section,
+                text=task.text,
+                lead_units=list(task.lead_units),
+                responsible_units=list(task.responsible_units),
+                encoded=bool(programs),
+                programs=programs,
+                category=why.category if why else None,
+                reason=why.reason if why else None,
+            )
+        )
+    return entries
+
+
+def render_catalog(lang: str = "zh") -> str:
+    lines = []
+    part = ""
+    for e in build_catalog():
+        if e.part != part:
+            part = e.part
+            lines.append(f"\n{part}")
+        lead = "、".join(e.lead_units)
+        if e.encoded:
+            status = "已编码：" + "、".join(e.programs)
+        else:
+            status = f"未编码（{CATEGORY_ZH.get(e.category or '', '')}）：{e.reason}"
+        lines.append(f"  任务{e.task:>2}  [{lead}]  {status}")
+    return "\n".join(lines).lstrip()
+
+
+def render_rule(program_id: str, lang: str = "zh") -> str | None:
+    rule = load_rulebook().rules.get(program_id)
+    return None if rule is None else describe_rule(rule, lang)
+
+
+def describe_rule(rule: Rule, lang: str = "zh") -> str:
+    """A rule as a reviewer reads it: the quoted text, its conditions, its dated parameters."""
+    from engine.facts import FACTS
+    from engine.rulebook import Group, Leaf, ParamRef
+
+    zh = lang == "zh"
+    lines = [
+        f"{rule.title(lang)}  [{rule.id}]",
+        f"{'任务' if zh else 'Task'} {'、'.join(map(str, rule.tasks))}；"
+        f"{'牵头单位' if zh else 'Lead'}：{'、'.join(rule.lead_units)}"
+        + (
+            f"；{'责任单位' if zh else 'Also'}：{'、'.join(rule.responsible_units)}"
+            if rule.responsible_units
+            else ""
+        ),
+        f"{'通知原文' if zh else 'Notice'}：{rule.quote}",
+    ]
+    if rule.window:
+        w = rule.window
+        lines.append(
+            f"{'实施期限' if zh else 'Period'}：{w.start or '—'} ~ {w.end}"
+            f"（{'按' if zh else 'judged on '}{FACTS[w.judged_on].label(lang)}"
+            f"{'判断' if zh else ''}）"
+        )
+    lines.append("条件：" if zh else "Conditions:")
+
+    def walk(node: Leaf | Group, depth: int) -> None:
+        pad = "  " * depth
+        if isinstance(node, Leaf):
+            if node.fact:
+                value = f"{{{node.value.param}}}" if isinstance(node.value, ParamRef) else str(node.value)
+                lines.append(f"{pad}- {node.text(lang)}  [{node.fact} {node.op} {value}]")
+            else:
+                lines.append(f"{pad}- {node.text(lang)}  [{'经办人确认' if zh else 'confirm'}]")
+            return
+        word = {"all": "以下全部" if zh else "all of", "any": "以下任一" if zh else "any of"}
+        head = node.text(lang) + "：" if node.text else ""
+        lines.append(f"{pad}- {head}{word[node.mode]}")
+        for child in node.children:
+            walk(child, depth + 1)
+
+    for child in rule.conditions.children:
+        walk(child, 1)
+    if rule.parameters:
+        lines.append("参数：" if zh else "Parameters:")
+    for name, p in rule.parameters.items():
+        lines.append(f"  {name}：{p.label(lang)}（{p.unit}）  {'依据' if zh else 'ref'}：{p.reference}")
+        for start, _, value in p.periods():
+            shown = "按当地标准" if value is None and zh else value
+            if isinstance(value, list):
+                shown = "；".join(f"≥{b.threshold:g} → {b.value:g}" for b in value if b.value is not None)
+            lines.append(f"    {start} 起：{shown}")
+    lines.append(f"{'给予' if zh else 'Grants'}：{rule.outcome.grant(lang)}")
+    lines += [f"{'说明' if zh else 'Note'}：{n(lang)}" for n in rule.notes]
+    return "\n".join(lines)

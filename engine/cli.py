@@ -1,0 +1,106 @@
+"""The ``subsidy`` command: evaluate a case, list and show rules, print the JSON Schema."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from engine.errors import describe
+from engine.models import parse_case
+from engine.report import render_evaluation
+
+EXIT_BAD_INPUT = 2
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD：{text}") from None
+
+
+def _fail(message: str) -> int:
+    print(message, file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from engine.evaluate import evaluate
+
+    path = Path(args.case)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        return _fail(f"找不到案件文件：{path}")
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        return _fail(f"{path}：不是有效的 UTF-8 JSON 文件（{err}）")
+    try:
+        case = parse_case(data)
+        result = evaluate(case, args.as_of or date.today(), args.lang)
+    except ValidationError as err:
+        lines = "\n".join(f"  - {e}" for e in describe(err))
+        return _fail(f"{path}：案件数据有误，请更正以下字段：\n{lines}")
+    except ValueError as err:
+        return _fail(f"{path}：{err}")
+    if args.json:
+        print(result.model_dump_json(indent=2))
+    else:
+        print(render_evaluation(result))
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from engine.schema import decision_schema
+
+    print(json.dumps(decision_schema(), ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    from engine.catalog import render_catalog, render_rule
+
+    if args.action == "show":
+        if not args.id:
+            return _fail("用法：subsidy rules show 项目ID")
+        text = render_rule(args.id, args.lang)
+        if text is None:
+            return _fail(f"没有这个项目：{args.id}（用 subsidy rules 查看全部）")
+        print(text)
+    else:
+        print(render_catalog(args.lang))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="subsidy",
+        description="重庆市稳就业政策（其他〔2020〕4号）补贴资格规则引擎",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ev = sub.add_parser("evaluate", help="评估一个案件（JSON 文件）")
+    ev.add_argument("case", help="案件 JSON 文件")
+    ev.add_argument("--as-of", type=_date, help="评估日期 YYYY-MM-DD（默认今天）")
+    ev.add_argument("--json", action="store_true", help="输出 JSON（结构见 subsidy schema）")
+    ev.add_argument("--lang", choices=["zh", "en"], default="zh")
+    ev.set_defaults(func=cmd_evaluate)
+
+    rules = sub.add_parser("rules", help="66项任务目录；rules show ID 查看一个项目")
+    rules.add_argument("action", nargs="?", choices=["list", "show"], default="list")
+    rules.add_argument("id", nargs="?")
+    rules.add_argument("--lang", choices=["zh", "en"], default="zh")
+    rules.set_defaults(func=cmd_rules)
+
+    schema = sub.add_parser("schema", help="输出评估结果的 JSON Schema")
+    schema.set_defaults(func=cmd_schema)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))

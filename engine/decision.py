@@ -1,0 +1,109 @@
+"""What the engine answers: one decision per program, each explaining itself.
+
+These models are the published contract (``subsidy schema`` prints their JSON Schema); the CLI,
+the web API and the batch output all serialise them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Status(StrEnum):
+    eligible = "eligible"
+    not_eligible = "not_eligible"
+    needs_information = "needs_information"
+
+
+class Result(StrEnum):
+    met = "met"
+    not_met = "not_met"
+    unknown = "unknown"
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class ConditionResult(Out):
+    id: str
+    text: str
+    result: Result
+    reason: str
+    fact: str | None = None
+
+
+class MissingFact(Out):
+    fact: str
+    label: str
+    question: str
+
+
+class WindowInfo(Out):
+    start: date | None
+    end: date
+    judged_on: str
+    judged_on_label: str
+    state: Literal["open", "closed", "not_started"]
+    text: str
+
+
+class Amount(Out):
+    value: Decimal | None
+    unit: str
+    per: str | None = None
+    text: str
+    local_standard: bool
+
+
+class Grant(Out):
+    text: str
+    amount: Amount | None = None
+    period_months: int | None = None
+    period_text: str | None = None
+
+
+class KeyDate(Out):
+    id: str
+    label: str
+    date: date | None
+
+
+class Citation(Out):
+    document: str = "其他〔2020〕4号"
+    tasks: list[int]
+    quote: str
+
+
+class Decision(Out):
+    program: str
+    title: str
+    subject: Literal["person", "enterprise"]
+    kind: Literal["grant", "extension", "compliance", "registration"]
+    status: Status
+    summary: str
+    conditions: list[ConditionResult]
+    missing: list[MissingFact]
+    citation: Citation
+    lead_units: list[str]
+    responsible_units: list[str]
+    window: WindowInfo | None
+    grant: Grant | None
+    dates: list[KeyDate]
+    notes: list[str]
+
+
+class Evaluation(Out):
+    """All decisions for one case on one evaluation date, under one version of the rules."""
+
+    case_id: str | None
+    subject: Literal["person", "enterprise"]
+    as_of: date
+    rules_version: str
+    lang: Literal["zh", "en"]
+    decisions: list[Decision]

@@ -1,0 +1,374 @@
+"""The facts rules may read: every input field of the case models, and the derived facts.
+
+A fact has a dotted name (``person.age``, ``hire.contract_months``), a type, labels in both
+languages and the question to ask when it is unknown. Derived facts are computed here once, in
+one place, from the input facts and the evaluation date; rules only compare them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin
+
+from pydantic import BaseModel
+
+from engine import calendar
+from engine.models import District, Enterprise, EnterpriseCase, Hire, Person, PersonCase, Sex
+from engine.retirement import RetirementGroup, retirement_date
+
+FactType = Literal["bool", "int", "number", "date", "text", "choice"]
+Subject = Literal["person", "enterprise"]
+
+
+@dataclass(frozen=True)
+class FactSpec:
+    name: str
+    type: FactType
+    zh: str
+    en: str
+    ask: str
+    subjects: tuple[Subject, ...]
+    choices: tuple[str, ...] = ()
+    derived_from: tuple[str, ...] = ()
+    unit: str = ""
+
+    def label(self, lang: str = "zh") -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+def _scalar_type(annotation: Any) -> tuple[FactType, tuple[str, ...]] | None:
+    """Map a field annotation to a fact type; None for nested models and containers."""
+    if get_origin(annotation) in (Union, UnionType):
+        inner = [a for a in get_args(annotation) if a is not type(None)]
+        annotation = inner[0] if len(inner) == 1 else annotation
+    if get_origin(annotation) is not None and hasattr(annotation, "__metadata__"):
+        annotation = get_args(annotation)[0]
+    if isinstance(annotation, type):
+        if issubclass(annotation, bool):
+            return "bool", ()
+        if issubclass(annotation, StrEnum):
+            return "choice", tuple(m.value for m in annotation)
+        if issubclass(annotation, int):
+            return "int", ()
+        if issubclass(annotation, Decimal | float):
+            return "number", ()
+        if issubclass(annotation, date):
+            return "date", ()
+        if issubclass(annotation, str):
+            return "text", ()
+    return None
+
+
+def _model_facts(
+    model: type[BaseModel], prefix: str, zh_prefix: str, en_prefix: str, subjects: tuple[Subject, ...]
+) -> list[FactSpec]:
+    specs = []
+    for name, field in model.model_fields.items():
+        kind = _scalar_type(field.annotation)
+        if kind is None:
+            continue
+        extra = field.json_schema_extra or {}
+        assert isinstance(extra, dict)
+        zh = f"{zh_prefix}{field.title}"
+        specs.append(
+            FactSpec(
+                name=f"{prefix}.{name}",
+                type=kind[0],
+                choices=kind[1],
+                zh=zh,
+                en=f"{en_prefix}{extra.get('en', name)}",
+                ask=str(extra.get("ask", f"请提供：{zh}")),
+                subjects=subjects,
+            )
+        )
+    return specs
+
+
+DerivedFn = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class Derived:
+    spec: FactSpec
+    fn: DerivedFn
+    optional: tuple[str, ...] = ()  # inputs the function can do without (it may return None)
+
+
+def _person_derived(prefix: str, zh: str, en: str, subjects: tuple[Subject, ...]) -> list[Derived]:
+    p = prefix
+
+    def d(
+        name: str,
+        type_: FactType,
+        zh_label: str,
+        en_label: str,
+        needs: list[str],
+        fn: DerivedFn,
+        unit: str = "",
+    ) -> Derived:
+        return Derived(
+            FactSpec(
+                f"{p}.{name}",
+                type_,
+                f"{zh}{zh_label}",
+                f"{en}{en_label}",
+                "",
+                subjects,
+                derived_from=tuple(needs),
+                unit=unit,
+            ),
+            fn,
+        )
+
+    return [
+        d(
+            "age",
+            "int",
+            "年龄（周岁）",
+            "Age in full years",
+            [f"{p}.birth_date", "case.as_of"],
+            lambda birth, as_of: calendar.age_on(birth, as_of),
+            "岁",
+        ),
+        d(
+            "retirement_date",
+            "date",
+            "法定退休日期",
+            "Statutory retirement date",
+            [f"{p}.birth_date", f"{p}.retirement_group"],
+            lambda birth, group: retirement_date(RetirementGroup(group), birth),
+        ),
+        d(
+            "days_to_retirement",
+            "int",
+            "距法定退休日期天数",
+            "Days until statutory retirement",
+            ["case.as_of", f"{p}.retirement_date"],
+            calendar.full_days,
+            "天",
+        ),
+        d(
+            "registered_unemployed_months",
+            "int",
+            "登记失业时长（月）",
+            "Months registered unemployed",
+            [f"{p}.unemployment_registration_date", "case.as_of"],
+            calendar.full_months,
+            "个月",
+        ),
+        d(
+            "months_to_retirement_at_benefit_end",
+            "int",
+            "失业保险金期满时距法定退休年龄（月）",
+            "Months from benefit end to retirement",
+            [f"{p}.ui_benefit_end_date", f"{p}.retirement_date"],
+            calendar.full_months,
+            "个月",
+        ),
+        d(
+            "days_to_retirement_at_benefit_end",
+            "int",
+            "失业保险金期满时距法定退休日期天数",
+            "Days from benefit end to retirement",
+            [f"{p}.ui_benefit_end_date", f"{p}.retirement_date"],
+            calendar.full_days,
+            "天",
+        ),
+        d(
+            "business_months",
+            "int",
+            "正常经营时长（月）",
+            "Months in business",
+            [f"{p}.business_start_date", "case.as_of"],
+            calendar.full_months,
+            "个月",
+        ),
+    ]
+
+
+def _retirement_group(sex: str, female_post: str | None) -> str | None:
+    """A man's group needs only his sex; a woman's also needs her post (55 or 50)."""
+    if sex == Sex.male:
+        return RetirementGroup.male.value
+    if sex == Sex.female and female_post:
+        return (RetirementGroup.female_55 if female_post == "cadre" else RetirementGroup.female_50).value
+    return None
+
+
+def _percent(part: int, whole: int) -> float | None:
+    """Exact for every ratio whose true value is a representable threshold (20, 10, 5.5 …)."""
+    return None if whole == 0 else 100 * part / whole
+
+
+def _contract_months(start: date, end: date) -> int:
+    """A contract 2020-03-01..2021-02-28 runs 12 full months: count up to the day after its end."""
+    return calendar.full_months(start, end + timedelta(days=1))
+
+
+def _enterprise_derived() -> list[Derived]:
+    e: tuple[Subject, ...] = ("enterprise",)
+    return [
+        Derived(
+            FactSpec(
+                "enterprise.layoff_rate",
+                "number",
+                "裁员率（%）",
+                "Layoff rate (%)",
+                "",
+                e,
+                derived_from=("enterprise.laid_off_count", "enterprise.insured_staff_count"),
+                unit="%",
+            ),
+            _percent,
+        ),
+        Derived(
+            FactSpec(
+                "enterprise.new_hire_ratio",
+                "number",
+                "新招用人员占现有职工比例（%）",
+                "New eligible hires as % of staff",
+                "",
+                e,
+                derived_from=("enterprise.new_eligible_hires", "enterprise.staff_count"),
+                unit="%",
+            ),
+            _percent,
+        ),
+        Derived(
+            FactSpec(
+                "enterprise.layoff_notice_days",
+                "int",
+                "提前说明天数",
+                "Days of advance notice before layoff",
+                "",
+                e,
+                derived_from=("enterprise.layoff_explained_date", "enterprise.layoff_date"),
+                unit="天",
+            ),
+            calendar.full_days,
+        ),
+        Derived(
+            FactSpec(
+                "hire.unemployed_months_at_hire",
+                "int",
+                "被吸纳人员招用时已登记失业（月）",
+                "Months registered unemployed at hire",
+                "",
+                e,
+                derived_from=("hire.person.unemployment_registration_date", "hire.hire_date"),
+                unit="个月",
+            ),
+            calendar.full_months,
+        ),
+        Derived(
+            FactSpec(
+                "hire.contract_months",
+                "int",
+                "劳动合同期限（月）",
+                "Contract length (months)",
+                "",
+                e,
+                derived_from=("hire.contract_start_date", "hire.contract_end_date"),
+                unit="个月",
+            ),
+            _contract_months,
+        ),
+    ]
+
+
+def _group_spec(prefix: str, zh: str, en: str, subjects: tuple[Subject, ...]) -> Derived:
+    return Derived(
+        FactSpec(
+            f"{prefix}.retirement_group",
+            "choice",
+            f"{zh}退休年龄类别",
+            f"{en}Retirement group",
+            "",
+            subjects,
+            choices=tuple(g.value for g in RetirementGroup),
+            derived_from=(f"{prefix}.sex", f"{prefix}.female_post"),
+        ),
+        _retirement_group,
+        optional=(f"{prefix}.female_post",),
+    )
+
+
+PERSON: tuple[Subject, ...] = ("person",)
+ENTERPRISE: tuple[Subject, ...] = ("enterprise",)
+BOTH: tuple[Subject, ...] = ("person", "enterprise")
+
+INPUT_FACTS: list[FactSpec] = [
+    FactSpec("case.as_of", "date", "评估日期", "Evaluation date", "", BOTH),
+    *_model_facts(Person, "person", "", "", PERSON),
+    *_model_facts(Enterprise, "enterprise", "", "", ENTERPRISE),
+    *_model_facts(Hire, "hire", "", "", ENTERPRISE),
+    *_model_facts(Person, "hire.person", "被吸纳人员", "Hired person: ", ENTERPRISE),
+    *_model_facts(District, "district", "", "", BOTH),
+]
+
+# Order matters: a derived fact may read one derived before it.
+DERIVED: list[Derived] = [
+    _group_spec("person", "", "", PERSON),
+    *_person_derived("person", "", "", PERSON),
+    _group_spec("hire.person", "被吸纳人员", "Hired person: ", ENTERPRISE),
+    *_person_derived("hire.person", "被吸纳人员", "Hired person: ", ENTERPRISE),
+    *_enterprise_derived(),
+]
+
+FACTS: dict[str, FactSpec] = {s.name: s for s in INPUT_FACTS} | {d.spec.name: d.spec for d in DERIVED}
+
+
+def ask(name: str, lang: str = "zh") -> str:
+    """The question that obtains an input fact."""
+    spec = FACTS[name]
+    return spec.ask if lang == "zh" else f"Please provide: {spec.en}"
+
+
+def missing_inputs(name: str, facts: dict[str, Any]) -> list[str]:
+    """The unknown input facts that keep ``name`` unknown, following only unknown derived facts."""
+    if facts.get(name) is not None:
+        return []
+    spec = FACTS[name]
+    if not spec.derived_from:
+        return [name]
+    out: list[str] = []
+    for dep in spec.derived_from:
+        for leaf in missing_inputs(dep, facts):
+            if leaf not in out:
+                out.append(leaf)
+    return out
+
+
+def _flatten(model: BaseModel | None, prefix: str, out: dict[str, Any]) -> None:
+    if model is None:
+        return
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if isinstance(value, BaseModel):
+            _flatten(value, f"{prefix}.{name}", out)
+        elif f"{prefix}.{name}" in FACTS:
+            out[f"{prefix}.{name}"] = value.value if isinstance(value, StrEnum) else value
+
+
+def case_facts(case: PersonCase | EnterpriseCase, as_of: date) -> dict[str, Any]:
+    """Every fact of the case's subject: input values, then derived ones (None where unknown)."""
+    out: dict[str, Any] = {"case.as_of": as_of}
+    if isinstance(case, PersonCase):
+        _flatten(case.person, "person", out)
+    else:
+        _flatten(case.enterprise, "enterprise", out)
+        _flatten(case.hire, "hire", out)
+    _flatten(case.district, "district", out)
+    subject = case.kind
+    for d in DERIVED:
+        if subject not in d.spec.subjects:
+            continue
+        args = [out.get(n) for n in d.spec.derived_from]
+        required = [a for a, n in zip(args, d.spec.derived_from, strict=True) if n not in d.optional]
+        out[d.spec.name] = None if any(a is None for a in required) else d.fn(*args)
+    return out

@@ -1,0 +1,149 @@
+"""Compile the rule book to one durable-rules ruleset and match cases against it.
+
+Each condition (and each program's window) becomes one durable-rules rule; a case is asserted as
+one fact and the Rete network reports which conditions it matched. Which conditions *failed* is
+the complement, and which are *unknown* is decided from the facts the case lacks (a missing field
+never matches in durable-rules).
+
+The engine is driven through its C module, without a ``Host``: a Host's timer threads walk states
+and segfault when states are deleted (see shared/notes/durable-rules.md). Every call is under one
+lock (the C calls do not release the GIL and are not thread-safe), facts carry explicit ids (no
+32-bit hash collisions), values are typed before they are asserted (no numeric strings, dates as
+day numbers), every state is deleted after use (at most 1024 live states), and ``cap`` delivers
+all matches of a rule in one action.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from collections.abc import Iterable, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import durable_rules_engine as dre
+
+from engine.rulebook import Leaf, ParamRef, Rule, RuleBook
+
+BATCH = 500  # facts per durable-rules state; the measured sweet spot is 100–1000
+_names = itertools.count()
+SEEN = "__seen"
+SUBJECTS = ("person", "enterprise")
+
+
+def key(fact: str) -> str:
+    """durable-rules reads dots as nesting; flatten names so each fact is one property."""
+    return fact.replace(".", "__")
+
+
+def encode(value: Any) -> Any:
+    """Type a value as durable-rules must see it: dates as day numbers, decimals as floats."""
+    if isinstance(value, date):
+        return value.toordinal()
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def ref_key(rule: Rule) -> str:
+    """The per-program fact holding the date its dated parameters are read at."""
+    return key(f"ref.{rule.id}")
+
+
+def window_id(rule: Rule) -> str:
+    return f"{rule.id}/__window"
+
+
+def _compare(fact: str, op: str, value: Any) -> dict[str, Any]:
+    k = key(fact)
+    if op == "in":
+        return {"$or": [{k: encode(v)} for v in value]}
+    ops = {"==": None, "!=": "$neq", ">=": "$gte", "<=": "$lte", ">": "$gt", "<": "$lt"}
+    return {k: encode(value)} if ops[op] is None else {ops[op]: {k: encode(value)}}
+
+
+def _rule(subject: str, *terms: dict[str, Any]) -> dict[str, Any]:
+    # The subject term keeps the state's own fact (which has no subject) out of every match.
+    return {"all": [{"m": {"$and": [{"subject": subject}, *terms]}}], "cap": BATCH}
+
+
+def leaf_rule_names(rule: Rule, leaf: Leaf) -> list[tuple[str, date | None, date | None]]:
+    """(durable rule name, period start, period end) for each dated value the leaf compares to."""
+    if not isinstance(leaf.value, ParamRef):
+        return [(f"{rule.id}/{leaf.id}", None, None)]
+    periods = rule.parameters[leaf.value.param].periods()
+    return [(f"{rule.id}/{leaf.id}@{start}", start, end) for start, end, _ in periods]
+
+
+def compile_rulebook(book: RuleBook) -> dict[str, Any]:
+    """The durable-rules JSON ruleset for every condition and window of every program."""
+    # Every fact matches SEEN: deleting a state in which nothing matched corrupts durable-rules'
+    # heap (measured: "double free" on the next delete_state), so no state is ever left unmatched.
+    out: dict[str, Any] = {SEEN: {"all": [{"m": {"$or": [{"subject": s} for s in SUBJECTS]}}], "cap": BATCH}}
+    for rule in book.rules.values():
+        if rule.window:
+            w = rule.window
+            terms = [_compare(w.judged_on, "<=", w.end)]
+            if w.start:
+                terms.append(_compare(w.judged_on, ">=", w.start))
+            out[window_id(rule)] = _rule(rule.subject, *terms)
+        for leaf in rule.leaves:
+            if leaf.confirm is not None:
+                out[f"{rule.id}/{leaf.id}"] = _rule(
+                    rule.subject, {key(f"confirm.{rule.confirmation_key(leaf)}"): True}
+                )
+                continue
+            assert leaf.fact is not None
+            for name, start, end in leaf_rule_names(rule, leaf):
+                if isinstance(leaf.value, ParamRef):
+                    value = rule.parameters[leaf.value.param].values[start]  # type: ignore[index]
+                    if value is None:
+                        continue  # no value in force: the condition stays unknown
+                    guard = [_compare(f"ref.{rule.id}", ">=", start)]
+                    if end:
+                        guard.append(_compare(f"ref.{rule.id}", "<", end))
+                    out[name] = _rule(rule.subject, _compare(leaf.fact, leaf.op, value), *guard)
+                else:
+                    out[name] = _rule(rule.subject, _compare(leaf.fact, leaf.op, leaf.value))
+    return out
+
+
+class Matcher:
+    """One compiled ruleset; ``match`` returns, per fact, the names of the rules it satisfied."""
+
+    def __init__(self, book: RuleBook):
+        self._lock = threading.Lock()
+        self._sids = itertools.count()
+        self.ruleset = compile_rulebook(book)
+        self._handle = dre.create_ruleset(
+            f"subsidy{next(_names)}", json.dumps(self.ruleset, ensure_ascii=False)
+        )
+
+    def match(self, facts: Sequence[dict[str, Any]]) -> list[set[str]]:
+        matched: list[set[str]] = [set() for _ in facts]
+        for offset in range(0, len(facts), BATCH):
+            chunk = facts[offset : offset + BATCH]
+            for index, name in self._match_chunk(chunk):
+                matched[offset + index].add(name)
+        return matched
+
+    def _match_chunk(self, chunk: Sequence[dict[str, Any]]) -> Iterable[tuple[int, str]]:
+        with self._lock:
+            sid = f"s{next(self._sids)}"
+            payload = [{**f, "id": i, "sid": sid} for i, f in enumerate(chunk)]
+            hits: list[tuple[int, str]] = []
+            try:
+                result = dre.assert_facts(self._handle, json.dumps(payload, ensure_ascii=False))
+                state = result[1]
+                action = dre.start_action_for_state(self._handle, state)
+                message = json.loads(action[1]) if action else None
+                while message:
+                    for name, matches in message.items():
+                        hits.extend((m["m"]["id"], name) for m in matches)
+                    following = dre.complete_and_start_action(self._handle, state)
+                    message = json.loads(following) if following else None
+            finally:
+                dre.delete_state(self._handle, sid)
+            return hits

@@ -1,0 +1,315 @@
+"""The applicant case, as a caseworker states it.
+
+Every field is optional: a missing fact is not an error, it is a question the decision asks.
+Each field carries its Chinese label (the form's and the feature files' vocabulary), its English
+label and the question to put to the applicant when it is missing.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    model_validator,
+)
+
+from engine.idcard import IdNumberError, parse_id_number
+
+
+def fact(zh: str, en: str, ask: str | None = None, **kwargs: Any) -> Any:
+    """A pydantic field that is also a fact: labels in both languages and the question to ask."""
+    extra = {"en": en, "ask": ask or f"请提供：{zh}"}
+    return Field(default=kwargs.pop("default", None), title=zh, json_schema_extra=extra, **kwargs)
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+
+
+class Sex(StrEnum):
+    male = "male"
+    female = "female"
+
+
+class FemalePost(StrEnum):
+    """Which original retirement age applies to a woman (国发〔1978〕104号)."""
+
+    cadre = "cadre"  # 干部岗位, original age 55
+    worker = "worker"  # 工人岗位, original age 50
+
+
+class HukouType(StrEnum):
+    urban = "urban"
+    rural = "rural"
+
+
+class SchoolLevel(StrEnum):
+    junior_high = "junior_high"
+    senior_high = "senior_high"
+    vocational_or_higher = "vocational_or_higher"
+    none = "none"
+
+
+class OrgType(StrEnum):
+    enterprise = "enterprise"
+    public_employment_service = "public_employment_service"
+    hr_service_agency = "hr_service_agency"
+    industry_association = "industry_association"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Person(Strict):
+    """A worker or job-seeker: the applicant of a person case, or the person an enterprise hired."""
+
+    name: Text | None = fact("姓名", "Name")
+    id_number: str | None = fact("身份证号码", "ID number", "请提供18位居民身份证号码。", max_length=18)
+    birth_date: date | None = fact("出生日期", "Date of birth", "申请人的出生日期是哪天？")
+    sex: Sex | None = fact("性别", "Sex", "申请人的性别是？")
+    female_post: FemalePost | None = fact(
+        "女性岗位类别",
+        "Woman's post category (cadre 55 / worker 50)",
+        "申请人（女性）原法定退休年龄适用干部岗位（55岁）还是工人岗位（50岁）？",
+    )
+    hukou_type: HukouType | None = fact(
+        "户籍类型", "Household registration", "申请人是城镇户籍还是农村户籍？"
+    )
+    employed: bool | None = fact("目前已就业", "Currently employed", "申请人目前是否已就业？")
+    employment_start_date: date | None = fact(
+        "实现就业日期", "Date employment started", "申请人从哪天开始就业？"
+    )
+    able_to_work: bool | None = fact("有劳动能力", "Able to work", "申请人是否有劳动能力？")
+    wants_work: bool | None = fact("有就业要求", "Wants work", "申请人是否有就业要求？")
+    at_usual_residence: bool | None = fact(
+        "在常住地申请", "Applying at place of usual residence", "申请人是否在常住地办理？"
+    )
+    registered_unemployed: bool | None = fact(
+        "已进行失业登记", "Registered as unemployed", "申请人是否已进行失业登记？"
+    )
+    unemployment_registration_date: date | None = fact(
+        "失业登记日期", "Date registered unemployed", "申请人哪天进行的失业登记？"
+    )
+    employment_difficulty: bool | None = fact(
+        "就业困难人员",
+        "Person with employment difficulty (认定的就业困难人员)",
+        "申请人是否经认定为就业困难人员？",
+    )
+    flexible_subsidy_end_date: date | None = fact(
+        "灵活就业社保补贴期满日期",
+        "Flexible-employment insurance subsidy end date",
+        "申请人享受的灵活就业社会保险补贴哪天期满？",
+    )
+    public_welfare_post_end_date: date | None = fact(
+        "公益性岗位期满日期", "Public-welfare post end date", "申请人从事公益性岗位的政策享受期哪天期满？"
+    )
+    stably_employed: bool | None = fact(
+        "已实现稳定就业", "Stably employed", "期满时申请人是否已实现稳定就业？"
+    )
+    ui_contribution_months: int | None = fact(
+        "失业保险累计缴费月数",
+        "Unemployment-insurance contribution months",
+        "申请人失业保险累计缴费多少个月？",
+        ge=0,
+        le=1000,
+    )
+    involuntary_unemployment: bool | None = fact(
+        "非本人意愿中断就业", "Lost job involuntarily", "申请人是否非因本人意愿中断就业？"
+    )
+    ui_benefit_start_date: date | None = fact(
+        "失业保险金起始日期", "Unemployment benefit start date", "申请人哪天开始领取失业保险金？"
+    )
+    ui_benefit_end_date: date | None = fact(
+        "失业保险金期满日期", "Unemployment benefit end date", "申请人领取失业保险金哪天期满？"
+    )
+    dibao_recipient: bool | None = fact(
+        "低保对象", "Minimum-living-guarantee (低保) recipient", "申请人是否为低保对象？"
+    )
+    living_difficulty: bool | None = fact(
+        "生活困难", "In living difficulty", "申请人（及家庭）是否生活困难？"
+    )
+    laid_off: bool | None = fact("下岗失业人员", "Laid-off worker", "申请人是否为下岗失业人员？")
+    family_in_difficulty: bool | None = fact(
+        "困难家庭成员", "Member of a family in difficulty", "申请人是否为困难家庭成员？"
+    )
+    registered_poor: bool | None = fact(
+        "建档立卡贫困人口", "Registered poor (建档立卡)", "申请人是否为建档立卡贫困人口？"
+    )
+    school_level: SchoolLevel | None = fact(
+        "最高学历", "Highest schooling completed", "申请人最近毕业于哪一级学校？"
+    )
+    continuing_education: bool | None = fact(
+        "继续升学", "Continuing to further education", "申请人毕业后是否继续升学？"
+    )
+    wants_training: bool | None = fact(
+        "有参加培训意愿", "Wishes to train", "申请人是否有意愿参加劳动预备制培训？"
+    )
+    returning_migrant_worker: bool | None = fact(
+        "返乡农民工", "Returning migrant worker", "申请人是否为返乡农民工？"
+    )
+    first_business: bool | None = fact("首次创业", "First business", "这是申请人首次创业吗？")
+    business_start_date: date | None = fact(
+        "开始经营日期", "Business start date", "所创办企业或个体户哪天开始经营（登记日期）？"
+    )
+    operating_normally: bool | None = fact(
+        "正常经营", "Operating normally", "所创办企业或个体户目前是否正常经营？"
+    )
+
+    @model_validator(mode="after")
+    def _id_number_agrees(self) -> Person:
+        """Read birth date and sex from the ID number; a contradiction is an error, not a choice."""
+        if not self.id_number:
+            return self
+        try:
+            parsed = parse_id_number(self.id_number)
+        except IdNumberError as err:
+            raise ValueError(str(err)) from None
+        if self.birth_date is not None and self.birth_date != parsed.birth_date:
+            raise ValueError(f"出生日期 {self.birth_date} 与身份证号码中的 {parsed.birth_date} 不一致")
+        if self.sex is not None and self.sex != parsed.sex:
+            raise ValueError("性别与身份证号码（第17位）不一致")
+        self.id_number = parsed.number
+        self.birth_date = parsed.birth_date
+        self.sex = Sex(parsed.sex)
+        return self
+
+
+class Hire(Strict):
+    """An enterprise's hiring of one person (task 23)."""
+
+    hire_date: date | None = fact("招用日期", "Hire date", "企业哪天招用该人员？")
+    contract_start_date: date | None = fact("劳动合同起始日期", "Contract start date", "劳动合同从哪天开始？")
+    contract_end_date: date | None = fact(
+        "劳动合同终止日期", "Contract end date", "劳动合同到哪天终止？（无固定期限合同请勾选）"
+    )
+    open_ended_contract: bool | None = fact(
+        "无固定期限劳动合同", "Open-ended contract", "是否签订无固定期限劳动合同？"
+    )
+    social_insurance_paid: bool | None = fact(
+        "按规定缴纳社会保险", "Social insurance paid as required", "企业是否已按规定为其缴纳社会保险？"
+    )
+    person: Person = Field(default_factory=Person, title="被吸纳人员")
+
+    @model_validator(mode="after")
+    def _contract_in_order(self) -> Hire:
+        if (
+            self.contract_start_date
+            and self.contract_end_date
+            and self.contract_end_date < self.contract_start_date
+        ):
+            raise ValueError("劳动合同终止日期早于起始日期")
+        return self
+
+
+class Enterprise(Strict):
+    """An enterprise or service organisation applying for an enterprise-side measure."""
+
+    name: Text | None = fact("单位名称", "Name")
+    credit_code: str | None = fact(
+        "统一社会信用代码",
+        "Unified social credit code",
+        pattern=r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$",
+    )
+    org_type: OrgType | None = fact("单位类型", "Organisation type", "申请单位属于哪一类？")
+    application_date: date | None = fact("申请日期", "Application date", "单位哪天提出申请？")
+    ui_insured: bool | None = fact(
+        "参加失业保险", "Insured for unemployment", "单位是否参加失业保险并足额缴费？"
+    )
+    staff_count: int | None = fact("现有职工人数", "Current staff", "单位现有职工多少人？", ge=0)
+    insured_staff_count: int | None = fact(
+        "参保职工人数", "Insured staff", "单位参加失业保险的职工多少人？", ge=0
+    )
+    laid_off_count: int | None = fact("裁员人数", "Staff laid off", "单位上年度裁减了多少名参保职工？", ge=0)
+    temporary_difficulty: bool | None = fact(
+        "面临暂时性生产经营困难", "In temporary difficulty", "单位是否面临暂时性生产经营困难？"
+    )
+    recovery_expected: bool | None = fact("恢复有望", "Recovery expected", "单位生产经营是否恢复有望？")
+    prior_year_ui_contributions: Decimal | None = fact(
+        "上年度缴纳失业保险费",
+        "Previous year's unemployment-insurance contributions (CNY)",
+        "单位上年度实际缴纳失业保险费多少元？",
+        ge=0,
+        max_digits=14,
+        decimal_places=2,
+    )
+    in_difficulty: bool | None = fact("困难企业", "Enterprise in difficulty", "单位是否为困难企业？")
+    on_job_training: bool | None = fact(
+        "开展职工在岗培训", "Runs on-the-job training", "单位是否组织职工开展在岗培训？"
+    )
+    training_date: date | None = fact("培训日期", "Training date", "在岗培训哪天开展？")
+    small_or_micro: bool | None = fact("小微企业", "Small or micro enterprise", "单位是否为小微企业？")
+    new_eligible_hires: int | None = fact(
+        "当年新招用符合条件人员数",
+        "Eligible people newly hired this year",
+        "单位当年新招用符合创业担保贷款条件的人员多少名？",
+        ge=0,
+    )
+    economic_layoff_planned: bool | None = fact(
+        "拟进行经济性裁员", "Economic layoff planned", "单位是否拟进行经济性裁员？"
+    )
+    layoff_explained_date: date | None = fact(
+        "向工会或全体职工说明日期",
+        "Date explained to union or staff",
+        "单位哪天向工会或全体职工说明裁员情况？",
+    )
+    layoff_date: date | None = fact("裁员实施日期", "Layoff date", "单位计划哪天实施裁员？")
+    severance_paid: bool | None = fact("依法支付经济补偿", "Severance paid", "单位是否依法支付经济补偿？")
+    wage_arrears_settled: bool | None = fact(
+        "已偿还拖欠工资", "Wage arrears settled", "单位是否已偿还拖欠的职工工资？"
+    )
+    insurance_arrears_settled: bool | None = fact(
+        "已补缴欠缴社会保险费", "Insurance arrears settled", "单位是否已补缴欠缴的社会保险费？"
+    )
+    serves_key_enterprises: bool | None = fact(
+        "为重点企业提供用工服务",
+        "Serves key enterprises",
+        "机构是否为重点企业提供用工指导、政策咨询、劳动关系协调等服务？",
+    )
+
+
+class District(Strict):
+    """Settings of the district that decides: where the notice says 有条件的地区, the district chooses."""
+
+    offers_hiring_subsidy: bool = fact(
+        "本区县实施一次性吸纳就业补贴",
+        "District offers the one-off hiring subsidy",
+        "本区县是否实施一次性吸纳就业补贴（有条件的地区）？",
+        default=True,
+    )
+
+
+class PersonCase(Strict):
+    kind: Literal["person"] = "person"
+    case_id: Text | None = Field(None, title="案件编号")
+    person: Person = Field(default_factory=Person, title="申请人")
+    district: District = Field(default_factory=District, title="区县")
+    confirmations: dict[str, bool] = Field(default_factory=dict, title="经办人确认事项")
+
+
+class EnterpriseCase(Strict):
+    kind: Literal["enterprise"] = "enterprise"
+    case_id: Text | None = Field(None, title="案件编号")
+    enterprise: Enterprise = Field(default_factory=Enterprise, title="单位")
+    hire: Hire | None = Field(None, title="招用")
+    district: District = Field(default_factory=District, title="区县")
+    confirmations: dict[str, bool] = Field(default_factory=dict, title="经办人确认事项")
+
+
+Case = Annotated[PersonCase | EnterpriseCase, Field(discriminator="kind")]
+
+CASE_ADAPTER: TypeAdapter[PersonCase | EnterpriseCase] = TypeAdapter(Case)
+
+
+def parse_case(data: Any) -> PersonCase | EnterpriseCase:
+    """Validate a case from JSON-like data; a case without ``kind`` is a person case."""
+    if isinstance(data, dict) and "kind" not in data:
+        data = {"kind": "person", **data}
+    return CASE_ADAPTER.validate_python(data)

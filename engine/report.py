@@ -1,0 +1,89 @@
+"""Decisions as readable text for a terminal or a case file."""
+
+from __future__ import annotations
+
+from engine.decision import Decision, Evaluation, Result, Status
+
+HEAD = {
+    "zh": {Status.eligible: "符合", Status.needs_information: "需补充信息", Status.not_eligible: "不符合"},
+    "en": {
+        Status.eligible: "ELIGIBLE",
+        Status.needs_information: "NEEDS INFORMATION",
+        Status.not_eligible: "NOT ELIGIBLE",
+    },
+}
+MARK = {Result.met: "✓", Result.not_met: "✗", Result.unknown: "?"}
+WORDS = {
+    "zh": {
+        "task": "任务",
+        "lead": "牵头单位",
+        "grant": "给予",
+        "amount": "标准",
+        "period": "期限",
+        "conditions": "条件",
+        "ask": "需询问申请人",
+        "dates": "重要日期",
+        "quote": "通知原文",
+        "window": "实施期限",
+        "as_of": "评估日期",
+        "version": "规则版本",
+        "case": "案件",
+        "notes": "说明",
+    },
+    "en": {
+        "task": "task",
+        "lead": "lead unit",
+        "grant": "grants",
+        "amount": "amount",
+        "period": "period",
+        "conditions": "conditions",
+        "ask": "ask the applicant",
+        "dates": "key dates",
+        "quote": "notice",
+        "window": "period in force",
+        "as_of": "as of",
+        "version": "rules version",
+        "case": "case",
+        "notes": "notes",
+    },
+}
+ORDER = [Status.eligible, Status.needs_information, Status.not_eligible]
+
+
+def render_decision(d: Decision, lang: str = "zh") -> str:
+    w = WORDS[lang]
+    tasks = "、".join(str(t) for t in d.citation.tasks)
+    lines = [
+        f"【{HEAD[lang][d.status]}】{d.title}（{w['task']}{tasks}；{w['lead']}：{'、'.join(d.lead_units)}）"
+    ]
+    if d.grant:
+        lines.append(f"  {w['grant']}：{d.grant.text}")
+        if d.grant.amount:
+            lines.append(f"  {w['amount']}：{d.grant.amount.text}")
+        if d.grant.period_text:
+            lines.append(f"  {w['period']}：{d.grant.period_text}")
+    if d.window:
+        start = d.window.start or "—"
+        lines.append(f"  {w['window']}：{start} ~ {d.window.end}（{d.window.text}）")
+    lines.append(f"  {w['conditions']}：")
+    lines += [f"    {MARK[c.result]} {c.text} —— {c.reason}" for c in d.conditions]
+    if d.missing:
+        lines.append(f"  {w['ask']}：")
+        lines += [f"    · {m.question}" for m in d.missing]
+    shown = [k for k in d.dates if k.date]
+    if shown:
+        lines.append(f"  {w['dates']}：" + "；".join(f"{k.label} {k.date}" for k in shown))
+    lines += [f"  {w['notes']}：{n}" for n in d.notes]
+    lines.append(f"  {w['quote']}：{d.citation.quote}")
+    return "\n".join(lines)
+
+
+def render_evaluation(e: Evaluation) -> str:
+    w = WORDS[e.lang]
+    head = f"{w['as_of']}：{e.as_of}  {w['version']}：{e.rules_version}"
+    if e.case_id:
+        head += f"  {w['case']}：{e.case_id}"
+    blocks = [head]
+    for status in ORDER:
+        blocks += [render_decision(d, e.lang) for d in e.decisions if d.status == status]
+    return "\n\n".join(blocks)

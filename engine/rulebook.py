@@ -1,0 +1,358 @@
+"""Rule files: their schema, and the loader that refuses a bad one with file and line.
+
+A rule file is YAML a policy reviewer can read: the notice's words, the conditions that encode
+them, the dated parameters (OpenFisca-style: values keyed by the date they take effect, each with
+a reference) and the outcome. Nothing in a rule file is executed; conditions are data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from engine.facts import FACTS, FactSpec
+
+Op = Literal["==", "!=", ">=", "<=", ">", "<", "in"]
+Scalar = bool | int | float | str | date
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(Strict):
+    zh: str
+    en: str
+
+    def __call__(self, lang: str = "zh") -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+class Bracket(Strict):
+    """One step of a scale: from this threshold (inclusive, 以上) the value applies."""
+
+    threshold: float
+    value: float | None
+
+
+ParamValue = float | int | bool | list[Bracket] | None
+
+
+class Parameter(Strict):
+    label: Text
+    unit: str = ""
+    reference: str = Field(min_length=1)
+    values: dict[date, ParamValue]
+
+    @model_validator(mode="after")
+    def _has_dates(self) -> Parameter:
+        if not self.values:
+            raise ValueError("a parameter needs at least one dated value (null for 按当地标准)")
+        return self
+
+    def at(self, day: date) -> ParamValue:
+        """The value in force on ``day``: the latest entry that started on or before it."""
+        current: ParamValue = None
+        for start in sorted(self.values):
+            if start <= day:
+                current = self.values[start]
+        return current
+
+    def periods(self) -> list[tuple[date, date | None, ParamValue]]:
+        """(start, next start or None, value) for each dated value, in order."""
+        starts = sorted(self.values)
+        ends: list[date | None] = [*starts[1:], None]
+        return [(s, e, self.values[s]) for s, e in zip(starts, ends, strict=True)]
+
+
+class ParamRef(Strict):
+    param: str
+
+
+class Leaf(Strict):
+    """One condition: a fact compared with a value, or a confirmation the caseworker gives."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    text: Text
+    fact: str | None = None
+    op: Op = "=="
+    value: Scalar | list[Scalar] | ParamRef | None = None
+    confirm: Text | None = None
+
+    @model_validator(mode="after")
+    def _fact_or_confirm(self) -> Leaf:
+        if (self.fact is None) == (self.confirm is None):
+            raise ValueError("a condition has either `fact` (with op and value) or `confirm`")
+        if self.fact is not None and self.value is None:
+            raise ValueError("a condition on a fact needs a `value`")
+        if self.op == "in" and not isinstance(self.value, list):
+            raise ValueError("op `in` needs a list value")
+        return self
+
+
+class Group(Strict):
+    """Conditions joined by `all` (每一项) or `any` (任一项); groups nest."""
+
+    id: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*$")
+    text: Text | None = None
+    all: list[Node] | None = None
+    any: list[Node] | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Group:
+        if (self.all is None) == (self.any is None) or not (self.all or self.any):
+            raise ValueError("a group has exactly one non-empty `all` or `any`")
+        return self
+
+    @property
+    def mode(self) -> Literal["all", "any"]:
+        return "all" if self.all is not None else "any"
+
+    @property
+    def children(self) -> list[Node]:
+        return self.all if self.all is not None else (self.any or [])
+
+
+Node = Annotated[Leaf | Group, Field(union_mode="left_to_right")]
+Group.model_rebuild()
+
+
+class Window(Strict):
+    """The notice's 实施期限, judged on the date the policy names, not on the evaluation date."""
+
+    start: date | None = None
+    end: date
+    judged_on: str
+    text: Text
+
+
+class Amount(Strict):
+    """A fixed amount (param) or a rate of a fact (rate × of)."""
+
+    param: str | None = None
+    rate: str | None = None
+    of: str | None = None
+    per: Text | None = None
+
+    @model_validator(mode="after")
+    def _shape(self) -> Amount:
+        if (self.param is None) == (self.rate is None) or (self.rate is None) != (self.of is None):
+            raise ValueError("amount is either {param} or {rate, of}")
+        return self
+
+
+class Period(Strict):
+    """A period in months: a fixed parameter, or a scale read at a fact's value."""
+
+    param: str
+    by: str | None = None
+
+
+class KeyDate(Strict):
+    id: str
+    label: Text
+    fact: str
+    add_months: int | ParamRef | Literal["period"] | None = None
+    minus_days: int = 0
+
+
+class Outcome(Strict):
+    grant: Text
+    amount: Amount | None = None
+    period: Period | None = None
+    dates: list[KeyDate] = []
+
+
+class Rule(Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: Text
+    subject: Literal["person", "enterprise"]
+    kind: Literal["grant", "extension", "compliance", "registration"]
+    tasks: list[Annotated[int, Field(ge=1, le=66)]] = Field(min_length=1)
+    quote: str = Field(min_length=1)
+    lead_units: list[str] = Field(min_length=1)
+    responsible_units: list[str] = []
+    window: Window | None = None
+    notes: list[Text] = []
+    conditions: Group
+    parameters: dict[str, Parameter] = {}
+    outcome: Outcome
+
+    @cached_property
+    def leaves(self) -> list[Leaf]:
+        out: list[Leaf] = []
+
+        def walk(node: Leaf | Group) -> None:
+            if isinstance(node, Leaf):
+                out.append(node)
+            else:
+                for child in node.children:
+                    walk(child)
+
+        walk(self.conditions)
+        return out
+
+    def confirmation_key(self, leaf: Leaf) -> str:
+        return f"{self.id}.{leaf.id}"
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> Rule:
+        """Every fact a rule names must be one the case models define, for this subject."""
+        seen: set[str] = set()
+        for leaf in self.leaves:
+            if leaf.id in seen:
+                raise ValueError(f"duplicate condition id `{leaf.id}`")
+            seen.add(leaf.id)
+            if leaf.fact is not None:
+                spec = self._fact(leaf.fact, f"condition `{leaf.id}`")
+                _check_value(spec, leaf, self.parameters)
+        if self.window:
+            self._fact(self.window.judged_on, "window.judged_on")
+        for ref in self._param_refs():
+            if ref not in self.parameters:
+                raise ValueError(f"unknown parameter `{ref}`")
+        o = self.outcome
+        for name in [o.amount and o.amount.of, o.period and o.period.by, *(d.fact for d in o.dates)]:
+            if name:
+                self._fact(name, "outcome")
+        return self
+
+    def _fact(self, name: str, where: str) -> FactSpec:
+        spec = FACTS.get(name)
+        if spec is None:
+            raise ValueError(f"{where}: unknown fact `{name}` (no case model defines it)")
+        if self.subject not in spec.subjects:
+            raise ValueError(f"{where}: fact `{name}` is not a fact of a {self.subject} case")
+        return spec
+
+    def _param_refs(self) -> list[str]:
+        refs = [leaf.value.param for leaf in self.leaves if isinstance(leaf.value, ParamRef)]
+        o = self.outcome
+        refs += [
+            x for x in [o.amount and (o.amount.param or o.amount.rate), o.period and o.period.param] if x
+        ]
+        refs += [d.add_months.param for d in o.dates if isinstance(d.add_months, ParamRef)]
+        return refs
+
+
+def _check_value(spec: FactSpec, leaf: Leaf, params: dict[str, Parameter]) -> None:
+    """Refuse a comparison durable-rules would get wrong: text against number, 1 against True."""
+    values = leaf.value if isinstance(leaf.value, list) else [leaf.value]
+    for value in values:
+        if isinstance(value, ParamRef):
+            continue
+        ok = {
+            "bool": isinstance(value, bool),
+            "int": isinstance(value, int | float) and not isinstance(value, bool),
+            "number": isinstance(value, int | float) and not isinstance(value, bool),
+            "date": isinstance(value, date),
+            "text": isinstance(value, str),
+            "choice": value in spec.choices,
+        }[spec.type]
+        if not ok:
+            hint = f" (one of {', '.join(spec.choices)})" if spec.choices else ""
+            raise ValueError(
+                f"condition `{leaf.id}`: value {value!r} does not fit {spec.type} fact `{spec.name}`{hint}"
+            )
+    if spec.type in ("bool", "choice", "text") and leaf.op not in ("==", "!=", "in"):
+        raise ValueError(f"condition `{leaf.id}`: `{leaf.op}` cannot compare a {spec.type} fact")
+    if isinstance(leaf.value, ParamRef) and leaf.value.param not in params:
+        raise ValueError(f"condition `{leaf.id}`: unknown parameter `{leaf.value.param}`")
+
+
+class RuleFileError(ValueError):
+    """A rule file the loader refuses; the message names the file and the line or key."""
+
+
+def _line_index(text: str) -> dict[tuple[Any, ...], int]:
+    """Map each key path of a YAML document to its 1-based line, for error messages."""
+    index: dict[tuple[Any, ...], int] = {}
+
+    def walk(node: yaml.Node, path: tuple[Any, ...]) -> None:
+        index[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                k = yaml.safe_load(key.value) if key.tag.endswith("timestamp") else key.value
+                index[(*path, k)] = key.start_mark.line + 1
+                walk(value, (*path, k))
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                walk(item, (*path, i))
+
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    if root is not None:
+        walk(root, ())
+    return index
+
+
+def _line_for(index: dict[tuple[Any, ...], int], loc: tuple[Any, ...]) -> int | None:
+    path = tuple(p for p in loc if not (isinstance(p, str) and p in {"Leaf", "Group"}))
+    while path:
+        if path in index:
+            return index[path]
+        path = path[:-1]
+    return index.get(())
+
+
+def parse_rule(text: str, source: str) -> Rule:
+    """Validate one rule file's text; raise RuleFileError naming the source and line."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise RuleFileError(f"{source}: not valid YAML: {err}") from None
+    if not isinstance(data, dict):
+        raise RuleFileError(f"{source}: a rule file is a mapping of keys")
+    try:
+        return Rule.model_validate(data)
+    except ValidationError as err:
+        index = _line_index(text)
+        lines = []
+        for e in err.errors():
+            loc = tuple(e["loc"])
+            line = _line_for(index, loc)
+            key = ".".join(str(p) for p in loc if p not in ("Leaf", "Group")) or "(file)"
+            lines.append(f"{source}:{line}: {key}: {e['msg']}")
+        raise RuleFileError("\n".join(lines)) from None
+
+
+class RuleBook:
+    """All rules, validated together: ids unique, and a version hash of the files' bytes."""
+
+    def __init__(self, sources: list[tuple[str, str]]):
+        rules: dict[str, Rule] = {}
+        origin: dict[str, str] = {}
+        digest = hashlib.sha256()
+        for source, text in sorted(sources):
+            rule = parse_rule(text, source)
+            if rule.id in rules:
+                raise RuleFileError(f"{source}: duplicate rule id `{rule.id}` (also in {origin[rule.id]})")
+            rules[rule.id] = rule
+            origin[rule.id] = source
+            digest.update(source.encode() + b"\0" + text.encode() + b"\0")
+        self.rules = rules
+        self.sources = origin
+        self.version = digest.hexdigest()[:12]
+
+    def for_subject(self, subject: str) -> list[Rule]:
+        return [r for r in self.rules.values() if r.subject == subject]
+
+    def confirmation_keys(self) -> set[str]:
+        return {r.confirmation_key(leaf) for r in self.rules.values() for leaf in r.leaves if leaf.confirm}
+
+
+def rules_dir() -> Path:
+    return Path(str(resources.files("rules")))
+
+
+def load_rulebook(directory: Path | None = None) -> RuleBook:
+    """Load every ``task*.yaml`` rule file of ``directory`` (the shipped ``rules/`` by default)."""
+    directory = directory or rules_dir()
+    files = sorted(directory.glob("task*.yaml"))
+    return RuleBook([(f.name, f.read_text(encoding="utf-8")) for f in files])

@@ -1,0 +1,130 @@
+"""The words of a decision, in Chinese first and English beside it.
+
+Reasons are built from these templates and the facts' own labels, so every reason names the fact,
+the applicant's value and what the notice asks of it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from engine.facts import FactSpec
+
+LOCAL_STANDARD = {"zh": "按当地标准", "en": "set by the local standard"}
+
+TEMPLATES: dict[str, dict[str, str]] = {
+    "missing": {"zh": "未知：缺少“{label}”", "en": "Unknown: {label} not given"},
+    "param_unset": {
+        "zh": "未知：该条件的标准未设定（按当地标准）",
+        "en": "Unknown: the threshold is set by the local standard",
+    },
+    "compare_met": {
+        "zh": "满足：{label}为{value}，要求{expected}",
+        "en": "Met: {label} is {value}; required {expected}",
+    },
+    "compare_not_met": {
+        "zh": "不满足：{label}为{value}，要求{expected}",
+        "en": "Not met: {label} is {value}; required {expected}",
+    },
+    "unconfirmed": {"zh": "未知：需经办人核实确认", "en": "Unknown: the caseworker must confirm"},
+    "confirmed_met": {"zh": "满足：经办人已核实确认", "en": "Met: confirmed by the caseworker"},
+    "confirmed_not_met": {"zh": "不满足：经办人核实为否", "en": "Not met: the caseworker found it not so"},
+    "window_met": {
+        "zh": "满足：{label}{value}在实施期限{start}至{end}内",
+        "en": "Met: {label} {value} is within the period {start} to {end}",
+    },
+    "window_not_met": {
+        "zh": "不满足：{label}{value}不在实施期限{start}至{end}内",
+        "en": "Not met: {label} {value} is outside the period {start} to {end}",
+    },
+    "window_state_open": {"zh": "政策在实施期限内", "en": "The measure is in force"},
+    "window_state_closed": {
+        "zh": "实施期限已于{end}届满，仅{label}在期限内的情形可以享受",
+        "en": "The period ended on {end}; only cases whose {label} falls within it qualify",
+    },
+    "window_state_not_started": {"zh": "实施期限尚未开始", "en": "The period has not begun"},
+    "summary_eligible": {"zh": "符合{title}条件", "en": "Eligible for {title}"},
+    "summary_not_eligible": {"zh": "不符合{title}条件", "en": "Not eligible for {title}"},
+    "summary_needs_information": {
+        "zh": "需补充信息后才能判断{title}",
+        "en": "More information is needed to decide {title}",
+    },
+    "amount_rate": {"zh": "{base}的{rate_pct}：{money} 元", "en": "{rate_pct} of {base}: CNY {money}"},
+    "amount_rate_pending": {
+        "zh": "{base}的{rate_pct}（缺少{base}）",
+        "en": "{rate_pct} of {base} ({base} not given)",
+    },
+    "months": {"zh": "{n}个月", "en": "{n} months"},
+}
+
+OPS = {
+    "zh": {
+        "==": "为{v}",
+        "!=": "不为{v}",
+        ">=": "{v}以上（含本数）",
+        "<=": "{v}以下（含本数）",
+        ">": "超过{v}（不含本数）",
+        "<": "不足{v}（不含本数）",
+        "in": "为{v}之一",
+    },
+    "en": {
+        "==": "{v}",
+        "!=": "not {v}",
+        ">=": "at least {v}",
+        "<=": "at most {v}",
+        ">": "more than {v}",
+        "<": "less than {v}",
+        "in": "one of {v}",
+    },
+}
+
+CHOICES = {
+    "male": ("男", "male"),
+    "female": ("女", "female"),
+    "cadre": ("干部岗位（原55岁）", "cadre post (55)"),
+    "worker": ("工人岗位（原50岁）", "worker post (50)"),
+    "urban": ("城镇", "urban"),
+    "rural": ("农村", "rural"),
+    "junior_high": ("初中", "junior high"),
+    "senior_high": ("高中", "senior high"),
+    "vocational_or_higher": ("中职及以上", "vocational or higher"),
+    "none": ("无", "none"),
+    "female_55": ("女（原55岁）", "woman (55)"),
+    "female_50": ("女（原50岁）", "woman (50)"),
+    "enterprise": ("企业", "enterprise"),
+    "public_employment_service": ("公共就业人才服务机构", "public employment service"),
+    "hr_service_agency": ("经营性人力资源服务机构", "commercial HR service agency"),
+    "industry_association": ("行业协会", "industry association"),
+}
+
+
+def T(template: str, lang: str, **values: Any) -> str:
+    if "rate" in values:
+        values["rate_pct"] = f"{float(values['rate']) * 100:g}%"
+    lang = "zh" if lang == "zh" else "en"
+    return TEMPLATES[template][lang].format(**values)
+
+
+def choice_label(value: str, lang: str = "zh") -> str:
+    zh, en = CHOICES.get(value, (value, value))
+    return zh if lang == "zh" else en
+
+
+def fmt_value(value: Any, spec: FactSpec, lang: str = "zh") -> str:
+    if isinstance(value, bool):
+        return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return "、".join(fmt_value(v, spec, lang) for v in value)
+    if spec.type == "choice":
+        return choice_label(str(value), lang)
+    if isinstance(value, float):
+        value = f"{value:.2f}".rstrip("0").rstrip(".")
+    return f"{value}{spec.unit if lang == 'zh' else ''}"
+
+
+def op_text(op: str, expected: Any, spec: FactSpec, lang: str = "zh") -> str:
+    lang = "zh" if lang == "zh" else "en"
+    return OPS[lang][op].format(v=fmt_value(expected, spec, lang))

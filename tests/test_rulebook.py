@@ -1,0 +1,67 @@
+"""The loader refuses bad rule files, naming the file and the line."""
+
+from pathlib import Path
+
+import pytest
+
+from engine.rulebook import RuleBook, RuleFileError, load_rulebook, parse_rule, rules_dir
+
+GOOD = (rules_dir() / "task32_flexible_employment_subsidy_extension.yaml").read_text("utf-8")
+
+
+def test_shipped_rules_load():
+    book = load_rulebook()
+    assert "task23_one_off_hiring_subsidy" in book.rules
+    assert len(book.version) == 12
+
+
+def _error(text: str) -> str:
+    with pytest.raises(RuleFileError) as err:
+        parse_rule(text, "x.yaml")
+    return str(err.value)
+
+
+def test_unknown_key_is_refused_with_its_line():
+    text = GOOD.replace("kind: extension", "kind: extension\nbogus: 1")
+    line = text.splitlines().index("bogus: 1") + 1
+    assert f"x.yaml:{line}: bogus: Extra inputs are not permitted" in _error(text)
+
+
+def test_bad_date_is_refused():
+    message = _error(GOOD.replace("start: 2020-01-01", "start: 2020-02-30"))
+    assert "x.yaml:" in message and "window.start" in message
+
+
+def test_unknown_fact_is_refused():
+    message = _error(GOOD.replace("fact: person.stably_employed", "fact: person.stably_employd"))
+    assert "unknown fact `person.stably_employd`" in message
+
+
+def test_fact_of_the_other_subject_is_refused():
+    message = _error(GOOD.replace("fact: person.stably_employed", "fact: enterprise.ui_insured"))
+    assert "not a fact of a person case" in message
+
+
+def test_value_of_the_wrong_type_is_refused():
+    message = _error(GOOD.replace("      value: false", '      value: "false"'))
+    assert "does not fit bool fact" in message
+
+
+def test_duplicate_condition_id_is_refused():
+    message = _error(GOOD.replace("id: not_stably_employed", "id: employment_difficulty"))
+    assert "duplicate condition id `employment_difficulty`" in message
+
+
+def test_unknown_parameter_is_refused():
+    message = _error(GOOD.replace("param: extension_months", "param: extension_monthz", 1))
+    assert "unknown parameter `extension_monthz`" in message
+
+
+def test_duplicate_rule_id_is_refused():
+    with pytest.raises(RuleFileError, match="duplicate rule id"):
+        RuleBook([("a.yaml", GOOD), ("b.yaml", GOOD)])
+
+
+def test_every_shipped_file_is_a_rule_or_the_catalog():
+    names = {p.name for p in Path(rules_dir()).glob("*.yaml")}
+    assert names - {"catalog.yaml"} == {f"{r}.yaml" for r in load_rulebook().rules}
