@@ -1,0 +1,179 @@
+"""The one step vocabulary of the feature files, in Chinese.
+
+Policy staff write scenarios with these steps only; field names are the form's Chinese labels and
+programs are named by their Chinese titles. A step naming an unknown field, program, condition or
+date fails with the list of the known ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+from pytest_bdd import given, parsers, then, when
+
+from engine.decision import Decision, Evaluation
+from engine.errors import describe
+from engine.evaluate import default_engine
+from engine.labels import fact_by_label, parse_value, set_fact
+from engine.models import parse_case
+
+STATUS = {"符合": "eligible", "不符合": "not_eligible", "需补充信息": "needs_information"}
+RESULT = {"满足": "met", "不满足": "not_met", "未知": "unknown"}
+
+
+@dataclass
+class Situation:
+    subject: str = "person"
+    as_of: date | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    confirmations: dict[str, bool] = field(default_factory=dict)
+    evaluation: Evaluation | None = None
+    errors: list[str] = field(default_factory=list)
+
+    def decision(self, title: str) -> Decision:
+        assert self.evaluation is not None, "先写“当评估资格时”"
+        for d in self.evaluation.decisions:
+            if title in (d.title, d.program):
+                return d
+        known = "、".join(d.title for d in self.evaluation.decisions)
+        raise AssertionError(f"没有项目“{title}”。本案可评估的项目：{known}")
+
+
+@pytest.fixture
+def situation() -> Situation:
+    return Situation()
+
+
+def _set(situation: Situation, label: str, value: str) -> None:
+    spec = fact_by_label(label, situation.subject)
+    set_fact(situation.data, spec.name, parse_value(spec, value))
+
+
+@given(parsers.parse("评估日期为{day}"))
+def as_of(situation: Situation, day: str) -> None:
+    situation.as_of = date.fromisoformat(day.strip().strip("“”\""))
+
+
+@given("申请人为个人")
+def person_case(situation: Situation) -> None:
+    situation.subject = "person"
+
+
+@given("申请单位为企业")
+def enterprise_case(situation: Situation) -> None:
+    situation.subject = "enterprise"
+
+
+@given(parsers.re(r"“(?P<label>[^”]+)”为“(?P<value>[^”]*)”"))
+def one_fact(situation: Situation, label: str, value: str) -> None:
+    _set(situation, label, value)
+
+
+@given(parsers.re(r"(申请人|单位)情况如下[:：]?"))
+def fact_table(situation: Situation, datatable: list[list[str]]) -> None:
+    header, *rows = datatable
+    assert header[:2] == ["字段", "值"], "表格第一行应为 | 字段 | 值 |"
+    for label, value, *_ in rows:
+        _set(situation, label, value)
+
+
+@given(parsers.re(r"经办人确认“(?P<title>[^”]+)”的“(?P<text>[^”]+)”为“(?P<value>[是否])”"))
+def confirm(situation: Situation, title: str, text: str, value: str) -> None:
+    from engine.evaluate import default_engine
+
+    for rule in default_engine().book.rules.values():
+        if title in (rule.title.zh, rule.id):
+            for leaf in rule.leaves:
+                if leaf.confirm is not None and text in (leaf.text.zh, leaf.id):
+                    situation.confirmations[rule.confirmation_key(leaf)] = value == "是"
+                    return
+            raise AssertionError(f"“{title}”没有需确认的条件“{text}”")
+    raise AssertionError(f"没有项目“{title}”")
+
+
+@when("评估资格时")
+def evaluate(situation: Situation) -> None:
+    data = {**situation.data, "kind": situation.subject, "confirmations": situation.confirmations}
+    try:
+        case = parse_case(data)
+    except ValidationError as err:
+        situation.errors = [str(e) for e in describe(err)]
+        return
+    assert situation.as_of is not None, "先写“假如评估日期为 YYYY-MM-DD”"
+    situation.evaluation = default_engine().evaluate(case, situation.as_of)
+
+
+@then(parsers.re(r"“(?P<title>[^”]+)”的结果为“(?P<status>[^”]+)”"))
+def status_is(situation: Situation, title: str, status: str) -> None:
+    assert status in STATUS, f"结果应为：{'、'.join(STATUS)}"
+    assert not situation.errors, f"案件被退回：{situation.errors}"
+    d = situation.decision(title)
+    reasons = "\n".join(c.reason for c in d.conditions)
+    assert d.status == STATUS[status], f"“{title}”的结果为 {d.status}，而不是{status}。\n{reasons}"
+
+
+@then(parsers.re(r"“(?P<title>[^”]+)”的条件“(?P<text>[^”]+)”为“(?P<result>[^”]+)”"))
+def condition_is(situation: Situation, title: str, text: str, result: str) -> None:
+    assert result in RESULT, f"条件结果应为：{'、'.join(RESULT)}"
+    d = situation.decision(title)
+    for c in d.conditions:
+        if text in (c.text, c.id):
+            assert c.result == RESULT[result], f"{c.text}：{c.reason}"
+            return
+    known = "、".join(c.text for c in d.conditions)
+    raise AssertionError(f"“{title}”没有条件“{text}”。已知条件：{known}")
+
+
+@then(parsers.re(r"“(?P<title>[^”]+)”的日期“(?P<label>[^”]+)”为“(?P<day>[^”]*)”"))
+def date_is(situation: Situation, title: str, label: str, day: str) -> None:
+    d = situation.decision(title)
+    for k in d.dates:
+        if label in (k.label, k.id):
+            assert (k.date.isoformat() if k.date else "") == day, f"{k.label}为{k.date}"
+            return
+    known = "、".join(k.label for k in d.dates)
+    raise AssertionError(f"“{title}”没有日期“{label}”。已知日期：{known}")
+
+
+@then(parsers.re(r"“(?P<title>[^”]+)”的标准为“(?P<text>[^”]+)”"))
+def amount_is(situation: Situation, title: str, text: str) -> None:
+    d = situation.decision(title)
+    assert d.grant and d.grant.amount, f"“{title}”没有给出标准"
+    assert d.grant.amount.text == text, f"标准为“{d.grant.amount.text}”"
+
+
+@then(parsers.re(r"“(?P<title>[^”]+)”的期限为“(?P<text>[^”]+)”"))
+def period_is(situation: Situation, title: str, text: str) -> None:
+    d = situation.decision(title)
+    assert d.grant and d.grant.period_text, f"“{title}”没有给出期限"
+    assert d.grant.period_text == text, f"期限为“{d.grant.period_text}”"
+
+
+@then(parsers.re(r"“(?P<title>[^”]+)”需询问“(?P<label>[^”]+)”"))
+def asks_for(situation: Situation, title: str, label: str) -> None:
+    d = situation.decision(title)
+    asked = [m.label for m in d.missing]
+    assert label in asked, f"“{title}”需询问的是：{'、'.join(asked) or '（无）'}"
+
+
+@then(parsers.re(r"“(?P<title>[^”]+)”的实施期限状态为“(?P<state>[^”]+)”"))
+def window_state(situation: Situation, title: str, state: str) -> None:
+    states = {"实施中": "open", "已届满": "closed", "未开始": "not_started"}
+    d = situation.decision(title)
+    assert d.window is not None, f"“{title}”没有实施期限"
+    assert d.window.state == states[state], f"实施期限状态为 {d.window.state}：{d.window.text}"
+
+
+@then(parsers.re(r"“(?P<title>[^”]+)”由“(?P<unit>[^”]+)”牵头"))
+def lead_unit(situation: Situation, title: str, unit: str) -> None:
+    assert unit in situation.decision(title).lead_units
+
+
+@then(parsers.re(r"案件被退回，错误包含“(?P<text>[^”]+)”"))
+def rejected(situation: Situation, text: str) -> None:
+    assert situation.errors, "案件没有被退回"
+    assert any(text in e for e in situation.errors), f"错误为：{situation.errors}"
