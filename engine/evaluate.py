@@ -96,9 +96,10 @@ def evaluate(case: CaseModel, as_of: date | None = None, lang: str = "zh") -> Ev
 
 
 def _ref_date(rule: Rule, facts: dict[str, Any]) -> date:
-    """Parameters are read on the date the policy names (the window's date), else the as-of date."""
-    if rule.window and facts.get(rule.window.judged_on) is not None:
-        return facts[rule.window.judged_on]
+    """Parameters are read on the date the policy names (``dated_by`` or the window's), else as-of."""
+    name = rule.reference_fact
+    if name and facts.get(name) is not None:
+        return facts[name]
     return facts["case.as_of"]
 
 

@@ -180,6 +180,7 @@ class Rule(Strict):
     lead_units: list[str] = Field(min_length=1)
     responsible_units: list[str] = []
     window: Window | None = None
+    dated_by: str | None = None  # the date dated parameters are read at; default below
     notes: list[Text] = []
     conditions: Group
     parameters: dict[str, Parameter] = {}
@@ -199,6 +200,11 @@ class Rule(Strict):
         walk(self.conditions)
         return out
 
+    @property
+    def reference_fact(self) -> str | None:
+        """The fact whose date selects parameter values: ``dated_by``, else the window's date."""
+        return self.dated_by or (self.window.judged_on if self.window else None)
+
     def confirmation_key(self, leaf: Leaf) -> str:
         return f"{self.id}.{leaf.id}"
 
@@ -215,6 +221,9 @@ class Rule(Strict):
                 _check_value(spec, leaf, self.parameters)
         if self.window:
             self._fact(self.window.judged_on, "window.judged_on")
+        if self.dated_by:
+            if self._fact(self.dated_by, "dated_by").type != "date":
+                raise ValueError(f"dated_by: `{self.dated_by}` is not a date fact")
         for ref in self._param_refs():
             if ref not in self.parameters:
                 raise ValueError(f"unknown parameter `{ref}`")
