@@ -221,9 +221,8 @@ class Rule(Strict):
                 _check_value(spec, leaf, self.parameters)
         if self.window:
             self._fact(self.window.judged_on, "window.judged_on")
-        if self.dated_by:
-            if self._fact(self.dated_by, "dated_by").type != "date":
-                raise ValueError(f"dated_by: `{self.dated_by}` is not a date fact")
+        if self.dated_by and self._fact(self.dated_by, "dated_by").type != "date":
+            raise ValueError(f"dated_by: `{self.dated_by}` is not a date fact")
         for ref in self._param_refs():
             if ref not in self.parameters:
                 raise ValueError(f"unknown parameter `{ref}`")

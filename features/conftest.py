@@ -55,7 +55,7 @@ def _set(situation: Situation, label: str, value: str) -> None:
 
 @given(parsers.parse("评估日期为{day}"))
 def as_of(situation: Situation, day: str) -> None:
-    situation.as_of = date.fromisoformat(day.strip().strip("“”\""))
+    situation.as_of = date.fromisoformat(day.strip().strip('“”"'))
 
 
 @given("申请人为个人")
