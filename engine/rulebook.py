@@ -275,6 +275,19 @@ def _check_value(spec: FactSpec, leaf: Leaf, params: dict[str, Parameter]) -> No
         raise ValueError(f"condition `{leaf.id}`: unknown parameter `{leaf.value.param}`")
 
 
+class _Loader(yaml.SafeLoader):
+    """Safe YAML, except that an impossible date (2020-02-30) stays text for pydantic to report."""
+
+    def construct_yaml_timestamp(self, node: yaml.Node) -> Any:  # type: ignore[override]
+        try:
+            return super().construct_yaml_timestamp(node)  # type: ignore[arg-type]
+        except ValueError:
+            return self.construct_scalar(node)  # type: ignore[arg-type]
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
+
 class RuleFileError(ValueError):
     """A rule file the loader refuses; the message names the file and the line or key."""
 
@@ -312,7 +325,7 @@ def _line_for(index: dict[tuple[Any, ...], int], loc: tuple[Any, ...]) -> int | 
 def parse_rule(text: str, source: str) -> Rule:
     """Validate one rule file's text; raise RuleFileError naming the source and line."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_Loader)  # _Loader is a SafeLoader
     except yaml.YAMLError as err:
         raise RuleFileError(f"{source}: not valid YAML: {err}") from None
     if not isinstance(data, dict):
