@@ -71,6 +71,10 @@ def cmd_rules(args: argparse.Namespace) -> int:
         if text is None:
             return _fail(f"没有这个项目：{args.id}（用 subsidy rules 查看全部）")
         print(text)
+    elif args.json:
+        from engine.catalog import build_catalog
+
+        print(json.dumps([e.model_dump() for e in build_catalog()], ensure_ascii=False, indent=2))
     else:
         print(render_catalog(args.lang))
     return 0
@@ -94,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_argument("action", nargs="?", choices=["list", "show"], default="list")
     rules.add_argument("id", nargs="?")
     rules.add_argument("--lang", choices=["zh", "en"], default="zh")
+    rules.add_argument("--json", action="store_true", help="目录输出为 JSON")
     rules.set_defaults(func=cmd_rules)
 
     schema = sub.add_parser("schema", help="输出评估结果的 JSON Schema")

@@ -1,0 +1,56 @@
+"""The catalog accounts for all 66 tasks, and every rule quotes the task it cites."""
+
+import pytest
+
+from engine.catalog import build_catalog, catalog_file
+from engine.notice import compact, quotes_task, tasks
+from engine.rulebook import load_rulebook
+
+BOOK = load_rulebook()
+
+
+def test_the_notice_has_66_tasks():
+    assert sorted(tasks()) == list(range(1, 67))
+
+
+def test_every_task_is_in_the_catalog_once():
+    entries = build_catalog(BOOK)
+    assert [e.task for e in entries] == list(range(1, 67))
+
+
+@pytest.mark.parametrize("entry", build_catalog(BOOK), ids=lambda e: f"task{e.task}")
+def test_each_task_is_either_encoded_or_explained(entry):
+    skipped = catalog_file().not_encoded
+    if entry.encoded:
+        assert entry.task not in skipped, f"task {entry.task} is encoded and also listed as not encoded"
+    else:
+        assert entry.task in skipped, f"task {entry.task} is neither encoded nor explained"
+        assert entry.reason
+
+
+@pytest.mark.parametrize("rule", BOOK.rules.values(), ids=lambda r: r.id)
+def test_rule_quotes_the_words_of_the_task_it_cites(rule):
+    assert quotes_task(rule.quote, rule.tasks), f"{rule.id}: quote is not in task(s) {rule.tasks}"
+
+
+@pytest.mark.parametrize("rule", BOOK.rules.values(), ids=lambda r: r.id)
+def test_rule_names_the_notice_lead_and_responsible_units(rule):
+    task = tasks()[rule.tasks[0]]
+    assert tuple(rule.lead_units) == task.lead_units
+    assert tuple(rule.responsible_units) == task.responsible_units
+
+
+@pytest.mark.parametrize("rule", BOOK.rules.values(), ids=lambda r: r.id)
+def test_rule_file_is_named_after_its_first_task(rule):
+    assert rule.id.startswith(f"task{rule.tasks[0]}_")
+
+
+def test_a_misquote_is_caught():
+    quote = BOOK.rules["task23_one_off_hiring_subsidy"].quote
+    assert quotes_task(quote, [23])
+    assert not quotes_task(quote.replace("半年", "一年"), [23])
+    assert not quotes_task(quote, [24])
+
+
+def test_compact_drops_layout_whitespace():
+    assert compact("提前30日\n向工会 说明") == "提前30日向工会说明"
