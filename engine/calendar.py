@@ -20,6 +20,7 @@ def add_months(d: date, n: int) -> date:
 
 
 def add_years(d: date, n: int) -> date:
+    """A year is twelve calendar months, so 29 February plus one year is 28 February."""
     return add_months(d, 12 * n)
 
 
@@ -34,6 +35,7 @@ def full_months(start: date, end: date) -> int:
 
 
 def full_years(start: date, end: date) -> int:
+    """Complete years, counted like months so that age (周岁) obeys the same month-end rule."""
     if end < start:
         return -full_years(end, start)
     n = end.year - start.year
@@ -48,4 +50,5 @@ def age_on(birth: date, on: date) -> int:
 
 
 def full_days(start: date, end: date) -> int:
+    """Days from ``start`` to ``end``; the start day itself is not counted (Art. 201)."""
     return (end - start).days

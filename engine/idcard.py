@@ -1,15 +1,21 @@
-"""居民身份证号码 (GB 11643-1999): checksum, birth date and sex."""
+"""居民身份证号码 (GB 11643-1999): checksum, birth date and sex.
+
+A caseworker types the number; reading birth date and sex from it (and checking its check
+character) catches typing errors before they silently change an age or a retirement date.
+"""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK = "10X98765432"
-_SHAPE = re.compile(r"^\d{17}[\dX]$")
+# ASCII only: ``\d`` would also accept other scripts' digits, which int() happily reads.
+_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
 
 
 class IdNumberError(ValueError):
@@ -25,14 +31,20 @@ class IdNumber:
 
 
 def check_char(first17: str) -> str:
+    """The 18th character for 17 digits; public so tests and samples can build valid numbers."""
     return CHECK[sum(int(c) * w for c, w in zip(first17, WEIGHTS, strict=True)) % 11]
 
 
 def parse_id_number(text: str) -> IdNumber:
-    number = text.replace(" ", "").upper()
+    """Validate and read a number; raises IdNumberError with a message a caseworker can act on.
+
+    Full-width digits and ``Ｘ`` (typed with a Chinese input method) are folded to ASCII, and
+    whitespace anywhere is dropped, so ``110105 19491231 002x`` is accepted.
+    """
+    number = "".join(unicodedata.normalize("NFKC", text).split()).upper()
     if len(number) != 18:
         raise IdNumberError("身份证号码应为18位")
-    if not _SHAPE.match(number):
+    if not _SHAPE.fullmatch(number):
         raise IdNumberError("身份证号码前17位应为数字，末位为数字或X")
     try:
         birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))

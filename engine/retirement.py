@@ -36,19 +36,22 @@ SCHEDULES = {
 
 
 def delay_months(group: RetirementGroup, birth: date) -> int:
+    """Months added to the base age; only the birth month matters, the day never does."""
     s = SCHEDULES[group]
     d = (birth.year * 12 + birth.month) - (s.first_birth_month[0] * 12 + s.first_birth_month[1])
     return 0 if d < 0 else min(d // s.band_months + 1, s.cap_months)
 
 
 def retirement_age_months(group: RetirementGroup, birth: date) -> int:
+    """The statutory age in months, because the delayed ages are not whole years (60y2m)."""
     return SCHEDULES[group].base_years * 12 + delay_months(group, birth)
 
 
 def retirement_date(group: RetirementGroup, birth: date) -> date:
-    """The day the person reaches statutory retirement age."""
+    """The day the person reaches statutory retirement age (month-end rule of Art. 202)."""
     return add_months(birth, retirement_age_months(group, birth))
 
 
 def retirement_month(group: RetirementGroup, birth: date) -> str:
+    """The retirement time as ``YYYY-MM``, the form official tables and examples use."""
     return retirement_date(group, birth).strftime("%Y-%m")
