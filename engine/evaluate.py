@@ -303,7 +303,13 @@ def _grant(rule: Rule, facts: dict[str, Any], ref: date, lang: str) -> Grant:
     months = _period_months(rule, facts, ref)
     period_text = None
     if o.period is not None:
-        period_text = T("months", lang, n=months) if months is not None else LOCAL_STANDARD[lang]
+        if months is not None:
+            period_text = T("months", lang, n=months)
+        elif o.period.by and facts.get(o.period.by) is None:
+            # A scale read at an unknown fact is pending that fact, not left to the local standard.
+            period_text = T("period_pending", lang, label=FACTS[o.period.by].label(lang))
+        else:
+            period_text = LOCAL_STANDARD[lang]
     return Grant(text=o.grant(lang), amount=amount, period_months=months, period_text=period_text)
 
 

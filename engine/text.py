@@ -56,6 +56,7 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "en": "{rate_pct} of {base} ({base} not given)",
     },
     "months": {"zh": "{n}个月", "en": "{n} months"},
+    "period_pending": {"zh": "按{label}确定（待补充）", "en": "Set by {label} (not yet given)"},
 }
 
 OPS = {
