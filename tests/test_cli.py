@@ -1,0 +1,149 @@
+"""The `subsidy` command as a caseworker runs it: real processes, exit codes, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from engine.schema import SCHEMA_ID, decision_schema
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = Path(sys.executable).parent / "subsidy"
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run the installed `subsidy` script (or the same entry point) from the project folder."""
+    if SCRIPT.exists():
+        command = [str(SCRIPT), *args]
+    else:
+        command = [sys.executable, "-c", "import sys; from engine.cli import main; sys.exit(main())", *args]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, encoding="utf-8", timeout=120)
+
+
+def test_evaluate_prints_decisions_in_chinese():
+    out = run("evaluate", "samples/person-near-retirement.json", "--as-of", "2020-09-15")
+    assert out.returncode == 0, out.stderr
+    assert "评估日期：2020-09-15" in out.stdout
+    assert "案件：SAMPLE-P-001" in out.stdout
+    assert "【符合】失业保险金继续发放至法定退休年龄（任务55；牵头单位：市人力社保局）" in out.stdout
+    assert "法定退休日期（发放至） 2021-03-10" in out.stdout
+    assert "【不符合】低保渐退" in out.stdout
+    assert out.stdout.index("【符合】") < out.stdout.index("【不符合】")  # eligible programs first
+
+
+def test_evaluate_json_is_the_published_schema():
+    out = run("evaluate", "samples/person-near-retirement.json", "--as-of", "2020-09-15", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    validator = Draft202012Validator(decision_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+    assert [e.message for e in validator.iter_errors(data)] == []
+    assert data["as_of"] == "2020-09-15"
+    statuses = {d["program"]: d["status"] for d in data["decisions"]}
+    assert statuses["task55_benefit_to_retirement"] == "eligible"
+    assert statuses["task59_dibao_gradual_exit"] == "not_eligible"
+
+
+def test_evaluate_an_enterprise_case_in_english():
+    out = run("evaluate", "samples/enterprise-hiring.json", "--as-of", "2020-09-15", "--lang", "en")
+    assert out.returncode == 0, out.stderr
+    assert "【ELIGIBLE】One-off subsidy for hiring a registered unemployed person" in out.stdout
+
+
+@pytest.fixture
+def bad_case(tmp_path: Path) -> Path:
+    path = tmp_path / "bad.json"
+    person = {"birth_date": "1990-13-01", "ui_contribution_months": "十二", "sex": "man", "shoe_size": 42}
+    path.write_text(json.dumps({"kind": "person", "person": person}, ensure_ascii=False), "utf-8")
+    return path
+
+
+def test_a_bad_case_file_names_each_field_in_chinese(bad_case: Path):
+    out = run("evaluate", str(bad_case), "--as-of", "2020-09-15")
+    assert out.returncode == 2
+    assert out.stdout == ""
+    assert "案件数据有误，请更正以下字段" in out.stderr
+    assert "申请人·出生日期（person.birth_date）：日期格式应为 YYYY-MM-DD" in out.stderr
+    assert "申请人·失业保险累计缴费月数（person.ui_contribution_months）：应为整数" in out.stderr
+    assert "申请人·性别（person.sex）：应为以下之一" in out.stderr
+    assert "shoe_size" in out.stderr and "不认识的字段" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"kind": "person", "person": {"id_number": "11010519491231002Y"}}', "末位为数字或X"),
+        ('{"kind": "person", "person": {"id_number": "110105194912310021"}}', "校验位错误（应为 X）"),
+        (
+            '{"kind": "person", "person": {"id_number": "11010519491231002X", "birth_date": "1949-12-30"}}',
+            "与身份证号码中的 1949-12-31 不一致",
+        ),
+        ('{"kind": "robot"}', "案件类型应为 person（个人）或 enterprise（单位）"),
+        ("not json", "不是有效的 UTF-8 JSON 文件"),
+    ],
+)
+def test_other_bad_files_are_refused_without_a_traceback(tmp_path: Path, content: str, message: str):
+    path = tmp_path / "case.json"
+    path.write_text(content, "utf-8")
+    out = run("evaluate", str(path), "--as-of", "2020-09-15")
+    assert out.returncode == 2
+    assert message in out.stderr, out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_a_missing_case_file_is_refused():
+    out = run("evaluate", "samples/no-such-case.json")
+    assert out.returncode == 2
+    assert "找不到案件文件" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_a_bad_evaluation_date_is_refused():
+    out = run("evaluate", "samples/person-near-retirement.json", "--as-of", "2020-13-01")
+    assert out.returncode == 2
+    assert "日期格式应为 YYYY-MM-DD" in out.stderr
+
+
+def test_rules_lists_the_catalog():
+    out = run("rules")
+    assert out.returncode == 0, out.stderr
+    tasks = {}
+    for line in out.stdout.splitlines():
+        if line.strip().startswith("任务"):
+            number = int(line.split()[0].removeprefix("任务") or line.split()[1])
+            tasks[number] = line
+    assert sorted(tasks) == list(range(1, 67))
+    assert "task23_one_off_hiring_subsidy" in tasks[23]
+    assert "task55_benefit_to_retirement" in tasks[55] and "task55_unemployment_benefit" in tasks[55]
+    assert "已编码" not in tasks[2]
+
+
+def test_rules_show_one_program():
+    out = run("rules", "show", "task23_one_off_hiring_subsidy")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("一次性吸纳就业补贴  [task23_one_off_hiring_subsidy]")
+    assert "通知原文：对企业吸纳登记失业半年以上人员就业" in out.stdout
+    assert "实施期限：2020-01-01 ~ 2020-12-31（按招用日期判断）" in out.stdout
+    assert "[hire.unemployed_months_at_hire >= {min_registered_months}]" in out.stdout
+    assert "2020-01-01 起：按当地标准" in out.stdout
+
+
+def test_rules_show_an_unknown_program():
+    out = run("rules", "show", "task99_nothing")
+    assert out.returncode == 2
+    assert "没有这个项目：task99_nothing" in out.stderr
+
+
+def test_schema_prints_the_published_schema():
+    out = run("schema")
+    assert out.returncode == 0, out.stderr
+    schema = json.loads(out.stdout)
+    assert schema == json.loads(json.dumps(decision_schema()))
+    assert schema["$id"] == SCHEMA_ID
+    Draft202012Validator.check_schema(schema)
+    assert {"decisions", "as_of", "rules_version"} <= set(schema["required"])
