@@ -8,4 +8,15 @@ python3 -m venv .venv
 .venv/bin/python -m pip install -q -e '.[test]'
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
-.venv/bin/python -m pytest "$@"
+# The features' results also become artifacts/features.html, a page for policy reviewers. The page
+# is written even when a test fails, and the command still exits with pytest's own code.
+mkdir -p artifacts
+rm -f artifacts/features.json artifacts/features.html  # never report a previous run
+status=0
+.venv/bin/python -m pytest --cucumberjson=artifacts/features.json "$@" || status=$?
+report=0
+.venv/bin/python scripts/feature_report.py artifacts/features.json artifacts/features.html || report=$?
+if [ "$status" -ne 0 ]; then
+  exit "$status"
+fi
+exit "$report"
