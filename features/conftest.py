@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -177,3 +178,18 @@ def lead_unit(situation: Situation, title: str, unit: str) -> None:
 def rejected(situation: Situation, text: str) -> None:
     assert situation.errors, "案件没有被退回"
     assert any(text in e for e in situation.errors), f"错误为：{situation.errors}"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Let ``-k`` pick scenarios by their feature too: its name (任务32 …) and its file's name.
+
+    ``pytest features -k 任务55`` runs both task-55 files; ``-k task59_低保渐退`` runs one file.
+    """
+    from pytest_bdd.scenario import scenario_wrapper_template_registry
+
+    for item in items:
+        function = getattr(item, "function", None)
+        template = scenario_wrapper_template_registry.get(function) if function else None
+        if template is not None:
+            feature = template.feature
+            item.extra_keyword_matches.update({feature.name, Path(feature.filename).stem})
