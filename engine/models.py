@@ -18,6 +18,8 @@ from pydantic import (
     Field,
     StringConstraints,
     TypeAdapter,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 
@@ -72,7 +74,7 @@ class Person(Strict):
     """A worker or job-seeker: the applicant of a person case, or the person an enterprise hired."""
 
     name: Text | None = fact("姓名", "Name")
-    id_number: str | None = fact("身份证号码", "ID number", "请提供18位居民身份证号码。", max_length=18)
+    id_number: str | None = fact("身份证号码", "ID number", "请提供18位居民身份证号码。", max_length=40)
     birth_date: date | None = fact("出生日期", "Date of birth", "申请人的出生日期是哪天？")
     sex: Sex | None = fact("性别", "Sex", "申请人的性别是？")
     female_post: FemalePost | None = fact(
@@ -163,22 +165,41 @@ class Person(Strict):
         "正常经营", "Operating normally", "所创办企业或个体户目前是否正常经营？"
     )
 
-    @model_validator(mode="after")
-    def _id_number_agrees(self) -> Person:
-        """Read birth date and sex from the ID number; a contradiction is an error, not a choice."""
-        if not self.id_number:
-            return self
+    @field_validator("id_number")
+    @classmethod
+    def _id_number_valid(cls, value: str | None) -> str | None:
+        """Checksum, shape and birth date of the ID number, reported on the ID field itself."""
+        if not value:
+            return None
         try:
-            parsed = parse_id_number(self.id_number)
+            return parse_id_number(value).number
         except IdNumberError as err:
             raise ValueError(str(err)) from None
-        if self.birth_date is not None and self.birth_date != parsed.birth_date:
-            raise ValueError(f"出生日期 {self.birth_date} 与身份证号码中的 {parsed.birth_date} 不一致")
-        if self.sex is not None and self.sex != parsed.sex:
-            raise ValueError("性别与身份证号码（第17位）不一致")
-        self.id_number = parsed.number
-        self.birth_date = parsed.birth_date
-        self.sex = Sex(parsed.sex)
+
+    @field_validator("birth_date")
+    @classmethod
+    def _birth_date_agrees(cls, value: date | None, info: ValidationInfo) -> date | None:
+        """A birth date that contradicts the ID number is an error, not a silent choice."""
+        number = info.data.get("id_number")
+        if value is not None and number and value != parse_id_number(number).birth_date:
+            raise ValueError(f"与身份证号码中的出生日期 {parse_id_number(number).birth_date} 不一致")
+        return value
+
+    @field_validator("sex")
+    @classmethod
+    def _sex_agrees(cls, value: Sex | None, info: ValidationInfo) -> Sex | None:
+        number = info.data.get("id_number")
+        if value is not None and number and value != parse_id_number(number).sex:
+            raise ValueError("与身份证号码（第17位）表示的性别不一致")
+        return value
+
+    @model_validator(mode="after")
+    def _fill_from_id_number(self) -> Person:
+        """The ID number supplies the birth date and sex the caseworker did not type."""
+        if self.id_number:
+            parsed = parse_id_number(self.id_number)
+            self.birth_date = self.birth_date or parsed.birth_date
+            self.sex = self.sex or Sex(parsed.sex)
         return self
 
 

@@ -81,7 +81,7 @@ def test_a_bad_case_file_names_each_field_in_chinese(bad_case: Path):
         ('{"kind": "person", "person": {"id_number": "110105194912310021"}}', "校验位错误（应为 X）"),
         (
             '{"kind": "person", "person": {"id_number": "11010519491231002X", "birth_date": "1949-12-30"}}',
-            "与身份证号码中的 1949-12-31 不一致",
+            "出生日期（person.birth_date）：与身份证号码中的出生日期 1949-12-31 不一致",
         ),
         ('{"kind": "robot"}', "案件类型应为 person（个人）或 enterprise（单位）"),
         ("not json", "不是有效的 UTF-8 JSON 文件"),
