@@ -171,6 +171,15 @@ def _person_derived(prefix: str, zh: str, en: str, subjects: tuple[Subject, ...]
             "个月",
         ),
         d(
+            "days_since_benefit_end",
+            "int",
+            "失业保险金期满后天数",
+            "Days since the benefit period ended",
+            [f"{p}.ui_benefit_end_date", "case.as_of"],
+            calendar.full_days,
+            "天",
+        ),
+        d(
             "days_to_retirement_at_benefit_end",
             "int",
             "失业保险金期满时距法定退休日期天数",
