@@ -36,6 +36,7 @@ class ConditionResult(Out):
     result: Result
     reason: str
     fact: str | None = None
+    group: str | None = None  # the enclosing group, e.g. “签订1年以上劳动合同（满足其一即可）”
 
 
 class MissingFact(Out):

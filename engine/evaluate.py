@@ -34,6 +34,7 @@ from engine.rulebook import Bracket, Group, Leaf, ParamRef, Rule, RuleBook, load
 from engine.text import LOCAL_STANDARD, T, fmt_value, op_text
 
 CaseModel = PersonCase | EnterpriseCase
+Judged = tuple[Result, dict[str, "MissingFact"]]
 
 
 class Engine:
@@ -113,27 +114,33 @@ class _Judge:
         self.matched, self.lang = matched, lang
         self.ref = _ref_date(rule, facts)
         self.results: list[ConditionResult] = []
-        self.missing: dict[str, MissingFact] = {}
 
-    def node(self, node: Leaf | Group) -> Result:
+    def node(self, node: Leaf | Group, group: str | None = None) -> Judged:
+        """A node's result, and the questions that could still change it (none once decided)."""
         if isinstance(node, Leaf):
-            return self.leaf(node)
-        results = [self.node(child) for child in node.children]
+            return self.leaf(node, group)
+        if node.text:
+            group = T("group_" + node.mode, self.lang, text=node.text(self.lang))
+        judged = [self.node(child, group) for child in node.children]
+        results = [result for result, _ in judged]
         decisive, other = (Result.not_met, Result.met) if node.mode == "all" else (Result.met, Result.not_met)
         if decisive in results:
-            return decisive
-        return Result.unknown if Result.unknown in results else other
+            return decisive, {}
+        if Result.unknown not in results:
+            return other, {}
+        return Result.unknown, {k: m for _, asks in judged for k, m in asks.items()}
 
-    def window(self) -> Result:
+    def window(self) -> Judged:
         w = self.rule.window
         assert w is not None
         value = self.facts.get(w.judged_on)
         label = FACTS[w.judged_on].label(self.lang)
         text = w.text(self.lang)
+        asks: dict[str, MissingFact] = {}
         if value is None:
             result = Result.unknown
             reason = T("missing", self.lang, label=label)
-            self._ask(w.judged_on)
+            asks = self._ask(w.judged_on)
         else:
             result = Result.met if window_id(self.rule) in self.matched else Result.not_met
             reason = T(
@@ -142,25 +149,26 @@ class _Judge:
         self.results.append(
             ConditionResult(id="window", text=text, result=result, reason=reason, fact=w.judged_on)
         )
-        return result
+        return result, asks
 
-    def leaf(self, leaf: Leaf) -> Result:
+    def leaf(self, leaf: Leaf, group: str | None) -> Judged:
         text = leaf.text(self.lang)
+        asks: dict[str, MissingFact] = {}
         if leaf.confirm is not None:
             k = self.rule.confirmation_key(leaf)
             value = self.confirmations.get(k)
             if value is None:
                 result, reason = Result.unknown, T("unconfirmed", self.lang)
-                self.missing[k] = MissingFact(
-                    fact=f"confirm.{k}", label=text, question=leaf.confirm(self.lang)
-                )
+                asks[k] = MissingFact(fact=f"confirm.{k}", label=text, question=leaf.confirm(self.lang))
             else:
                 result = Result.met if f"{self.rule.id}/{leaf.id}" in self.matched else Result.not_met
                 reason = T("confirmed_" + result.value, self.lang)
             self.results.append(
-                ConditionResult(id=leaf.id, text=text, result=result, reason=reason, fact=f"confirm.{k}")
+                ConditionResult(
+                    id=leaf.id, text=text, result=result, reason=reason, fact=f"confirm.{k}", group=group
+                )
             )
-            return result
+            return result, asks
         assert leaf.fact is not None
         spec = FACTS[leaf.fact]
         value = self.facts.get(leaf.fact)
@@ -169,7 +177,7 @@ class _Judge:
             result, reason = Result.unknown, T("param_unset", self.lang)
         elif value is None:
             result, reason = Result.unknown, T("missing", self.lang, label=spec.label(self.lang))
-            self._ask(leaf.fact)
+            asks = self._ask(leaf.fact)
         else:
             names = [
                 n
@@ -185,21 +193,20 @@ class _Judge:
                 expected=op_text(leaf.op, expected, spec, self.lang),
             )
         self.results.append(
-            ConditionResult(id=leaf.id, text=text, result=result, reason=reason, fact=leaf.fact)
+            ConditionResult(id=leaf.id, text=text, result=result, reason=reason, fact=leaf.fact, group=group)
         )
-        return result
+        return result, asks
 
     def _expected(self, leaf: Leaf) -> Any:
         if isinstance(leaf.value, ParamRef):
             return self.rule.parameters[leaf.value.param].at(self.ref)
         return leaf.value
 
-    def _ask(self, fact: str) -> None:
-        for name in missing_inputs(fact, self.facts):
-            if name not in self.missing:
-                self.missing[name] = MissingFact(
-                    fact=name, label=FACTS[name].label(self.lang), question=ask(name, self.lang)
-                )
+    def _ask(self, fact: str) -> dict[str, MissingFact]:
+        return {
+            name: MissingFact(fact=name, label=FACTS[name].label(self.lang), question=ask(name, self.lang))
+            for name in missing_inputs(fact, self.facts)
+        }
 
 
 def _decide(
@@ -211,8 +218,10 @@ def _decide(
     lang: str,
 ) -> Decision:
     judge = _Judge(rule, facts, confirmations, matched, lang)
-    results = [judge.window()] if rule.window else []
-    results.append(judge.node(rule.conditions))
+    judged = [judge.window()] if rule.window else []
+    judged.append(judge.node(rule.conditions))
+    results = [result for result, _ in judged]
+    missing = {k: m for _, asks in judged for k, m in asks.items()}
     if Result.not_met in results:
         status = Status.not_eligible
     elif Result.unknown in results:
@@ -228,7 +237,7 @@ def _decide(
         status=status,
         summary=T("summary_" + status.value, lang, title=title),
         conditions=judge.results,
-        missing=list(judge.missing.values()) if status == Status.needs_information else [],
+        missing=list(missing.values()) if status == Status.needs_information else [],
         citation=Citation(tasks=rule.tasks, quote=rule.quote),
         lead_units=rule.lead_units,
         responsible_units=rule.responsible_units,

@@ -66,7 +66,13 @@ def render_decision(d: Decision, lang: str = "zh") -> str:
         start = d.window.start or "—"
         lines.append(f"  {w['window']}：{start} ~ {d.window.end}（{d.window.text}）")
     lines.append(f"  {w['conditions']}：")
-    lines += [f"    {MARK[c.result]} {c.text} —— {c.reason}" for c in d.conditions]
+    group = None
+    for c in d.conditions:
+        if c.group and c.group != group:
+            lines.append(f"    {c.group}：")
+        group = c.group
+        pad = "      " if c.group else "    "
+        lines.append(f"{pad}{MARK[c.result]} {c.text} —— {c.reason}")
     if d.missing:
         lines.append(f"  {w['ask']}：")
         lines += [f"    · {m.question}" for m in d.missing]

@@ -55,6 +55,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "zh": "{base}的{rate_pct}（缺少{base}）",
         "en": "{rate_pct} of {base} ({base} not given)",
     },
+    "group_all": {"zh": "{text}（须全部满足）", "en": "{text} (all of)"},
+    "group_any": {"zh": "{text}（满足其一即可）", "en": "{text} (any of)"},
     "months": {"zh": "{n}个月", "en": "{n} months"},
     "period_pending": {"zh": "按{label}确定（待补充）", "en": "Set by {label} (not yet given)"},
 }
