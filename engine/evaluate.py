@@ -1,19 +1,17 @@
-"""Evaluate a case against every program: durable-rules matches, this module explains.
+"""Evaluate a case against every program: durable-rules matches, ``judge`` decides, this explains.
 
-For each program the condition tree is judged in three-valued logic (met / not met / unknown):
-``all`` fails if any child fails, ``any`` holds if any child holds, otherwise an unknown child
-leaves the program needing information. Leaf results come from the matcher's hits.
+``Engine.judge_many`` is the one path from cases to judgements (plain data, see engine/judge.py);
+``evaluate`` words those judgements as the published pydantic ``Evaluation``, and the batch writer
+reads them directly.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from engine import calendar
 from engine.decision import (
     Amount,
     Citation,
@@ -23,18 +21,16 @@ from engine.decision import (
     Grant,
     KeyDate,
     MissingFact,
-    Result,
-    Status,
     WindowInfo,
 )
-from engine.facts import FACTS, ask, case_facts, missing_inputs
-from engine.matcher import Matcher, encode, key, leaf_rule_names, ref_key, window_id
+from engine.facts import FACTS, ask, case_facts
+from engine.judge import Check, Verdict, judge, ref_date
+from engine.matcher import SUBJECTS, Matcher, encode, key, ref_key
 from engine.models import EnterpriseCase, PersonCase
-from engine.rulebook import Bracket, Group, Leaf, ParamRef, Rule, RuleBook, load_rulebook
-from engine.text import LOCAL_STANDARD, T, fmt_value, op_text
+from engine.rulebook import Rule, RuleBook, load_rulebook
+from engine.text import T, fmt_value, op_text
 
 CaseModel = PersonCase | EnterpriseCase
-Judged = tuple[Result, dict[str, "MissingFact"]]
 
 
 class Engine:
@@ -44,15 +40,23 @@ class Engine:
         self.book = book
         self.matcher = Matcher(book)
         self._confirmations = book.confirmation_keys()
+        self._rules = {subject: book.for_subject(subject) for subject in SUBJECTS}
 
     def evaluate(self, case: CaseModel, as_of: date, lang: str = "zh") -> Evaluation:
         return self.evaluate_many([case], as_of, lang)[0]
 
     def evaluate_many(self, cases: Sequence[CaseModel], as_of: date, lang: str = "zh") -> list[Evaluation]:
+        judged = self.judge_many(cases, as_of, lang)
+        return [
+            self._publish(case, verdicts, as_of, lang) for case, verdicts in zip(cases, judged, strict=True)
+        ]
+
+    def judge_many(self, cases: Sequence[CaseModel], as_of: date, lang: str = "zh") -> list[list[Verdict]]:
+        """Each case's verdict per program of its subject; durable-rules matches them in batches."""
         prepared = [self._prepare(case, as_of) for case in cases]
         hits = self.matcher.match([durable_fact for _, durable_fact in prepared])
         return [
-            self._explain(case, facts, matched, as_of, lang)
+            [judge(rule, facts, case.confirmations, matched, lang) for rule in self._rules[case.kind]]
             for case, (facts, _), matched in zip(cases, prepared, hits, strict=True)
         ]
 
@@ -65,24 +69,18 @@ class Engine:
         durable["subject"] = case.kind
         for name, value in case.confirmations.items():
             durable[key(f"confirm.{name}")] = value
-        for rule in self.book.for_subject(case.kind):
-            durable[ref_key(rule)] = _ref_date(rule, facts).toordinal()
+        for rule in self._rules[case.kind]:
+            durable[ref_key(rule)] = ref_date(rule, facts).toordinal()
         return facts, durable
 
-    def _explain(
-        self, case: CaseModel, facts: dict[str, Any], matched: set[str], as_of: date, lang: str
-    ) -> Evaluation:
-        decisions = [
-            _decide(rule, facts, case.confirmations, matched, as_of, lang)
-            for rule in self.book.for_subject(case.kind)
-        ]
+    def _publish(self, case: CaseModel, verdicts: list[Verdict], as_of: date, lang: str) -> Evaluation:
         return Evaluation(
             case_id=case.case_id,
             subject=case.kind,
             as_of=as_of,
             rules_version=self.book.version,
             lang="zh" if lang == "zh" else "en",
-            decisions=decisions,
+            decisions=[_decision(v, as_of, lang) for v in verdicts],
         )
 
 
@@ -96,155 +94,84 @@ def evaluate(case: CaseModel, as_of: date | None = None, lang: str = "zh") -> Ev
     return default_engine().evaluate(case, as_of or date.today(), lang)
 
 
-def _ref_date(rule: Rule, facts: dict[str, Any]) -> date:
-    """Parameters are read on the date the policy names (``dated_by`` or the window's), else as-of."""
-    name = rule.reference_fact
-    if name and facts.get(name) is not None:
-        return facts[name]
-    return facts["case.as_of"]
-
-
-class _Judge:
-    """Judges one program's conditions for one case."""
-
-    def __init__(
-        self, rule: Rule, facts: dict[str, Any], confirmations: dict[str, bool], matched: set[str], lang: str
-    ):
-        self.rule, self.facts, self.confirmations = rule, facts, confirmations
-        self.matched, self.lang = matched, lang
-        self.ref = _ref_date(rule, facts)
-        self.results: list[ConditionResult] = []
-
-    def node(self, node: Leaf | Group, group: str | None = None) -> Judged:
-        """A node's result, and the questions that could still change it (none once decided)."""
-        if isinstance(node, Leaf):
-            return self.leaf(node, group)
-        if node.text:
-            group = T("group_" + node.mode, self.lang, text=node.text(self.lang))
-        judged = [self.node(child, group) for child in node.children]
-        results = [result for result, _ in judged]
-        decisive, other = (Result.not_met, Result.met) if node.mode == "all" else (Result.met, Result.not_met)
-        if decisive in results:
-            return decisive, {}
-        if Result.unknown not in results:
-            return other, {}
-        return Result.unknown, {k: m for _, asks in judged for k, m in asks.items()}
-
-    def window(self) -> Judged:
-        w = self.rule.window
-        assert w is not None
-        value = self.facts.get(w.judged_on)
-        label = FACTS[w.judged_on].label(self.lang)
-        text = w.text(self.lang)
-        asks: dict[str, MissingFact] = {}
-        if value is None:
-            result = Result.unknown
-            reason = T("missing", self.lang, label=label)
-            asks = self._ask(w.judged_on)
-        else:
-            result = Result.met if window_id(self.rule) in self.matched else Result.not_met
-            reason = T(
-                "window_" + result.value, self.lang, label=label, value=value, start=w.start or "—", end=w.end
-            )
-        self.results.append(
-            ConditionResult(id="window", text=text, result=result, reason=reason, fact=w.judged_on)
-        )
-        return result, asks
-
-    def leaf(self, leaf: Leaf, group: str | None) -> Judged:
-        text = leaf.text(self.lang)
-        asks: dict[str, MissingFact] = {}
-        if leaf.confirm is not None:
-            k = self.rule.confirmation_key(leaf)
-            value = self.confirmations.get(k)
-            if value is None:
-                result, reason = Result.unknown, T("unconfirmed", self.lang)
-                asks[k] = MissingFact(fact=f"confirm.{k}", label=text, question=leaf.confirm(self.lang))
-            else:
-                result = Result.met if f"{self.rule.id}/{leaf.id}" in self.matched else Result.not_met
-                reason = T("confirmed_" + result.value, self.lang)
-            self.results.append(
-                ConditionResult(
-                    id=leaf.id, text=text, result=result, reason=reason, fact=f"confirm.{k}", group=group
-                )
-            )
-            return result, asks
-        assert leaf.fact is not None
-        spec = FACTS[leaf.fact]
-        value = self.facts.get(leaf.fact)
-        expected = self._expected(leaf)
-        if expected is None:
-            result, reason = Result.unknown, T("param_unset", self.lang)
-        elif value is None:
-            result, reason = Result.unknown, T("missing", self.lang, label=spec.label(self.lang))
-            asks = self._ask(leaf.fact)
-        else:
-            names = [
-                n
-                for n, start, end in leaf_rule_names(self.rule, leaf)
-                if start is None or (start <= self.ref and (end is None or self.ref < end))
-            ]
-            result = Result.met if names and names[0] in self.matched else Result.not_met
-            reason = T(
-                "compare_" + result.value,
-                self.lang,
-                label=spec.label(self.lang),
-                value=fmt_value(value, spec, self.lang),
-                expected=op_text(leaf.op, expected, spec, self.lang),
-            )
-        self.results.append(
-            ConditionResult(id=leaf.id, text=text, result=result, reason=reason, fact=leaf.fact, group=group)
-        )
-        return result, asks
-
-    def _expected(self, leaf: Leaf) -> Any:
-        if isinstance(leaf.value, ParamRef):
-            return self.rule.parameters[leaf.value.param].at(self.ref)
-        return leaf.value
-
-    def _ask(self, fact: str) -> dict[str, MissingFact]:
-        return {
-            name: MissingFact(fact=name, label=FACTS[name].label(self.lang), question=ask(name, self.lang))
-            for name in missing_inputs(fact, self.facts)
-        }
-
-
-def _decide(
-    rule: Rule,
-    facts: dict[str, Any],
-    confirmations: dict[str, bool],
-    matched: set[str],
-    as_of: date,
-    lang: str,
-) -> Decision:
-    judge = _Judge(rule, facts, confirmations, matched, lang)
-    judged = [judge.window()] if rule.window else []
-    judged.append(judge.node(rule.conditions))
-    results = [result for result, _ in judged]
-    missing = {k: m for _, asks in judged for k, m in asks.items()}
-    if Result.not_met in results:
-        status = Status.not_eligible
-    elif Result.unknown in results:
-        status = Status.needs_information
-    else:
-        status = Status.eligible
+def _decision(v: Verdict, as_of: date, lang: str) -> Decision:
+    rule = v.rule
     title = rule.title(lang)
     return Decision(
         program=rule.id,
         title=title,
         subject=rule.subject,
         kind=rule.kind,
-        status=status,
-        summary=T("summary_" + status.value, lang, title=title),
-        conditions=judge.results,
-        missing=list(missing.values()) if status == Status.needs_information else [],
+        status=v.status,
+        summary=T("summary_" + v.status.value, lang, title=title),
+        conditions=[_condition(rule, c, lang) for c in v.checks],
+        missing=[_missing(rule, name, lang) for name in v.missing],
         citation=Citation(tasks=rule.tasks, quote=rule.quote),
         lead_units=rule.lead_units,
         responsible_units=rule.responsible_units,
         window=_window_info(rule, as_of, lang),
-        grant=None if status == Status.not_eligible else _grant(rule, facts, judge.ref, lang),
-        dates=[] if status == Status.not_eligible else _dates(rule, facts, judge.ref, lang),
+        grant=_grant(v, lang) if v.granted else None,
+        dates=[KeyDate(id=d.id, label=d.label(lang), date=day) for d, day in v.dates],
         notes=[n(lang) for n in rule.notes],
+    )
+
+
+def _condition(rule: Rule, c: Check, lang: str) -> ConditionResult:
+    """A condition's result worded: the reason names the fact, the case's value and the rule's."""
+    if c.leaf is None:
+        w = rule.window
+        assert w is not None
+        label = FACTS[w.judged_on].label(lang)
+        if c.why == "missing":
+            reason = T("missing", lang, label=label)
+        else:
+            start = w.start or "—"
+            reason = T("window_" + c.result.value, lang, label=label, value=c.value, start=start, end=w.end)
+        return ConditionResult(id="window", text=w.text(lang), result=c.result, reason=reason, fact=c.fact)
+    if c.why in ("unconfirmed", "param_unset"):
+        reason = T(c.why, lang)
+    elif c.why == "confirmed":
+        reason = T("confirmed_" + c.result.value, lang)
+    else:
+        assert c.fact is not None
+        spec = FACTS[c.fact]
+        if c.why == "missing":
+            reason = T("missing", lang, label=spec.label(lang))
+        else:
+            reason = T(
+                "compare_" + c.result.value,
+                lang,
+                label=spec.label(lang),
+                value=fmt_value(c.value, spec, lang),
+                expected=op_text(c.leaf.op, c.expected, spec, lang),
+            )
+    group = T("group_" + c.group.mode, lang, text=c.group.text(lang)) if c.group and c.group.text else None
+    return ConditionResult(
+        id=c.leaf.id, text=c.leaf.text(lang), result=c.result, reason=reason, fact=c.fact, group=group
+    )
+
+
+def _missing(rule: Rule, name: str, lang: str) -> MissingFact:
+    for leaf in rule.leaves:
+        if leaf.confirm is not None and name == f"confirm.{rule.confirmation_key(leaf)}":
+            return MissingFact(fact=name, label=leaf.text(lang), question=leaf.confirm(lang))
+    return MissingFact(fact=name, label=FACTS[name].label(lang), question=ask(name, lang))
+
+
+def _grant(v: Verdict, lang: str) -> Grant:
+    rule = v.rule
+    a = rule.outcome.amount
+    amount = None
+    if a is not None and v.amount is not None:
+        amount = Amount(
+            value=v.amount.value,
+            unit=rule.parameters[a.param or a.rate or ""].unit,
+            per=a.per(lang) if a.per else None,
+            text=v.amount.text,
+            local_standard=v.amount.local_standard,
+        )
+    return Grant(
+        text=rule.outcome.grant(lang), amount=amount, period_months=v.period_months, period_text=v.period_text
     )
 
 
@@ -267,76 +194,3 @@ def _window_info(rule: Rule, as_of: date, lang: str) -> WindowInfo | None:
         state=state,
         text=T("window_state_" + state, lang, end=w.end, label=label),
     )
-
-
-def _period_months(rule: Rule, facts: dict[str, Any], ref: date) -> int | None:
-    period = rule.outcome.period
-    if period is None:
-        return None
-    value = rule.parameters[period.param].at(ref)
-    if isinstance(value, list):
-        by = facts.get(period.by) if period.by else None
-        value = None if by is None else _scale(value, by)
-    return None if value is None else int(value)
-
-
-def _scale(brackets: list[Bracket], x: float) -> float | None:
-    """The value of the highest bracket whose threshold the fact reaches (以上 includes it)."""
-    value = None
-    for b in sorted(brackets, key=lambda b: b.threshold):
-        if x >= b.threshold:
-            value = b.value
-    return value
-
-
-def _grant(rule: Rule, facts: dict[str, Any], ref: date, lang: str) -> Grant:
-    o = rule.outcome
-    amount = None
-    if o.amount is not None:
-        a = o.amount
-        per = a.per(lang) if a.per else None
-        param = rule.parameters[a.param or a.rate or ""]
-        value = param.at(ref)
-        base = facts.get(a.of) if a.of else None
-        if value is not None and a.rate and base is not None:
-            money = (Decimal(str(value)) * Decimal(base)).quantize(Decimal("0.01"), ROUND_HALF_UP)
-            text = T("amount_rate", lang, rate=value, base=FACTS[a.of or ""].label(lang), money=money)
-        elif value is not None and a.rate:
-            money, text = None, T("amount_rate_pending", lang, rate=value, base=FACTS[a.of or ""].label(lang))
-        elif value is not None:
-            money = Decimal(str(value))
-            text = f"{money} {param.unit}" + (f" / {per}" if per else "")
-        else:
-            money, text = None, LOCAL_STANDARD[lang]
-        amount = Amount(value=money, unit=param.unit, per=per, text=text, local_standard=value is None)
-    months = _period_months(rule, facts, ref)
-    period_text = None
-    if o.period is not None:
-        if months is not None:
-            period_text = T("months", lang, n=months)
-        elif o.period.by and facts.get(o.period.by) is None:
-            # A scale read at an unknown fact is pending that fact, not left to the local standard.
-            period_text = T("period_pending", lang, label=FACTS[o.period.by].label(lang))
-        else:
-            period_text = LOCAL_STANDARD[lang]
-    return Grant(text=o.grant(lang), amount=amount, period_months=months, period_text=period_text)
-
-
-def _dates(rule: Rule, facts: dict[str, Any], ref: date, lang: str) -> list[KeyDate]:
-    out = []
-    for d in rule.outcome.dates:
-        start = facts.get(d.fact)
-        if d.add_months is None:
-            months: int | None = 0
-        elif d.add_months == "period":
-            months = _period_months(rule, facts, ref)
-        elif isinstance(d.add_months, ParamRef):
-            raw = rule.parameters[d.add_months.param].at(ref)
-            months = None if raw is None else int(raw)  # type: ignore[arg-type]
-        else:
-            months = d.add_months
-        day = None
-        if start is not None and months is not None:
-            day = calendar.add_months(start, months) - timedelta(days=d.minus_days)
-        out.append(KeyDate(id=d.id, label=d.label(lang), date=day))
-    return out
