@@ -103,6 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     schema = sub.add_parser("schema", help="输出评估结果的 JSON Schema")
     schema.set_defaults(func=cmd_schema)
+
+    from web.commands import add_web_commands  # serve, db upgrade, create-admin … (the web desk)
+
+    add_web_commands(sub)
     return parser
 
 

@@ -1,0 +1,40 @@
+"""The caseworker's desk: a Flask app to enter a case, read the decision and keep the record.
+
+``create_app`` is the application factory; ``web.wsgi:app`` is the production entry point and
+``subsidy serve`` the local one. Blueprints: auth (login), cases (form, result, list), admin
+(accounts, API tokens), api (JSON evaluate, rules, OpenAPI).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from web import db, errors, i18n, security, settings
+from web.filters import register_filters
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build an app; ``config`` overrides the environment (tests pass DATABASE_URL, TESTING)."""
+    instance = (config or {}).get("INSTANCE_PATH") or os.environ.get("SUBSIDY_INSTANCE_PATH")
+    app = Flask(__name__, instance_path=str(Path(instance).resolve()) if instance else None)
+    app.config.update(settings.from_environment(Path(app.instance_path), config))
+
+    db.init_app(app)
+    security.init_app(app)
+    i18n.init_app(app)
+    errors.init_app(app)
+    register_filters(app)
+
+    from web.admin.views import bp as admin_bp
+    from web.api.views import bp as api_bp
+    from web.auth.views import bp as auth_bp
+    from web.cases.views import bp as cases_bp
+    from web.views import bp as main_bp
+
+    for blueprint in (main_bp, auth_bp, cases_bp, admin_bp, api_bp):
+        app.register_blueprint(blueprint)
+    return app

@@ -1,0 +1,144 @@
+"""Cases and decisions in the database, always through the asking user's view of them.
+
+Every read goes through ``visible_cases``: a caseworker's own cases, a supervisor's district, an
+admin everything. A case outside that view is "not found", the same answer as a case that does
+not exist, so a URL never reveals that someone else's case is there.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import Counter
+from datetime import date
+from typing import Any
+
+from flask import abort
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from engine.decision import Evaluation
+from engine.idcard import IdNumberError, parse_id_number
+from engine.models import EnterpriseCase, PersonCase
+from web.records import CaseRecord, DecisionRecord, User, utcnow
+
+
+def visible_cases(user: User) -> Select[tuple[CaseRecord]]:
+    query = select(CaseRecord)
+    if user.role == "caseworker":
+        return query.where(CaseRecord.owner_id == user.id)
+    if user.role == "supervisor":
+        return query.where(CaseRecord.district == user.district)
+    return query  # admin
+
+
+def get_case(db: Session, user: User, ref: str) -> CaseRecord:
+    """The case with this ref if the user may see it; 404 otherwise (never 403)."""
+    if not ref.isalnum() or len(ref) > 32:
+        abort(404)
+    case = db.scalar(visible_cases(user).where(CaseRecord.ref == ref))
+    if case is None:
+        abort(404)
+    return case
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def search(db: Session, user: User, q: str, page: int, size: int) -> tuple[list[CaseRecord], int]:
+    """The user's cases matching a name, a case number or the ID number's last four characters."""
+    query = visible_cases(user)
+    q = q.strip()[:100]
+    if q:
+        terms = [
+            CaseRecord.name.ilike(_like(q), escape="\\"),
+            CaseRecord.case_id.ilike(_like(q), escape="\\"),
+        ]
+        if len(q) == 4:
+            terms.append(CaseRecord.id_last4 == q.upper())
+        query = query.where(or_(*terms))
+    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+    newest_first = query.order_by(CaseRecord.updated_at.desc(), CaseRecord.id.desc())
+    rows = db.scalars(newest_first.limit(size).offset((page - 1) * size)).all()
+    return list(rows), total
+
+
+def mask_id(number: str) -> str:
+    """First 6 (the area) and last 4: enough to tell two cases apart, not enough to misuse."""
+    return number[:6] + "*" * (len(number) - 10) + number[-4:]
+
+
+def _identity(case: PersonCase | EnterpriseCase) -> tuple[str | None, str | None]:
+    """The name and ID number a case is found by: the applicant, or the enterprise and its hire."""
+    if isinstance(case, PersonCase):
+        return case.person.name, case.person.id_number
+    person = case.hire.person if case.hire else None
+    return case.enterprise.name or (person.name if person else None), person.id_number if person else None
+
+
+def _apply_identity(record: CaseRecord, case: PersonCase | EnterpriseCase) -> None:
+    name, number = _identity(case)
+    record.case_id = case.case_id
+    record.name = name
+    try:
+        number = parse_id_number(number).number if number else None
+    except IdNumberError:
+        number = None
+    record.id_masked = mask_id(number) if number else None
+    record.id_last4 = number[-4:] if number else None
+
+
+def summary(evaluation: Evaluation) -> dict[str, int]:
+    return dict(Counter(d.status.value for d in evaluation.decisions))
+
+
+def create_case(db: Session, user: User, case: PersonCase | EnterpriseCase) -> CaseRecord:
+    record = CaseRecord(ref=secrets.token_hex(8), kind=case.kind, owner_id=user.id, district=user.district)
+    _apply_identity(record, case)
+    db.add(record)
+    return record
+
+
+def add_decision(
+    db: Session,
+    user: User,
+    record: CaseRecord,
+    case: PersonCase | EnterpriseCase,
+    as_of: date,
+    evaluation: Evaluation,
+) -> DecisionRecord:
+    """Record one decision; the case's list fields follow its latest inputs."""
+    _apply_identity(record, case)
+    record.updated_at = utcnow()
+    decision = DecisionRecord(
+        case=record,
+        inputs=case.model_dump(mode="json", exclude_none=True),
+        as_of=as_of,
+        rules_version=evaluation.rules_version,
+        evaluation=evaluation.model_dump(mode="json"),
+        summary=summary(evaluation),
+        created_by=user.id,
+    )
+    db.add(decision)
+    db.commit()
+    return decision
+
+
+def latest(record: CaseRecord) -> DecisionRecord | None:
+    return record.decisions[-1] if record.decisions else None
+
+
+def get_decision(record: CaseRecord, decision_id: int) -> DecisionRecord:
+    for decision in record.decisions:
+        if decision.id == decision_id:
+            return decision
+    abort(404)
+
+
+def stored_evaluation(decision: DecisionRecord) -> Evaluation:
+    return Evaluation.model_validate(decision.evaluation)
+
+
+def inputs_of(decision: DecisionRecord | None) -> dict[str, Any]:
+    return dict(decision.inputs) if decision else {}

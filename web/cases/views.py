@@ -1,0 +1,224 @@
+"""The caseworker's pages: the case list, the form, the decision, its history and print view."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+
+from engine.decision import Evaluation, Status
+from engine.evaluate import evaluate
+from engine.models import parse_case
+from web import db
+from web.cases import store
+from web.cases.fields import CaseForm, form_for
+from web.cases.forms import Submission, defaults, read, values_from_case
+from web.i18n import lang
+from web.records import CaseRecord, DecisionRecord
+from web.security import login_required
+
+bp = Blueprint("cases", __name__, template_folder="templates", url_prefix="/cases")
+KINDS = ("person", "enterprise")
+ORDER = [Status.eligible, Status.needs_information, Status.not_eligible]
+
+
+def _kind_or_404(kind: str) -> str:
+    if kind not in KINDS:
+        abort(404)
+    return kind
+
+
+@bp.get("")
+@login_required
+def list_cases() -> ResponseReturnValue:
+    q = request.args.get("q", "")[:100]
+    page = request.args.get("page", "1")
+    page_no = int(page) if page.isdigit() and 0 < int(page) < 100000 else 1
+    size = int(g.get("page_size") or 50)
+    rows, total = store.search(db.session(), g.user, q, page_no, size)
+    return render_template("cases/list.html", rows=rows, total=total, q=q, page=page_no, size=size)
+
+
+def _render_form(
+    form: CaseForm, sub: Submission, action: str, record: CaseRecord | None = None, status: int = 200
+) -> ResponseReturnValue:
+    return (
+        render_template("cases/form.html", form=form, sub=sub, action=action, record=record),
+        status,
+    )
+
+
+def _evaluate_and_store(sub: Submission, record: CaseRecord | None) -> CaseRecord:
+    assert sub.case is not None and sub.as_of is not None
+    evaluation = evaluate(sub.case, sub.as_of, "zh")  # the record is kept in Chinese
+    session = db.session()
+    if record is None:
+        record = store.create_case(session, g.user, sub.case)
+    store.add_decision(session, g.user, record, sub.case, sub.as_of, evaluation)
+    return record
+
+
+def _evaluation_error(sub: Submission, err: ValueError) -> None:
+    sub.add("", _("案件"), str(err))
+
+
+@bp.route("/new/<kind>", methods=["GET", "POST"])
+@login_required
+def new_case(kind: str) -> ResponseReturnValue:
+    form = form_for(_kind_or_404(kind))
+    action = url_for("cases.new_case", kind=kind)
+    if request.method == "GET":
+        return _render_form(form, Submission(values=defaults(form)), action)
+    sub = read(form, request.form)
+    if sub.ok:
+        try:
+            record = _evaluate_and_store(sub, None)
+        except ValueError as err:
+            _evaluation_error(sub, err)
+        else:
+            return redirect(url_for("cases.show_case", ref=record.ref))
+    return _render_form(form, sub, action, status=422)
+
+
+@bp.route("/<ref>/edit", methods=["GET", "POST"])
+@login_required
+def edit_case(ref: str) -> ResponseReturnValue:
+    record = store.get_case(db.session(), g.user, ref)
+    form = form_for(record.kind)
+    last = store.latest(record)
+    action = url_for("cases.edit_case", ref=ref)
+    if request.method == "GET":
+        values = values_from_case(form, store.inputs_of(last), date.today())
+        return _render_form(form, Submission(values=values), action, record)
+    confirmations = store.inputs_of(last).get("confirmations") or {}
+    sub = read(form, request.form, confirmations)
+    if sub.ok:
+        try:
+            _evaluate_and_store(sub, record)
+        except ValueError as err:
+            _evaluation_error(sub, err)
+        else:
+            return redirect(url_for("cases.show_case", ref=ref))
+    return _render_form(form, sub, action, record, status=422)
+
+
+@bp.post("/<ref>/answer")
+@login_required
+def answer(ref: str) -> ResponseReturnValue:
+    """The answers to the decision's questions, added to the case and evaluated again."""
+    record = store.get_case(db.session(), g.user, ref)
+    last = store.latest(record)
+    if last is None:
+        return redirect(url_for("cases.edit_case", ref=ref))
+    form = form_for(record.kind)
+    inputs = store.inputs_of(last)
+    asked = {m.fact for d in store.stored_evaluation(last).decisions for m in d.missing}
+    values = values_from_case(form, inputs, last.as_of)
+    confirmations = dict(inputs.get("confirmations") or {})
+    answered = 0
+    for name in asked:
+        raw = request.form.get(name, "")
+        if not isinstance(raw, str) or not raw.strip():
+            continue
+        answered += 1
+        if name.startswith("confirm."):
+            if raw in ("yes", "no"):
+                confirmations[name.removeprefix("confirm.")] = raw == "yes"
+        elif form.field(name) is not None:
+            values[name] = raw
+    if not answered:
+        flash(_("没有填写任何答案"), "warning")
+        return redirect(url_for("cases.show_case", ref=ref))
+    sub = read(form, values, confirmations)
+    if sub.ok:
+        try:
+            _evaluate_and_store(sub, record)
+        except ValueError as err:
+            _evaluation_error(sub, err)
+        else:
+            return redirect(url_for("cases.show_case", ref=ref))
+    return _render_form(form, sub, url_for("cases.edit_case", ref=ref), record, status=422)
+
+
+def display_evaluation(decision: DecisionRecord) -> tuple[Evaluation, bool]:
+    """The stored decision in the page's language; (evaluation, shown_as_stored).
+
+    The record is kept in Chinese. In English the same inputs are evaluated again on the same
+    date; if the rules have changed since, the stored Chinese record is shown instead.
+    """
+    stored = store.stored_evaluation(decision)
+    wanted = lang()
+    if stored.lang == wanted:
+        return stored, True
+    try:
+        again = evaluate(parse_case(decision.inputs), decision.as_of, wanted)
+    except ValueError:
+        return stored, True
+    if again.rules_version != stored.rules_version:
+        return stored, True
+    return again, False
+
+
+def _grouped(evaluation: Evaluation) -> list[tuple[str, list[Any]]]:
+    return [(s.value, [d for d in evaluation.decisions if d.status == s]) for s in ORDER]
+
+
+def _questions(evaluation: Evaluation, form: CaseForm) -> list[dict[str, Any]]:
+    """The distinct questions of all undecided programs, each with its input (once)."""
+    seen: dict[str, dict[str, Any]] = {}
+    for d in evaluation.decisions:
+        for m in d.missing:
+            if m.fact not in seen:
+                seen[m.fact] = {"missing": m, "field": form.field(m.fact), "programs": []}
+            seen[m.fact]["programs"].append(d.title)
+    return list(seen.values())
+
+
+def _result(record: CaseRecord, decision: DecisionRecord, template: str) -> ResponseReturnValue:
+    evaluation, as_stored = display_evaluation(decision)
+    is_latest = decision is store.latest(record)
+    form = form_for(record.kind)
+    return render_template(
+        template,
+        record=record,
+        decision=decision,
+        evaluation=evaluation,
+        as_stored=as_stored,
+        groups=_grouped(evaluation),
+        questions=_questions(evaluation, form) if is_latest else [],
+        is_latest=is_latest,
+    )
+
+
+@bp.get("/<ref>")
+@login_required
+def show_case(ref: str) -> ResponseReturnValue:
+    record = store.get_case(db.session(), g.user, ref)
+    last = store.latest(record)
+    if last is None:
+        return redirect(url_for("cases.edit_case", ref=ref))
+    return _result(record, last, "cases/result.html")
+
+
+@bp.get("/<ref>/decisions/<int:decision_id>")
+@login_required
+def show_decision(ref: str, decision_id: int) -> ResponseReturnValue:
+    record = store.get_case(db.session(), g.user, ref)
+    return _result(record, store.get_decision(record, decision_id), "cases/result.html")
+
+
+@bp.get("/<ref>/decisions/<int:decision_id>/print")
+@login_required
+def print_decision(ref: str, decision_id: int) -> ResponseReturnValue:
+    record = store.get_case(db.session(), g.user, ref)
+    return _result(record, store.get_decision(record, decision_id), "cases/print.html")
+
+
+@bp.get("/<ref>/history")
+@login_required
+def history(ref: str) -> ResponseReturnValue:
+    record = store.get_case(db.session(), g.user, ref)
+    return render_template("cases/history.html", record=record, decisions=list(reversed(record.decisions)))

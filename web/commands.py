@@ -1,0 +1,112 @@
+"""The web desk's ``subsidy`` subcommands: serve, db upgrade, create-admin, create-user, create-token.
+
+Flask and the database are imported only when one of these runs, so ``subsidy evaluate`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+EXIT_BAD_INPUT = 2
+
+
+def add_web_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    serve = sub.add_parser("serve", help="启动审核台网页（先自动升级数据库）")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=5000)
+    serve.set_defaults(func=cmd_serve)
+
+    database = sub.add_parser("db", help="数据库：db upgrade 升级到最新结构")
+    database.add_argument("action", choices=["upgrade"])
+    database.set_defaults(func=cmd_db)
+
+    admin = sub.add_parser("create-admin", help="创建管理员账号（首次登录用）")
+    _account_args(admin)
+    admin.set_defaults(func=cmd_create_admin)
+
+    user = sub.add_parser("create-user", help="创建经办人或科室负责人账号")
+    _account_args(user)
+    user.add_argument("--role", choices=["caseworker", "supervisor", "admin"], default="caseworker")
+    user.set_defaults(func=cmd_create_user)
+
+    token = sub.add_parser("create-token", help="为账号生成 API 令牌（旧令牌作废）")
+    token.add_argument("username")
+    token.set_defaults(func=cmd_create_token)
+
+
+def _account_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("username")
+    parser.add_argument("--district", default="", help="所属区县，如 渝中区")
+    parser.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（一行）")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from web.server import serve
+
+    return serve(args.host, args.port)
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from web import create_app
+    from web.migrate import upgrade
+
+    upgrade(create_app().config["DATABASE_URL"])
+    print("数据库已是最新结构", file=sys.stderr)
+    return 0
+
+
+def _password(from_stdin: bool) -> str | None:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("密码：")
+    if getpass.getpass("再输入一次：") != first:
+        print("两次输入的密码不一致", file=sys.stderr)
+        return None
+    return first
+
+
+def _create(args: argparse.Namespace, role: str) -> int:
+    from web import create_app, db
+    from web.accounts import AccountError, create_user
+    from web.migrate import upgrade
+
+    password = _password(args.password_stdin)
+    if password is None:
+        return EXIT_BAD_INPUT
+    app = create_app()
+    upgrade(app.config["DATABASE_URL"])
+    with db.database(app).sessions() as session:
+        try:
+            user = create_user(session, args.username, password, role, args.district)
+        except AccountError as err:
+            print(err, file=sys.stderr)
+            return EXIT_BAD_INPUT
+    print(f"已创建账号 {user.username}（{role}）", file=sys.stderr)
+    return 0
+
+
+def cmd_create_admin(args: argparse.Namespace) -> int:
+    return _create(args, "admin")
+
+
+def cmd_create_user(args: argparse.Namespace) -> int:
+    return _create(args, args.role)
+
+
+def cmd_create_token(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from web import create_app, db
+    from web.accounts import issue_token
+    from web.records import User
+
+    app = create_app()
+    with db.database(app).sessions() as session:
+        user = session.scalar(select(User).where(User.username == args.username))
+        if user is None:
+            print(f"没有这个账号：{args.username}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        print(issue_token(session, user))
+    return 0

@@ -1,0 +1,84 @@
+"""The tables: users, cases and the decisions taken on them (SQLAlchemy 2.x declarative).
+
+A case row is what a list shows (masked ID number, name, owner, district); everything typed lives
+in its decisions, each one the inputs, the date evaluated, the rules version and the full result,
+so a decision can be read again exactly as it was given.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+ROLES = ("caseworker", "supervisor", "admin")
+JsonDoc = JSON().with_variant(JSONB(), "postgresql")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(16), default="caseworker")
+    district: Mapped[str] = mapped_column(String(64), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    # sha256 of the user's API token (high-entropy, so a fast hash is enough); None: no token.
+    api_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class CaseRecord(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_cases_owner", "owner_id"),
+        Index("ix_cases_district", "district"),
+        Index("ix_cases_id_last4", "id_last4"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(32), unique=True)  # the URL's key: random, not guessable
+    kind: Mapped[str] = mapped_column(String(16))  # person | enterprise
+    case_id: Mapped[str | None] = mapped_column(String(100), default=None)  # the office's case number
+    name: Mapped[str | None] = mapped_column(String(100), default=None)
+    id_masked: Mapped[str | None] = mapped_column(String(24), default=None)  # 500101********0037
+    id_last4: Mapped[str | None] = mapped_column(String(4), default=None)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    district: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    owner: Mapped[User] = relationship()
+    decisions: Mapped[list[DecisionRecord]] = relationship(
+        back_populates="case", order_by="DecisionRecord.id", cascade="all, delete-orphan"
+    )
+
+
+class DecisionRecord(Base):
+    __tablename__ = "decisions"
+    __table_args__ = (Index("ix_decisions_case", "case_pk"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_pk: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    inputs: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
+    as_of: Mapped[date] = mapped_column(Date)
+    rules_version: Mapped[str] = mapped_column(String(64))
+    evaluation: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
+    summary: Mapped[dict[str, Any]] = mapped_column(JsonDoc)  # {status: count}, for lists
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    case: Mapped[CaseRecord] = relationship(back_populates="decisions")
+    author: Mapped[User] = relationship()

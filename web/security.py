@@ -1,0 +1,119 @@
+"""Who is asking, what they may do, and the headers and CSRF checks every response gets.
+
+A request is authenticated either by the session cookie (the browser) or, on /api/ only, by an
+``Authorization: Bearer`` token. CSRF is checked on every unsafe request except token-authenticated
+API calls: a token is never sent by a browser on its own, so it cannot be forged cross-site.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, g, redirect, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFProtect
+
+from web import db
+from web.accounts import user_for_token
+from web.records import User
+
+csrf = CSRFProtect()
+F = TypeVar("F", bound=Callable[..., Any])
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+
+
+def init_app(app: Flask) -> None:
+    csrf.init_app(app)
+    app.before_request(_load_user)
+    app.before_request(_check_csrf)
+    app.after_request(_headers)
+
+
+def is_api() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _bearer() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def _load_user() -> None:
+    """g.user from the bearer token (API only) or the session; g.via_token tells which."""
+    g.user = None
+    g.via_token = False
+    token = _bearer() if is_api() else None
+    if token is not None:
+        g.via_token = True
+        g.user = user_for_token(db.session(), token)
+        return  # a token request never falls back to the session
+    uid = session.get("uid")
+    if isinstance(uid, int):
+        user = db.session().get(User, uid)
+        if user is not None and user.active:
+            g.user = user
+        else:
+            session.clear()
+
+
+def _check_csrf() -> None:
+    if request.method in SAFE_METHODS or (is_api() and g.get("via_token")):
+        return
+    csrf.protect()
+
+
+def _headers(response: Any) -> Any:
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if g.get("user") is not None or request.endpoint not in (None, "static"):
+        # Pages carry personal data: keep them out of shared caches and the back-forward cache.
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def login_required(view: F) -> F:
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> ResponseReturnValue:
+        if g.get("user") is None:
+            if is_api():
+                abort(401)
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return view(*args, **kwargs)
+
+    return wrapped  # type: ignore[return-value]
+
+
+def role_required(*roles: str) -> Callable[[F], F]:
+    def decorate(view: F) -> F:
+        @wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> ResponseReturnValue:
+            if g.user.role not in roles:
+                abort(404)  # a page that is not yours does not exist
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorate
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Only a path on this site: never an absolute or scheme-relative URL (open redirect)."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    if "\\" in target:
+        return default
+    return target

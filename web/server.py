@@ -1,0 +1,25 @@
+"""``subsidy serve``: migrate the database, then serve with waitress (or werkzeug's server)."""
+
+from __future__ import annotations
+
+import sys
+
+from web import create_app
+from web.migrate import upgrade
+
+
+def serve(host: str = "127.0.0.1", port: int = 5000, threads: int = 8) -> int:
+    app = create_app()
+    upgrade(app.config["DATABASE_URL"])
+    from engine.evaluate import default_engine
+
+    default_engine()  # compile the rules before the first caseworker waits for it
+    try:
+        from waitress import serve as waitress_serve
+    except ImportError:
+        print("waitress 未安装，使用 werkzeug 开发服务器（仅限本机使用）", file=sys.stderr)
+        app.run(host=host, port=port, threaded=True)
+        return 0
+    print(f"稳就业补贴审核台：http://{host}:{port}/", file=sys.stderr)
+    waitress_serve(app, host=host, port=port, threads=threads, ident="subsidy")
+    return 0

@@ -1,0 +1,60 @@
+"""Configuration from the environment, with safe defaults for one office's desk.
+
+Everything a deployment must choose is an environment variable (SUBSIDY_*), so the same code runs
+under ``subsidy serve``, gunicorn or waitress without a config file to forget.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+MAX_BODY_BYTES = 128 * 1024  # a case is a few KB; anything far larger is refused with 413
+
+
+def instance_secret(instance_path: Path) -> str:
+    """The secret key kept in the instance folder, generated (0600) on first start."""
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as out:
+        out.write(key)
+    return key
+
+
+def default_database_url(instance_path: Path) -> str:
+    return f"sqlite:///{instance_path / 'subsidy.sqlite3'}"
+
+
+def from_environment(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The app's settings: environment first, then ``overrides`` (tests, embedding) on top."""
+    env = os.environ
+    overrides = dict(overrides or {})
+    testing = bool(overrides.get("TESTING"))
+    debug = bool(overrides.get("DEBUG")) or env.get("SUBSIDY_DEBUG") == "1"
+    secure_default = not (testing or debug)
+    settings: dict[str, Any] = {
+        "DATABASE_URL": env.get("SUBSIDY_DATABASE_URL") or default_database_url(instance_path),
+        "MAX_CONTENT_LENGTH": MAX_BODY_BYTES,
+        "MAX_FORM_PARTS": 500,
+        "SESSION_COOKIE_NAME": "subsidy_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env.get("SUBSIDY_SECURE_COOKIES", "1" if secure_default else "0") == "1",
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
+        "WTF_CSRF_CHECK_DEFAULT": False,  # web.security decides when (token-auth API is exempt)
+        "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        "BABEL_DEFAULT_LOCALE": "zh",
+        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
+        "PAGE_SIZE": 50,
+    }
+    settings.update(overrides)
+    if not settings.get("SECRET_KEY"):
+        settings["SECRET_KEY"] = env.get("SUBSIDY_SECRET_KEY") or instance_secret(instance_path)
+    return settings

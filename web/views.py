@@ -1,0 +1,32 @@
+"""Pages that belong to no one area: the home redirect, the language switch, a health check."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, redirect, request, session, url_for
+from flask.typing import ResponseReturnValue
+
+from web.i18n import LANGS
+from web.security import safe_next
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def index() -> ResponseReturnValue:
+    if g.get("user") is None:
+        return redirect(url_for("auth.login"))
+    return redirect(url_for("cases.list_cases"))
+
+
+@bp.post("/lang")
+def switch_language() -> ResponseReturnValue:
+    """Remember the caseworker's language and return to the page they were on."""
+    chosen = request.form.get("lang")
+    if chosen in LANGS:
+        session["lang"] = chosen
+    return redirect(safe_next(request.form.get("next"), url_for("main.index")))
+
+
+@bp.get("/healthz")
+def health() -> ResponseReturnValue:
+    return {"status": "ok"}
