@@ -1,43 +1,17 @@
-"""Fixtures for the web desk: a migrated temporary SQLite database, users of every role, and a
-client that logs in through the real login form (CSRF token included)."""
+"""Fixtures for the web desk: a migrated temporary SQLite database with users of every role, and
+a client logged in through the real login form (CSRF token included)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from web_helpers import login, make_app
 
-from web import create_app, db
-from web.accounts import create_user
-from web.migrate import upgrade
-
-PASSWORD = "correct horse 1"
-USERS = {
-    "alice": ("caseworker", "渝中区"),
-    "bob": ("caseworker", "渝中区"),
-    "sue": ("supervisor", "渝中区"),
-    "zed": ("supervisor", "江北区"),
-    "root": ("admin", ""),
-}
-VALID_ID = "500101196103100037"  # a man born 1961-03-10 (checksum valid)
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def make_app(tmp_path: Path, **extra: Any) -> Flask:
-    url = extra.pop("DATABASE_URL", f"sqlite:///{tmp_path / 'test.sqlite3'}")
-    app = create_app(
-        {"TESTING": True, "DATABASE_URL": url, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "test", **extra}
-    )
-    upgrade(url)
-    with db.database(app).sessions() as session:
-        for name, (role, district) in USERS.items():
-            create_user(session, name, PASSWORD, role, district)
-    return app
+from web import db
 
 
 @pytest.fixture
@@ -47,30 +21,7 @@ def app(tmp_path: Path) -> Iterator[Flask]:
     db.database(app).engine.dispose()
 
 
-def csrf_token(client: FlaskClient, path: str = "/login") -> str:
-    match = CSRF.search(client.get(path).get_data(as_text=True))
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
-
-
-def login(client: FlaskClient, username: str) -> str:
-    """Log in through the form; returns a CSRF token valid for this session."""
-    response = client.post(
-        "/login", data={"username": username, "password": PASSWORD, "csrf_token": csrf_token(client)}
-    )
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return csrf_token(client, "/cases/new/person")
-
-
 @pytest.fixture
 def alice(app: Flask) -> tuple[FlaskClient, str]:
     client = app.test_client()
     return client, login(client, "alice")
-
-
-def new_person_case(client: FlaskClient, token: str, **fields: str) -> str:
-    """Submit a person case; returns the case page's path."""
-    data = {"csrf_token": token, "as_of": "2020-09-15", **fields}
-    response = client.post("/cases/new/person", data=data)
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return response.location

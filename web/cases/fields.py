@@ -16,7 +16,6 @@ from functools import lru_cache
 from types import UnionType
 from typing import Any, Literal, Union, get_args, get_origin
 
-from annotated_types import MaxLen
 from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
@@ -164,10 +163,11 @@ def input_kind(annotation: Any) -> tuple[InputKind, tuple[Choice, ...]] | None:
 
 
 def _max_length(info: FieldInfo) -> int:
-    limits = [m.max_length for m in info.metadata if isinstance(m, MaxLen)]
+    """The field's own max_length (Field or StringConstraints), capped at TEXT_LIMIT."""
+    metadata = list(info.metadata)
     annotation, _ = _unwrap(info.annotation)
-    if hasattr(annotation, "__metadata__"):
-        limits += [m.max_length for m in annotation.__metadata__ if isinstance(m, MaxLen)]
+    metadata += list(getattr(annotation, "__metadata__", ()))
+    limits = [m.max_length for m in metadata if isinstance(getattr(m, "max_length", None), int)]
     return min([TEXT_LIMIT, *limits])
 
 
