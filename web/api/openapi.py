@@ -17,16 +17,13 @@ COMPONENTS = "#/components/schemas/"
 
 
 def _rewrite(node: Any) -> Any:
+    """Every reference into $defs ($ref, and the discriminator's mapping) now points at components."""
     if isinstance(node, dict):
-        out = {}
-        for key, value in node.items():
-            if key == "$ref" and isinstance(value, str) and value.startswith(DEFS):
-                out[key] = COMPONENTS + value.removeprefix(DEFS)
-            else:
-                out[key] = _rewrite(value)
-        return out
+        return {key: _rewrite(value) for key, value in node.items()}
     if isinstance(node, list):
         return [_rewrite(item) for item in node]
+    if isinstance(node, str) and node.startswith(DEFS):
+        return COMPONENTS + node.removeprefix(DEFS)
     return node
 
 
