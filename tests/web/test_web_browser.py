@@ -1,0 +1,259 @@
+"""End to end in a real browser: Debian's Chromium driven by the PyPI `playwright` package.
+
+The real app is started as `subsidy serve` on a free loopback port with a temporary SQLite
+database; a caseworker created by `subsidy create-user` logs in, fills a person case by keyboard,
+reads the decision, fixes a bad ID number, reopens the case from the list, switches language and
+opens the print view. Screenshots of the main pages go to artifacts/screenshots/.
+Skipped, with the reason, when /usr/bin/chromium or playwright is missing (CI installs both).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path(os.environ.get("SUBSIDY_CHROMIUM", "/usr/bin/chromium"))
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--lang=en-US",  # date inputs then take MM DD YYYY, whatever the machine's locale
+]
+PASSWORD = "correct horse 1"
+VALID_ID = "500101196103100037"
+BAD_ID = "500101196103100038"
+
+if not CHROMIUM.exists():
+    pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium; .ci/run does)", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason="the PyPI playwright package is not installed")
+
+
+def subsidy() -> list[str]:
+    script = Path(sys.executable).parent / "subsidy"
+    return [str(script)] if script.exists() else [sys.executable, "-c", "from engine.cli import main; main()"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`subsidy serve` in a subprocess, with one caseworker; yields the base URL."""
+    instance = tmp_path_factory.mktemp("instance")
+    env = {**os.environ, "SUBSIDY_INSTANCE_PATH": str(instance)}
+    env.pop("SUBSIDY_DATABASE_URL", None)
+    env.pop("SUBSIDY_SECRET_KEY", None)
+    created = subprocess.run(
+        [*subsidy(), "create-user", "alice", "--district", "渝中区", "--password-stdin"],
+        input=PASSWORD + "\n",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert created.returncode == 0, created.stderr
+    port = free_port()
+    log = (instance / "server.log").open("w")
+    process = subprocess.Popen(
+        [*subsidy(), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=log, stderr=log
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError((instance / "server.log").read_text()) from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with sync_api.sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def screenshots_dir() -> None:
+    if SHOTS.exists():
+        shutil.rmtree(SHOTS)
+    SHOTS.mkdir(parents=True)
+
+
+def shot(page, name: str, full_page: bool = False) -> None:
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
+
+
+def focused(page) -> str:
+    return page.evaluate("document.activeElement ? document.activeElement.id : ''")
+
+
+def tab_to(page, element_id: str, limit: int = 400) -> None:
+    """Press Tab until ``element_id`` has focus: the field is reachable in the tab order."""
+    for _ in range(limit):
+        if focused(page) == element_id:
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"#{element_id} never received focus by Tab")
+
+
+def type_into(page, element_id: str, text: str) -> None:
+    tab_to(page, element_id)
+    page.keyboard.press("Control+A")
+    page.keyboard.type(text)
+
+
+def type_date(page, element_id: str, iso: str) -> None:
+    """A native date input by keyboard: month, day, year segments (--lang=en-US)."""
+    tab_to(page, element_id)
+    year, month, day = iso.split("-")
+    page.keyboard.type(month + day + year)
+    assert page.eval_on_selector(f"#{element_id}", "e => e.value") == iso
+
+
+def choose_radio(page, group_id: str, value: str) -> None:
+    """Tab into a yes/no/unknown group (focus lands on the checked radio), arrows to choose."""
+    tab_to(page, f"{group_id}-unknown")
+    page.keyboard.press({"no": "ArrowUp", "yes": "ArrowUp"}[value])
+    if value == "yes":
+        page.keyboard.press("ArrowUp")
+    assert page.is_checked(f"#{group_id}-{value}")
+
+
+def test_a_caseworker_at_the_counter(server: str, browser) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+
+    # Log in by keyboard alone: the username field has focus, Tab to the password, Enter submits.
+    page.goto(server + "/")
+    assert page.url.startswith(server + "/login")
+    shot(page, "01-login")
+    assert focused(page) == "username"
+    page.keyboard.type("alice")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(server + "/cases")
+
+    # A new person case, by keyboard, in tab order.
+    page.goto(server + "/cases/new/person")
+    page.keyboard.press("Tab")  # the skip link comes first
+    assert focused(page) == "" and page.evaluate("document.activeElement.className") == "skip"
+    type_into(page, "f-case_id", "CQ-2020-0915")
+    type_date(page, "f-as_of", "2020-09-15")
+    type_into(page, "f-person-name", "张某")
+    type_into(page, "f-person-id_number", BAD_ID)
+    assert "校验位不对" in page.inner_text("#f-person-id_number-live")
+    choose_radio(page, "f-person-employed", "no")
+    type_date(page, "f-person-ui_benefit_end_date", "2020-08-31")
+    shot(page, "02-form")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")
+    type_into(page, "f-person-name", "张某")  # back to a text field: Enter there submits
+    page.keyboard.press("Enter")
+
+    # The bad checksum is shown beside the field, in Chinese, and nothing typed is lost.
+    page.wait_for_selector("#error-summary")
+    assert page.inner_text("#f-person-id_number-err") == "身份证号码校验位错误（应为 7）"
+    assert page.input_value("#f-person-id_number") == BAD_ID
+    assert page.input_value("#f-case_id") == "CQ-2020-0915"
+    assert page.input_value("#f-as_of") == "2020-09-15"
+    assert page.input_value("#f-person-ui_benefit_end_date") == "2020-08-31"
+    assert page.is_checked("#f-person-employed-no")
+    assert focused(page) == "error-summary"
+    shot(page, "03-form-error")
+
+    # Fix it: the ID number fills birth date and sex as it is typed.
+    page.focus("#error-summary")
+    page.keyboard.press("Tab")  # the summary's link to the field
+    page.keyboard.press("Enter")
+    type_into(page, "f-person-id_number", VALID_ID)
+    assert page.input_value("#f-person-birth_date") == "1961-03-10"
+    assert page.input_value("#f-person-sex") == "male"
+    page.keyboard.press("Enter")
+
+    # The decision: every program by status, the reasons, the lead unit, the quoted task.
+    page.wait_for_selector("#group-eligible")
+    assert "/cases/" in page.url
+    eligible = page.inner_text("section.status-group.eligible")
+    assert "失业保险金继续发放至法定退休年龄" in eligible
+    assert "2021-03-10" in eligible and "市人力社保局" in eligible
+    assert "满足：" in eligible
+    assert page.inner_text("#ask-title") == "需补充的信息"
+    shot(page, "04-result")
+    case_url = page.url
+
+    # Answer one question in place, by keyboard: the radio, then Enter on the submit button.
+    tab_to(page, "ask-f-person-wants_work-unknown")
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowUp")
+    assert page.is_checked("#ask-f-person-wants_work-yes")
+    page.focus("section.ask button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=历史评估（2次）")
+
+    # Find the case again from the list by the ID number's last four, and reopen it.
+    page.goto(server + "/cases")
+    type_into(page, "q", "0037")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/cases?q=0037")
+    assert "500101********0037" in page.inner_text("table.cases")
+    assert VALID_ID not in page.content()
+    shot(page, "05-list")
+    page.locator("table.cases a").first.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(case_url)
+
+    # Switch to English: the page and the engine's reasons follow.
+    page.focus("header .tools button[name=lang]")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("html[lang=en]")
+    assert page.url == case_url
+    assert "Unemployment benefit continued to statutory retirement age" in page.inner_text("main")
+    assert "Evaluation date" in page.inner_text("main")
+    shot(page, "06-result-en")
+    page.focus("header .tools button[name=lang]")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("html[lang=zh-CN]")
+
+    # The print view for the case file: date, rules version, caseworker.
+    page.locator("text=打印版").first.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".print-head")
+    page.emulate_media(media="print")
+    head = page.inner_text(".print-head")
+    assert "2020-09-15" in head and "alice" in head and "规则版本" in head
+    assert page.is_hidden(".print-head .no-print")
+    shot(page, "07-print", full_page=True)
+    context.close()
