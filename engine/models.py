@@ -154,6 +154,9 @@ class Person(Strict):
     wants_training: bool | None = fact(
         "有参加培训意愿", "Wishes to train", "申请人是否有意愿参加劳动预备制培训？"
     )
+    training_start_date: date | None = fact(
+        "培训开始日期", "Training start date", "申请人参加的劳动预备制培训哪天开始？"
+    )
     returning_migrant_worker: bool | None = fact(
         "返乡农民工", "Returning migrant worker", "申请人是否为返乡农民工？"
     )
