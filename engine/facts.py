@@ -136,6 +136,15 @@ def _person_derived(prefix: str, zh: str, en: str, subjects: tuple[Subject, ...]
             "岁",
         ),
         d(
+            "age_at_training_start",
+            "int",
+            "培训开始时年龄（周岁）",
+            "Age in full years when training starts",
+            [f"{p}.birth_date", f"{p}.training_start_date"],
+            calendar.age_on,
+            "岁",
+        ),
+        d(
             "retirement_date",
             "date",
             "法定退休日期",

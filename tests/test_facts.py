@@ -224,10 +224,17 @@ def test_each_derived_fact_is_computed_exactly_once_per_case(monkeypatch):
         unemployment_registration_date="2020-01-01",
         ui_benefit_end_date="2020-08-31",
         business_start_date="2019-01-01",
+        training_start_date="2020-09-01",
     )
     person_derived = [d.spec.name for d in DERIVED if d.spec.name.startswith("person.")]
     assert calls == dict.fromkeys(person_derived, 1)
     assert all(f[name] is not None for name in person_derived)
+
+
+def test_age_at_training_start_is_taken_on_that_day_not_the_evaluation_date():
+    f = person(birth_date="1999-09-01", training_start_date="2020-08-31")
+    assert f["person.age_at_training_start"] == 20
+    assert f["person.age"] == 21
 
 
 def test_a_derived_fact_is_not_computed_for_the_other_subject():
