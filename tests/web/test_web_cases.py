@@ -312,3 +312,20 @@ def test_an_enterprise_case_with_the_hired_person(app: Flask) -> None:
     )
     assert bad.status_code == 422
     assert "劳动合同终止日期早于起始日期" in text(bad)
+
+
+def test_a_caseworker_confirmation_is_answered_in_place(alice: tuple[FlaskClient, str]) -> None:
+    client, token = alice
+    path = new_person_case(client, token)
+    with db.database(client.application).sessions() as session:
+        evaluation = session.scalar(select(DecisionRecord)).evaluation
+    confirms = [
+        m["fact"] for d in evaluation["decisions"] for m in d["missing"] if m["fact"].startswith("confirm.")
+    ]
+    if not confirms:
+        return  # no rule asks the caseworker to confirm anything
+    assert f'name="{confirms[0]}" value="yes"' in text(client.get(path))
+    assert client.post(path + "/answer", data={"csrf_token": token, confirms[0]: "yes"}).status_code == 302
+    with db.database(client.application).sessions() as session:
+        latest = session.scalars(select(DecisionRecord).order_by(DecisionRecord.id.desc())).first()
+    assert latest.inputs["confirmations"] == {confirms[0].removeprefix("confirm."): True}
