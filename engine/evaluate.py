@@ -24,7 +24,7 @@ from engine.decision import (
     WindowInfo,
 )
 from engine.facts import FACTS, ask, case_facts
-from engine.judge import Check, Verdict, judge, ref_date
+from engine.judge import Check, Plan, Verdict, ref_date
 from engine.matcher import SUBJECTS, Matcher, encode, key, ref_key
 from engine.models import EnterpriseCase, PersonCase
 from engine.rulebook import Rule, RuleBook, load_rulebook
@@ -41,6 +41,7 @@ class Engine:
         self.matcher = Matcher(book)
         self._confirmations = book.confirmation_keys()
         self._rules = {subject: book.for_subject(subject) for subject in SUBJECTS}
+        self._plans = {subject: [Plan(rule) for rule in rules] for subject, rules in self._rules.items()}
 
     def evaluate(self, case: CaseModel, as_of: date, lang: str = "zh") -> Evaluation:
         return self.evaluate_many([case], as_of, lang)[0]
@@ -56,7 +57,7 @@ class Engine:
         prepared = [self._prepare(case, as_of) for case in cases]
         hits = self.matcher.match([durable_fact for _, durable_fact in prepared])
         return [
-            [judge(rule, facts, case.confirmations, matched, lang) for rule in self._rules[case.kind]]
+            [plan.judge(facts, case.confirmations, matched, lang) for plan in self._plans[case.kind]]
             for case, (facts, _), matched in zip(cases, prepared, hits, strict=True)
         ]
 

@@ -7,6 +7,11 @@ that publishes them (it is what made batch evaluation slow).
 Conditions are judged in three-valued logic (met / not met / unknown): ``all`` fails if any child
 fails, ``any`` holds if any child holds, otherwise an unknown child leaves the program needing
 information. A leaf is met when durable-rules matched it (``matched`` holds the rule names).
+
+Each rule is compiled once into a ``Plan``. Per case, a plan only reads each condition's outcome
+(matched, not matched, fact missing, threshold unset, not confirmed); how those outcomes combine
+through the ``all``/``any`` tree depends on nothing else, so it is computed once per distinct
+combination and remembered. Registries repeat a few hundred combinations over millions of rows.
 """
 
 from __future__ import annotations
@@ -23,7 +28,11 @@ from engine.matcher import leaf_rule_names, window_id
 from engine.rulebook import Bracket, Group, KeyDate, Leaf, ParamRef, Rule
 from engine.text import LOCAL_STANDARD, T
 
-Asks = dict[str, None]  # an ordered set of the facts that could still change a result
+# A condition's outcome for one case.
+MET, NOT_MET, MISSING, UNSET, UNCONFIRMED = range(5)
+RESULT = (Result.met, Result.not_met, Result.unknown, Result.unknown, Result.unknown)
+WHY = ("compare", "compare", "missing", "param_unset", "unconfirmed")
+MEMO_LIMIT = 100_000  # distinct outcome combinations remembered per program
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,25 +60,248 @@ class Money:
 
 
 @dataclass(frozen=True, slots=True)
+class _Cond:
+    """A compiled condition: the fact it reads and, per dated period, its durable rule and value."""
+
+    leaf: Leaf | None  # None for the window
+    fact: str  # the fact compared, or ``confirm.<key>``
+    confirm: str | None  # the confirmation key, for a condition the caseworker confirms
+    group: Group | None
+    periods: tuple[tuple[date | None, date | None, str, Any], ...]  # (start, end, rule name, expected)
+    fixed: tuple[str, Any] | None = None  # (rule name, expected) when no dated parameter is involved
+
+    def at(self, ref: date) -> tuple[str | None, Any]:
+        """The durable rule name and the expected value in force on ``ref``."""
+        for start, end, name, expected in self.periods:
+            if start is None or (start <= ref and (end is None or ref < end)):
+                return name, expected
+        return None, None
+
+
+@dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ is several times slower
 class Verdict:
     """Everything a decision says that depends on the case; grant and dates only if not refused."""
 
-    rule: Rule
+    plan: Plan
     status: Status
-    checks: list[Check]
+    failed: tuple[str, ...]  # ids of the conditions not met
     missing: list[str]  # input facts, or ``confirm.<key>``, to ask for; only when information is needed
+    outcomes: tuple[int, ...]
+    facts: dict[str, Any]
+    ref: date
     amount: Money | None = None
     period_months: int | None = None
     period_text: str | None = None
     dates: tuple[tuple[KeyDate, date | None], ...] = ()
 
     @property
+    def rule(self) -> Rule:
+        return self.plan.rule
+
+    @property
     def granted(self) -> bool:
         return self.status is not Status.not_eligible
 
     @property
-    def failed(self) -> list[str]:
-        return [c.id for c in self.checks if c.result is Result.not_met]
+    def checks(self) -> list[Check]:
+        """Each condition's result with the values its reason quotes, in the rule's order."""
+        out = []
+        for cond, outcome in zip(self.plan.conds, self.outcomes, strict=True):
+            result = RESULT[outcome]
+            if cond.leaf is None:
+                value = self.facts.get(cond.fact)
+                out.append(
+                    Check(None, result, "missing" if value is None else "window", cond.fact, value=value)
+                )
+            elif cond.confirm is not None:
+                why = "unconfirmed" if outcome == UNCONFIRMED else "confirmed"
+                out.append(Check(cond.leaf, result, why, cond.fact, cond.group))
+            else:
+                value, expected = self.facts.get(cond.fact), cond.at(self.ref)[1]
+                out.append(Check(cond.leaf, result, WHY[outcome], cond.fact, cond.group, value, expected))
+        return out
+
+
+class Plan:
+    """One rule compiled for judging many cases; safe to share between threads."""
+
+    def __init__(self, rule: Rule):
+        self.rule = rule
+        self.ref_fact = rule.reference_fact
+        self.conds: list[_Cond] = []
+        if rule.window:
+            name = window_id(rule)
+            self.conds.append(
+                _Cond(None, rule.window.judged_on, None, None, ((None, None, name, True),), (name, True))
+            )
+        self._compile(rule.conditions, None)
+        self._memo: dict[tuple[int, ...], tuple[Status, tuple[str, ...], tuple[int, ...]]] = {}
+        o = rule.outcome
+        self._amount_periods = (
+            rule.parameters[o.amount.param or o.amount.rate or ""].periods() if o.amount else []
+        )
+        self._period_periods = rule.parameters[o.period.param].periods() if o.period else []
+        self._grants: dict[tuple[Any, ...], tuple[Money | None, int | None, str | None]] = {}
+
+    def _compile(self, node: Leaf | Group, group: Group | None) -> None:
+        if isinstance(node, Group):
+            for child in node.children:
+                self._compile(child, node if node.text else group)
+            return
+        rule = self.rule
+        if node.confirm is not None:
+            key = rule.confirmation_key(node)
+            name = f"{rule.id}/{node.id}"
+            self.conds.append(
+                _Cond(node, f"confirm.{key}", key, group, ((None, None, name, True),), (name, True))
+            )
+            return
+        assert node.fact is not None
+        if isinstance(node.value, ParamRef):
+            values = rule.parameters[node.value.param].values
+            periods = tuple((s, e, name, values[s]) for name, s, e in leaf_rule_names(rule, node))  # type: ignore[index]
+            self.conds.append(_Cond(node, node.fact, None, group, periods))
+        else:
+            name = f"{rule.id}/{node.id}"
+            self.conds.append(
+                _Cond(node, node.fact, None, group, ((None, None, name, node.value),), (name, node.value))
+            )
+
+    def judge(
+        self, facts: dict[str, Any], confirmations: dict[str, bool], matched: set[str], lang: str = "zh"
+    ) -> Verdict:
+        """The one judgement of this program for a case's facts and durable-rules matches."""
+        ref = facts.get(self.ref_fact) if self.ref_fact else None
+        if ref is None:
+            ref = facts["case.as_of"]
+        outcomes = []
+        for cond in self.conds:
+            if cond.confirm is not None:
+                if confirmations.get(cond.confirm) is None:
+                    outcomes.append(UNCONFIRMED)
+                    continue
+                name: str | None = cond.periods[0][2]
+            else:
+                name, expected = cond.fixed or cond.at(ref)
+                if expected is None:
+                    outcomes.append(UNSET)
+                    continue
+                if facts.get(cond.fact) is None:
+                    outcomes.append(MISSING)
+                    continue
+            outcomes.append(MET if name in matched else NOT_MET)
+        key = tuple(outcomes)
+        combined = self._memo.get(key)
+        if combined is None:
+            combined = self._combine(key)
+        status, failed, asking = combined
+        if status is Status.not_eligible:
+            return Verdict(self, status, failed, [], key, facts, ref)
+        missing: list[str] = []
+        for i in asking:
+            cond = self.conds[i]
+            missing += [cond.fact] if cond.confirm is not None else missing_inputs(cond.fact, facts)
+        amount, months, period_text = self._grant(facts, ref, lang)
+        dates = _dates(self.rule, facts, ref, months) if self.rule.outcome.dates else ()
+        return Verdict(
+            self,
+            status,
+            failed,
+            list(dict.fromkeys(missing)),
+            key,
+            facts,
+            ref,
+            amount,
+            months,
+            period_text,
+            dates,
+        )
+
+    def _grant(
+        self, facts: dict[str, Any], ref: date, lang: str
+    ) -> tuple[Money | None, int | None, str | None]:
+        """Amount, period and its text: they vary only with the parameter periods and two facts."""
+        o = self.rule.outcome
+        base = facts.get(o.amount.of) if o.amount and o.amount.of else None
+        by = facts.get(o.period.by) if o.period and o.period.by else None
+        key = (
+            _period_index(self._amount_periods, ref),
+            base,
+            _period_index(self._period_periods, ref),
+            by,
+            lang,
+        )
+        found = self._grants.get(key)
+        if found is None:
+            months = _period_months(self.rule, facts, ref)
+            found = (
+                _amount(self.rule, facts, ref, lang),
+                months,
+                _period_text(self.rule, facts, months, lang),
+            )
+            if len(self._grants) >= MEMO_LIMIT:
+                self._grants.clear()
+            self._grants[key] = found
+        return found
+
+    def _combine(self, outcomes: tuple[int, ...]) -> tuple[Status, tuple[str, ...], tuple[int, ...]]:
+        """Status, the failed conditions that decide it, and the conditions whose facts to ask for."""
+        index = iter(range(len(outcomes)))
+        judged = []
+        if self.rule.window:
+            judged.append(_leaf(next(index), outcomes))
+        judged.append(_tree(self.rule.conditions, index, outcomes))
+        tops = [result for result, _, _ in judged]
+        if Result.not_met in tops:
+            status, asking = Status.not_eligible, ()
+        elif Result.unknown in tops:
+            status, asking = Status.needs_information, tuple(i for _, asks, _ in judged for i in asks)
+        else:
+            status, asking = Status.eligible, ()
+        conds = self.conds
+        failed = tuple(
+            "window" if conds[i].leaf is None else conds[i].leaf.id for _, _, f in judged for i in f
+        )  # type: ignore[union-attr]
+        if len(self._memo) >= MEMO_LIMIT:
+            self._memo.clear()
+        self._memo[outcomes] = combined = (status, failed, asking)
+        return combined
+
+
+Judged = tuple[Result, tuple[int, ...], tuple[int, ...]]  # result, conditions to ask, conditions failed
+
+
+def _leaf(i: int, outcomes: tuple[int, ...]) -> Judged:
+    outcome = outcomes[i]
+    result = RESULT[outcome]
+    return result, (i,) if outcome in (MISSING, UNCONFIRMED) else (), (i,) if outcome == NOT_MET else ()
+
+
+def _tree(node: Leaf | Group, index: Any, outcomes: tuple[int, ...]) -> Judged:
+    """A node's result; the questions that could still change it; the failures that decide it."""
+    if isinstance(node, Leaf):
+        return _leaf(next(index), outcomes)
+    judged = [_tree(child, index, outcomes) for child in node.children]
+    found = [result for result, _, _ in judged]
+    decisive, other = (Result.not_met, Result.met) if node.mode == "all" else (Result.met, Result.not_met)
+    if decisive in found:
+        fails = (
+            tuple(i for r, _, f in judged if r is Result.not_met for i in f)
+            if decisive is Result.not_met
+            else ()
+        )
+        return decisive, (), fails
+    if Result.unknown not in found:
+        return other, (), tuple(i for _, _, f in judged for i in f) if other is Result.not_met else ()
+    return Result.unknown, tuple(i for _, asks, _ in judged for i in asks), ()
+
+
+def _period_index(periods: list[tuple[date, date | None, Any]], ref: date) -> int:
+    """Which dated value of a parameter is in force on ``ref`` (-1: none yet)."""
+    for i, (start, end, _) in enumerate(periods):
+        if start <= ref and (end is None or ref < end):
+            return i
+    return -1
 
 
 def ref_date(rule: Rule, facts: dict[str, Any]) -> date:
@@ -78,113 +310,6 @@ def ref_date(rule: Rule, facts: dict[str, Any]) -> date:
     if name and facts.get(name) is not None:
         return facts[name]
     return facts["case.as_of"]
-
-
-def judge(
-    rule: Rule, facts: dict[str, Any], confirmations: dict[str, bool], matched: set[str], lang: str = "zh"
-) -> Verdict:
-    """The one judgement of ``rule`` for a case's facts and durable-rules matches."""
-    walk = _Walk(rule, facts, confirmations, matched)
-    judged = [walk.window()] if rule.window else []
-    judged.append(walk.node(rule.conditions, None))
-    results = [result for result, _ in judged]
-    if Result.not_met in results:
-        return Verdict(rule, Status.not_eligible, walk.checks, [])
-    if Result.unknown in results:
-        status = Status.needs_information
-        missing = list(dict.fromkeys(name for _, asks in judged for name in asks))
-    else:
-        status, missing = Status.eligible, []
-    ref = walk.ref
-    months = _period_months(rule, facts, ref)
-    return Verdict(
-        rule,
-        status,
-        walk.checks,
-        missing,
-        amount=_amount(rule, facts, ref, lang),
-        period_months=months,
-        period_text=_period_text(rule, facts, months, lang),
-        dates=_dates(rule, facts, ref),
-    )
-
-
-class _Walk:
-    """Walks one program's condition tree for one case, recording each condition's Check."""
-
-    __slots__ = ("checks", "confirmations", "facts", "matched", "ref", "rule")
-
-    def __init__(self, rule: Rule, facts: dict[str, Any], confirmations: dict[str, bool], matched: set[str]):
-        self.rule, self.facts, self.confirmations, self.matched = rule, facts, confirmations, matched
-        self.ref = ref_date(rule, facts)
-        self.checks: list[Check] = []
-
-    def node(self, node: Leaf | Group, group: Group | None) -> tuple[Result, Asks]:
-        """A node's result, and the questions that could still change it (none once decided)."""
-        if isinstance(node, Leaf):
-            return self.leaf(node, group)
-        if node.text:
-            group = node
-        judged = [self.node(child, group) for child in node.children]
-        results = [result for result, _ in judged]
-        decisive, other = (Result.not_met, Result.met) if node.mode == "all" else (Result.met, Result.not_met)
-        if decisive in results:
-            return decisive, {}
-        if Result.unknown not in results:
-            return other, {}
-        return Result.unknown, {k: None for _, asks in judged for k in asks}
-
-    def window(self) -> tuple[Result, Asks]:
-        w = self.rule.window
-        assert w is not None
-        value = self.facts.get(w.judged_on)
-        asks: Asks = {}
-        if value is None:
-            result, why = Result.unknown, "missing"
-            asks = self._ask(w.judged_on)
-        else:
-            result = Result.met if window_id(self.rule) in self.matched else Result.not_met
-            why = "window"
-        self.checks.append(Check(None, result, why, w.judged_on, value=value))
-        return result, asks
-
-    def leaf(self, leaf: Leaf, group: Group | None) -> tuple[Result, Asks]:
-        if leaf.confirm is not None:
-            k = self.rule.confirmation_key(leaf)
-            fact = f"confirm.{k}"
-            if self.confirmations.get(k) is None:
-                self.checks.append(Check(leaf, Result.unknown, "unconfirmed", fact, group))
-                return Result.unknown, {fact: None}
-            result = Result.met if f"{self.rule.id}/{leaf.id}" in self.matched else Result.not_met
-            self.checks.append(Check(leaf, result, "confirmed", fact, group))
-            return result, {}
-        assert leaf.fact is not None
-        value = self.facts.get(leaf.fact)
-        expected = self._expected(leaf)
-        asks: Asks = {}
-        if expected is None:
-            result, why = Result.unknown, "param_unset"
-        elif value is None:
-            result, why = Result.unknown, "missing"
-            asks = self._ask(leaf.fact)
-        else:
-            names = [
-                n
-                for n, start, end in leaf_rule_names(self.rule, leaf)
-                if start is None or (start <= self.ref and (end is None or self.ref < end))
-            ]
-            result = Result.met if names and names[0] in self.matched else Result.not_met
-            why = "compare"
-        self.checks.append(Check(leaf, result, why, leaf.fact, group, value, expected))
-        return result, asks
-
-    def _expected(self, leaf: Leaf) -> Any:
-        if isinstance(leaf.value, ParamRef):
-            return self.rule.parameters[leaf.value.param].at(self.ref)
-        return leaf.value
-
-    def _ask(self, fact: str) -> Asks:
-        return dict.fromkeys(missing_inputs(fact, self.facts))
 
 
 def _period_months(rule: Rule, facts: dict[str, Any], ref: date) -> int | None:
@@ -239,14 +364,16 @@ def _amount(rule: Rule, facts: dict[str, Any], ref: date, lang: str) -> Money | 
     return Money(None, LOCAL_STANDARD[lang], True)
 
 
-def _dates(rule: Rule, facts: dict[str, Any], ref: date) -> tuple[tuple[KeyDate, date | None], ...]:
+def _dates(
+    rule: Rule, facts: dict[str, Any], ref: date, period: int | None
+) -> tuple[tuple[KeyDate, date | None], ...]:
     out = []
     for d in rule.outcome.dates:
         start = facts.get(d.fact)
         if d.add_months is None:
             months: int | None = 0
         elif d.add_months == "period":
-            months = _period_months(rule, facts, ref)
+            months = period
         elif isinstance(d.add_months, ParamRef):
             raw = rule.parameters[d.add_months.param].at(ref)
             months = None if raw is None else int(raw)  # type: ignore[arg-type]
