@@ -42,6 +42,16 @@ class Engine:
         self._confirmations = book.confirmation_keys()
         self._rules = {subject: book.for_subject(subject) for subject in SUBJECTS}
         self._plans = {subject: [Plan(rule) for rule in rules] for subject, rules in self._rules.items()}
+        # Only what some durable rule compares is asserted: every other property would be copied
+        # into each match durable-rules reports, and read back, for nothing.
+        read = self.matcher.fields
+        self._asserted = {
+            s: [(name, key(name)) for name, spec in FACTS.items() if s in spec.subjects and key(name) in read]
+            for s in SUBJECTS
+        }
+        self._dated = {
+            s: [(r, ref_key(r)) for r in rules if ref_key(r) in read] for s, rules in self._rules.items()
+        }
 
     def evaluate(self, case: CaseModel, as_of: date, lang: str = "zh") -> Evaluation:
         return self.evaluate_many([case], as_of, lang)[0]
@@ -66,12 +76,12 @@ class Engine:
         if unknown:
             raise ValueError(f"未知的确认事项：{', '.join(sorted(unknown))}")
         facts = case_facts(case, as_of)
-        durable = {key(n): encode(v) for n, v in facts.items() if v is not None}
+        durable = {k: encode(v) for n, k in self._asserted[case.kind] if (v := facts.get(n)) is not None}
         durable["subject"] = case.kind
         for name, value in case.confirmations.items():
             durable[key(f"confirm.{name}")] = value
-        for rule in self._rules[case.kind]:
-            durable[ref_key(rule)] = ref_date(rule, facts).toordinal()
+        for rule, k in self._dated[case.kind]:
+            durable[k] = ref_date(rule, facts).toordinal()
         return facts, durable
 
     def _publish(self, case: CaseModel, verdicts: list[Verdict], as_of: date, lang: str) -> Evaluation:
