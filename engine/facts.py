@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from functools import cache
 from types import UnionType
 from typing import Any, Literal, Union, get_args, get_origin
 
@@ -362,15 +363,22 @@ def missing_inputs(name: str, facts: dict[str, Any]) -> list[str]:
     return out
 
 
+@cache
+def _fields(model: type[BaseModel], prefix: str) -> tuple[tuple[str, str, bool], ...]:
+    """(attribute, dotted name, is a fact) per field, worked out once per model (batch reads millions)."""
+    return tuple((name, f"{prefix}.{name}", f"{prefix}.{name}" in FACTS) for name in model.model_fields)
+
+
 def _flatten(model: BaseModel | None, prefix: str, out: dict[str, Any]) -> None:
     if model is None:
         return
-    for name in type(model).model_fields:
-        value = getattr(model, name)
+    values = model.__dict__
+    for name, dotted, is_fact in _fields(type(model), prefix):
+        value = values[name]
         if isinstance(value, BaseModel):
-            _flatten(value, f"{prefix}.{name}", out)
-        elif f"{prefix}.{name}" in FACTS:
-            out[f"{prefix}.{name}"] = value.value if isinstance(value, StrEnum) else value
+            _flatten(value, dotted, out)
+        elif is_fact:
+            out[dotted] = value.value if isinstance(value, StrEnum) else value
 
 
 def case_facts(case: PersonCase | EnterpriseCase, as_of: date) -> dict[str, Any]:
@@ -384,9 +392,12 @@ def case_facts(case: PersonCase | EnterpriseCase, as_of: date) -> dict[str, Any]
     _flatten(case.district, "district", out)
     subject = case.kind
     for d in DERIVED:
-        if subject not in d.spec.subjects:
+        spec = d.spec
+        if subject not in spec.subjects:
             continue
-        args = [out.get(n) for n in d.spec.derived_from]
-        required = [a for a, n in zip(args, d.spec.derived_from, strict=True) if n not in d.optional]
-        out[d.spec.name] = None if any(a is None for a in required) else d.fn(*args)
+        args = [out.get(n) for n in spec.derived_from]
+        unknown = None in args and any(
+            a is None and n not in d.optional for a, n in zip(args, spec.derived_from, strict=True)
+        )
+        out[spec.name] = None if unknown else d.fn(*args)
     return out
