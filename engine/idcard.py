@@ -10,6 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Literal
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -35,6 +36,7 @@ def check_char(first17: str) -> str:
     return CHECK[sum(int(c) * w for c, w in zip(first17, WEIGHTS, strict=True)) % 11]
 
 
+@lru_cache(maxsize=256)  # validating a case reads its number up to four times (models.Person)
 def parse_id_number(text: str) -> IdNumber:
     """Validate and read a number; raises IdNumberError with a message a caseworker can act on.
 
