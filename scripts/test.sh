@@ -3,6 +3,12 @@
 # then lint and the whole test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The web desk's browser tests drive Debian's Chromium, with a CJK font to render Chinese pages.
+# As root (CI, a fresh machine) they are installed here; elsewhere those tests skip with the reason.
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+  && { [ ! -x /usr/bin/chromium ] || ! dpkg -s fonts-wqy-microhei >/dev/null 2>&1; }; then
+  apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
+fi
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[test]'
