@@ -24,7 +24,7 @@ from engine.decision import (
     WindowInfo,
 )
 from engine.facts import FACTS, ask, case_facts
-from engine.judge import Check, Plan, Verdict, ref_date
+from engine.judge import Check, Judge, Verdict, ref_date
 from engine.matcher import SUBJECTS, Matcher, encode, key, ref_key
 from engine.models import EnterpriseCase, PersonCase
 from engine.rulebook import Rule, RuleBook, load_rulebook
@@ -41,7 +41,7 @@ class Engine:
         self.matcher = Matcher(book)
         self._confirmations = book.confirmation_keys()
         self._rules = {subject: book.for_subject(subject) for subject in SUBJECTS}
-        self._plans = {subject: [Plan(rule) for rule in rules] for subject, rules in self._rules.items()}
+        self._judges = {subject: Judge(rules) for subject, rules in self._rules.items()}
         # Only what some durable rule compares is asserted: every other property would be copied
         # into each match durable-rules reports, and read back, for nothing.
         read = self.matcher.fields
@@ -67,7 +67,7 @@ class Engine:
         prepared = [self._prepare(case, as_of) for case in cases]
         hits = self.matcher.match([durable_fact for _, durable_fact in prepared])
         return [
-            [plan.judge(facts, case.confirmations, matched, lang) for plan in self._plans[case.kind]]
+            self._judges[case.kind].judge(facts, case.confirmations, matched, lang)
             for case, (facts, _), matched in zip(cases, prepared, hits, strict=True)
         ]
 

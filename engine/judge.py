@@ -16,7 +16,8 @@ combination and remembered. Registries repeat a few hundred combinations over mi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from bisect import bisect_right
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -68,7 +69,22 @@ class _Cond:
     confirm: str | None  # the confirmation key, for a condition the caseworker confirms
     group: Group | None
     periods: tuple[tuple[date | None, date | None, str, Any], ...]  # (start, end, rule name, expected)
-    fixed: tuple[str, Any] | None = None  # (rule name, expected) when no dated parameter is involved
+    fixed: tuple[str, Any] | None = None  # (rule name, expected) when the fact alone decides
+    derived: bool = False  # a derived fact: which inputs are missing must be worked out
+
+    def outcome(
+        self, facts: dict[str, Any], confirmations: dict[str, bool], matched: set[str], ref: date
+    ) -> int:
+        if self.confirm is not None:
+            if confirmations.get(self.confirm) is None:
+                return UNCONFIRMED
+            return MET if self.periods[0][2] in matched else NOT_MET
+        name, expected = self.at(ref)
+        if expected is None:
+            return UNSET
+        if facts.get(self.fact) is None:
+            return MISSING
+        return MET if name in matched else NOT_MET
 
     def at(self, ref: date) -> tuple[str | None, Any]:
         """The durable rule name and the expected value in force on ``ref``."""
@@ -135,12 +151,15 @@ class Plan:
                 _Cond(None, rule.window.judged_on, None, None, ((None, None, name, True),), (name, True))
             )
         self._compile(rule.conditions, None)
+        self.conds = [
+            c if c.confirm else replace(c, derived=bool(FACTS[c.fact].derived_from)) for c in self.conds
+        ]
         self._memo: dict[tuple[int, ...], tuple[Status, tuple[str, ...], tuple[int, ...]]] = {}
         o = rule.outcome
-        self._amount_periods = (
-            rule.parameters[o.amount.param or o.amount.rate or ""].periods() if o.amount else []
-        )
-        self._period_periods = rule.parameters[o.period.param].periods() if o.period else []
+        # The start dates of the parameters a grant reads: the value in force is found by bisection.
+        amount = rule.parameters[o.amount.param or o.amount.rate or ""] if o.amount else None
+        self._amount_starts = sorted(amount.values) if amount else []
+        self._period_starts = sorted(rule.parameters[o.period.param].values) if o.period else []
         self._grants: dict[tuple[Any, ...], tuple[Money | None, int | None, str | None]] = {}
 
     def _compile(self, node: Leaf | Group, group: Group | None) -> None:
@@ -152,9 +171,7 @@ class Plan:
         if node.confirm is not None:
             key = rule.confirmation_key(node)
             name = f"{rule.id}/{node.id}"
-            self.conds.append(
-                _Cond(node, f"confirm.{key}", key, group, ((None, None, name, True),), (name, True))
-            )
+            self.conds.append(_Cond(node, f"confirm.{key}", key, group, ((None, None, name, True),)))
             return
         assert node.fact is not None
         if isinstance(node.value, ParamRef):
@@ -167,54 +184,44 @@ class Plan:
                 _Cond(node, node.fact, None, group, ((None, None, name, node.value),), (name, node.value))
             )
 
-    def judge(
-        self, facts: dict[str, Any], confirmations: dict[str, bool], matched: set[str], lang: str = "zh"
-    ) -> Verdict:
-        """The one judgement of this program for a case's facts and durable-rules matches."""
+    def ref(self, facts: dict[str, Any]) -> date:
+        """The date dated parameters are read at: the policy's (``dated_by``, the window's) or as-of."""
         ref = facts.get(self.ref_fact) if self.ref_fact else None
-        if ref is None:
-            ref = facts["case.as_of"]
-        outcomes = []
-        for cond in self.conds:
-            if cond.confirm is not None:
-                if confirmations.get(cond.confirm) is None:
-                    outcomes.append(UNCONFIRMED)
-                    continue
-                name: str | None = cond.periods[0][2]
-            else:
-                name, expected = cond.fixed or cond.at(ref)
-                if expected is None:
-                    outcomes.append(UNSET)
-                    continue
-                if facts.get(cond.fact) is None:
-                    outcomes.append(MISSING)
-                    continue
-            outcomes.append(MET if name in matched else NOT_MET)
-        key = tuple(outcomes)
-        combined = self._memo.get(key)
+        return facts["case.as_of"] if ref is None else ref
+
+    def verdict(
+        self,
+        outcomes: tuple[int, ...],
+        facts: dict[str, Any],
+        ref: date,
+        lang: str,
+        asked: dict[str, list[str]],
+    ) -> Verdict:
+        """The verdict from the conditions' outcomes; ``asked`` shares questions between programs."""
+        combined = self._memo.get(outcomes)
         if combined is None:
-            combined = self._combine(key)
+            combined = self._combine(outcomes)
         status, failed, asking = combined
         if status is Status.not_eligible:
-            return Verdict(self, status, failed, [], key, facts, ref)
+            return Verdict(self, status, failed, [], outcomes, facts, ref)
         missing: list[str] = []
         for i in asking:
             cond = self.conds[i]
-            missing += [cond.fact] if cond.confirm is not None else missing_inputs(cond.fact, facts)
+            if cond.confirm is not None:
+                missing.append(cond.fact)
+                continue
+            if not cond.derived:  # a missing input fact is its own question
+                missing.append(cond.fact)
+                continue
+            found = asked.get(cond.fact)
+            if found is None:
+                found = asked[cond.fact] = missing_inputs(cond.fact, facts)
+            missing += found
         amount, months, period_text = self._grant(facts, ref, lang)
         dates = _dates(self.rule, facts, ref, months) if self.rule.outcome.dates else ()
+        missing = list(dict.fromkeys(missing))
         return Verdict(
-            self,
-            status,
-            failed,
-            list(dict.fromkeys(missing)),
-            key,
-            facts,
-            ref,
-            amount,
-            months,
-            period_text,
-            dates,
+            self, status, failed, missing, outcomes, facts, ref, amount, months, period_text, dates
         )
 
     def _grant(
@@ -224,13 +231,7 @@ class Plan:
         o = self.rule.outcome
         base = facts.get(o.amount.of) if o.amount and o.amount.of else None
         by = facts.get(o.period.by) if o.period and o.period.by else None
-        key = (
-            _period_index(self._amount_periods, ref),
-            base,
-            _period_index(self._period_periods, ref),
-            by,
-            lang,
-        )
+        key = (bisect_right(self._amount_starts, ref), base, bisect_right(self._period_starts, ref), by, lang)
         found = self._grants.get(key)
         if found is None:
             months = _period_months(self.rule, facts, ref)
@@ -268,6 +269,42 @@ class Plan:
         return combined
 
 
+class Judge:
+    """Every program of one subject, judging a case in one pass over all their conditions.
+
+    Most conditions compare a fact with a fixed value: their outcomes for all programs come from one
+    comprehension; dated and confirmed ones are then worked out one by one.
+    """
+
+    def __init__(self, rules: list[Rule]):
+        self.plans = [Plan(rule) for rule in rules]
+        self._flat: list[tuple[str, str | None]] = []  # (fact, durable rule name) of every condition
+        self._special: list[tuple[int, int, _Cond]] = []  # (flat index, plan index, condition)
+        self._slices: list[tuple[int, int]] = []
+        for p, plan in enumerate(self.plans):
+            start = len(self._flat)
+            for cond in plan.conds:
+                if cond.fixed is None:
+                    self._special.append((len(self._flat), p, cond))
+                self._flat.append((cond.fact, cond.fixed[0] if cond.fixed else None))
+            self._slices.append((start, len(self._flat)))
+
+    def judge(
+        self, facts: dict[str, Any], confirmations: dict[str, bool], matched: set[str], lang: str = "zh"
+    ) -> list[Verdict]:
+        """The one judgement of a case by every program of its subject, in rule-book order."""
+        get = facts.get
+        outcomes = [MISSING if get(f) is None else MET if n in matched else NOT_MET for f, n in self._flat]
+        refs = [plan.ref(facts) for plan in self.plans]
+        for i, p, cond in self._special:
+            outcomes[i] = cond.outcome(facts, confirmations, matched, refs[p])
+        asked: dict[str, list[str]] = {}
+        return [
+            plan.verdict(tuple(outcomes[a:b]), facts, ref, lang, asked)
+            for plan, (a, b), ref in zip(self.plans, self._slices, refs, strict=True)
+        ]
+
+
 Judged = tuple[Result, tuple[int, ...], tuple[int, ...]]  # result, conditions to ask, conditions failed
 
 
@@ -294,14 +331,6 @@ def _tree(node: Leaf | Group, index: Any, outcomes: tuple[int, ...]) -> Judged:
     if Result.unknown not in found:
         return other, (), tuple(i for _, _, f in judged for i in f) if other is Result.not_met else ()
     return Result.unknown, tuple(i for _, asks, _ in judged for i in asks), ()
-
-
-def _period_index(periods: list[tuple[date, date | None, Any]], ref: date) -> int:
-    """Which dated value of a parameter is in force on ``ref`` (-1: none yet)."""
-    for i, (start, end, _) in enumerate(periods):
-        if start <= ref and (end is None or ref < end):
-            return i
-    return -1
 
 
 def ref_date(rule: Rule, facts: dict[str, Any]) -> date:

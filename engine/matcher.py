@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import re
 import threading
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -29,10 +28,10 @@ import durable_rules_engine as dre
 from engine.rulebook import Leaf, ParamRef, Rule, RuleBook
 
 BATCH = 500  # facts per durable-rules state; the measured sweet spot is 100–1000
-# In an action's message each matched fact ends with the two properties asserted last. JSON escapes
-# every quote inside a string, so these sequences only ever occur as structure.
-_HIT_ID = re.compile(r'"id": (\d+), "sid": "')
+# In an action's message each matched fact starts with the id it was asserted with first. JSON
+# escapes every quote inside a string, so these sequences only ever occur as structure.
 _MATCH = '{"m":{'
+_HIT = '{"m":{"id": '
 _OPERATORS = {"all", "m", "cap"}
 _names = itertools.count()
 SEEN = "__seen"
@@ -135,17 +134,28 @@ def fields_read(ruleset: dict[str, Any]) -> frozenset[str]:
     return frozenset(out)
 
 
+def _aliased(node: Any, alias: dict[str, str]) -> Any:
+    """The ruleset with every fact property renamed to its alias (rule names and operators kept)."""
+    if isinstance(node, dict):
+        return {alias.get(k, k): _aliased(v, alias) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_aliased(item, alias) for item in node]
+    return node
+
+
 def parse_hits(message: str) -> list[tuple[int, str]]:
     """(fact index, rule name) for each match in one action's message.
 
-    Reading only the ids is ~6x faster than ``json.loads`` (which builds every matched fact again);
-    when the message is not shaped as expected (one rule, every fact ending in id and sid), it is
-    parsed in full instead.
+    Reading only the ids is several times faster than ``json.loads``, which builds every matched
+    fact again; when the message is not shaped as expected (one rule, every fact starting with its
+    id) it is parsed in full instead.
     """
-    ids = _HIT_ID.findall(message)
-    if message.startswith('{"') and message.count(_MATCH) == len(ids) and message.count('":[' + _MATCH) == 1:
-        name = message[2 : message.index('":[' + _MATCH)]
-        return [(int(i), name) for i in ids]
+    parts = message.split(_HIT)
+    head = parts[0]
+    one_rule = head.startswith('{"') and head.endswith('":[') and message.count('":[') == 1
+    if one_rule and message.count(_MATCH) == len(parts) - 1:
+        name = head[2:-3]
+        return [(int(p[: p.index(",")]), name) for p in parts[1:]]
     return [(m["m"]["id"], name) for name, matches in json.loads(message).items() for m in matches]
 
 
@@ -157,8 +167,11 @@ class Matcher:
         self._sids = itertools.count()
         self.ruleset = compile_rulebook(book)
         self.fields = fields_read(self.ruleset)
+        # durable-rules copies a matched fact, property names and all, into every match it reports:
+        # inside durable-rules properties go by short aliases, a third of the bytes to write and read.
+        self.alias = {name: f"p{i}" for i, name in enumerate(sorted(self.fields))}
         self._handle = dre.create_ruleset(
-            f"subsidy{next(_names)}", json.dumps(self.ruleset, ensure_ascii=False)
+            f"subsidy{next(_names)}", json.dumps(_aliased(self.ruleset, self.alias), ensure_ascii=False)
         )
 
     def match(self, facts: Sequence[dict[str, Any]]) -> list[set[str]]:
@@ -172,7 +185,11 @@ class Matcher:
     def _match_chunk(self, chunk: Sequence[dict[str, Any]]) -> Iterable[tuple[int, str]]:
         with self._lock:
             sid = f"s{next(self._sids)}"
-            payload = [{**f, "id": i, "sid": sid} for i, f in enumerate(chunk)]
+            alias = self.alias
+            payload = [
+                {"id": i, "sid": sid, **{alias[k]: v for k, v in f.items() if k in alias}}
+                for i, f in enumerate(chunk)
+            ]
             hits: list[tuple[int, str]] = []
             try:
                 result = dre.assert_facts(self._handle, json.dumps(payload, ensure_ascii=False))
