@@ -104,6 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
     schema = sub.add_parser("schema", help="输出评估结果的 JSON Schema")
     schema.set_defaults(func=cmd_schema)
 
+    from engine.batch.cli import add_parser as add_batch_command  # batch: a whole CSV registry
+
+    add_batch_command(sub)
+
     from web.commands import add_web_commands  # serve, db upgrade, create-admin … (the web desk)
 
     add_web_commands(sub)

@@ -1,0 +1,147 @@
+"""CSV columns as case facts: headers are the form's Chinese labels or the English dotted names.
+
+A registry row becomes the same nested case dict a JSON case file holds, and is validated by the
+same pydantic models, so a row is accepted exactly when the equivalent case file would be.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from engine.batch.reader import FileError
+from engine.errors import describe
+from engine.facts import FactSpec
+from engine.labels import UnknownLabel, fact_by_label, input_facts, parse_value, set_fact
+from engine.models import EnterpriseCase, PersonCase, parse_case
+
+SUBJECTS = ("person", "enterprise")
+SUBJECT_ZH = {"person": "个人", "enterprise": "单位"}
+CASE_ID = ("案件编号", "case_id")
+KIND = ("类型", "kind")
+KINDS = {
+    "个人": "person",
+    "person": "person",
+    "单位": "enterprise",
+    "企业": "enterprise",
+    "enterprise": "enterprise",
+}
+CONFIRM = "confirm."  # a caseworker's confirmation: confirm.<program>.<condition>, 是/否
+
+Problem = tuple[str, str]  # (column, reason in Chinese)
+
+
+@dataclass
+class Columns:
+    """Which column holds what, for each kind of case a row may be."""
+
+    headers: list[str]
+    default_kind: str
+    case_id: int | None = None
+    kind: int | None = None
+    facts: dict[str, list[tuple[int, FactSpec]]] = field(default_factory=dict)
+    foreign: dict[str, list[int]] = field(default_factory=dict)  # columns that are no fact of a kind
+    confirmations: list[tuple[int, str]] = field(default_factory=list)
+    header_of: dict[str, str] = field(default_factory=dict)  # fact name → its column's header
+
+    def case_id_of(self, fields: list[str]) -> str:
+        if self.case_id is None or self.case_id >= len(fields):
+            return ""
+        return fields[self.case_id].strip()
+
+
+def known_headers(subjects: tuple[str, ...]) -> str:
+    """The headers a file may use, for the error that refuses an unknown one."""
+    parts = [f"{'/'.join(CASE_ID)}、{'/'.join(KIND)}"]
+    parts += [f"{SUBJECT_ZH[s]}案件：{'、'.join(spec.zh for spec in input_facts(s))}" for s in subjects]
+    return "；".join(parts) + "（也可用英文字段名，如 person.birth_date）"
+
+
+def map_columns(headers: list[str], default_kind: str, confirmation_keys: set[str]) -> Columns:
+    """Resolve every header once; an unknown or repeated header refuses the whole file."""
+    cols = Columns(headers, default_kind)
+    roles = {name: role for role, names in (("case_id", CASE_ID), ("kind", KIND)) for name in names}
+    subjects = SUBJECTS if any(h in KIND for h in headers) else (default_kind,)
+    cols.facts = {s: [] for s in SUBJECTS}
+    cols.foreign = {s: [] for s in SUBJECTS}
+    unknown, seen = [], {}
+    for i, header in enumerate(headers):
+        if header in roles:
+            where = roles[header]
+            if getattr(cols, where) is not None:
+                raise FileError(f"列名重复：“{header}”（第{i + 1}列）")
+            setattr(cols, where, i)
+            continue
+        if header.startswith(CONFIRM) and header[len(CONFIRM) :] in confirmation_keys:
+            cols.confirmations.append((i, header[len(CONFIRM) :]))
+            continue
+        found = False
+        for subject in SUBJECTS:
+            try:
+                spec = fact_by_label(header, subject) if header else None
+            except UnknownLabel:
+                spec = None
+            if spec is None:
+                cols.foreign[subject].append(i)
+                continue
+            found = found or subject in subjects
+            if (subject, spec.name) in seen:
+                raise FileError(f"第{seen[subject, spec.name] + 1}列和第{i + 1}列是同一个字段“{spec.zh}”")
+            seen[subject, spec.name] = i
+            cols.facts[subject].append((i, spec))
+            cols.header_of[spec.name] = header
+        if header and not found:
+            unknown.append(header)
+    if unknown:
+        raise FileError(f"不认识的列名：{'、'.join(unknown)}。可用的列名有：{known_headers(subjects)}")
+    return cols
+
+
+def row_case(cols: Columns, fields: list[str]) -> tuple[PersonCase | EnterpriseCase | None, list[Problem]]:
+    """The validated case of one row, or the problems that refuse it (every one, not the first)."""
+    kind = cols.default_kind
+    problems: list[Problem] = []
+    if cols.kind is not None and (written := fields[cols.kind].strip()):
+        kind = KINDS.get(written) or KINDS.get(written.lower(), "")
+        if not kind:
+            return None, [(cols.headers[cols.kind], f"案件类型应为“个人”或“单位”，而不是“{written}”")]
+    data: dict[str, Any] = {"kind": kind}
+    if cols.case_id is not None:
+        data["case_id"] = fields[cols.case_id]
+    for i, spec in cols.facts[kind]:
+        text = fields[i]
+        if not text or text.isspace():
+            continue
+        try:
+            set_fact(data, spec.name, parse_value(spec, text))
+        except ValueError as err:
+            problems.append((cols.headers[i], str(err)))
+    for i in cols.foreign[kind]:
+        if fields[i].strip():
+            header = cols.headers[i] or f"第{i + 1}列（没有列名）"
+            problems.append((header, f"不是{SUBJECT_ZH[kind]}案件的字段，{SUBJECT_ZH[kind]}案件此列应留空"))
+    for i, key in cols.confirmations:
+        try:
+            value = parse_value(_CONFIRM, fields[i])
+        except ValueError as err:
+            problems.append((cols.headers[i], str(err)))
+            continue
+        if value is not None:
+            data.setdefault("confirmations", {})[key] = value
+    try:
+        case = parse_case(data)
+    except ValidationError as err:
+        for e in describe(err):
+            column = cols.header_of.get(e.field) or e.label
+            if e.field == "case_id" and cols.case_id is not None:
+                column = cols.headers[cols.case_id]
+            problems.append((column, e.message))
+        return None, problems
+    return (None, problems) if problems else (case, [])
+
+
+_CONFIRM = FactSpec(
+    "confirm", "bool", "经办人确认", "Caseworker's confirmation", "", ("person", "enterprise")
+)

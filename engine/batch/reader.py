@@ -1,0 +1,152 @@
+"""A CSV registry read as records, each with the physical line it starts on and where it ends.
+
+Registries come from Excel/WPS and from the employment-service system: UTF-8 with or without BOM,
+or GB18030. Nothing in a damaged file may vanish or stop the run: an undecodable byte, a quote
+that is never closed or a record with the wrong number of fields becomes a bad record naming its
+line, and reading goes on. Byte offsets are tracked so a killed run can resume exactly where it
+stopped.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import re
+from collections import deque
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO, NamedTuple
+
+SAMPLE = 1 << 20  # bytes read to choose the encoding
+MAX_RECORD_LINES = 100  # a quoted field spanning more lines is taken for an unclosed quote
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
+
+
+class FileError(ValueError):
+    """The whole file cannot be read (no header, UTF-16, unknown columns): nothing is evaluated."""
+
+
+class Record(NamedTuple):
+    line: int  # physical line the record starts on; the header is line 1
+    fields: list[str]
+    error: str | None  # why the record cannot be read at all (then ``fields`` may be partial)
+    end: int  # byte offset just after the record
+    next_line: int  # the physical line that starts at ``end``
+
+
+def detect_encoding(path: Path) -> str:
+    """UTF-8 when the first MB decodes as UTF-8, else GB18030 (a BOM is read as U+FEFF, dropped)."""
+    with path.open("rb") as f:
+        sample = f.read(SAMPLE)
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise FileError("文件是 UTF-16 编码（Excel“Unicode 文本”）；请另存为“CSV UTF-8（逗号分隔）”后再试")
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError as err:
+        truncated = err.reason == "unexpected end of data" and err.start >= len(sample) - 3
+        if not truncated:
+            return "gb18030"
+    return "utf-8"
+
+
+def _undecodable(fields: list[str], headers: list[str], encoding: str) -> str:
+    """Which columns hold bytes that are not text in the file's encoding."""
+    where = [
+        headers[i] if i < len(headers) else f"第{i + 1}列"
+        for i, f in enumerate(fields)
+        if _UNDECODABLE.search(f)
+    ]
+    name = "UTF-8" if encoding == "utf-8" else "GB18030"
+    return f"含有无法按 {name} 解码的字节（{'、'.join(where) or '整行'}）；请检查文件编码"
+
+
+class _Lines:
+    """Physical lines, decoded, with their numbers and end offsets; lines can be pushed back.
+
+    An iterator class, not a generator: it raises to cut a runaway record short, and a generator
+    that has raised cannot be resumed.
+    """
+
+    def __init__(self, f: BinaryIO, encoding: str, offset: int, line: int):
+        self.f, self.encoding = f, encoding
+        self.offset, self.next_line = offset, line
+        self.taken: list[tuple[int, int, str, bool]] = []  # (line, end offset, text, undecodable)
+        self.pushed: deque[tuple[int, int, str, bool]] = deque()
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if len(self.taken) >= MAX_RECORD_LINES:
+            raise csv.Error(f"记录超过{MAX_RECORD_LINES}行")
+        if self.pushed:
+            item = self.pushed.popleft()
+        else:
+            raw = self.f.readline()
+            if not raw:
+                raise StopIteration
+            self.offset += len(raw)
+            try:
+                text, bad = raw.decode(self.encoding), False
+            except UnicodeDecodeError:
+                text, bad = raw.decode(self.encoding, "surrogateescape"), True
+            item = (self.next_line, self.offset, text, bad)
+            self.next_line += 1
+        self.taken.append(item)
+        return item[2]
+
+
+class Reader:
+    """Records of one CSV file from ``offset`` on; the header is always read from the start."""
+
+    def __init__(self, path: Path, offset: int | None = None, line: int = 2):
+        self.path = path
+        self.encoding = detect_encoding(path)
+        self.size = path.stat().st_size
+        self._f = path.open("rb")
+        self._lines = _Lines(self._f, self.encoding, 0, 1)
+        self._csv = csv.reader(self._lines)
+        self.headers: list[str] = []
+        header = self._next()
+        if header is None or not header.fields:
+            raise FileError("文件是空的：第1行应为列名")
+        if header.error:
+            raise FileError(f"第1行（列名）无法读取：{header.error}")
+        self.headers = [h.strip() for h in header.fields]
+        self.headers[0] = self.headers[0].lstrip("\ufeff").strip()
+        self.header_end = header.end
+        if offset is not None and offset != header.end:
+            self._f.seek(offset)
+            self._lines.offset, self._lines.next_line = offset, line
+
+    def close(self) -> None:
+        self._f.close()
+
+    def __iter__(self) -> Iterator[Record]:
+        """Every record to the end; a blank line comes as a record with no fields and no error."""
+        while (record := self._next()) is not None:
+            yield record
+
+    def _next(self) -> Record | None:
+        lines = self._lines
+        lines.taken.clear()
+        try:
+            fields, problem = next(self._csv), None
+        except StopIteration:
+            if not lines.taken:
+                return None
+            fields, problem = [], "文件在引号内结束（引号不成对）"
+        except csv.Error as err:
+            fields, problem = [], f"引号不成对或字段过长（{err}）"
+        taken = lines.taken
+        first, last = taken[0], taken[-1]
+        width = len(self.headers) or len(fields)
+        if problem is None and len(taken) > 1 and len(fields) != width:
+            problem = f"引号不成对：从第{first[0]}行起的{len(taken)}行被读成一条{len(fields)}列的记录"
+        if problem is not None and len(taken) > 1:
+            # Read the following lines again on their own: only the line that opened it is bad.
+            lines.pushed.extendleft(reversed(taken[1:]))
+            return Record(first[0], [], problem, first[1], first[0] + 1)
+        if problem is None and any(t[3] for t in taken):
+            problem = _undecodable(fields, self.headers or fields, self.encoding)
+        return Record(first[0], fields, problem, last[1], last[0] + 1)

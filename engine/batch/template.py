@@ -1,0 +1,62 @@
+"""``subsidy batch --template``: the headers a registry may use, with one example row to copy."""
+
+from __future__ import annotations
+
+from engine.batch.columns import CASE_ID, KIND, SUBJECT_ZH
+from engine.labels import input_facts
+from engine.text import choice_label
+
+# Written as staff write them (是/否, Chinese options, ISO dates); facts not listed stay empty.
+EXAMPLES: dict[str, dict[str, object]] = {
+    "person": {
+        "person.name": "张某",
+        "person.id_number": "500101196103100037",
+        "person.hukou_type": "urban",
+        "person.employed": False,
+        "person.able_to_work": True,
+        "person.wants_work": True,
+        "person.at_usual_residence": True,
+        "person.registered_unemployed": True,
+        "person.unemployment_registration_date": "2018-09-01",
+        "person.ui_contribution_months": 150,
+        "person.involuntary_unemployment": True,
+        "person.ui_benefit_start_date": "2018-09-01",
+        "person.ui_benefit_end_date": "2020-08-31",
+        "person.dibao_recipient": False,
+        "person.employment_difficulty": True,
+        "person.flexible_subsidy_end_date": "2020-06-30",
+        "person.stably_employed": False,
+    },
+    "enterprise": {
+        "enterprise.name": "重庆某机械制造有限公司",
+        "enterprise.org_type": "enterprise",
+        "enterprise.ui_insured": True,
+        "enterprise.staff_count": 80,
+        "enterprise.small_or_micro": True,
+        "enterprise.new_eligible_hires": 16,
+        "hire.hire_date": "2020-03-16",
+        "hire.contract_start_date": "2020-03-16",
+        "hire.contract_end_date": "2021-03-15",
+        "hire.social_insurance_paid": True,
+        "hire.person.name": "李某",
+        "hire.person.unemployment_registration_date": "2019-09-16",
+    },
+}
+
+
+def _written(value: object, spec_type: str) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if spec_type == "choice":
+        return choice_label(str(value))
+    return str(value)
+
+
+def template_rows(kind: str) -> list[list[str]]:
+    """The header row (Chinese labels) and one example row of a ``kind`` case."""
+    specs = input_facts(kind)
+    example = EXAMPLES[kind]
+    header = [CASE_ID[0], KIND[0], *(s.zh for s in specs)]
+    row = [f"示例-{SUBJECT_ZH[kind]}-001", SUBJECT_ZH[kind]]
+    row += [_written(example[s.name], s.type) if s.name in example else "" for s in specs]
+    return [header, row]
