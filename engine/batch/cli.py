@@ -16,9 +16,9 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD：{text}") from None
 
 
-def _workers(text: str) -> int:
+def _positive(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"进程数应为正整数：{text}")
+        raise argparse.ArgumentTypeError(f"应为正整数：{text}")
     return int(text)
 
 
@@ -35,10 +35,11 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--long", action="store_true", help="每个案件的每个项目一行（默认每个案件一行）")
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="结果的列名和文字")
-    p.add_argument("--workers", type=_workers, help="并行进程数（默认为 CPU 核数）")
+    p.add_argument("--workers", type=_positive, help="并行进程数（默认为 CPU 核数）")
     p.add_argument("--resume", action="store_true", help="从中断处继续上次未完成的运行")
     p.add_argument("--quiet", action="store_true", help="不显示进度条")
     p.add_argument("--template", action="store_true", help="输出空白模板：列名和一行示例")
+    p.add_argument("--chunk", type=_positive, default=None, help="每块行数（检查点的间隔，默认 2000）")
     p.set_defaults(func=command)
 
 
@@ -76,6 +77,8 @@ def command(args: argparse.Namespace) -> int:
         args.resume,
         args.quiet,
     )
+    if args.chunk:
+        opts.chunk = args.chunk
     try:
         totals = run(opts)
     except (FileError, ResumeError) as err:

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from engine.batch.reader import FileError
+from engine.batch.reader import FileError, readable
 from engine.errors import describe
 from engine.facts import FactSpec
 from engine.labels import UnknownLabel, fact_by_label, input_facts, parse_value, set_fact
@@ -49,7 +49,7 @@ class Columns:
     def case_id_of(self, fields: list[str]) -> str:
         if self.case_id is None or self.case_id >= len(fields):
             return ""
-        return fields[self.case_id].strip()
+        return readable(fields[self.case_id].strip())
 
 
 def known_headers(subjects: tuple[str, ...]) -> str:

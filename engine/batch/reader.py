@@ -35,24 +35,34 @@ class Record(NamedTuple):
 
 
 def detect_encoding(path: Path) -> str:
-    """UTF-8 when the first MB decodes as UTF-8, else GB18030 (a BOM is read as U+FEFF, dropped)."""
+    """UTF-8 unless the first MB reads as GB18030 (a BOM is read as U+FEFF and dropped).
+
+    A UTF-8 file with a few rows pasted in from a GB18030 one stays UTF-8 (those rows are bad
+    rows); a GB18030 file fails as UTF-8 on nearly every Chinese character.
+    """
     with path.open("rb") as f:
         sample = f.read(SAMPLE)
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise FileError("文件是 UTF-16 编码（Excel“Unicode 文本”）；请另存为“CSV UTF-8（逗号分隔）”后再试")
-    try:
-        sample.decode("utf-8")
-    except UnicodeDecodeError as err:
-        truncated = err.reason == "unexpected end of data" and err.start >= len(sample) - 3
-        if not truncated:
-            return "gb18030"
-    return "utf-8"
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8"
+    text = sample.decode("utf-8", "surrogateescape")
+    if len(sample) == SAMPLE:  # the sample may end inside a character
+        text = text[:-3]
+    bad = len(_UNDECODABLE.findall(text))
+    non_ascii = len(text) - len(text.encode("ascii", "ignore"))
+    return "gb18030" if bad > non_ascii // 4 else "utf-8"
+
+
+def readable(text: str) -> str:
+    """Text fit to write out: bytes that could not be decoded shown as �."""
+    return _UNDECODABLE.sub("\ufffd", text)
 
 
 def _undecodable(fields: list[str], headers: list[str], encoding: str) -> str:
     """Which columns hold bytes that are not text in the file's encoding."""
     where = [
-        headers[i] if i < len(headers) else f"第{i + 1}列"
+        readable(headers[i]) if i < len(headers) else f"第{i + 1}列"
         for i, f in enumerate(fields)
         if _UNDECODABLE.search(f)
     ]

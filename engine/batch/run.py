@@ -77,9 +77,10 @@ class Totals:
         return cls(**{**data, "counts": Counter(data.get("counts", {}))})
 
 
-def run(opts: Options, engine: Engine | None = None, log: TextIO = sys.stderr) -> Totals:
+def run(opts: Options, engine: Engine | None = None, log: TextIO | None = None) -> Totals:
     """Evaluate every row of ``opts.source``; raises FileError/ResumeError before writing anything."""
     engine = engine or default_engine()
+    log = log or sys.stderr
     outputs = Outputs(opts.out, opts.errors_path)
     cp = outputs.load() if opts.resume else None
     if opts.resume and cp is None:

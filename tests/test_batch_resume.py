@@ -1,0 +1,186 @@
+"""A killed batch run resumes to the very bytes of an uninterrupted one; workers change nothing.
+
+The registry comes from ``bench/make_registry.py`` (valid ID numbers, realistic gaps) with bad
+rows mixed in, so chunks carry both decided and rejected rows.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from engine.batch import run as run_module
+from engine.batch.checkpoint import Outputs
+from engine.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+AS_OF = "2020-09-15"
+
+
+def _generator():
+    spec = importlib.util.spec_from_file_location("make_registry", ROOT / "bench" / "make_registry.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory) -> Path:
+    """12,000 generated rows, every 997th replaced by a bad one."""
+    path = tmp_path_factory.mktemp("registry") / "registry.csv"
+    _generator().write_registry(path, 12_000, seed=7)
+    lines = path.read_bytes().split(b"\r\n")
+    for i in range(5, len(lines) - 1, 997):
+        lines[i] = lines[i].replace(b"-", b"/", 1) if i % 2 else lines[i][: len(lines[i]) // 2]
+    path.write_bytes(b"\r\n".join(lines))
+    return path
+
+
+def batch(source: Path, out: Path, *extra: str) -> list[str]:
+    return ["batch", str(source), "-o", str(out), "--as-of", AS_OF, "--quiet", "--chunk", "250", *extra]
+
+
+@pytest.fixture(scope="module")
+def reference(registry, tmp_path_factory) -> tuple[bytes, bytes]:
+    """The uninterrupted run, in one process."""
+    out = tmp_path_factory.mktemp("reference") / "out.csv"
+    assert main(batch(registry, out, "--workers", "1")) == 0
+    return out.read_bytes(), out.with_name("out.errors.csv").read_bytes()
+
+
+def results(out: Path) -> tuple[bytes, bytes]:
+    return out.read_bytes(), out.with_name(out.stem + ".errors.csv").read_bytes()
+
+
+def test_the_reference_has_decided_and_rejected_rows(reference):
+    out, errors = reference
+    assert out.count(b"\r\n") > 11_000
+    assert 5 < errors.count(b"\r\n") < 100
+
+
+def test_two_workers_write_the_same_bytes_as_one(registry, reference, tmp_path):
+    out = tmp_path / "out.csv"
+    assert main(batch(registry, out, "--workers", "2")) == 0
+    assert results(out) == reference
+
+
+def _command(registry: Path, out: Path, *extra: str) -> list[str]:
+    code = "import sys; from engine.cli import main; sys.exit(main(sys.argv[1:]))"
+    return [sys.executable, "-c", code, *batch(registry, out, "--workers", "2", *extra)]
+
+
+def _kill_after_progress(command: list[str], checkpoint: Path, chunks: int) -> None:
+    """Start the run and SIGKILL it (workers too) once ``chunks`` chunks are checkpointed."""
+    process = subprocess.Popen(command, cwd=ROOT, start_new_session=True, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            try:
+                done = json.loads(checkpoint.read_text("utf-8"))["totals"]["read"]
+            except (FileNotFoundError, ValueError, KeyError):
+                done = 0
+            if done >= chunks * 250:
+                break
+            assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
+            time.sleep(0.005)
+        else:
+            pytest.fail("the run made no progress")
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def test_kill_and_resume_gives_identical_bytes(registry, reference, tmp_path):
+    out = tmp_path / "out.csv"
+    outputs = Outputs(out, tmp_path / "out.errors.csv")
+    _kill_after_progress(_command(registry, out), outputs.checkpoint, chunks=3)
+    assert not out.exists(), "a killed run must not leave a file that looks complete"
+    assert outputs.out_part.exists() and outputs.checkpoint.exists()
+    _kill_after_progress(_command(registry, out, "--resume"), outputs.checkpoint, chunks=20)
+    assert not out.exists()
+    finished = subprocess.run(_command(registry, out, "--resume"), cwd=ROOT, capture_output=True, text=True)
+    assert finished.returncode == 0, finished.stderr
+    assert results(out) == reference
+    assert not outputs.checkpoint.exists() and not outputs.out_part.exists() and not outputs.err_part.exists()
+    assert "读取 12,000 行" in finished.stderr
+
+
+def test_rows_written_after_the_last_checkpoint_are_not_duplicated(
+    registry, reference, tmp_path, monkeypatch
+):
+    """Killed between writing a chunk and recording it: resuming cuts the chunk and writes it again."""
+    out = tmp_path / "out.csv"
+    saves = {"n": 0}
+    real_save = Outputs.save
+
+    def dying_save(self, cp):
+        saves["n"] += 1
+        if saves["n"] == 7:
+            raise KeyboardInterrupt  # the chunk is on disk, its checkpoint is not
+        real_save(self, cp)
+
+    monkeypatch.setattr(Outputs, "save", dying_save)
+    with pytest.raises(KeyboardInterrupt):
+        main(batch(registry, out, "--workers", "1"))
+    monkeypatch.setattr(Outputs, "save", real_save)
+    partial = Outputs(out, tmp_path / "out.errors.csv")
+    recorded = partial.load()
+    assert recorded is not None and partial.out_part.stat().st_size > recorded.out_bytes
+    assert main(batch(registry, out, "--workers", "1", "--resume")) == 0
+    assert results(out) == reference
+
+
+def test_resume_refuses_another_input_or_other_options(registry, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "out.csv"
+    monkeypatch.setattr(Outputs, "finish", lambda self: (_ for _ in ()).throw(KeyboardInterrupt))
+    with pytest.raises(KeyboardInterrupt):
+        main(batch(registry, out, "--workers", "1"))
+    monkeypatch.undo()
+    assert main(batch(registry, out, "--workers", "1", "--resume", "--as-of", "2020-10-01")) == 2
+    assert "as_of 原为 2020-09-15，现为 2020-10-01" in capsys.readouterr().err
+    changed = tmp_path / "changed.csv"
+    changed.write_bytes(registry.read_bytes() + "X1,张三,,,,,,,,,,,,,,,,,,,,,\r\n".encode())
+    assert main(batch(changed, out, "--workers", "1", "--resume")) == 2
+    assert "不同" in capsys.readouterr().err
+    assert Outputs(out, tmp_path / "out.errors.csv").checkpoint.exists()  # still resumable
+
+
+def test_without_resume_a_stale_partial_run_is_replaced(registry, reference, tmp_path, capsys):
+    out = tmp_path / "out.csv"
+    parts = Outputs(out, tmp_path / "out.errors.csv")
+    parts.out_part.write_bytes(b"stale")
+    parts.checkpoint.write_text("{}", "utf-8")
+    assert main(batch(registry, out, "--workers", "1")) == 0
+    assert "从头开始" in capsys.readouterr().err
+    assert results(out) == reference
+
+
+def _nothing(rows: list) -> run_module.Done:
+    return run_module.Done(b"", b"")
+
+
+def test_chunks_in_flight_stay_bounded(monkeypatch):
+    """The pool is fed as results are taken, never the whole file at once (flat memory)."""
+    submitted: list[int] = []
+
+    def chunks():
+        for i in range(50):
+            submitted.append(i)
+            yield [], i, i
+
+    monkeypatch.setattr(run_module, "process", _nothing)
+    taken = 0
+    for _done, end, _line in run_module._results(chunks(), 2):
+        taken += 1
+        assert len(submitted) - taken <= 2 * 2 + 1, "too many chunks in flight"
+        assert end == taken - 1
+    assert taken == 50
