@@ -29,6 +29,11 @@ from engine.matcher import leaf_rule_names, window_id
 from engine.rulebook import Bracket, Group, KeyDate, Leaf, ParamRef, Rule
 from engine.text import LOCAL_STANDARD, T
 
+# What a combination of outcomes means: status, failed condition ids, the questions when they are
+# the same for every case with these outcomes (else None), and (fact, derived?) to ask about.
+Combined = tuple[Status, tuple[str, ...], tuple[str, ...] | None, tuple[tuple[str, bool], ...]]
+_NO_GRANT: tuple[None, None, None] = (None, None, None)
+
 # A condition's outcome for one case.
 MET, NOT_MET, MISSING, UNSET, UNCONFIRMED = range(5)
 RESULT = (Result.met, Result.not_met, Result.unknown, Result.unknown, Result.unknown)
@@ -154,13 +159,17 @@ class Plan:
         self.conds = [
             c if c.confirm else replace(c, derived=bool(FACTS[c.fact].derived_from)) for c in self.conds
         ]
-        self._memo: dict[tuple[int, ...], tuple[Status, tuple[str, ...], tuple[int, ...]]] = {}
+        self._memo: dict[tuple[int, ...], Combined] = {}
         o = rule.outcome
         # The start dates of the parameters a grant reads: the value in force is found by bisection.
         amount = rule.parameters[o.amount.param or o.amount.rate or ""] if o.amount else None
         self._amount_starts = sorted(amount.values) if amount else []
         self._period_starts = sorted(rule.parameters[o.period.param].values) if o.period else []
         self._grants: dict[tuple[Any, ...], tuple[Money | None, int | None, str | None]] = {}
+        self._grants_something = bool(o.amount or o.period)
+        self._base = o.amount.of if o.amount else None
+        self._by = o.period.by if o.period else None
+        self._has_dates = bool(o.dates)
 
     def _compile(self, node: Leaf | Group, group: Group | None) -> None:
         if isinstance(node, Group):
@@ -201,25 +210,24 @@ class Plan:
         combined = self._memo.get(outcomes)
         if combined is None:
             combined = self._combine(outcomes)
-        status, failed, asking = combined
+        status, failed, fixed, asking = combined
         if status is Status.not_eligible:
             return Verdict(self, status, failed, [], outcomes, facts, ref)
-        missing: list[str] = []
-        for i in asking:
-            cond = self.conds[i]
-            if cond.confirm is not None:
-                missing.append(cond.fact)
-                continue
-            if not cond.derived:  # a missing input fact is its own question
-                missing.append(cond.fact)
-                continue
-            found = asked.get(cond.fact)
-            if found is None:
-                found = asked[cond.fact] = missing_inputs(cond.fact, facts)
-            missing += found
-        amount, months, period_text = self._grant(facts, ref, lang)
-        dates = _dates(self.rule, facts, ref, months) if self.rule.outcome.dates else ()
-        missing = list(dict.fromkeys(missing))
+        if fixed is not None:  # only input facts to ask for: no need to look at the case
+            missing = list(fixed)
+        else:
+            found: list[str] = []
+            for fact, derived in asking:
+                if derived:
+                    inputs = asked.get(fact)
+                    if inputs is None:
+                        inputs = asked[fact] = missing_inputs(fact, facts)
+                    found += inputs
+                else:  # a missing input fact (or confirmation) is its own question
+                    found.append(fact)
+            missing = list(dict.fromkeys(found))
+        amount, months, period_text = self._grant(facts, ref, lang) if self._grants_something else _NO_GRANT
+        dates = _dates(self.rule, facts, ref, months) if self._has_dates else ()
         return Verdict(
             self, status, failed, missing, outcomes, facts, ref, amount, months, period_text, dates
         )
@@ -228,9 +236,8 @@ class Plan:
         self, facts: dict[str, Any], ref: date, lang: str
     ) -> tuple[Money | None, int | None, str | None]:
         """Amount, period and its text: they vary only with the parameter periods and two facts."""
-        o = self.rule.outcome
-        base = facts.get(o.amount.of) if o.amount and o.amount.of else None
-        by = facts.get(o.period.by) if o.period and o.period.by else None
+        base = facts.get(self._base) if self._base else None
+        by = facts.get(self._by) if self._by else None
         key = (bisect_right(self._amount_starts, ref), base, bisect_right(self._period_starts, ref), by, lang)
         found = self._grants.get(key)
         if found is None:
@@ -245,8 +252,9 @@ class Plan:
             self._grants[key] = found
         return found
 
-    def _combine(self, outcomes: tuple[int, ...]) -> tuple[Status, tuple[str, ...], tuple[int, ...]]:
-        """Status, the failed conditions that decide it, and the conditions whose facts to ask for."""
+    def _combine(self, outcomes: tuple[int, ...]) -> Combined:
+        """Status, the failed conditions that decide it, and the facts to ask for (fixed when no
+        derived fact is among them, else worked out per case)."""
         index = iter(range(len(outcomes)))
         judged = []
         if self.rule.window:
@@ -260,12 +268,14 @@ class Plan:
         else:
             status, asking = Status.eligible, ()
         conds = self.conds
+        asks = tuple((conds[i].fact, conds[i].derived) for i in asking)
+        fixed = None if any(derived for _, derived in asks) else tuple(dict.fromkeys(f for f, _ in asks))
         failed = tuple(
             "window" if conds[i].leaf is None else conds[i].leaf.id for _, _, f in judged for i in f
         )  # type: ignore[union-attr]
         if len(self._memo) >= MEMO_LIMIT:
             self._memo.clear()
-        self._memo[outcomes] = combined = (status, failed, asking)
+        self._memo[outcomes] = combined = (status, failed, fixed, asks)
         return combined
 
 
@@ -409,7 +419,9 @@ def _dates(
         else:
             months = d.add_months
         day = None
-        if start is not None and months is not None:
+        if start is not None and months == 0 and d.minus_days == 0:
+            day = start
+        elif start is not None and months is not None:
             day = calendar.add_months(start, months) - timedelta(days=d.minus_days)
         out.append((d, day))
     return tuple(out)

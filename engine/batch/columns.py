@@ -14,8 +14,9 @@ from pydantic import ValidationError
 from engine.batch.reader import FileError, readable
 from engine.errors import describe
 from engine.facts import FactSpec
-from engine.labels import UnknownLabel, fact_by_label, input_facts, parse_value, set_fact
+from engine.labels import FALSE, TRUE, UnknownLabel, fact_by_label, input_facts, parse_value
 from engine.models import EnterpriseCase, PersonCase, parse_case
+from engine.text import CHOICES
 
 SUBJECTS = ("person", "enterprise")
 SUBJECT_ZH = {"person": "个人", "enterprise": "单位"}
@@ -33,6 +34,27 @@ CONFIRM = "confirm."  # a caseworker's confirmation: confirm.<program>.<conditio
 Problem = tuple[str, str]  # (column, reason in Chinese)
 
 
+@dataclass(frozen=True)
+class Column:
+    """A fact's column, with what reading a cell needs worked out once for the whole file."""
+
+    index: int
+    spec: FactSpec
+    path: tuple[str, ...]  # the nested case dict's keys down to the field, e.g. ("hire", "person")
+    field: str
+    words: dict[str, Any] | None  # yes/no and option words: written form (bool: lowercased) → value
+
+
+def _column(index: int, spec: FactSpec) -> Column:
+    *path, name = spec.name.split(".")
+    words: dict[str, Any] | None = None
+    if spec.type == "bool":
+        words = dict.fromkeys(TRUE, True) | dict.fromkeys(FALSE, False)
+    elif spec.type == "choice":
+        words = {v: v for v in spec.choices} | {CHOICES[v][0]: v for v in spec.choices if v in CHOICES}
+    return Column(index, spec, tuple(path), name, words)
+
+
 @dataclass
 class Columns:
     """Which column holds what, for each kind of case a row may be."""
@@ -41,7 +63,7 @@ class Columns:
     default_kind: str
     case_id: int | None = None
     kind: int | None = None
-    facts: dict[str, list[tuple[int, FactSpec]]] = field(default_factory=dict)
+    facts: dict[str, list[Column]] = field(default_factory=dict)
     foreign: dict[str, list[int]] = field(default_factory=dict)  # columns that are no fact of a kind
     confirmations: list[tuple[int, str]] = field(default_factory=list)
     header_of: dict[str, str] = field(default_factory=dict)  # fact name → its column's header
@@ -90,7 +112,7 @@ def map_columns(headers: list[str], default_kind: str, confirmation_keys: set[st
             if (subject, spec.name) in seen:
                 raise FileError(f"第{seen[subject, spec.name] + 1}列和第{i + 1}列是同一个字段“{spec.zh}”")
             seen[subject, spec.name] = i
-            cols.facts[subject].append((i, spec))
+            cols.facts[subject].append(_column(i, spec))
             cols.header_of[spec.name] = header
         if header and not found:
             unknown.append(header)
@@ -110,14 +132,24 @@ def row_case(cols: Columns, fields: list[str]) -> tuple[PersonCase | EnterpriseC
     data: dict[str, Any] = {"kind": kind}
     if cols.case_id is not None:
         data["case_id"] = fields[cols.case_id]
-    for i, spec in cols.facts[kind]:
-        text = fields[i]
+    for col in cols.facts[kind]:
+        text = fields[col.index]
         if not text or text.isspace():
             continue
-        try:
-            set_fact(data, spec.name, parse_value(spec, text))
-        except ValueError as err:
-            problems.append((cols.headers[i], str(err)))
+        if col.words is None:  # dates, numbers, text: pydantic reads them
+            value: Any = text.strip()
+        else:
+            value = col.words.get(text.strip().lower() if col.spec.type == "bool" else text.strip())
+            if value is None:
+                try:
+                    value = parse_value(col.spec, text)  # refuses in the form's own words
+                except ValueError as err:
+                    problems.append((cols.headers[col.index], str(err)))
+                    continue
+        node = data
+        for key in col.path:
+            node = node.setdefault(key, {})
+        node[col.field] = value
     for i in cols.foreign[kind]:
         if fields[i].strip():
             header = cols.headers[i] or f"第{i + 1}列（没有列名）"

@@ -77,14 +77,20 @@ class Layout:
     def cells(self, v: Verdict) -> list[str]:
         if v.status is Status.not_eligible:
             return [self._refused, "", ";".join(v.failed), "", ""]
-        grant = [t for t in (v.amount.text if v.amount else None, v.period_text) if t]
-        labels = self._labels[v.rule.id]
-        missing = self._sep.join([labels.get(name, name) for name in v.missing])
-        if self.lang == "zh":
-            dates = "；".join([f"{d.label.zh} {day.isoformat()}" for d, day in v.dates if day])
-        else:
-            dates = ";".join([f"{d.id}={day.isoformat()}" for d, day in v.dates if day])
-        return [self._status[v.status], self._grant_sep.join(grant), ";".join(v.failed), missing, dates]
+        grant = v.amount.text if v.amount else ""
+        if v.period_text:
+            grant = f"{grant}{self._grant_sep}{v.period_text}" if grant else v.period_text
+        missing = ""
+        if v.missing:
+            labels = self._labels[v.rule.id]
+            missing = self._sep.join([labels.get(name, name) for name in v.missing])
+        dates = ""
+        if v.dates:
+            if self.lang == "zh":
+                dates = "；".join([f"{d.label.zh} {day.isoformat()}" for d, day in v.dates if day])
+            else:
+                dates = ";".join([f"{d.id}={day.isoformat()}" for d, day in v.dates if day])
+        return [self._status[v.status], grant, ";".join(v.failed), missing, dates]
 
     def _missing_labels(self, rule: Rule) -> dict[str, str]:
         """Each fact a program may ask for, as written in the output: its label (zh) or name (en)."""

@@ -84,7 +84,7 @@ def _process(rows: list[Row]) -> Done:
     cases: list[CaseModel] = []
     lines: list[int] = []
     for line, fields, problem in rows:
-        if problem is None and (not fields or all(not f or f.isspace() for f in fields)):
+        if problem is None and not "".join(fields).strip():
             done.blank += 1
             continue
         if problem is None and len(fields) != width:
@@ -102,13 +102,14 @@ def _process(rows: list[Row]) -> Done:
         cases.append(case)
         lines.append(line)
     out: list[list[str]] = []
+    counts: Counter[tuple[str, str]] = Counter()
     layout = job.layout
     for case, line, verdicts in zip(
         cases, lines, job.engine.judge_many(cases, job.as_of, layout.lang), strict=True
     ):
         out += layout.rows(case.case_id or "", line, case.kind, verdicts)
-        for v in verdicts:
-            done.counts[f"{v.rule.id}|{v.status.value}"] += 1
+        counts.update([(v.plan.rule.id, v.status) for v in verdicts])
+    done.counts = Counter({f"{program}|{status}": n for (program, status), n in counts.items()})
     done.decided = len(cases)
     done.out, done.err = _csv(out), _csv(errors)
     return done
