@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.batch.progress import Progress, wanted
 from engine.cli import main
 from engine.evaluate import default_engine
 from engine.idcard import check_char
@@ -271,3 +272,29 @@ def test_an_empty_or_utf16_file_is_refused(tmp_path, content, capsys):
     code, out, _ = run(tmp_path, source)
     assert code == 2 and not out.exists()
     assert capsys.readouterr().err.strip()
+
+
+def test_an_output_folder_that_does_not_exist_is_refused(tmp_path, capsys):
+    source = registry(tmp_path / "r.csv", GOOD)
+    assert main(["batch", str(source), "-o", str(tmp_path / "nowhere" / "out.csv"), "--quiet"]) == 2
+    assert "输出目录不存在" in capsys.readouterr().err
+
+
+def test_progress_shows_on_a_terminal_only(monkeypatch):
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.delenv("CI", raising=False)
+    assert wanted(Terminal(), quiet=False)
+    assert not wanted(Terminal(), quiet=True)
+    assert not wanted(io.StringIO(), quiet=False)
+    monkeypatch.setenv("CI", "true")
+    assert not wanted(Terminal(), quiet=False)
+    screen = Terminal()
+    bar = Progress(1000, True, screen)
+    bar.last -= 1  # as if the last redraw were a second ago
+    bar.update(450, 4500)
+    bar.close()
+    assert "45%" in screen.getvalue() and "4,500 行" in screen.getvalue()
+    assert screen.getvalue().endswith("\r")

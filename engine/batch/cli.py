@@ -79,10 +79,16 @@ def command(args: argparse.Namespace) -> int:
     )
     if args.chunk:
         opts.chunk = args.chunk
+    for path in (out, opts.errors_path):
+        if not path.parent.is_dir():
+            return _fail(f"输出目录不存在：{path.parent}")
     try:
         totals = run(opts)
     except (FileError, ResumeError) as err:
         return _fail(f"{source}：{err}")
+    except KeyboardInterrupt:
+        print("\n已中断；已完成的部分保留在 .partial 文件中，用 --resume 可从中断处继续。", file=sys.stderr)
+        return 130
     print(summary(totals, default_engine(), opts.errors_path), file=sys.stderr)
     return 0
 
