@@ -106,7 +106,7 @@ class Verdict:
     plan: Plan
     status: Status
     failed: tuple[str, ...]  # ids of the conditions not met
-    missing: list[str]  # input facts, or ``confirm.<key>``, to ask for; only when information is needed
+    missing: tuple[str, ...]  # input facts, or ``confirm.<key>``, to ask for; only when information is needed
     outcomes: tuple[int, ...]
     facts: dict[str, Any]
     ref: date
@@ -161,10 +161,11 @@ class Plan:
         ]
         self._memo: dict[tuple[int, ...], Combined] = {}
         o = rule.outcome
-        # The start dates of the parameters a grant reads: the value in force is found by bisection.
-        amount = rule.parameters[o.amount.param or o.amount.rate or ""] if o.amount else None
-        self._amount_starts = sorted(amount.values) if amount else []
-        self._period_starts = sorted(rule.parameters[o.period.param].values) if o.period else []
+        # The dates from which the parameters a grant reads change: which values are in force on a
+        # reference date is one bisection.
+        amount = rule.parameters[o.amount.param or o.amount.rate or ""].values if o.amount else {}
+        period = rule.parameters[o.period.param].values if o.period else {}
+        self._starts = sorted({*amount, *period})
         self._grants: dict[tuple[Any, ...], tuple[Money | None, int | None, str | None]] = {}
         self._grants_something = bool(o.amount or o.period)
         self._base = o.amount.of if o.amount else None
@@ -212,9 +213,9 @@ class Plan:
             combined = self._combine(outcomes)
         status, failed, fixed, asking = combined
         if status is Status.not_eligible:
-            return Verdict(self, status, failed, [], outcomes, facts, ref)
+            return Verdict(self, status, failed, (), outcomes, facts, ref)
         if fixed is not None:  # only input facts to ask for: no need to look at the case
-            missing = list(fixed)
+            missing = fixed
         else:
             found: list[str] = []
             for fact, derived in asking:
@@ -225,7 +226,7 @@ class Plan:
                     found += inputs
                 else:  # a missing input fact (or confirmation) is its own question
                     found.append(fact)
-            missing = list(dict.fromkeys(found))
+            missing = tuple(dict.fromkeys(found))
         amount, months, period_text = self._grant(facts, ref, lang) if self._grants_something else _NO_GRANT
         dates = _dates(self.rule, facts, ref, months) if self._has_dates else ()
         return Verdict(
@@ -236,9 +237,12 @@ class Plan:
         self, facts: dict[str, Any], ref: date, lang: str
     ) -> tuple[Money | None, int | None, str | None]:
         """Amount, period and its text: they vary only with the parameter periods and two facts."""
-        base = facts.get(self._base) if self._base else None
-        by = facts.get(self._by) if self._by else None
-        key = (bisect_right(self._amount_starts, ref), base, bisect_right(self._period_starts, ref), by, lang)
+        key = (
+            bisect_right(self._starts, ref),
+            facts.get(self._base) if self._base else None,
+            facts.get(self._by) if self._by else None,
+            lang,
+        )
         found = self._grants.get(key)
         if found is None:
             months = _period_months(self.rule, facts, ref)

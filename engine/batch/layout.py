@@ -11,7 +11,7 @@ from __future__ import annotations
 from engine.decision import Status
 from engine.facts import FACTS
 from engine.judge import Verdict
-from engine.rulebook import Rule, RuleBook
+from engine.rulebook import RuleBook
 
 STATUS = {
     "zh": {Status.eligible: "符合", Status.not_eligible: "不符合", Status.needs_information: "需补充信息"},
@@ -42,7 +42,8 @@ class Layout:
         self.rules = list(book.rules.values())
         self._status = STATUS[self.lang]
         self._kind = KIND[self.lang]
-        self._labels = {rule.id: self._missing_labels(rule) for rule in self.rules}
+        self._labels = self._missing_labels() if self.lang == "zh" else {}
+        self._asks: dict[tuple[str, ...], str] = {}  # the facts to ask for, as written
         self._sep = "、" if self.lang == "zh" else ";"
         self._grant_sep = "；" if self.lang == "zh" else "; "
         self._refused = self._status[Status.not_eligible]
@@ -82,8 +83,12 @@ class Layout:
             grant = f"{grant}{self._grant_sep}{v.period_text}" if grant else v.period_text
         missing = ""
         if v.missing:
-            labels = self._labels[v.rule.id]
-            missing = self._sep.join([labels.get(name, name) for name in v.missing])
+            missing = self._asks.get(v.missing)
+            if missing is None:
+                if len(self._asks) > 10_000:
+                    self._asks.clear()
+                labels = self._labels
+                missing = self._asks[v.missing] = self._sep.join([labels.get(n, n) for n in v.missing])
         dates = ""
         if v.dates:
             if self.lang == "zh":
@@ -92,12 +97,11 @@ class Layout:
                 dates = ";".join([f"{d.id}={day.isoformat()}" for d, day in v.dates if day])
         return [self._status[v.status], grant, ";".join(v.failed), missing, dates]
 
-    def _missing_labels(self, rule: Rule) -> dict[str, str]:
-        """Each fact a program may ask for, as written in the output: its label (zh) or name (en)."""
-        if self.lang != "zh":
-            return {}
+    def _missing_labels(self) -> dict[str, str]:
+        """Each fact a program may ask for by its form label (a confirmation: by its condition)."""
         labels = {name: spec.zh for name, spec in FACTS.items()}
-        for leaf in rule.leaves:
-            if leaf.confirm is not None:
-                labels[f"confirm.{rule.confirmation_key(leaf)}"] = f"经办人确认：{leaf.text('zh')}"
+        for rule in self.rules:
+            for leaf in rule.leaves:
+                if leaf.confirm is not None:
+                    labels[f"confirm.{rule.confirmation_key(leaf)}"] = f"经办人确认：{leaf.text('zh')}"
         return labels
