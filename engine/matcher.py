@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import threading
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -30,8 +31,7 @@ from engine.rulebook import Leaf, ParamRef, Rule, RuleBook
 BATCH = 500  # facts per durable-rules state; the measured sweet spot is 100–1000
 # In an action's message each matched fact starts with the id it was asserted with first. JSON
 # escapes every quote inside a string, so these sequences only ever occur as structure.
-_MATCH = '{"m":{'
-_HIT = '{"m":{"id": '
+_HIT = re.compile(r'\{"m":\{(?:"id": (\d+),)?')  # every match; its id when the id comes first
 _OPERATORS = {"all", "m", "cap"}
 _names = itertools.count()
 SEEN = "__seen"
@@ -143,20 +143,19 @@ def _aliased(node: Any, alias: dict[str, str]) -> Any:
     return node
 
 
-def parse_hits(message: str) -> list[tuple[int, str]]:
-    """(fact index, rule name) for each match in one action's message.
+def parse_hits(message: str) -> list[tuple[str, list[int]]]:
+    """(rule name, indexes of the facts it matched) for one action's message.
 
     Reading only the ids is several times faster than ``json.loads``, which builds every matched
     fact again; when the message is not shaped as expected (one rule, every fact starting with its
     id) it is parsed in full instead.
     """
-    parts = message.split(_HIT)
-    head = parts[0]
-    one_rule = head.startswith('{"') and head.endswith('":[') and message.count('":[') == 1
-    if one_rule and message.count(_MATCH) == len(parts) - 1:
-        name = head[2:-3]
-        return [(int(p[: p.index(",")]), name) for p in parts[1:]]
-    return [(m["m"]["id"], name) for name, matches in json.loads(message).items() for m in matches]
+    ids = _HIT.findall(message)
+    end = message.find('":[')
+    one_rule = message.startswith('{"') and message.count('"', 0, end) == 1 and message.rfind('":[') == end
+    if one_rule and "" not in ids:
+        return [(message[2:end], list(map(int, ids)))]
+    return [(name, [m["m"]["id"] for m in matches]) for name, matches in json.loads(message).items()]
 
 
 class Matcher:
@@ -178,11 +177,12 @@ class Matcher:
         matched: list[set[str]] = [set() for _ in facts]
         for offset in range(0, len(facts), BATCH):
             chunk = facts[offset : offset + BATCH]
-            for index, name in self._match_chunk(chunk):
-                matched[offset + index].add(name)
+            for name, indexes in self._match_chunk(chunk):
+                for index in indexes:
+                    matched[offset + index].add(name)
         return matched
 
-    def _match_chunk(self, chunk: Sequence[dict[str, Any]]) -> Iterable[tuple[int, str]]:
+    def _match_chunk(self, chunk: Sequence[dict[str, Any]]) -> Iterable[tuple[str, list[int]]]:
         with self._lock:
             sid = f"s{next(self._sids)}"
             alias = self.alias
@@ -190,7 +190,7 @@ class Matcher:
                 {"id": i, "sid": sid, **{alias[k]: v for k, v in f.items() if k in alias}}
                 for i, f in enumerate(chunk)
             ]
-            hits: list[tuple[int, str]] = []
+            hits: list[tuple[str, list[int]]] = []
             try:
                 result = dre.assert_facts(self._handle, json.dumps(payload, ensure_ascii=False))
                 state = result[1]

@@ -51,14 +51,14 @@ def test_reading_ids_equals_parsing_the_message(monkeypatch):
     message = f'{{"r/x@2020-01-01":[{facts}]}}'
     assert [m["m"]["id"] for m in json.loads(message)["r/x@2020-01-01"]] == [3, 0, 7]
     monkeypatch.setattr(matcher_module.json, "loads", None)  # the fast path parses nothing
-    assert parse_hits(message) == [(3, "r/x@2020-01-01"), (0, "r/x@2020-01-01"), (7, "r/x@2020-01-01")]
+    assert parse_hits(message) == [("r/x@2020-01-01", [3, 0, 7])]
 
 
 def test_a_message_of_another_shape_is_parsed_in_full():
     two_rules = json.dumps({"a": [{"m": {"id": 1, "sid": "s"}}], "b": [{"m": {"id": 2, "sid": "s"}}]})
-    assert parse_hits(two_rules) == [(1, "a"), (2, "b")]
+    assert parse_hits(two_rules) == [("a", [1]), ("b", [2])]
     id_last = json.dumps({"a": [{"m": {"id": 4, "x": 1}}, {"m": {"x": 1, "id": 5}}]})
-    assert parse_hits(id_last) == [(4, "a"), (5, "a")]
+    assert parse_hits(id_last) == [("a", [4, 5])]
 
 
 def test_fast_and_full_parsing_match_the_same_conditions(engine, monkeypatch):
@@ -66,9 +66,9 @@ def test_fast_and_full_parsing_match_the_same_conditions(engine, monkeypatch):
     fast = engine.matcher.match(facts)
     calls = {"full": 0}
 
-    def full(message: str) -> list[tuple[int, str]]:
+    def full(message: str) -> list[tuple[str, list[int]]]:
         calls["full"] += 1
-        return [(m["m"]["id"], n) for n, ms in json.loads(message).items() for m in ms]
+        return [(n, [m["m"]["id"] for m in ms]) for n, ms in json.loads(message).items()]
 
     monkeypatch.setattr(matcher_module, "parse_hits", full)
     assert engine.matcher.match(facts) == fast
