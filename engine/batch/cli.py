@@ -48,11 +48,11 @@ def command(args: argparse.Namespace) -> int:
     from engine.batch.reader import FileError
     from engine.batch.run import BOM, Options, run, summary
     from engine.batch.template import template_rows
-    from engine.batch.work import _csv
+    from engine.batch.work import csv_bytes
     from engine.evaluate import default_engine
 
     if args.template:
-        data = BOM + _csv(template_rows(args.kind))
+        data = BOM + csv_bytes(template_rows(args.kind))
         if args.output:
             Path(args.output).write_bytes(data)
         else:

@@ -10,6 +10,7 @@ import codecs
 import gc
 import multiprocessing
 import os
+import signal
 import sys
 from collections import Counter, deque
 from collections.abc import Iterator
@@ -23,7 +24,7 @@ from engine.batch.columns import map_columns
 from engine.batch.layout import ERROR_HEAD, Layout
 from engine.batch.progress import Progress, wanted
 from engine.batch.reader import Reader
-from engine.batch.work import Done, Job, Row, _csv, process, set_job
+from engine.batch.work import Done, Job, Row, csv_bytes, process, set_job
 from engine.evaluate import Engine, default_engine
 
 CHUNK = 2000  # records per chunk: the unit of work, of ordering and of checkpointing
@@ -107,7 +108,7 @@ def run(opts: Options, engine: Engine | None = None, log: TextIO | None = None) 
             sizes = (cp.out_bytes, cp.err_bytes)
         else:
             totals = Totals()
-            sizes = outputs.start(BOM + _csv([layout.header()]), BOM + _csv([ERROR_HEAD]))
+            sizes = outputs.start(BOM + csv_bytes([layout.header()]), BOM + csv_bytes([ERROR_HEAD]))
         set_job(Job(engine, columns, layout, as_of))
         progress = Progress(reader.size, wanted(log, opts.quiet), log)
         workers = opts.workers or os.cpu_count() or 1
@@ -145,9 +146,7 @@ def _results(chunks: Iterator[tuple[list[Row], int, int]], workers: int) -> Iter
         for rows, end, line in chunks:
             yield process(rows), end, line
         return
-    # gc.freeze: the engine built before the fork is never walked by a worker's collector (and its
-    # pages stay shared with the parent instead of being copied when the collector touches them).
-    with multiprocessing.get_context("fork").Pool(workers, initializer=gc.freeze) as pool:
+    with multiprocessing.get_context("fork").Pool(workers, initializer=_worker_started) as pool:
         pending: deque[tuple[Any, int, int]] = deque()
         for rows, end, line in chunks:
             pending.append((pool.apply_async(process, (rows,)), end, line))
@@ -157,6 +156,14 @@ def _results(chunks: Iterator[tuple[list[Row], int, int]], workers: int) -> Iter
         while pending:
             result, e, n = pending.popleft()
             yield result.get(), e, n
+
+
+def _worker_started() -> None:
+    """Ctrl-C is the main process's to handle (it stops the pool and keeps the partial files); the
+    engine built before the fork is frozen, so a worker's collector never walks it (and its pages
+    stay shared with the parent instead of being copied when the collector touches them)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    gc.freeze()
 
 
 def summary(totals: Totals, engine: Engine, errors: Path, lang: str = "zh") -> str:
@@ -170,6 +177,8 @@ def summary(totals: Totals, engine: Engine, errors: Path, lang: str = "zh") -> s
         + (f"；空行 {totals.blank:,} 行（已跳过）" if totals.blank else "")
     ]
     for rule in engine.book.rules.values():
-        parts = [f"{words[s]} {totals.counts.get(f'{rule.id}|{s.value}', 0):,}" for s in words]
-        lines.append(f"  {rule.title('zh')}（{rule.id}）：" + "，".join(parts))
+        counts = [totals.counts.get(f"{rule.id}|{s.value}", 0) for s in words]
+        if any(counts):  # programs of a kind of case the file does not hold are left out
+            parts = [f"{words[s]} {n:,}" for s, n in zip(words, counts, strict=True)]
+            lines.append(f"  {rule.title('zh')}（{rule.id}）：" + "，".join(parts))
     return "\n".join(lines)

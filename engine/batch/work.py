@@ -52,7 +52,7 @@ def set_job(job: Job) -> None:
     _job = job
 
 
-def _csv(rows: list[list[str]]) -> bytes:
+def csv_bytes(rows: list[list[str]]) -> bytes:
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\r\n").writerows(rows)
     return buf.getvalue().encode("utf-8")
@@ -111,5 +111,5 @@ def _process(rows: list[Row]) -> Done:
         counts.update([(v.plan.rule.id, v.status) for v in verdicts])
     done.counts = Counter({f"{program}|{status}": n for (program, status), n in counts.items()})
     done.decided = len(cases)
-    done.out, done.err = _csv(out), _csv(errors)
+    done.out, done.err = csv_bytes(out), csv_bytes(errors)
     return done
