@@ -70,6 +70,19 @@ def _undecodable(fields: list[str], headers: list[str], encoding: str) -> str:
     return f"含有无法按 {name} 解码的字节（{'、'.join(where) or '整行'}）；请检查文件编码"
 
 
+def _quote_problem(error: str, line: int) -> str:
+    """The csv module's complaint, in the caseworker's words."""
+    if "expected after" in error:
+        return f"引号不成对：第{line}行起的字段在引号结束后没有紧跟逗号或换行"
+    if "end of data" in error:
+        return f"引号不成对：第{line}行起的字段直到文件末尾都没有结束"
+    if "field limit" in error:
+        return f"引号不成对：第{line}行起的字段过长（超过 {csv.field_size_limit():,} 个字符）"
+    if "more than" in error:
+        return f"引号不成对：第{line}行起的记录超过 {MAX_RECORD_LINES} 行仍未结束"
+    return f"无法按 CSV 读取（{error}）"
+
+
 class _Lines:
     """Physical lines, decoded, with their numbers and end offsets; lines can be pushed back.
 
@@ -88,7 +101,7 @@ class _Lines:
 
     def __next__(self) -> str:
         if len(self.taken) >= MAX_RECORD_LINES:
-            raise csv.Error(f"记录超过{MAX_RECORD_LINES}行")
+            raise csv.Error(f"a record of more than {MAX_RECORD_LINES} lines")
         if self.pushed:
             item = self.pushed.popleft()
         else:
@@ -115,7 +128,9 @@ class Reader:
         self.size = path.stat().st_size
         self._f = path.open("rb")
         self._lines = _Lines(self._f, self.encoding, 0, 1)
-        self._csv = csv.reader(self._lines)
+        # strict: a closing quote must be followed by a comma or the line's end. Without it, a quote
+        # never closed pairs with the next row's quote and silently swallows the rows between.
+        self._csv = csv.reader(self._lines, strict=True)
         self.headers: list[str] = []
         header = self._next()
         if header is None or not header.fields:
@@ -147,7 +162,7 @@ class Reader:
                 return None
             fields, problem = [], "文件在引号内结束（引号不成对）"
         except csv.Error as err:
-            fields, problem = [], f"引号不成对或字段过长（{err}）"
+            fields, problem = [], _quote_problem(str(err), lines.taken[0][0])
         taken = lines.taken
         first, last = taken[0], taken[-1]
         width = len(self.headers) or len(fields)
