@@ -60,6 +60,8 @@ class Check:
 
 @dataclass(frozen=True, slots=True)
 class Money:
+    """An amount as the decision states it: the figure when a source fixes one, and its words."""
+
     value: Decimal | None
     text: str
     local_standard: bool
@@ -105,7 +107,7 @@ class Verdict:
 
     plan: Plan
     status: Status
-    failed: tuple[str, ...]  # ids of the conditions not met
+    failed: tuple[str, ...]  # ids of the failed conditions that decide a refusal (else empty)
     missing: tuple[str, ...]  # input facts, or ``confirm.<key>``, to ask for; only when information is needed
     outcomes: tuple[int, ...]
     facts: dict[str, Any]
