@@ -42,7 +42,7 @@ class FactSpec:
         return self.zh if lang == "zh" else self.en
 
 
-def _scalar_type(annotation: Any) -> tuple[FactType, tuple[str, ...]] | None:
+def scalar_type(annotation: Any) -> tuple[FactType, tuple[str, ...]] | None:
     """Map a field annotation to a fact type; None for nested models and containers."""
     if get_origin(annotation) in (Union, UnionType):
         inner = [a for a in get_args(annotation) if a is not type(None)]
@@ -70,7 +70,7 @@ def _model_facts(
 ) -> list[FactSpec]:
     specs = []
     for name, field in model.model_fields.items():
-        kind = _scalar_type(field.annotation)
+        kind = scalar_type(field.annotation)
         if kind is None:
             continue
         extra = field.json_schema_extra or {}

@@ -9,9 +9,6 @@ group a field sits in; a field added to a model later and not named here still a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal
-from enum import StrEnum
 from functools import lru_cache
 from types import UnionType
 from typing import Any, Literal, Union, get_args, get_origin
@@ -20,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from engine.facts import scalar_type
 from engine.models import District, Enterprise, Hire, Person
 from engine.text import CHOICES
 
@@ -142,24 +140,12 @@ def _unwrap(annotation: Any) -> tuple[Any, bool]:
 
 
 def input_kind(annotation: Any) -> tuple[InputKind, tuple[Choice, ...]] | None:
-    """The input for a field's type; None for nested models and containers (not form fields)."""
-    if get_origin(annotation) is not None and hasattr(annotation, "__metadata__"):
-        annotation = get_args(annotation)[0]
-    if not isinstance(annotation, type) or issubclass(annotation, BaseModel):
+    """The input for a field's type (the fact's own type); None for nested models and containers."""
+    kind = scalar_type(annotation)
+    if kind is None:
         return None
-    if issubclass(annotation, bool):
-        return "bool", ()
-    if issubclass(annotation, StrEnum):
-        return "choice", tuple(Choice(m.value, *CHOICES.get(m.value, (m.value, m.value))) for m in annotation)
-    if issubclass(annotation, int):
-        return "int", ()
-    if issubclass(annotation, Decimal | float):
-        return "number", ()
-    if issubclass(annotation, date):
-        return "date", ()
-    if issubclass(annotation, str):
-        return "text", ()
-    return None
+    fact_type, values = kind
+    return fact_type, tuple(Choice(v, *CHOICES.get(v, (v, v))) for v in values)
 
 
 def _max_length(info: FieldInfo) -> int:
