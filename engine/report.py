@@ -50,45 +50,54 @@ WORDS = {
 ORDER = [Status.eligible, Status.needs_information, Status.not_eligible]
 
 
+# Punctuation follows the language of the words around it; quoted Chinese text keeps its own.
+PUNCT = {
+    "zh": {":": "：", "(": "（", ")": "）", ";": "；", ",": "、", "task": "任务"},
+    "en": {":": ": ", "(": " (", ")": ")", ";": "; ", ",": ", ", "task": "task "},
+}
+
+
 def render_decision(d: Decision, lang: str = "zh") -> str:
-    w = WORDS[lang]
-    tasks = "、".join(str(t) for t in d.citation.tasks)
+    w, p = WORDS[lang], PUNCT[lang]
+    colon = p[":"]
+    tasks = p[","].join(str(t) for t in d.citation.tasks)
+    lead = p[","].join(d.lead_units)
     lines = [
-        f"【{HEAD[lang][d.status]}】{d.title}（{w['task']}{tasks}；{w['lead']}：{'、'.join(d.lead_units)}）"
+        f"【{HEAD[lang][d.status]}】{d.title}{p['(']}{p['task']}{tasks}{p[';']}{w['lead']}{colon}{lead}{p[')']}"
     ]
     if d.grant:
-        lines.append(f"  {w['grant']}：{d.grant.text}")
+        lines.append(f"  {w['grant']}{colon}{d.grant.text}")
         if d.grant.amount:
-            lines.append(f"  {w['amount']}：{d.grant.amount.text}")
+            lines.append(f"  {w['amount']}{colon}{d.grant.amount.text}")
         if d.grant.period_text:
-            lines.append(f"  {w['period']}：{d.grant.period_text}")
+            lines.append(f"  {w['period']}{colon}{d.grant.period_text}")
     if d.window:
         start = d.window.start or "—"
-        lines.append(f"  {w['window']}：{start} ~ {d.window.end}（{d.window.text}）")
-    lines.append(f"  {w['conditions']}：")
+        lines.append(f"  {w['window']}{colon}{start} ~ {d.window.end}{p['(']}{d.window.text}{p[')']}")
+    lines.append(f"  {w['conditions']}{colon}".rstrip())
     group = None
     for c in d.conditions:
         if c.group and c.group != group:
-            lines.append(f"    {c.group}：")
+            lines.append(f"    {c.group}{colon}".rstrip())
         group = c.group
         pad = "      " if c.group else "    "
         lines.append(f"{pad}{MARK[c.result]} {c.text} —— {c.reason}")
     if d.missing:
-        lines.append(f"  {w['ask']}：")
+        lines.append(f"  {w['ask']}{colon}".rstrip())
         lines += [f"    · {m.question}" for m in d.missing]
     shown = [k for k in d.dates if k.date]
     if shown:
-        lines.append(f"  {w['dates']}：" + "；".join(f"{k.label} {k.date}" for k in shown))
-    lines += [f"  {w['notes']}：{n}" for n in d.notes]
-    lines.append(f"  {w['quote']}：{d.citation.quote}")
+        lines.append(f"  {w['dates']}{colon}" + p[";"].join(f"{k.label} {k.date}" for k in shown))
+    lines += [f"  {w['notes']}{colon}{n}" for n in d.notes]
+    lines.append(f"  {w['quote']}{colon}{d.citation.quote}")
     return "\n".join(lines)
 
 
 def render_evaluation(e: Evaluation) -> str:
-    w = WORDS[e.lang]
-    head = f"{w['as_of']}：{e.as_of}  {w['version']}：{e.rules_version}"
+    w, colon = WORDS[e.lang], PUNCT[e.lang][":"]
+    head = f"{w['as_of']}{colon}{e.as_of}  {w['version']}{colon}{e.rules_version}"
     if e.case_id:
-        head += f"  {w['case']}：{e.case_id}"
+        head += f"  {w['case']}{colon}{e.case_id}"
     blocks = [head]
     for status in ORDER:
         blocks += [render_decision(d, e.lang) for d in e.decisions if d.status == status]
