@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from operator import mul
 from typing import Literal
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -33,7 +34,9 @@ class IdNumber:
 
 def check_char(first17: str) -> str:
     """The 18th character for 17 digits; public so tests and samples can build valid numbers."""
-    return CHECK[sum(int(c) * w for c, w in zip(first17, WEIGHTS, strict=True)) % 11]
+    if len(first17) != len(WEIGHTS):
+        raise ValueError("check_char() takes the first 17 digits")
+    return CHECK[sum(map(mul, map(int, first17), WEIGHTS)) % 11]
 
 
 @lru_cache(maxsize=256)  # validating a case reads its number up to four times (models.Person)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.batch.layout import csv_text
 from engine.batch.progress import Progress, wanted
 from engine.cli import main
 from engine.evaluate import default_engine
@@ -351,3 +352,18 @@ def test_a_randomly_damaged_registry_loses_no_row(tmp_path, capsys):
     assert set(errors_by_line(errors)) == reported_at
     summary = capsys.readouterr().err
     assert f"读取 400 行：已评估 {len(decided_at)} 行，数据有误 {len(reported_at)} 行" in summary
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        ["plain", "中文", ""],
+        ["a,b", 'say "hi"', "two\nlines", "cr\rhere", "；、"],
+        ['"', ",", " spaced ", "x"],
+    ],
+)
+def test_output_rows_are_encoded_exactly_as_the_csv_module_writes_them(row):
+    expected = io.StringIO()
+    csv.writer(expected, lineterminator="\r\n").writerow(row)
+    assert csv_text([row]) == expected.getvalue()
+    assert next(csv.reader(io.StringIO(csv_text([row]), newline=""))) == row

@@ -4,9 +4,16 @@ Wide: one row per case, five columns per program (status, amount and period, fai
 ids, facts still needed, key dates). Long (``--long``): one row per case and program. Missing
 facts are written as the input headers that would supply them, so staff can fill them in and
 run the file again.
+
+Rows are written here as CSV text. A registry repeats a few thousand verdict shapes (status,
+grant, failures, questions) over millions of rows, so each shape's first four cells are encoded
+once and reused; only the key dates are worded per row.
 """
 
 from __future__ import annotations
+
+import re
+from collections.abc import Iterable
 
 from engine.decision import Status
 from engine.facts import FACTS
@@ -31,6 +38,20 @@ PER_PROGRAM = {
 }
 LONG = {"zh": ["项目", "项目名称"], "en": ["program", "title"]}
 ERROR_HEAD = ["行号", "案件编号", "列", "原因"]
+_QUOTED = re.compile(r'[",\r\n]')
+SEGMENT_LIMIT = 100_000  # distinct verdict shapes remembered
+
+
+def csv_field(text: str) -> str:
+    """One field as ``csv.writer`` writes it by default: quoted only if it holds , " CR or LF."""
+    if _QUOTED.search(text) is None:
+        return text
+    return '"' + text.replace('"', '""') + '"'
+
+
+def csv_text(rows: Iterable[list[str]]) -> str:
+    """Rows as CSV text, CRLF-terminated (what Excel and WPS expect)."""
+    return "".join([",".join([csv_field(c) for c in row]) + "\r\n" for row in rows])
 
 
 class Layout:
@@ -43,13 +64,14 @@ class Layout:
         self._status = STATUS[self.lang]
         self._kind = KIND[self.lang]
         self._labels = self._missing_labels() if self.lang == "zh" else {}
-        self._asks: dict[tuple[str, ...], str] = {}  # the facts to ask for, as written
+        self._segments: dict[tuple[object, ...], str] = {}  # verdict shape → its cells as CSV text
         self._sep = "、" if self.lang == "zh" else ";"
         self._grant_sep = "；" if self.lang == "zh" else "; "
         self._refused = self._status[Status.not_eligible]
-        self._blank = [""] * len(PER_PROGRAM[self.lang])
-        self._empty = self._blank * len(self.rules)  # a wide row's program cells, all empty
-        self._at = {rule.id: len(HEAD[self.lang]) + i * len(self._blank) for i, rule in enumerate(self.rules)}
+        # A wide row: one slot per program, each five cells (empty for programs of another subject).
+        self._empty = [",,,,"] * len(self.rules)
+        self._at = {rule.id: i for i, rule in enumerate(self.rules)}
+        self._program = {r.id: f"{r.id},{csv_field(r.title(self.lang))}" for r in self.rules}
 
     def header(self) -> list[str]:
         head = HEAD[self.lang]
@@ -63,39 +85,45 @@ class Layout:
             out += [prefix + word for word in PER_PROGRAM[self.lang]]
         return out
 
-    def rows(self, case_id: str, line: int, kind: str, verdicts: list[Verdict]) -> list[list[str]]:
-        """The output rows of one case; ``verdicts`` in rule-book order for the case's subject."""
-        head = [case_id, str(line), self._kind[kind]]
+    def lines(self, case_id: str, line: int, kind: str, verdicts: list[Verdict]) -> str:
+        """One case's output as CSV text; ``verdicts`` in rule-book order for the case's subject."""
+        head = f"{csv_field(case_id)},{line},{self._kind[kind]}"
         if self.long:
-            return [[*head, v.rule.id, v.rule.title(self.lang), *self.cells(v)] for v in verdicts]
-        row = head + self._empty
-        width = len(self._blank)
+            return "".join([f"{head},{self._program[v.rule.id]},{self._segment(v)}\r\n" for v in verdicts])
+        cells = self._empty.copy()
         for v in verdicts:
-            at = self._at[v.rule.id]
-            row[at : at + width] = self.cells(v)
-        return [row]
+            cells[self._at[v.rule.id]] = self._segment(v)
+        return head + "," + ",".join(cells) + "\r\n"
 
-    def cells(self, v: Verdict) -> list[str]:
+    def _segment(self, v: Verdict) -> str:
+        """A verdict's five cells as CSV text: status, grant, failed conditions, questions, dates."""
         if v.status is Status.not_eligible:
-            return [self._refused, "", ";".join(v.failed), "", ""]
+            shape: tuple[object, ...] = (v.plan, v.failed)
+        else:
+            shape = (v.plan, v.status, v.failed, v.missing, v.amount, v.period_text)
+        known = self._segments.get(shape)
+        if known is None:
+            if len(self._segments) >= SEGMENT_LIMIT:
+                self._segments.clear()
+            known = self._segments[shape] = ",".join([csv_field(c) for c in self._cells(v)])
+        if not v.dates:
+            return known + ","
+        if self.lang == "zh":
+            dates = "；".join([f"{d.label.zh} {day.isoformat()}" for d, day in v.dates if day])
+        else:
+            dates = ";".join([f"{d.id}={day.isoformat()}" for d, day in v.dates if day])
+        return f"{known},{csv_field(dates)}"
+
+    def _cells(self, v: Verdict) -> list[str]:
+        """The first four cells (the dates are the row's own)."""
+        if v.status is Status.not_eligible:
+            return [self._refused, "", ";".join(v.failed), ""]
         grant = v.amount.text if v.amount else ""
         if v.period_text:
             grant = f"{grant}{self._grant_sep}{v.period_text}" if grant else v.period_text
-        missing = ""
-        if v.missing:
-            missing = self._asks.get(v.missing)
-            if missing is None:
-                if len(self._asks) > 10_000:
-                    self._asks.clear()
-                labels = self._labels
-                missing = self._asks[v.missing] = self._sep.join([labels.get(n, n) for n in v.missing])
-        dates = ""
-        if v.dates:
-            if self.lang == "zh":
-                dates = "；".join([f"{d.label.zh} {day.isoformat()}" for d, day in v.dates if day])
-            else:
-                dates = ";".join([f"{d.id}={day.isoformat()}" for d, day in v.dates if day])
-        return [self._status[v.status], grant, ";".join(v.failed), missing, dates]
+        labels = self._labels
+        missing = self._sep.join([labels.get(n, n) for n in v.missing])
+        return [self._status[v.status], grant, ";".join(v.failed), missing]
 
     def _missing_labels(self) -> dict[str, str]:
         """Each fact a program may ask for by its form label (a confirmation: by its condition)."""

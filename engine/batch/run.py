@@ -21,10 +21,10 @@ from typing import Any, TextIO
 
 from engine.batch.checkpoint import Checkpoint, Outputs, fingerprint, head_hash
 from engine.batch.columns import map_columns
-from engine.batch.layout import ERROR_HEAD, Layout
+from engine.batch.layout import ERROR_HEAD, Layout, csv_text
 from engine.batch.progress import Progress, wanted
 from engine.batch.reader import Reader
-from engine.batch.work import Done, Job, Row, csv_bytes, process, set_job
+from engine.batch.work import Done, Job, Row, process, set_job
 from engine.evaluate import Engine, default_engine
 
 CHUNK = 2000  # records per chunk: the unit of work, of ordering and of checkpointing
@@ -108,7 +108,8 @@ def run(opts: Options, engine: Engine | None = None, log: TextIO | None = None) 
             sizes = (cp.out_bytes, cp.err_bytes)
         else:
             totals = Totals()
-            sizes = outputs.start(BOM + csv_bytes([layout.header()]), BOM + csv_bytes([ERROR_HEAD]))
+            heads = (csv_text([layout.header()]), csv_text([ERROR_HEAD]))
+            sizes = outputs.start(*(BOM + head.encode("utf-8") for head in heads))
         set_job(Job(engine, columns, layout, as_of))
         progress = Progress(reader.size, wanted(log, opts.quiet), log)
         workers = opts.workers or os.cpu_count() or 1

@@ -7,15 +7,13 @@ to put chunks back in input order.
 
 from __future__ import annotations
 
-import csv
 import gc
-import io
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
 from engine.batch.columns import Columns, row_case
-from engine.batch.layout import Layout
+from engine.batch.layout import Layout, csv_text
 from engine.evaluate import CaseModel, Engine
 
 Row = tuple[int, list[str], str | None]  # (physical line, fields, why it cannot be read)
@@ -50,12 +48,6 @@ def set_job(job: Job) -> None:
     """Install the run's job; called before workers fork so they inherit it."""
     global _job
     _job = job
-
-
-def csv_bytes(rows: list[list[str]]) -> bytes:
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\r\n").writerows(rows)
-    return buf.getvalue().encode("utf-8")
 
 
 def process(rows: list[Row]) -> Done:
@@ -101,15 +93,15 @@ def _process(rows: list[Row]) -> Done:
             continue
         cases.append(case)
         lines.append(line)
-    out: list[list[str]] = []
+    out: list[str] = []
     counts: Counter[tuple[str, str]] = Counter()
     layout = job.layout
     for case, line, verdicts in zip(
         cases, lines, job.engine.judge_many(cases, job.as_of, layout.lang), strict=True
     ):
-        out += layout.rows(case.case_id or "", line, case.kind, verdicts)
+        out.append(layout.lines(case.case_id or "", line, case.kind, verdicts))
         counts.update([(v.plan.rule.id, v.status) for v in verdicts])
     done.counts = Counter({f"{program}|{status}": n for (program, status), n in counts.items()})
     done.decided = len(cases)
-    done.out, done.err = csv_bytes(out), csv_bytes(errors)
+    done.out, done.err = "".join(out).encode("utf-8"), csv_text(errors).encode("utf-8")
     return done
