@@ -349,7 +349,11 @@ def ask(name: str, lang: str = "zh") -> str:
 
 
 def missing_inputs(name: str, facts: dict[str, Any]) -> list[str]:
-    """The unknown input facts that keep ``name`` unknown, following only unknown derived facts."""
+    """The unknown input facts that keep ``name`` unknown, following only unknown derived facts.
+
+    A derived fact can be unknown with every input given (a rate over a staff count of 0): then
+    its inputs are what to check with the applicant, never an empty question list.
+    """
     if facts.get(name) is not None:
         return []
     spec = FACTS[name]
@@ -360,7 +364,7 @@ def missing_inputs(name: str, facts: dict[str, Any]) -> list[str]:
         for leaf in missing_inputs(dep, facts):
             if leaf not in out:
                 out.append(leaf)
-    return out
+    return out or list(spec.derived_from)
 
 
 @cache

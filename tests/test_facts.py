@@ -164,6 +164,11 @@ def test_ratios_around_the_thresholds():
 def test_a_ratio_of_nothing_is_unknown_not_zero():
     f = enterprise(laid_off_count=0, insured_staff_count=0)
     assert f["enterprise.layoff_rate"] is None
+    # Nothing is missing, yet the rate is unknown: the counts it is computed from are to be checked.
+    assert missing_inputs("enterprise.layoff_rate", f) == [
+        "enterprise.laid_off_count",
+        "enterprise.insured_staff_count",
+    ]
     assert enterprise(laid_off_count=0, insured_staff_count=8)["enterprise.layoff_rate"] == 0
 
 
