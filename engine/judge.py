@@ -196,11 +196,6 @@ class Plan:
                 _Cond(node, node.fact, None, group, ((None, None, name, node.value),), (name, node.value))
             )
 
-    def ref(self, facts: dict[str, Any]) -> date:
-        """The date dated parameters are read at: the policy's (``dated_by``, the window's) or as-of."""
-        ref = facts.get(self.ref_fact) if self.ref_fact else None
-        return facts["case.as_of"] if ref is None else ref
-
     def verdict(
         self,
         outcomes: tuple[int, ...],
@@ -304,6 +299,7 @@ class Judge:
                     self._special.append((len(self._flat), p, cond))
                 self._flat.append((cond.fact, cond.fixed[0] if cond.fixed else None))
             self._slices.append((start, len(self._flat)))
+        self._ref_facts = [plan.ref_fact for plan in self.plans]  # as in ref_date()
 
     def judge(
         self, facts: dict[str, Any], confirmations: dict[str, bool], matched: set[str], lang: str = "zh"
@@ -311,7 +307,8 @@ class Judge:
         """The one judgement of a case by every program of its subject, in rule-book order."""
         get = facts.get
         outcomes = [MISSING if get(f) is None else MET if n in matched else NOT_MET for f, n in self._flat]
-        refs = [plan.ref(facts) for plan in self.plans]
+        as_of = facts["case.as_of"]
+        refs = [as_of if f is None or (day := get(f)) is None else day for f in self._ref_facts]
         for i, p, cond in self._special:
             outcomes[i] = cond.outcome(facts, confirmations, matched, refs[p])
         asked: dict[str, list[str]] = {}
@@ -415,6 +412,9 @@ def _dates(
     out = []
     for d in rule.outcome.dates:
         start = facts.get(d.fact)
+        if start is None:  # the usual case while information is still needed
+            out.append((d, None))
+            continue
         if d.add_months is None:
             months: int | None = 0
         elif d.add_months == "period":
@@ -425,9 +425,9 @@ def _dates(
         else:
             months = d.add_months
         day = None
-        if start is not None and months == 0 and d.minus_days == 0:
+        if months == 0 and d.minus_days == 0:
             day = start
-        elif start is not None and months is not None:
+        elif months is not None:
             day = calendar.add_months(start, months) - timedelta(days=d.minus_days)
         out.append((d, day))
     return tuple(out)
