@@ -1,8 +1,9 @@
 """The caseworker's desk: a Flask app to enter a case, read the decision and keep the record.
 
 ``create_app`` is the application factory; ``web.wsgi:app`` is the production entry point and
-``subsidy serve`` the local one. Blueprints: auth (login), cases (form, result, list), admin
-(accounts, API tokens), api (JSON evaluate, rules, OpenAPI).
+``subsidy serve`` the local one. Blueprints: auth (login), cases (form, result, list), batches
+(registry upload, progress, downloads), admin (accounts, API tokens), api (JSON evaluate, rules,
+OpenAPI).
 """
 
 from __future__ import annotations
@@ -32,9 +33,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from web.admin.views import bp as admin_bp
     from web.api.views import bp as api_bp
     from web.auth.views import bp as auth_bp
+    from web.batches.views import bp as batches_bp
     from web.cases.views import bp as cases_bp
     from web.views import bp as main_bp
 
-    for blueprint in (main_bp, auth_bp, cases_bp, admin_bp, api_bp):
+    for blueprint in (main_bp, auth_bp, cases_bp, batches_bp, admin_bp, api_bp):
         app.register_blueprint(blueprint)
     return app

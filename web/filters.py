@@ -1,4 +1,4 @@
-"""Template helpers: local time, status words and labels in the page's language."""
+"""Template helpers: local time, status and state words and labels in the page's language."""
 
 from __future__ import annotations
 
@@ -39,6 +39,12 @@ def kind_word(kind: str) -> str:
     return {"person": _("个人"), "enterprise": _("单位")}.get(kind, kind)
 
 
+def state_word(state: str) -> str:
+    """A batch run's state (web.batches.folder.Progress.state)."""
+    words = {"running": _("运行中"), "done": _("已完成"), "failed": _("运行失败"), "interrupted": _("已中断")}
+    return words.get(state, state)
+
+
 def register_filters(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["choice"] = lambda v: choice_label(str(v), lang())
@@ -50,4 +56,5 @@ def register_filters(app: Flask) -> None:
             "status_words": status_words,
             "role_word": role_word,
             "kind_word": kind_word,
+            "state_word": state_word,
         }

@@ -1,8 +1,9 @@
-"""The tables: users, cases and the decisions taken on them (SQLAlchemy 2.x declarative).
+"""The tables: users, cases, the decisions taken on them, batch runs (SQLAlchemy 2.x declarative).
 
 A case row is what a list shows (masked ID number, name, owner, district); everything typed lives
 in its decisions, each one the inputs, the date evaluated, the rules version and the full result,
-so a decision can be read again exactly as it was given.
+so a decision can be read again exactly as it was given. A batch run's rows stay in its files
+(instance/batches/<ref>/); its table row holds who ran what, when, and the final counts.
 """
 
 from __future__ import annotations
@@ -82,3 +83,25 @@ class DecisionRecord(Base):
 
     case: Mapped[CaseRecord] = relationship(back_populates="decisions")
     author: Mapped[User] = relationship()
+
+
+class BatchRun(Base):
+    __tablename__ = "batch_runs"
+    __table_args__ = (
+        Index("ix_batch_runs_owner", "owner_id"),
+        Index("ix_batch_runs_district", "district"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(32), unique=True)  # URL key and folder name: random
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    district: Mapped[str] = mapped_column(String(64), default="")
+    filename: Mapped[str] = mapped_column(String(255))  # as uploaded, for the list and downloads
+    kind: Mapped[str] = mapped_column(String(16))  # person | enterprise: rows without a 类型 column
+    as_of: Mapped[date] = mapped_column(Date)
+    options: Mapped[dict[str, Any]] = mapped_column(JsonDoc)  # long, lang, workers
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    totals: Mapped[dict[str, Any] | None] = mapped_column(JsonDoc, default=None)  # engine's Totals.dump()
+
+    owner: Mapped[User] = relationship()

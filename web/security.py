@@ -1,8 +1,9 @@
-"""Who is asking, what they may do, and the headers and CSRF checks every response gets.
+"""Who is asking, what they may see and do, and the headers and CSRF checks every response gets.
 
 A request is authenticated either by the session cookie (the browser) or, on /api/ only, by an
 ``Authorization: Bearer`` token. CSRF is checked on every unsafe request except token-authenticated
 API calls: a token is never sent by a browser on its own, so it cannot be forged cross-site.
+A caseworker sees their own records, a supervisor their district's, an admin all (``visible``).
 """
 
 from __future__ import annotations
@@ -12,16 +13,18 @@ from functools import wraps
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, g, redirect, request, session, url_for
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import Select, select
 
 from web import db
 from web.accounts import user_for_token
-from web.records import User
+from web.records import BatchRun, CaseRecord, User
 
 csrf = CSRFProtect()
 F = TypeVar("F", bound=Callable[..., Any])
+Owned = TypeVar("Owned", CaseRecord, BatchRun)
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -32,6 +35,7 @@ CSP = (
 def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.before_request(_load_user)
+    app.before_request(_body_limit)
     app.before_request(_check_csrf)
     app.after_request(_headers)
 
@@ -64,6 +68,28 @@ def _load_user() -> None:
             session.clear()
 
 
+def larger_body(setting: str) -> Callable[[F], F]:
+    """Let a view take bodies up to ``app.config[setting]`` bytes instead of MAX_CONTENT_LENGTH."""
+
+    def mark(view: F) -> F:
+        view.body_limit_setting = setting  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def _body_limit() -> None:
+    """Raise the limit for a ``larger_body`` view, and only for a signed-in user.
+
+    It must be set before anything reads the body, and the CSRF check reads the form first, so it
+    cannot wait for the view (Flask >= 3.1: ``request.max_content_length`` is per request).
+    """
+    view = current_app.view_functions.get(request.endpoint or "")
+    setting = getattr(view, "body_limit_setting", None)
+    if setting and g.get("user") is not None:
+        request.max_content_length = current_app.config[setting]
+
+
 def _check_csrf() -> None:
     if request.method in SAFE_METHODS or (is_api() and g.get("via_token")):
         return
@@ -79,6 +105,16 @@ def _headers(response: Any) -> Any:
         # Pages carry personal data: keep them out of shared caches and the back-forward cache.
         response.headers.setdefault("Cache-Control", "no-store")
     return response
+
+
+def visible(model: type[Owned], user: User) -> Select[tuple[Owned]]:
+    """The rows of ``model`` the user may see; anything else answers 404, as if it did not exist."""
+    query = select(model)
+    if user.role == "caseworker":
+        return query.where(model.owner_id == user.id)
+    if user.role == "supervisor":
+        return query.where(model.district == user.district)
+    return query  # admin
 
 
 def login_required(view: F) -> F:

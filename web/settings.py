@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 MAX_BODY_BYTES = 128 * 1024  # a case is a few KB; anything far larger is refused with 413
+BATCH_MAX_MB = 200  # a registry upload (about 1.5 million rows); only that page takes more than the above
 
 
 def instance_secret(instance_path: Path) -> str:
@@ -30,6 +32,16 @@ def instance_secret(instance_path: Path) -> str:
 
 def default_database_url(instance_path: Path) -> str:
     return f"sqlite:///{instance_path / 'subsidy.sqlite3'}"
+
+
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    """A positive whole number from the environment; a typo stops the start instead of being ignored."""
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"{name} 应为正整数，而不是“{text}”")
+    return int(text)
 
 
 def from_environment(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -53,6 +65,8 @@ def from_environment(instance_path: Path, overrides: dict[str, Any] | None = Non
         "BABEL_DEFAULT_LOCALE": "zh",
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
         "PAGE_SIZE": 50,
+        "BATCH_MAX_BYTES": _positive(env, "SUBSIDY_BATCH_MAX_MB", BATCH_MAX_MB) << 20,
+        "BATCH_WORKERS": _positive(env, "SUBSIDY_BATCH_WORKERS", os.cpu_count() or 1),
     }
     settings.update(overrides)
     if not settings.get("SECRET_KEY"):

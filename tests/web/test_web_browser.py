@@ -3,7 +3,8 @@
 The real app is started as `subsidy serve` on a free loopback port with a temporary SQLite
 database; a caseworker created by `subsidy create-user` logs in, fills a person case by keyboard,
 reads the decision, fixes a bad ID number, reopens the case from the list, switches language and
-opens the print view. Screenshots of the main pages go to artifacts/screenshots/.
+opens the print view; then uploads a registry and follows its run to the download. Screenshots
+of the main pages go to artifacts/screenshots/.
 Skipped, with the reason, when /usr/bin/chromium or playwright is missing (CI installs both).
 """
 
@@ -256,4 +257,44 @@ def test_a_caseworker_at_the_counter(server: str, browser) -> None:
     assert "2020-09-15" in head and "alice" in head and "规则版本" in head
     assert page.is_hidden(".print-head .no-print")
     shot(page, "07-print", full_page=True)
+    context.close()
+
+
+def test_a_registry_followed_to_its_results(server: str, browser, tmp_path: Path) -> None:
+    """The progress page updates itself (web/static/batch.js, under the CSP) and ends on the results."""
+    from engine.batch.template import template_rows
+
+    header, example = template_rows("person")
+    rows = [header] + [[f"R{i}", *example[1:]] for i in range(5000)]  # a run of a few seconds
+    registry = tmp_path / "名册.csv"
+    registry.write_text("\ufeff" + "".join(",".join(row) + "\r\n" for row in rows), encoding="utf-8")
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    page.goto(server + "/login")
+    page.fill("#username", "alice")
+    page.fill("#password", PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(server + "/cases")
+
+    page.locator("nav a", has_text="批量评估").click()
+    page.locator("text=上传名册").first.click()
+    page.set_input_files("#file", str(registry))
+    page.fill("#as_of", "2020-09-15")
+    shot(page, "08-batch-upload")
+    page.locator("button[type=submit].primary").click()
+
+    # The run is still going when its page first loads; the page then follows it by itself.
+    page.wait_for_selector("#batch-progress[data-state=running]")
+    shot(page, "09-batch-running")
+    page.wait_for_selector("#download-result", timeout=180_000)
+    assert "已完成" in page.inner_text("#batch-progress")
+    assert "5,000" in page.inner_text("#batch-progress")
+    assert "失业保险金继续发放至法定退休年龄" in page.inner_text("table.programs")
+    shot(page, "10-batch-done", full_page=True)
+    with page.expect_download() as download:
+        page.click("#download-result")
+    assert download.value.suggested_filename == "名册-评估结果.csv"
+    lines = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("\ufeff") and len(lines) == 5001
     context.close()

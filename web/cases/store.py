@@ -1,8 +1,8 @@
 """Cases and decisions in the database, always through the asking user's view of them.
 
-Every read goes through ``visible_cases``: a caseworker's own cases, a supervisor's district, an
-admin everything. A case outside that view is "not found", the same answer as a case that does
-not exist, so a URL never reveals that someone else's case is there.
+Every read goes through ``web.security.visible``: a caseworker's own cases, a supervisor's
+district, an admin everything. A case outside that view is "not found", the same answer as a case
+that does not exist, so a URL never reveals that someone else's case is there.
 """
 
 from __future__ import annotations
@@ -13,29 +13,21 @@ from datetime import date
 from typing import Any
 
 from flask import abort
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.decision import Evaluation
 from engine.idcard import IdNumberError, parse_id_number
 from engine.models import EnterpriseCase, PersonCase
 from web.records import CaseRecord, DecisionRecord, User, utcnow
-
-
-def visible_cases(user: User) -> Select[tuple[CaseRecord]]:
-    query = select(CaseRecord)
-    if user.role == "caseworker":
-        return query.where(CaseRecord.owner_id == user.id)
-    if user.role == "supervisor":
-        return query.where(CaseRecord.district == user.district)
-    return query  # admin
+from web.security import visible
 
 
 def get_case(db: Session, user: User, ref: str) -> CaseRecord:
     """The case with this ref if the user may see it; 404 otherwise (never 403)."""
     if not ref.isalnum() or len(ref) > 32:
         abort(404)
-    case = db.scalar(visible_cases(user).where(CaseRecord.ref == ref))
+    case = db.scalar(visible(CaseRecord, user).where(CaseRecord.ref == ref))
     if case is None:
         abort(404)
     return case
@@ -48,7 +40,7 @@ def _like(text: str) -> str:
 
 def search(db: Session, user: User, q: str, page: int, size: int) -> tuple[list[CaseRecord], int]:
     """The user's cases matching a name, a case number or the ID number's last four characters."""
-    query = visible_cases(user)
+    query = visible(CaseRecord, user)
     q = q.strip()[:100]
     if q:
         terms = [

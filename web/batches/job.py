@@ -1,0 +1,100 @@
+"""A batch run in a process of its own: ``python -m web.batches.job FOLDER [--resume]``.
+
+The web server must not fork the engine's worker pool from one of its threads (a fork copies only
+the forking thread, with whatever locks the others held at that instant), so ``launch`` starts this
+module as a separate process in a session of its own, which also outlives a restart of the server.
+It runs ``engine.batch.run.run`` exactly as ``subsidy batch`` does (same files, checkpoint, resume)
+and reports through the folder's status.json; the web side copies the final counts into the
+database when it first reads them, so this process never needs the database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import threading
+import traceback
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from engine.batch.checkpoint import ResumeError
+from engine.batch.reader import FileError
+from engine.batch.run import Options, run, summary
+from engine.evaluate import default_engine
+from web.batches.folder import RunFolder, Status
+
+
+def launch(folder: RunFolder, resume: bool = False) -> bool:
+    """Start the job on ``folder``; False, starting nothing, while a job still holds it."""
+    import fcntl  # POSIX only, like the engine's fork pool
+
+    fd = os.open(folder.lock, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        folder.write_status(Status("running"))
+        command = [sys.executable, "-m", "web.batches.job", str(folder.path)]
+        with folder.log.open("ab") as log:
+            process = subprocess.Popen(
+                [*command, "--resume"] if resume else command,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                pass_fds=(fd,),  # the job inherits the lock taken here, so it is never free in between
+                start_new_session=True,
+            )
+    finally:
+        os.close(fd)
+    threading.Thread(target=process.wait, daemon=True).start()  # reaped when it ends: no zombie
+    return True
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m web.batches.job")
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--resume", action="store_true")
+    args = parser.parse_args(argv)
+    folder = RunFolder(args.folder)
+    job = folder.read_job()
+    pid = os.getpid()
+    folder.write_status(Status("running", pid=pid))
+    print(f"{_now()} {'续跑' if args.resume else '开始运行'}（进程 {pid}）", file=sys.stderr, flush=True)
+    opts = Options(
+        folder.input,
+        folder.result,
+        folder.errors,
+        date.fromisoformat(job["as_of"]),
+        job["kind"],
+        job["long"],
+        job["lang"],
+        job["workers"],
+        resume=args.resume,
+        quiet=True,
+    )
+    try:
+        totals = run(opts)
+    except (FileError, ResumeError) as err:
+        print(err, file=sys.stderr)
+        folder.write_status(Status("failed", pid=pid, error=str(err), finished_at=_now()))
+        return 2
+    except Exception as err:
+        traceback.print_exc()
+        error = f"运行出错（{type(err).__name__}：{err}）；详情见该批次目录中的 {folder.log.name}"
+        folder.write_status(Status("failed", pid=pid, error=error, finished_at=_now()))
+        return 1
+    text = summary(totals, default_engine(), Path(folder.errors.name))
+    print(f"{_now()} 完成\n{text}", file=sys.stderr)
+    folder.write_status(Status("done", pid=pid, totals=totals.dump(), summary=text, finished_at=_now()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""Batch runs in the database, always through the asking user's view of them (as cases are).
+
+A run outside the user's view is "not found", exactly as a run that does not exist. The job
+process never touches the database: a run's final counts are copied from its status file the
+first time a page sees it finished.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from flask import abort
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from web.batches.folder import Status
+from web.records import BatchRun, User, utcnow
+from web.security import visible
+
+
+def create_run(
+    db: Session, user: User, ref: str, filename: str, kind: str, as_of: date, options: dict[str, Any]
+) -> BatchRun:
+    run = BatchRun(
+        ref=ref,
+        owner_id=user.id,
+        district=user.district,
+        filename=filename,
+        kind=kind,
+        as_of=as_of,
+        options=options,
+    )
+    db.add(run)
+    db.commit()
+    return run
+
+
+def get_run(db: Session, user: User, ref: str) -> BatchRun:
+    """The run with this ref if the user may see it; 404 otherwise (never 403)."""
+    if not ref.isalnum() or len(ref) > 32:
+        abort(404)
+    run = db.scalar(visible(BatchRun, user).where(BatchRun.ref == ref))
+    if run is None:
+        abort(404)
+    return run
+
+
+def page_of_runs(db: Session, user: User, page: int, size: int) -> tuple[list[BatchRun], int]:
+    """The user's runs, newest first."""
+    query = visible(BatchRun, user)
+    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+    newest_first = query.order_by(BatchRun.created_at.desc(), BatchRun.id.desc())
+    return list(db.scalars(newest_first.limit(size).offset((page - 1) * size)).all()), total
+
+
+def settle(db: Session, run: BatchRun, status: Status) -> None:
+    """Record a finished run's end and counts, once."""
+    if run.finished_at is not None or status.state != "done":
+        return
+    run.finished_at = datetime.fromisoformat(status.finished_at) if status.finished_at else utcnow()
+    run.totals = status.totals
+    db.commit()

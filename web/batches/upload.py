@@ -1,0 +1,86 @@
+"""The upload form: a registry file and the run's options, checked before any run exists.
+
+A file the engine would refuse as a whole (not a CSV, UTF-16, empty, unknown or repeated headers)
+is refused here, on the form, in the engine's own words: its header check runs on the saved file
+before the job is started, so nobody waits for a run that could only fail.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path, PurePosixPath
+
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
+
+from engine.batch.columns import map_columns
+from engine.batch.reader import FileError, Reader
+from engine.evaluate import default_engine
+from web.i18n import LANGS
+
+KINDS = ("person", "enterprise")
+SHAPES = ("wide", "long")
+WORKBOOKS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # .xlsx (a zip) and .xls (OLE): not CSV
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass
+class Upload:
+    """The options as typed (kept on the form when it is refused) and what is wrong with them."""
+
+    kind: str
+    as_of: str
+    shape: str
+    lang: str
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def as_of_date(self) -> date:
+        return date.fromisoformat(self.as_of)
+
+
+def defaults(lang: str) -> Upload:
+    return Upload("person", date.today().isoformat(), "wide", lang)
+
+
+def read_options(form: MultiDict[str, str]) -> Upload:
+    up = Upload(
+        form.get("kind", ""), form.get("as_of", "").strip(), form.get("shape", ""), form.get("lang", "")
+    )
+    if up.kind not in KINDS:
+        up.errors.append(_("请选择案件类型（个人或单位）"))
+    try:
+        date.fromisoformat(up.as_of)
+    except ValueError:
+        up.errors.append(_("评估日期格式应为 YYYY-MM-DD"))
+    if up.shape not in SHAPES:
+        up.errors.append(_("请选择结果格式"))
+    if up.lang not in LANGS:
+        up.errors.append(_("请选择结果语言"))
+    return up
+
+
+def clean_filename(name: str | None) -> str:
+    """The uploaded file's own name, for lists and downloads: no folders, no control characters."""
+    base = PurePosixPath((name or "").replace("\\", "/")).name
+    return _CONTROL.sub("", base).strip()[:255] or _("名册.csv")
+
+
+def refusal(path: Path, kind: str) -> str | None:
+    """Why the whole file cannot be run, in the engine's words; None when it can."""
+    with path.open("rb") as f:
+        if f.read(4).startswith(WORKBOOKS):
+            return _("这是 Excel 工作簿，不是 CSV 文件：请在 Excel 或 WPS 中另存为“CSV UTF-8（逗号分隔）”")
+    try:
+        reader = Reader(path)
+    except FileError as err:
+        return str(err)
+    try:
+        map_columns(reader.headers, kind, default_engine().book.confirmation_keys())
+    except FileError as err:
+        return str(err)
+    finally:
+        reader.close()
+    return None
