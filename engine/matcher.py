@@ -30,9 +30,10 @@ import orjson
 from engine.rulebook import Leaf, ParamRef, Rule, RuleBook
 
 BATCH = 500  # facts per durable-rules state; the measured sweet spot is 100–1000
-# In an action's message each matched fact starts with the id it was asserted with first. JSON
-# escapes every quote inside a string, so these sequences only ever occur as structure.
-_HIT = re.compile(r'\{"m":\{(?:"id": (\d+),)?')  # every match; its id when the id comes first
+# In an action's message each matched fact starts with the id it was asserted with first, spaced
+# as it was asserted (orjson: none). JSON escapes every quote inside a string, so these sequences
+# only ever occur as structure.
+_HIT = re.compile(r'\{"m":\{(?:"id": ?(\d+),)?')  # every match; its id when the id comes first
 _OPERATORS = {"all", "m", "cap"}
 _names = itertools.count()
 SEEN = "__seen"
