@@ -154,6 +154,12 @@ def test_a_registry_runs_and_its_results_download(alice: tuple[FlaskClient, str]
     # The very bytes `subsidy batch` writes.
     assert (result.data, errors.data) == cli_reference(tmp_path, data)
 
+    # A finished run whose files were removed on the server: not found, never an error page.
+    folder = RunFolder.of(client.application.instance_path, path.rsplit("/", 1)[1])
+    folder.errors.rename(folder.path / "moved.csv")
+    assert client.get(path + "/errors.csv").status_code == 404
+    folder.path.joinpath("moved.csv").rename(folder.errors)
+
     # The list, and the final counts recorded in the database.
     listing = client.get("/batches/").get_data(as_text=True)
     assert "名册.csv" in listing and "已完成" in listing

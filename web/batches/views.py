@@ -176,10 +176,13 @@ def download(ref: str, which: str) -> ResponseReturnValue:
     if _progress(run).state != "done":
         abort(404)
     folder = _folder(run)
+    path = folder.result if which == "result" else folder.errors
+    if not path.is_file():  # its folder was removed on the server
+        abort(404)
     stem = PurePosixPath(run.filename).stem
     suffix = _("评估结果") if which == "result" else _("有误行")
     response = send_file(
-        folder.result if which == "result" else folder.errors,
+        path,
         mimetype=CSV,
         as_attachment=True,
         download_name=f"{stem}-{suffix}.csv",
