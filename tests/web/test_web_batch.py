@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import fcntl
 import importlib.util
 import io
 import json
@@ -212,6 +213,34 @@ def test_only_those_who_may_see_the_run_get_it(app: Flask) -> None:
     assert bob.get("/batches/" + "0" * 32).status_code == 404
     assert "名册.csv" not in bob.get("/batches/").get_data(as_text=True)
     assert "名册.csv" in sue.get("/batches/").get_data(as_text=True)
+
+
+def test_a_run_is_deleted_with_its_files_but_never_while_it_runs(app: Flask) -> None:
+    alice, bob = app.test_client(), app.test_client()
+    token, b_token = login(alice, "alice"), login(bob, "bob")
+    path = started(alice, token, registry_bytes([HEADER, person_row("G1")]))
+    wait_for(alice, path)
+    folder = RunFolder.of(app.instance_path, path.rsplit("/", 1)[1])
+    while folder.alive():  # the job says done a moment before its process has exited
+        time.sleep(0.01)
+    assert "删除这个批次" in alice.get(path).get_data(as_text=True)
+
+    assert bob.post(path + "/delete", data={"csrf_token": b_token}).status_code == 404  # not his
+    assert alice.post(path + "/delete").status_code == 400  # a form with CSRF
+    fd = os.open(folder.lock, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # as a running job holds it
+        refused = alice.post(path + "/delete", data={"csrf_token": token}, follow_redirects=True)
+        assert "这个批次正在运行，不能删除" in refused.get_data(as_text=True)
+    finally:
+        os.close(fd)
+    assert folder.input.exists() and run_count(app) == 1
+
+    deleted = alice.post(path + "/delete", data={"csrf_token": token})
+    assert deleted.status_code == 302 and deleted.location == "/batches/"
+    assert "已删除批次“名册.csv”及其文件" in alice.get("/batches/").get_data(as_text=True)
+    assert not folder.path.exists() and run_count(app) == 0
+    assert alice.get(path).status_code == 404
 
 
 def test_upload_needs_the_csrf_token(app: Flask, alice: tuple[FlaskClient, str]) -> None:

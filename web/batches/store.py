@@ -61,3 +61,8 @@ def settle(db: Session, run: BatchRun, status: Status) -> None:
     run.finished_at = datetime.fromisoformat(status.finished_at) if status.finished_at else utcnow()
     run.totals = status.totals
     db.commit()
+
+
+def delete_run(db: Session, run: BatchRun) -> None:
+    db.delete(run)
+    db.commit()

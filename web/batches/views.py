@@ -191,6 +191,23 @@ def download(ref: str, which: str) -> ResponseReturnValue:
     return response
 
 
+@bp.post("/<ref>/delete")
+@login_required
+def delete(ref: str) -> ResponseReturnValue:
+    """Remove a run that is not running: its files (the registry carries ID numbers) and its row."""
+    session = db.session()
+    run = store.get_run(session, g.user, ref)
+    folder = _folder(run)
+    if folder.path.exists() and folder.alive():
+        flash(_("这个批次正在运行，不能删除"), "warning")
+        return redirect(url_for("batches.show_run", ref=ref))
+    shutil.rmtree(folder.path, ignore_errors=True)
+    name = run.filename
+    store.delete_run(session, run)
+    flash(_("已删除批次“%(name)s”及其文件", name=name), "ok")
+    return redirect(url_for("batches.list_runs"))
+
+
 @bp.post("/<ref>/resume")
 @login_required
 def resume(ref: str) -> ResponseReturnValue:
