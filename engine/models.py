@@ -25,6 +25,8 @@ from pydantic import (
 
 from engine.idcard import IdNumberError, parse_id_number
 
+MAX_STAFF = 10_000_000  # a head count above this is a typing slip, not an employer
+
 
 def fact(zh: str, en: str, ask: str | None = None, **kwargs: Any) -> Any:
     """A pydantic field that is also a fact: labels in both languages and the question to ask."""
@@ -247,11 +249,15 @@ class Enterprise(Strict):
     ui_insured: bool | None = fact(
         "参加失业保险", "Insured for unemployment", "单位是否参加失业保险并足额缴费？"
     )
-    staff_count: int | None = fact("现有职工人数", "Current staff", "单位现有职工多少人？", ge=0)
-    insured_staff_count: int | None = fact(
-        "参保职工人数", "Insured staff", "单位参加失业保险的职工多少人？", ge=0
+    staff_count: int | None = fact(
+        "现有职工人数", "Current staff", "单位现有职工多少人？", ge=0, le=MAX_STAFF
     )
-    laid_off_count: int | None = fact("裁员人数", "Staff laid off", "单位上年度裁减了多少名参保职工？", ge=0)
+    insured_staff_count: int | None = fact(
+        "参保职工人数", "Insured staff", "单位参加失业保险的职工多少人？", ge=0, le=MAX_STAFF
+    )
+    laid_off_count: int | None = fact(
+        "裁员人数", "Staff laid off", "单位上年度裁减了多少名参保职工？", ge=0, le=MAX_STAFF
+    )
     temporary_difficulty: bool | None = fact(
         "面临暂时性生产经营困难", "In temporary difficulty", "单位是否面临暂时性生产经营困难？"
     )
@@ -275,6 +281,7 @@ class Enterprise(Strict):
         "Eligible people newly hired this year",
         "单位当年新招用符合创业担保贷款条件的人员多少名？",
         ge=0,
+        le=MAX_STAFF,
     )
     economic_layoff_planned: bool | None = fact(
         "拟进行经济性裁员", "Economic layoff planned", "单位是否拟进行经济性裁员？"

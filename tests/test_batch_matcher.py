@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from decimal import Decimal
 
+import orjson
 import pytest
 
 from engine import matcher as matcher_module
 from engine.evaluate import Engine
-from engine.matcher import parse_hits
+from engine.matcher import encode, parse_hits
 from engine.models import parse_case
 from engine.rulebook import load_rulebook
 
@@ -100,3 +102,24 @@ def test_a_property_no_rule_compares_changes_no_decision(engine):
         for f, d in thin
     ]
     assert engine.matcher.match([d for _, d in thin]) == engine.matcher.match(full)
+
+
+def test_floats_json_writes_with_an_exponent_are_asserted_in_full():
+    """durable-rules crashes the process on "1e-05"; such floats go in fixed notation, same value."""
+    values = [encode(v) for v in (1e-05, 2.5e-07, 1e20, 2.5, 0.0, Decimal("0.00001"))]
+    assert orjson.dumps(values) == b"[0.00001,0.00000025,100000000000000000000.0,2.5,0.0,0.00001]"
+
+
+def test_tiny_rates_are_matched_as_the_numbers_they_are(engine):
+    """Layoff rates far below any target (the bound on head counts keeps real ones above 1e-05 %)."""
+    case = parse_case({"kind": "enterprise", "enterprise": {"insured_staff_count": 100, "laid_off_count": 1}})
+    rule = next(r for r in engine.book.rules.values() if r.id == "task1_job_retention_refund")
+    leaf = next(leaf for leaf in rule.leaves if leaf.id == "layoff_rate_within_target")
+    names = {name for name, _, _ in matcher_module.leaf_rule_names(rule, leaf)}
+    facts = []
+    for n in range(1, 40):
+        durable = engine._prepare(case, AS_OF)[1]
+        durable[matcher_module.key("enterprise.layoff_rate")] = encode(n * 1e-09)
+        facts.append(durable)
+    for matched in engine.matcher.match(facts):
+        assert matched & names  # within the target, under whichever dated value is in force

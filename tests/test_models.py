@@ -40,3 +40,14 @@ def test_an_agreeing_birth_date_is_accepted():
 
 def test_unknown_field_is_refused_by_name():
     assert _errors({"birthday": "1990-01-01"}) == [("person.birthday", "不认识的字段")]
+
+
+def test_a_head_count_beyond_any_employer_is_a_typing_slip():
+    counts = ("staff_count", "insured_staff_count", "laid_off_count", "new_eligible_hires")
+    ok = parse_case({"kind": "enterprise", "enterprise": dict.fromkeys(counts, 10_000_000)})
+    assert ok.enterprise.staff_count == 10_000_000
+    with pytest.raises(ValidationError) as err:
+        parse_case({"kind": "enterprise", "enterprise": dict.fromkeys(counts, 10_000_001)})
+    assert [(e.field, e.message) for e in describe(err.value)] == [
+        (f"enterprise.{name}", "不能大于 10000000") for name in counts
+    ]
