@@ -17,6 +17,7 @@ from flask import Flask, abort, current_app, g, redirect, request, session, url_
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
 
 from web import db
 from web.accounts import user_for_token
@@ -115,6 +116,16 @@ def visible(model: type[Owned], user: User) -> Select[tuple[Owned]]:
     if user.role == "supervisor":
         return query.where(model.district == user.district)
     return query  # admin
+
+
+def visible_by_ref(session: Session, model: type[Owned], user: User, ref: str) -> Owned:
+    """The row of ``model`` with this ref if the user may see it; 404 otherwise (never 403)."""
+    if not ref.isalnum() or len(ref) > 32:
+        abort(404)
+    row = session.scalar(visible(model, user).where(model.ref == ref))
+    if row is None:
+        abort(404)
+    return row
 
 
 def login_required(view: F) -> F:

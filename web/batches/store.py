@@ -10,13 +10,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from flask import abort
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from web.batches.folder import Status
 from web.records import BatchRun, User, utcnow
-from web.security import visible
+from web.security import visible, visible_by_ref
 
 
 def create_run(
@@ -37,13 +36,7 @@ def create_run(
 
 
 def get_run(db: Session, user: User, ref: str) -> BatchRun:
-    """The run with this ref if the user may see it; 404 otherwise (never 403)."""
-    if not ref.isalnum() or len(ref) > 32:
-        abort(404)
-    run = db.scalar(visible(BatchRun, user).where(BatchRun.ref == ref))
-    if run is None:
-        abort(404)
-    return run
+    return visible_by_ref(db, BatchRun, user, ref)
 
 
 def page_of_runs(db: Session, user: User, page: int, size: int) -> tuple[list[BatchRun], int]:

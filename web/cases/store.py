@@ -20,17 +20,11 @@ from engine.decision import Evaluation
 from engine.idcard import IdNumberError, parse_id_number
 from engine.models import EnterpriseCase, PersonCase
 from web.records import CaseRecord, DecisionRecord, User, utcnow
-from web.security import visible
+from web.security import visible, visible_by_ref
 
 
 def get_case(db: Session, user: User, ref: str) -> CaseRecord:
-    """The case with this ref if the user may see it; 404 otherwise (never 403)."""
-    if not ref.isalnum() or len(ref) > 32:
-        abort(404)
-    case = db.scalar(visible(CaseRecord, user).where(CaseRecord.ref == ref))
-    if case is None:
-        abort(404)
-    return case
+    return visible_by_ref(db, CaseRecord, user, ref)
 
 
 def _like(text: str) -> str:
