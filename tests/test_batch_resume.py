@@ -6,7 +6,6 @@ rows mixed in, so chunks carry both decided and rejected rows.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import signal
@@ -25,19 +24,11 @@ ROOT = Path(__file__).resolve().parent.parent
 AS_OF = "2020-09-15"
 
 
-def _generator():
-    spec = importlib.util.spec_from_file_location("make_registry", ROOT / "bench" / "make_registry.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
-def registry(tmp_path_factory) -> Path:
+def registry(tmp_path_factory, make_registry) -> Path:
     """12,000 generated rows, every 997th replaced by a bad one."""
     path = tmp_path_factory.mktemp("registry") / "registry.csv"
-    _generator().write_registry(path, 12_000, seed=7)
+    make_registry.write_registry(path, 12_000, seed=7)
     lines = path.read_bytes().split(b"\r\n")
     for i in range(5, len(lines) - 1, 997):
         lines[i] = lines[i].replace(b"-", b"/", 1) if i % 2 else lines[i][: len(lines[i]) // 2]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import fcntl
-import importlib.util
 import io
 import json
 import os
@@ -18,6 +17,7 @@ import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from urllib.parse import quote
 
 import pytest
@@ -33,7 +33,6 @@ from web import db
 from web.batches.folder import RunFolder, Status
 from web.records import BatchRun
 
-ROOT = Path(__file__).resolve().parents[2]
 AS_OF = "2020-09-15"
 DEADLINE = 180  # seconds: generous, for a loaded machine; never asserted on
 
@@ -323,22 +322,14 @@ def test_the_templates_are_those_of_the_command(alice: tuple[FlaskClient, str], 
 # --- an interrupted run ---------------------------------------------------------------------------
 
 
-def _generator():
-    spec = importlib.util.spec_from_file_location("make_registry", ROOT / "bench" / "make_registry.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 LARGE_BAD = range(5, 60_001, 4999)  # lines cut short
 
 
 @pytest.fixture(scope="module")
-def large_registry(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+def large_registry(tmp_path_factory: pytest.TempPathFactory, make_registry: ModuleType) -> bytes:
     """60,000 generated rows (30 chunks), a few bad ones mixed in: a run long enough to kill."""
     path = tmp_path_factory.mktemp("registry") / "registry.csv"
-    _generator().write_registry(path, 60_000, seed=11)
+    make_registry.write_registry(path, 60_000, seed=11)
     lines = path.read_bytes().split(b"\r\n")
     for i in LARGE_BAD:
         lines[i] = lines[i][: len(lines[i]) // 2]
