@@ -45,14 +45,13 @@ def add_parser(sub: Any) -> None:
 
 def command(args: argparse.Namespace) -> int:
     from engine.batch.checkpoint import ResumeError
-    from engine.batch.layout import csv_text
     from engine.batch.reader import FileError
-    from engine.batch.run import BOM, Options, run, summary
-    from engine.batch.template import template_rows
+    from engine.batch.run import Options, run, summary
+    from engine.batch.template import template_file
     from engine.evaluate import default_engine
 
     if args.template:
-        data = BOM + csv_text(template_rows(args.kind)).encode("utf-8")
+        data = template_file(args.kind)
         if args.output:
             Path(args.output).write_bytes(data)
         else:

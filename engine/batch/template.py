@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from engine.batch.columns import CASE_ID, KIND, SUBJECT_ZH
+from engine.batch.layout import csv_text
+from engine.batch.run import BOM
 from engine.labels import input_facts
 from engine.text import choice_label
 
@@ -60,3 +62,8 @@ def template_rows(kind: str) -> list[list[str]]:
     row = [f"示例-{SUBJECT_ZH[kind]}-001", SUBJECT_ZH[kind]]
     row += [_written(example[s.name], s.type) if s.name in example else "" for s in specs]
     return [header, row]
+
+
+def template_file(kind: str) -> bytes:
+    """The template as ``--template`` writes it and the web desk serves it: UTF-8 with BOM, CRLF."""
+    return BOM + csv_text(template_rows(kind)).encode("utf-8")

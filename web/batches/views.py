@@ -6,7 +6,6 @@ and hand out its files, to the same users who would see a case of the same owner
 
 from __future__ import annotations
 
-import csv
 import io
 import secrets
 import shutil
@@ -29,8 +28,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from engine.batch.run import BOM
-from engine.batch.template import template_rows
+from engine.batch.template import template_file
 from engine.evaluate import default_engine
 from web import db
 from web.batches import job, store, upload
@@ -133,9 +131,7 @@ def too_large(_err: RequestEntityTooLarge) -> ResponseReturnValue:
 @login_required
 def template(kind: str) -> ResponseReturnValue:
     """The empty registry, the same bytes as ``subsidy batch --template --kind KIND``."""
-    text = io.StringIO()
-    csv.writer(text, lineterminator="\r\n").writerows(template_rows(kind))
-    data = BOM + text.getvalue().encode("utf-8")
+    data = template_file(kind)
     name = _("名册模板-个人.csv") if kind == "person" else _("名册模板-单位.csv")
     return send_file(io.BytesIO(data), mimetype=CSV, as_attachment=True, download_name=name)
 
