@@ -113,17 +113,28 @@ class RunFolder:
         except FileNotFoundError:
             return Status("failed", error="运行目录中的文件已不存在")
 
-    def alive(self) -> bool:
-        """Does a job (or its launcher) hold the lock? Probing takes it only for an instant."""
+    def take_lock(self) -> int | None:
+        """The lock's descriptor, locked, if no job (or launcher) holds it; None if one does.
+
+        The lock lasts while the descriptor, or a copy a child inherits, stays open (flock is per
+        open file, so closing another descriptor of the same file never releases it).
+        """
         import fcntl  # POSIX only, like the engine's fork pool; imported here so the desk starts elsewhere
 
         fd = os.open(self.lock, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            os.close(fd)
+            return None
+        return fd
+
+    def alive(self) -> bool:
+        """Does a job (or its launcher) hold the lock? Probing takes it only for an instant."""
+        fd = self.take_lock()
+        if fd is None:
             return True
-        finally:
-            os.close(fd)  # releases the probe's lock, never the job's (flock is per open file)
+        os.close(fd)
         return False
 
     def state(self) -> tuple[str, Status]:

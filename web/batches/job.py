@@ -28,14 +28,10 @@ from web.batches.folder import RunFolder, Status
 
 def launch(folder: RunFolder, resume: bool = False) -> bool:
     """Start the job on ``folder``; False, starting nothing, while a job still holds it."""
-    import fcntl  # POSIX only, like the engine's fork pool
-
-    fd = os.open(folder.lock, os.O_RDWR | os.O_CREAT, 0o600)
+    fd = folder.take_lock()
+    if fd is None:
+        return False
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
         folder.write_status(Status("running"))
         command = [sys.executable, "-m", "web.batches.job", str(folder.path)]
         with folder.log.open("ab") as log:
