@@ -87,6 +87,14 @@ def wait_for(client: FlaskClient, path: str, state: str = "done") -> dict:
         time.sleep(0.05)
 
 
+def job_exited(folder: RunFolder) -> None:
+    """Wait until no job holds the run: a job says done a moment before its process has exited."""
+    deadline = time.monotonic() + DEADLINE
+    while folder.alive():
+        assert time.monotonic() < deadline, "the job never exited"
+        time.sleep(0.01)
+
+
 def cli_reference(tmp_path: Path, data: bytes, *extra: str) -> tuple[bytes, bytes]:
     """``subsidy batch`` on the same bytes: the result and errors files."""
     source, out = tmp_path / "cli-input.csv", tmp_path / "cli-out.csv"
@@ -220,8 +228,7 @@ def test_a_run_is_deleted_with_its_files_but_never_while_it_runs(app: Flask) -> 
     path = started(alice, token, registry_bytes([HEADER, person_row("G1")]))
     wait_for(alice, path)
     folder = RunFolder.of(app.instance_path, path.rsplit("/", 1)[1])
-    while folder.alive():  # the job says done a moment before its process has exited
-        time.sleep(0.01)
+    job_exited(folder)
     assert "删除这个批次" in alice.get(path).get_data(as_text=True)
 
     assert bob.post(path + "/delete", data={"csrf_token": b_token}).status_code == 404  # not his
@@ -347,9 +354,7 @@ def kill_after_first_checkpoint(app: Flask, ref: str) -> None:
     pid = folder.read_status().pid
     assert pid is not None
     os.killpg(pid, signal.SIGKILL)
-    while folder.alive():  # the workers go with it
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+    job_exited(folder)  # the workers go with it
 
 
 def test_a_killed_run_offers_resume_and_ends_as_an_uninterrupted_one(
@@ -387,10 +392,7 @@ def test_a_job_found_dead_is_interrupted(app: Flask, alice: tuple[FlaskClient, s
     path = started(client, token, registry_bytes([HEADER, person_row("G1")]))
     wait_for(client, path)
     folder = RunFolder.of(app.instance_path, path.rsplit("/", 1)[1])
-    deadline = time.monotonic() + DEADLINE
-    while folder.alive():  # the job says done a moment before its process has exited
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
+    job_exited(folder)
     with db.database(app).sessions() as session:  # back to before the first page saw it finish
         run = session.scalar(select(BatchRun))
         run.totals, run.finished_at = None, None
