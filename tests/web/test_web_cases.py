@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from pydantic import create_model
 from sqlalchemy import select
 from test_web_access import count
-from web_helpers import VALID_ID, login, new_person_case
+from web_helpers import VALID_ID, login, make_app, new_person_case
 
 from engine.models import Person, fact
 from web import db
@@ -113,6 +113,23 @@ def test_the_list_masks_id_numbers_and_finds_cases(alice: tuple[FlaskClient, str
     assert "赵六" in text(client.get("/cases?q=B-2"))
     assert "没有找到案件" in text(client.get("/cases?q=%25"))  # LIKE wildcards are literal
     assert client.get("/cases?page=abc").status_code == 200
+
+
+def test_the_list_pages_by_the_page_size_setting_and_keeps_the_search(tmp_path) -> None:
+    app = make_app(tmp_path, PAGE_SIZE=2)
+    client = app.test_client()
+    token = login(client, "alice")
+    for i in range(3):
+        new_person_case(client, token, case_id=f"P-{i}", **{"person.name": f"王{i}"})
+    new_person_case(client, token, case_id="X-9", **{"person.name": "赵六"})
+    first = text(client.get("/cases?q=王"))
+    assert "P-2" in first and "P-1" in first and "P-0" not in first  # newest first, two a page
+    assert 'href="/cases?q=%E7%8E%8B&amp;page=2"' in first and "上一页" not in first
+    second = text(client.get("/cases?q=王&page=2"))
+    assert "P-0" in second and "P-1" not in second and "X-9" not in second
+    assert 'href="/cases?q=%E7%8E%8B&amp;page=1"' in second and "下一页" not in second
+    assert "P-2" in text(client.get("/cases?q=王&page=100000"))  # out of range: the first page
+    db.database(app).engine.dispose()
 
 
 def test_bad_id_checksum_is_shown_beside_the_field_and_nothing_typed_is_lost(

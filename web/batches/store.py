@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from web.batches.folder import Status
+from web.paging import one_page
 from web.records import BatchRun, User, utcnow
 from web.security import visible, visible_by_ref
 
@@ -41,10 +41,8 @@ def get_run(db: Session, user: User, ref: str) -> BatchRun:
 
 def page_of_runs(db: Session, user: User, page: int, size: int) -> tuple[list[BatchRun], int]:
     """The user's runs, newest first."""
-    query = visible(BatchRun, user)
-    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
-    newest_first = query.order_by(BatchRun.created_at.desc(), BatchRun.id.desc())
-    return list(db.scalars(newest_first.limit(size).offset((page - 1) * size)).all()), total
+    newest_first = visible(BatchRun, user).order_by(BatchRun.created_at.desc(), BatchRun.id.desc())
+    return one_page(db, newest_first, page, size)
 
 
 def settle(db: Session, run: BatchRun, status: Status) -> None:

@@ -35,6 +35,7 @@ from web.batches import job, store, upload
 from web.batches.folder import Progress, RunFolder
 from web.batches.upload import Upload
 from web.i18n import lang
+from web.paging import asked_page
 from web.records import BatchRun
 from web.security import larger_body, login_required
 
@@ -70,12 +71,10 @@ def _form(up: Upload, status: int = 200) -> ResponseReturnValue:
 @bp.get("/")
 @login_required
 def list_runs() -> ResponseReturnValue:
-    page = request.args.get("page", "1")
-    page_no = int(page) if page.isdigit() and 0 < int(page) < 100000 else 1
-    size = current_app.config["PAGE_SIZE"]
-    runs, total = store.page_of_runs(db.session(), g.user, page_no, size)
+    page, size = asked_page()
+    runs, total = store.page_of_runs(db.session(), g.user, page, size)
     rows = [(run, _progress(run)) for run in runs]
-    return render_template("batches/list.html", rows=rows, total=total, page=page_no, size=size)
+    return render_template("batches/list.html", rows=rows, total=total, page=page, size=size)
 
 
 @bp.get("/new")

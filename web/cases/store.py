@@ -13,12 +13,13 @@ from datetime import date
 from typing import Any
 
 from flask import abort
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_
 from sqlalchemy.orm import Session
 
 from engine.decision import Evaluation
 from engine.idcard import IdNumberError, parse_id_number
 from engine.models import EnterpriseCase, PersonCase
+from web.paging import one_page
 from web.records import CaseRecord, DecisionRecord, User, utcnow
 from web.security import visible, visible_by_ref
 
@@ -44,10 +45,7 @@ def search(db: Session, user: User, q: str, page: int, size: int) -> tuple[list[
         if len(q) == 4:
             terms.append(CaseRecord.id_last4 == q.upper())
         query = query.where(or_(*terms))
-    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
-    newest_first = query.order_by(CaseRecord.updated_at.desc(), CaseRecord.id.desc())
-    rows = db.scalars(newest_first.limit(size).offset((page - 1) * size)).all()
-    return list(rows), total
+    return one_page(db, query.order_by(CaseRecord.updated_at.desc(), CaseRecord.id.desc()), page, size)
 
 
 def mask_id(number: str) -> str:

@@ -17,6 +17,7 @@ from web.cases import store
 from web.cases.fields import CaseForm, form_for
 from web.cases.forms import Submission, defaults, read, values_from_case
 from web.i18n import lang
+from web.paging import asked_page
 from web.records import CaseRecord, DecisionRecord
 from web.security import login_required
 
@@ -35,11 +36,9 @@ def _kind_or_404(kind: str) -> str:
 @login_required
 def list_cases() -> ResponseReturnValue:
     q = request.args.get("q", "")[:100]
-    page = request.args.get("page", "1")
-    page_no = int(page) if page.isdigit() and 0 < int(page) < 100000 else 1
-    size = int(g.get("page_size") or 50)
-    rows, total = store.search(db.session(), g.user, q, page_no, size)
-    return render_template("cases/list.html", rows=rows, total=total, q=q, page=page_no, size=size)
+    page, size = asked_page()
+    rows, total = store.search(db.session(), g.user, q, page, size)
+    return render_template("cases/list.html", rows=rows, total=total, q=q, page=page, size=size)
 
 
 def _render_form(
