@@ -9,6 +9,11 @@ from __future__ import annotations
 
 import calendar as _cal
 from datetime import date
+from functools import lru_cache
+
+# A registry repeats the same dates (birth days, registration days, one evaluation date) over
+# millions of rows; the counts below are pure, so each pair of dates is counted once.
+CACHED_PAIRS = 1 << 15  # a few MB: enough for every birth day of a working-age registry
 
 
 def add_months(d: date, n: int) -> date:
@@ -24,6 +29,7 @@ def add_years(d: date, n: int) -> date:
     return add_months(d, 12 * n)
 
 
+@lru_cache(maxsize=CACHED_PAIRS)
 def full_months(start: date, end: date) -> int:
     """Complete calendar months from ``start`` to ``end``; negative when ``end`` is earlier."""
     if end < start:
@@ -34,6 +40,7 @@ def full_months(start: date, end: date) -> int:
     return n
 
 
+@lru_cache(maxsize=CACHED_PAIRS)
 def full_years(start: date, end: date) -> int:
     """Complete years, counted like months so that age (周岁) obeys the same month-end rule."""
     if end < start:

@@ -24,7 +24,7 @@ from engine.decision import (
     WindowInfo,
 )
 from engine.facts import FACTS, ask, case_facts
-from engine.judge import Check, Judge, Verdict, ref_date
+from engine.judge import Check, Judge, Verdict
 from engine.matcher import SUBJECTS, Matcher, encode, key, ref_key
 from engine.models import EnterpriseCase, PersonCase
 from engine.rulebook import Rule, RuleBook, load_rulebook
@@ -45,12 +45,20 @@ class Engine:
         # Only what some durable rule compares is asserted: every other property would be copied
         # into each match durable-rules reports, and read back, for nothing.
         read = self.matcher.fields
-        self._asserted = {
-            s: [(name, key(name)) for name, spec in FACTS.items() if s in spec.subjects and key(name) in read]
-            for s in SUBJECTS
-        }
-        self._dated = {
-            s: [(r, ref_key(r)) for r in rules if ref_key(r) in read] for s, rules in self._rules.items()
+        # Typed once per fact, not per value: dates as day numbers, numbers by ``encode``, the rest as is.
+        self._dates: dict[str, list[tuple[str, str]]] = {}
+        self._numbers: dict[str, list[tuple[str, str]]] = {}
+        self._plain: dict[str, list[tuple[str, str]]] = {}
+        for s in SUBJECTS:
+            facts = [(n, key(n), spec.type) for n, spec in FACTS.items() if s in spec.subjects]
+            facts = [fact for fact in facts if fact[1] in read]
+            self._dates[s] = [(n, k) for n, k, t in facts if t == "date"]
+            self._numbers[s] = [(n, k) for n, k, t in facts if t == "number"]
+            self._plain[s] = [(n, k) for n, k, t in facts if t not in ("date", "number")]
+        # The date each program's dated parameters are read on: its reference fact's, else as-of.
+        self._refs = {
+            s: [(r.reference_fact, ref_key(r)) for r in rules if ref_key(r) in read]
+            for s, rules in self._rules.items()
         }
 
     def evaluate(self, case: CaseModel, as_of: date, lang: str = "zh") -> Evaluation:
@@ -76,12 +84,16 @@ class Engine:
         if unknown:
             raise ValueError(f"未知的确认事项：{', '.join(sorted(unknown))}")
         facts = case_facts(case, as_of)
-        durable = {k: encode(v) for n, k in self._asserted[case.kind] if (v := facts.get(n)) is not None}
-        durable["subject"] = case.kind
+        get, kind = facts.get, case.kind
+        durable = {k: v for n, k in self._plain[kind] if (v := get(n)) is not None}
+        durable.update({k: v.toordinal() for n, k in self._dates[kind] if (v := get(n)) is not None})
+        durable.update({k: encode(v) for n, k in self._numbers[kind] if (v := get(n)) is not None})
+        durable["subject"] = kind
         for name, value in case.confirmations.items():
             durable[key(f"confirm.{name}")] = value
-        for rule, k in self._dated[case.kind]:
-            durable[k] = ref_date(rule, facts).toordinal()
+        day = as_of.toordinal()
+        for fact, k in self._refs[kind]:
+            durable[k] = day if fact is None or (ref := get(fact)) is None else ref.toordinal()
         return facts, durable
 
     def _publish(self, case: CaseModel, verdicts: list[Verdict], as_of: date, lang: str) -> Evaluation:

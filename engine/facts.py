@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from functools import cache
+from operator import itemgetter
 from types import UnionType
 from typing import Any, Literal, Union, get_args, get_origin
 
@@ -367,22 +368,43 @@ def missing_inputs(name: str, facts: dict[str, Any]) -> list[str]:
     return out or list(spec.derived_from)
 
 
+@dataclass(frozen=True)
+class _Reader:
+    """How one model's fields become facts, worked out once per model (batch reads millions)."""
+
+    names: tuple[str, ...]  # dotted fact names, in field order
+    values: Callable[[dict[str, Any]], tuple[Any, ...]]  # their values, read from ``__dict__``
+    choices: tuple[str, ...]  # the dotted names whose values are enum members
+    nested: tuple[tuple[str, str], ...]  # (attribute, dotted prefix) of nested models
+
+
 @cache
-def _fields(model: type[BaseModel], prefix: str) -> tuple[tuple[str, str, bool], ...]:
-    """(attribute, dotted name, is a fact) per field, worked out once per model (batch reads millions)."""
-    return tuple((name, f"{prefix}.{name}", f"{prefix}.{name}" in FACTS) for name in model.model_fields)
+def _reader(model: type[BaseModel], prefix: str) -> _Reader:
+    facts = [name for name in model.model_fields if f"{prefix}.{name}" in FACTS]
+    return _Reader(
+        names=tuple(f"{prefix}.{name}" for name in facts),
+        values=itemgetter(*facts) if len(facts) > 1 else lambda d: (d[facts[0]],),
+        choices=tuple(f"{prefix}.{n}" for n in facts if FACTS[f"{prefix}.{n}"].type == "choice"),
+        nested=tuple(
+            (name, f"{prefix}.{name}")
+            for name, field in model.model_fields.items()
+            if f"{prefix}.{name}" not in FACTS and scalar_type(field.annotation) is None
+        ),
+    )
 
 
 def _flatten(model: BaseModel | None, prefix: str, out: dict[str, Any]) -> None:
     if model is None:
         return
+    reader = _reader(type(model), prefix)
     values = model.__dict__
-    for name, dotted, is_fact in _fields(type(model), prefix):
-        value = values[name]
-        if is_fact:
-            out[dotted] = value.value if isinstance(value, StrEnum) else value
-        elif isinstance(value, BaseModel):
-            _flatten(value, dotted, out)
+    out.update(zip(reader.names, reader.values(values), strict=True))
+    for name in reader.choices:
+        if (value := out[name]) is not None:
+            out[name] = value.value
+    for name, dotted in reader.nested:
+        if isinstance(nested := values[name], BaseModel):
+            _flatten(nested, dotted, out)
 
 
 _plans: dict[str, tuple[list[Derived], list[tuple[str, DerivedFn, tuple[str, ...], tuple[str, ...]]]]] = {}

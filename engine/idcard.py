@@ -16,6 +16,7 @@ from typing import Literal
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK = "10X98765432"
+_ZERO_WEIGHT = ord("0") * sum(WEIGHTS)
 # ASCII only: ``\d`` would also accept other scripts' digits, which int() happily reads.
 _SHAPE = re.compile(r"[0-9]{17}[0-9X]")
 
@@ -36,7 +37,8 @@ def check_char(first17: str) -> str:
     """The 18th character for 17 digits; public so tests and samples can build valid numbers."""
     if len(first17) != len(WEIGHTS):
         raise ValueError("check_char() takes the first 17 digits")
-    return CHECK[sum(map(mul, map(int, first17), WEIGHTS)) % 11]
+    # The digits' code points less 48 each (batch reads millions of numbers; int() per digit is slow).
+    return CHECK[(sum(map(mul, first17.encode("ascii"), WEIGHTS)) - _ZERO_WEIGHT) % 11]
 
 
 @lru_cache(maxsize=256)  # validating a case reads its number up to four times (models.Person)

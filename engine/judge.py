@@ -168,6 +168,7 @@ class Plan:
         amount = rule.parameters[o.amount.param or o.amount.rate or ""].values if o.amount else {}
         period = rule.parameters[o.period.param].values if o.period else {}
         self._starts = sorted({*amount, *period})
+        self._dated = len(self._starts) > 1  # else the same values are in force on every date
         self._grants: dict[tuple[Any, ...], tuple[Money | None, int | None, str | None]] = {}
         self._grants_something = bool(o.amount or o.period)
         self._base = o.amount.of if o.amount else None
@@ -235,7 +236,7 @@ class Plan:
     ) -> tuple[Money | None, int | None, str | None]:
         """Amount, period and its text: they vary only with the parameter periods and two facts."""
         key = (
-            bisect_right(self._starts, ref),
+            bisect_right(self._starts, ref) if self._dated else 0,
             facts.get(self._base) if self._base else None,
             facts.get(self._by) if self._by else None,
             lang,
@@ -299,7 +300,8 @@ class Judge:
                     self._special.append((len(self._flat), p, cond))
                 self._flat.append((cond.fact, cond.fixed[0] if cond.fixed else None))
             self._slices.append((start, len(self._flat)))
-        self._ref_facts = [plan.ref_fact for plan in self.plans]  # as in ref_date()
+        # Parameters are read on the date the policy names (``Rule.reference_fact``), else as-of.
+        self._ref_facts = [plan.ref_fact for plan in self.plans]
 
     def judge(
         self, facts: dict[str, Any], confirmations: dict[str, bool], matched: set[str], lang: str = "zh"
@@ -344,14 +346,6 @@ def _tree(node: Leaf | Group, index: Any, outcomes: tuple[int, ...]) -> Judged:
     if Result.unknown not in found:
         return other, (), tuple(i for _, _, f in judged for i in f) if other is Result.not_met else ()
     return Result.unknown, tuple(i for _, asks, _ in judged for i in asks), ()
-
-
-def ref_date(rule: Rule, facts: dict[str, Any]) -> date:
-    """Parameters are read on the date the policy names (``dated_by`` or the window's), else as-of."""
-    name = rule.reference_fact
-    if name and facts.get(name) is not None:
-        return facts[name]
-    return facts["case.as_of"]
 
 
 def _period_months(rule: Rule, facts: dict[str, Any], ref: date) -> int | None:

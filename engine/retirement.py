@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import lru_cache
 
 from engine.calendar import add_months
 
@@ -47,6 +48,7 @@ def retirement_age_months(group: RetirementGroup, birth: date) -> int:
     return SCHEDULES[group].base_years * 12 + delay_months(group, birth)
 
 
+@lru_cache(maxsize=1 << 15)  # a registry has some 20,000 birth days, each seen many times
 def retirement_date(group: RetirementGroup, birth: date) -> date:
     """The day the person reaches statutory retirement age (month-end rule of Art. 202)."""
     return add_months(birth, retirement_age_months(group, birth))

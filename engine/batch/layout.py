@@ -100,7 +100,7 @@ class Layout:
         if v.status is Status.not_eligible:
             shape: tuple[object, ...] = (v.plan, v.failed)
         else:
-            shape = (v.plan, v.status, v.failed, v.missing, v.amount, v.period_text)
+            shape = (v.plan, v.status, v.failed, v.missing, v.amount and v.amount.text, v.period_text)
         known = self._segments.get(shape)
         if known is None:
             if len(self._segments) >= SEGMENT_LIMIT:
