@@ -9,7 +9,9 @@ Reports, in one run:
     it: the two are close when memory is flat;
   * the ratio against evaluating the same rows one ``evaluate`` call at a time (each row parsed into
     a case, then ``engine.evaluate.evaluate``), timed on a sample and extrapolated: it says so;
-  * the ratio against only reading and writing the same CSV with the csv module (the I/O floor).
+  * the ratio against only reading and writing the same CSV with the csv module (the I/O floor);
+  * the machine's parallel ceiling: a one-worker run alone, then as many side by side as there
+    are workers, so the speed-up from workers is read against what the hardware allows.
 Speed is measured here, never by timed assertions in tests.
 """
 
@@ -54,12 +56,21 @@ def _tree_rss_kb(root: int) -> int:
     return total
 
 
+def batch_command(source: Path, out: Path, workers: int) -> list[str]:
+    code = "import sys; from engine.cli import main; sys.exit(main(sys.argv[1:]))"
+    command = [sys.executable, "-c", code, "batch", str(source), "-o", str(out), "--as-of", AS_OF]
+    return [*command, "--quiet", "--workers", str(workers)]
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_batch(source: Path, out: Path, workers: int) -> tuple[float, float, int, int]:
     """(wall seconds, CPU seconds of all its processes, peak RSS of the largest process in kB,
     peak summed RSS in kB)."""
-    code = "import sys; from engine.cli import main; sys.exit(main(sys.argv[1:]))"
-    command = [sys.executable, "-c", code, "batch", str(source), "-o", str(out), "--as-of", AS_OF]
-    command += ["--quiet", "--workers", str(workers)]
+    command = batch_command(source, out, workers)
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     before, cpu_before = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
     start = time.perf_counter()
@@ -76,6 +87,25 @@ def run_batch(source: Path, out: Path, workers: int) -> tuple[float, float, int,
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = usage.ru_utime + usage.ru_stime - cpu_before
     return wall, cpu, max(usage.ru_maxrss, before), peak_sum
+
+
+def side_by_side(source: Path, out_dir: Path, rows: int, copies: int) -> tuple[float, float]:
+    """CPU seconds per row of a one-worker run alone, and of each of ``copies`` run at once.
+
+    How much slower a busy process runs while others are busy (shared caches, memory bandwidth,
+    a virtual machine's neighbours) bounds what more workers can gain, whatever the code does.
+    """
+    before = children_cpu()
+    subprocess.run(batch_command(source, out_dir / "alone.csv", 1), check=True, stderr=subprocess.DEVNULL)
+    alone = children_cpu() - before
+    before = children_cpu()
+    runs = [
+        subprocess.Popen(batch_command(source, out_dir / f"side-{i}.csv", 1), stderr=subprocess.DEVNULL)
+        for i in range(copies)
+    ]
+    if any(run.wait() for run in runs):
+        sys.exit("subsidy batch failed in the side-by-side runs")
+    return alone / rows, (children_cpu() - before) / (copies * rows)
 
 
 def one_call_per_row(source: Path, sample: int) -> float:
@@ -147,6 +177,7 @@ def main() -> None:
 
     small_wall, _, small_largest, small_sum = run_batch(tenth, args.dir / "out-tenth.csv", args.workers)
     wall, cpu, largest, peak_sum = run_batch(full, args.dir / "out.csv", args.workers)
+    alone, together = side_by_side(tenth, args.dir, args.rows // 10, args.workers)
     per_call = one_call_per_row(full, args.sample)
     floor = io_floor(full, args.dir / "io-floor.csv")
 
@@ -164,6 +195,9 @@ def main() -> None:
         f"  one evaluate() per row: {per_call * 1e6:.0f} us/row on one core, timed on {args.sample:,} rows,"
         f" extrapolated to {args.rows:,}: {est:,.0f} s = {est / wall:.1f}x the batch's time",
         f"  I/O floor (csv read + write only, one core): {floor:.1f} s; the batch takes {wall / floor:.1f}x",
+        f"  this machine's ceiling: one --workers 1 run alone costs {alone * 1e6:.0f} us/row of CPU,"
+        f" {args.workers} at once {together * 1e6:.0f} us/row each (a tenth of the rows), so"
+        f" {args.workers} workers do at most {args.workers * alone / together:.1f}x the work of one",
     ]
     print("\n" + "\n".join(lines))
 
