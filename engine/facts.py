@@ -383,7 +383,7 @@ def _reader(model: type[BaseModel], prefix: str) -> _Reader:
     facts = [name for name in model.model_fields if f"{prefix}.{name}" in FACTS]
     return _Reader(
         names=tuple(f"{prefix}.{name}" for name in facts),
-        values=itemgetter(*facts) if len(facts) > 1 else lambda d: (d[facts[0]],),
+        values=_getter(facts),
         choices=tuple(f"{prefix}.{n}" for n in facts if FACTS[f"{prefix}.{n}"].type == "choice"),
         nested=tuple(
             (name, f"{prefix}.{name}")
@@ -391,6 +391,13 @@ def _reader(model: type[BaseModel], prefix: str) -> _Reader:
             if f"{prefix}.{name}" not in FACTS and scalar_type(field.annotation) is None
         ),
     )
+
+
+def _getter(names: list[str]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """The values of ``names`` as a tuple, whatever their number (itemgetter alone is not)."""
+    if len(names) > 1:
+        return itemgetter(*names)
+    return lambda values: tuple(values[name] for name in names)
 
 
 def _flatten(model: BaseModel | None, prefix: str, out: dict[str, Any]) -> None:
