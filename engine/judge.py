@@ -29,11 +29,6 @@ from engine.matcher import leaf_rule_names, window_id
 from engine.rulebook import Bracket, Group, KeyDate, Leaf, ParamRef, Rule
 from engine.text import LOCAL_STANDARD, T
 
-# What a combination of outcomes means: status, failed condition ids, the questions when they are
-# the same for every case with these outcomes (else None), and (fact, derived?) to ask about.
-Combined = tuple[Status, tuple[str, ...], tuple[str, ...] | None, tuple[tuple[str, bool], ...]]
-_NO_GRANT: tuple[None, None, None] = (None, None, None)
-
 # A condition's outcome for one case.
 MET, NOT_MET, MISSING, UNSET, UNCONFIRMED = range(5)
 RESULT = (Result.met, Result.not_met, Result.unknown, Result.unknown, Result.unknown)
@@ -56,6 +51,18 @@ class Check:
     @property
     def id(self) -> str:
         return "window" if self.leaf is None else self.leaf.id
+
+
+# Outcome and Grant are remembered per program and shared by every case they fit; they compare and
+# hash by identity, so the batch writer keys its encoded cells on them at the cost of a pointer.
+@dataclass(frozen=True, slots=True, eq=False)
+class Outcome:
+    """What one combination of condition outcomes means for a program."""
+
+    status: Status
+    failed: tuple[str, ...]  # ids of the failed conditions that decide a refusal (else empty)
+    fixed: tuple[str, ...] | None  # the questions, when the same for every case (else None)
+    asks: tuple[tuple[str, bool], ...]  # (fact, derived?) to ask about
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,25 +108,54 @@ class _Cond:
         return None, None
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class Grant:
+    """Amount, period and the period's words, as in force for a case (None when not fixed)."""
+
+    amount: Money | None
+    period_months: int | None
+    period_text: str | None
+
+
+NO_GRANT = Grant(None, None, None)
+
+
 @dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ is several times slower
 class Verdict:
     """Everything a decision says that depends on the case; grant and dates only if not refused."""
 
     plan: Plan
-    status: Status
-    failed: tuple[str, ...]  # ids of the failed conditions that decide a refusal (else empty)
+    outcome: Outcome
     missing: tuple[str, ...]  # input facts, or ``confirm.<key>``, to ask for; only when information is needed
     outcomes: tuple[int, ...]
     facts: dict[str, Any]
     ref: date
-    amount: Money | None = None
-    period_months: int | None = None
-    period_text: str | None = None
+    grant: Grant = NO_GRANT
     dates: tuple[tuple[KeyDate, date | None], ...] = ()
 
     @property
     def rule(self) -> Rule:
         return self.plan.rule
+
+    @property
+    def status(self) -> Status:
+        return self.outcome.status
+
+    @property
+    def failed(self) -> tuple[str, ...]:
+        return self.outcome.failed
+
+    @property
+    def amount(self) -> Money | None:
+        return self.grant.amount
+
+    @property
+    def period_months(self) -> int | None:
+        return self.grant.period_months
+
+    @property
+    def period_text(self) -> str | None:
+        return self.grant.period_text
 
     @property
     def granted(self) -> bool:
@@ -161,7 +197,7 @@ class Plan:
         self.conds = [
             c if c.confirm else replace(c, derived=bool(FACTS[c.fact].derived_from)) for c in self.conds
         ]
-        self._memo: dict[tuple[int, ...], Combined] = {}
+        self._memo: dict[tuple[int, ...], Outcome] = {}
         o = rule.outcome
         # The dates from which the parameters a grant reads change: which values are in force on a
         # reference date is one bisection.
@@ -169,7 +205,7 @@ class Plan:
         period = rule.parameters[o.period.param].values if o.period else {}
         self._starts = sorted({*amount, *period})
         self._dated = len(self._starts) > 1  # else the same values are in force on every date
-        self._grants: dict[tuple[Any, ...], tuple[Money | None, int | None, str | None]] = {}
+        self._grants: dict[tuple[Any, ...], Grant] = {}
         self._grants_something = bool(o.amount or o.period)
         self._base = o.amount.of if o.amount else None
         self._by = o.period.by if o.period else None
@@ -209,14 +245,12 @@ class Plan:
         combined = self._memo.get(outcomes)
         if combined is None:
             combined = self._combine(outcomes)
-        status, failed, fixed, asking = combined
-        if status is Status.not_eligible:
-            return Verdict(self, status, failed, (), outcomes, facts, ref)
-        if fixed is not None:  # only input facts to ask for: no need to look at the case
-            missing = fixed
-        else:
+        if combined.status is Status.not_eligible:
+            return Verdict(self, combined, (), outcomes, facts, ref)
+        missing = combined.fixed
+        if missing is None:  # a derived fact to ask about: which of its inputs are missing
             found: list[str] = []
-            for fact, derived in asking:
+            for fact, derived in combined.asks:
                 if derived:
                     inputs = asked.get(fact)
                     if inputs is None:
@@ -225,15 +259,11 @@ class Plan:
                 else:  # a missing input fact (or confirmation) is its own question
                     found.append(fact)
             missing = tuple(dict.fromkeys(found))
-        amount, months, period_text = self._grant(facts, ref, lang) if self._grants_something else _NO_GRANT
-        dates = _dates(self.rule, facts, ref, months) if self._has_dates else ()
-        return Verdict(
-            self, status, failed, missing, outcomes, facts, ref, amount, months, period_text, dates
-        )
+        grant = self._grant(facts, ref, lang) if self._grants_something else NO_GRANT
+        dates = _dates(self.rule, facts, ref, grant.period_months) if self._has_dates else ()
+        return Verdict(self, combined, missing, outcomes, facts, ref, grant, dates)
 
-    def _grant(
-        self, facts: dict[str, Any], ref: date, lang: str
-    ) -> tuple[Money | None, int | None, str | None]:
+    def _grant(self, facts: dict[str, Any], ref: date, lang: str) -> Grant:
         """Amount, period and its text: they vary only with the parameter periods and two facts."""
         key = (
             bisect_right(self._starts, ref) if self._dated else 0,
@@ -244,17 +274,15 @@ class Plan:
         found = self._grants.get(key)
         if found is None:
             months = _period_months(self.rule, facts, ref)
-            found = (
-                _amount(self.rule, facts, ref, lang),
-                months,
-                _period_text(self.rule, facts, months, lang),
+            found = Grant(
+                _amount(self.rule, facts, ref, lang), months, _period_text(self.rule, facts, months, lang)
             )
             if len(self._grants) >= MEMO_LIMIT:
                 self._grants.clear()
             self._grants[key] = found
         return found
 
-    def _combine(self, outcomes: tuple[int, ...]) -> Combined:
+    def _combine(self, outcomes: tuple[int, ...]) -> Outcome:
         """Status, the failed conditions that decide it, and the facts to ask for (fixed when no
         derived fact is among them, else worked out per case)."""
         index = iter(range(len(outcomes)))
@@ -277,7 +305,7 @@ class Plan:
         )  # type: ignore[union-attr]
         if len(self._memo) >= MEMO_LIMIT:
             self._memo.clear()
-        self._memo[outcomes] = combined = (status, failed, fixed, asks)
+        self._memo[outcomes] = combined = Outcome(status, failed, fixed, asks)
         return combined
 
 

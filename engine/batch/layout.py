@@ -64,7 +64,7 @@ class Layout:
         self._status = STATUS[self.lang]
         self._kind = KIND[self.lang]
         self._labels = self._missing_labels() if self.lang == "zh" else {}
-        self._segments: dict[tuple[object, ...], str] = {}  # verdict shape → its cells as CSV text
+        self._segments: dict[object, str] = {}  # verdict shape → its cells as CSV text
         self._sep = "、" if self.lang == "zh" else ";"
         self._grant_sep = "；" if self.lang == "zh" else "; "
         self._refused = self._status[Status.not_eligible]
@@ -97,10 +97,9 @@ class Layout:
 
     def _segment(self, v: Verdict) -> str:
         """A verdict's five cells as CSV text: status, grant, failed conditions, questions, dates."""
-        if v.status is Status.not_eligible:
-            shape: tuple[object, ...] = (v.plan, v.failed)
-        else:
-            shape = (v.plan, v.status, v.failed, v.missing, v.amount and v.amount.text, v.period_text)
+        # A program's outcomes and grants are shared objects that hash by identity (engine/judge.py).
+        outcome = v.outcome
+        shape = outcome if outcome.status is Status.not_eligible else (outcome, v.missing, v.grant)
         known = self._segments.get(shape)
         if known is None:
             if len(self._segments) >= SEGMENT_LIMIT:
