@@ -14,6 +14,7 @@ import csv
 import re
 from collections import deque
 from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
@@ -24,6 +25,36 @@ _UNDECODABLE = re.compile("[\udc80-\udcff]")
 
 class FileError(ValueError):
     """The whole file cannot be read (no header, UTF-16, unknown columns): nothing is evaluated."""
+
+
+Row = tuple[int, list[str], str | None]  # (physical line, fields, why it cannot be read)
+
+
+class Plain(NamedTuple):
+    """Whole lines holding no quote, no lone CR and only text in the file's encoding.
+
+    For such lines CSV is nothing but commas: the fields are the line split at them, exactly as
+    ``csv.reader`` reads them (tests compare the two). A worker splits them itself, so the main
+    process neither parses them nor pickles their fields, and a quote anywhere sends the whole
+    chunk through ``csv.reader``.
+    """
+
+    line: int  # the first line's number
+    text: str
+
+    def rows(self) -> list[Row]:
+        text = self.text.replace("\r", "") if "\r" in self.text else self.text  # CRs all end lines
+        lines = text.split("\n")
+        if lines[-1] == "":  # the text ends with a line break (unless the file ends without one)
+            lines.pop()
+        first = self.line
+        return [(first + i, line.split(",") if line else [], None) for i, line in enumerate(lines)]
+
+
+class Chunk(NamedTuple):
+    rows: list[Row] | Plain
+    end: int  # byte offset just after the chunk
+    next_line: int  # the physical line that starts at ``end``
 
 
 class Record(NamedTuple):
@@ -83,6 +114,14 @@ def _quote_problem(error: str, line: int) -> str:
     return f"无法按 CSV 读取（{error}）"
 
 
+def _decode(raw: bytes, encoding: str) -> tuple[str, bool]:
+    """A line's text, and whether it held bytes that are not text (kept as surrogates)."""
+    try:
+        return raw.decode(encoding), False
+    except UnicodeDecodeError:
+        return raw.decode(encoding, "surrogateescape"), True
+
+
 class _Lines:
     """Physical lines, decoded, with their numbers and end offsets; lines can be pushed back.
 
@@ -109,11 +148,7 @@ class _Lines:
             if not raw:
                 raise StopIteration
             self.offset += len(raw)
-            try:
-                text, bad = raw.decode(self.encoding), False
-            except UnicodeDecodeError:
-                text, bad = raw.decode(self.encoding, "surrogateescape"), True
-            item = (self.next_line, self.offset, text, bad)
+            item = (self.next_line, self.offset, *_decode(raw, self.encoding))
             self.next_line += 1
         self.taken.append(item)
         return item[2]
@@ -151,6 +186,49 @@ class Reader:
         """Every record to the end; a blank line comes as a record with no fields and no error."""
         while (record := self._next()) is not None:
             yield record
+
+    def chunks(self, size: int) -> Iterator[Chunk]:
+        """The records in chunks of ``size`` lines (plain) or records (read by ``csv.reader``)."""
+        while True:
+            plain = self._plain(size)
+            if plain is not None:
+                yield plain
+                continue
+            rows: list[Row] = []
+            last = None
+            while len(rows) < size and (record := self._next()) is not None:
+                rows.append((record.line, record.fields, record.error))
+                last = record
+            if last is None:
+                return
+            yield Chunk(rows, last.end, last.next_line)
+
+    def _plain(self, size: int) -> Chunk | None:
+        """The next ``size`` lines as one ``Plain``, or None (they are pushed back to be read as CSV)."""
+        lines = self._lines
+        if lines.pushed:  # lines read again after a broken quote: the csv module's
+            return None
+        raw = list(islice(self._f, size))
+        if not raw:
+            return None
+        data = b"".join(raw)
+        first, start = lines.next_line, lines.offset
+        lines.offset += len(data)
+        lines.next_line += len(raw)
+        if (
+            b'"' not in data
+            and data.count(b"\r") == data.count(b"\r\n")
+            and max(map(len, raw)) <= csv.field_size_limit()
+        ):
+            try:
+                return Chunk(Plain(first, data.decode(self.encoding)), lines.offset, lines.next_line)
+            except UnicodeDecodeError:
+                pass
+        end = start
+        for i, line in enumerate(raw):
+            end += len(line)
+            lines.pushed.append((first + i, end, *_decode(line, self.encoding)))
+        return None
 
     def _next(self) -> Record | None:
         lines = self._lines

@@ -23,8 +23,8 @@ from engine.batch.checkpoint import Checkpoint, Outputs, fingerprint, head_hash
 from engine.batch.columns import map_columns
 from engine.batch.layout import ERROR_HEAD, Layout, csv_text
 from engine.batch.progress import Progress, wanted
-from engine.batch.reader import Reader
-from engine.batch.work import Done, Job, Row, process, set_job
+from engine.batch.reader import Chunk, Reader
+from engine.batch.work import Done, Job, process, set_job
 from engine.evaluate import Engine, default_engine
 
 CHUNK = 2000  # records per chunk: the unit of work, of ordering and of checkpointing
@@ -114,7 +114,7 @@ def run(opts: Options, engine: Engine | None = None, log: TextIO | None = None) 
         progress = Progress(reader.size, wanted(log, opts.quiet), log)
         workers = opts.workers or os.cpu_count() or 1
         head = head_hash(opts.source)
-        for done, end, line in _results(_chunks(reader, opts.chunk), workers):
+        for done, end, line in _results(reader.chunks(opts.chunk), workers):
             totals.add(done)
             sizes = outputs.append(done.out, done.err)
             identity = fingerprint(opts.source, end, head)
@@ -129,19 +129,7 @@ def run(opts: Options, engine: Engine | None = None, log: TextIO | None = None) 
     return totals
 
 
-def _chunks(reader: Reader, size: int) -> Iterator[tuple[list[Row], int, int]]:
-    """Lists of rows, with the byte offset and line number just after the last one."""
-    rows: list[Row] = []
-    for record in reader:
-        rows.append((record.line, record.fields, record.error))
-        if len(rows) >= size:
-            yield rows, record.end, record.next_line
-            rows = []
-    if rows:
-        yield rows, record.end, record.next_line
-
-
-def _results(chunks: Iterator[tuple[list[Row], int, int]], workers: int) -> Iterator[tuple[Done, int, int]]:
+def _results(chunks: Iterator[Chunk], workers: int) -> Iterator[tuple[Done, int, int]]:
     """Each chunk's result in input order; at most two chunks per worker in flight (flat memory)."""
     if workers <= 1:
         for rows, end, line in chunks:

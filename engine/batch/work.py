@@ -14,9 +14,8 @@ from datetime import date
 
 from engine.batch.columns import Columns, row_case
 from engine.batch.layout import Layout, csv_text
+from engine.batch.reader import Plain, Row
 from engine.evaluate import CaseModel, Engine
-
-Row = tuple[int, list[str], str | None]  # (physical line, fields, why it cannot be read)
 
 
 @dataclass(frozen=True)
@@ -50,7 +49,7 @@ def set_job(job: Job) -> None:
     _job = job
 
 
-def process(rows: list[Row]) -> Done:
+def process(rows: list[Row] | Plain) -> Done:
     """Decide every readable, valid row of a chunk; report every other one with its line.
 
     The cyclic garbage collector is paused for the chunk: a chunk allocates hundreds of thousands
@@ -60,7 +59,7 @@ def process(rows: list[Row]) -> Done:
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _process(rows)
+        return _process(rows.rows() if isinstance(rows, Plain) else rows)
     finally:
         if paused:
             gc.enable()
