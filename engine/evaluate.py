@@ -134,7 +134,7 @@ def _decision(v: Verdict, as_of: date, lang: str) -> Decision:
         responsible_units=rule.responsible_units,
         window=_window_info(rule, as_of, lang),
         grant=_grant(v, lang) if v.granted else None,
-        dates=[KeyDate(id=d.id, label=d.label(lang), date=day) for d, day in v.dates],
+        dates=[KeyDate(id=d.id, label=d.label(lang), date=day) for d, day in v.dates.days],
         notes=[n(lang) for n in rule.notes],
     )
 

@@ -120,6 +120,16 @@ class Grant:
 NO_GRANT = Grant(None, None, None)
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class Dates:
+    """A program's key dates for a case; shared by every case with the same start dates."""
+
+    days: tuple[tuple[KeyDate, date | None], ...]
+
+
+NO_DATES = Dates(())
+
+
 @dataclass(slots=True)  # not frozen: a frozen dataclass's __init__ is several times slower
 class Verdict:
     """Everything a decision says that depends on the case; grant and dates only if not refused."""
@@ -127,11 +137,11 @@ class Verdict:
     plan: Plan
     outcome: Outcome
     missing: tuple[str, ...]  # input facts, or ``confirm.<key>``, to ask for; only when information is needed
-    outcomes: tuple[int, ...]
+    outcomes: tuple[int, ...]  # every condition's outcome, for all programs of the subject
     facts: dict[str, Any]
     ref: date
     grant: Grant = NO_GRANT
-    dates: tuple[tuple[KeyDate, date | None], ...] = ()
+    dates: Dates = NO_DATES
 
     @property
     def rule(self) -> Rule:
@@ -165,7 +175,8 @@ class Verdict:
     def checks(self) -> list[Check]:
         """Each condition's result with the values its reason quotes, in the rule's order."""
         out = []
-        for cond, outcome in zip(self.plan.conds, self.outcomes, strict=True):
+        a, b = self.plan.span
+        for cond, outcome in zip(self.plan.conds, self.outcomes[a:b], strict=True):
             result = RESULT[outcome]
             if cond.leaf is None:
                 value = self.facts.get(cond.fact)
@@ -197,19 +208,22 @@ class Plan:
         self.conds = [
             c if c.confirm else replace(c, derived=bool(FACTS[c.fact].derived_from)) for c in self.conds
         ]
+        self.span = (0, len(self.conds))  # where its conditions sit among all of the subject's (Judge)
         self._memo: dict[tuple[int, ...], Outcome] = {}
         o = rule.outcome
-        # The dates from which the parameters a grant reads change: which values are in force on a
-        # reference date is one bisection.
-        amount = rule.parameters[o.amount.param or o.amount.rate or ""].values if o.amount else {}
-        period = rule.parameters[o.period.param].values if o.period else {}
-        self._starts = sorted({*amount, *period})
+        # The dates from which a parameter the outcome reads changes (amount, period, a key date's
+        # months): which values are in force on a reference date is one bisection.
+        params = [o.amount.param or o.amount.rate or ""] if o.amount else []
+        params += [o.period.param] if o.period else []
+        params += [d.add_months.param for d in o.dates if isinstance(d.add_months, ParamRef)]
+        self._starts = sorted({start for p in params for start in rule.parameters[p].values})
         self._dated = len(self._starts) > 1  # else the same values are in force on every date
         self._grants: dict[tuple[Any, ...], Grant] = {}
         self._grants_something = bool(o.amount or o.period)
         self._base = o.amount.of if o.amount else None
         self._by = o.period.by if o.period else None
-        self._has_dates = bool(o.dates)
+        self._date_facts = tuple(d.fact for d in o.dates)
+        self._dates: dict[tuple[Any, ...], Dates] = {}
 
     def _compile(self, node: Leaf | Group, group: Group | None) -> None:
         if isinstance(node, Group):
@@ -233,18 +247,20 @@ class Plan:
                 _Cond(node, node.fact, None, group, ((None, None, name, node.value),), (name, node.value))
             )
 
+    def outcome(self, outcomes: tuple[int, ...]) -> Outcome:
+        """What this program's conditions' outcomes (its own slice) mean, worked out once each."""
+        return self._memo.get(outcomes) or self._combine(outcomes)
+
     def verdict(
         self,
+        combined: Outcome,
         outcomes: tuple[int, ...],
         facts: dict[str, Any],
         ref: date,
         lang: str,
         asked: dict[str, list[str]],
     ) -> Verdict:
-        """The verdict from the conditions' outcomes; ``asked`` shares questions between programs."""
-        combined = self._memo.get(outcomes)
-        if combined is None:
-            combined = self._combine(outcomes)
+        """The case's verdict; ``asked`` shares the questions for derived facts between programs."""
         if combined.status is Status.not_eligible:
             return Verdict(self, combined, (), outcomes, facts, ref)
         missing = combined.fixed
@@ -259,14 +275,15 @@ class Plan:
                 else:  # a missing input fact (or confirmation) is its own question
                     found.append(fact)
             missing = tuple(dict.fromkeys(found))
-        grant = self._grant(facts, ref, lang) if self._grants_something else NO_GRANT
-        dates = _dates(self.rule, facts, ref, grant.period_months) if self._has_dates else ()
+        period = bisect_right(self._starts, ref) if self._dated else 0
+        grant = self._grant(facts, ref, period, lang) if self._grants_something else NO_GRANT
+        dates = self._days(facts, ref, period, grant.period_months) if self._date_facts else NO_DATES
         return Verdict(self, combined, missing, outcomes, facts, ref, grant, dates)
 
-    def _grant(self, facts: dict[str, Any], ref: date, lang: str) -> Grant:
+    def _grant(self, facts: dict[str, Any], ref: date, period: int, lang: str) -> Grant:
         """Amount, period and its text: they vary only with the parameter periods and two facts."""
         key = (
-            bisect_right(self._starts, ref) if self._dated else 0,
+            period,
             facts.get(self._base) if self._base else None,
             facts.get(self._by) if self._by else None,
             lang,
@@ -280,6 +297,18 @@ class Plan:
             if len(self._grants) >= MEMO_LIMIT:
                 self._grants.clear()
             self._grants[key] = found
+        return found
+
+    def _days(self, facts: dict[str, Any], ref: date, period: int, months: int | None) -> Dates:
+        """The key dates: they vary only with the parameter periods, the grant's months and the
+        dates they count from (a registry repeats those)."""
+        key = (period, months, *[facts.get(fact) for fact in self._date_facts])
+        found = self._dates.get(key)
+        if found is None:
+            found = Dates(_dates(self.rule, facts, ref, months))
+            if len(self._dates) >= MEMO_LIMIT:
+                self._dates.clear()
+            self._dates[key] = found
         return found
 
     def _combine(self, outcomes: tuple[int, ...]) -> Outcome:
@@ -313,21 +342,22 @@ class Judge:
     """Every program of one subject, judging a case in one pass over all their conditions.
 
     Most conditions compare a fact with a fixed value: their outcomes for all programs come from one
-    comprehension; dated and confirmed ones are then worked out one by one.
+    comprehension; dated and confirmed ones are then worked out one by one. What all of them mean
+    for each program is one lookup per case once that combination has been seen.
     """
 
     def __init__(self, rules: list[Rule]):
         self.plans = [Plan(rule) for rule in rules]
         self._flat: list[tuple[str, str | None]] = []  # (fact, durable rule name) of every condition
         self._special: list[tuple[int, int, _Cond]] = []  # (flat index, plan index, condition)
-        self._slices: list[tuple[int, int]] = []
         for p, plan in enumerate(self.plans):
             start = len(self._flat)
             for cond in plan.conds:
                 if cond.fixed is None:
                     self._special.append((len(self._flat), p, cond))
                 self._flat.append((cond.fact, cond.fixed[0] if cond.fixed else None))
-            self._slices.append((start, len(self._flat)))
+            plan.span = (start, len(self._flat))
+        self._memo: dict[tuple[int, ...], tuple[Outcome, ...]] = {}  # all outcomes → each program's
         # Parameters are read on the date the policy names (``Rule.reference_fact``), else as-of.
         self._ref_facts = [plan.ref_fact for plan in self.plans]
 
@@ -341,11 +371,20 @@ class Judge:
         refs = [as_of if f is None or (day := get(f)) is None else day for f in self._ref_facts]
         for i, p, cond in self._special:
             outcomes[i] = cond.outcome(facts, confirmations, matched, refs[p])
+        key = tuple(outcomes)
+        combined = self._memo.get(key) or self._combine(key)
         asked: dict[str, list[str]] = {}
         return [
-            plan.verdict(tuple(outcomes[a:b]), facts, ref, lang, asked)
-            for plan, (a, b), ref in zip(self.plans, self._slices, refs, strict=True)
+            plan.verdict(outcome, key, facts, ref, lang, asked)
+            for plan, outcome, ref in zip(self.plans, combined, refs, strict=True)
         ]
+
+    def _combine(self, outcomes: tuple[int, ...]) -> tuple[Outcome, ...]:
+        combined = tuple(plan.outcome(outcomes[slice(*plan.span)]) for plan in self.plans)
+        if len(self._memo) >= MEMO_LIMIT:
+            self._memo.clear()
+        self._memo[outcomes] = combined
+        return combined
 
 
 Judged = tuple[Result, tuple[int, ...], tuple[int, ...]]  # result, conditions to ask, conditions failed

@@ -7,7 +7,7 @@ run the file again.
 
 Rows are written here as CSV text. A registry repeats a few thousand verdict shapes (status,
 grant, failures, questions) over millions of rows, so each shape's first four cells are encoded
-once and reused; only the key dates are worded per row.
+once and reused, and so are the key dates' cell for each set of dates.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 from engine.decision import Status
 from engine.facts import FACTS
-from engine.judge import Verdict
+from engine.judge import Dates, Verdict
 from engine.rulebook import RuleBook
 
 STATUS = {
@@ -65,6 +65,7 @@ class Layout:
         self._kind = KIND[self.lang]
         self._labels = self._missing_labels() if self.lang == "zh" else {}
         self._segments: dict[object, str] = {}  # verdict shape → its cells as CSV text
+        self._dates: dict[Dates, str] = {}  # key dates → their cell
         self._sep = "、" if self.lang == "zh" else ";"
         self._grant_sep = "；" if self.lang == "zh" else "; "
         self._refused = self._status[Status.not_eligible]
@@ -97,7 +98,8 @@ class Layout:
 
     def _segment(self, v: Verdict) -> str:
         """A verdict's five cells as CSV text: status, grant, failed conditions, questions, dates."""
-        # A program's outcomes and grants are shared objects that hash by identity (engine/judge.py).
+        # A program's outcomes, grants and dates are shared objects that hash by identity
+        # (engine/judge.py): each is worded once.
         outcome = v.outcome
         shape = outcome if outcome.status is Status.not_eligible else (outcome, v.missing, v.grant)
         known = self._segments.get(shape)
@@ -105,13 +107,19 @@ class Layout:
             if len(self._segments) >= SEGMENT_LIMIT:
                 self._segments.clear()
             known = self._segments[shape] = ",".join([csv_field(c) for c in self._cells(v)])
-        if not v.dates:
+        if not v.dates.days:
             return known + ","
+        dates = self._dates.get(v.dates)
+        if dates is None:
+            if len(self._dates) >= SEGMENT_LIMIT:
+                self._dates.clear()
+            dates = self._dates[v.dates] = csv_field(self._date_text(v.dates))
+        return f"{known},{dates}"
+
+    def _date_text(self, dates: Dates) -> str:
         if self.lang == "zh":
-            dates = "；".join([f"{d.label.zh} {day.isoformat()}" for d, day in v.dates if day])
-        else:
-            dates = ";".join([f"{d.id}={day.isoformat()}" for d, day in v.dates if day])
-        return f"{known},{csv_field(dates)}"
+            return "；".join([f"{d.label.zh} {day.isoformat()}" for d, day in dates.days if day])
+        return ";".join([f"{d.id}={day.isoformat()}" for d, day in dates.days if day])
 
     def _cells(self, v: Verdict) -> list[str]:
         """The first four cells (the dates are the row's own)."""
