@@ -11,6 +11,11 @@ lock (the C calls do not release the GIL and are not thread-safe), facts carry e
 32-bit hash collisions), values are typed before they are asserted (no numeric strings, dates as
 day numbers), every state is deleted after use (at most 1024 live states), and ``cap`` delivers
 all matches of a rule in one action.
+
+Rules only compare a property with constants, so two facts whose every property lies on the same
+side of (or on) the same constants match the same rules: durable-rules matches each such class of
+facts once and ``match`` remembers its answer (a registry's millions of rows fall into a few
+thousand classes; ``match_fresh`` always asks durable-rules).
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ import itertools
 import json
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left
+from collections.abc import Hashable, Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -30,6 +36,7 @@ import orjson
 from engine.rulebook import Leaf, ParamRef, Rule, RuleBook
 
 BATCH = 500  # facts per durable-rules state; the measured sweet spot is 100–1000
+MEMO_LIMIT = 100_000  # classes of facts whose matches are remembered
 # In an action's message each matched fact starts with the id it was asserted with first, spaced
 # as it was asserted (orjson: none). JSON escapes every quote inside a string, so these sequences
 # only ever occur as structure.
@@ -149,6 +156,35 @@ def fields_read(ruleset: dict[str, Any]) -> frozenset[str]:
     return frozenset(out)
 
 
+def constants(ruleset: dict[str, Any]) -> dict[str, list[int | float]]:
+    """Each property the rules compare only with numbers, and those numbers, sorted."""
+    found: dict[str, set[Any]] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if k.startswith("$") or k in _OPERATORS:
+                    walk(v)
+                else:
+                    found.setdefault(k, set()).add(v)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    for rule in ruleset.values():
+        walk(rule["all"])
+    numeric = (int, float)
+    return {k: sorted(vs) for k, vs in found.items() if all(type(v) in numeric for v in vs)}
+
+
+def _side(cuts: list[int | float], value: Any) -> int:
+    """Which of the gaps between the constants, or which constant, ``value`` falls on."""
+    if type(value) not in (int, float) or value != value:  # NaN
+        raise TypeError(value)  # not a number durable-rules orders as Python does: not classed
+    i = bisect_left(cuts, value)
+    return 2 * i + 1 if i < len(cuts) and cuts[i] == value else 2 * i
+
+
 def _aliased(node: Any, alias: dict[str, str]) -> Any:
     """The ruleset with every fact property renamed to its alias (rule names and operators kept)."""
     if isinstance(node, dict):
@@ -184,18 +220,60 @@ class Matcher:
         # durable-rules copies a matched fact, property names and all, into every match it reports:
         # inside durable-rules properties go by short aliases, a third of the bytes to write and read.
         self.alias = {name: f"p{i}" for i, name in enumerate(sorted(self.fields))}
+        self._cuts = constants(self.ruleset)
+        self._known: dict[Hashable, frozenset[str]] = {}  # a class of facts → the rules it matches
         self._handle = dre.create_ruleset(
             f"subsidy{next(_names)}", orjson.dumps(_aliased(self.ruleset, self.alias)).decode()
         )
 
-    def match(self, facts: Sequence[dict[str, Any]]) -> list[set[str]]:
+    def match(self, facts: Sequence[dict[str, Any]]) -> list[frozenset[str]]:
+        """The rules each fact satisfies; durable-rules is asked once per class of facts."""
+        matched: list[frozenset[str] | None] = [None] * len(facts)
+        pending: dict[Hashable, list[int]] = {}  # a class not seen yet → the facts in it
+        unclassed: list[int] = []
+        known = self._known
+        for i, fact in enumerate(facts):
+            cls = self._class(fact)
+            if cls is None:
+                unclassed.append(i)
+            elif (found := known.get(cls)) is not None:
+                matched[i] = found
+            else:
+                pending.setdefault(cls, []).append(i)
+        asked = [indexes[0] for indexes in pending.values()] + unclassed
+        if asked:
+            answers = self.match_fresh([facts[i] for i in asked])
+            if len(known) + len(pending) > MEMO_LIMIT:
+                known.clear()
+            for (cls, indexes), names in zip(pending.items(), answers[: len(pending)], strict=True):
+                known[cls] = names
+                for i in indexes:
+                    matched[i] = names
+            for i, names in zip(unclassed, answers[len(pending) :], strict=True):
+                matched[i] = names
+        return matched  # type: ignore[return-value]
+
+    def _class(self, fact: dict[str, Any]) -> Hashable | None:
+        """What matching depends on: the properties present, their types, and for each value the
+        side of the constants it falls on (numbers) or the value itself; None if it cannot be told."""
+        cuts = self._cuts
+        try:
+            sides = tuple([v if (c := cuts.get(k)) is None else _side(c, v) for k, v in fact.items()])
+            cls = (tuple(fact), tuple(map(type, fact.values())), sides)
+            hash(cls)
+        except TypeError:
+            return None
+        return cls
+
+    def match_fresh(self, facts: Sequence[dict[str, Any]]) -> list[frozenset[str]]:
+        """The rules each fact satisfies, every fact asserted in durable-rules."""
         matched: list[set[str]] = [set() for _ in facts]
         for offset in range(0, len(facts), BATCH):
             chunk = facts[offset : offset + BATCH]
             for name, indexes in self._match_chunk(chunk):
                 for index in indexes:
                     matched[offset + index].add(name)
-        return matched
+        return [frozenset(names) for names in matched]
 
     def _match_chunk(self, chunk: Sequence[dict[str, Any]]) -> Iterable[tuple[str, list[int]]]:
         with self._lock:

@@ -1,12 +1,15 @@
-"""The batch fast path through durable-rules: thin facts, ids read without a full JSON parse.
+"""The batch fast path through durable-rules: thin facts, ids read without a full JSON parse,
+matches remembered per class of facts.
 
-Both shortcuts must change no answer: a condition's result is the same whether the message of an
-action is read by its ids or parsed in full, and a fact property no rule compares cannot matter.
+No shortcut may change an answer: a condition's result is the same whether the message of an
+action is read by its ids or parsed in full, a fact property no rule compares cannot matter, and a
+remembered match is the one durable-rules gives for that very fact.
 """
 
 from __future__ import annotations
 
 import json
+import random
 from datetime import date
 from decimal import Decimal
 
@@ -15,7 +18,7 @@ import pytest
 
 from engine import matcher as matcher_module
 from engine.evaluate import Engine
-from engine.matcher import encode, parse_hits
+from engine.matcher import Matcher, constants, encode, parse_hits
 from engine.models import parse_case
 from engine.rulebook import load_rulebook
 
@@ -59,9 +62,9 @@ def test_reading_ids_equals_parsing_the_message(monkeypatch):
 def test_the_engine_s_own_messages_take_the_fast_path(engine, monkeypatch):
     """Reading ids by regex depends on how the facts were encoded: a fallback here costs a third."""
     facts = [engine._prepare(_case(i), AS_OF)[1] for i in range(60)]
-    expected = engine.matcher.match(facts)
+    expected = engine.matcher.match_fresh(facts)
     monkeypatch.setattr(matcher_module.json, "loads", None)  # the full parse would fail
-    assert engine.matcher.match(facts) == expected
+    assert engine.matcher.match_fresh(facts) == expected
 
 
 def test_a_message_of_another_shape_is_parsed_in_full():
@@ -73,7 +76,7 @@ def test_a_message_of_another_shape_is_parsed_in_full():
 
 def test_fast_and_full_parsing_match_the_same_conditions(engine, monkeypatch):
     facts = [engine._prepare(_case(i), AS_OF)[1] for i in range(60)]
-    fast = engine.matcher.match(facts)
+    fast = engine.matcher.match_fresh(facts)
     calls = {"full": 0}
 
     def full(message: str) -> list[tuple[str, list[int]]]:
@@ -81,7 +84,7 @@ def test_fast_and_full_parsing_match_the_same_conditions(engine, monkeypatch):
         return [(n, [m["m"]["id"] for m in ms]) for n, ms in json.loads(message).items()]
 
     monkeypatch.setattr(matcher_module, "parse_hits", full)
-    assert engine.matcher.match(facts) == fast
+    assert engine.matcher.match_fresh(facts) == fast
     assert calls["full"] > 0
     assert sum(len(hits) for hits in fast) > 60  # the cases really match conditions
 
@@ -101,7 +104,7 @@ def test_a_property_no_rule_compares_changes_no_decision(engine):
         {**{matcher_module.key(n): matcher_module.encode(v) for n, v in f.items() if v is not None}, **d}
         for f, d in thin
     ]
-    assert engine.matcher.match([d for _, d in thin]) == engine.matcher.match(full)
+    assert engine.matcher.match_fresh([d for _, d in thin]) == engine.matcher.match_fresh(full)
 
 
 def test_floats_json_writes_with_an_exponent_are_asserted_in_full():
@@ -123,3 +126,47 @@ def test_tiny_rates_are_matched_as_the_numbers_they_are(engine):
         facts.append(durable)
     for matched in engine.matcher.match(facts):
         assert matched & names  # within the target, under whichever dated value is in force
+
+
+def _values(cuts: list[int | float]) -> list[int | float]:
+    """Every side of every constant: on it, just below, just above, far off."""
+    out: set[int | float] = {cuts[0] - 1000, cuts[-1] + 1000}
+    for c in cuts:
+        out |= {c, c - 1, c + 1, c - 0.5, c + 0.5}
+    return sorted(out)
+
+
+def test_a_remembered_match_is_what_durable_rules_says_for_that_fact():
+    """Random facts, then each with one property moved onto, just below and just above every
+    constant the rules compare it with: the remembered answers are durable-rules' own."""
+    matcher = Matcher(load_rulebook())
+    cuts = constants(matcher.ruleset)
+    words = {"person__hukou_type": ["rural", "urban"], "person__school_level": ["junior_high", "college"]}
+    words |= {"enterprise__org_type": ["industry_association", "private"]}
+    choices = {k: _values(c) for k, c in cuts.items()} | words
+    choices |= {k: [True, False] for k in matcher.fields if k not in choices and k != "subject"}
+    assert set(choices) | {"subject"} == matcher.fields  # every compared property is varied
+    rng = random.Random(20200304)
+    facts = []
+    for _ in range(12):
+        for subject in ("person", "enterprise"):
+            own = [k for k in sorted(choices) if not k.startswith(("person", "enterprise", "hire"))]
+            own += [
+                k
+                for k in sorted(choices)
+                if k.startswith(subject) or (subject == "enterprise" and k.startswith("hire"))
+            ]
+            base = {"subject": subject} | {k: rng.choice(choices[k]) for k in own if rng.random() < 0.8}
+            facts += [base | {k: v} for k in own for v in choices[k]]
+    rng.shuffle(facts)
+    remembered = matcher.match(facts[: len(facts) // 2]) + matcher.match(facts[len(facts) // 2 :])
+    assert len(matcher._known) < 0.8 * len(facts)  # facts shared classes: the memory answered
+    assert remembered == matcher.match_fresh(facts)
+    assert sum(map(len, remembered)) > 3 * len(facts)  # conditions really matched
+
+
+def test_a_fact_that_cannot_be_classed_goes_to_durable_rules(engine):
+    facts = [engine._prepare(_case(i), AS_OF)[1] for i in range(3)]
+    facts[1]["person__age"] = float("nan")  # no side of any constant
+    assert engine.matcher._class(facts[1]) is None
+    assert engine.matcher.match(facts) == engine.matcher.match_fresh(facts)
