@@ -134,7 +134,7 @@ def _person_derived(prefix: str, zh: str, en: str, subjects: tuple[Subject, ...]
             "年龄（周岁）",
             "Age in full years",
             [f"{p}.birth_date", "case.as_of"],
-            lambda birth, as_of: calendar.age_on(birth, as_of),
+            calendar.age_on,
             "岁",
         ),
         d(
@@ -414,12 +414,13 @@ def _flatten(model: BaseModel | None, prefix: str, out: dict[str, Any]) -> None:
             _flatten(nested, dotted, out)
 
 
-_plans: dict[str, tuple[list[Derived], list[tuple[str, DerivedFn, tuple[str, ...], tuple[str, ...]]]]] = {}
+_Step = tuple[str, DerivedFn, tuple[str, ...], tuple[str, ...] | None]
+_plans: dict[str, tuple[list[Derived], list[_Step]]] = {}
 
 
-def _derivations(subject: str) -> list[tuple[str, DerivedFn, tuple[str, ...], tuple[str, ...]]]:
-    """(name, function, inputs, required inputs) of a subject's derived facts, in order; worked out
-    again whenever ``DERIVED`` is replaced (tests wrap its functions)."""
+def _derivations(subject: str) -> list[_Step]:
+    """(name, function, inputs, required inputs if some are optional) of a subject's derived facts,
+    in order; worked out again whenever ``DERIVED`` is replaced (tests wrap its functions)."""
     known = _plans.get(subject)
     if known is None or known[0] is not DERIVED:
         steps = [
@@ -427,7 +428,7 @@ def _derivations(subject: str) -> list[tuple[str, DerivedFn, tuple[str, ...], tu
                 d.spec.name,
                 d.fn,
                 d.spec.derived_from,
-                tuple(n for n in d.spec.derived_from if n not in d.optional),
+                tuple(n for n in d.spec.derived_from if n not in d.optional) if d.optional else None,
             )
             for d in DERIVED
             if subject in d.spec.subjects
@@ -447,6 +448,9 @@ def case_facts(case: PersonCase | EnterpriseCase, as_of: date) -> dict[str, Any]
     _flatten(case.district, "district", out)
     get = out.get
     for name, fn, inputs, required in _derivations(case.kind):
-        args = [get(n) for n in inputs]
-        out[name] = None if None in args and any(get(n) is None for n in required) else fn(*args)
+        args = [*map(get, inputs)]
+        if None not in args or (required is not None and None not in map(get, required)):
+            out[name] = fn(*args)
+        else:
+            out[name] = None
     return out

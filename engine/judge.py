@@ -260,9 +260,8 @@ class Plan:
         lang: str,
         asked: dict[str, list[str]],
     ) -> Verdict:
-        """The case's verdict; ``asked`` shares the questions for derived facts between programs."""
-        if combined.status is Status.not_eligible:
-            return Verdict(self, combined, (), outcomes, facts, ref)
+        """The verdict of a program that does not refuse the case: what to ask, grant, key dates;
+        ``asked`` shares the questions for derived facts between programs."""
         missing = combined.fixed
         if missing is None:  # a derived fact to ask about: which of its inputs are missing
             found: list[str] = []
@@ -374,8 +373,11 @@ class Judge:
         key = tuple(outcomes)
         combined = self._memo.get(key) or self._combine(key)
         asked: dict[str, list[str]] = {}
+        refused = Status.not_eligible
         return [
-            plan.verdict(outcome, key, facts, ref, lang, asked)
+            Verdict(plan, outcome, (), key, facts, ref)
+            if outcome.status is refused
+            else plan.verdict(outcome, key, facts, ref, lang, asked)
             for plan, outcome, ref in zip(self.plans, combined, refs, strict=True)
         ]
 
