@@ -92,8 +92,9 @@ class Layout:
         if self.long:
             return "".join([f"{head},{self._program[v.rule.id]},{self._segment(v)}\r\n" for v in verdicts])
         cells = self._empty.copy()
+        at = self._at
         for v in verdicts:
-            cells[self._at[v.rule.id]] = self._segment(v)
+            cells[at[v.plan.rule.id]] = self._segment(v)
         return head + "," + ",".join(cells) + "\r\n"
 
     def _segment(self, v: Verdict) -> str:

@@ -16,6 +16,7 @@ from engine.batch.columns import Columns, row_case
 from engine.batch.layout import Layout, csv_text
 from engine.batch.reader import Plain, Row
 from engine.evaluate import CaseModel, Engine
+from engine.judge import Plan
 
 
 @dataclass(frozen=True)
@@ -93,14 +94,14 @@ def _process(rows: list[Row]) -> Done:
         cases.append(case)
         lines.append(line)
     out: list[str] = []
-    counts: Counter[tuple[str, str]] = Counter()
+    counts: Counter[tuple[Plan, str]] = Counter()
     layout = job.layout
     for case, line, verdicts in zip(
         cases, lines, job.engine.judge_many(cases, job.as_of, layout.lang), strict=True
     ):
         out.append(layout.lines(case.case_id or "", line, case.kind, verdicts))
-        counts.update([(v.plan.rule.id, v.status) for v in verdicts])
-    done.counts = Counter({f"{program}|{status}": n for (program, status), n in counts.items()})
+        counts.update([(v.plan, v.outcome.status) for v in verdicts])
+    done.counts = Counter({f"{plan.rule.id}|{status}": n for (plan, status), n in counts.items()})
     done.decided = len(cases)
     done.out, done.err = "".join(out).encode("utf-8"), csv_text(errors).encode("utf-8")
     return done
