@@ -12,6 +12,8 @@ Each rule is compiled once into a ``Plan``. Per case, a plan only reads each con
 (matched, not matched, fact missing, threshold unset, not confirmed); how those outcomes combine
 through the ``all``/``any`` tree depends on nothing else, so it is computed once per distinct
 combination and remembered. Registries repeat a few hundred combinations over millions of rows.
+The outcomes themselves depend only on the case's class of facts (engine/matcher.py): they are
+read once per class.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Any
 from engine import calendar
 from engine.decision import Result, Status
 from engine.facts import FACTS, missing_inputs
-from engine.matcher import leaf_rule_names, window_id
+from engine.matcher import Matches, leaf_rule_names, window_id
 from engine.rulebook import Bracket, Group, KeyDate, Leaf, ParamRef, Rule
 from engine.text import LOCAL_STANDARD, T
 
@@ -87,7 +89,7 @@ class _Cond:
     derived: bool = False  # a derived fact: which inputs are missing must be worked out
 
     def outcome(
-        self, facts: dict[str, Any], confirmations: dict[str, bool], matched: set[str], ref: date
+        self, facts: dict[str, Any], confirmations: dict[str, bool], matched: Matches, ref: date
     ) -> int:
         if self.confirm is not None:
             if confirmations.get(self.confirm) is None:
@@ -357,21 +359,29 @@ class Judge:
                 self._flat.append((cond.fact, cond.fixed[0] if cond.fixed else None))
             plan.span = (start, len(self._flat))
         self._memo: dict[tuple[int, ...], tuple[Outcome, ...]] = {}  # all outcomes → each program's
+        # A class of facts (engine/matcher.py) has one set of outcomes: they are worked out once.
+        self._by_class: dict[int, tuple[tuple[int, ...], tuple[Outcome, ...]]] = {}
         # Parameters are read on the date the policy names (``Rule.reference_fact``), else as-of.
         self._ref_facts = [plan.ref_fact for plan in self.plans]
 
     def judge(
-        self, facts: dict[str, Any], confirmations: dict[str, bool], matched: set[str], lang: str = "zh"
+        self, facts: dict[str, Any], confirmations: dict[str, bool], matched: Matches, lang: str = "zh"
     ) -> list[Verdict]:
-        """The one judgement of a case by every program of its subject, in rule-book order."""
+        """The one judgement of a case by every program of its subject, in rule-book order;
+        ``matched`` as the matcher gave it for this case's facts."""
         get = facts.get
-        outcomes = [MISSING if get(f) is None else MET if n in matched else NOT_MET for f, n in self._flat]
         as_of = facts["case.as_of"]
         refs = [as_of if f is None or (day := get(f)) is None else day for f in self._ref_facts]
-        for i, p, cond in self._special:
-            outcomes[i] = cond.outcome(facts, confirmations, matched, refs[p])
-        key = tuple(outcomes)
-        combined = self._memo.get(key) or self._combine(key)
+        known = self._by_class.get(matched.serial)
+        if known is None:
+            key = self._outcomes(facts, confirmations, matched, refs)
+            combined = self._memo.get(key) or self._combine(key)
+            if matched.serial is not None:
+                if len(self._by_class) >= MEMO_LIMIT:
+                    self._by_class.clear()
+                self._by_class[matched.serial] = key, combined
+        else:
+            key, combined = known
         asked: dict[str, list[str]] = {}
         refused = Status.not_eligible
         return [
@@ -380,6 +390,16 @@ class Judge:
             else plan.verdict(outcome, key, facts, ref, lang, asked)
             for plan, outcome, ref in zip(self.plans, combined, refs, strict=True)
         ]
+
+    def _outcomes(
+        self, facts: dict[str, Any], confirmations: dict[str, bool], matched: Matches, refs: list[date]
+    ) -> tuple[int, ...]:
+        """Every condition's outcome, for all programs."""
+        get = facts.get
+        outcomes = [MISSING if get(f) is None else MET if n in matched else NOT_MET for f, n in self._flat]
+        for i, p, cond in self._special:
+            outcomes[i] = cond.outcome(facts, confirmations, matched, refs[p])
+        return tuple(outcomes)
 
     def _combine(self, outcomes: tuple[int, ...]) -> tuple[Outcome, ...]:
         combined = tuple(plan.outcome(outcomes[slice(*plan.span)]) for plan in self.plans)

@@ -15,7 +15,8 @@ all matches of a rule in one action.
 Rules only compare a property with constants, so two facts whose every property lies on the same
 side of (or on) the same constants match the same rules: durable-rules matches each such class of
 facts once and ``match`` remembers its answer (a registry's millions of rows fall into a few
-thousand classes; ``match_fresh`` always asks durable-rules).
+thousand classes; ``match_fresh`` always asks durable-rules). Facts of one class share one
+``Matches``, numbered, so the judge can remember by it what depends only on the class.
 """
 
 from __future__ import annotations
@@ -45,6 +46,20 @@ _OPERATORS = {"all", "m", "cap"}
 _names = itertools.count()
 SEEN = "__seen"
 SUBJECTS = ("person", "enterprise")
+
+
+class Matches(frozenset[str]):
+    """The names of the rules a fact matched; ``serial`` numbers its class of facts (None for a fact
+    matched on its own). Every fact of a class has the same properties present, on the same sides
+    of the same constants, so it has the same matches, missing facts, confirmations and periods."""
+
+    __slots__ = ("serial",)
+    serial: int | None
+
+    def __new__(cls, names: Iterable[str] = (), serial: int | None = None) -> Matches:
+        self = super().__new__(cls, names)
+        self.serial = serial
+        return self
 
 
 def key(fact: str) -> str:
@@ -221,14 +236,15 @@ class Matcher:
         # inside durable-rules properties go by short aliases, a third of the bytes to write and read.
         self.alias = {name: f"p{i}" for i, name in enumerate(sorted(self.fields))}
         self._cuts = constants(self.ruleset)
-        self._known: dict[Hashable, frozenset[str]] = {}  # a class of facts → the rules it matches
+        self._known: dict[Hashable, Matches] = {}  # a class of facts → the rules it matches
+        self._serials = itertools.count()
         self._handle = dre.create_ruleset(
             f"subsidy{next(_names)}", orjson.dumps(_aliased(self.ruleset, self.alias)).decode()
         )
 
-    def match(self, facts: Sequence[dict[str, Any]]) -> list[frozenset[str]]:
+    def match(self, facts: Sequence[dict[str, Any]]) -> list[Matches]:
         """The rules each fact satisfies; durable-rules is asked once per class of facts."""
-        matched: list[frozenset[str] | None] = [None] * len(facts)
+        matched: list[Matches | None] = [None] * len(facts)
         pending: dict[Hashable, list[int]] = {}  # a class not seen yet → the facts in it
         unclassed: list[int] = []
         known = self._known
@@ -245,8 +261,8 @@ class Matcher:
             answers = self.match_fresh([facts[i] for i in asked])
             if len(known) + len(pending) > MEMO_LIMIT:
                 known.clear()
-            for (cls, indexes), names in zip(pending.items(), answers[: len(pending)], strict=True):
-                known[cls] = names
+            for (cls, indexes), fresh in zip(pending.items(), answers[: len(pending)], strict=True):
+                names = known[cls] = Matches(fresh, next(self._serials))
                 for i in indexes:
                     matched[i] = names
             for i, names in zip(unclassed, answers[len(pending) :], strict=True):
@@ -265,7 +281,7 @@ class Matcher:
             return None
         return cls
 
-    def match_fresh(self, facts: Sequence[dict[str, Any]]) -> list[frozenset[str]]:
+    def match_fresh(self, facts: Sequence[dict[str, Any]]) -> list[Matches]:
         """The rules each fact satisfies, every fact asserted in durable-rules."""
         matched: list[set[str]] = [set() for _ in facts]
         for offset in range(0, len(facts), BATCH):
@@ -273,7 +289,7 @@ class Matcher:
             for name, indexes in self._match_chunk(chunk):
                 for index in indexes:
                     matched[offset + index].add(name)
-        return [frozenset(names) for names in matched]
+        return [Matches(names) for names in matched]
 
     def _match_chunk(self, chunk: Sequence[dict[str, Any]]) -> Iterable[tuple[str, list[int]]]:
         with self._lock:

@@ -167,7 +167,7 @@ def test_the_schema_refuses_output_it_does_not_describe(engine, validator):
 def test_no_matches_from_durable_rules_means_no_condition_is_met(engine, monkeypatch):
     case = benefit_case(36)
     assert decision(engine.evaluate(case, AS_OF), BENEFIT).status == Status.eligible
-    monkeypatch.setattr(engine.matcher, "match", lambda facts: [set() for _ in facts])
+    monkeypatch.setattr(engine.matcher, "match", lambda facts: [matcher_module.Matches() for _ in facts])
     result = engine.evaluate(case, AS_OF)
     benefit = decision(result, BENEFIT)
     assert benefit.status == Status.not_eligible
