@@ -35,7 +35,7 @@ from engine.text import LOCAL_STANDARD, T
 MET, NOT_MET, MISSING, UNSET, UNCONFIRMED = range(5)
 RESULT = (Result.met, Result.not_met, Result.unknown, Result.unknown, Result.unknown)
 WHY = ("compare", "compare", "missing", "param_unset", "unconfirmed")
-MEMO_LIMIT = 100_000  # distinct outcome combinations remembered per program
+MEMO_LIMIT = 20_000  # entries per memory (outcome combinations, grants, dates): bounds a worker's memory
 
 
 @dataclass(frozen=True, slots=True)

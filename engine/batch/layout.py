@@ -39,7 +39,7 @@ PER_PROGRAM = {
 LONG = {"zh": ["项目", "项目名称"], "en": ["program", "title"]}
 ERROR_HEAD = ["行号", "案件编号", "列", "原因"]
 _QUOTED = re.compile(r'[",\r\n]')
-SEGMENT_LIMIT = 100_000  # distinct verdict shapes remembered
+SEGMENT_LIMIT = 20_000  # verdict shapes, and sets of key dates, whose cells are remembered
 
 
 def csv_field(text: str) -> str:
