@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from operator import mul
-from typing import Literal
+from typing import Literal, NamedTuple
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK = "10X98765432"
@@ -25,8 +24,7 @@ class IdNumberError(ValueError):
     """An ID number that cannot be right; the message is the caseworker's."""
 
 
-@dataclass(frozen=True)
-class IdNumber:
+class IdNumber(NamedTuple):  # a tuple: built several times faster than a frozen dataclass
     number: str
     area_code: str
     birth_date: date
@@ -54,11 +52,11 @@ def parse_id_number(text: str) -> IdNumber:
     if not _SHAPE.fullmatch(number):
         raise IdNumberError("身份证号码前17位应为数字，末位为数字或X")
     try:
-        birth = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+        birth = date.fromisoformat(number[6:14])  # YYYYMMDD, eight ASCII digits by now
     except ValueError:
         raise IdNumberError("身份证号码中的出生日期无效") from None
     expected = check_char(number[:17])
     if number[17] != expected:
         raise IdNumberError(f"身份证号码校验位错误（应为 {expected}）")
     sex: Literal["male", "female"] = "male" if int(number[16]) % 2 else "female"
-    return IdNumber(number=number, area_code=number[:6], birth_date=birth, sex=sex)
+    return IdNumber(number, number[:6], birth, sex)

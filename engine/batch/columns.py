@@ -7,6 +7,7 @@ same pydantic models, so a row is accepted exactly when the equivalent case file
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from pydantic import ValidationError
@@ -32,6 +33,7 @@ KINDS = {
 CONFIRM = "confirm."  # a caseworker's confirmation: confirm.<program>.<condition>, 是/否
 
 Problem = tuple[str, str]  # (column, reason in Chinese)
+Cell = tuple[int, tuple[str, ...], str, dict[str, Any] | None, bool, FactSpec]  # see Columns.cells
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,15 @@ class Columns:
     foreign: dict[str, list[int]] = field(default_factory=dict)  # columns that are no fact of a kind
     confirmations: list[tuple[int, str]] = field(default_factory=list)
     header_of: dict[str, str] = field(default_factory=dict)  # fact name → its column's header
+
+    @cached_property
+    def cells(self) -> dict[str, list[Cell]]:
+        """Per kind, each fact column as what reading a cell takes: (index, path, field, words,
+        lowercase the words?, spec); a registry has millions of rows."""
+        return {
+            kind: [(c.index, c.path, c.field, c.words, c.spec.type == "bool", c.spec) for c in columns]
+            for kind, columns in self.facts.items()
+        }
 
     def case_id_of(self, fields: list[str]) -> str:
         if self.case_id is None or self.case_id >= len(fields):
@@ -132,24 +143,23 @@ def row_case(cols: Columns, fields: list[str]) -> tuple[PersonCase | EnterpriseC
     data: dict[str, Any] = {"kind": kind}
     if cols.case_id is not None:
         data["case_id"] = fields[cols.case_id]
-    for col in cols.facts[kind]:
-        text = fields[col.index]
+    for index, path, name, words, lower, spec in cols.cells[kind]:
+        text = fields[index]
         if not text or text.isspace():
             continue
-        if col.words is None:  # dates, numbers, text: pydantic reads them
-            value: Any = text.strip()
-        else:
-            value = col.words.get(text.strip().lower() if col.spec.type == "bool" else text.strip())
+        value: Any = text.strip()  # dates, numbers, text: pydantic reads them
+        if words is not None:
+            value = words.get(value.lower() if lower else value)
             if value is None:
                 try:
-                    value = parse_value(col.spec, text)  # refuses in the form's own words
+                    value = parse_value(spec, text)  # refuses in the form's own words
                 except ValueError as err:
-                    problems.append((cols.headers[col.index], str(err)))
+                    problems.append((cols.headers[index], str(err)))
                     continue
         node = data
-        for key in col.path:
+        for key in path:
             node = node.setdefault(key, {})
-        node[col.field] = value
+        node[name] = value
     for i in cols.foreign[kind]:
         if fields[i].strip():
             header = cols.headers[i] or f"第{i + 1}列（没有列名）"
