@@ -80,8 +80,7 @@ class Engine:
         ]
 
     def _prepare(self, case: CaseModel, as_of: date) -> tuple[dict[str, Any], dict[str, Any]]:
-        unknown = set(case.confirmations) - self._confirmations
-        if unknown:
+        if case.confirmations and (unknown := set(case.confirmations) - self._confirmations):
             raise ValueError(f"未知的确认事项：{', '.join(sorted(unknown))}")
         facts = case_facts(case, as_of)
         get, kind = facts.get, case.kind

@@ -397,7 +397,10 @@ def _getter(names: list[str]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
     """The values of ``names`` as a tuple, whatever their number (itemgetter alone is not)."""
     if len(names) > 1:
         return itemgetter(*names)
-    return lambda values: tuple(values[name] for name in names)
+    if names:
+        only = names[0]
+        return lambda values: (values[only],)
+    return lambda values: ()
 
 
 def _flatten(model: BaseModel | None, prefix: str, out: dict[str, Any]) -> None:
