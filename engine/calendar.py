@@ -51,6 +51,7 @@ def full_years(start: date, end: date) -> int:
     return n
 
 
+@lru_cache(maxsize=CACHED_PAIRS)
 def age_on(birth: date, on: date) -> int:
     """Age in full years (周岁): a birthday on 29 February is reached on 28 February."""
     return full_years(birth, on)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from operator import itemgetter
 from types import UnionType
 from typing import Any, Literal, Union, get_args, get_origin
@@ -152,7 +152,7 @@ def _person_derived(prefix: str, zh: str, en: str, subjects: tuple[Subject, ...]
             "法定退休日期",
             "Statutory retirement date",
             [f"{p}.birth_date", f"{p}.retirement_group"],
-            lambda birth, group: retirement_date(RetirementGroup(group), birth),
+            _retirement_date,
         ),
         d(
             "days_to_retirement",
@@ -211,6 +211,14 @@ def _person_derived(prefix: str, zh: str, en: str, subjects: tuple[Subject, ...]
     ]
 
 
+# Derived facts are computed for every row of a registry, from a few thousand distinct inputs:
+# the cached functions below answer a repeated question without running Python code.
+@lru_cache(maxsize=1 << 15)
+def _retirement_date(birth: date, group: str) -> date:
+    return retirement_date(RetirementGroup(group), birth)
+
+
+@lru_cache(maxsize=64)
 def _retirement_group(sex: str, female_post: str | None) -> str | None:
     """A man's group needs only his sex; a woman's also needs her post (55 or 50)."""
     if sex == Sex.male:
@@ -362,7 +370,9 @@ def missing_inputs(name: str, facts: dict[str, Any]) -> list[str]:
         return [name]
     out: list[str] = []
     for dep in spec.derived_from:
-        for leaf in missing_inputs(dep, facts):
+        if facts.get(dep) is not None:
+            continue
+        for leaf in missing_inputs(dep, facts) if FACTS[dep].derived_from else (dep,):
             if leaf not in out:
                 out.append(leaf)
     return out or list(spec.derived_from)
