@@ -192,14 +192,6 @@ def constants(ruleset: dict[str, Any]) -> dict[str, list[int | float]]:
     return {k: sorted(vs) for k, vs in found.items() if all(type(v) in numeric for v in vs)}
 
 
-def _side(cuts: list[int | float], value: Any) -> int:
-    """Which of the gaps between the constants, or which constant, ``value`` falls on."""
-    if type(value) not in (int, float) or value != value:  # NaN
-        raise TypeError(value)  # not a number durable-rules orders as Python does: not classed
-    i = bisect_left(cuts, value)
-    return 2 * i + 1 if i < len(cuts) and cuts[i] == value else 2 * i
-
-
 def _aliased(node: Any, alias: dict[str, str]) -> Any:
     """The ruleset with every fact property renamed to its alias (rule names and operators kept)."""
     if isinstance(node, dict):
@@ -250,9 +242,13 @@ class Matcher:
         known = self._known
         for i, fact in enumerate(facts):
             cls = self._class(fact)
+            try:
+                found = known.get(cls)
+            except TypeError:  # a value that cannot be hashed
+                cls = None
             if cls is None:
                 unclassed.append(i)
-            elif (found := known.get(cls)) is not None:
+            elif found is not None:
                 matched[i] = found
             else:
                 pending.setdefault(cls, []).append(i)
@@ -271,15 +267,17 @@ class Matcher:
 
     def _class(self, fact: dict[str, Any]) -> Hashable | None:
         """What matching depends on: the properties present, their types, and for each value the
-        side of the constants it falls on (numbers) or the value itself; None if it cannot be told."""
-        cuts = self._cuts
-        try:
-            sides = tuple([v if (c := cuts.get(k)) is None else _side(c, v) for k, v in fact.items()])
-            cls = (tuple(fact), tuple(map(type, fact.values())), sides)
-            hash(cls)
+        value itself or, for a number compared with numbers, which of the gaps between them or which
+        of them it falls on; None if that cannot be told (a number that is no number, NaN)."""
+        cuts, items = self._cuts, fact.items()
+        try:  # on a constant: odd; between two: even
+            sides = [v if (c := cuts.get(k)) is None else 2 * bisect_left(c, v) + (v in c) for k, v in items]
         except TypeError:
             return None
-        return cls
+        types = tuple(map(type, fact.values()))
+        if float in types and any(v != v for v in fact.values()):  # NaN is on no side of anything
+            return None
+        return tuple(fact), types, tuple(sides)
 
     def match_fresh(self, facts: Sequence[dict[str, Any]]) -> list[Matches]:
         """The rules each fact satisfies, every fact asserted in durable-rules."""
