@@ -303,7 +303,7 @@ class Plan:
     def _days(self, facts: dict[str, Any], ref: date, period: int, months: int | None) -> Dates:
         """The key dates: they vary only with the parameter periods, the grant's months and the
         dates they count from (a registry repeats those)."""
-        key = (period, months, *[facts.get(fact) for fact in self._date_facts])
+        key = (period, months, *map(facts.get, self._date_facts))
         found = self._dates.get(key)
         if found is None:
             found = Dates(_dates(self.rule, facts, ref, months))
@@ -362,7 +362,7 @@ class Judge:
         # A class of facts (engine/matcher.py) has one set of outcomes: they are worked out once.
         self._by_class: dict[int, tuple[tuple[int, ...], tuple[Outcome, ...]]] = {}
         # Parameters are read on the date the policy names (``Rule.reference_fact``), else as-of.
-        self._ref_facts = [plan.ref_fact for plan in self.plans]
+        self._ref_facts = [(p, plan.ref_fact) for p, plan in enumerate(self.plans) if plan.ref_fact]
 
     def judge(
         self, facts: dict[str, Any], confirmations: dict[str, bool], matched: Matches, lang: str = "zh"
@@ -371,7 +371,10 @@ class Judge:
         ``matched`` as the matcher gave it for this case's facts."""
         get = facts.get
         as_of = facts["case.as_of"]
-        refs = [as_of if f is None or (day := get(f)) is None else day for f in self._ref_facts]
+        refs = [as_of] * len(self.plans)
+        for p, fact in self._ref_facts:
+            if (day := get(fact)) is not None:
+                refs[p] = day
         known = self._by_class.get(matched.serial)
         if known is None:
             key = self._outcomes(facts, confirmations, matched, refs)
