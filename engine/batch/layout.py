@@ -69,9 +69,12 @@ class Layout:
         self._sep = "、" if self.lang == "zh" else ";"
         self._grant_sep = "；" if self.lang == "zh" else "; "
         self._refused = self._status[Status.not_eligible]
-        # A wide row: one slot per program, each five cells (empty for programs of another subject).
-        self._empty = [",,,,"] * len(self.rules)
-        self._at = {rule.id: i for i, rule in enumerate(self.rules)}
+        # A wide row: one slot per program, each five cells, empty for programs of another subject;
+        # a case's verdicts come in rule-book order for its subject (RuleBook.for_subject).
+        self._wide = {
+            subject: "".join(",{}" if rule.subject == subject else ",,,,," for rule in self.rules) + "\r\n"
+            for subject in KIND[self.lang]
+        }
         self._program = {r.id: f"{r.id},{csv_field(r.title(self.lang))}" for r in self.rules}
 
     def header(self) -> list[str]:
@@ -91,11 +94,7 @@ class Layout:
         head = f"{csv_field(case_id)},{line},{self._kind[kind]}"
         if self.long:
             return "".join([f"{head},{self._program[v.rule.id]},{self._segment(v)}\r\n" for v in verdicts])
-        cells = self._empty.copy()
-        at = self._at
-        for v in verdicts:
-            cells[at[v.plan.rule.id]] = self._segment(v)
-        return head + "," + ",".join(cells) + "\r\n"
+        return head + self._wide[kind].format(*[self._segment(v) for v in verdicts])
 
     def _segment(self, v: Verdict) -> str:
         """A verdict's five cells as CSV text: status, grant, failed conditions, questions, dates."""
@@ -103,19 +102,19 @@ class Layout:
         # (engine/judge.py): each is worded once.
         outcome = v.outcome
         shape = outcome if outcome.status is Status.not_eligible else (outcome, v.missing, v.grant)
-        known = self._segments.get(shape)
+        known = self._segments.get(shape)  # the first four cells and the comma before the dates
         if known is None:
             if len(self._segments) >= SEGMENT_LIMIT:
                 self._segments.clear()
-            known = self._segments[shape] = ",".join([csv_field(c) for c in self._cells(v)])
+            known = self._segments[shape] = "".join([csv_field(c) + "," for c in self._cells(v)])
         if not v.dates.days:
-            return known + ","
+            return known
         dates = self._dates.get(v.dates)
         if dates is None:
             if len(self._dates) >= SEGMENT_LIMIT:
                 self._dates.clear()
             dates = self._dates[v.dates] = csv_field(self._date_text(v.dates))
-        return f"{known},{dates}"
+        return known + dates
 
     def _date_text(self, dates: Dates) -> str:
         if self.lang == "zh":
