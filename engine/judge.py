@@ -61,6 +61,7 @@ class Check:
 class Outcome:
     """What one combination of condition outcomes means for a program."""
 
+    program: str  # the rule's id
     status: Status
     failed: tuple[str, ...]  # ids of the failed conditions that decide a refusal (else empty)
     fixed: tuple[str, ...] | None  # the questions, when the same for every case (else None)
@@ -335,7 +336,7 @@ class Plan:
         )  # type: ignore[union-attr]
         if len(self._memo) >= MEMO_LIMIT:
             self._memo.clear()
-        self._memo[outcomes] = combined = Outcome(status, failed, fixed, asks)
+        self._memo[outcomes] = combined = Outcome(self.rule.id, status, failed, fixed, asks)
         return combined
 
 

@@ -11,12 +11,13 @@ import gc
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from operator import attrgetter
 
 from engine.batch.columns import Columns, row_case
 from engine.batch.layout import Layout, csv_text
 from engine.batch.reader import Plain, Row
 from engine.evaluate import CaseModel, Engine
-from engine.judge import Plan
+from engine.judge import Outcome
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class Done:
 
 
 _job: Job | None = None
+_OUTCOME = attrgetter("outcome")
 
 
 def set_job(job: Job) -> None:
@@ -94,14 +96,15 @@ def _process(rows: list[Row]) -> Done:
         cases.append(case)
         lines.append(line)
     out: list[str] = []
-    counts: Counter[tuple[Plan, str]] = Counter()
+    outcomes: list[Outcome] = []  # shared objects, one per program and combination: counted at the end
     layout = job.layout
     for case, line, verdicts in zip(
         cases, lines, job.engine.judge_many(cases, job.as_of, layout.lang), strict=True
     ):
         out.append(layout.lines(case.case_id or "", line, case.kind, verdicts))
-        counts.update([(v.plan, v.outcome.status) for v in verdicts])
-    done.counts = Counter({f"{plan.rule.id}|{status}": n for (plan, status), n in counts.items()})
+        outcomes += map(_OUTCOME, verdicts)
+    for outcome, n in Counter(outcomes).items():
+        done.counts[f"{outcome.program}|{outcome.status}"] += n
     done.decided = len(cases)
     done.out, done.err = "".join(out).encode("utf-8"), csv_text(errors).encode("utf-8")
     return done
