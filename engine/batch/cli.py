@@ -39,7 +39,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--resume", action="store_true", help="从中断处继续上次未完成的运行")
     p.add_argument("--quiet", action="store_true", help="不显示进度条")
     p.add_argument("--template", action="store_true", help="输出空白模板：列名和一行示例")
-    p.add_argument("--chunk", type=_positive, default=None, help="每块行数（检查点的间隔，默认 2000）")
+    p.add_argument("--chunk", type=_positive, default=None, help="每块行数（检查点的间隔，默认 5000）")
     p.set_defaults(func=command)
 
 

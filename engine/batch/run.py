@@ -27,7 +27,7 @@ from engine.batch.reader import Chunk, Reader
 from engine.batch.work import Done, Job, process, set_job
 from engine.evaluate import Engine, default_engine
 
-CHUNK = 2000  # records per chunk: the unit of work, of ordering and of checkpointing
+CHUNK = 5000  # records per chunk: the unit of work, of ordering and of checkpointing
 BOM = codecs.BOM_UTF8  # Excel and WPS read UTF-8 only with it
 
 
