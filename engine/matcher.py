@@ -37,7 +37,7 @@ import orjson
 from engine.rulebook import Leaf, ParamRef, Rule, RuleBook
 
 BATCH = 500  # facts per durable-rules state; the measured sweet spot is 100–1000
-MEMO_LIMIT = 50_000  # classes of facts whose matches are remembered (about 1 KB each)
+MEMO_LIMIT = 20_000  # classes of facts whose matches are remembered (about 1.5 KB each)
 # In an action's message each matched fact starts with the id it was asserted with first, spaced
 # as it was asserted (orjson: none). JSON escapes every quote inside a string, so these sequences
 # only ever occur as structure.
