@@ -220,7 +220,7 @@ class Plan:
         params += [o.period.param] if o.period else []
         params += [d.add_months.param for d in o.dates if isinstance(d.add_months, ParamRef)]
         self._starts = sorted({start for p in params for start in rule.parameters[p].values})
-        self._dated = len(self._starts) > 1  # else the same values are in force on every date
+        self._dated = bool(self._starts)  # before the first start no value is in force
         self._grants: dict[tuple[Any, ...], Grant] = {}
         self._grants_something = bool(o.amount or o.period)
         self._base = o.amount.of if o.amount else None

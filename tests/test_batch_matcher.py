@@ -20,7 +20,9 @@ import pytest
 
 from engine import judge as judge_module
 from engine import matcher as matcher_module
+from engine.decision import Status
 from engine.evaluate import Engine
+from engine.facts import missing_inputs
 from engine.labels import input_facts
 from engine.matcher import Matcher, constants, encode, parse_hits
 from engine.models import parse_case
@@ -220,6 +222,19 @@ def _variants(rng: random.Random, subject: str, pools: dict[str, list[Any]], key
     return cases
 
 
+def _afresh(v: Any) -> tuple[Any, ...]:
+    """A verdict's questions, grant and key dates worked out for its case alone (no memory)."""
+    if v.status is Status.not_eligible:
+        return (), None, None, ()
+    found: list[str] = []
+    for fact, derived in v.outcome.asks:
+        found += missing_inputs(fact, v.facts) if derived else [fact]
+    months = judge_module._period_months(v.rule, v.facts, v.ref)
+    amount = judge_module._amount(v.rule, v.facts, v.ref, "zh")
+    dates = judge_module._dates(v.rule, v.facts, v.ref, months) if v.rule.outcome.dates else ()
+    return tuple(dict.fromkeys(found)), months, amount, dates
+
+
 def _judgement(verdicts: list[Any]) -> list[tuple[Any, ...]]:
     """What a verdict says: status, each condition's result and reason, questions, grant, dates."""
     out = []
@@ -248,7 +263,10 @@ def test_judging_by_class_equals_judging_each_case_afresh(monkeypatch, limit):
     for subject in ("person", "enterprise") * 6:
         keys = sorted(k for k in book.confirmation_keys() if book.rules[k.split(".")[0]].subject == subject)
         cases += _variants(rng, subject, pools, keys)
-    judged = [_judgement(v) for v in remembered.judge_many(cases, AS_OF)]
+    verdicts = remembered.judge_many(cases, AS_OF)
+    for v in (v for case_verdicts in verdicts for v in case_verdicts):
+        assert (v.missing, v.period_months, v.amount, v.dates.days) == _afresh(v)
+    judged = [_judgement(v) for v in verdicts]
     if not limit:
         shared = len(cases) - len(remembered.matcher._known)
         assert shared > len(cases) / 4  # many cases fell into a class seen before
