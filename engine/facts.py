@@ -357,6 +357,15 @@ def ask(name: str, lang: str = "zh") -> str:
     return spec.ask if lang == "zh" else f"Please provide: {spec.en}"
 
 
+@cache
+def derivation(name: str) -> tuple[str, ...]:
+    """A fact and every fact it is derived from, down to the inputs: all ``missing_inputs`` reads."""
+    out = [name]
+    for dep in FACTS[name].derived_from:
+        out += [n for n in derivation(dep) if n not in out]
+    return tuple(out)
+
+
 def missing_inputs(name: str, facts: dict[str, Any]) -> list[str]:
     """The unknown input facts that keep ``name`` unknown, following only unknown derived facts.
 

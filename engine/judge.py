@@ -22,11 +22,13 @@ from bisect import bisect_right
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from functools import partial
+from operator import is_
 from typing import Any
 
 from engine import calendar
 from engine.decision import Result, Status
-from engine.facts import FACTS, missing_inputs
+from engine.facts import FACTS, derivation, missing_inputs
 from engine.matcher import Matches, leaf_rule_names, window_id
 from engine.rulebook import Bracket, Group, KeyDate, Leaf, ParamRef, Rule
 from engine.text import LOCAL_STANDARD, T
@@ -35,6 +37,7 @@ from engine.text import LOCAL_STANDARD, T
 MET, NOT_MET, MISSING, UNSET, UNCONFIRMED = range(5)
 RESULT = (Result.met, Result.not_met, Result.unknown, Result.unknown, Result.unknown)
 WHY = ("compare", "compare", "missing", "param_unset", "unconfirmed")
+_UNKNOWN = partial(is_, None)  # x → x is None, without a Python call
 MEMO_LIMIT = 20_000  # entries per memory (outcome combinations, grants, dates): bounds a worker's memory
 
 
@@ -66,6 +69,7 @@ class Outcome:
     failed: tuple[str, ...]  # ids of the failed conditions that decide a refusal (else empty)
     fixed: tuple[str, ...] | None  # the questions, when the same for every case (else None)
     asks: tuple[tuple[str, bool], ...]  # (fact, derived?) to ask about
+    reads: tuple[str, ...] = ()  # when not fixed: the facts whose being unknown decides the questions
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +231,7 @@ class Plan:
         self._by = o.period.by if o.period else None
         self._date_facts = tuple(d.fact for d in o.dates)
         self._dates: dict[tuple[Any, ...], Dates] = {}
+        self._questions: dict[tuple[Any, ...], tuple[str, ...]] = {}
 
     def _compile(self, node: Leaf | Group, group: Group | None) -> None:
         if isinstance(node, Group):
@@ -255,32 +260,29 @@ class Plan:
         return self._memo.get(outcomes) or self._combine(outcomes)
 
     def verdict(
-        self,
-        combined: Outcome,
-        outcomes: tuple[int, ...],
-        facts: dict[str, Any],
-        ref: date,
-        lang: str,
-        asked: dict[str, list[str]],
+        self, combined: Outcome, outcomes: tuple[int, ...], facts: dict[str, Any], ref: date, lang: str
     ) -> Verdict:
-        """The verdict of a program that does not refuse the case: what to ask, grant, key dates;
-        ``asked`` shares the questions for derived facts between programs."""
+        """The verdict of a program that does not refuse the case: what to ask, grant, key dates."""
         missing = combined.fixed
         if missing is None:  # a derived fact to ask about: which of its inputs are missing
-            found: list[str] = []
-            for fact, derived in combined.asks:
-                if derived:
-                    inputs = asked.get(fact)
-                    if inputs is None:
-                        inputs = asked[fact] = missing_inputs(fact, facts)
-                    found += inputs
-                else:  # a missing input fact (or confirmation) is its own question
-                    found.append(fact)
-            missing = tuple(dict.fromkeys(found))
+            key = (combined, *map(_UNKNOWN, map(facts.get, combined.reads)))
+            missing = self._questions.get(key)
+            if missing is None:
+                missing = self._ask(key, combined, facts)
         period = bisect_right(self._starts, ref) if self._dated else 0
         grant = self._grant(facts, ref, period, lang) if self._grants_something else NO_GRANT
         dates = self._days(facts, ref, period, grant.period_months) if self._date_facts else NO_DATES
         return Verdict(self, combined, missing, outcomes, facts, ref, grant, dates)
+
+    def _ask(self, key: tuple[Any, ...], combined: Outcome, facts: dict[str, Any]) -> tuple[str, ...]:
+        """The questions, for every case in which the same facts of the derivations are unknown."""
+        found: list[str] = []
+        for fact, derived in combined.asks:
+            found += missing_inputs(fact, facts) if derived else [fact]  # an input asks for itself
+        if len(self._questions) >= MEMO_LIMIT:
+            self._questions.clear()
+        missing = self._questions[key] = tuple(dict.fromkeys(found))
+        return missing
 
     def _grant(self, facts: dict[str, Any], ref: date, period: int, lang: str) -> Grant:
         """Amount, period and its text: they vary only with the parameter periods and two facts."""
@@ -331,12 +333,13 @@ class Plan:
         conds = self.conds
         asks = tuple((conds[i].fact, conds[i].derived) for i in asking)
         fixed = None if any(derived for _, derived in asks) else tuple(dict.fromkeys(f for f, _ in asks))
+        reads = tuple(dict.fromkeys(n for f, derived in asks if derived for n in derivation(f)))
         failed = tuple(
             "window" if conds[i].leaf is None else conds[i].leaf.id for _, _, f in judged for i in f
         )  # type: ignore[union-attr]
         if len(self._memo) >= MEMO_LIMIT:
             self._memo.clear()
-        self._memo[outcomes] = combined = Outcome(self.rule.id, status, failed, fixed, asks)
+        self._memo[outcomes] = combined = Outcome(self.rule.id, status, failed, fixed, asks, reads)
         return combined
 
 
@@ -386,12 +389,11 @@ class Judge:
                 self._by_class[matched.serial] = key, combined
         else:
             key, combined = known
-        asked: dict[str, list[str]] = {}
         refused = Status.not_eligible
         return [
             Verdict(plan, outcome, (), key, facts, ref)
             if outcome.status is refused
-            else plan.verdict(outcome, key, facts, ref, lang, asked)
+            else plan.verdict(outcome, key, facts, ref, lang)
             for plan, outcome, ref in zip(self.plans, combined, refs, strict=True)
         ]
 
