@@ -30,6 +30,7 @@ from engine import calendar
 from engine.decision import Result, Status
 from engine.facts import FACTS, derivation, missing_inputs
 from engine.matcher import Matches, leaf_rule_names, window_id
+from engine.memory import keep
 from engine.rulebook import Bracket, Group, KeyDate, Leaf, ParamRef, Rule
 from engine.text import LOCAL_STANDARD, T
 
@@ -279,10 +280,7 @@ class Plan:
         found: list[str] = []
         for fact, derived in combined.asks:
             found += missing_inputs(fact, facts) if derived else [fact]  # an input asks for itself
-        if len(self._questions) >= MEMO_LIMIT:
-            self._questions.clear()
-        missing = self._questions[key] = tuple(dict.fromkeys(found))
-        return missing
+        return keep(self._questions, key, tuple(dict.fromkeys(found)), MEMO_LIMIT)
 
     def _grant(self, facts: dict[str, Any], ref: date, period: int, lang: str) -> Grant:
         """Amount, period and its text: they vary only with the parameter periods and two facts."""
@@ -298,9 +296,7 @@ class Plan:
             found = Grant(
                 _amount(self.rule, facts, ref, lang), months, _period_text(self.rule, facts, months, lang)
             )
-            if len(self._grants) >= MEMO_LIMIT:
-                self._grants.clear()
-            self._grants[key] = found
+            keep(self._grants, key, found, MEMO_LIMIT)
         return found
 
     def _days(self, facts: dict[str, Any], ref: date, period: int, months: int | None) -> Dates:
@@ -309,10 +305,7 @@ class Plan:
         key = (period, months, *map(facts.get, self._date_facts))
         found = self._dates.get(key)
         if found is None:
-            found = Dates(_dates(self.rule, facts, ref, months))
-            if len(self._dates) >= MEMO_LIMIT:
-                self._dates.clear()
-            self._dates[key] = found
+            found = keep(self._dates, key, Dates(_dates(self.rule, facts, ref, months)), MEMO_LIMIT)
         return found
 
     def _combine(self, outcomes: tuple[int, ...]) -> Outcome:
@@ -337,10 +330,8 @@ class Plan:
         failed = tuple(
             "window" if conds[i].leaf is None else conds[i].leaf.id for _, _, f in judged for i in f
         )  # type: ignore[union-attr]
-        if len(self._memo) >= MEMO_LIMIT:
-            self._memo.clear()
-        self._memo[outcomes] = combined = Outcome(self.rule.id, status, failed, fixed, asks, reads)
-        return combined
+        combined = Outcome(self.rule.id, status, failed, fixed, asks, reads)
+        return keep(self._memo, outcomes, combined, MEMO_LIMIT)
 
 
 class Judge:
@@ -384,9 +375,7 @@ class Judge:
             key = self._outcomes(facts, confirmations, matched, refs)
             combined = self._memo.get(key) or self._combine(key)
             if matched.serial is not None:
-                if len(self._by_class) >= MEMO_LIMIT:
-                    self._by_class.clear()
-                self._by_class[matched.serial] = key, combined
+                keep(self._by_class, matched.serial, (key, combined), MEMO_LIMIT)
         else:
             key, combined = known
         refused = Status.not_eligible
@@ -409,10 +398,7 @@ class Judge:
 
     def _combine(self, outcomes: tuple[int, ...]) -> tuple[Outcome, ...]:
         combined = tuple(plan.outcome(outcomes[slice(*plan.span)]) for plan in self.plans)
-        if len(self._memo) >= MEMO_LIMIT:
-            self._memo.clear()
-        self._memo[outcomes] = combined
-        return combined
+        return keep(self._memo, outcomes, combined, MEMO_LIMIT)
 
 
 Judged = tuple[Result, tuple[int, ...], tuple[int, ...]]  # result, conditions to ask, conditions failed

@@ -34,6 +34,7 @@ from typing import Any
 import durable_rules_engine as dre
 import orjson
 
+from engine.memory import keep
 from engine.rulebook import Leaf, ParamRef, Rule, RuleBook
 
 BATCH = 500  # facts per durable-rules state; the measured sweet spot is 100–1000
@@ -228,7 +229,7 @@ class Matcher:
         # inside durable-rules properties go by short aliases, a third of the bytes to write and read.
         self.alias = {name: f"p{i}" for i, name in enumerate(sorted(self.fields))}
         self._cuts = constants(self.ruleset)
-        self._known: dict[Hashable, Matches] = {}  # a class of facts → the rules it matches
+        self._known: dict[Hashable, Matches] = {}  # a class of facts → its matches
         self._serials = itertools.count()
         self._handle = dre.create_ruleset(
             f"subsidy{next(_names)}", orjson.dumps(_aliased(self.ruleset, self.alias)).decode()
@@ -255,10 +256,8 @@ class Matcher:
         asked = [indexes[0] for indexes in pending.values()] + unclassed
         if asked:
             answers = self.match_fresh([facts[i] for i in asked])
-            if len(known) + len(pending) > MEMO_LIMIT:
-                known.clear()
             for (cls, indexes), fresh in zip(pending.items(), answers[: len(pending)], strict=True):
-                names = known[cls] = Matches(fresh, next(self._serials))
+                names = keep(known, cls, Matches(fresh, next(self._serials)), MEMO_LIMIT)
                 for i in indexes:
                     matched[i] = names
             for i, names in zip(unclassed, answers[len(pending) :], strict=True):

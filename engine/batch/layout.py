@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from engine.decision import Status
 from engine.facts import FACTS
 from engine.judge import Dates, Verdict
+from engine.memory import keep
 from engine.rulebook import RuleBook
 
 STATUS = {
@@ -104,16 +105,14 @@ class Layout:
         shape = outcome if outcome.status is Status.not_eligible else (outcome, v.missing, v.grant)
         known = self._segments.get(shape)  # the first four cells and the comma before the dates
         if known is None:
-            if len(self._segments) >= SEGMENT_LIMIT:
-                self._segments.clear()
-            known = self._segments[shape] = "".join([csv_field(c) + "," for c in self._cells(v)])
+            known = keep(
+                self._segments, shape, "".join([csv_field(c) + "," for c in self._cells(v)]), SEGMENT_LIMIT
+            )
         if not v.dates.days:
             return known
         dates = self._dates.get(v.dates)
         if dates is None:
-            if len(self._dates) >= SEGMENT_LIMIT:
-                self._dates.clear()
-            dates = self._dates[v.dates] = csv_field(self._date_text(v.dates))
+            dates = keep(self._dates, v.dates, csv_field(self._date_text(v.dates)), SEGMENT_LIMIT)
         return known + dates
 
     def _date_text(self, dates: Dates) -> str:
