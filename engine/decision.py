@@ -37,12 +37,41 @@ class ConditionResult(Out):
     reason: str
     fact: str | None = None
     group: str | None = None  # the enclosing group, e.g. “签订1年以上劳动合同（满足其一即可）”
+    changes_on: date | None = None  # a condition that moves with time: the day its result changes
+
+
+class StatusChange(Out):
+    date: date
+    status: Status
+    text: str
+
+
+class Timeline(Out):
+    """When the decision changes with time, the other facts staying as they are.
+
+    ``eligible_from``: not eligible on the evaluation date, eligible from that day ("not yet");
+    ``eligible_until``: the last day of eligibility. ``still_required``: the conditions met today that
+    must still hold then.
+    """
+
+    eligible_from: date | None = None
+    eligible_until: date | None = None
+    changes: list[StatusChange]
+    still_required: list[str] = []
+    text: str
 
 
 class MissingFact(Out):
     fact: str
     label: str
     question: str
+    asked_of: Literal["applicant", "caseworker", "district"] = "applicant"
+
+
+class Question(MissingFact):
+    """One question for the whole case, with the programs whose decision waits on its answer."""
+
+    programs: list[str]
 
 
 class WindowInfo(Out):
@@ -96,6 +125,7 @@ class Decision(Out):
     window: WindowInfo | None
     grant: Grant | None
     dates: list[KeyDate]
+    timeline: Timeline | None = None
     notes: list[str]
 
 
@@ -108,3 +138,5 @@ class Evaluation(Out):
     rules_version: str
     lang: Literal["zh", "en"]
     decisions: list[Decision]
+    # Every question once, those that more decisions wait on first.
+    questions: list[Question] = []

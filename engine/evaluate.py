@@ -8,7 +8,7 @@ reads them directly.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -21,6 +21,11 @@ from engine.decision import (
     Grant,
     KeyDate,
     MissingFact,
+    Question,
+    Result,
+    Status,
+    StatusChange,
+    Timeline,
     WindowInfo,
 )
 from engine.facts import FACTS, ask, case_facts
@@ -28,7 +33,7 @@ from engine.judge import Check, Judge, Verdict
 from engine.matcher import SUBJECTS, Matcher, encode, key, ref_key
 from engine.models import EnterpriseCase, PersonCase
 from engine.rulebook import Rule, RuleBook, load_rulebook
-from engine.text import T, fmt_value, op_text
+from engine.text import STATUS_WORDS, T, fmt_value, op_text
 
 CaseModel = PersonCase | EnterpriseCase
 
@@ -96,14 +101,26 @@ class Engine:
         return facts, durable
 
     def _publish(self, case: CaseModel, verdicts: list[Verdict], as_of: date, lang: str) -> Evaluation:
+        decisions = [_decision(v, as_of, lang) for v in verdicts]
         return Evaluation(
             case_id=case.case_id,
             subject=case.kind,
             as_of=as_of,
             rules_version=self.book.version,
             lang="zh" if lang == "zh" else "en",
-            decisions=[_decision(v, as_of, lang) for v in verdicts],
+            decisions=decisions,
+            questions=questions(decisions),
         )
+
+
+def questions(decisions: list[Decision]) -> list[Question]:
+    """Every decision's questions once, those that more decisions wait on first (stable otherwise)."""
+    found: dict[str, tuple[MissingFact, list[str]]] = {}
+    for d in decisions:
+        for m in d.missing:
+            found.setdefault(m.fact, (m, []))[1].append(d.program)
+    ranked = sorted(found.values(), key=lambda item: -len(item[1]))
+    return [Question(**m.model_dump(), programs=programs) for m, programs in ranked]
 
 
 @lru_cache(maxsize=1)
@@ -119,14 +136,19 @@ def evaluate(case: CaseModel, as_of: date | None = None, lang: str = "zh") -> Ev
 def _decision(v: Verdict, as_of: date, lang: str) -> Decision:
     rule = v.rule
     title = rule.title(lang)
+    checks = v.checks
+    timeline = _timeline(v, checks, lang) if v.changes else None
+    summary = T("summary_" + v.status.value, lang, title=title)
+    if timeline and timeline.eligible_from:
+        summary = T("summary_not_yet", lang, title=title, day=timeline.eligible_from)
     return Decision(
         program=rule.id,
         title=title,
         subject=rule.subject,
         kind=rule.kind,
         status=v.status,
-        summary=T("summary_" + v.status.value, lang, title=title),
-        conditions=[_condition(rule, c, lang) for c in v.checks],
+        summary=summary,
+        conditions=[_condition(rule, c, lang) for c in checks],
         missing=[_missing(rule, name, lang) for name in v.missing],
         citation=Citation(tasks=rule.tasks, quote=rule.quote),
         lead_units=rule.lead_units,
@@ -134,7 +156,46 @@ def _decision(v: Verdict, as_of: date, lang: str) -> Decision:
         window=_window_info(rule, as_of, lang),
         grant=_grant(v, lang) if v.granted else None,
         dates=[KeyDate(id=d.id, label=d.label(lang), date=day) for d, day in v.dates.days],
+        timeline=timeline,
         notes=[n(lang) for n in rule.notes],
+    )
+
+
+def _timeline(v: Verdict, checks: list[Check], lang: str) -> Timeline:
+    """The days the status changes, worded: "not yet, from DATE" is not a refusal."""
+    status = v.status
+    eligible_from = eligible_until = None
+    for day, new in v.changes:
+        if new is Status.eligible and status is not Status.eligible and eligible_from is None:
+            eligible_from = day
+        if status is Status.eligible and new is not Status.eligible and eligible_until is None:
+            eligible_until = day - timedelta(days=1)
+        status = new
+    still = [c.leaf.text(lang) for c in checks if c.leaf and c.result is Result.met and c.until is None]
+    still = still if eligible_from else []
+    words = STATUS_WORDS[lang]
+    if eligible_from and v.status is not Status.eligible:
+        parts = [T("timeline_from", lang, day=eligible_from)]
+        if eligible_until:
+            parts.append(T("timeline_until", lang, day=eligible_until))
+        if still:
+            parts.append(
+                T("timeline_still", lang, conditions="、".join(still) if lang == "zh" else "; ".join(still))
+            )
+    elif eligible_until:
+        parts = [T("timeline_until", lang, day=eligible_until)]
+    else:
+        parts = [T("timeline_change", lang, day=day, status=words[new]) for day, new in v.changes]
+    sep = "；" if lang == "zh" else "; "
+    return Timeline(
+        eligible_from=eligible_from,
+        eligible_until=eligible_until,
+        changes=[
+            StatusChange(date=day, status=new, text=T("timeline_change", lang, day=day, status=words[new]))
+            for day, new in v.changes
+        ],
+        still_required=still,
+        text=sep.join(parts),
     )
 
 
@@ -152,6 +213,13 @@ def _condition(rule: Rule, c: Check, lang: str) -> ConditionResult:
         return ConditionResult(id="window", text=w.text(lang), result=c.result, reason=reason, fact=c.fact)
     if c.why in ("unconfirmed", "param_unset"):
         reason = T(c.why, lang)
+    elif c.why == "not_in_force":
+        reason = T("not_in_force", lang, day=c.value, start=c.expected)
+    elif c.why == "anyway":
+        labels = "、".join(FACTS[n].label(lang) for n in c.regardless)
+        reason = T("anyway_" + c.result.value, lang, labels=labels)
+    elif c.until or (c.since and c.leaf and c.leaf.timing):
+        reason = _timed_reason(c, lang)
     elif c.why == "confirmed":
         reason = T("confirmed_" + c.result.value, lang)
     else:
@@ -169,8 +237,28 @@ def _condition(rule: Rule, c: Check, lang: str) -> ConditionResult:
             )
     group = T("group_" + c.group.mode, lang, text=c.group.text(lang)) if c.group and c.group.text else None
     return ConditionResult(
-        id=c.leaf.id, text=c.leaf.text(lang), result=c.result, reason=reason, fact=c.fact, group=group
+        id=c.leaf.id,
+        text=c.leaf.text(lang),
+        result=c.result,
+        reason=reason,
+        fact=c.fact,
+        group=group,
+        changes_on=c.until,
     )
+
+
+def _timed_reason(c: Check, lang: str) -> str:
+    """A condition that moves with time, worded by its dates, never by a count of days."""
+    assert c.leaf is not None
+    timing = c.leaf.timing
+    outcome = "timed_" + c.result.value
+    if timing and c.until:
+        return T(outcome, lang, event=timing.before(lang).format(date=c.until))
+    if timing and c.since:
+        return T(outcome, lang, event=timing.after(lang).format(date=c.since))
+    if c.result is Result.met:
+        return T("met_until", lang, day=c.until - timedelta(days=1))
+    return T("not_met_from", lang, day=c.until)
 
 
 def _missing(rule: Rule, name: str, lang: str) -> MissingFact:

@@ -200,6 +200,24 @@ def _person_derived(prefix: str, zh: str, en: str, subjects: tuple[Subject, ...]
             "天",
         ),
         d(
+            "days_since_flexible_subsidy_end",
+            "int",
+            "灵活就业社保补贴期满后天数",
+            "Days since the flexible-employment subsidy ended",
+            [f"{p}.flexible_subsidy_end_date", "case.as_of"],
+            calendar.full_days,
+            "天",
+        ),
+        d(
+            "days_since_public_welfare_post_end",
+            "int",
+            "公益性岗位期满后天数",
+            "Days since the public-welfare post period ended",
+            [f"{p}.public_welfare_post_end_date", "case.as_of"],
+            calendar.full_days,
+            "天",
+        ),
+        d(
             "business_months",
             "int",
             "正常经营时长（月）",
@@ -468,11 +486,47 @@ def case_facts(case: PersonCase | EnterpriseCase, as_of: date) -> dict[str, Any]
         _flatten(case.enterprise, "enterprise", out)
         _flatten(case.hire, "hire", out)
     _flatten(case.district, "district", out)
+    return derive(out, case.kind)
+
+
+def derive(out: dict[str, Any], subject: str, steps: list[_Step] | None = None) -> dict[str, Any]:
+    """Fill the derived facts of ``out`` (all of the subject's, or only ``steps``) from its inputs."""
     get = out.get
-    for name, fn, inputs, required in _derivations(case.kind):
+    for name, fn, inputs, required in _derivations(subject) if steps is None else steps:
         args = [*map(get, inputs)]
         if None not in args or (required is not None and None not in map(get, required)):
-            out[name] = fn(*args)
+            try:
+                out[name] = fn(*args)
+            except (OverflowError, ValueError):  # a date past year 9999 or before year 1
+                out[name] = None
         else:
             out[name] = None
     return out
+
+
+@cache
+def depends_on(name: str) -> frozenset[str]:
+    """Every input and derived fact ``name`` is computed from, however indirectly."""
+    return frozenset(derivation(name)) - {name}
+
+
+_timed: dict[str, tuple[list[_Step], list[_Step]]] = {}
+
+
+def timed_steps(subject: str) -> list[_Step]:
+    """The derivations that read the evaluation date, directly or through another derived fact."""
+    steps = _derivations(subject)
+    known = _timed.get(subject)
+    if known is None or known[0] is not steps:
+        known = _timed[subject] = (steps, [s for s in steps if "case.as_of" in depends_on(s[0])])
+    return known[1]
+
+
+def on_day(facts: dict[str, Any], day: date, subject: str) -> dict[str, Any]:
+    """The same facts on another evaluation date: only what is derived from that date moves."""
+    return derive({**facts, "case.as_of": day}, subject, timed_steps(subject))
+
+
+def with_inputs(facts: dict[str, Any], inputs: dict[str, Any], subject: str) -> dict[str, Any]:
+    """The same facts had the applicant answered ``inputs``: every derived fact worked out again."""
+    return derive({**facts, **inputs}, subject)

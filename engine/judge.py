@@ -18,26 +18,49 @@ read once per class.
 
 from __future__ import annotations
 
+import operator
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import partial
+from itertools import product
 from operator import is_
 from typing import Any
 
-from engine import calendar
+from engine import calendar, timeline
+from engine.codes import (
+    FAILS,
+    MET,
+    MET_ANYWAY,
+    MISSING,
+    NOT_IN_FORCE,
+    NOT_MET,
+    NOT_MET_ANYWAY,
+    RESULT,
+    UNCONFIRMED,
+    UNSET,
+    WHY,
+)
 from engine.decision import Result, Status
-from engine.facts import FACTS, derivation, missing_inputs
+from engine.facts import FACTS, depends_on, derivation, missing_inputs, with_inputs
 from engine.matcher import Matches, leaf_rule_names, window_id
 from engine.memory import keep
 from engine.rulebook import Bracket, Group, KeyDate, Leaf, ParamRef, Rule
 from engine.text import LOCAL_STANDARD, T
 
-# A condition's outcome for one case.
-MET, NOT_MET, MISSING, UNSET, UNCONFIRMED = range(5)
-RESULT = (Result.met, Result.not_met, Result.unknown, Result.unknown, Result.unknown)
-WHY = ("compare", "compare", "missing", "param_unset", "unconfirmed")
+# The comparisons a rule file may write, as Python reads them; durable-rules reads the same ones on
+# the evaluation date, and tests/test_foresight.py checks that the two agree.
+HOLDS: dict[str, Callable[[Any, Any], bool]] = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    ">=": operator.ge,
+    "<=": operator.le,
+    ">": operator.gt,
+    "<": operator.lt,
+    "in": lambda value, expected: value in expected,
+}
 _UNKNOWN = partial(is_, None)  # x → x is None, without a Python call
 MEMO_LIMIT = 20_000  # entries per memory (outcome combinations, grants, dates): bounds a worker's memory
 
@@ -48,11 +71,14 @@ class Check:
 
     leaf: Leaf | None  # None for the program's window
     result: Result
-    why: str  # window | compare | missing | param_unset | unconfirmed | confirmed
+    why: str  # window | compare | missing | param_unset | unconfirmed | confirmed | not_in_force | anyway
     fact: str | None
     group: Group | None = None  # the nearest enclosing group that has a text
     value: Any = None
     expected: Any = None
+    since: date | None = None  # a condition that moves with time: the day it took its present result
+    until: date | None = None  # … and the day it will take the other one
+    regardless: tuple[str, ...] = ()  # ``anyway``: the unknown facts whose every answer gives this result
 
     @property
     def id(self) -> str:
@@ -93,20 +119,46 @@ class _Cond:
     periods: tuple[tuple[date | None, date | None, str, Any], ...]  # (start, end, rule name, expected)
     fixed: tuple[str, Any] | None = None  # (rule name, expected) when the fact alone decides
     derived: bool = False  # a derived fact: which inputs are missing must be worked out
+    bounds: tuple[date | None, date] | None = None  # the window's first and last day
 
     def outcome(
         self, facts: dict[str, Any], confirmations: dict[str, bool], matched: Matches, ref: date
     ) -> int:
+        """The outcome durable-rules' matches give on the evaluation date."""
         if self.confirm is not None:
             if confirmations.get(self.confirm) is None:
                 return UNCONFIRMED
             return MET if self.periods[0][2] in matched else NOT_MET
         name, expected = self.at(ref)
+        if name is None:
+            return NOT_IN_FORCE
         if expected is None:
             return UNSET
         if facts.get(self.fact) is None:
             return MISSING
         return MET if name in matched else NOT_MET
+
+    def on(self, facts: dict[str, Any], ref: date) -> int:
+        """The outcome for facts durable-rules was not asked about: another day, another answer."""
+        value = facts.get(self.fact)
+        if self.bounds is not None:
+            start, end = self.bounds
+            if value is None:
+                return MISSING
+            return MET if (start is None or start <= value) and value <= end else NOT_MET
+        name, expected = self.at(ref)
+        if name is None:
+            return NOT_IN_FORCE
+        if expected is None:
+            return UNSET
+        if value is None:
+            return MISSING
+        assert self.leaf is not None
+        return MET if HOLDS[self.leaf.op](value, expected) else NOT_MET
+
+    @property
+    def first_start(self) -> date | None:
+        return self.periods[0][0]
 
     def at(self, ref: date) -> tuple[str | None, Any]:
         """The durable rule name and the expected value in force on ``ref``."""
@@ -150,6 +202,7 @@ class Verdict:
     ref: date
     grant: Grant = NO_GRANT
     dates: Dates = NO_DATES
+    changes: timeline.Changes = ()  # each later day the status changes, other facts staying as they are
 
     @property
     def rule(self) -> Rule:
@@ -184,7 +237,7 @@ class Verdict:
         """Each condition's result with the values its reason quotes, in the rule's order."""
         out = []
         a, b = self.plan.span
-        for cond, outcome in zip(self.plan.conds, self.outcomes[a:b], strict=True):
+        for i, (cond, outcome) in enumerate(zip(self.plan.conds, self.outcomes[a:b], strict=True)):
             result = RESULT[outcome]
             if cond.leaf is None:
                 value = self.facts.get(cond.fact)
@@ -194,9 +247,25 @@ class Verdict:
             elif cond.confirm is not None:
                 why = "unconfirmed" if outcome == UNCONFIRMED else "confirmed"
                 out.append(Check(cond.leaf, result, why, cond.fact, cond.group))
+            elif outcome == NOT_IN_FORCE:
+                out.append(
+                    Check(cond.leaf, result, WHY[outcome], cond.fact, cond.group, expected=cond.first_start)
+                )
+            elif outcome in (MET_ANYWAY, NOT_MET_ANYWAY):
+                regardless = tuple(missing_inputs(cond.fact, self.facts))
+                out.append(Check(cond.leaf, result, "anyway", cond.fact, cond.group, regardless=regardless))
             else:
                 value, expected = self.facts.get(cond.fact), cond.at(self.ref)[1]
-                out.append(Check(cond.leaf, result, WHY[outcome], cond.fact, cond.group, value, expected))
+                since = until = None
+                if outcome in (MET, NOT_MET) and any(j == i for j, _ in self.plan.timed):
+                    subject = self.rule.subject
+                    since = timeline.flip(self.plan, i, self.facts, subject, forward=False)
+                    until = timeline.flip(self.plan, i, self.facts, subject, forward=True)
+                out.append(
+                    Check(
+                        cond.leaf, result, WHY[outcome], cond.fact, cond.group, value, expected, since, until
+                    )
+                )
         return out
 
 
@@ -210,13 +279,36 @@ class Plan:
         if rule.window:
             name = window_id(rule)
             self.conds.append(
-                _Cond(None, rule.window.judged_on, None, None, ((None, None, name, True),), (name, True))
+                _Cond(
+                    None,
+                    rule.window.judged_on,
+                    None,
+                    None,
+                    ((None, None, name, True),),
+                    (name, True),
+                    bounds=(rule.window.start, rule.window.end),
+                )
             )
         self._compile(rule.conditions, None)
         self.conds = [
             c if c.confirm else replace(c, derived=bool(FACTS[c.fact].derived_from)) for c in self.conds
         ]
         self.span = (0, len(self.conds))  # where its conditions sit among all of the subject's (Judge)
+        # Conditions that move with the evaluation date (engine/timeline.py): a fact derived from
+        # it, a window judged on it, or a dated parameter read on it.
+        self.reads_as_of = self.ref_fact in (None, "case.as_of")
+        self.timed = tuple(
+            (i, c)
+            for i, c in enumerate(self.conds)
+            if c.confirm is None
+            and (
+                c.fact == "case.as_of"
+                or "case.as_of" in depends_on(c.fact)
+                or (self.reads_as_of and c.first_start is not None)
+            )
+        )
+        self.flip_inputs = {i: timeline.inputs(self, c) for i, c in self.timed}
+        self.flips: dict[tuple[Any, ...], date | None] = {}  # engine/timeline.py's memory
         self._memo: dict[tuple[int, ...], Outcome] = {}
         o = rule.outcome
         # The dates from which a parameter the outcome reads changes (amount, period, a key date's
@@ -279,7 +371,7 @@ class Plan:
         """The questions, for every case in which the same facts of the derivations are unknown."""
         found: list[str] = []
         for fact, derived in combined.asks:
-            found += missing_inputs(fact, facts) if derived else [fact]  # an input asks for itself
+            found += _first_questions(missing_inputs(fact, facts)) if derived else [fact]
         return keep(self._questions, key, tuple(dict.fromkeys(found)), MEMO_LIMIT)
 
     def _grant(self, facts: dict[str, Any], ref: date, period: int, lang: str) -> Grant:
@@ -344,6 +436,7 @@ class Judge:
 
     def __init__(self, rules: list[Rule]):
         self.plans = [Plan(rule) for rule in rules]
+        self.subject = rules[0].subject if rules else "person"
         self._flat: list[tuple[str, str | None]] = []  # (fact, durable rule name) of every condition
         self._special: list[tuple[int, int, _Cond]] = []  # (flat index, plan index, condition)
         for p, plan in enumerate(self.plans):
@@ -358,6 +451,14 @@ class Judge:
         self._by_class: dict[int, tuple[tuple[int, ...], tuple[Outcome, ...]]] = {}
         # Parameters are read on the date the policy names (``Rule.reference_fact``), else as-of.
         self._ref_facts = [(p, plan.ref_fact) for p, plan in enumerate(self.plans) if plan.ref_fact]
+        self._resolvable = [
+            (plan.span[0] + j, p, cond, options)
+            for p, plan in enumerate(self.plans)
+            for j, cond in enumerate(plan.conds)
+            if (options := _answers(plan, cond))
+        ]
+        self._resolved: dict[tuple[Any, ...], int] = {}
+        self._timed = [p for p, plan in enumerate(self.plans) if plan.timed]
 
     def judge(
         self, facts: dict[str, Any], confirmations: dict[str, bool], matched: Matches, lang: str = "zh"
@@ -378,13 +479,48 @@ class Judge:
                 keep(self._by_class, matched.serial, (key, combined), MEMO_LIMIT)
         else:
             key, combined = known
+        if self._resolvable and (resolved := self._resolve(key, facts, refs)) is not key:
+            key = resolved
+            combined = self._memo.get(key) or self._combine(key)
         refused = Status.not_eligible
-        return [
+        verdicts = [
             Verdict(plan, outcome, (), key, facts, ref)
             if outcome.status is refused
             else plan.verdict(outcome, key, facts, ref, lang)
             for plan, outcome, ref in zip(self.plans, combined, refs, strict=True)
         ]
+        for p in self._timed:
+            plan = self.plans[p]
+            verdicts[p].changes = timeline.changes(plan, key[slice(*plan.span)], facts, self.subject)
+        return verdicts
+
+    def _resolve(self, key: tuple[int, ...], facts: dict[str, Any], refs: list[date]) -> tuple[int, ...]:
+        """Conditions unknown for want of a fact whose every possible answer gives the same result
+        (a woman decades from retirement: whatever her post) take that result; nothing is asked."""
+        out: list[int] | None = None
+        for i, p, cond, options in self._resolvable:
+            if key[i] != MISSING:
+                continue
+            missing = missing_inputs(cond.fact, facts)
+            if not missing or any(m not in options for m in missing):
+                continue
+            memo = (i, *map(facts.get, derivation(cond.fact)), refs[p])
+            found = self._resolved.get(memo)
+            if found is None:
+                plan, seen = self.plans[p], set()
+                for answers in product(*(options[m] for m in missing)):
+                    on = with_inputs(facts, dict(zip(missing, answers, strict=True)), self.subject)
+                    seen.add(cond.on(on, timeline.reference(plan, on)))
+                found = (
+                    {MET: MET_ANYWAY, NOT_MET: NOT_MET_ANYWAY}.get(seen.pop(), MISSING)
+                    if len(seen) == 1
+                    else MISSING
+                )
+                keep(self._resolved, memo, found, MEMO_LIMIT)
+            if found != MISSING:
+                out = out or list(key)
+                out[i] = found
+        return key if out is None else tuple(out)
 
     def _outcomes(
         self, facts: dict[str, Any], confirmations: dict[str, bool], matched: Matches, refs: list[date]
@@ -407,7 +543,7 @@ Judged = tuple[Result, tuple[int, ...], tuple[int, ...]]  # result, conditions t
 def _leaf(i: int, outcomes: tuple[int, ...]) -> Judged:
     outcome = outcomes[i]
     result = RESULT[outcome]
-    return result, (i,) if outcome in (MISSING, UNCONFIRMED) else (), (i,) if outcome == NOT_MET else ()
+    return result, (i,) if outcome in (MISSING, UNCONFIRMED) else (), (i,) if outcome in FAILS else ()
 
 
 def _tree(node: Leaf | Group, index: Any, outcomes: tuple[int, ...]) -> Judged:
@@ -506,3 +642,31 @@ def _dates(
             day = calendar.add_months(start, months) - timedelta(days=d.minus_days)
         out.append((d, day))
     return tuple(out)
+
+
+def _answers(plan: Plan, cond: _Cond) -> dict[str, tuple[Any, ...]]:
+    """The answers each unknown input of a derived condition could take, where they are few: yes or
+    no, each option, and for the date a window is judged on its first and last day (the derived fact
+    grows with that date, so an order comparison true on both is true between them)."""
+    if cond.confirm is not None or cond.leaf is None or not cond.derived:
+        return {}
+    window = plan.rule.window
+    out: dict[str, tuple[Any, ...]] = {}
+    for name in depends_on(cond.fact):
+        spec = FACTS[name]
+        if spec.derived_from or name == "case.as_of":
+            continue
+        if spec.type == "bool":
+            out[name] = (True, False)
+        elif spec.type == "choice":
+            out[name] = spec.choices
+        elif window and window.start and name == window.judged_on and cond.leaf.op in ("<", "<=", ">", ">="):
+            out[name] = (window.start, window.end)
+    return out
+
+
+def _first_questions(inputs: list[str]) -> list[str]:
+    """Of the unknown inputs of a derived fact, those to ask first: a yes/no or an option (a woman's
+    post) matters only once the dates beside it are known, so it waits for them."""
+    dates = [name for name in inputs if FACTS[name].type not in ("bool", "choice")]
+    return dates or inputs

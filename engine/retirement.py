@@ -2,7 +2,7 @@
 
 Before 2025: men 60, women in cadre posts 55, women workers 50 (国发〔1978〕104号). The decision
 of the NPC Standing Committee of 2024-09-13 adds one month per band of birth months from a first
-affected birth month, up to a cap. The table is FACTS.md's, row for row.
+affected birth month, up to a cap. The table is rules/SOURCES.md's, row for row.
 """
 
 from __future__ import annotations

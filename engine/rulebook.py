@@ -76,6 +76,14 @@ class ParamRef(Strict):
     param: str
 
 
+class Timing(Strict):
+    """A condition that moves with time, worded as the notice words its event (“失业保险金将于{date}期满”):
+    ``before`` while the day it changes is still to come, ``after`` once it has passed."""
+
+    before: Text
+    after: Text
+
+
 class Leaf(Strict):
     """One condition: a fact compared with a value, or a confirmation the caseworker gives."""
 
@@ -85,6 +93,7 @@ class Leaf(Strict):
     op: Op = "=="
     value: Scalar | list[Scalar] | ParamRef | None = None
     confirm: Text | None = None
+    timing: Timing | None = None
 
     @model_validator(mode="after")
     def _fact_or_confirm(self) -> Leaf:

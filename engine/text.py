@@ -12,6 +12,10 @@ from typing import Any
 from engine.facts import FactSpec
 
 LOCAL_STANDARD = {"zh": "按当地标准", "en": "set by the local standard"}
+STATUS_WORDS = {
+    "zh": {"eligible": "符合", "not_eligible": "不符合", "needs_information": "需补充信息"},
+    "en": {"eligible": "eligible", "not_eligible": "not_eligible", "needs_information": "needs_information"},
+}
 
 TEMPLATES: dict[str, dict[str, str]] = {
     "missing": {"zh": "未知：缺少“{label}”", "en": "Unknown: {label} not given"},
@@ -58,6 +62,37 @@ TEMPLATES: dict[str, dict[str, str]] = {
     "group_all": {"zh": "{text}（须全部满足）", "en": "{text} (all of)"},
     "group_any": {"zh": "{text}（满足其一即可）", "en": "{text} (any of)"},
     "months": {"zh": "{n}个月", "en": "{n} months"},
+    "not_in_force": {
+        "zh": "不满足：{day}时本项尚未施行（{start}起施行）",
+        "en": "Not met: not yet in force on {day} (in force from {start})",
+    },
+    "anyway_met": {
+        "zh": "满足：无论{labels}如何，均满足",
+        "en": "Met: whatever the {labels}, this holds",
+    },
+    "anyway_not_met": {
+        "zh": "不满足：无论{labels}如何，均不满足",
+        "en": "Not met: whatever the {labels}, this does not hold",
+    },
+    "met_until": {"zh": "满足：至{day}止", "en": "Met until {day}"},
+    "not_met_from": {"zh": "不满足：{day}起满足", "en": "Not met: met from {day}"},
+    "timed_met": {"zh": "满足：{event}", "en": "Met: {event}"},
+    "timed_not_met": {"zh": "不满足：{event}", "en": "Not met: {event}"},
+    "summary_not_yet": {
+        "zh": "尚未符合{title}条件，{day}起符合",
+        "en": "Not yet eligible for {title}: eligible from {day}",
+    },
+    "timeline_from": {"zh": "尚未符合：{day}起符合", "en": "Not yet: eligible from {day}"},
+    "timeline_until": {"zh": "符合至{day}止", "en": "Eligible until {day}"},
+    "timeline_change": {"zh": "{day}起{status}", "en": "From {day}: {status}"},
+    "timeline_still": {
+        "zh": "届时仍须满足：{conditions}",
+        "en": "provided these still hold then: {conditions}",
+    },
+    "district_undeclared": {
+        "zh": "{district}尚未声明：{label}（由{unit}在区县设置中声明）",
+        "en": "{district} has not declared: {label} (to be declared by {unit} in the district settings)",
+    },
     "period_pending": {"zh": "按{label}确定（待补充）", "en": "Set by {label} (not yet given)"},
 }
 

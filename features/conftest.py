@@ -161,6 +161,57 @@ def asks_for(situation: Situation, title: str, label: str) -> None:
     assert label in asked, f"“{title}”需询问的是：{'、'.join(asked) or '（无）'}"
 
 
+@then(parsers.re(r"“(?P<title>[^”]+)”尚未符合，自“(?P<day>[^”]+)”起符合"))
+def not_yet(situation: Situation, title: str, day: str) -> None:
+    d = situation.decision(title)
+    assert d.status == "not_eligible", f"“{title}”的结果为 {d.status}：{d.summary}"
+    found = d.timeline.eligible_from if d.timeline else None
+    assert found == date.fromisoformat(day), f"“{title}”：{d.timeline.text if d.timeline else '没有日期'}"
+
+
+@then(parsers.re(r"“(?P<title>[^”]+)”符合至“(?P<day>[^”]+)”止"))
+def eligible_until(situation: Situation, title: str, day: str) -> None:
+    d = situation.decision(title)
+    found = d.timeline.eligible_until if d.timeline else None
+    assert found == date.fromisoformat(day), f"“{title}”：{d.timeline.text if d.timeline else '没有日期'}"
+
+
+@then(parsers.re(r"“(?P<title>[^”]+)”不随时间变化"))
+def no_timeline(situation: Situation, title: str) -> None:
+    d = situation.decision(title)
+    assert d.timeline is None, f"“{title}”：{d.timeline.text if d.timeline else ''}"
+
+
+@then(parsers.re(r"“(?P<title>[^”]+)”的条件“(?P<text>[^”]+)”的理由为“(?P<reason>[^”]+)”"))
+def reason_is(situation: Situation, title: str, text: str, reason: str) -> None:
+    d = situation.decision(title)
+    for c in d.conditions:
+        if text in (c.text, c.id):
+            assert c.reason == reason, f"{c.text}：{c.reason}"
+            return
+    raise AssertionError(f"“{title}”没有条件“{text}”")
+
+
+@then(parsers.re(r"“(?P<title>[^”]+)”不询问“(?P<label>[^”]+)”"))
+def does_not_ask(situation: Situation, title: str, label: str) -> None:
+    asked = [m.label for m in situation.decision(title).missing]
+    assert label not in asked, f"“{title}”需询问的是：{'、'.join(asked)}"
+
+
+@then(parsers.re(r"本案(?P<no>不)?询问“(?P<label>[^”]+)”"))
+def case_asks(situation: Situation, no: str | None, label: str) -> None:
+    assert situation.evaluation is not None
+    asked = [q.label for q in situation.evaluation.questions]
+    assert (label in asked) != bool(no), f"本案需询问的是：{'、'.join(asked) or '（无）'}"
+
+
+@then(parsers.re(r"本案首先询问“(?P<label>[^”]+)”"))
+def asks_first(situation: Situation, label: str) -> None:
+    assert situation.evaluation is not None
+    asked = [q.label for q in situation.evaluation.questions]
+    assert asked and asked[0] == label, f"本案需询问的是：{'、'.join(asked) or '（无）'}"
+
+
 @then(parsers.re(r"“(?P<title>[^”]+)”的实施期限状态为“(?P<state>[^”]+)”"))
 def window_state(situation: Situation, title: str, state: str) -> None:
     states = {"实施中": "open", "已届满": "closed", "未开始": "not_started"}

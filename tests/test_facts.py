@@ -230,6 +230,8 @@ def test_each_derived_fact_is_computed_exactly_once_per_case(monkeypatch):
         ui_benefit_end_date="2020-08-31",
         business_start_date="2019-01-01",
         training_start_date="2020-09-01",
+        flexible_subsidy_end_date="2020-06-30",
+        public_welfare_post_end_date="2020-12-31",
     )
     person_derived = [d.spec.name for d in DERIVED if d.spec.name.startswith("person.")]
     assert calls == dict.fromkeys(person_derived, 1)

@@ -1,6 +1,6 @@
 """Statutory retirement age with the 2025 gradual delay; every expected value is worked by hand.
 
-Rows come from /work/shared/policy/FACTS.md ("Statutory retirement age"): the checked examples,
+Rows come from /work/shared/policy/rules/SOURCES.md ("Statutory retirement age"): the checked examples,
 the last birth month before each schedule starts, and the month the full delay is reached.
 """
 
@@ -41,10 +41,10 @@ def test_group_values() -> None:
     [
         # men, base 60
         (M, date(1964, 12, 15), 0, "2024-12"),  # before the first affected birth month
-        (M, date(1965, 1, 10), 1, "2025-02"),  # FACTS.md: 60y1m, 2025-02
+        (M, date(1965, 1, 10), 1, "2025-02"),  # rules/SOURCES.md: 60y1m, 2025-02
         (M, date(1965, 4, 30), 1, "2025-05"),  # last month of the first band
-        (M, date(1965, 5, 10), 2, "2025-07"),  # FACTS.md: 60y2m, 2025-07
-        (M, date(1965, 8, 10), 2, "2025-10"),  # FACTS.md: Tianjin example, 2025-10
+        (M, date(1965, 5, 10), 2, "2025-07"),  # rules/SOURCES.md: 60y2m, 2025-07
+        (M, date(1965, 8, 10), 2, "2025-10"),  # rules/SOURCES.md: Tianjin example, 2025-10
         (M, date(1965, 9, 10), 3, "2025-12"),
         (M, date(1976, 8, 10), 35, "2039-07"),  # one month before the full delay
         (M, date(1976, 9, 10), 36, "2039-09"),  # full delay: 63
@@ -58,7 +58,7 @@ def test_group_values() -> None:
         # women workers, original age 50
         (F50, date(1974, 12, 15), 0, "2024-12"),
         (F50, date(1975, 1, 10), 1, "2025-02"),
-        (F50, date(1975, 3, 10), 2, "2025-05"),  # FACTS.md: 50y2m, 2025-05
+        (F50, date(1975, 3, 10), 2, "2025-05"),  # rules/SOURCES.md: 50y2m, 2025-05
         (F50, date(1984, 10, 10), 59, "2039-09"),
         (F50, date(1984, 11, 10), 60, "2039-11"),  # full delay: 55
         (F50, date(2000, 6, 10), 60, "2055-06"),

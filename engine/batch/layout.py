@@ -20,11 +20,8 @@ from engine.facts import FACTS
 from engine.judge import Dates, Verdict
 from engine.memory import keep
 from engine.rulebook import RuleBook
+from engine.text import STATUS_WORDS
 
-STATUS = {
-    "zh": {Status.eligible: "符合", Status.not_eligible: "不符合", Status.needs_information: "需补充信息"},
-    "en": {s: s.value for s in Status},
-}
 KIND = {
     "zh": {"person": "个人", "enterprise": "单位"},
     "en": {"person": "person", "enterprise": "enterprise"},
@@ -62,7 +59,7 @@ class Layout:
         self.lang = "zh" if lang == "zh" else "en"
         self.long = long
         self.rules = list(book.rules.values())
-        self._status = STATUS[self.lang]
+        self._status = STATUS_WORDS[self.lang]
         self._kind = KIND[self.lang]
         self._labels = self._missing_labels() if self.lang == "zh" else {}
         self._segments: dict[object, str] = {}  # verdict shape → its cells as CSV text

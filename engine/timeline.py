@@ -1,0 +1,105 @@
+"""When a decision changes with time, the other facts staying as they are.
+
+Some conditions move with the evaluation date: an age, the months registered unemployed, the days
+since a period ended, a window judged on that date, a dated parameter read on it. Each such fact
+only grows (or only shrinks) as days pass, so a comparison on it changes its result at most once;
+the day it does is found by bisection over days, reading the condition on the facts of that day
+(``facts.on_day``). A program's status on each such day is its own condition tree read again with
+those conditions moved (``Plan.outcome``): the timeline is never a second copy of the policy.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from engine.codes import MET, NOT_IN_FORCE, NOT_MET
+from engine.decision import Status
+from engine.facts import FACTS, derivation, on_day
+from engine.memory import keep
+
+if TYPE_CHECKING:
+    from engine.judge import Plan, _Cond
+
+HORIZON_DAYS = 36_525  # a hundred years: past it no decision of this notice can still change
+FIRST_DAY, LAST_DAY = date(1, 1, 2).toordinal(), date(9999, 12, 30).toordinal()
+MEMO_LIMIT = 20_000
+Changes = tuple[tuple[date, Status], ...]
+
+
+def reference(plan: Plan, facts: dict[str, Any]) -> date:
+    """The day a program's dated parameters are read on: its reference fact's, else the evaluation date."""
+    if plan.ref_fact is not None and (day := facts.get(plan.ref_fact)) is not None:
+        return day
+    return facts["case.as_of"]
+
+
+def inputs(plan: Plan, cond: _Cond) -> tuple[str, ...]:
+    """The input facts (besides the evaluation date) that decide when ``cond`` changes."""
+    names = [n for n in derivation(cond.fact) if not FACTS[n].derived_from and n != "case.as_of"]
+    if plan.ref_fact is not None and plan.ref_fact not in names:
+        names.append(plan.ref_fact)
+    return tuple(names)
+
+
+def flip(plan: Plan, index: int, facts: dict[str, Any], subject: str, forward: bool) -> date | None:
+    """The day condition ``index`` of ``plan`` changes from its result on the evaluation date (forward),
+    or the day it took that result (backward), as its fact moves with time; None beyond a century."""
+    cond = plan.conds[index]
+    day = facts["case.as_of"]
+    key = (index, forward, day, *map(facts.get, plan.flip_inputs[index]))
+    memo = plan.flips
+    if key in memo:
+        return memo[key]
+
+    ref = reference(plan, facts)  # the fact's own day: parameters as in force today (``changes`` moves them)
+
+    def met(ordinal: int) -> bool:
+        return cond.on(on_day(facts, date.fromordinal(ordinal), subject), ref) == MET
+
+    now = day.toordinal()
+    held = met(now)
+    if forward:
+        lo, hi = now, min(now + HORIZON_DAYS, LAST_DAY)
+        found = None
+        if met(hi) != held:
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                lo, hi = (mid, hi) if met(mid) == held else (lo, mid)
+            found = date.fromordinal(hi)
+    else:
+        lo, hi = max(now - HORIZON_DAYS, FIRST_DAY), now
+        found = None
+        if met(lo) != held:
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                lo, hi = (lo, mid) if met(mid) == held else (mid, hi)
+            found = date.fromordinal(hi)
+    return keep(memo, key, found, MEMO_LIMIT)
+
+
+def changes(plan: Plan, outcomes: tuple[int, ...], facts: dict[str, Any], subject: str) -> Changes:
+    """Each later day on which the program's status changes, and the status from that day."""
+    moving = [j for j, _ in plan.timed if outcomes[j] in (MET, NOT_MET, NOT_IN_FORCE)]
+    if not moving:
+        return ()
+    day = facts["case.as_of"]
+    days: set[date] = set()
+    for j in moving:
+        if (found := flip(plan, j, facts, subject, forward=True)) is not None:
+            days.add(found)
+        if plan.reads_as_of:  # a parameter may change more than once: each of its starts is a day
+            days.update(start for start, _, _, _ in plan.conds[j].periods if start and start > day)
+    status = plan.outcome(outcomes).status
+    current = list(outcomes)
+    out: list[tuple[date, Status]] = []
+    for when in sorted(days):
+        on = on_day(facts, when, subject)
+        ref = reference(plan, on)
+        for j in moving:
+            current[j] = plan.conds[j].on(on, ref)
+        new = plan.outcome(tuple(current)).status
+        if new is not status:
+            out.append((when, new))
+            status = new
+    return tuple(out)
