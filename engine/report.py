@@ -29,6 +29,15 @@ WORDS = {
         "version": "规则版本",
         "case": "案件",
         "notes": "说明",
+        "when": "何时变化",
+        "summary": "【摘要】",
+        "now": "现在符合",
+        "later": "尚未符合，届时符合",
+        "questions": "需询问（影响项目多的在前）",
+        "waiting": "需补充信息",
+        "refused": "不符合",
+        "affects": "影响",
+        "details": "【各项目详情】",
     },
     "en": {
         "task": "task",
@@ -45,6 +54,15 @@ WORDS = {
         "version": "rules version",
         "case": "case",
         "notes": "notes",
+        "when": "changes",
+        "summary": "SUMMARY",
+        "now": "eligible now",
+        "later": "not yet, eligible from a date",
+        "questions": "to ask (those most decisions wait on first)",
+        "waiting": "needs information",
+        "refused": "not eligible",
+        "affects": "for",
+        "details": "DETAILS",
     },
 }
 ORDER = [Status.eligible, Status.needs_information, Status.not_eligible]
@@ -85,6 +103,8 @@ def render_decision(d: Decision, lang: str = "zh") -> str:
     if d.missing:
         lines.append(f"  {w['ask']}{colon}".rstrip())
         lines += [f"    · {m.question}" for m in d.missing]
+    if d.timeline:
+        lines.append(f"  {w['when']}{colon}{d.timeline.text}")
     shown = [k for k in d.dates if k.date]
     if shown:
         lines.append(f"  {w['dates']}{colon}" + p[";"].join(f"{k.label} {k.date}" for k in shown))
@@ -93,12 +113,37 @@ def render_decision(d: Decision, lang: str = "zh") -> str:
     return "\n".join(lines)
 
 
+def render_summary(e: Evaluation) -> list[str]:
+    """One screen first: eligible now, eligible from a date, what to ask in order, the rest."""
+    w, p = WORDS[e.lang], PUNCT[e.lang]
+    colon, sep = p[":"], p[","]
+    titles = {d.program: d.title for d in e.decisions}
+    later = [d for d in e.decisions if d.timeline and d.timeline.eligible_from]
+    lines = [w["summary"]]
+
+    def row(label: str, items: list[str]) -> None:
+        if items:
+            lines.append(f"  {label}{p['(']}{len(items)}{p[')']}{colon}{sep.join(items)}")
+
+    now = [d for d in e.decisions if d.status == Status.eligible]
+    row(w["now"], [f"{d.title}{p['(']}{d.timeline.text}{p[')']}" if d.timeline else d.title for d in now])
+    row(w["later"], [f"{d.title}{p['(']}{d.timeline.text}{p[')']}" for d in later if d.timeline])
+    if e.questions:
+        lines.append(f"  {w['questions']}{colon}".rstrip())
+        for n, q in enumerate(e.questions, 1):
+            programs = sep.join(titles[program] for program in q.programs)
+            lines.append(f"    {n}. {q.question}{p['(']}{w['affects']}{colon}{programs}{p[')']}")
+    row(w["waiting"], [d.title for d in e.decisions if d.status == Status.needs_information])
+    row(w["refused"], [d.title for d in e.decisions if d.status == Status.not_eligible and d not in later])
+    return lines
+
+
 def render_evaluation(e: Evaluation) -> str:
     w, colon = WORDS[e.lang], PUNCT[e.lang][":"]
     head = f"{w['as_of']}{colon}{e.as_of}  {w['version']}{colon}{e.rules_version}"
     if e.case_id:
         head += f"  {w['case']}{colon}{e.case_id}"
-    blocks = [head]
+    blocks = [head, "\n".join(render_summary(e)), w["details"]]
     for status in ORDER:
         blocks += [render_decision(d, e.lang) for d in e.decisions if d.status == status]
     return "\n\n".join(blocks)

@@ -210,6 +210,7 @@ def test_output_agrees_with_evaluating_each_case_alone(tmp_path):
         "failed",
         "missing",
         "dates",
+        "changes",
     ]
     by_case: dict[str, dict[str, list[str]]] = {}
     for row in rows[1:]:
@@ -232,6 +233,10 @@ def test_output_agrees_with_evaluating_each_case_alone(tmp_path):
             assert row[8].split(";") == ([m.fact for m in d.missing] or [""])
             shown = {k.id: k.date.isoformat() for k in d.dates if k.date}
             assert dict(p.split("=") for p in row[9].split(";") if p) == shown
+            changes = (
+                [f"{c.date.isoformat()}={c.status.value}" for c in d.timeline.changes] if d.timeline else []
+            )
+            assert row[10].split(";") == (changes or [""])
             if d.status.value == "not_eligible":
                 assert set(row[7].split(";")) <= {c.id for c in d.conditions if c.result.value == "not_met"}
                 assert row[7]
@@ -242,7 +247,7 @@ def test_wide_output_one_row_per_case_in_input_order(tmp_path):
     _, out, _ = run(tmp_path, registry(tmp_path / "r.csv", rows), "--chunk", "4")
     decided = read(out)
     programs = default_engine().book.rules.values()
-    assert decided[0][:3] == ["案件编号", "行号", "类型"] and len(decided[0]) == 3 + 5 * len(programs)
+    assert decided[0][:3] == ["案件编号", "行号", "类型"] and len(decided[0]) == 3 + 6 * len(programs)
     assert [row[0] for row in decided[1:]] == [r[0] for r in rows]
     assert [row[1] for row in decided[1:]] == [str(i + 2) for i in range(25)]
 

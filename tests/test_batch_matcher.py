@@ -228,7 +228,7 @@ def _afresh(v: Any) -> tuple[Any, ...]:
         return (), None, None, ()
     found: list[str] = []
     for fact, derived in v.outcome.asks:
-        found += missing_inputs(fact, v.facts) if derived else [fact]
+        found += judge_module._first_questions(missing_inputs(fact, v.facts)) if derived else [fact]
     months = judge_module._period_months(v.rule, v.facts, v.ref)
     amount = judge_module._amount(v.rule, v.facts, v.ref, "zh")
     dates = judge_module._dates(v.rule, v.facts, v.ref, months) if v.rule.outcome.dates else ()
@@ -240,7 +240,19 @@ def _judgement(verdicts: list[Any]) -> list[tuple[Any, ...]]:
     out = []
     for v in verdicts:
         checks = [(c.id, c.result, c.why, c.expected) for c in v.checks]
-        out.append((v.rule.id, v.status, v.failed, v.missing, checks, v.amount, v.period_text, v.dates.days))
+        out.append(
+            (
+                v.rule.id,
+                v.status,
+                v.failed,
+                v.missing,
+                checks,
+                v.amount,
+                v.period_text,
+                v.dates.days,
+                v.changes,
+            )
+        )
     return out
 
 

@@ -1,7 +1,8 @@
 """The batch output's columns and cells, worded from plain verdicts (no pydantic per row).
 
-Wide: one row per case, five columns per program (status, amount and period, failed condition
-ids, facts still needed, key dates). Long (``--long``): one row per case and program. Missing
+Wide: one row per case, six columns per program (status, amount and period, failed condition
+ids, facts still needed, key dates, the days the status changes). Long (``--long``): one row per
+case and program. Missing
 facts are written as the input headers that would supply them, so staff can fill them in and
 run the file again.
 
@@ -21,6 +22,7 @@ from engine.judge import Dates, Verdict
 from engine.memory import keep
 from engine.rulebook import RuleBook
 from engine.text import STATUS_WORDS
+from engine.timeline import Changes
 
 KIND = {
     "zh": {"person": "个人", "enterprise": "单位"},
@@ -31,8 +33,8 @@ HEAD = {
     "en": ["case_id", "line", "kind"],
 }
 PER_PROGRAM = {
-    "zh": ["结论", "标准和期限", "未满足的条件", "需补充的信息", "重要日期"],
-    "en": ["status", "grant", "failed", "missing", "dates"],
+    "zh": ["结论", "标准和期限", "未满足的条件", "需补充的信息", "重要日期", "何时变化"],
+    "en": ["status", "grant", "failed", "missing", "dates", "changes"],
 }
 LONG = {"zh": ["项目", "项目名称"], "en": ["program", "title"]}
 ERROR_HEAD = ["行号", "案件编号", "列", "原因"]
@@ -64,13 +66,14 @@ class Layout:
         self._labels = self._missing_labels() if self.lang == "zh" else {}
         self._segments: dict[object, str] = {}  # verdict shape → its cells as CSV text
         self._dates: dict[Dates, str] = {}  # key dates → their cell
+        self._changes: dict[Changes, str] = {}  # days the status changes → their cell
         self._sep = "、" if self.lang == "zh" else ";"
         self._grant_sep = "；" if self.lang == "zh" else "; "
         self._refused = self._status[Status.not_eligible]
         # A wide row: one slot per program, each five cells, empty for programs of another subject;
         # a case's verdicts come in rule-book order for its subject (RuleBook.for_subject).
         self._wide = {
-            subject: "".join(",{}" if rule.subject == subject else ",,,,," for rule in self.rules) + "\r\n"
+            subject: "".join(",{}" if rule.subject == subject else ",,,,,," for rule in self.rules) + "\r\n"
             for subject in KIND[self.lang]
         }
         self._program = {r.id: f"{r.id},{csv_field(r.title(self.lang))}" for r in self.rules}
@@ -105,12 +108,23 @@ class Layout:
             known = keep(
                 self._segments, shape, "".join([csv_field(c) + "," for c in self._cells(v)]), SEGMENT_LIMIT
             )
-        if not v.dates.days:
-            return known
-        dates = self._dates.get(v.dates)
-        if dates is None:
-            dates = keep(self._dates, v.dates, csv_field(self._date_text(v.dates)), SEGMENT_LIMIT)
-        return known + dates
+        dates = ""
+        if v.dates.days:
+            dates = self._dates.get(v.dates)
+            if dates is None:
+                dates = keep(self._dates, v.dates, csv_field(self._date_text(v.dates)), SEGMENT_LIMIT)
+        if not v.changes:
+            return known + dates + ","
+        changes = self._changes.get(v.changes)
+        if changes is None:
+            changes = keep(self._changes, v.changes, csv_field(self._change_text(v.changes)), SEGMENT_LIMIT)
+        return known + dates + "," + changes
+
+    def _change_text(self, changes: Changes) -> str:
+        """Each later day the status changes, the other facts staying as they are."""
+        if self.lang == "zh":
+            return "；".join([f"{day.isoformat()}起{self._status[status]}" for day, status in changes])
+        return ";".join([f"{day.isoformat()}={status.value}" for day, status in changes])
 
     def _date_text(self, dates: Dates) -> str:
         if self.lang == "zh":

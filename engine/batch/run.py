@@ -157,16 +157,16 @@ def _worker_started() -> None:
 
 def summary(totals: Totals, engine: Engine, errors: Path, lang: str = "zh") -> str:
     """The run in numbers: rows read = decided + rejected, then each program's statuses."""
-    from engine.batch.layout import STATUS
+    from engine.text import STATUS_WORDS
 
-    words = STATUS["zh" if lang == "zh" else "en"]
+    words = STATUS_WORDS["zh" if lang == "zh" else "en"]
     lines = [
         f"读取 {totals.read:,} 行：已评估 {totals.decided:,} 行，数据有误 {totals.rejected:,} 行"
         + (f"（见 {errors}）" if totals.rejected else "")
         + (f"；空行 {totals.blank:,} 行（已跳过）" if totals.blank else "")
     ]
     for rule in engine.book.rules.values():
-        counts = [totals.counts.get(f"{rule.id}|{s.value}", 0) for s in words]
+        counts = [totals.counts.get(f"{rule.id}|{s}", 0) for s in words]
         if any(counts):  # programs of a kind of case the file does not hold are left out
             parts = [f"{words[s]} {n:,}" for s, n in zip(words, counts, strict=True)]
             lines.append(f"  {rule.title('zh')}（{rule.id}）：" + "，".join(parts))
