@@ -39,6 +39,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         return _fail(f"找不到案件文件：{path}")
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         return _fail(f"{path}：不是有效的 UTF-8 JSON 文件（{err}）")
+    if args.district and isinstance(data, dict):
+        district = data.setdefault("district", {})
+        if isinstance(district, dict) and not district.get("name"):
+            district["name"] = args.district
     try:
         case = parse_case(data)
         result = evaluate(case, args.as_of or date.today(), args.lang)
@@ -92,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--as-of", type=_date, help="评估日期 YYYY-MM-DD（默认今天）")
     ev.add_argument("--json", action="store_true", help="输出 JSON（结构见 subsidy schema）")
     ev.add_argument("--lang", choices=["zh", "en"], default="zh")
+    ev.add_argument(
+        "--district", help="办理的区县（案件未写明区县时适用），如 渝中区；其设置见 rules/districts.yaml"
+    )
     ev.set_defaults(func=cmd_evaluate)
 
     rules = sub.add_parser("rules", help="66项任务目录；rules show ID 查看一个项目")

@@ -28,6 +28,7 @@ from engine.decision import (
     Timeline,
     WindowInfo,
 )
+from engine.districts import districts
 from engine.facts import FACTS, ask, case_facts
 from engine.judge import Check, Judge, Verdict
 from engine.matcher import SUBJECTS, Matcher, encode, key, ref_key
@@ -149,7 +150,7 @@ def _decision(v: Verdict, as_of: date, lang: str) -> Decision:
         status=v.status,
         summary=summary,
         conditions=[_condition(rule, c, lang) for c in checks],
-        missing=[_missing(rule, name, lang) for name in v.missing],
+        missing=[_missing(rule, name, lang, v.facts) for name in v.missing],
         citation=Citation(tasks=rule.tasks, quote=rule.quote),
         lead_units=rule.lead_units,
         responsible_units=rule.responsible_units,
@@ -261,11 +262,20 @@ def _timed_reason(c: Check, lang: str) -> str:
     return T("not_met_from", lang, day=c.until)
 
 
-def _missing(rule: Rule, name: str, lang: str) -> MissingFact:
+def _missing(rule: Rule, name: str, lang: str, facts: dict[str, Any]) -> MissingFact:
     for leaf in rule.leaves:
         if leaf.confirm is not None and name == f"confirm.{rule.confirmation_key(leaf)}":
-            return MissingFact(fact=name, label=leaf.text(lang), question=leaf.confirm(lang))
-    return MissingFact(fact=name, label=FACTS[name].label(lang), question=ask(name, lang))
+            return MissingFact(
+                fact=name, label=leaf.text(lang), question=leaf.confirm(lang), asked_of="caseworker"
+            )
+    spec = FACTS[name]
+    if spec.asked_of == "district":
+        unit = districts().terms[name.split(".", 1)[1]].declared_by(lang)
+        question = T(
+            "district_undeclared", lang, district=facts["district.name"], label=spec.label(lang), unit=unit
+        )
+        return MissingFact(fact=name, label=spec.label(lang), question=question, asked_of="district")
+    return MissingFact(fact=name, label=spec.label(lang), question=ask(name, lang))
 
 
 def _grant(v: Verdict, lang: str) -> Grant:

@@ -20,6 +20,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 
 from engine import calendar
+from engine.districts import districts
 from engine.models import District, Enterprise, EnterpriseCase, Hire, Person, PersonCase, Sex
 from engine.retirement import RetirementGroup, retirement_date
 
@@ -38,6 +39,7 @@ class FactSpec:
     choices: tuple[str, ...] = ()
     derived_from: tuple[str, ...] = ()
     unit: str = ""
+    asked_of: Literal["applicant", "district"] = "applicant"  # a district setting: its office declares it
 
     def label(self, lang: str = "zh") -> str:
         return self.zh if lang == "zh" else self.en
@@ -344,6 +346,32 @@ def _group_spec(prefix: str, zh: str, en: str, subjects: tuple[Subject, ...]) ->
     )
 
 
+def _district_settings() -> list[Derived]:
+    """Each setting the notice leaves to districts, read from the case's district's declarations."""
+    out = []
+    for term, spec in districts().terms.items():
+
+        def declared(name: str, day: date, term: str = term) -> bool | None:
+            return districts().value(name, term, day)
+
+        out.append(
+            Derived(
+                FactSpec(
+                    f"district.{term}",
+                    "bool",
+                    spec.label.zh,
+                    spec.label.en,
+                    "",
+                    ("person", "enterprise"),
+                    derived_from=("district.name", "case.as_of"),
+                    asked_of="district",
+                ),
+                declared,
+            )
+        )
+    return out
+
+
 PERSON: tuple[Subject, ...] = ("person",)
 ENTERPRISE: tuple[Subject, ...] = ("enterprise",)
 BOTH: tuple[Subject, ...] = ("person", "enterprise")
@@ -364,6 +392,7 @@ DERIVED: list[Derived] = [
     _group_spec("hire.person", "被吸纳人员", "Hired person: ", ENTERPRISE),
     *_person_derived("hire.person", "被吸纳人员", "Hired person: ", ENTERPRISE),
     *_enterprise_derived(),
+    *_district_settings(),
 ]
 
 FACTS: dict[str, FactSpec] = {s.name: s for s in INPUT_FACTS} | {d.spec.name: d.spec for d in DERIVED}
@@ -395,6 +424,8 @@ def missing_inputs(name: str, facts: dict[str, Any]) -> list[str]:
     spec = FACTS[name]
     if not spec.derived_from:
         return [name]
+    if spec.asked_of == "district" and all(facts.get(dep) is not None for dep in spec.derived_from):
+        return [name]  # the district has not declared it: asked of the district, not the applicant
     out: list[str] = []
     for dep in spec.derived_from:
         if facts.get(dep) is not None:

@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from engine.districts import shipped_names
 from engine.idcard import IdNumberError, parse_id_number
 
 MAX_STAFF = 10_000_000  # a head count above this is a typing slip, not an employer
@@ -306,15 +307,14 @@ class Enterprise(Strict):
     )
 
 
-class District(Strict):
-    """Settings of the district that decides: where the notice says 有条件的地区, the district chooses."""
+DistrictName = StrEnum("DistrictName", {name: name for name in shipped_names()})  # type: ignore[misc]
 
-    offers_hiring_subsidy: bool = fact(
-        "本区县实施一次性吸纳就业补贴",
-        "District offers the one-off hiring subsidy",
-        "本区县是否实施一次性吸纳就业补贴（有条件的地区）？",
-        default=True,
-    )
+
+class District(Strict):
+    """The district that decides. What it runs where the notice says 有条件的地区 is its own setting
+    (engine/districts.py), never the applicant's answer."""
+
+    name: DistrictName | None = fact("区县", "District", "案件由哪个区县（自治县）办理？")
 
 
 class PersonCase(Strict):

@@ -7,20 +7,24 @@ date fails with the list of the known ones.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from pydantic import ValidationError
 from pytest_bdd import given, parsers, then, when
 
 from engine.decision import Decision, Evaluation
+from engine.districts import districts, load_districts
 from engine.errors import describe
-from engine.evaluate import default_engine
+from engine.evaluate import Engine, default_engine
 from engine.labels import fact_by_label, parse_value, set_fact
 from engine.models import parse_case
+from engine.rulebook import load_rulebook, rules_dir
 
 STATUS = {"符合": "eligible", "不符合": "not_eligible", "需补充信息": "needs_information"}
 RESULT = {"满足": "met", "不满足": "not_met", "未知": "unknown"}
@@ -34,6 +38,7 @@ class Situation:
     confirmations: dict[str, bool] = field(default_factory=dict)
     evaluation: Evaluation | None = None
     errors: list[str] = field(default_factory=list)
+    declarations: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
 
     def decision(self, title: str) -> Decision:
         assert self.evaluation is not None, "先写“当评估资格时”"
@@ -47,6 +52,15 @@ class Situation:
 @pytest.fixture
 def situation() -> Situation:
     return Situation()
+
+
+@pytest.fixture
+def district_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A district settings table of the scenario's own, read as a deployment reads its own."""
+    path = tmp_path / "districts.yaml"
+    monkeypatch.setenv("SUBSIDY_DISTRICTS_FILE", str(path))
+    yield path
+    districts.cache_clear()
 
 
 def _set(situation: Situation, label: str, value: str) -> None:
@@ -74,6 +88,18 @@ def one_fact(situation: Situation, label: str, value: str) -> None:
     _set(situation, label, value)
 
 
+@given(
+    parsers.re(
+        r"区县“(?P<name>[^”]+)”自(?P<day>[0-9-]+)起声明“(?P<label>[^”]+)”为“(?P<value>[是否])”（依据“(?P<doc>[^”]+)”）"
+    )
+)
+def district_declares(situation: Situation, name: str, day: str, label: str, value: str, doc: str) -> None:
+    terms = {t.label.zh: key for key, t in load_districts().terms.items()}
+    assert label in terms, f"没有区县设置“{label}”。已知设置：{'、'.join(terms)}"
+    declared = {"from": day, "value": value == "是", "document": doc}
+    situation.declarations.setdefault(name, {}).setdefault(terms[label], []).append(declared)
+
+
 @given(parsers.re(r"(申请人|单位)情况如下[:：]?"))
 def fact_table(situation: Situation, datatable: list[list[str]]) -> None:
     header, *rows = datatable
@@ -84,8 +110,6 @@ def fact_table(situation: Situation, datatable: list[list[str]]) -> None:
 
 @given(parsers.re(r"经办人确认“(?P<title>[^”]+)”的“(?P<text>[^”]+)”为“(?P<value>[是否])”"))
 def confirm(situation: Situation, title: str, text: str, value: str) -> None:
-    from engine.evaluate import default_engine
-
     for rule in default_engine().book.rules.values():
         if title in (rule.title.zh, rule.id):
             for leaf in rule.leaves:
@@ -97,7 +121,7 @@ def confirm(situation: Situation, title: str, text: str, value: str) -> None:
 
 
 @when("评估资格时")
-def evaluate(situation: Situation) -> None:
+def evaluate(situation: Situation, request: pytest.FixtureRequest) -> None:
     data = {**situation.data, "kind": situation.subject, "confirmations": situation.confirmations}
     try:
         case = parse_case(data)
@@ -105,7 +129,15 @@ def evaluate(situation: Situation) -> None:
         situation.errors = [str(e) for e in describe(err)]
         return
     assert situation.as_of is not None, "先写“假如评估日期为 YYYY-MM-DD”"
-    situation.evaluation = default_engine().evaluate(case, situation.as_of)
+    engine = default_engine()
+    if situation.declarations:
+        path = request.getfixturevalue("district_file")
+        table = yaml.safe_load((rules_dir() / "districts.yaml").read_text(encoding="utf-8"))
+        table["districts"].update(situation.declarations)
+        path.write_text(yaml.safe_dump(table, allow_unicode=True), encoding="utf-8")
+        districts.cache_clear()
+        engine = Engine(load_rulebook())  # memories of its own: the settings differ from the shipped ones
+    situation.evaluation = engine.evaluate(case, situation.as_of)
 
 
 @then(parsers.re(r"“(?P<title>[^”]+)”的结果为“(?P<status>[^”]+)”"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,13 +17,21 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = Path(sys.executable).parent / "subsidy"
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run the installed `subsidy` script (or the same entry point) from the project folder."""
     if SCRIPT.exists():
         command = [str(SCRIPT), *args]
     else:
         command = [sys.executable, "-c", "import sys; from engine.cli import main; sys.exit(main())", *args]
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, encoding="utf-8", timeout=120)
+    return subprocess.run(
+        command,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def test_evaluate_prints_decisions_in_chinese():
@@ -50,6 +59,29 @@ def test_evaluate_json_is_the_published_schema():
 
 def test_evaluate_an_enterprise_case_in_english():
     out = run("evaluate", "samples/enterprise-hiring.json", "--as-of", "2020-09-15", "--lang", "en")
+    assert out.returncode == 0, out.stderr
+    # The shipped district table declares nothing: the subsidy waits on 渝中区's declaration, asked of
+    # the district's bureau, never assumed (rules/districts.yaml).
+    assert "【NEEDS INFORMATION】One-off subsidy for hiring a registered unemployed person" in out.stdout
+    assert "渝中区 has not declared: The district offers the one-off hiring subsidy" in out.stdout
+
+
+def test_a_district_declaration_decides_the_hiring_subsidy(tmp_path: Path):
+    table = (ROOT / "rules/districts.yaml").read_text(encoding="utf-8")
+    declared = (
+        "  渝中区:\n    offers_hiring_subsidy:\n      - {from: 2020-01-01, value: true, document: 示例}\n"
+    )
+    path = tmp_path / "districts.yaml"
+    path.write_text(table.replace("  渝中区: {}\n", declared), encoding="utf-8")
+    out = run(
+        "evaluate",
+        "samples/enterprise-hiring.json",
+        "--as-of",
+        "2020-09-15",
+        "--lang",
+        "en",
+        env={"SUBSIDY_DISTRICTS_FILE": str(path)},
+    )
     assert out.returncode == 0, out.stderr
     assert "【ELIGIBLE】One-off subsidy for hiring a registered unemployed person" in out.stdout
 

@@ -99,7 +99,8 @@ def test_person_case_end_to_end(engine):
     assert all(d.subject == "person" for d in result.decisions)
 
 
-def test_enterprise_case_end_to_end(engine):
+def test_enterprise_case_end_to_end(yuzhong_offers_hiring_subsidy):
+    engine = yuzhong_offers_hiring_subsidy
     case = parse_case(json.loads((SAMPLES / "enterprise-hiring.json").read_text("utf-8")))
     result = engine.evaluate(case, AS_OF)
     hiring = decision(result, HIRING)

@@ -2,7 +2,8 @@
 
 from datetime import date
 
-from engine.evaluate import default_engine
+import pytest
+
 from engine.models import parse_case
 
 HIRE = {
@@ -13,9 +14,17 @@ HIRE = {
 }
 
 
+ENGINE: list = []
+
+
+@pytest.fixture(autouse=True)
+def _declared(yuzhong_offers_hiring_subsidy):
+    ENGINE[:] = [yuzhong_offers_hiring_subsidy]
+
+
 def _task23(hire: dict):
-    case = parse_case({"kind": "enterprise", "hire": hire})
-    evaluation = default_engine().evaluate(case, date(2020, 9, 15))
+    case = parse_case({"kind": "enterprise", "hire": hire, "district": {"name": "渝中区"}})
+    evaluation = ENGINE[0].evaluate(case, date(2020, 9, 15))
     return next(d for d in evaluation.decisions if d.program == "task23_one_off_hiring_subsidy")
 
 
