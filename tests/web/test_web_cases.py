@@ -25,7 +25,7 @@ def text(response) -> str:
 def test_every_model_field_is_on_the_form() -> None:
     names = {f.name for f in person_form().fields}
     assert {f"person.{n}" for n in Person.model_fields} <= names
-    assert {"case_id", "as_of", "district.offers_hiring_subsidy"} <= names
+    assert {"case_id", "as_of", "district.name"} <= names
     ent = {f.name for f in enterprise_form().fields}
     assert {"enterprise.staff_count", "hire.hire_date", "hire.person.unemployment_registration_date"} <= ent
 
@@ -312,7 +312,7 @@ def test_an_enterprise_case_with_the_hired_person(app: Flask) -> None:
             "hire.person.name": "李某",
             "hire.person.id_number": VALID_ID,
             "hire.person.unemployment_registration_date": "2019-09-16",
-            "district.offers_hiring_subsidy": "yes",
+            "district.name": "渝中区",
         },
     )
     assert response.status_code == 302, text(response)
