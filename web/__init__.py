@@ -18,10 +18,17 @@ from web import db, errors, i18n, security, settings
 from web.filters import register_filters
 
 
+class Desk(Flask):
+    """Flask, with an error log that never carries the request's data (see web.errors)."""
+
+    def log_exception(self, exc_info: Any) -> None:
+        errors.log_exception(self, exc_info)
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build an app; ``config`` overrides the environment (tests pass DATABASE_URL, TESTING)."""
     instance = (config or {}).get("INSTANCE_PATH") or os.environ.get("SUBSIDY_INSTANCE_PATH")
-    app = Flask(__name__, instance_path=str(Path(instance).resolve()) if instance else None)
+    app = Desk(__name__, instance_path=str(Path(instance).resolve()) if instance else None)
     app.config.update(settings.from_environment(Path(app.instance_path), config))
 
     db.init_app(app)

@@ -14,7 +14,8 @@ EXTENSION = "subsidy.db"
 class Database:
     def __init__(self, url: str):
         self.url = url
-        kwargs: dict[str, Any] = {"pool_pre_ping": True}
+        # hide_parameters: a failed statement's error (and so any log of it) never quotes the row.
+        kwargs: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 15}
         self.engine: Engine = create_engine(url, **kwargs)

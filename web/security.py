@@ -15,9 +15,11 @@ from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import BadRequest
 
 from web import db
 from web.accounts import user_for_token
@@ -37,6 +39,7 @@ def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.before_request(_load_user)
     app.before_request(_body_limit)
+    app.before_request(_refuse_nul)
     app.before_request(_check_csrf)
     app.after_request(_headers)
 
@@ -91,8 +94,47 @@ def _body_limit() -> None:
         request.max_content_length = current_app.config[setting]
 
 
+class RefusedField(BadRequest):
+    """A request refused for one field's content before any view saw it (400, said per field)."""
+
+    def __init__(self, field: str, label: str, message: str):
+        super().__init__(message)
+        self.field, self.label, self.message = field, label, message
+
+
+def _field_label(name: str) -> str:
+    """The Chinese (or English) label a caseworker knows a field by, else its name."""
+    from web.cases.fields import enterprise_form, person_form
+    from web.i18n import lang
+
+    for form in (person_form(), enterprise_form()):
+        field = form.field(name)
+        if field is not None:
+            return field.label(lang())
+    words = {"q": _("搜索"), "username": _("用户名"), "password": _("密码"), "file": _("文件名")}
+    return words.get(name, name)
+
+
+def _refuse_nul() -> None:
+    """A NUL character in any query or form field (or upload's name) is refused before any view.
+
+    No field needs one; PostgreSQL cannot store one, and SQLite would cut the text at it.
+    """
+    fields = [*request.args.items(multi=True)]
+    if request.method not in SAFE_METHODS:
+        fields += request.form.items(multi=True)
+        fields += [(name, file.filename or "") for name, file in request.files.items(multi=True)]
+    for name, value in fields:
+        if "\x00" in name or "\x00" in value:
+            field = name.replace("\x00", "")
+            label = _field_label(field)
+            message = _("“%(field)s”中含有不允许的空字符（NUL），请删除后重新提交", field=label)
+            raise RefusedField(field, label, message)
+
+
 def _check_csrf() -> None:
-    if request.method in SAFE_METHODS or (is_api() and g.get("via_token")):
+    """Every unsafe request, except on /api/ where a token (or no credentials: 401) is the answer."""
+    if request.method in SAFE_METHODS or (is_api() and (g.get("via_token") or g.get("user") is None)):
         return
     csrf.protect()
 
