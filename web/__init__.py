@@ -29,6 +29,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build an app; ``config`` overrides the environment (tests pass DATABASE_URL, TESTING)."""
     instance = (config or {}).get("INSTANCE_PATH") or os.environ.get("SUBSIDY_INSTANCE_PATH")
     app = Desk(__name__, instance_path=str(Path(instance).resolve()) if instance else None)
+    settings.private_folder(Path(app.instance_path))  # the key, the SQLite file, batch registries
     app.config.update(settings.from_environment(Path(app.instance_path), config))
 
     db.init_app(app)

@@ -31,6 +31,17 @@ def private_folder(path: Path) -> Path:
     return path
 
 
+def private_file(path: Path, append: bool = False) -> int:
+    """A descriptor for writing ``path``, a file only the server's user can read (0600).
+
+    The mode is set on the open descriptor too, so a file left by an older version is fixed.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_TRUNC)
+    fd = os.open(path, flags, 0o600)
+    os.fchmod(fd, 0o600)
+    return fd
+
+
 def instance_secret(instance_path: Path) -> str:
     """The secret key kept in the instance folder, generated (0600) by the first process to start.
 

@@ -97,7 +97,8 @@ def create_run() -> ResponseReturnValue:
     ref = secrets.token_hex(16)
     folder = RunFolder.of(current_app.instance_path, ref)
     folder.create()
-    file.save(folder.input)
+    with folder.open_private(folder.input) as out:
+        file.save(out)
     refusal = upload.refusal(folder.input, up.kind)
     if refusal is not None:
         shutil.rmtree(folder.path)
