@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from web import db, errors, i18n, security, settings
 from web.filters import register_filters
@@ -32,6 +33,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings.private_folder(Path(app.instance_path))  # the key, the SQLite file, batch registries
     app.config.update(settings.from_environment(Path(app.instance_path), config))
 
+    if app.config["PROXY_HOPS"]:
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     db.init_app(app)
     security.init_app(app)
     i18n.init_app(app)

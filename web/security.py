@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import BadRequest
 
 from web import db
-from web.accounts import user_for_token
+from web.accounts import user_for_session, user_for_token
 from web.records import BatchRun, CaseRecord, User
 
 csrf = CSRFProtect()
@@ -38,6 +38,7 @@ CSP = (
 def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.before_request(_load_user)
+    app.before_request(_password_change_first)
     app.before_request(_body_limit)
     app.before_request(_refuse_nul)
     app.before_request(_check_csrf)
@@ -54,8 +55,25 @@ def _bearer() -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+def client_address() -> str:
+    """The client's address (the proxy's X-Forwarded-For when SUBSIDY_PROXY_HOPS says to trust it)."""
+    return (request.remote_addr or "")[:64]
+
+
+def sign_out_browser() -> None:
+    """Forget the browser's session cookie, keeping only its language."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+
+
 def _load_user() -> None:
-    """g.user from the bearer token (API only) or the session; g.via_token tells which."""
+    """g.user from the bearer token (API only) or the server-side session; g.via_token tells which.
+
+    The cookie holds only a session key; a key whose row is gone (logout, password change, account
+    disabled) or expired signs nobody in, whatever the cookie's own signature and age.
+    """
     g.user = None
     g.via_token = False
     token = _bearer() if is_api() else None
@@ -63,13 +81,24 @@ def _load_user() -> None:
         g.via_token = True
         g.user = user_for_token(db.session(), token)
         return  # a token request never falls back to the session
-    uid = session.get("uid")
-    if isinstance(uid, int):
-        user = db.session().get(User, uid)
-        if user is not None and user.active:
-            g.user = user
-        else:
-            session.clear()
+    key = session.get("sid")
+    if isinstance(key, str):
+        g.user = user_for_session(db.session(), key)
+    if g.user is None and ("sid" in session or "uid" in session):
+        sign_out_browser()
+
+
+PASSWORD_CHANGE_ALLOWED = {"auth.password", "auth.logout", "main.switch_language", "static"}
+
+
+def _password_change_first() -> ResponseReturnValue | None:
+    """After an admin reset, the password change page comes before anything else."""
+    user = g.get("user")
+    if user is None or g.via_token or not user.must_change_password:
+        return None
+    if request.endpoint in PASSWORD_CHANGE_ALLOWED:
+        return None
+    return redirect(url_for("auth.password"))
 
 
 def larger_body(setting: str) -> Callable[[F], F]:

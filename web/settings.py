@@ -17,6 +17,7 @@ from typing import Any
 
 MAX_BODY_BYTES = 128 * 1024  # a case is a few KB; anything far larger is refused with 413
 BATCH_MAX_MB = 200  # a registry upload (about 1.5 million rows); only that page takes more than the above
+BATCH_DISK_MB = 10 * 1024  # all runs' files together (a registry's results are a few times its size)
 
 
 MIN_SECRET_KEY = 32  # characters: a short key can be guessed offline from one signed cookie
@@ -99,6 +100,16 @@ def _positive(env: Mapping[str, str], name: str, default: int) -> int:
     return int(text)
 
 
+def _whole(env: Mapping[str, str], name: str, default: int) -> int:
+    """A whole number (0 allowed) from the environment."""
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit():
+        raise ValueError(f"{name} 应为非负整数，而不是“{text}”")
+    return int(text)
+
+
 def from_environment(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """The app's settings: environment first, then ``overrides`` (tests, embedding) on top."""
     env = os.environ
@@ -122,6 +133,17 @@ def from_environment(instance_path: Path, overrides: dict[str, Any] | None = Non
         "PAGE_SIZE": 50,
         "BATCH_MAX_BYTES": _positive(env, "SUBSIDY_BATCH_MAX_MB", BATCH_MAX_MB) << 20,
         "BATCH_WORKERS": _positive(env, "SUBSIDY_BATCH_WORKERS", os.cpu_count() or 1),
+        # Runs at once: each forks BATCH_WORKERS engine processes, so more would only share the cores.
+        "BATCH_RUNS_PER_USER": _positive(env, "SUBSIDY_BATCH_RUNS_PER_USER", 1),
+        "BATCH_RUNS_TOTAL": _positive(env, "SUBSIDY_BATCH_RUNS_TOTAL", 2),
+        "BATCH_DISK_BYTES": _positive(env, "SUBSIDY_BATCH_DISK_MB", BATCH_DISK_MB) << 20,
+        "BATCH_KEEP_DAYS": _positive(env, "SUBSIDY_BATCH_KEEP_DAYS", 30),
+        "LOGIN_MAX_FAILURES": _positive(env, "SUBSIDY_LOGIN_MAX_FAILURES", 5),
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": _positive(env, "SUBSIDY_LOGIN_MAX_FAILURES_PER_ADDRESS", 30),
+        "LOGIN_WINDOW_MINUTES": _positive(env, "SUBSIDY_LOGIN_WINDOW_MINUTES", 15),
+        # Reverse proxies in front that set X-Forwarded-For/-Proto: the client's address is then
+        # theirs to tell (login throttling and the audit log need the real one). 0: none.
+        "PROXY_HOPS": _whole(env, "SUBSIDY_PROXY_HOPS", 0),
     }
     settings.update(overrides)
     if not settings.get("SECRET_KEY"):
