@@ -211,3 +211,16 @@ def test_an_admin_resets_a_password_which_must_then_be_changed(app: Flask) -> No
     with db.database(app).sessions() as session:
         events = [(e.event, e.username, e.actor) for e in session.scalars(select(AuditEvent))]
     assert ("password_reset", "alice", "root") in events and ("password_changed", "alice", "alice") in events
+
+
+def test_behind_a_proxy_the_forwarded_address_is_the_one_counted(tmp_path: Any) -> None:
+    app = make_app(tmp_path, PROXY_HOPS=1)
+    client = app.test_client()
+    token = csrf_token(client)
+    form = {"username": "alice", "password": "wrong guess", "csrf_token": token}
+    client.post(
+        "/login", data=form, headers={"X-Forwarded-For": ATTACKER}, environ_base={"REMOTE_ADDR": "127.0.0.1"}
+    )
+    with db.database(app).sessions() as session:
+        assert session.scalar(select(AuditEvent.address)) == ATTACKER
+    db.database(app).engine.dispose()
