@@ -13,17 +13,29 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from web import db, errors, i18n, security, settings
 from web.filters import register_filters
 
 
+class Desk(Flask):
+    """Flask, with an error log that never carries the request's data (see web.errors)."""
+
+    def log_exception(self, exc_info: Any) -> None:
+        errors.log_exception(self, exc_info)
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build an app; ``config`` overrides the environment (tests pass DATABASE_URL, TESTING)."""
     instance = (config or {}).get("INSTANCE_PATH") or os.environ.get("SUBSIDY_INSTANCE_PATH")
-    app = Flask(__name__, instance_path=str(Path(instance).resolve()) if instance else None)
+    app = Desk(__name__, instance_path=str(Path(instance).resolve()) if instance else None)
+    settings.private_folder(Path(app.instance_path))  # the key, the SQLite file, batch registries
     app.config.update(settings.from_environment(Path(app.instance_path), config))
 
+    if app.config["PROXY_HOPS"]:
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     db.init_app(app)
     security.init_app(app)
     i18n.init_app(app)

@@ -1,22 +1,29 @@
-"""Accounts: creating users, checking passwords, issuing and checking API tokens.
+"""Accounts: creating users, checking and changing passwords, login sessions, API tokens, the audit log.
 
-Passwords are hashed by werkzeug (scrypt); API tokens are random and only their sha256 is stored,
-so a copy of the database gives neither.
+Passwords are hashed by werkzeug (scrypt); API tokens and session keys are random and only their
+sha256 is stored, so a copy of the database gives none of them. A password must have at least 10
+characters and not be easy to guess (zxcvbn's estimate, which checks it against its list of the
+30,000 commonest passwords from leaks, names and words, and against the username): ASVS 2.1.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
 
-from web.records import ROLES, User
+from web.records import ROLES, AuditEvent, LoginSession, User, utcnow
 
 TOKEN_PREFIX = "sbt_"
-MIN_PASSWORD = 8
+MIN_PASSWORD = 10
+MAX_PASSWORD = 256
+MIN_STRENGTH = 3  # zxcvbn's score 0-4; 3: about 10^8 guesses or more, beyond any list of common ones
+SITE_WORDS = ["subsidy", "chongqing", "cq", "wenjiuye", "shenhe", "admin", "password"]
 # Compared against when the username is unknown, so both answers take the same time.
 _DUMMY_HASH = generate_password_hash("not-a-password-" + secrets.token_hex(8))
 
@@ -33,8 +40,7 @@ def create_user(
         raise AccountError("用户名应为1至64个字符")
     if role not in ROLES:
         raise AccountError(f"角色应为 {'、'.join(ROLES)} 之一")
-    if len(password) < MIN_PASSWORD:
-        raise AccountError(f"密码至少{MIN_PASSWORD}个字符")
+    check_password(password, username, district)
     if db.scalar(select(User).where(User.username == username)) is not None:
         raise AccountError(f"用户名已存在：{username}")
     user = User(
@@ -47,6 +53,33 @@ def create_user(
     db.add(user)
     db.commit()
     return user
+
+
+def check_password(password: str, username: str, district: str = "") -> None:
+    """Refuse a password that is short or easy to guess, saying why in Chinese."""
+    if len(password) < MIN_PASSWORD:
+        raise AccountError(f"密码至少{MIN_PASSWORD}个字符")
+    if len(password) > MAX_PASSWORD:
+        raise AccountError(f"密码最多{MAX_PASSWORD}个字符")
+    words = [w for w in (username, district, *SITE_WORDS) if w]
+    if zxcvbn(password, user_inputs=words)["score"] < MIN_STRENGTH:
+        raise AccountError(
+            "密码太常见或太容易猜到（如常用密码、连续或重复的字符、日期、用户名），"
+            "请换一个更长、更不常见的密码，例如几个不相关的词加数字"
+        )
+
+
+def set_password(db: Session, user: User, password: str, must_change: bool = False) -> None:
+    """A new password for ``user``; every session of theirs ends (the caller opens a new one)."""
+    check_password(password, user.username, user.district)
+    user.password_hash = generate_password_hash(password)
+    user.must_change_password = must_change
+    end_all_sessions(db, user)
+    db.commit()
+
+
+def password_matches(user: User, password: str) -> bool:
+    return check_password_hash(user.password_hash, password)
 
 
 def authenticate(db: Session, username: str, password: str) -> User | None:
@@ -79,3 +112,46 @@ def user_for_token(db: Session, token: str) -> User | None:
         return None
     user = db.scalar(select(User).where(User.api_token_hash == _token_hash(token)))
     return user if user is not None and user.active else None
+
+
+def open_session(db: Session, user: User, lifetime: timedelta) -> str:
+    """A new login session for ``user``: the key for the cookie (its sha256 is what is stored)."""
+    key = secrets.token_urlsafe(32)
+    now = utcnow()
+    db.execute(delete(LoginSession).where(LoginSession.expires_at < now))  # expired ones: housekeeping
+    row = LoginSession(key_hash=_token_hash(key), user_id=user.id, created_at=now, expires_at=now + lifetime)
+    db.add(row)
+    db.commit()
+    return key
+
+
+def user_for_session(db: Session, key: str) -> User | None:
+    """The active user of an unexpired session with this key, else None."""
+    if len(key) > 100:
+        return None
+    query = (
+        select(User)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(LoginSession.key_hash == _token_hash(key), LoginSession.expires_at > utcnow(), User.active)
+    )
+    return db.scalar(query)
+
+
+def end_session(db: Session, key: str) -> None:
+    db.execute(delete(LoginSession).where(LoginSession.key_hash == _token_hash(key)))
+    db.commit()
+
+
+def end_all_sessions(db: Session, user: User) -> None:
+    """Every browser signed in as ``user`` is signed out at its next request (not committed here)."""
+    db.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+
+
+def audit(db: Session, event: str, username: str, address: str, actor: str = "", detail: str = "") -> None:
+    """One line of the audit log, committed."""
+    db.add(
+        AuditEvent(
+            event=event, username=username[:64], actor=actor[:64], address=address[:64], detail=detail[:200]
+        )
+    )
+    db.commit()

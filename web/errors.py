@@ -1,14 +1,23 @@
-"""Every error as a page (or JSON under /api/): 400, 401, 404, 405, 413, 415 and never a bare 500."""
+"""Every error as a page (or JSON under /api/): 400, 401, 404, 405, 413, 415 and never a bare 500.
+
+An error page first rolls back the request's database session: after a failed write the session
+refuses every query (PendingRollbackError), and the page itself reads the signed-in user.
+What reaches the server log is the kind of error and where, never the request's data
+(``log_exception``): a case's fields carry names and ID numbers.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template
+import traceback
+from typing import Any
+
+from flask import Flask, g, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from web.security import is_api
+from web.security import RefusedField, is_api
 
 
 def _messages() -> dict[int, str]:
@@ -24,12 +33,39 @@ def _messages() -> dict[int, str]:
     }
 
 
-def _respond(code: int, detail: str | None = None) -> ResponseReturnValue:
+def _rollback() -> None:
+    session = g.get("db_session")
+    if session is not None:
+        session.rollback()
+
+
+def log_exception(app: Flask, exc_info: Any) -> None:
+    """Log an unhandled error as its type, the request's method and path, and the stack only.
+
+    The exception's message is left out, and its causes' too: a database error quotes the row it
+    could not write, and a validation error the value it refused.
+    """
+    _, exc, tb = exc_info
+    kinds = []
+    cause = exc
+    while cause is not None and len(kinds) < 5:
+        kinds.append(f"{type(cause).__module__}.{type(cause).__qualname__}")
+        cause = cause.__cause__ or cause.__context__
+    stack = "".join(traceback.format_tb(tb))
+    app.logger.error("%s on %s %s\n%s", " ← ".join(kinds), request.method, request.path, stack)
+
+
+def _respond(
+    code: int, detail: str | None = None, errors: list[dict[str, str]] | None = None
+) -> ResponseReturnValue:
+    _rollback()
     message = _messages().get(code, _("请求有误"))
     if is_api():
-        body = {"error": message}
+        body: dict[str, Any] = {"error": message}
         if detail:
             body["detail"] = detail
+        if errors:
+            body["errors"] = errors
         response = jsonify(body)
         if code == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="subsidy"'
@@ -45,6 +81,11 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException) -> ResponseReturnValue:
         return _respond(err.code or 400)
+
+    @app.errorhandler(RefusedField)
+    def refused_field(err: RefusedField) -> ResponseReturnValue:
+        errors = [{"field": err.field, "label": err.label, "message": err.message}]
+        return _respond(400, err.message, errors)
 
     @app.errorhandler(InternalServerError)
     def server_error(err: InternalServerError) -> ResponseReturnValue:

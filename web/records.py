@@ -1,4 +1,5 @@
-"""The tables: users, cases, the decisions taken on them, batch runs (SQLAlchemy 2.x declarative).
+"""The tables: users, their login sessions, the audit log, cases, the decisions taken on them, batch
+runs (SQLAlchemy 2.x declarative).
 
 A case row is what a list shows (masked ID number, name, owner, district); everything typed lives
 in its decisions, each one the inputs, the date evaluated, the rules version and the full result,
@@ -39,6 +40,43 @@ class User(Base):
     # sha256 of the user's API token (high-entropy, so a fast hash is enough); None: no token.
     api_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Set when an admin resets the password: the next page after login is the password change.
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+
+
+class LoginSession(Base):
+    """A signed-in browser. The cookie carries a random key; only its sha256 is kept here, and
+    deleting the row (logout, password change, account disabled) ends the session at once."""
+
+    __tablename__ = "login_sessions"
+    __table_args__ = (Index("ix_login_sessions_user", "user_id"),)
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEvent(Base):
+    """Who signed in or failed to, and what admins did to accounts; also what login throttling counts.
+
+    ``username`` is the account the event is about (as typed, for a failed login); ``actor`` the
+    admin who acted. Never a case's data.
+    """
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_address", "address", "at"),
+        Index("ix_audit_log_username", "username", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    event: Mapped[str] = mapped_column(String(32))
+    username: Mapped[str] = mapped_column(String(64), default="")
+    actor: Mapped[str] = mapped_column(String(64), default="")
+    address: Mapped[str] = mapped_column(String(64), default="")
+    detail: Mapped[str] = mapped_column(String(200), default="")
 
 
 class CaseRecord(Base):

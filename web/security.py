@@ -15,12 +15,14 @@ from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import BadRequest
 
 from web import db
-from web.accounts import user_for_token
+from web.accounts import user_for_session, user_for_token
 from web.records import BatchRun, CaseRecord, User
 
 csrf = CSRFProtect()
@@ -36,7 +38,9 @@ CSP = (
 def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.before_request(_load_user)
+    app.before_request(_password_change_first)
     app.before_request(_body_limit)
+    app.before_request(_refuse_nul)
     app.before_request(_check_csrf)
     app.after_request(_headers)
 
@@ -51,8 +55,25 @@ def _bearer() -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+def client_address() -> str:
+    """The client's address (the proxy's X-Forwarded-For when SUBSIDY_PROXY_HOPS says to trust it)."""
+    return (request.remote_addr or "")[:64]
+
+
+def sign_out_browser() -> None:
+    """Forget the browser's session cookie, keeping only its language."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+
+
 def _load_user() -> None:
-    """g.user from the bearer token (API only) or the session; g.via_token tells which."""
+    """g.user from the bearer token (API only) or the server-side session; g.via_token tells which.
+
+    The cookie holds only a session key; a key whose row is gone (logout, password change, account
+    disabled) or expired signs nobody in, whatever the cookie's own signature and age.
+    """
     g.user = None
     g.via_token = False
     token = _bearer() if is_api() else None
@@ -60,13 +81,24 @@ def _load_user() -> None:
         g.via_token = True
         g.user = user_for_token(db.session(), token)
         return  # a token request never falls back to the session
-    uid = session.get("uid")
-    if isinstance(uid, int):
-        user = db.session().get(User, uid)
-        if user is not None and user.active:
-            g.user = user
-        else:
-            session.clear()
+    key = session.get("sid")
+    if isinstance(key, str):
+        g.user = user_for_session(db.session(), key)
+    if g.user is None and ("sid" in session or "uid" in session):
+        sign_out_browser()
+
+
+PASSWORD_CHANGE_ALLOWED = {"auth.password", "auth.logout", "main.switch_language", "static"}
+
+
+def _password_change_first() -> ResponseReturnValue | None:
+    """After an admin reset, the password change page comes before anything else."""
+    user = g.get("user")
+    if user is None or g.via_token or not user.must_change_password:
+        return None
+    if request.endpoint in PASSWORD_CHANGE_ALLOWED:
+        return None
+    return redirect(url_for("auth.password"))
 
 
 def larger_body(setting: str) -> Callable[[F], F]:
@@ -91,8 +123,47 @@ def _body_limit() -> None:
         request.max_content_length = current_app.config[setting]
 
 
+class RefusedField(BadRequest):
+    """A request refused for one field's content before any view saw it (400, said per field)."""
+
+    def __init__(self, field: str, label: str, message: str):
+        super().__init__(message)
+        self.field, self.label, self.message = field, label, message
+
+
+def _field_label(name: str) -> str:
+    """The Chinese (or English) label a caseworker knows a field by, else its name."""
+    from web.cases.fields import enterprise_form, person_form
+    from web.i18n import lang
+
+    for form in (person_form(), enterprise_form()):
+        field = form.field(name)
+        if field is not None:
+            return field.label(lang())
+    words = {"q": _("搜索"), "username": _("用户名"), "password": _("密码"), "file": _("文件名")}
+    return words.get(name, name)
+
+
+def _refuse_nul() -> None:
+    """A NUL character in any query or form field (or upload's name) is refused before any view.
+
+    No field needs one; PostgreSQL cannot store one, and SQLite would cut the text at it.
+    """
+    fields = [*request.args.items(multi=True)]
+    if request.method not in SAFE_METHODS:
+        fields += request.form.items(multi=True)
+        fields += [(name, file.filename or "") for name, file in request.files.items(multi=True)]
+    for name, value in fields:
+        if "\x00" in name or "\x00" in value:
+            field = name.replace("\x00", "")
+            label = _field_label(field)
+            message = _("“%(field)s”中含有不允许的空字符（NUL），请删除后重新提交", field=label)
+            raise RefusedField(field, label, message)
+
+
 def _check_csrf() -> None:
-    if request.method in SAFE_METHODS or (is_api() and g.get("via_token")):
+    """Every unsafe request, except on /api/ where a token (or no credentials: 401) is the answer."""
+    if request.method in SAFE_METHODS or (is_api() and (g.get("via_token") or g.get("user") is None)):
         return
     csrf.protect()
 

@@ -6,8 +6,10 @@ under ``subsidy serve``, gunicorn or waitress without a config file to forget.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import time
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -15,18 +17,72 @@ from typing import Any
 
 MAX_BODY_BYTES = 128 * 1024  # a case is a few KB; anything far larger is refused with 413
 BATCH_MAX_MB = 200  # a registry upload (about 1.5 million rows); only that page takes more than the above
+BATCH_DISK_MB = 10 * 1024  # all runs' files together (a registry's results are a few times its size)
+
+
+MIN_SECRET_KEY = 32  # characters: a short key can be guessed offline from one signed cookie
+SECRET_WAIT_SECONDS = 5.0
+
+
+def private_folder(path: Path) -> Path:
+    """``path`` as a folder only the server's user can open (0700): it holds ID numbers and keys."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o777 != 0o700:
+        path.chmod(0o700)
+    return path
+
+
+def private_file(path: Path, append: bool = False) -> int:
+    """A descriptor for writing ``path``, a file only the server's user can read (0600).
+
+    The mode is set on the open descriptor too, so a file left by an older version is fixed.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_TRUNC)
+    fd = os.open(path, flags, 0o600)
+    os.fchmod(fd, 0o600)
+    return fd
 
 
 def instance_secret(instance_path: Path) -> str:
-    """The secret key kept in the instance folder, generated (0600) on first start."""
-    path = instance_path / "secret_key"
-    if path.exists():
-        return path.read_text(encoding="ascii").strip()
-    instance_path.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as out:
-        out.write(key)
+    """The secret key kept in the instance folder, generated (0600) by the first process to start.
+
+    Several workers may start at once on a fresh folder: each writes a complete key to a file of its
+    own and links it to ``secret_key``; the link either appears whole or fails because another
+    worker's key is already there, which is then the one every worker reads. Never empty, never two.
+    """
+    path = private_folder(instance_path) / "secret_key"
+    if not path.exists():
+        tmp = instance_path / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w", encoding="ascii") as out:
+                out.write(secrets.token_urlsafe(48))
+                out.flush()
+                os.fsync(out.fileno())
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, path)
+        finally:
+            tmp.unlink()
+    deadline = time.monotonic() + SECRET_WAIT_SECONDS
+    while True:  # a key left empty by an older version's race is waited for, then refused
+        key = path.read_text(encoding="ascii").strip()
+        if len(key) >= MIN_SECRET_KEY:
+            return key
+        if time.monotonic() > deadline:
+            raise ValueError(f"{path} 中的密钥为空或过短：删除该文件后重新启动，将自动生成新密钥")
+        time.sleep(0.05)
+
+
+def secret_from_environment(env: Mapping[str, str]) -> str | None:
+    """SUBSIDY_SECRET_KEY if set; one shorter than 32 characters stops the start."""
+    key = env.get("SUBSIDY_SECRET_KEY", "").strip()
+    if not key:
+        return None
+    if len(key) < MIN_SECRET_KEY:
+        raise ValueError(
+            f"SUBSIDY_SECRET_KEY 过短（{len(key)} 个字符）：应至少 {MIN_SECRET_KEY} 个随机字符，"
+            "例如 python3 -c 'import secrets; print(secrets.token_urlsafe(48))' 的输出"
+        )
     return key
 
 
@@ -41,6 +97,16 @@ def _positive(env: Mapping[str, str], name: str, default: int) -> int:
         return default
     if not text.isdigit() or int(text) < 1:
         raise ValueError(f"{name} 应为正整数，而不是“{text}”")
+    return int(text)
+
+
+def _whole(env: Mapping[str, str], name: str, default: int) -> int:
+    """A whole number (0 allowed) from the environment."""
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit():
+        raise ValueError(f"{name} 应为非负整数，而不是“{text}”")
     return int(text)
 
 
@@ -67,8 +133,19 @@ def from_environment(instance_path: Path, overrides: dict[str, Any] | None = Non
         "PAGE_SIZE": 50,
         "BATCH_MAX_BYTES": _positive(env, "SUBSIDY_BATCH_MAX_MB", BATCH_MAX_MB) << 20,
         "BATCH_WORKERS": _positive(env, "SUBSIDY_BATCH_WORKERS", os.cpu_count() or 1),
+        # Runs at once: each forks BATCH_WORKERS engine processes, so more would only share the cores.
+        "BATCH_RUNS_PER_USER": _positive(env, "SUBSIDY_BATCH_RUNS_PER_USER", 1),
+        "BATCH_RUNS_TOTAL": _positive(env, "SUBSIDY_BATCH_RUNS_TOTAL", 2),
+        "BATCH_DISK_BYTES": _positive(env, "SUBSIDY_BATCH_DISK_MB", BATCH_DISK_MB) << 20,
+        "BATCH_KEEP_DAYS": _positive(env, "SUBSIDY_BATCH_KEEP_DAYS", 30),
+        "LOGIN_MAX_FAILURES": _positive(env, "SUBSIDY_LOGIN_MAX_FAILURES", 5),
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": _positive(env, "SUBSIDY_LOGIN_MAX_FAILURES_PER_ADDRESS", 30),
+        "LOGIN_WINDOW_MINUTES": _positive(env, "SUBSIDY_LOGIN_WINDOW_MINUTES", 15),
+        # Reverse proxies in front that set X-Forwarded-For/-Proto: the client's address is then
+        # theirs to tell (login throttling and the audit log need the real one). 0: none.
+        "PROXY_HOPS": _whole(env, "SUBSIDY_PROXY_HOPS", 0),
     }
     settings.update(overrides)
     if not settings.get("SECRET_KEY"):
-        settings["SECRET_KEY"] = env.get("SUBSIDY_SECRET_KEY") or instance_secret(instance_path)
+        settings["SECRET_KEY"] = secret_from_environment(env) or instance_secret(instance_path)
     return settings

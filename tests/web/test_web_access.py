@@ -123,7 +123,7 @@ def test_only_admins_manage_accounts(app: Flask) -> None:
     assert alice.get("/admin/users").status_code == 404
     response = root.post(
         "/admin/users",
-        data={"csrf_token": r_token, "username": "carol", "password": "long enough", "role": "caseworker"},
+        data={"csrf_token": r_token, "username": "carol", "password": "plum kettle 42", "role": "caseworker"},
     )
     assert response.status_code == 302
     assert "carol" in root.get("/admin/users").get_data(as_text=True)
@@ -132,4 +132,4 @@ def test_only_admins_manage_accounts(app: Flask) -> None:
         data={"csrf_token": r_token, "username": "dave", "password": "short", "role": "caseworker"},
     )
     assert short.status_code == 422
-    assert "密码至少8个字符" in short.get_data(as_text=True)
+    assert "密码至少10个字符" in short.get_data(as_text=True)

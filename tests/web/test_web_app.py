@@ -19,10 +19,10 @@ def test_secret_generated_once_and_kept_private(tmp_path: Path, monkeypatch: pyt
 
 
 def test_settings_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SUBSIDY_SECRET_KEY", "from-env")
+    monkeypatch.setenv("SUBSIDY_SECRET_KEY", "from-env-" + "k" * 32)
     monkeypatch.setenv("SUBSIDY_DATABASE_URL", "sqlite:///" + str(tmp_path / "x.db"))
     app = create_app({"INSTANCE_PATH": str(tmp_path)})
-    assert app.config["SECRET_KEY"] == "from-env"
+    assert app.config["SECRET_KEY"] == "from-env-" + "k" * 32
     assert app.config["DATABASE_URL"].endswith("x.db")
     assert not (tmp_path / "secret_key").exists()
 

@@ -25,13 +25,19 @@ def run(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProc
 def test_first_admin_and_accounts(tmp_path: Path) -> None:
     assert run(tmp_path, "db", "upgrade").returncode == 0
     created = run(
-        tmp_path, "create-admin", "admin", "--district", "渝中区", "--password-stdin", stdin="s3cret-pass\n"
+        tmp_path,
+        "create-admin",
+        "admin",
+        "--district",
+        "渝中区",
+        "--password-stdin",
+        stdin="plum kettle 42\n",
     )
     assert created.returncode == 0, created.stderr
-    again = run(tmp_path, "create-admin", "admin", "--password-stdin", stdin="s3cret-pass\n")
+    again = run(tmp_path, "create-admin", "admin", "--password-stdin", stdin="plum kettle 42\n")
     assert again.returncode == 2 and "用户名已存在" in again.stderr
     short = run(tmp_path, "create-user", "bob", "--password-stdin", stdin="short\n")
-    assert short.returncode == 2 and "密码至少8个字符" in short.stderr
+    assert short.returncode == 2 and "密码至少10个字符" in short.stderr
     token = run(tmp_path, "create-token", "admin")
     assert token.returncode == 0 and token.stdout.startswith("sbt_")
     assert run(tmp_path, "create-token", "nobody").returncode == 2
@@ -40,5 +46,5 @@ def test_first_admin_and_accounts(tmp_path: Path) -> None:
         row = conn.execute(text("SELECT role, district, password_hash, api_token_hash FROM users")).one()
     engine.dispose()
     assert row[0] == "admin" and row[1] == "渝中区"
-    assert "s3cret-pass" not in row[2] and row[2].startswith(("scrypt:", "pbkdf2:"))
+    assert "plum kettle 42" not in row[2] and row[2].startswith(("scrypt:", "pbkdf2:"))
     assert token.stdout.strip() not in row[3]

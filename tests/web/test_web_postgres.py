@@ -1,41 +1,16 @@
 """PostgreSQL: the migrations run, and a case with its decision is saved and read back, in a
-schema of its own (dropped afterwards) on postgresql://127.0.0.1:5432/test."""
+schema of its own (dropped afterwards) on postgresql://127.0.0.1:5432/test (conftest's pg_url)."""
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from flask import Flask
-from sqlalchemy import create_engine, inspect, select, text
+from sqlalchemy import inspect, select, text
 from web_helpers import VALID_ID, login, new_person_case
 
 from web import db
 from web.records import CaseRecord, DecisionRecord
-
-SERVER = os.environ.get("SUBSIDY_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    schema = f"web_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(SERVER, connect_args={"connect_timeout": 3})
-    try:
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except Exception as err:  # the server is not there: say so rather than fail
-        admin.dispose()
-        pytest.skip(f"PostgreSQL at {SERVER} is unreachable: {type(err).__name__}: {err}".splitlines()[0])
-    sep = "&" if "?" in SERVER else "?"
-    try:
-        yield f"{SERVER}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def test_migrate_and_round_trip_on_postgresql(tmp_path: Path, pg_url: str) -> None:

@@ -27,9 +27,10 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 def make_app(tmp_path: Path, **extra: Any) -> Flask:
     url = extra.pop("DATABASE_URL", f"sqlite:///{tmp_path / 'test.sqlite3'}")
-    app = create_app(
-        {"TESTING": True, "DATABASE_URL": url, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "test", **extra}
-    )
+    config = {"TESTING": True, "DATABASE_URL": url, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "test"}
+    # Tests start runs back to back; test_web_batch_limits sets the limits it checks.
+    config |= {"BATCH_RUNS_PER_USER": 10, "BATCH_RUNS_TOTAL": 10}
+    app = create_app({**config, **extra})
     upgrade(url)
     with db.database(app).sessions() as session:
         for name, (role, district) in USERS.items():

@@ -1,42 +1,138 @@
-"""Accounts (admin only) and each user's own API token."""
+"""Accounts (admin only): create, disable or enable, reset a password; the audit log; and each
+user's own API token. Every admin action on an account is written to the audit log."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from web import db
-from web.accounts import AccountError, create_user, issue_token, revoke_token
-from web.records import ROLES, User
-from web.security import login_required, role_required
+from web.accounts import (
+    MAX_PASSWORD,
+    AccountError,
+    audit,
+    create_user,
+    end_all_sessions,
+    issue_token,
+    revoke_token,
+    set_password,
+)
+from web.paging import asked_page, one_page
+from web.records import ROLES, AuditEvent, User
+from web.security import client_address, login_required, role_required
 
 bp = Blueprint("admin", __name__, template_folder="templates", url_prefix="/admin")
+
+
+def _users_page(error: str | None = None, status: int = 200) -> ResponseReturnValue:
+    rows = db.session().scalars(select(User).order_by(User.username)).all()
+    return render_template("admin/users.html", rows=rows, roles=ROLES, error=error), status
 
 
 @bp.route("/users", methods=["GET", "POST"])
 @role_required("admin")
 def users() -> ResponseReturnValue:
+    if request.method == "GET":
+        return _users_page()
     session = db.session()
-    error = None
-    status = 200
-    if request.method == "POST":
-        try:
-            user = create_user(
-                session,
-                request.form.get("username", "")[:64],
-                request.form.get("password", "")[:256],
-                request.form.get("role", ""),
-                request.form.get("district", "")[:64],
-            )
-        except AccountError as err:
-            error, status = str(err), 422
-        else:
-            flash(_("已创建账号：%(name)s", name=user.username), "ok")
-            return redirect(url_for("admin.users"))
-    rows = session.scalars(select(User).order_by(User.username)).all()
-    return render_template("admin/users.html", rows=rows, roles=ROLES, error=error), status
+    try:
+        user = create_user(
+            session,
+            request.form.get("username", "")[:64],
+            request.form.get("password", "")[: MAX_PASSWORD + 1],
+            request.form.get("role", ""),
+            request.form.get("district", "")[:64],
+        )
+    except AccountError as err:
+        return _users_page(str(err), 422)
+    audit(
+        session,
+        "user_created",
+        user.username,
+        client_address(),
+        g.user.username,
+        f"{user.role} {user.district}",
+    )
+    flash(_("已创建账号：%(name)s", name=user.username), "ok")
+    return redirect(url_for("admin.users"))
+
+
+def _account(user_id: int) -> User:
+    user = db.session().get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.post("/users/<int:user_id>/active")
+@role_required("admin")
+def set_active(user_id: int) -> ResponseReturnValue:
+    """Disable (signing the user out everywhere, token included) or enable an account."""
+    session = db.session()
+    user = _account(user_id)
+    active = request.form.get("active") == "1"
+    if user.id == g.user.id and not active:
+        return _users_page(_("不能停用自己的账号"), 422)
+    user.active = active
+    if not active:
+        end_all_sessions(session, user)
+    session.commit()
+    audit(
+        session,
+        "user_enabled" if active else "user_disabled",
+        user.username,
+        client_address(),
+        g.user.username,
+    )
+    if active:
+        flash(_("已启用账号：%(name)s", name=user.username), "ok")
+    else:
+        flash(_("已停用账号：%(name)s（已退出所有登录）", name=user.username), "ok")
+    return redirect(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/password")
+@role_required("admin")
+def reset_password(user_id: int) -> ResponseReturnValue:
+    """A temporary password the user must change at their next login; their sessions end now."""
+    session = db.session()
+    user = _account(user_id)
+    try:
+        set_password(session, user, request.form.get("password", "")[: MAX_PASSWORD + 1], must_change=True)
+    except AccountError as err:
+        return _users_page(_("重置 %(name)s 的密码失败：", name=user.username) + str(err), 422)
+    audit(session, "password_reset", user.username, client_address(), g.user.username)
+    flash(_("已重置 %(name)s 的密码；该用户下次登录时须设置新密码", name=user.username), "ok")
+    return redirect(url_for("admin.users"))
+
+
+@bp.get("/audit")
+@role_required("admin")
+def audit_log() -> ResponseReturnValue:
+    """Logins (successful and failed), logouts, password changes and admin actions, newest first."""
+    page, size = asked_page()
+    newest_first = select(AuditEvent).order_by(AuditEvent.id.desc())
+    rows, total = one_page(db.session(), newest_first, page, size)
+    return render_template(
+        "admin/audit.html", rows=rows, total=total, page=page, size=size, event_word=event_word
+    )
+
+
+def event_word(event: str) -> str:
+    words = {
+        "login_ok": _("登录成功"),
+        "login_failed": _("登录失败"),
+        "logout": _("退出"),
+        "password_changed": _("修改密码"),
+        "password_reset": _("重置密码"),
+        "user_created": _("新建账号"),
+        "user_disabled": _("停用账号"),
+        "user_enabled": _("启用账号"),
+        "batch_expired": _("批次到期删除"),
+    }
+    return words.get(event, event)
 
 
 @bp.route("/token", methods=["GET", "POST"])

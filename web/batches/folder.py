@@ -13,9 +13,10 @@ import json
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from engine.batch.checkpoint import Outputs
+from web.settings import private_file, private_folder
 
 ROOT = "batches"  # under the app's instance folder
 
@@ -93,10 +94,16 @@ class RunFolder:
 
     def create(self) -> None:
         """The folder, readable by the server's user only: registries carry ID numbers."""
-        self.path.mkdir(mode=0o700, parents=True)
+        private_folder(self.path.parent)
+        self.path.mkdir(mode=0o700)
+
+    def open_private(self, path: Path, mode: str = "wb") -> BinaryIO:
+        """One of the folder's files opened for writing, readable by the server's user only."""
+        return os.fdopen(private_file(path, append=mode.startswith("a")), mode)
 
     def write_job(self, options: dict[str, Any]) -> None:
-        self.job.write_text(json.dumps(options, ensure_ascii=False), encoding="utf-8")
+        with self.open_private(self.job) as out:
+            out.write(json.dumps(options, ensure_ascii=False).encode("utf-8"))
 
     def read_job(self) -> dict[str, Any]:
         return json.loads(self.job.read_text(encoding="utf-8"))
@@ -104,7 +111,8 @@ class RunFolder:
     def write_status(self, status: Status) -> None:
         """Replace status.json atomically: a reader sees the old or the new one, never half."""
         tmp = self.status_file.with_name("status.json.tmp")
-        tmp.write_text(json.dumps(asdict(status), ensure_ascii=False), encoding="utf-8")
+        with self.open_private(tmp) as out:
+            out.write(json.dumps(asdict(status), ensure_ascii=False).encode("utf-8"))
         os.replace(tmp, self.status_file)
 
     def read_status(self) -> Status:

@@ -34,7 +34,7 @@ def launch(folder: RunFolder, resume: bool = False) -> bool:
     try:
         folder.write_status(Status("running"))
         command = [sys.executable, "-m", "web.batches.job", str(folder.path)]
-        with folder.log.open("ab") as log:
+        with folder.open_private(folder.log, "ab") as log:
             process = subprocess.Popen(
                 [*command, "--resume"] if resume else command,
                 stdin=subprocess.DEVNULL,
@@ -58,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("folder", type=Path)
     parser.add_argument("--resume", action="store_true")
     args = parser.parse_args(argv)
+    os.umask(0o077)  # the engine's files (results, errors, checkpoint) carry ID numbers: 0600
     folder = RunFolder(args.folder)
     job = folder.read_job()
     pid = os.getpid()

@@ -26,12 +26,13 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from werkzeug.datastructures import FileStorage
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from engine.batch.template import template_file
 from engine.evaluate import default_engine
 from web import db
-from web.batches import job, store, upload
+from web.batches import job, limits, store, upload
 from web.batches.folder import Progress, RunFolder
 from web.batches.upload import Upload
 from web.i18n import lang
@@ -71,6 +72,7 @@ def _form(up: Upload, status: int = 200) -> ResponseReturnValue:
 @bp.get("/")
 @login_required
 def list_runs() -> ResponseReturnValue:
+    limits.remove_expired(db.session())
     page, size = asked_page()
     runs, total = store.page_of_runs(db.session(), g.user, page, size)
     rows = [(run, _progress(run)) for run in runs]
@@ -94,10 +96,22 @@ def create_run() -> ResponseReturnValue:
         up.errors.insert(0, _("请选择要上传的名册文件（CSV）"))
     if up.errors or file is None:
         return _form(up, 422)
+    limits.remove_expired(db.session())
+    with limits.launching():
+        return _start_run(up, file)
+
+
+def _start_run(up: Upload, file: FileStorage) -> ResponseReturnValue:
+    """Within the limits: save the file, check it can be read, start its job."""
+    refused = limits.refusal(db.session(), g.user, request.content_length or 0)
+    if refused is not None:
+        up.errors.append(refused[0])
+        return _form(up, refused[1])
     ref = secrets.token_hex(16)
     folder = RunFolder.of(current_app.instance_path, ref)
     folder.create()
-    file.save(folder.input)
+    with folder.open_private(folder.input) as out:
+        file.save(out)
     refusal = upload.refusal(folder.input, up.kind)
     if refusal is not None:
         shutil.rmtree(folder.path)
@@ -209,8 +223,13 @@ def resume(ref: str) -> ResponseReturnValue:
     """Continue an interrupted (or failed) run from its last checkpoint."""
     run = store.get_run(db.session(), g.user, ref)
     folder = _folder(run)
-    if _progress(run).state in ("interrupted", "failed") and job.launch(folder, resume=True):
-        flash(_("已从中断处继续运行"), "ok")
-    else:
-        flash(_("这个批次正在运行或已经完成"), "warning")
+    with limits.launching():
+        if _progress(run).state not in ("interrupted", "failed"):
+            flash(_("这个批次正在运行或已经完成"), "warning")
+        elif (refused := limits.refusal(db.session(), g.user, 0)) is not None:
+            flash(refused[0], "warning")
+        elif job.launch(folder, resume=True):
+            flash(_("已从中断处继续运行"), "ok")
+        else:
+            flash(_("这个批次正在运行或已经完成"), "warning")
     return redirect(url_for("batches.show_run", ref=ref))
