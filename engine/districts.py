@@ -49,8 +49,16 @@ class Declared(Strict):
 
 
 class DistrictBook(Strict):
+    """Every district's declarations. Compared and hashed by identity: engines key their memories on
+    the settings they were given, so two tables never share an answer."""
+
     terms: dict[str, Term]
     districts: dict[str, dict[str, list[Declared]]]
+
+    __hash__ = object.__hash__
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
 
     @model_validator(mode="after")
     def _known_terms(self) -> DistrictBook:

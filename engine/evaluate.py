@@ -28,7 +28,7 @@ from engine.decision import (
     Timeline,
     WindowInfo,
 )
-from engine.districts import districts
+from engine.districts import DistrictBook, districts
 from engine.facts import FACTS, ask, case_facts
 from engine.judge import Check, Judge, Verdict
 from engine.matcher import SUBJECTS, Matcher, encode, key, ref_key
@@ -42,8 +42,10 @@ CaseModel = PersonCase | EnterpriseCase
 class Engine:
     """A rule book compiled once, evaluating any number of cases (thread-safe)."""
 
-    def __init__(self, book: RuleBook):
+    def __init__(self, book: RuleBook, settings: DistrictBook | None = None):
         self.book = book
+        # The district settings in force (rules/districts.yaml, SUBSIDY_DISTRICTS_FILE, or the desk's).
+        self.settings = settings or districts()
         self.matcher = Matcher(book)
         self._confirmations = book.confirmation_keys()
         self._rules = {subject: book.for_subject(subject) for subject in SUBJECTS}
@@ -88,7 +90,7 @@ class Engine:
     def _prepare(self, case: CaseModel, as_of: date) -> tuple[dict[str, Any], dict[str, Any]]:
         if case.confirmations and (unknown := set(case.confirmations) - self._confirmations):
             raise ValueError(f"未知的确认事项：{', '.join(sorted(unknown))}")
-        facts = case_facts(case, as_of)
+        facts = case_facts(case, as_of, self.settings)
         get, kind = facts.get, case.kind
         durable = {k: v for n, k in self._plain[kind] if (v := get(n)) is not None}
         durable.update({k: v.toordinal() for n, k in self._dates[kind] if (v := get(n)) is not None})
@@ -270,7 +272,7 @@ def _missing(rule: Rule, name: str, lang: str, facts: dict[str, Any]) -> Missing
             )
     spec = FACTS[name]
     if spec.asked_of == "district":
-        unit = districts().terms[name.split(".", 1)[1]].declared_by(lang)
+        unit = facts["district.settings"].terms[name.split(".", 1)[1]].declared_by(lang)
         question = T(
             "district_undeclared", lang, district=facts["district.name"], label=spec.label(lang), unit=unit
         )

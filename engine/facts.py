@@ -20,7 +20,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 
 from engine import calendar
-from engine.districts import districts
+from engine.districts import DistrictBook, districts, load_districts
 from engine.models import District, Enterprise, EnterpriseCase, Hire, Person, PersonCase, Sex
 from engine.retirement import RetirementGroup, retirement_date
 
@@ -347,12 +347,13 @@ def _group_spec(prefix: str, zh: str, en: str, subjects: tuple[Subject, ...]) ->
 
 
 def _district_settings() -> list[Derived]:
-    """Each setting the notice leaves to districts, read from the case's district's declarations."""
+    """Each setting the notice leaves to districts, read from the case's district's declarations in
+    the settings the engine was given (``district.settings``, an input no applicant supplies)."""
     out = []
-    for term, spec in districts().terms.items():
+    for term, spec in load_districts().terms.items():
 
-        def declared(name: str, day: date, term: str = term) -> bool | None:
-            return districts().value(name, term, day)
+        def declared(settings: DistrictBook, name: str, day: date, term: str = term) -> bool | None:
+            return settings.value(name, term, day)
 
         out.append(
             Derived(
@@ -363,7 +364,7 @@ def _district_settings() -> list[Derived]:
                     spec.label.en,
                     "",
                     ("person", "enterprise"),
-                    derived_from=("district.name", "case.as_of"),
+                    derived_from=("district.settings", "district.name", "case.as_of"),
                     asked_of="district",
                 ),
                 declared,
@@ -372,12 +373,16 @@ def _district_settings() -> list[Derived]:
     return out
 
 
+# What the engine is given rather than the caseworker: the evaluation date and the district settings.
+ENGINE_INPUTS = frozenset({"case.as_of", "district.settings"})
+
 PERSON: tuple[Subject, ...] = ("person",)
 ENTERPRISE: tuple[Subject, ...] = ("enterprise",)
 BOTH: tuple[Subject, ...] = ("person", "enterprise")
 
 INPUT_FACTS: list[FactSpec] = [
     FactSpec("case.as_of", "date", "评估日期", "Evaluation date", "", BOTH),
+    FactSpec("district.settings", "text", "区县设置", "District settings", "", BOTH),
     *_model_facts(Person, "person", "", "", PERSON),
     *_model_facts(Enterprise, "enterprise", "", "", ENTERPRISE),
     *_model_facts(Hire, "hire", "", "", ENTERPRISE),
@@ -508,9 +513,12 @@ def _derivations(subject: str) -> list[_Step]:
     return known[1]
 
 
-def case_facts(case: PersonCase | EnterpriseCase, as_of: date) -> dict[str, Any]:
-    """Every fact of the case's subject: input values, then derived ones (None where unknown)."""
-    out: dict[str, Any] = {"case.as_of": as_of}
+def case_facts(
+    case: PersonCase | EnterpriseCase, as_of: date, settings: DistrictBook | None = None
+) -> dict[str, Any]:
+    """Every fact of the case's subject: input values, then derived ones (None where unknown).
+    ``settings``: the district settings in force (the shipped or configured table by default)."""
+    out: dict[str, Any] = {"case.as_of": as_of, "district.settings": settings or districts()}
     if isinstance(case, PersonCase):
         _flatten(case.person, "person", out)
     else:

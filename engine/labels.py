@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.facts import FACTS, FactSpec
+from engine.facts import ENGINE_INPUTS, FACTS, FactSpec
 from engine.text import CHOICES
 
 TRUE = {"是", "有", "true", "yes", "y", "1", "√"}
@@ -20,9 +20,11 @@ class UnknownLabel(KeyError):
 
 
 def input_facts(subject: str) -> list[FactSpec]:
-    """Facts a caseworker states (not derived, not the evaluation date) for a subject."""
+    """Facts a caseworker states (not derived, not what the engine itself is given) for a subject."""
     return [
-        s for s in FACTS.values() if subject in s.subjects and not s.derived_from and s.name != "case.as_of"
+        s
+        for s in FACTS.values()
+        if subject in s.subjects and not s.derived_from and s.name not in ENGINE_INPUTS
     ]
 
 
