@@ -116,6 +116,7 @@ class Decision(Out):
     subject: Literal["person", "enterprise"]
     kind: Literal["grant", "extension", "compliance", "registration"]
     status: Status
+    status_text: str  # the word people read: 符合/不符合/需补充信息, or 合规/不合规 for a compliance check
     summary: str
     conditions: list[ConditionResult]
     missing: list[MissingFact]

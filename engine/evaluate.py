@@ -34,7 +34,7 @@ from engine.judge import Check, Judge, Verdict
 from engine.matcher import SUBJECTS, Matcher, encode, key, ref_key
 from engine.models import EnterpriseCase, PersonCase
 from engine.rulebook import Rule, RuleBook, load_rulebook
-from engine.text import STATUS_WORDS, T, fmt_value, op_text
+from engine.text import STATUS_WORDS, T, fmt_value, op_text, status_words
 
 CaseModel = PersonCase | EnterpriseCase
 
@@ -141,7 +141,10 @@ def _decision(v: Verdict, as_of: date, lang: str) -> Decision:
     title = rule.title(lang)
     checks = v.checks
     timeline = _timeline(v, checks, lang) if v.changes else None
+    word = status_words(rule.kind, lang)[v.status]
     summary = T("summary_" + v.status.value, lang, title=title)
+    if rule.kind == "compliance":
+        summary = T("summary_compliance", lang, title=title, word=word)
     if timeline and timeline.eligible_from:
         summary = T("summary_not_yet", lang, title=title, day=timeline.eligible_from)
     return Decision(
@@ -150,6 +153,7 @@ def _decision(v: Verdict, as_of: date, lang: str) -> Decision:
         subject=rule.subject,
         kind=rule.kind,
         status=v.status,
+        status_text=word,
         summary=summary,
         conditions=[_condition(rule, c, lang) for c in checks],
         missing=[_missing(rule, name, lang, v.facts) for name in v.missing],
@@ -287,7 +291,7 @@ def _grant(v: Verdict, lang: str) -> Grant:
     if a is not None and v.amount is not None:
         amount = Amount(
             value=v.amount.value,
-            unit=rule.parameters[a.param or a.rate or ""].unit,
+            unit="元" if a.rate else rule.parameters[a.param or ""].unit,  # a rate of a sum of money is money
             per=a.per(lang) if a.per else None,
             text=v.amount.text,
             local_standard=v.amount.local_standard,

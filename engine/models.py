@@ -148,6 +148,12 @@ class Person(Strict):
     registered_poor: bool | None = fact(
         "建档立卡贫困人口", "Registered poor (建档立卡)", "申请人是否为建档立卡贫困人口？"
     )
+    migrant_worker: bool | None = fact("农民工", "Migrant worker (农民工)", "申请人是否为农民工？")
+    college_graduate: bool | None = fact(
+        "高校毕业生", "College or university graduate", "申请人是否为高校毕业生？"
+    )
+    veteran: bool | None = fact("退役军人", "Veteran", "申请人是否为退役军人？")
+    disabled: bool | None = fact("残疾人", "Person with a disability", "申请人是否为残疾人？")
     school_level: SchoolLevel | None = fact(
         "最高学历", "Highest schooling completed", "申请人最近毕业于哪一级学校？"
     )

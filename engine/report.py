@@ -80,9 +80,9 @@ def render_decision(d: Decision, lang: str = "zh") -> str:
     colon = p[":"]
     tasks = p[","].join(str(t) for t in d.citation.tasks)
     lead = p[","].join(d.lead_units)
-    lines = [
-        f"【{HEAD[lang][d.status]}】{d.title}{p['(']}{p['task']}{tasks}{p[';']}{w['lead']}{colon}{lead}{p[')']}"
-    ]
+    head = d.status_text if lang == "zh" or d.kind == "compliance" else HEAD[lang][d.status]
+    head = head if lang == "zh" else head.upper()
+    lines = [f"【{head}】{d.title}{p['(']}{p['task']}{tasks}{p[';']}{w['lead']}{colon}{lead}{p[')']}"]
     if d.grant:
         lines.append(f"  {w['grant']}{colon}{d.grant.text}")
         if d.grant.amount:

@@ -8,6 +8,7 @@ a reference) and the outcome. Nothing in a rule file is executed; conditions are
 from __future__ import annotations
 
 import hashlib
+import os
 from datetime import date
 from functools import cached_property
 from importlib import resources
@@ -378,7 +379,10 @@ class RuleBook:
 
 
 def rules_dir() -> Path:
-    return Path(str(resources.files("rules")))
+    """The shipped rule files, or ``SUBSIDY_RULES_DIR`` (the mutation check runs the features on
+    altered copies)."""
+    configured = os.environ.get("SUBSIDY_RULES_DIR")
+    return Path(configured) if configured else Path(str(resources.files("rules")))
 
 
 def load_rulebook(directory: Path | None = None) -> RuleBook:

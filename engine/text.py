@@ -16,6 +16,23 @@ STATUS_WORDS = {
     "zh": {"eligible": "符合", "not_eligible": "不符合", "needs_information": "需补充信息"},
     "en": {"eligible": "eligible", "not_eligible": "not_eligible", "needs_information": "needs_information"},
 }
+# A compliance check (task 9) is read as 合规/不合规 wherever people read it; the JSON keeps the
+# three statuses, and so do the English batch cells, which scripts read.
+COMPLIANCE_WORDS = {
+    "zh": {"eligible": "合规", "not_eligible": "不合规", "needs_information": "需补充信息"},
+    "en": {
+        "eligible": "compliant",
+        "not_eligible": "not compliant",
+        "needs_information": "needs information",
+    },
+}
+
+
+def status_words(kind: str, lang: str) -> dict[str, str]:
+    """The words people read for a program's statuses."""
+    lang = "zh" if lang == "zh" else "en"
+    return COMPLIANCE_WORDS[lang] if kind == "compliance" else STATUS_WORDS[lang]
+
 
 TEMPLATES: dict[str, dict[str, str]] = {
     "missing": {"zh": "未知：缺少“{label}”", "en": "Unknown: {label} not given"},
@@ -49,6 +66,7 @@ TEMPLATES: dict[str, dict[str, str]] = {
     },
     "window_state_not_started": {"zh": "实施期限尚未开始", "en": "The period has not begun"},
     "summary_eligible": {"zh": "符合{title}条件", "en": "Eligible for {title}"},
+    "summary_compliance": {"zh": "{title}：{word}", "en": "{title}: {word}"},
     "summary_not_eligible": {"zh": "不符合{title}条件", "en": "Not eligible for {title}"},
     "summary_needs_information": {
         "zh": "需补充信息后才能判断{title}",

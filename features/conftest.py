@@ -149,6 +149,12 @@ def status_is(situation: Situation, title: str, status: str) -> None:
     assert d.status == STATUS[status], f"“{title}”的结果为 {d.status}，而不是{status}。\n{reasons}"
 
 
+@then(parsers.re(r"“(?P<title>[^”]+)”的结论文字为“(?P<word>[^”]+)”"))
+def status_text_is(situation: Situation, title: str, word: str) -> None:
+    d = situation.decision(title)
+    assert d.status_text == word, f"“{title}”的结论文字为“{d.status_text}”"
+
+
 @then(parsers.re(r"“(?P<title>[^”]+)”的条件“(?P<text>[^”]+)”为“(?P<result>[^”]+)”"))
 def condition_is(situation: Situation, title: str, text: str, result: str) -> None:
     assert result in RESULT, f"条件结果应为：{'、'.join(RESULT)}"

@@ -21,7 +21,7 @@ from engine.facts import FACTS
 from engine.judge import Dates, Verdict
 from engine.memory import keep
 from engine.rulebook import RuleBook
-from engine.text import STATUS_WORDS
+from engine.text import STATUS_WORDS, status_words
 from engine.timeline import Changes
 
 KIND = {
@@ -62,6 +62,10 @@ class Layout:
         self.long = long
         self.rules = list(book.rules.values())
         self._status = STATUS_WORDS[self.lang]
+        # Chinese cells are read by people (合规/不合规 for a compliance check); English ones by scripts.
+        self._words = {
+            r.id: status_words(r.kind, "zh") if self.lang == "zh" else self._status for r in self.rules
+        }
         self._kind = KIND[self.lang]
         self._labels = self._missing_labels() if self.lang == "zh" else {}
         self._segments: dict[object, str] = {}  # verdict shape → its cells as CSV text
@@ -69,7 +73,6 @@ class Layout:
         self._changes: dict[Changes, str] = {}  # days the status changes → their cell
         self._sep = "、" if self.lang == "zh" else ";"
         self._grant_sep = "；" if self.lang == "zh" else "; "
-        self._refused = self._status[Status.not_eligible]
         # A wide row: one slot per program, each five cells, empty for programs of another subject;
         # a case's verdicts come in rule-book order for its subject (RuleBook.for_subject).
         self._wide = {
@@ -134,13 +137,13 @@ class Layout:
     def _cells(self, v: Verdict) -> list[str]:
         """The first four cells (the dates are the row's own)."""
         if v.status is Status.not_eligible:
-            return [self._refused, "", ";".join(v.failed), ""]
+            return [self._words[v.rule.id][Status.not_eligible], "", ";".join(v.failed), ""]
         grant = v.amount.text if v.amount else ""
         if v.period_text:
             grant = f"{grant}{self._grant_sep}{v.period_text}" if grant else v.period_text
         labels = self._labels
         missing = self._sep.join([labels.get(n, n) for n in v.missing])
-        return [self._status[v.status], grant, ";".join(v.failed), missing]
+        return [self._words[v.rule.id][v.status], grant, ";".join(v.failed), missing]
 
     def _missing_labels(self) -> dict[str, str]:
         """Each fact a program may ask for by its form label (a confirmation: by its condition)."""
