@@ -208,6 +208,14 @@ def _timeline(v: Verdict, checks: list[Check], lang: str) -> Timeline:
 
 def _condition(rule: Rule, c: Check, lang: str) -> ConditionResult:
     """A condition's result worded: the reason names the fact, the case's value and the rule's."""
+    if c.why == "ended":
+        label = next(d.label(lang) for d in rule.outcome.dates if d.ends)
+        return ConditionResult(
+            id="entitlement_ended",
+            text=T("ended_text", lang),
+            result=c.result,
+            reason=T("ended", lang, label=label, day=c.value),
+        )
     if c.leaf is None:
         w = rule.window
         assert w is not None

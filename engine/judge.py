@@ -235,8 +235,18 @@ class Verdict:
     @property
     def checks(self) -> list[Check]:
         """Each condition's result with the values its reason quotes, in the rule's order."""
-        out = []
         a, b = self.plan.span
+        if self.outcome is self.plan.ended:
+            return [self._ended(), *self._conditions(a, b)]
+        return self._conditions(a, b)
+
+    def _ended(self) -> Check:
+        """The entitlement's last day has passed: the reason the program no longer grants it."""
+        end = next(day for d, day in self.dates.days if d.ends)
+        return Check(None, Result.not_met, "ended", None, value=end)
+
+    def _conditions(self, a: int, b: int) -> list[Check]:
+        out = []
         for i, (cond, outcome) in enumerate(zip(self.plan.conds, self.outcomes[a:b], strict=True)):
             result = RESULT[outcome]
             if cond.leaf is None:
@@ -323,6 +333,9 @@ class Plan:
         self._base = o.amount.of if o.amount else None
         self._by = o.period.by if o.period else None
         self._date_facts = tuple(d.fact for d in o.dates)
+        # The key date on which the entitlement ends, if one does: after it the answer is a refusal.
+        self.ends = next((i for i, d in enumerate(o.dates) if d.ends), None)
+        self.ended = Outcome(rule.id, Status.not_eligible, ("entitlement_ended",), (), ())
         self._dates: dict[tuple[Any, ...], Dates] = {}
         self._questions: dict[tuple[Any, ...], tuple[str, ...]] = {}
 
@@ -365,6 +378,8 @@ class Plan:
         period = bisect_right(self._starts, ref) if self._dated else 0
         grant = self._grant(facts, ref, period, lang) if self._grants_something else NO_GRANT
         dates = self._days(facts, ref, period, grant.period_months) if self._date_facts else NO_DATES
+        if self.ends is not None and (last := dates.days[self.ends][1]) and last < facts["case.as_of"]:
+            return Verdict(self, self.ended, (), outcomes, facts, ref, dates=dates)  # it has run out
         return Verdict(self, combined, missing, outcomes, facts, ref, grant, dates)
 
     def _ask(self, key: tuple[Any, ...], combined: Outcome, facts: dict[str, Any]) -> tuple[str, ...]:
@@ -459,6 +474,7 @@ class Judge:
         ]
         self._resolved: dict[tuple[Any, ...], int] = {}
         self._timed = [p for p, plan in enumerate(self.plans) if plan.timed]
+        self._ending = [p for p, plan in enumerate(self.plans) if plan.ends is not None]
 
     def judge(
         self, facts: dict[str, Any], confirmations: dict[str, bool], matched: Matches, lang: str = "zh"
@@ -492,6 +508,8 @@ class Judge:
         for p in self._timed:
             plan = self.plans[p]
             verdicts[p].changes = timeline.changes(plan, key[slice(*plan.span)], facts, self.subject)
+        for p in self._ending:
+            verdicts[p].changes = timeline.until_end(verdicts[p])
         return verdicts
 
     def _resolve(self, key: tuple[int, ...], facts: dict[str, Any], refs: list[date]) -> tuple[int, ...]:

@@ -171,6 +171,7 @@ class KeyDate(Strict):
     fact: str
     add_months: int | ParamRef | Literal["period"] | None = None
     minus_days: int = 0
+    ends: bool = False  # the last day of the entitlement: after it, the program no longer grants anything
 
 
 class Outcome(Strict):

@@ -10,7 +10,7 @@ those conditions moved (``Plan.outcome``): the timeline is never a second copy o
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from engine.codes import MET, NOT_IN_FORCE, NOT_MET
@@ -19,7 +19,7 @@ from engine.facts import FACTS, derivation, on_day
 from engine.memory import keep
 
 if TYPE_CHECKING:
-    from engine.judge import Plan, _Cond
+    from engine.judge import Plan, Verdict, _Cond
 
 HORIZON_DAYS = 36_525  # a hundred years: past it no decision of this notice can still change
 FIRST_DAY, LAST_DAY = date(1, 1, 2).toordinal(), date(9999, 12, 30).toordinal()
@@ -103,3 +103,17 @@ def changes(plan: Plan, outcomes: tuple[int, ...], facts: dict[str, Any], subjec
             out.append((when, new))
             status = new
     return tuple(out)
+
+
+def until_end(verdict: Verdict) -> Changes:
+    """A granted entitlement with a last day (the benefit's 最长领取至) stops the day after it."""
+    plan = verdict.plan
+    if verdict.outcome is plan.ended or not verdict.dates.days:
+        return verdict.changes
+    last = verdict.dates.days[plan.ends][1]
+    if last is None:
+        return verdict.changes
+    stop = last + timedelta(days=1)
+    before = tuple((day, status) for day, status in verdict.changes if day < stop)
+    status = before[-1][1] if before else verdict.status
+    return before if status is Status.not_eligible else (*before, (stop, Status.not_eligible))
