@@ -29,7 +29,7 @@ from engine.decision import (
     WindowInfo,
 )
 from engine.districts import DistrictBook, districts
-from engine.facts import FACTS, ask, case_facts
+from engine.facts import FACTS, FactSpec, ask, case_facts
 from engine.judge import Check, Judge, Verdict
 from engine.matcher import SUBJECTS, Matcher, encode, key, ref_key
 from engine.models import EnterpriseCase, PersonCase
@@ -155,7 +155,7 @@ def _decision(v: Verdict, as_of: date, lang: str) -> Decision:
         status=v.status,
         status_text=word,
         summary=summary,
-        conditions=[_condition(rule, c, lang) for c in checks],
+        conditions=[_condition(rule, c, lang, v.facts) for c in checks],
         missing=[_missing(rule, name, lang, v.facts) for name in v.missing],
         citation=Citation(tasks=rule.tasks, quote=rule.quote),
         lead_units=rule.lead_units,
@@ -206,7 +206,16 @@ def _timeline(v: Verdict, checks: list[Check], lang: str) -> Timeline:
     )
 
 
-def _condition(rule: Rule, c: Check, lang: str) -> ConditionResult:
+def _between(spec: FactSpec, facts: dict[str, Any]) -> list[tuple[str, Any]] | None:
+    """A count of days between two dates is quoted by its dates, never as a (negative) count."""
+    if spec.unit != "天" or len(spec.derived_from) != 2 or "case.as_of" in spec.derived_from:
+        return None
+    if any(FACTS[n].type != "date" or facts.get(n) is None for n in spec.derived_from):
+        return None
+    return [(n, facts[n]) for n in spec.derived_from]
+
+
+def _condition(rule: Rule, c: Check, lang: str, facts: dict[str, Any]) -> ConditionResult:
     """A condition's result worded: the reason names the fact, the case's value and the rule's."""
     if c.why == "ended":
         label = next(d.label(lang) for d in rule.outcome.dates if d.ends)
@@ -240,8 +249,21 @@ def _condition(rule: Rule, c: Check, lang: str) -> ConditionResult:
     else:
         assert c.fact is not None
         spec = FACTS[c.fact]
+        between = _between(spec, facts)
         if c.why == "missing":
             reason = T("missing", lang, label=spec.label(lang))
+        elif between:
+            (a, day_a), (b, day_b) = between
+            reason = T(
+                "compare_dates_" + c.result.value,
+                lang,
+                a=FACTS[a].label(lang),
+                day_a=day_a,
+                b=FACTS[b].label(lang),
+                day_b=day_b,
+                label=spec.label(lang),
+                expected=op_text(c.leaf.op, c.expected, spec, lang),
+            )
         else:
             reason = T(
                 "compare_" + c.result.value,

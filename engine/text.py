@@ -44,6 +44,14 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "zh": "满足：{label}为{value}，要求{expected}",
         "en": "Met: {label} is {value}; required {expected}",
     },
+    "compare_dates_met": {
+        "zh": "满足：{a}为{day_a}，{b}为{day_b}，{label}要求{expected}",
+        "en": "Met: {a} {day_a}, {b} {day_b}; {label} required {expected}",
+    },
+    "compare_dates_not_met": {
+        "zh": "不满足：{a}为{day_a}，{b}为{day_b}，{label}要求{expected}",
+        "en": "Not met: {a} {day_a}, {b} {day_b}; {label} required {expected}",
+    },
     "compare_not_met": {
         "zh": "不满足：{label}为{value}，要求{expected}",
         "en": "Not met: {label} is {value}; required {expected}",
