@@ -561,11 +561,34 @@ def timed_steps(subject: str) -> list[_Step]:
     return known[1]
 
 
-def on_day(facts: dict[str, Any], day: date, subject: str) -> dict[str, Any]:
-    """The same facts on another evaluation date: only what is derived from that date moves."""
-    return derive({**facts, "case.as_of": day}, subject, timed_steps(subject))
+def on_day(facts: dict[str, Any], day: date, subject: str, reads: Reads | None = None) -> dict[str, Any]:
+    """The same facts on another evaluation date: only what is derived from that date moves.
+    With ``reads`` (``reading``), only the facts some conditions read, and what they come from."""
+    if reads is None:
+        return derive({**facts, "case.as_of": day}, subject, timed_steps(subject))
+    return rederive(facts, subject, reads, {"case.as_of": day})
 
 
-def with_inputs(facts: dict[str, Any], inputs: dict[str, Any], subject: str) -> dict[str, Any]:
-    """The same facts had the applicant answered ``inputs``: every derived fact worked out again."""
-    return derive({**facts, **inputs}, subject)
+Reads = tuple[tuple[str, ...], list[_Step]]
+_reads: dict[tuple[str, tuple[str, ...], bool], tuple[list[_Step], Reads]] = {}
+
+
+def reading(subject: str, facts: tuple[str, ...], timed: bool = True) -> Reads:
+    """What ``rederive`` needs to work out only ``facts`` again: their derivations, and the steps
+    among them (only those that read the evaluation date, when ``timed``)."""
+    steps = timed_steps(subject) if timed else _derivations(subject)
+    key = (subject, facts, timed)
+    known = _reads.get(key)
+    if known is None or known[0] is not steps:
+        names = tuple(dict.fromkeys(["case.as_of", *(n for f in facts for n in derivation(f))]))
+        known = _reads[key] = (steps, (names, [s for s in steps if s[0] in names]))
+    return known[1]
+
+
+def rederive(facts: dict[str, Any], subject: str, reads: Reads, changes: dict[str, Any]) -> dict[str, Any]:
+    """Only the facts of ``reads``, with ``changes`` made and what derives from them worked out again
+    (the timeline and the answers-that-agree check ask this many times per case)."""
+    names, steps = reads
+    small = {name: facts.get(name) for name in names}
+    small.update(changes)
+    return derive(small, subject, steps)

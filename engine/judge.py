@@ -44,7 +44,7 @@ from engine.codes import (
     WHY,
 )
 from engine.decision import Result, Status
-from engine.facts import FACTS, depends_on, derivation, missing_inputs, with_inputs
+from engine.facts import FACTS, Reads, depends_on, derivation, missing_inputs, reading, rederive
 from engine.matcher import Matches, leaf_rule_names, window_id
 from engine.memory import keep
 from engine.rulebook import Bracket, Group, KeyDate, Leaf, ParamRef, Rule
@@ -467,7 +467,7 @@ class Judge:
         # Parameters are read on the date the policy names (``Rule.reference_fact``), else as-of.
         self._ref_facts = [(p, plan.ref_fact) for p, plan in enumerate(self.plans) if plan.ref_fact]
         self._resolvable = [
-            (plan.span[0] + j, p, cond, options)
+            (plan.span[0] + j, p, cond, options, _reads(self.subject, plan, cond))
             for p, plan in enumerate(self.plans)
             for j, cond in enumerate(plan.conds)
             if (options := _answers(plan, cond))
@@ -516,24 +516,21 @@ class Judge:
         """Conditions unknown for want of a fact whose every possible answer gives the same result
         (a woman decades from retirement: whatever her post) take that result; nothing is asked."""
         out: list[int] | None = None
-        for i, p, cond, options in self._resolvable:
+        for i, p, cond, options, reads in self._resolvable:
             if key[i] != MISSING:
                 continue
-            missing = missing_inputs(cond.fact, facts)
-            if not missing or any(m not in options for m in missing):
-                continue
-            memo = (i, *map(facts.get, derivation(cond.fact)), refs[p])
+            memo = (i, *map(facts.get, reads[0]), refs[p])
             found = self._resolved.get(memo)
             if found is None:
-                plan, seen = self.plans[p], set()
-                for answers in product(*(options[m] for m in missing)):
-                    on = with_inputs(facts, dict(zip(missing, answers, strict=True)), self.subject)
-                    seen.add(cond.on(on, timeline.reference(plan, on)))
-                found = (
-                    {MET: MET_ANYWAY, NOT_MET: NOT_MET_ANYWAY}.get(seen.pop(), MISSING)
-                    if len(seen) == 1
-                    else MISSING
-                )
+                found = MISSING
+                missing = missing_inputs(cond.fact, facts)
+                if missing and all(m in options for m in missing):
+                    plan, seen = self.plans[p], set()
+                    for answers in product(*(options[m] for m in missing)):
+                        on = rederive(facts, self.subject, reads, dict(zip(missing, answers, strict=True)))
+                        seen.add(cond.on(on, timeline.reference(plan, on)))
+                    if len(seen) == 1:
+                        found = {MET: MET_ANYWAY, NOT_MET: NOT_MET_ANYWAY}.get(seen.pop(), MISSING)
                 keep(self._resolved, memo, found, MEMO_LIMIT)
             if found != MISSING:
                 out = out or list(key)
@@ -688,3 +685,10 @@ def _first_questions(inputs: list[str]) -> list[str]:
     post) matters only once the dates beside it are known, so it waits for them."""
     dates = [name for name in inputs if FACTS[name].type not in ("bool", "choice")]
     return dates or inputs
+
+
+def _reads(subject: str, plan: Plan, cond: _Cond) -> Reads:
+    """The facts a condition's answers-that-agree check works out again: its fact's derivation, and
+    the date the program reads its parameters on."""
+    facts = (cond.fact, plan.ref_fact) if plan.ref_fact else (cond.fact,)
+    return reading(subject, facts, timed=False)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.codes import MET, NOT_IN_FORCE, NOT_MET
 from engine.decision import Status
-from engine.facts import FACTS, derivation, on_day
+from engine.facts import FACTS, derivation, on_day, reading
 from engine.memory import keep
 
 if TYPE_CHECKING:
@@ -53,9 +53,10 @@ def flip(plan: Plan, index: int, facts: dict[str, Any], subject: str, forward: b
         return memo[key]
 
     ref = reference(plan, facts)  # the fact's own day: parameters as in force today (``changes`` moves them)
+    reads = reading(subject, (cond.fact,))
 
     def met(ordinal: int) -> bool:
-        return cond.on(on_day(facts, date.fromordinal(ordinal), subject), ref) == MET
+        return cond.on(on_day(facts, date.fromordinal(ordinal), subject, reads), ref) == MET
 
     now = day.toordinal()
     held = met(now)
@@ -93,8 +94,10 @@ def changes(plan: Plan, outcomes: tuple[int, ...], facts: dict[str, Any], subjec
     status = plan.outcome(outcomes).status
     current = list(outcomes)
     out: list[tuple[date, Status]] = []
+    names = tuple(plan.conds[j].fact for j in moving)
+    reads = reading(subject, (*names, plan.ref_fact) if plan.ref_fact else names)
     for when in sorted(days):
-        on = on_day(facts, when, subject)
+        on = on_day(facts, when, subject, reads)
         ref = reference(plan, on)
         for j in moving:
             current[j] = plan.conds[j].on(on, ref)
