@@ -93,7 +93,7 @@ def test_a_condition_decided_without_asking_is_decided_by_every_answer(engine):
         data["person"]["ui_benefit_end_date"] = "2020-08-31"
         [verdicts] = engine.judge_many([parse_case(data)], AS_OF)
         key = verdicts[0].outcomes
-        for i, p, cond, options in judge._resolvable:
+        for i, p, cond, options, _ in judge._resolvable:
             if key[i] not in (MET_ANYWAY, NOT_MET_ANYWAY):
                 continue
             found += 1
