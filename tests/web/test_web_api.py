@@ -100,7 +100,7 @@ def test_field_errors_in_chinese(app: Flask, token: str) -> None:
     body = response.get_json()
     assert body["error"] == "案件数据有误，请更正以下字段"
     errors = {e["field"]: e for e in body["errors"]}
-    assert errors["person.birth_date"]["message"] == "日期格式应为 YYYY-MM-DD"
+    assert errors["person.birth_date"]["message"] == "没有这一天：1990年13月1日"
     assert errors["person.birth_date"]["label"] == "申请人·出生日期"
     assert errors["person.ui_contribution_months"]["message"] == "应为整数"
     assert errors["person.x"]["message"] == "不认识的字段"
