@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from engine import unsupported_python
 from engine.errors import describe
 from engine.models import parse_case
 from engine.report import render_evaluation
@@ -127,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if (reason := unsupported_python()) is not None:
+        print(reason, file=sys.stderr)
+        return 1
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -25,7 +26,7 @@ from pydantic import (
 )
 
 from engine.idcard import IdNumberError, parse_id_number
-from engine.values import MIN_DATE, Day, YesNo, no_control
+from engine.values import MIN_DATE, no_control, parse_date, parse_yes_no
 
 MAX_STAFF = 10_000_000  # a head count above this is a typing slip, not an employer
 
@@ -37,6 +38,9 @@ def fact(zh: str, en: str, ask: str | None = None, **kwargs: Any) -> Any:
 
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+# Dates and yes/no as every way in writes them (JSON, registry cells, the form): engine/values.py.
+Day = Annotated[date, BeforeValidator(parse_date)]
+YesNo = Annotated[bool, BeforeValidator(parse_yes_no)]
 # A case number is printed on the terminal and copied into every output file: an ESC or CR in it
 # could forge a "符合" line, a NUL would end up in the results, so control characters are refused.
 CaseId = Annotated[Text, AfterValidator(no_control)]

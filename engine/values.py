@@ -1,5 +1,7 @@
 """Values as people write them: the one date reader and the one yes/no reader of the product.
 
+Standard library only (bench/make_registry.py runs with the system Python, through idcard.py).
+
 A case file, a registry cell, a form field and a command-line option all hold dates written by
 people or exported by Excel and WPS (``2019-09-01``, ``2019/9/1``, ``2019年9月1日``,
 ``20190901``). They are read here, by one function, so the same text means the same date
@@ -18,9 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date, datetime
-from typing import Annotated, Any
-
-from pydantic import BeforeValidator
+from typing import Any
 
 MIN_DATE = date(1900, 1, 1)
 MAX_DATE = date(2199, 12, 31)
@@ -94,7 +94,3 @@ def no_control(text: Any) -> Any:
     if isinstance(text, str) and CONTROL.search(text):
         raise ValueError("含有控制字符（如换行、制表符或不可见的方向控制符），请删去")
     return text
-
-
-Day = Annotated[date, BeforeValidator(parse_date)]
-YesNo = Annotated[bool, BeforeValidator(parse_yes_no)]

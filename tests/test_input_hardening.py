@@ -340,3 +340,36 @@ def test_evaluate_library_call_stays_in_range() -> None:
         {"person": {"birth_date": "1900-01-01", "sex": "male", "ui_benefit_end_date": "2199-12-31"}}
     )
     assert evaluate(case, date(2199, 12, 31)).case_id is None
+
+
+# --- a newcomer's rough edges ----------------------------------------------------------------
+
+
+def test_an_unsupported_python_gets_one_line() -> None:
+    from engine import unsupported_python
+
+    assert unsupported_python((3, 11, 7)) is None and unsupported_python((3, 12, 0)) is None
+    for version in ((3, 13, 0), (3, 10, 14)):
+        reason = unsupported_python(version)
+        assert reason is not None and "\n" not in reason and "3.11 或 3.12" in reason
+
+
+def test_pyproject_states_the_supported_pythons() -> None:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
+    assert project["requires-python"] == ">=3.11,<3.13"
+
+
+def test_make_registry_runs_with_the_plain_system_python(tmp_path: Path) -> None:
+    # -I: no site-packages of the venv, no PYTHONPATH: what `python3 bench/make_registry.py` sees.
+    base = getattr(sys, "_base_executable", sys.executable)
+    out = tmp_path / "r.csv"
+    done = subprocess.run(
+        [base, "-I", "bench/make_registry.py", str(out), "--rows", "5"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert len(out.read_text("utf-8-sig").splitlines()) == 6
