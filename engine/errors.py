@@ -10,6 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from engine.models import EnterpriseCase, PersonCase
 from engine.text import CHOICES
+from engine.values import visible
 
 _QUOTED = re.compile(r"'([^']*)'")
 
@@ -68,10 +69,10 @@ def _labels(loc: tuple[Any, ...]) -> tuple[str, str]:
         if step in ("person", "enterprise") and model is None:
             model = PersonCase if step == "person" else EnterpriseCase
             continue
-        parts.append(str(step))
+        parts.append(visible(str(step)))  # an unknown key is the sender's text: no control characters
         field = model.model_fields.get(str(step)) if model else None
         if field is None:
-            labels.append(str(step))
+            labels += [visible(str(step))] if labels else ["案件", visible(str(step))]
             model = None
             continue
         labels.append(field.title or str(step))
