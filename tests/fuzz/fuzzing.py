@@ -14,7 +14,7 @@ import string
 from datetime import date
 from typing import Any
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
@@ -27,9 +27,10 @@ SCALE = max(1, int(os.environ.get("SUBSIDY_FUZZ_SCALE", "1")))
 RANDOM = os.environ.get("SUBSIDY_FUZZ_RANDOM") == "1"
 
 
-def examples(n: int) -> settings:
+def examples(n: int, shrink: bool = True) -> settings:
     """Hypothesis settings for ``n`` examples at scale 1: seeded, no deadline (a shared 2-core
-    machine times nothing reliably), no example database (CI starts clean anyway)."""
+    machine times nothing reliably), no example database (CI starts clean anyway). Without
+    ``shrink`` a failure is reported as generated (shrinking a 100-row registry takes minutes)."""
     return settings(
         max_examples=n * SCALE,
         derandomize=not RANDOM,
@@ -37,6 +38,7 @@ def examples(n: int) -> settings:
         database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
         print_blob=True,
+        phases=list(Phase) if shrink else [p for p in Phase if p is not Phase.shrink],
     )
 
 
