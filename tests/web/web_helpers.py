@@ -37,6 +37,7 @@ def make_app(tmp_path: Path, **extra: Any) -> Flask:
     given = extra.pop("DATABASE_URL", None)
     url = given or f"sqlite:///{tmp_path / 'test.sqlite3'}"
     if given is None:
+        tmp_path.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(_template(), tmp_path / "test.sqlite3")
     app = create_app(
         {"TESTING": True, "DATABASE_URL": url, "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "test", **extra}
