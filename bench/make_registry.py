@@ -14,8 +14,14 @@ from __future__ import annotations
 import argparse
 import csv
 import random
+import sys
 from datetime import date, timedelta
 from pathlib import Path
+
+# Run as a script, Python puts bench/ on the path, not the project: without the venv's editable
+# install (the system Python of README's command) ``engine`` would not be found. It needs only
+# the standard library.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from engine.calendar import add_months
 from engine.idcard import check_char

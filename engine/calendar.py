@@ -17,10 +17,19 @@ CACHED_PAIRS = 1 << 15  # a few MB: enough for every birth day of a working-age 
 
 
 def add_months(d: date, n: int) -> date:
-    """The corresponding day ``n`` calendar months later (month-end when there is none)."""
+    """The corresponding day ``n`` calendar months later (month-end when there is none).
+
+    A result beyond the years Python can hold is ``date.max`` (or ``date.min``): still later (or
+    earlier) than any date it is compared with, instead of an OverflowError mid-evaluation. The
+    case models bound input dates (engine/values.py), so only code calling this directly gets there.
+    """
     index = d.year * 12 + d.month - 1 + n
     year, month = divmod(index, 12)
     month += 1
+    if year > date.max.year:
+        return date.max
+    if year < date.min.year:
+        return date.min
     return date(year, month, min(d.day, _cal.monthrange(year, month)[1]))
 
 

@@ -23,6 +23,13 @@ CATEGORY_ZH = {
     "no_applicant_condition": "没有申请人层面的条件",
     "refers_elsewhere": "条件由其他文件规定，通知未列明",
 }
+CATEGORY_EN = {
+    "directive": "a directive to departments and districts",
+    "publicity": "publicity",
+    "no_applicant_condition": "no condition on an applicant",
+    "refers_elsewhere": "its conditions are set by other documents",
+}
+LOCAL_STANDARD = {"zh": "按当地标准", "en": "set by local standard"}  # a parameter the notice leaves open
 
 
 class NotEncoded(BaseModel):
@@ -83,6 +90,9 @@ def build_catalog(book: RuleBook | None = None) -> list[Entry]:
 
 
 def render_catalog(lang: str = "zh") -> str:
+    """The 66 tasks, one line each. In English the frame is English; the notice's section titles,
+    lead units and the hand-written reasons stay in the notice's Chinese (there is no translation)."""
+    zh = lang == "zh"
     lines = []
     part = ""
     for e in build_catalog():
@@ -91,10 +101,12 @@ def render_catalog(lang: str = "zh") -> str:
             lines.append(f"\n{part}")
         lead = "、".join(e.lead_units)
         if e.encoded:
-            status = "已编码：" + "、".join(e.programs)
-        else:
+            status = ("已编码：" if zh else "encoded: ") + "、".join(e.programs)
+        elif zh:
             status = f"未编码（{CATEGORY_ZH.get(e.category or '', '')}）：{e.reason}"
-        lines.append(f"  任务{e.task:>2}  [{lead}]  {status}")
+        else:
+            status = f"not encoded ({CATEGORY_EN.get(e.category or '', '')}): {e.reason}"
+        lines.append(f"  {'任务' if zh else 'Task '}{e.task:>2}  [{lead}]  {status}")
     return "\n".join(lines).lstrip()
 
 
@@ -151,10 +163,10 @@ def describe_rule(rule: Rule, lang: str = "zh") -> str:
     for name, p in rule.parameters.items():
         lines.append(f"  {name}：{p.label(lang)}（{p.unit}）  {'依据' if zh else 'ref'}：{p.reference}")
         for start, _, value in p.periods():
-            shown = "按当地标准" if value is None and zh else value
+            shown = LOCAL_STANDARD["zh" if zh else "en"] if value is None else value
             if isinstance(value, list):
                 shown = "；".join(f"≥{b.threshold:g} → {b.value:g}" for b in value if b.value is not None)
-            lines.append(f"    {start} 起：{shown}")
+            lines.append(f"    {start} 起：{shown}" if zh else f"    from {start}: {shown}")
     lines.append(f"{'给予' if zh else 'Grants'}：{rule.outcome.grant(lang)}")
     lines += [f"{'说明' if zh else 'Note'}：{n(lang)}" for n in rule.notes]
     return "\n".join(lines)

@@ -4,24 +4,29 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import date
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from engine import unsupported_python
 from engine.errors import describe
 from engine.models import parse_case
 from engine.report import render_evaluation
+from engine.values import parse_date, visible
 
 EXIT_BAD_INPUT = 2
+EXIT_BROKEN_PIPE = 128 + 13  # SIGPIPE
 
 
-def _date(text: str) -> date:
+def as_of_date(text: str) -> date:
+    """``--as-of``: read like every other date (engine/values.py); argparse prints the message."""
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD：{text}") from None
+        return parse_date(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(f"评估日期：{err}") from None
 
 
 def _fail(message: str) -> int:
@@ -33,24 +38,32 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from engine.evaluate import evaluate
 
     path = Path(args.case)
+    shown = visible(str(path))
+    if path.is_dir():
+        return _fail(f"{shown} 是一个文件夹；请给出案件 JSON 文件的路径")
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
-        return _fail(f"找不到案件文件：{path}")
+        return _fail(f"找不到案件文件：{shown}")
+    except OSError as err:
+        return _fail(f"无法读取案件文件 {shown}（{err.strerror or err}）")
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        return _fail(f"{path}：不是有效的 UTF-8 JSON 文件（{err}）")
+        return _fail(f"{shown}：不是有效的 UTF-8 JSON 文件（{err}）")
+    except RecursionError:
+        return _fail(f"{shown}：JSON 嵌套层数过多，不是案件文件")
     if args.district and isinstance(data, dict):
         district = data.setdefault("district", {})
         if isinstance(district, dict) and not district.get("name"):
             district["name"] = args.district
+    as_of = args.as_of or date.today()
     try:
-        case = parse_case(data)
-        result = evaluate(case, args.as_of or date.today(), args.lang)
+        case = parse_case(data, as_of)
+        result = evaluate(case, as_of, args.lang)
     except ValidationError as err:
         lines = "\n".join(f"  - {e}" for e in describe(err))
-        return _fail(f"{path}：案件数据有误，请更正以下字段：\n{lines}")
+        return _fail(f"{shown}：案件数据有误，请更正以下字段：\n{lines}")
     except ValueError as err:
-        return _fail(f"{path}：{err}")
+        return _fail(f"{shown}：{visible(str(err))}")
     if args.json:
         print(result.model_dump_json(indent=2))
     else:
@@ -93,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("evaluate", help="评估一个案件（JSON 文件）")
     ev.add_argument("case", help="案件 JSON 文件")
-    ev.add_argument("--as-of", type=_date, help="评估日期 YYYY-MM-DD（默认今天）")
+    ev.add_argument("--as-of", type=as_of_date, help="评估日期 YYYY-MM-DD（默认今天）")
     ev.add_argument("--json", action="store_true", help="输出 JSON（结构见 subsidy schema）")
     ev.add_argument("--lang", choices=["zh", "en"], default="zh")
     ev.add_argument(
@@ -122,5 +135,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if (reason := unsupported_python()) is not None:
+        print(reason, file=sys.stderr)
+        return 1
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except BrokenPipeError:
+        # The reader went away (``subsidy rules | head``): not an error of ours. Point stdout at
+        # /dev/null so the interpreter's final flush does not raise again, and exit as a shell
+        # reports a process ended by SIGPIPE.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE

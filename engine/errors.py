@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from engine.models import EnterpriseCase, PersonCase
+from engine.text import CHOICES
+from engine.values import visible
+
+_QUOTED = re.compile(r"'([^']*)'")
 
 MESSAGES = {
     "missing": "必填",
@@ -35,7 +40,14 @@ MESSAGES = {
     "union_tag_invalid": "案件类型应为 person（个人）或 enterprise（单位）",
     "model_type": "应为一组字段",
     "dict_type": "应为一组字段",
+    "model_attributes_type": '应为一组字段（JSON 对象，如 {"kind": "person", "person": {…}}）',
+    "finite_number": "应为有限的数字（不能是 NaN 或 Infinity）",
+    "int_parsing_size": "数字过大",
+    "union_tag_not_found": "缺少案件类型 kind（person 或 enterprise）",
+    "string_unicode": "应为文字",
+    "string_sub_type": "应为文字",
 }
+UNKNOWN = "取值无效"  # a pydantic error this table does not word yet: never English to a caseworker
 
 
 @dataclass(frozen=True)
@@ -57,10 +69,10 @@ def _labels(loc: tuple[Any, ...]) -> tuple[str, str]:
         if step in ("person", "enterprise") and model is None:
             model = PersonCase if step == "person" else EnterpriseCase
             continue
-        parts.append(str(step))
+        parts.append(visible(str(step)))  # an unknown key is the sender's text: no control characters
         field = model.model_fields.get(str(step)) if model else None
         if field is None:
-            labels.append(str(step))
+            labels += [visible(str(step))] if labels else ["案件", visible(str(step))]
             model = None
             continue
         labels.append(field.title or str(step))
@@ -68,6 +80,12 @@ def _labels(loc: tuple[Any, ...]) -> tuple[str, str]:
         candidates = [annotation, *getattr(annotation, "__args__", ())]
         model = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
     return ".".join(parts), "·".join(labels)
+
+
+def _choice(value: str) -> str:
+    """An option as the case file writes it, with the form's Chinese word: ``male（男）``."""
+    zh = CHOICES.get(value, ("",))[0]
+    return f"{value}（{zh}）" if zh else value
 
 
 def describe(err: ValidationError) -> list[FieldError]:
@@ -80,12 +98,15 @@ def describe(err: ValidationError) -> list[FieldError]:
         ctx = {k: str(v) for k, v in (e.get("ctx") or {}).items()}
         if e["type"] == "value_error":
             message = str(ctx.get("error", e["msg"])).removeprefix("Value error, ")
+        elif e["type"] == "enum":
+            options = _QUOTED.findall(ctx.get("expected", ""))
+            message = "应为以下之一：" + "、".join(_choice(v) for v in options)
         elif template:
             try:
                 message = template.format(**ctx)
             except KeyError:
                 message = template
         else:
-            message = e["msg"]
+            message = UNKNOWN
         out.append(FieldError(field=field, label=label or "案件", message=message))
     return out

@@ -13,6 +13,10 @@ from functools import lru_cache
 from operator import mul
 from typing import Literal, NamedTuple
 
+from engine.values import MAX_DATE
+
+FIRST_BIRTH = date(1800, 1, 1)  # the standard's own example was born in 1880; a case needs 1900 on
+
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK = "10X98765432"
 _ZERO_WEIGHT = ord("0") * sum(WEIGHTS)
@@ -55,6 +59,8 @@ def parse_id_number(text: str) -> IdNumber:
         birth = date.fromisoformat(number[6:14])  # YYYYMMDD, eight ASCII digits by now
     except ValueError:
         raise IdNumberError("身份证号码中的出生日期无效") from None
+    if not FIRST_BIRTH <= birth <= MAX_DATE:  # year 0001 or 9999: a typing slip, and no age to count
+        raise IdNumberError(f"身份证号码中的出生日期 {birth} 不在 {FIRST_BIRTH} 至 {MAX_DATE} 之间")
     expected = check_char(number[:17])
     if number[17] != expected:
         raise IdNumberError(f"身份证号码校验位错误（应为 {expected}）")

@@ -9,9 +9,7 @@ from typing import Any
 
 from engine.facts import ENGINE_INPUTS, FACTS, FactSpec
 from engine.text import CHOICES
-
-TRUE = {"是", "有", "true", "yes", "y", "1", "√"}
-FALSE = {"否", "无", "false", "no", "n", "0", "×"}
+from engine.values import FALSE, TRUE
 
 
 class UnknownLabel(KeyError):

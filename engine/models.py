@@ -13,7 +13,9 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -25,6 +27,7 @@ from pydantic import (
 
 from engine.districts import shipped_names
 from engine.idcard import IdNumberError, parse_id_number
+from engine.values import MIN_DATE, no_control, parse_date, parse_yes_no
 
 MAX_STAFF = 10_000_000  # a head count above this is a typing slip, not an employer
 
@@ -36,6 +39,12 @@ def fact(zh: str, en: str, ask: str | None = None, **kwargs: Any) -> Any:
 
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+# Dates and yes/no as every way in writes them (JSON, registry cells, the form): engine/values.py.
+Day = Annotated[date, BeforeValidator(parse_date)]
+YesNo = Annotated[bool, BeforeValidator(parse_yes_no)]
+# A case number is printed on the terminal and copied into every output file: an ESC or CR in it
+# could forge a "符合" line, a NUL would end up in the results, so control characters are refused.
+CaseId = Annotated[Text, AfterValidator(no_control)]
 
 
 class Sex(StrEnum):
@@ -78,7 +87,7 @@ class Person(Strict):
 
     name: Text | None = fact("姓名", "Name")
     id_number: str | None = fact("身份证号码", "ID number", "请提供18位居民身份证号码。", max_length=40)
-    birth_date: date | None = fact("出生日期", "Date of birth", "申请人的出生日期是哪天？")
+    birth_date: Day | None = fact("出生日期", "Date of birth", "申请人的出生日期是哪天？")
     sex: Sex | None = fact("性别", "Sex", "申请人的性别是？")
     female_post: FemalePost | None = fact(
         "女性岗位类别",
@@ -88,35 +97,35 @@ class Person(Strict):
     hukou_type: HukouType | None = fact(
         "户籍类型", "Household registration", "申请人是城镇户籍还是农村户籍？"
     )
-    employed: bool | None = fact("目前已就业", "Currently employed", "申请人目前是否已就业？")
-    employment_start_date: date | None = fact(
+    employed: YesNo | None = fact("目前已就业", "Currently employed", "申请人目前是否已就业？")
+    employment_start_date: Day | None = fact(
         "实现就业日期", "Date employment started", "申请人从哪天开始就业？"
     )
-    able_to_work: bool | None = fact("有劳动能力", "Able to work", "申请人是否有劳动能力？")
-    wants_work: bool | None = fact("有就业要求", "Wants work", "申请人是否有就业要求？")
-    at_usual_residence: bool | None = fact(
+    able_to_work: YesNo | None = fact("有劳动能力", "Able to work", "申请人是否有劳动能力？")
+    wants_work: YesNo | None = fact("有就业要求", "Wants work", "申请人是否有就业要求？")
+    at_usual_residence: YesNo | None = fact(
         "在常住地申请", "Applying at place of usual residence", "申请人是否在常住地办理？"
     )
-    registered_unemployed: bool | None = fact(
+    registered_unemployed: YesNo | None = fact(
         "已进行失业登记", "Registered as unemployed", "申请人是否已进行失业登记？"
     )
-    unemployment_registration_date: date | None = fact(
+    unemployment_registration_date: Day | None = fact(
         "失业登记日期", "Date registered unemployed", "申请人哪天进行的失业登记？"
     )
-    employment_difficulty: bool | None = fact(
+    employment_difficulty: YesNo | None = fact(
         "就业困难人员",
         "Person with employment difficulty (认定的就业困难人员)",
         "申请人是否经认定为就业困难人员？",
     )
-    flexible_subsidy_end_date: date | None = fact(
+    flexible_subsidy_end_date: Day | None = fact(
         "灵活就业社保补贴期满日期",
         "Flexible-employment insurance subsidy end date",
         "申请人享受的灵活就业社会保险补贴哪天期满？",
     )
-    public_welfare_post_end_date: date | None = fact(
+    public_welfare_post_end_date: Day | None = fact(
         "公益性岗位期满日期", "Public-welfare post end date", "申请人从事公益性岗位的政策享受期哪天期满？"
     )
-    stably_employed: bool | None = fact(
+    stably_employed: YesNo | None = fact(
         "已实现稳定就业", "Stably employed", "期满时申请人是否已实现稳定就业？"
     )
     ui_contribution_months: int | None = fact(
@@ -126,72 +135,82 @@ class Person(Strict):
         ge=0,
         le=1000,
     )
-    involuntary_unemployment: bool | None = fact(
+    involuntary_unemployment: YesNo | None = fact(
         "非本人意愿中断就业", "Lost job involuntarily", "申请人是否非因本人意愿中断就业？"
     )
-    ui_benefit_start_date: date | None = fact(
+    ui_benefit_start_date: Day | None = fact(
         "失业保险金起始日期", "Unemployment benefit start date", "申请人哪天开始领取失业保险金？"
     )
-    ui_benefit_end_date: date | None = fact(
+    ui_benefit_end_date: Day | None = fact(
         "失业保险金期满日期", "Unemployment benefit end date", "申请人领取失业保险金哪天期满？"
     )
-    dibao_recipient: bool | None = fact(
+    dibao_recipient: YesNo | None = fact(
         "低保对象", "Minimum-living-guarantee (低保) recipient", "申请人是否为低保对象？"
     )
-    living_difficulty: bool | None = fact(
+    living_difficulty: YesNo | None = fact(
         "生活困难", "In living difficulty", "申请人（及家庭）是否生活困难？"
     )
-    laid_off: bool | None = fact("下岗失业人员", "Laid-off worker", "申请人是否为下岗失业人员？")
-    family_in_difficulty: bool | None = fact(
+    laid_off: YesNo | None = fact("下岗失业人员", "Laid-off worker", "申请人是否为下岗失业人员？")
+    family_in_difficulty: YesNo | None = fact(
         "困难家庭成员", "Member of a family in difficulty", "申请人是否为困难家庭成员？"
     )
-    registered_poor: bool | None = fact(
+    registered_poor: YesNo | None = fact(
         "建档立卡贫困人口", "Registered poor (建档立卡)", "申请人是否为建档立卡贫困人口？"
     )
-    migrant_worker: bool | None = fact("农民工", "Migrant worker (农民工)", "申请人是否为农民工？")
-    college_graduate: bool | None = fact(
+    migrant_worker: YesNo | None = fact("农民工", "Migrant worker (农民工)", "申请人是否为农民工？")
+    college_graduate: YesNo | None = fact(
         "高校毕业生", "College or university graduate", "申请人是否为高校毕业生？"
     )
-    veteran: bool | None = fact("退役军人", "Veteran", "申请人是否为退役军人？")
-    disabled: bool | None = fact("残疾人", "Person with a disability", "申请人是否为残疾人？")
+    veteran: YesNo | None = fact("退役军人", "Veteran", "申请人是否为退役军人？")
+    disabled: YesNo | None = fact("残疾人", "Person with a disability", "申请人是否为残疾人？")
     school_level: SchoolLevel | None = fact(
         "最高学历", "Highest schooling completed", "申请人最近毕业于哪一级学校？"
     )
-    continuing_education: bool | None = fact(
+    continuing_education: YesNo | None = fact(
         "继续升学", "Continuing to further education", "申请人毕业后是否继续升学？"
     )
-    wants_training: bool | None = fact(
+    wants_training: YesNo | None = fact(
         "有参加培训意愿", "Wishes to train", "申请人是否有意愿参加劳动预备制培训？"
     )
-    training_start_date: date | None = fact(
+    training_start_date: Day | None = fact(
         "培训开始日期", "Training start date", "申请人参加的劳动预备制培训哪天开始？"
     )
-    returning_migrant_worker: bool | None = fact(
+    returning_migrant_worker: YesNo | None = fact(
         "返乡农民工", "Returning migrant worker", "申请人是否为返乡农民工？"
     )
-    first_business: bool | None = fact("首次创业", "First business", "这是申请人首次创业吗？")
-    business_start_date: date | None = fact(
+    first_business: YesNo | None = fact("首次创业", "First business", "这是申请人首次创业吗？")
+    business_start_date: Day | None = fact(
         "开始经营日期", "Business start date", "所创办企业或个体户哪天开始经营（登记日期）？"
     )
-    operating_normally: bool | None = fact(
+    operating_normally: YesNo | None = fact(
         "正常经营", "Operating normally", "所创办企业或个体户目前是否正常经营？"
     )
 
     @field_validator("id_number")
     @classmethod
-    def _id_number_valid(cls, value: str | None) -> str | None:
+    def _id_number_valid(cls, value: str | None, info: ValidationInfo) -> str | None:
         """Checksum, shape and birth date of the ID number, reported on the ID field itself."""
         if not value:
             return None
         try:
-            return parse_id_number(value).number
+            parsed = parse_id_number(value)
         except IdNumberError as err:
             raise ValueError(str(err)) from None
+        if parsed.birth_date < MIN_DATE:  # a valid number of someone no applicant can be
+            raise ValueError(f"号码中的出生日期 {parsed.birth_date} 早于 {MIN_DATE}")
+        as_of = _as_of(info)
+        if as_of is not None and parsed.birth_date > as_of:
+            raise ValueError(f"号码中的出生日期 {parsed.birth_date} 晚于评估日期 {as_of}")
+        return parsed.number
 
     @field_validator("birth_date")
     @classmethod
     def _birth_date_agrees(cls, value: date | None, info: ValidationInfo) -> date | None:
-        """A birth date that contradicts the ID number is an error, not a silent choice."""
+        """A birth date that contradicts the ID number, or comes after the evaluation date, is an
+        error, not a silent choice (it would be decided as a negative age)."""
+        as_of = _as_of(info)
+        if value is not None and as_of is not None and value > as_of:
+            raise ValueError(f"晚于评估日期 {as_of}")
         number = info.data.get("id_number")
         if value is not None and number and value != parse_id_number(number).birth_date:
             raise ValueError(f"与身份证号码中的出生日期 {parse_id_number(number).birth_date} 不一致")
@@ -218,18 +237,26 @@ class Person(Strict):
 class Hire(Strict):
     """An enterprise's hiring of one person (task 23)."""
 
-    hire_date: date | None = fact("招用日期", "Hire date", "企业哪天招用该人员？")
-    contract_start_date: date | None = fact("劳动合同起始日期", "Contract start date", "劳动合同从哪天开始？")
-    contract_end_date: date | None = fact(
+    hire_date: Day | None = fact("招用日期", "Hire date", "企业哪天招用该人员？")
+    contract_start_date: Day | None = fact("劳动合同起始日期", "Contract start date", "劳动合同从哪天开始？")
+    contract_end_date: Day | None = fact(
         "劳动合同终止日期", "Contract end date", "劳动合同到哪天终止？（无固定期限合同请勾选）"
     )
-    open_ended_contract: bool | None = fact(
+    open_ended_contract: YesNo | None = fact(
         "无固定期限劳动合同", "Open-ended contract", "是否签订无固定期限劳动合同？"
     )
-    social_insurance_paid: bool | None = fact(
+    social_insurance_paid: YesNo | None = fact(
         "按规定缴纳社会保险", "Social insurance paid as required", "企业是否已按规定为其缴纳社会保险？"
     )
     person: Person = Field(default_factory=Person, title="被吸纳人员")
+
+    @field_validator("contract_end_date", mode="before")
+    @classmethod
+    def _no_end_date(cls, value: Any) -> Any:
+        """HR systems write 9999-12-31 for "no end date"; here that is the open-ended flag."""
+        if isinstance(value, str) and value.strip().startswith("9999"):
+            raise ValueError("无固定期限合同请将“无固定期限劳动合同”填“是”，终止日期留空（不要填 9999 年）")
+        return value
 
     @model_validator(mode="after")
     def _contract_in_order(self) -> Hire:
@@ -252,8 +279,8 @@ class Enterprise(Strict):
         pattern=r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$",
     )
     org_type: OrgType | None = fact("单位类型", "Organisation type", "申请单位属于哪一类？")
-    application_date: date | None = fact("申请日期", "Application date", "单位哪天提出申请？")
-    ui_insured: bool | None = fact(
+    application_date: Day | None = fact("申请日期", "Application date", "单位哪天提出申请？")
+    ui_insured: YesNo | None = fact(
         "参加失业保险", "Insured for unemployment", "单位是否参加失业保险并足额缴费？"
     )
     staff_count: int | None = fact(
@@ -265,10 +292,10 @@ class Enterprise(Strict):
     laid_off_count: int | None = fact(
         "裁员人数", "Staff laid off", "单位上年度裁减了多少名参保职工？", ge=0, le=MAX_STAFF
     )
-    temporary_difficulty: bool | None = fact(
+    temporary_difficulty: YesNo | None = fact(
         "面临暂时性生产经营困难", "In temporary difficulty", "单位是否面临暂时性生产经营困难？"
     )
-    recovery_expected: bool | None = fact("恢复有望", "Recovery expected", "单位生产经营是否恢复有望？")
+    recovery_expected: YesNo | None = fact("恢复有望", "Recovery expected", "单位生产经营是否恢复有望？")
     prior_year_ui_contributions: Decimal | None = fact(
         "上年度缴纳失业保险费",
         "Previous year's unemployment-insurance contributions (CNY)",
@@ -277,12 +304,12 @@ class Enterprise(Strict):
         max_digits=14,
         decimal_places=2,
     )
-    in_difficulty: bool | None = fact("困难企业", "Enterprise in difficulty", "单位是否为困难企业？")
-    on_job_training: bool | None = fact(
+    in_difficulty: YesNo | None = fact("困难企业", "Enterprise in difficulty", "单位是否为困难企业？")
+    on_job_training: YesNo | None = fact(
         "开展职工在岗培训", "Runs on-the-job training", "单位是否组织职工开展在岗培训？"
     )
-    training_date: date | None = fact("培训日期", "Training date", "在岗培训哪天开展？")
-    small_or_micro: bool | None = fact("小微企业", "Small or micro enterprise", "单位是否为小微企业？")
+    training_date: Day | None = fact("培训日期", "Training date", "在岗培训哪天开展？")
+    small_or_micro: YesNo | None = fact("小微企业", "Small or micro enterprise", "单位是否为小微企业？")
     new_eligible_hires: int | None = fact(
         "当年新招用符合条件人员数",
         "Eligible people newly hired this year",
@@ -290,23 +317,23 @@ class Enterprise(Strict):
         ge=0,
         le=MAX_STAFF,
     )
-    economic_layoff_planned: bool | None = fact(
+    economic_layoff_planned: YesNo | None = fact(
         "拟进行经济性裁员", "Economic layoff planned", "单位是否拟进行经济性裁员？"
     )
-    layoff_explained_date: date | None = fact(
+    layoff_explained_date: Day | None = fact(
         "向工会或全体职工说明日期",
         "Date explained to union or staff",
         "单位哪天向工会或全体职工说明裁员情况？",
     )
-    layoff_date: date | None = fact("裁员实施日期", "Layoff date", "单位计划哪天实施裁员？")
-    severance_paid: bool | None = fact("依法支付经济补偿", "Severance paid", "单位是否依法支付经济补偿？")
-    wage_arrears_settled: bool | None = fact(
+    layoff_date: Day | None = fact("裁员实施日期", "Layoff date", "单位计划哪天实施裁员？")
+    severance_paid: YesNo | None = fact("依法支付经济补偿", "Severance paid", "单位是否依法支付经济补偿？")
+    wage_arrears_settled: YesNo | None = fact(
         "已偿还拖欠工资", "Wage arrears settled", "单位是否已偿还拖欠的职工工资？"
     )
-    insurance_arrears_settled: bool | None = fact(
+    insurance_arrears_settled: YesNo | None = fact(
         "已补缴欠缴社会保险费", "Insurance arrears settled", "单位是否已补缴欠缴的社会保险费？"
     )
-    serves_key_enterprises: bool | None = fact(
+    serves_key_enterprises: YesNo | None = fact(
         "为重点企业提供用工服务",
         "Serves key enterprises",
         "机构是否为重点企业提供用工指导、政策咨询、劳动关系协调等服务？",
@@ -325,19 +352,19 @@ class District(Strict):
 
 class PersonCase(Strict):
     kind: Literal["person"] = "person"
-    case_id: Text | None = Field(None, title="案件编号")
+    case_id: CaseId | None = Field(None, title="案件编号")
     person: Person = Field(default_factory=Person, title="申请人")
     district: District = Field(default_factory=District, title="区县")
-    confirmations: dict[str, bool] = Field(default_factory=dict, title="经办人确认事项")
+    confirmations: dict[str, YesNo] = Field(default_factory=dict, title="经办人确认事项")
 
 
 class EnterpriseCase(Strict):
     kind: Literal["enterprise"] = "enterprise"
-    case_id: Text | None = Field(None, title="案件编号")
+    case_id: CaseId | None = Field(None, title="案件编号")
     enterprise: Enterprise = Field(default_factory=Enterprise, title="单位")
     hire: Hire | None = Field(None, title="招用")
     district: District = Field(default_factory=District, title="区县")
-    confirmations: dict[str, bool] = Field(default_factory=dict, title="经办人确认事项")
+    confirmations: dict[str, YesNo] = Field(default_factory=dict, title="经办人确认事项")
 
 
 Case = Annotated[PersonCase | EnterpriseCase, Field(discriminator="kind")]
@@ -345,8 +372,17 @@ Case = Annotated[PersonCase | EnterpriseCase, Field(discriminator="kind")]
 CASE_ADAPTER: TypeAdapter[PersonCase | EnterpriseCase] = TypeAdapter(Case)
 
 
-def parse_case(data: Any) -> PersonCase | EnterpriseCase:
-    """Validate a case from JSON-like data; a case without ``kind`` is a person case."""
+def parse_case(data: Any, as_of: date | None = None) -> PersonCase | EnterpriseCase:
+    """Validate a case from JSON-like data; a case without ``kind`` is a person case.
+
+    With ``as_of`` (the evaluation date), facts that cannot be true on that date, such as a birth
+    after it, are refused too; every way in (file, registry row, form, API) passes it.
+    """
     if isinstance(data, dict) and "kind" not in data:
         data = {"kind": "person", **data}
-    return CASE_ADAPTER.validate_python(data)
+    return CASE_ADAPTER.validate_python(data, context={"as_of": as_of})
+
+
+def _as_of(info: ValidationInfo) -> date | None:
+    """The evaluation date the case is validated for, if the caller gave one."""
+    return info.context.get("as_of") if isinstance(info.context, dict) else None

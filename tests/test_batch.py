@@ -107,7 +107,7 @@ def test_injected_bad_rows_are_reported_and_the_rest_decided(tmp_path, capsys):
     ]
     reported = errors_by_line(errors)
     assert sorted(reported) == [3, 4, 5, 6, 7, 8, 13, 14]
-    assert reported[3] == [("出生日期", "日期格式应为 YYYY-MM-DD")]
+    assert reported[3] == [("出生日期", "没有这一天：1961年2月30日")]
     assert reported[4][0][0] == "身份证号码" and "校验位错误" in reported[4][0][1]
     assert reported[5][0][0] == "目前已就业" and "是" in reported[5][0][1]
     assert reported[6][0][0] == "性别" and "男、女" in reported[6][0][1]

@@ -99,7 +99,7 @@ def test_a_bad_case_file_names_each_field_in_chinese(bad_case: Path):
     assert out.returncode == 2
     assert out.stdout == ""
     assert "案件数据有误，请更正以下字段" in out.stderr
-    assert "申请人·出生日期（person.birth_date）：日期格式应为 YYYY-MM-DD" in out.stderr
+    assert "申请人·出生日期（person.birth_date）：没有这一天：1990年13月1日" in out.stderr
     assert "申请人·失业保险累计缴费月数（person.ui_contribution_months）：应为整数" in out.stderr
     assert "申请人·性别（person.sex）：应为以下之一" in out.stderr
     assert "shoe_size" in out.stderr and "不认识的字段" in out.stderr
@@ -138,7 +138,7 @@ def test_a_missing_case_file_is_refused():
 def test_a_bad_evaluation_date_is_refused():
     out = run("evaluate", "samples/person-near-retirement.json", "--as-of", "2020-13-01")
     assert out.returncode == 2
-    assert "日期格式应为 YYYY-MM-DD" in out.stderr
+    assert "评估日期：没有这一天：2020年13月1日" in out.stderr
 
 
 def test_rules_lists_the_catalog():

@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -53,6 +54,32 @@ class Checkpoint:
     format: int = FORMAT
 
 
+TOTALS = ("read", "decided", "rejected", "blank")
+
+
+def _damage(cp: Checkpoint) -> str | None:
+    """What in a parsed checkpoint has the wrong type, or None: a checkpoint edited by hand or
+    cut short must be refused here, not crash the run halfway through resuming."""
+    for name in ("offset", "line", "out_bytes", "err_bytes", "format"):
+        value = getattr(cp, name)
+        if type(value) is not int or value < 0:
+            return f"{name} 应为非负整数，而不是 {value!r}"
+    for name in ("options", "totals", "input"):
+        if not isinstance(getattr(cp, name), dict):
+            return f"{name} 应为一组字段"
+    as_of = cp.options.get("as_of")
+    try:
+        date.fromisoformat(str(as_of))
+    except ValueError:
+        return f"as_of 不是日期：{as_of!r}"
+    if set(cp.totals) - {*TOTALS, "counts"} or not all(type(cp.totals.get(k, 0)) is int for k in TOTALS):
+        return "totals 中的计数不是整数"
+    counts = cp.totals.get("counts", {})
+    if not isinstance(counts, dict) or not all(type(n) is int for n in counts.values()):
+        return "totals.counts 中的计数不是整数"
+    return None
+
+
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path.parent, os.O_RDONLY)
     try:
@@ -75,11 +102,14 @@ class Outputs:
     def load(self) -> Checkpoint | None:
         try:
             data = json.loads(self.checkpoint.read_text(encoding="utf-8"))
-            return Checkpoint(**data)
+            cp = Checkpoint(**data)
         except FileNotFoundError:
             return None
         except (ValueError, TypeError) as err:
             raise ResumeError(f"检查点文件 {self.checkpoint} 已损坏（{err}）") from None
+        if (problem := _damage(cp)) is not None:
+            raise ResumeError(f"检查点文件 {self.checkpoint} 已损坏（{problem}）；请去掉 --resume 重新运行")
+        return cp
 
     def verify(self, cp: Checkpoint, source: Path, options: dict[str, Any]) -> None:
         """Refuse to continue with another input, other options or partial files that were cut short."""

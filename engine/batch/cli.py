@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Any
 
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD：{text}") from None
+from engine.cli import as_of_date
 
 
 def _positive(text: str) -> int:
@@ -28,7 +22,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "-o", "--output", help="结果 CSV（UTF-8 带 BOM）；--template 时为模板文件（默认输出到屏幕）"
     )
-    p.add_argument("--as-of", type=_date, help="评估日期 YYYY-MM-DD（默认今天；续跑时沿用原日期）")
+    p.add_argument("--as-of", type=as_of_date, help="评估日期 YYYY-MM-DD（默认今天；续跑时沿用原日期）")
     p.add_argument("--errors", help="有误行的报告 CSV（默认：结果文件名.errors.csv）")
     p.add_argument(
         "--kind", choices=["person", "enterprise"], default="person", help="没有“类型”列时的案件类型"
@@ -62,12 +56,17 @@ def command(args: argparse.Namespace) -> int:
     source, out = Path(args.input), Path(args.output)
     if not source.is_file():
         return _fail(f"找不到名册文件：{source}")
-    if out.resolve() == source.resolve():
+    errors = Path(args.errors) if args.errors else None
+    if _same(out, source):
         return _fail("结果文件不能与名册文件相同")
+    if errors is not None and _same(errors, source):
+        return _fail("有误行报告（--errors）不能与名册文件相同：会覆盖名册")
+    if errors is not None and _same(errors, out):
+        return _fail("有误行报告（--errors）不能与结果文件相同")
     opts = Options(
         source,
         out,
-        Path(args.errors) if args.errors else None,
+        errors,
         args.as_of,
         args.kind,
         args.long,
@@ -90,6 +89,14 @@ def command(args: argparse.Namespace) -> int:
         return 130
     print(summary(totals, default_engine(), opts.errors_path), file=sys.stderr)
     return 0
+
+
+def _same(a: Path, b: Path) -> bool:
+    """The same file, whatever the spelling (relative, ``..``, a symlink, a hard link)."""
+    try:
+        return a.samefile(b)
+    except OSError:  # one of them does not exist yet
+        return a.resolve() == b.resolve()
 
 
 def _fail(message: str) -> int:

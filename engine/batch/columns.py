@@ -7,6 +7,7 @@ same pydantic models, so a row is accepted exactly when the equivalent case file
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from typing import Any
 
@@ -18,6 +19,7 @@ from engine.facts import FactSpec
 from engine.labels import FALSE, TRUE, UnknownLabel, fact_by_label, input_facts, parse_value
 from engine.models import EnterpriseCase, PersonCase, parse_case
 from engine.text import CHOICES
+from engine.values import visible
 
 SUBJECTS = ("person", "enterprise")
 SUBJECT_ZH = {"person": "个人", "enterprise": "单位"}
@@ -82,7 +84,7 @@ class Columns:
     def case_id_of(self, fields: list[str]) -> str:
         if self.case_id is None or self.case_id >= len(fields):
             return ""
-        return readable(fields[self.case_id].strip())
+        return visible(readable(fields[self.case_id].strip()))
 
 
 def known_headers(subjects: tuple[str, ...]) -> str:
@@ -132,8 +134,13 @@ def map_columns(headers: list[str], default_kind: str, confirmation_keys: set[st
     return cols
 
 
-def row_case(cols: Columns, fields: list[str]) -> tuple[PersonCase | EnterpriseCase | None, list[Problem]]:
-    """The validated case of one row, or the problems that refuse it (every one, not the first)."""
+def row_case(
+    cols: Columns, fields: list[str], as_of: date | None = None
+) -> tuple[PersonCase | EnterpriseCase | None, list[Problem]]:
+    """The validated case of one row, or the problems that refuse it (every one, not the first).
+
+    ``as_of`` is the run's evaluation date: a row that cannot be true on it (born later) is refused.
+    """
     kind = cols.default_kind
     problems: list[Problem] = []
     if cols.kind is not None and (written := fields[cols.kind].strip()):
@@ -173,7 +180,7 @@ def row_case(cols: Columns, fields: list[str]) -> tuple[PersonCase | EnterpriseC
         if value is not None:
             data.setdefault("confirmations", {})[key] = value
     try:
-        case = parse_case(data)
+        case = parse_case(data, as_of)
     except ValidationError as err:
         for e in describe(err):
             column = cols.header_of.get(e.field) or e.label

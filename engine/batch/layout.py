@@ -39,11 +39,24 @@ PER_PROGRAM = {
 LONG = {"zh": ["项目", "项目名称"], "en": ["program", "title"]}
 ERROR_HEAD = ["行号", "案件编号", "列", "原因"]
 _QUOTED = re.compile(r'[",\r\n]')
+FORMULA_START = "=+-@\t\r"
+# Control characters other than the line breaks and tabs CSV quotes faithfully (see values.CONTROL).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 SEGMENT_LIMIT = 20_000  # verdict shapes, and sets of key dates, whose cells are remembered
 
 
 def csv_field(text: str) -> str:
-    """One field as ``csv.writer`` writes it by default: quoted only if it holds , " CR or LF."""
+    """One field as ``csv.writer`` writes it by default: quoted only if it holds , " CR or LF.
+
+    Every CSV the product writes goes through here, and people open them in Excel or WPS: a cell
+    starting with = + - @ would run there as a formula (``=HYPERLINK(…)`` from a registry's case
+    number), so it gets a leading ' and stays text (so does one starting with a tab or CR). Control
+    characters such as NUL and ESC are written as �; line breaks and tabs are quoted as CSV does.
+    """
+    if _CONTROL.search(text) is not None:
+        text = _CONTROL.sub("\ufffd", text)
+    if text[:1] in FORMULA_START and text:
+        text = "'" + text
     if _QUOTED.search(text) is None:
         return text
     return '"' + text.replace('"', '""') + '"'

@@ -73,8 +73,7 @@ def detect_encoding(path: Path) -> str:
     """
     with path.open("rb") as f:
         sample = f.read(SAMPLE)
-    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise FileError("文件是 UTF-16 编码（Excel“Unicode 文本”）；请另存为“CSV UTF-8（逗号分隔）”后再试")
+    refuse_shape(sample)
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8"
     text = sample.decode("utf-8", "surrogateescape")
@@ -83,6 +82,26 @@ def detect_encoding(path: Path) -> str:
     bad = len(_UNDECODABLE.findall(text))
     non_ascii = len(text) - len(text.encode("ascii", "ignore"))
     return "gb18030" if bad > non_ascii // 4 else "utf-8"
+
+
+WORKBOOKS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # .xlsx (a zip) and .xls (OLE)
+SAVE_AS = "请在 Excel 或 WPS 中另存为“CSV UTF-8（逗号分隔）”后再试"
+
+
+def refuse_shape(sample: bytes) -> None:
+    """Refuse, with the real reason, a file that is no CSV text at all (judged on its first MB).
+
+    Without this, UTF-16 without a BOM and old-Mac line ends (CR only) were reported as empty
+    files, and a workbook renamed .csv as a flood of undecodable bytes.
+    """
+    if sample.startswith(WORKBOOKS):
+        raise FileError(f"这是 Excel 工作簿（.xlsx/.xls），不是 CSV 文件；{SAVE_AS}")
+    utf16 = sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    # Text in UTF-16 without a BOM: every other byte of ASCII (commas, digits) is NUL.
+    if utf16 or max(sample[0::2].count(0), sample[1::2].count(0)) > len(sample) // 4 > 0:
+        raise FileError(f"文件是 UTF-16 编码（Excel“Unicode 文本”）；{SAVE_AS}")
+    if b"\r" in sample and b"\n" not in sample:
+        raise FileError(f"文件的换行符只有 CR（Excel“CSV (Macintosh)”格式），无法分行；{SAVE_AS}")
 
 
 def readable(text: str) -> str:
@@ -101,8 +120,11 @@ def _undecodable(fields: list[str], headers: list[str], encoding: str) -> str:
     return f"含有无法按 {name} 解码的字节（{'、'.join(where) or '整行'}）；请检查文件编码"
 
 
-def _quote_problem(error: str, line: int) -> str:
-    """The csv module's complaint, in the caseworker's words."""
+def _quote_problem(error: str, line: int, quoted: bool) -> str:
+    """The csv module's complaint, in the caseworker's words (``quoted``: the record's first line
+    holds a quote; a long field without one is just long)."""
+    if "field limit" in error and not quoted:
+        return f"第{line}行的字段过长（超过 {csv.field_size_limit():,} 个字符），不是名册的一行"
     if "expected after" in error:
         return f"引号不成对：第{line}行起的字段在引号结束后没有紧跟逗号或换行"
     if "end of data" in error:
@@ -174,6 +196,8 @@ class Reader:
             raise FileError(f"第1行（列名）无法读取：{header.error}")
         self.headers = [h.strip() for h in header.fields]
         self.headers[0] = self.headers[0].lstrip("\ufeff").strip()
+        if not any(self.headers):  # a BOM alone, or a line of commas: no column to read
+            raise FileError("文件是空的：第1行应为列名")
         self.header_end = header.end
         if offset is not None and offset != header.end:
             self._f.seek(offset)
@@ -240,7 +264,8 @@ class Reader:
                 return None
             fields, problem = [], "文件在引号内结束（引号不成对）"
         except csv.Error as err:
-            fields, problem = [], _quote_problem(str(err), lines.taken[0][0])
+            first = lines.taken[0]
+            fields, problem = [], _quote_problem(str(err), first[0], '"' in first[2])
         taken = lines.taken
         first, last = taken[0], taken[-1]
         width = len(self.headers) or len(fields)

@@ -17,7 +17,7 @@ from engine.batch.columns import Columns, row_case
 from engine.batch.layout import Layout, csv_text
 from engine.batch.reader import Plain, Row
 from engine.evaluate import CaseModel, Engine
-from engine.judge import Outcome
+from engine.judge import Outcome, Verdict
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,21 @@ def process(rows: list[Row] | Plain) -> Done:
             gc.enable()
 
 
+def _judge(job: Job, cases: list[CaseModel]) -> list[list[Verdict]] | list[list[Verdict] | Exception]:
+    """Every case's verdicts, judged together; if that fails, one by one, so a case the engine
+    cannot judge (a bug) is reported on its own row instead of aborting the run at every resume."""
+    try:
+        return job.engine.judge_many(cases, job.as_of, job.layout.lang)
+    except Exception:
+        judged: list[list[Verdict] | Exception] = []
+        for case in cases:
+            try:
+                judged += job.engine.judge_many([case], job.as_of, job.layout.lang)
+            except Exception as err:
+                judged.append(err)
+        return judged
+
+
 def _process(rows: list[Row]) -> Done:
     job = _job
     assert job is not None, "set_job() before process()"
@@ -87,7 +102,7 @@ def _process(rows: list[Row]) -> Done:
             errors.append([str(line), cols.case_id_of(fields), "", problem])
             done.rejected += 1
             continue
-        case, problems = row_case(cols, fields)
+        case, problems = row_case(cols, fields, job.as_of)
         if case is None:
             case_id = cols.case_id_of(fields)
             errors += [[str(line), case_id, column, reason] for column, reason in problems]
@@ -98,13 +113,17 @@ def _process(rows: list[Row]) -> Done:
     out: list[str] = []
     outcomes: list[Outcome] = []  # shared objects, one per program and combination: counted at the end
     layout = job.layout
-    for case, line, verdicts in zip(
-        cases, lines, job.engine.judge_many(cases, job.as_of, layout.lang), strict=True
-    ):
+    judged = _judge(job, cases)
+    for case, line, verdicts in zip(cases, lines, judged, strict=True):
+        if isinstance(verdicts, Exception):
+            why = f"无法评估本行（程序内部错误 {type(verdicts).__name__}），请将本行报告给系统维护人员"
+            errors.append([str(line), case.case_id or "", "", why])
+            done.rejected += 1
+            continue
         out.append(layout.lines(case.case_id or "", line, case.kind, verdicts))
         outcomes += map(_OUTCOME, verdicts)
+        done.decided += 1
     for outcome, n in Counter(outcomes).items():
         done.counts[f"{outcome.program}|{outcome.status}"] += n
-    done.decided = len(cases)
     done.out, done.err = "".join(out).encode("utf-8"), csv_text(errors).encode("utf-8")
     return done

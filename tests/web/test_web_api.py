@@ -100,7 +100,7 @@ def test_field_errors_in_chinese(app: Flask, token: str) -> None:
     body = response.get_json()
     assert body["error"] == "案件数据有误，请更正以下字段"
     errors = {e["field"]: e for e in body["errors"]}
-    assert errors["person.birth_date"]["message"] == "日期格式应为 YYYY-MM-DD"
+    assert errors["person.birth_date"]["message"] == "没有这一天：1990年13月1日"
     assert errors["person.birth_date"]["label"] == "申请人·出生日期"
     assert errors["person.ui_contribution_months"]["message"] == "应为整数"
     assert errors["person.x"]["message"] == "不认识的字段"
@@ -193,3 +193,28 @@ def test_token_page_issues_and_revokes(app: Flask) -> None:
     assert api.post("/api/v1/evaluate", json={}, headers=bearer(token)).status_code == 200
     client.post("/admin/token", data={"csrf_token": csrf, "action": "revoke"})
     assert api.post("/api/v1/evaluate", json={}, headers=bearer(token)).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("case", "field"),
+    [
+        ({"kind": "enterprise", "hire": {"contract_end_date": "9999-12-31"}}, "hire.contract_end_date"),
+        ({"kind": "person", "person": {"birth_date": "9999-01-01", "sex": "male"}}, "person.birth_date"),
+        ({"kind": "enterprise", "enterprise": {"layoff_date": "0001-01-01"}}, "enterprise.layoff_date"),
+        ({"kind": "person", "person": {"ui_benefit_start_date": 0}}, "person.ui_benefit_start_date"),
+    ],
+)
+def test_out_of_range_dates_are_a_400_naming_the_field(
+    app: Flask, token: str, case: dict, field: str
+) -> None:
+    response = app.test_client().post("/api/v1/evaluate?as_of=2020-09-15", json=case, headers=bearer(token))
+    assert response.status_code == 400
+    assert [e["field"] for e in response.get_json()["errors"]] == [field]
+
+
+def test_the_evaluation_date_may_be_written_as_excel_writes_it(app: Flask, token: str) -> None:
+    case = {"kind": "person", "person": {"birth_date": "1960/1/1"}}
+    response = app.test_client().post(
+        "/api/v1/evaluate?as_of=2020年9月15日", json=case, headers=bearer(token)
+    )
+    assert response.status_code == 200 and response.get_json()["as_of"] == "2020-09-15"

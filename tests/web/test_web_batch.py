@@ -156,7 +156,7 @@ def test_a_registry_runs_and_its_results_download(alice: tuple[FlaskClient, str]
     assert [(r[0], r[1]) for r in decided[1:]] == [("G1", "2"), ("G2", "4"), ("G3", "7")]
     reported = {int(r[0]): (r[2], r[3]) for r in read_csv(errors.data)[1:]}
     assert sorted(reported) == [3, 5, 6]
-    assert reported[3] == ("出生日期", "日期格式应为 YYYY-MM-DD")
+    assert reported[3] == ("出生日期", "没有这一天：1961年2月30日")
     assert reported[5][0] == "身份证号码" and "校验位错误" in reported[5][1]
     assert "本行有3列" in reported[6][1]
     # The very bytes `subsidy batch` writes.

@@ -196,7 +196,7 @@ def test_pydantic_errors_reach_their_field(alice: tuple[FlaskClient, str]) -> No
         },
     )
     page = text(response)
-    assert re.search(r'id="f-person-birth_date-err">日期格式应为 YYYY-MM-DD<', page)
+    assert re.search(r'id="f-person-birth_date-err">没有这一天：1990年13月1日<', page)
     assert re.search(r'id="f-person-ui_contribution_months-err">应为整数<', page)
 
 

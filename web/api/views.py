@@ -16,6 +16,7 @@ from engine.catalog import build_catalog
 from engine.errors import describe
 from engine.evaluate import evaluate
 from engine.models import parse_case
+from engine.values import parse_date
 from web.api.openapi import openapi_document
 from web.security import login_required
 
@@ -52,18 +53,14 @@ def evaluate_case() -> ResponseReturnValue:
             400, "lang 应为 zh 或 en", [{"field": "lang", "label": "语言", "message": "应为 zh 或 en"}]
         )
     try:
-        as_of = date.fromisoformat(as_of_text) if as_of_text else date.today()
-    except ValueError:
-        return _error(
-            400,
-            "评估日期格式应为 YYYY-MM-DD",
-            [{"field": "as_of", "label": "评估日期", "message": "日期格式应为 YYYY-MM-DD"}],
-        )
+        as_of = parse_date(as_of_text) if as_of_text else date.today()
+    except ValueError as err:
+        return _error(400, f"评估日期：{err}", [{"field": "as_of", "label": "评估日期", "message": str(err)}])
     data, problem = _read_json()
     if problem is not None:
         return problem
     try:
-        case = parse_case(data)
+        case = parse_case(data, as_of)
         result = evaluate(case, as_of, lang)
     except ValidationError as err:
         errors = [{"field": e.field, "label": e.label, "message": e.message} for e in describe(err)]

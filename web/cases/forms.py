@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from engine.errors import describe
 from engine.labels import set_fact
 from engine.models import EnterpriseCase, PersonCase, parse_case
+from engine.values import parse_date
 from web.cases.fields import CaseForm, FormField
 
 BOOL_IN = {"yes": True, "no": False, "": None}
@@ -73,14 +74,16 @@ def read(
         value = _value(f, raw, sub)
         if value is not None:
             set_fact(data, f.name, value)
-    if sub.errors:
-        return sub
+    # The model checks what the form could read even when some field was refused above, so every
+    # problem is reported on one submit (a bad evaluation date must not hide a wrong ID number).
     try:
-        sub.case = parse_case(data)
+        case = parse_case(data, sub.as_of)
     except ValidationError as err:
         for e in describe(err):
             name = e.field if form.field(e.field) is not None else ""
             sub.add(name, e.label, e.message)
+    else:
+        sub.case = None if sub.errors else case
     return sub
 
 
@@ -88,9 +91,9 @@ def _as_of(raw: str, sub: Submission, f: FormField) -> date | None:
     if not raw:
         return date.today()
     try:
-        day = date.fromisoformat(raw)
-    except ValueError:
-        sub.add(f.name, f.zh, "日期格式应为 YYYY-MM-DD")
+        day = parse_date(raw)
+    except ValueError as err:
+        sub.add(f.name, f.zh, str(err))
         return None
     if not MIN_AS_OF <= day <= MAX_AS_OF:
         sub.add(f.name, f.zh, f"评估日期应在 {MIN_AS_OF} 至 {MAX_AS_OF} 之间")
