@@ -28,10 +28,16 @@ features=0
 .venv/bin/python -m pytest --cucumberjson=artifacts/features.json features "$@" || features=$?
 report=0
 .venv/bin/python scripts/feature_report.py artifacts/features.json artifacts/features.html || report=$?
+# The mutation check (scripts/mutate_rules.py): single changes to the rule files that every
+# scenario still passes. A seeded sample here; .ci/run checks every mutant.
+mutants=0
+if [ "$#" -eq 0 ]; then
+  .venv/bin/python scripts/mutate_rules.py --sample "${SUBSIDY_MUTANTS:-30}" || mutants=$?
+fi
 if [ "$status" -eq 5 ] && [ "$features" -eq 5 ]; then
   exit 5  # nothing matched in either run
 fi
-for code in "$status" "$features" "$report"; do
+for code in "$status" "$features" "$report" "$mutants"; do
   if [ "$code" -ne 0 ] && [ "$code" -ne 5 ]; then  # 5: nothing matched -k in one of the two runs
     exit "$code"
   fi
