@@ -87,9 +87,14 @@ def test_person_case_end_to_end(engine):
         "benefit_end": date(2020, 8, 31),
         "retirement_date": date(2021, 3, 10),  # from the ID number: a man born 1961-03-10
     }
+    # 150 months paid: 24 months from 2018-09-01, so the benefit ran out on 2020-08-31, before AS_OF.
     benefit = decision(result, BENEFIT)
-    assert (benefit.status, benefit.grant.period_months) == (Status.eligible, 24)  # 150 months paid
+    assert (benefit.status, benefit.grant) == (Status.not_eligible, None)
+    assert [c.id for c in benefit.conditions if c.result == "not_met"] == ["entitlement_ended"]
     assert {k.id: k.date for k in benefit.dates}["paid_until"] == date(2020, 8, 31)
+    earlier = decision(engine.evaluate(case, date(2020, 8, 31)), BENEFIT)
+    assert (earlier.status, earlier.grant.period_months) == (Status.eligible, 24)
+    assert earlier.timeline.eligible_until == date(2020, 8, 31)
     flexible = decision(result, FLEXIBLE)
     assert flexible.status == Status.eligible
     assert {k.id: k.date for k in flexible.dates}["extension_end"] == date(2021, 6, 30)
