@@ -60,22 +60,14 @@ def flip(plan: Plan, index: int, facts: dict[str, Any], subject: str, forward: b
 
     now = day.toordinal()
     held = met(now)
-    if forward:
-        lo, hi = now, min(now + HORIZON_DAYS, LAST_DAY)
-        found = None
-        if met(hi) != held:
-            while hi - lo > 1:
-                mid = (lo + hi) // 2
-                lo, hi = (mid, hi) if met(mid) == held else (lo, mid)
-            found = date.fromordinal(hi)
-    else:
-        lo, hi = max(now - HORIZON_DAYS, FIRST_DAY), now
-        found = None
-        if met(lo) != held:
-            while hi - lo > 1:
-                mid = (lo + hi) // 2
-                lo, hi = (lo, mid) if met(mid) == held else (mid, hi)
-            found = date.fromordinal(hi)
+    far = min(now + HORIZON_DAYS, LAST_DAY) if forward else max(now - HORIZON_DAYS, FIRST_DAY)
+    found = None
+    if met(far) != held:  # the result changes once between today and ``far``: find the day
+        inside, outside = now, far  # ``inside`` keeps today's result, ``outside`` the other
+        while abs(outside - inside) > 1:
+            mid = (inside + outside) // 2
+            inside, outside = (mid, outside) if met(mid) == held else (inside, mid)
+        found = date.fromordinal(outside if forward else inside)
     return keep(memo, key, found, MEMO_LIMIT)
 
 
