@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
+from engine.districts import shipped_names
 from web.records import ROLES, AuditEvent, LoginSession, User, utcnow
 
 TOKEN_PREFIX = "sbt_"
@@ -40,6 +41,7 @@ def create_user(
         raise AccountError("用户名应为1至64个字符")
     if role not in ROLES:
         raise AccountError(f"角色应为 {'、'.join(ROLES)} 之一")
+    district = check_district(district, role)
     check_password(password, username, district)
     if db.scalar(select(User).where(User.username == username)) is not None:
         raise AccountError(f"用户名已存在：{username}")
@@ -47,12 +49,29 @@ def create_user(
         username=username,
         password_hash=generate_password_hash(password),
         role=role,
-        district=district.strip()[:64],
+        district=district,
         active=True,
     )
     db.add(user)
     db.commit()
     return user
+
+
+def check_district(district: str, role: str) -> str:
+    """One of Chongqing's 38 districts (empty allowed except for a supervisor, who sees one)."""
+    district = district.strip()
+    if district and district not in shipped_names():
+        raise AccountError(f"区县应为重庆市38个区县之一，而不是“{district[:64]}”")
+    if role == "supervisor" and not district:
+        raise AccountError("主管须选择所属区县")
+    return district
+
+
+def set_district(db: Session, user: User, district: str) -> None:
+    """Move ``user`` to ``district`` (an admin's choice from the list); committed."""
+    user.district = check_district(district, user.role)
+    user.district_unmatched = ""
+    db.commit()
 
 
 def check_password(password: str, username: str, district: str = "") -> None:

@@ -35,6 +35,7 @@ from web import db
 from web.batches import job, limits, store, upload
 from web.batches.folder import Progress, RunFolder
 from web.batches.upload import Upload
+from web.evaluator import desk_engine
 from web.i18n import lang
 from web.paging import asked_page
 from web.records import BatchRun
@@ -123,6 +124,7 @@ def _start_run(up: Upload, file: FileStorage) -> ResponseReturnValue:
         "workers": current_app.config["BATCH_WORKERS"],
     }
     folder.write_job({"kind": up.kind, "as_of": up.as_of, **options})
+    folder.write_settings(desk_engine().settings.model_dump(mode="json", by_alias=True))
     name = upload.clean_filename(file.filename)
     store.create_run(db.session(), g.user, ref, name, up.kind, up.as_of_date, options)
     job.launch(folder)

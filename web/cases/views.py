@@ -10,12 +10,12 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from engine.decision import Evaluation, Status
-from engine.evaluate import evaluate
 from engine.models import parse_case
 from web import db
 from web.cases import store
 from web.cases.fields import CaseForm, form_for
 from web.cases.forms import Submission, defaults, read, values_from_case
+from web.evaluator import evaluate
 from web.i18n import lang
 from web.paging import asked_page
 from web.records import CaseRecord, DecisionRecord
