@@ -40,6 +40,7 @@ class FactSpec:
     derived_from: tuple[str, ...] = ()
     unit: str = ""
     asked_of: Literal["applicant", "district"] = "applicant"  # a district setting: its office declares it
+    ask_en: str = ""  # the question in English (models.fact's ask_en)
 
     def label(self, lang: str = "zh") -> str:
         return self.zh if lang == "zh" else self.en
@@ -87,7 +88,9 @@ def _model_facts(
                 zh=zh,
                 en=f"{en_prefix}{extra.get('en', name)}",
                 ask=str(extra.get("ask", f"请提供：{zh}")),
+                ask_en=str(extra.get("ask_en", "")),
                 subjects=subjects,
+                unit=str(extra.get("unit", "")),
             )
         )
     return specs
@@ -406,7 +409,9 @@ FACTS: dict[str, FactSpec] = {s.name: s for s in INPUT_FACTS} | {d.spec.name: d.
 def ask(name: str, lang: str = "zh") -> str:
     """The question that obtains an input fact."""
     spec = FACTS[name]
-    return spec.ask if lang == "zh" else f"Please provide: {spec.en}"
+    if lang == "zh":
+        return spec.ask
+    return spec.ask_en or f"Please provide: {spec.en}"
 
 
 @cache

@@ -29,9 +29,14 @@ from engine.idcard import IdNumberError, parse_id_number
 MAX_STAFF = 10_000_000  # a head count above this is a typing slip, not an employer
 
 
-def fact(zh: str, en: str, ask: str | None = None, **kwargs: Any) -> Any:
-    """A pydantic field that is also a fact: labels in both languages and the question to ask."""
-    extra = {"en": en, "ask": ask or f"请提供：{zh}"}
+def fact(
+    zh: str, en: str, ask: str | None = None, ask_en: str | None = None, unit: str = "", **kwargs: Any
+) -> Any:
+    """A pydantic field that is also a fact: labels in both languages, the question to ask in both,
+    and the unit of an amount or count (元, 个月, 人), shown beside the input and the value."""
+    extra = {"en": en, "ask": ask or f"请提供：{zh}", "ask_en": ask_en or f"Please provide: {en}"}
+    if unit:
+        extra["unit"] = unit
     return Field(default=kwargs.pop("default", None), title=zh, json_schema_extra=extra, **kwargs)
 
 
@@ -125,6 +130,7 @@ class Person(Strict):
         "申请人失业保险累计缴费多少个月？",
         ge=0,
         le=1000,
+        unit="个月",
     )
     involuntary_unemployment: bool | None = fact(
         "非本人意愿中断就业", "Lost job involuntarily", "申请人是否非因本人意愿中断就业？"
@@ -251,13 +257,28 @@ class Enterprise(Strict):
         "参加失业保险", "Insured for unemployment", "单位是否参加失业保险并足额缴费？"
     )
     staff_count: int | None = fact(
-        "现有职工人数", "Current staff", "单位现有职工多少人？", ge=0, le=MAX_STAFF
+        "现有职工人数",
+        "Current staff",
+        "单位现有职工多少人？",
+        ge=0,
+        le=MAX_STAFF,
+        unit="人",
     )
     insured_staff_count: int | None = fact(
-        "参保职工人数", "Insured staff", "单位参加失业保险的职工多少人？", ge=0, le=MAX_STAFF
+        "参保职工人数",
+        "Insured staff",
+        "单位参加失业保险的职工多少人？",
+        ge=0,
+        le=MAX_STAFF,
+        unit="人",
     )
     laid_off_count: int | None = fact(
-        "裁员人数", "Staff laid off", "单位上年度裁减了多少名参保职工？", ge=0, le=MAX_STAFF
+        "裁员人数",
+        "Staff laid off",
+        "单位上年度裁减了多少名参保职工？",
+        ge=0,
+        le=MAX_STAFF,
+        unit="人",
     )
     temporary_difficulty: bool | None = fact(
         "面临暂时性生产经营困难", "In temporary difficulty", "单位是否面临暂时性生产经营困难？"
@@ -265,11 +286,12 @@ class Enterprise(Strict):
     recovery_expected: bool | None = fact("恢复有望", "Recovery expected", "单位生产经营是否恢复有望？")
     prior_year_ui_contributions: Decimal | None = fact(
         "上年度缴纳失业保险费",
-        "Previous year's unemployment-insurance contributions (CNY)",
+        "Previous year's unemployment-insurance contributions",
         "单位上年度实际缴纳失业保险费多少元？",
         ge=0,
         max_digits=14,
         decimal_places=2,
+        unit="元",
     )
     in_difficulty: bool | None = fact("困难企业", "Enterprise in difficulty", "单位是否为困难企业？")
     on_job_training: bool | None = fact(
@@ -283,6 +305,7 @@ class Enterprise(Strict):
         "单位当年新招用符合创业担保贷款条件的人员多少名？",
         ge=0,
         le=MAX_STAFF,
+        unit="人",
     )
     economic_layoff_planned: bool | None = fact(
         "拟进行经济性裁员", "Economic layoff planned", "单位是否拟进行经济性裁员？"

@@ -34,7 +34,12 @@ class AccountError(ValueError):
 
 
 def create_user(
-    db: Session, username: str, password: str, role: str = "caseworker", district: str = ""
+    db: Session,
+    username: str,
+    password: str,
+    role: str = "caseworker",
+    district: str = "",
+    full_name: str = "",
 ) -> User:
     username = username.strip()
     if not username or len(username) > 64:
@@ -50,6 +55,7 @@ def create_user(
         password_hash=generate_password_hash(password),
         role=role,
         district=district,
+        full_name=full_name.strip()[:64],
         active=True,
     )
     db.add(user)
@@ -67,9 +73,11 @@ def check_district(district: str, role: str) -> str:
     return district
 
 
-def set_district(db: Session, user: User, district: str) -> None:
-    """Move ``user`` to ``district`` (an admin's choice from the list); committed."""
+def set_district(db: Session, user: User, district: str, full_name: str | None = None) -> None:
+    """Move ``user`` to ``district`` (an admin's choice from the list), and name them; committed."""
     user.district = check_district(district, user.role)
+    if full_name is not None:
+        user.full_name = full_name.strip()[:64]
     user.district_unmatched = ""
     db.commit()
 

@@ -49,6 +49,7 @@ def users() -> ResponseReturnValue:
             request.form.get("password", "")[: MAX_PASSWORD + 1],
             request.form.get("role", ""),
             request.form.get("district", "")[:64],
+            request.form.get("full_name", "")[:64],
         )
     except AccountError as err:
         return _users_page(str(err), 422)
@@ -101,11 +102,12 @@ def set_active(user_id: int) -> ResponseReturnValue:
 @bp.post("/users/<int:user_id>/district")
 @role_required("admin")
 def change_district(user_id: int) -> ResponseReturnValue:
-    """Choose a user's district from the 38 (a supervisor then sees that district's cases)."""
+    """Choose a user's district from the 38 (a supervisor then sees that district's cases), and
+    their name (it signs the notices they issue)."""
     session = db.session()
     user = _account(user_id)
     try:
-        set_district(session, user, request.form.get("district", "")[:64])
+        set_district(session, user, request.form.get("district", "")[:64], request.form.get("full_name"))
     except AccountError as err:
         return _users_page(str(err), 422)
     audit(session, "user_district", user.username, client_address(), g.user.username, user.district)

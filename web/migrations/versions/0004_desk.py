@@ -5,6 +5,7 @@
 - users', cases' and batch runs' ``district`` become one of Chongqing's 38 names: free text that
   names one (exactly, without 重庆市, or as the unique name it begins) is replaced by it; anything
   else is emptied, and for users kept in ``district_unmatched`` so the accounts page shows it.
+- users gain ``full_name``: the caseworker's name, which signs a decision notice.
 - decisions gain ``engine_version`` and ``receipt`` (every parameter value and district setting used).
 - cases gain ``person_name`` (the hired person of an enterprise case) and ``id_hash`` (sha256 of
   the full ID number), filled from each case's latest decision.
@@ -93,6 +94,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("users") as users:
         users.add_column(sa.Column("district_unmatched", sa.String(64), nullable=False, server_default=""))
+        users.add_column(sa.Column("full_name", sa.String(64), nullable=False, server_default=""))
     with op.batch_alter_table("decisions") as decisions:
         decisions.add_column(sa.Column("engine_version", sa.String(32), nullable=True))
         decisions.add_column(sa.Column("receipt", JSON_DOC, nullable=True))
@@ -147,5 +149,6 @@ def downgrade() -> None:
         decisions.drop_column("receipt")
         decisions.drop_column("engine_version")
     with op.batch_alter_table("users") as users:
+        users.drop_column("full_name")
         users.drop_column("district_unmatched")
     op.drop_table("district_settings")
