@@ -50,8 +50,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from web.cases.views import bp as cases_bp
     from web.districts.views import bp as districts_bp
     from web.notices.views import bp as notices_bp
+    from web.reviews.views import bp as reviews_bp
     from web.views import bp as main_bp
 
-    for blueprint in (main_bp, auth_bp, cases_bp, batches_bp, admin_bp, districts_bp, notices_bp, api_bp):
+    for blueprint in (
+        main_bp,
+        auth_bp,
+        cases_bp,
+        batches_bp,
+        admin_bp,
+        districts_bp,
+        notices_bp,
+        reviews_bp,
+        api_bp,
+    ):
         app.register_blueprint(blueprint)
     return app

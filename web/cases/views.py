@@ -10,15 +10,17 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from engine.decision import Evaluation, Status
+from engine.evaluate import CaseModel
 from engine.models import parse_case
 from web import db
 from web.cases import store
 from web.cases.fields import CaseForm, form_for
 from web.cases.forms import Submission, defaults, read, values_from_case
-from web.evaluator import evaluate
+from web.evaluator import desk_engine, evaluate
 from web.i18n import lang
 from web.paging import asked_page
 from web.records import CaseRecord, DecisionRecord
+from web.reviews import receipt
 from web.security import login_required
 
 bp = Blueprint("cases", __name__, template_folder="templates", url_prefix="/cases")
@@ -52,11 +54,17 @@ def _render_form(
 
 def _evaluate_and_store(sub: Submission, record: CaseRecord | None) -> CaseRecord:
     assert sub.case is not None and sub.as_of is not None
-    evaluation = evaluate(sub.case, sub.as_of, "zh")  # the record is kept in Chinese
+    return evaluate_and_store(sub.case, sub.as_of, record)
+
+
+def evaluate_and_store(case: CaseModel, as_of: date, record: CaseRecord | None) -> CaseRecord:
+    """Evaluate with the desk's engine and keep the decision with its receipt (in Chinese)."""
+    engine = desk_engine()
+    evaluation = engine.evaluate(case, as_of, "zh")  # the record is kept in Chinese
     session = db.session()
     if record is None:
-        record = store.create_case(session, g.user, sub.case)
-    store.add_decision(session, g.user, record, sub.case, sub.as_of, evaluation)
+        record = store.create_case(session, g.user, case)
+    store.add_decision(session, g.user, record, case, as_of, evaluation, receipt.build(engine, case, as_of))
     return record
 
 
