@@ -624,11 +624,12 @@ def _amount(rule: Rule, facts: dict[str, Any], ref: date, lang: str) -> Money | 
                 lang,
                 money=standard.value,
                 unit=param.unit,
+                per=f" / {per}" if per else "",
                 district=district,
                 document=standard.document,
                 start=standard.from_,
             )
-            return Money(standard.value, text + (f" / {per}" if per else ""), True)
+            return Money(standard.value, text, True)
     return Money(None, LOCAL_STANDARD[lang], True)
 
 

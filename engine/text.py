@@ -90,8 +90,8 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "en": "provided these still hold then: {conditions}",
     },
     "amount_local": {
-        "zh": "{money} {unit}（{district}当地标准，自{start}起，依据：{document}）",
-        "en": "{money} {unit} ({district}'s local standard from {start}, under {document})",
+        "zh": "{money} {unit}{per}（{district}当地标准，自{start}起，依据：{document}）",
+        "en": "{money} {unit}{per} ({district}'s local standard from {start}, under {document})",
     },
     "district_undeclared": {
         "zh": "{district}尚未声明：{label}（由{unit}在区县设置中声明）",

@@ -77,6 +77,7 @@ def _process(rows: list[Row]) -> Done:
     errors: list[list[str]] = []
     cases: list[CaseModel] = []
     lines: list[int] = []
+    carried: list[list[str]] = []
     for line, fields, problem in rows:
         if problem is None and not "".join(fields).strip():
             done.blank += 1
@@ -95,13 +96,14 @@ def _process(rows: list[Row]) -> Done:
             continue
         cases.append(case)
         lines.append(line)
+        carried.append(cols.carried_cells(fields))
     out: list[str] = []
     outcomes: list[Outcome] = []  # shared objects, one per program and combination: counted at the end
     layout = job.layout
-    for case, line, verdicts in zip(
-        cases, lines, job.engine.judge_many(cases, job.as_of, layout.lang), strict=True
+    for case, line, cells, verdicts in zip(
+        cases, lines, carried, job.engine.judge_many(cases, job.as_of, layout.lang), strict=True
     ):
-        out.append(layout.lines(case.case_id or "", line, case.kind, verdicts))
+        out.append(layout.lines(case.case_id or "", line, case.kind, verdicts, cells))
         outcomes += map(_OUTCOME, verdicts)
     for outcome, n in Counter(outcomes).items():
         done.counts[f"{outcome.program}|{outcome.status}"] += n

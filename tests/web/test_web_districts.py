@@ -81,7 +81,7 @@ def test_settings_saved_on_the_desk_decide_the_next_evaluation(app: Flask) -> No
     assert "渝中人社发〔2020〕1号" in shown and "重庆市渝中区人民法院" in shown
 
     after = hiring_case(alice, alice_token)
-    assert "1000 元（渝中区当地标准，自2020-01-01起，依据：渝中人社发〔2020〕2号）" in after
+    assert "1000 元 / 每招用1人（渝中区当地标准，自2020-01-01起，依据：渝中人社发〔2020〕2号）" in after
     assert "渝中区尚未声明" not in after
     with app.app_context():
         assert store.version(db.session()) == (1, 1)

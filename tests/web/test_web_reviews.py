@@ -76,7 +76,7 @@ def test_evaluating_again_under_new_settings_shows_what_changed(app: Flask) -> N
     assert "结论有变化的项目（1）" in shown
     assert "一次性吸纳就业补贴" in shown
     assert "需补充信息" in shown and "符合" in shown
-    assert "1000 元（渝中区当地标准" in shown
+    assert "1000 元 / 每招用1人（渝中区当地标准" in shown
     assert "一次性吸纳就业补贴 · 补贴标准</th><td>按当地标准</td><td>1000</td>" in shown
     assert "输入相同。" in shown
     history = page(alice.get(path + "/history"))

@@ -202,12 +202,23 @@ def download(ref: str, which: str) -> ResponseReturnValue:
     return response
 
 
+@bp.get("/<ref>/delete")
+@login_required
+def confirm_delete(ref: str) -> ResponseReturnValue:
+    """Ask before removing a run: what will be gone, with a button to delete and a way back."""
+    run = store.get_run(db.session(), g.user, ref)
+    return render_template("batches/delete.html", run=run, progress=_progress(run))
+
+
 @bp.post("/<ref>/delete")
 @login_required
 def delete(ref: str) -> ResponseReturnValue:
-    """Remove a run that is not running: its files (the registry carries ID numbers) and its row."""
+    """Remove a run that is not running: its files (the registry carries ID numbers) and its row.
+    Only from the confirmation page (``confirm=yes``); anything else is asked first."""
     session = db.session()
     run = store.get_run(session, g.user, ref)
+    if request.form.get("confirm") != "yes":
+        return redirect(url_for("batches.confirm_delete", ref=ref))
     folder = _folder(run)
     if folder.path.exists() and folder.alive():
         flash(_("这个批次正在运行，不能删除"), "warning")
