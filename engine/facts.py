@@ -69,6 +69,18 @@ def scalar_type(annotation: Any) -> tuple[FactType, tuple[str, ...]] | None:
     return None
 
 
+def _about(question: str, zh_prefix: str) -> str:
+    """A person's question asked about the person an enterprise hired, not the applicant."""
+    if zh_prefix != "被吸纳人员":
+        return question
+    return (
+        question.replace("申请人", "被吸纳人员")
+        .replace("the applicant's", "the hired person's")
+        .replace("The applicant", "The hired person")
+        .replace("the applicant", "the hired person")
+    )
+
+
 def _model_facts(
     model: type[BaseModel], prefix: str, zh_prefix: str, en_prefix: str, subjects: tuple[Subject, ...]
 ) -> list[FactSpec]:
@@ -87,8 +99,8 @@ def _model_facts(
                 choices=kind[1],
                 zh=zh,
                 en=f"{en_prefix}{extra.get('en', name)}",
-                ask=str(extra.get("ask", f"请提供：{zh}")),
-                ask_en=str(extra.get("ask_en", "")),
+                ask=_about(str(extra.get("ask", f"请提供：{zh}")), zh_prefix),
+                ask_en=_about(str(extra.get("ask_en", "")), zh_prefix),
                 subjects=subjects,
                 unit=str(extra.get("unit", "")),
             )

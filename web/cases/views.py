@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from engine.decision import Evaluation, Status
 from engine.evaluate import CaseModel
 from engine.models import parse_case
+from engine.report import summarise
 from web import db
 from web.cases import store
 from web.cases.fields import CaseForm, form_for
@@ -166,6 +167,8 @@ def display_evaluation(decision: DecisionRecord) -> tuple[Evaluation, bool]:
         return stored, True
     if again.rules_version != stored.rules_version:
         return stored, True
+    if [d.status for d in again.decisions] != [d.status for d in stored.decisions]:
+        return stored, True  # the district settings changed since: the record as it was decided
     return again, False
 
 
@@ -174,14 +177,13 @@ def _grouped(evaluation: Evaluation) -> list[tuple[str, list[Any]]]:
 
 
 def _questions(evaluation: Evaluation, form: CaseForm) -> list[dict[str, Any]]:
-    """The distinct questions of all undecided programs, each with its input (once)."""
-    seen: dict[str, dict[str, Any]] = {}
-    for d in evaluation.decisions:
-        for m in d.missing:
-            if m.fact not in seen:
-                seen[m.fact] = {"missing": m, "field": form.field(m.fact), "programs": []}
-            seen[m.fact]["programs"].append(d.title)
-    return list(seen.values())
+    """The case's questions, those more decisions wait on first (Evaluation.questions), each with
+    its input and the programs that wait on it."""
+    titles = {d.program: d.title for d in evaluation.decisions}
+    return [
+        {"missing": q, "field": form.field(q.fact), "programs": [titles[p] for p in q.programs]}
+        for q in evaluation.questions
+    ]
 
 
 def _result(record: CaseRecord, decision: DecisionRecord, template: str) -> ResponseReturnValue:
@@ -195,6 +197,7 @@ def _result(record: CaseRecord, decision: DecisionRecord, template: str) -> Resp
         evaluation=evaluation,
         as_stored=as_stored,
         groups=_grouped(evaluation),
+        summary=summarise(evaluation),
         questions=_questions(evaluation, form) if is_latest else [],
         is_latest=is_latest,
     )
