@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -154,14 +154,21 @@ def open_session(db: Session, user: User, lifetime: timedelta) -> str:
 
 def user_for_session(db: Session, key: str) -> User | None:
     """The active user of an unexpired session with this key, else None."""
+    found = session_for_key(db, key)
+    return found[0] if found else None
+
+
+def session_for_key(db: Session, key: str) -> tuple[User, datetime] | None:
+    """The active user of an unexpired session with this key, and when the session ends."""
     if len(key) > 100:
         return None
     query = (
-        select(User)
+        select(User, LoginSession.expires_at)
         .join(LoginSession, LoginSession.user_id == User.id)
         .where(LoginSession.key_hash == _token_hash(key), LoginSession.expires_at > utcnow(), User.active)
     )
-    return db.scalar(query)
+    row = db.execute(query).first()
+    return (row[0], row[1]) if row else None
 
 
 def end_session(db: Session, key: str) -> None:

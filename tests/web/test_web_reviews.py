@@ -10,7 +10,7 @@ import re
 from flask import Flask
 from flask.testing import FlaskClient
 from test_web_districts import HIRE, settings_form
-from web_helpers import VALID_ID, login
+from web_helpers import VALID_ID, login, new_person_case
 
 
 def page(response) -> str:
@@ -92,3 +92,30 @@ def test_search_finds_an_enterprise_case_by_the_hired_person(alice: tuple[FlaskC
     assert "E-1" not in page(client.get("/cases", query_string={"q": "王某"}))
     other = VALID_ID[:-1] + "1"
     assert "E-1" not in page(client.get("/cases", query_string={"q": other}))
+
+
+def test_what_if_shows_which_decisions_change_and_saves_nothing(app: Flask) -> None:
+    from sqlalchemy import func, select
+
+    from web import db
+    from web.records import DecisionRecord
+
+    client = app.test_client()
+    token = login(client, "alice")
+    path = new_person_case(
+        client, token, **{"person.id_number": VALID_ID, "person.employed": "no", "person.able_to_work": "yes"}
+    )
+    form = page(client.get(path + "/what-if"))
+    assert 'name="person.employed"' in form and 'name="person.name"' not in form  # facts, not names
+    same = client.post(path + "/what-if", data={"csrf_token": token, "person.employed": "no"})
+    assert "这些改动不会改变任何结论。" in page(same)
+    changed = client.post(path + "/what-if", data={"csrf_token": token, "person.employed": "yes"})
+    shown = re.sub(r"\s+", " ", page(changed))
+    assert changed.status_code == 200
+    assert "改动的事实：目前已就业 否 → 是" in shown
+    assert re.search(r"结论会变化的项目（[1-9]\d*）", shown)
+    assert "失业登记" in shown
+    bad = client.post(path + "/what-if", data={"csrf_token": token, "as_of": "2020-02-30"})
+    assert bad.status_code == 422
+    with db.database(app).sessions() as session:
+        assert session.scalar(select(func.count()).select_from(DecisionRecord)) == 1  # nothing saved

@@ -17,6 +17,7 @@ from web import db
 from web.cases import store
 from web.cases.fields import CaseForm, form_for
 from web.cases.forms import Submission, defaults, read, values_from_case
+from web.drafts import draft_done
 from web.evaluator import desk_engine, evaluate
 from web.i18n import lang
 from web.paging import asked_page
@@ -47,8 +48,9 @@ def list_cases() -> ResponseReturnValue:
 def _render_form(
     form: CaseForm, sub: Submission, action: str, record: CaseRecord | None = None, status: int = 200
 ) -> ResponseReturnValue:
+    key = f"case-edit-{record.ref}" if record else f"case-new-{form.kind}"
     return (
-        render_template("cases/form.html", form=form, sub=sub, action=action, record=record),
+        render_template("cases/form.html", form=form, sub=sub, action=action, record=record, draft_key=key),
         status,
     )
 
@@ -87,6 +89,7 @@ def new_case(kind: str) -> ResponseReturnValue:
         except ValueError as err:
             _evaluation_error(sub, err)
         else:
+            draft_done(f"case-new-{kind}")
             return redirect(url_for("cases.show_case", ref=record.ref))
     return _render_form(form, sub, action, status=422)
 
@@ -109,6 +112,7 @@ def edit_case(ref: str) -> ResponseReturnValue:
         except ValueError as err:
             _evaluation_error(sub, err)
         else:
+            draft_done(f"case-edit-{ref}")
             return redirect(url_for("cases.show_case", ref=ref))
     return _render_form(form, sub, action, record, status=422)
 
@@ -147,6 +151,7 @@ def answer(ref: str) -> ResponseReturnValue:
         except ValueError as err:
             _evaluation_error(sub, err)
         else:
+            draft_done(f"answer-{ref}")
             return redirect(url_for("cases.show_case", ref=ref))
     return _render_form(form, sub, url_for("cases.edit_case", ref=ref), record, status=422)
 

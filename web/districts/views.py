@@ -17,6 +17,7 @@ from web import db
 from web.accounts import audit
 from web.districts import form as settings_form
 from web.districts import store
+from web.drafts import draft_done
 from web.security import client_address, role_required
 
 bp = Blueprint("districts", __name__, template_folder="templates", url_prefix="/districts")
@@ -63,6 +64,7 @@ def edit(name: str) -> ResponseReturnValue:
                 store.save(session, name, form.settings, g.user.username)
                 audit(session, "district_settings", name, client_address(), g.user.username, name)
                 flash(_("已保存%(name)s的区县设置，此后的评估按新设置进行", name=name), "ok")
+                draft_done(f"district-{name}")
                 return redirect(url_for("districts.edit", name=name))
             form.errors.append(problem)
         # Re-show what was typed, with an empty row to add under each setting.
