@@ -3,6 +3,8 @@ saved (declarations and local standards), and users' districts chosen from the l
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 from urllib.parse import quote
 
@@ -132,24 +134,65 @@ def test_users_districts_are_chosen_from_the_list(app: Flask) -> None:
     assert client.post("/admin/users", data={**typo, "district": "渝中区"}).status_code == 302
 
 
-def test_the_migration_maps_free_text_districts_onto_the_list(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+def migrated_from_0003(url: str) -> dict[str, list[tuple]]:
+    """Users with free-text districts and an enterprise case, written at 0003, then upgraded."""
     upgrade(url, "0003_security")
     engine = create_engine(url)
+    users = [(1, "渝中"), (2, "重庆市江北区"), (3, "两江新区"), (4, "")]
+    inputs = {
+        "kind": "enterprise",
+        "enterprise": {"name": "某公司"},
+        "hire": {"person": {"name": "李某", "id_number": VALID_ID}},
+    }
     with engine.begin() as conn:
-        for uid, district in [(1, "渝中"), (2, "重庆市江北区"), (3, "两江新区"), (4, "")]:
+        for uid, district in users:
             conn.execute(
                 text(
-                    "INSERT INTO users (id, username, password_hash, role, district, active, created_at,"
-                    " must_change_password) VALUES (:id, :u, 'x', 'caseworker', :d, 1, '2020-01-01', 0)"
+                    "INSERT INTO users (id, username, password_hash, role, district, active,"
+                    " created_at, must_change_password)"
+                    " VALUES (:id, :u, 'x', 'caseworker', :d, true, '2020-01-01', false)"
                 ),
                 {"id": uid, "u": f"user{uid}", "d": district},
             )
+        conn.execute(
+            text(
+                "INSERT INTO cases (id, ref, kind, name, owner_id, district, created_at, updated_at)"
+                " VALUES (1, 'abc', 'enterprise', '某公司', 1, '渝中', '2020-01-01', '2020-01-01')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO decisions (case_pk, inputs, as_of, rules_version, evaluation, summary,"
+                " created_by, created_at) VALUES (1, :inputs, '2020-09-15', 'x', '{}', '{}', 1, '2020-01-01')"
+            ),
+            {"inputs": json.dumps(inputs, ensure_ascii=False)},
+        )
     upgrade(url)
     with engine.connect() as conn:
-        rows = conn.execute(text("SELECT district, district_unmatched FROM users ORDER BY id")).all()
+        out = {
+            "users": [
+                tuple(r)
+                for r in conn.execute(text("SELECT district, district_unmatched FROM users ORDER BY id"))
+            ],
+            "cases": [
+                tuple(r) for r in conn.execute(text("SELECT district, person_name, id_hash FROM cases"))
+            ],
+        }
     engine.dispose()
-    assert [tuple(r) for r in rows] == [("渝中区", ""), ("江北区", ""), ("", "两江新区"), ("", "")]
+    return out
+
+
+def check_migrated(found: dict[str, list[tuple]]) -> None:
+    assert found["users"] == [("渝中区", ""), ("江北区", ""), ("", "两江新区"), ("", "")]
+    assert found["cases"] == [("渝中区", "李某", hashlib.sha256(VALID_ID.encode()).hexdigest())]
+
+
+def test_the_migration_maps_free_text_districts_onto_the_list(tmp_path: Path) -> None:
+    check_migrated(migrated_from_0003(f"sqlite:///{tmp_path / 'old.sqlite3'}"))
+
+
+def test_the_migration_on_postgresql(pg_url: str) -> None:
+    check_migrated(migrated_from_0003(pg_url))
 
 
 def test_an_unmatched_district_is_shown_until_chosen(app: Flask) -> None:
