@@ -308,6 +308,14 @@ def test_a_phone_at_375_px_scrolls_only_down(server: str, browser) -> None:
         assert no_sideways_scroll(page) <= 0, f"{path} scrolls sideways by {no_sideways_scroll(page)} px"
         shot(page, name, full_page=path == "/cases")
     context.close()
+    context = browser.new_context(viewport={"width": 375, "height": 812}, device_scale_factor=2)
+    admin = context.new_page()
+    log_in(admin, server, "root")
+    for path in ["/districts", "/districts/" + urllib.request.quote("渝中区"), "/admin/users", "/batches/"]:
+        admin.goto(server + path)
+        assert no_sideways_scroll(admin) <= 0, f"{path} scrolls sideways by {no_sideways_scroll(admin)} px"
+    shot(admin, "14b-phone-district-settings")
+    context.close()
 
 
 def test_batch_results_carry_names_and_deleting_asks_first(server: str, browser, tmp_path: Path) -> None:
