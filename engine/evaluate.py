@@ -46,6 +46,7 @@ class Engine:
         self.book = book
         # The district settings in force (rules/districts.yaml, SUBSIDY_DISTRICTS_FILE, or the desk's).
         self.settings = settings or districts()
+        _check_standards(book, self.settings)
         self.matcher = Matcher(book)
         self._confirmations = book.confirmation_keys()
         self._rules = {subject: book.for_subject(subject) for subject in SUBJECTS}
@@ -114,6 +115,28 @@ class Engine:
             decisions=decisions,
             questions=questions(decisions),
         )
+
+
+def _check_standards(book: RuleBook, settings: DistrictBook) -> None:
+    """Every local standard names a rule's amount that the notice leaves to 当地标准."""
+    for name, district in settings.districts.items():
+        for standard in district.standards:
+            program, _, param = standard.partition(".")
+            rule = book.rules.get(program)
+            amount = rule.outcome.amount if rule else None
+            if amount is None or amount.param != param:
+                known = ", ".join(local_standard_keys(book))
+                raise ValueError(f"{name}: `{standard}` is no amount left to local standards ({known})")
+
+
+def local_standard_keys(book: RuleBook) -> list[str]:
+    """The amounts a district may set ("program.parameter"): those whose rule leaves a value unset."""
+    out = []
+    for rule in book.rules.values():
+        a = rule.outcome.amount
+        if a is not None and a.param and None in rule.parameters[a.param].values.values():
+            out.append(f"{rule.id}.{a.param}")
+    return out
 
 
 def questions(decisions: list[Decision]) -> list[Question]:

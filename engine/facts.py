@@ -40,6 +40,7 @@ class FactSpec:
     derived_from: tuple[str, ...] = ()
     unit: str = ""
     asked_of: Literal["applicant", "district"] = "applicant"  # a district setting: its office declares it
+    ask_en: str = ""  # the question in English (models.fact's ask_en)
 
     def label(self, lang: str = "zh") -> str:
         return self.zh if lang == "zh" else self.en
@@ -68,6 +69,18 @@ def scalar_type(annotation: Any) -> tuple[FactType, tuple[str, ...]] | None:
     return None
 
 
+def _about(question: str, zh_prefix: str) -> str:
+    """A person's question asked about the person an enterprise hired, not the applicant."""
+    if zh_prefix != "被吸纳人员":
+        return question
+    return (
+        question.replace("申请人", "被吸纳人员")
+        .replace("the applicant's", "the hired person's")
+        .replace("The applicant", "The hired person")
+        .replace("the applicant", "the hired person")
+    )
+
+
 def _model_facts(
     model: type[BaseModel], prefix: str, zh_prefix: str, en_prefix: str, subjects: tuple[Subject, ...]
 ) -> list[FactSpec]:
@@ -86,8 +99,10 @@ def _model_facts(
                 choices=kind[1],
                 zh=zh,
                 en=f"{en_prefix}{extra.get('en', name)}",
-                ask=str(extra.get("ask", f"请提供：{zh}")),
+                ask=_about(str(extra.get("ask", f"请提供：{zh}")), zh_prefix),
+                ask_en=_about(str(extra.get("ask_en", "")), zh_prefix),
                 subjects=subjects,
+                unit=str(extra.get("unit", "")),
             )
         )
     return specs
@@ -406,7 +421,9 @@ FACTS: dict[str, FactSpec] = {s.name: s for s in INPUT_FACTS} | {d.spec.name: d.
 def ask(name: str, lang: str = "zh") -> str:
     """The question that obtains an input fact."""
     spec = FACTS[name]
-    return spec.ask if lang == "zh" else f"Please provide: {spec.en}"
+    if lang == "zh":
+        return spec.ask
+    return spec.ask_en or f"Please provide: {spec.en}"
 
 
 @cache

@@ -396,6 +396,7 @@ class Plan:
             facts.get(self._base) if self._base else None,
             facts.get(self._by) if self._by else None,
             lang,
+            facts.get("district.name"),  # a district's local standard may fix the amount
         )
         found = self._grants.get(key)
         if found is None:
@@ -629,6 +630,21 @@ def _amount(rule: Rule, facts: dict[str, Any], ref: date, lang: str) -> Money | 
     if value is not None:
         money = Decimal(str(value))
         return Money(money, f"{money} {param.unit}" + (f" / {per}" if per else ""), False)
+    if a.param and (settings := facts.get("district.settings")) is not None:
+        district = facts.get("district.name")
+        standard = settings.standard(district, f"{rule.id}.{a.param}", ref)
+        if standard is not None:
+            text = T(
+                "amount_local",
+                lang,
+                money=standard.value,
+                unit=param.unit,
+                per=f" / {per}" if per else "",
+                district=district,
+                document=standard.document,
+                start=standard.from_,
+            )
+            return Money(standard.value, text, True)
     return Money(None, LOCAL_STANDARD[lang], True)
 
 

@@ -32,9 +32,14 @@ from engine.values import MIN_DATE, no_control, parse_date, parse_yes_no
 MAX_STAFF = 10_000_000  # a head count above this is a typing slip, not an employer
 
 
-def fact(zh: str, en: str, ask: str | None = None, **kwargs: Any) -> Any:
-    """A pydantic field that is also a fact: labels in both languages and the question to ask."""
-    extra = {"en": en, "ask": ask or f"请提供：{zh}"}
+def fact(
+    zh: str, en: str, ask: str | None = None, ask_en: str | None = None, unit: str = "", **kwargs: Any
+) -> Any:
+    """A pydantic field that is also a fact: labels in both languages, the question to ask in both,
+    and the unit of an amount or count (元, 个月, 人), shown beside the input and the value."""
+    extra = {"en": en, "ask": ask or f"请提供：{zh}", "ask_en": ask_en or f"Please provide: {en}"}
+    if unit:
+        extra["unit"] = unit
     return Field(default=kwargs.pop("default", None), title=zh, json_schema_extra=extra, **kwargs)
 
 
@@ -85,48 +90,92 @@ class Strict(BaseModel):
 class Person(Strict):
     """A worker or job-seeker: the applicant of a person case, or the person an enterprise hired."""
 
-    name: Text | None = fact("姓名", "Name")
-    id_number: str | None = fact("身份证号码", "ID number", "请提供18位居民身份证号码。", max_length=40)
-    birth_date: Day | None = fact("出生日期", "Date of birth", "申请人的出生日期是哪天？")
-    sex: Sex | None = fact("性别", "Sex", "申请人的性别是？")
+    name: Text | None = fact("姓名", "Name", ask_en="What is the applicant's name?")
+    id_number: str | None = fact(
+        "身份证号码",
+        "ID number",
+        "请提供18位居民身份证号码。",
+        max_length=40,
+        ask_en="What is the applicant's 18-digit resident ID number?",
+    )
+    birth_date: Day | None = fact(
+        "出生日期",
+        "Date of birth",
+        "申请人的出生日期是哪天？",
+        ask_en="What is the applicant's date of birth?",
+    )
+    sex: Sex | None = fact("性别", "Sex", "申请人的性别是？", ask_en="What is the applicant's sex?")
     female_post: FemalePost | None = fact(
         "女性岗位类别",
         "Woman's post category (cadre 55 / worker 50)",
         "申请人（女性）原法定退休年龄适用干部岗位（55岁）还是工人岗位（50岁）？",
+        ask_en="Does the applicant (a woman) retire under the cadre rule (55) or the worker rule (50)?",
     )
     hukou_type: HukouType | None = fact(
-        "户籍类型", "Household registration", "申请人是城镇户籍还是农村户籍？"
+        "户籍类型",
+        "Household registration",
+        "申请人是城镇户籍还是农村户籍？",
+        ask_en="Is the applicant's household registration urban or rural?",
     )
-    employed: YesNo | None = fact("目前已就业", "Currently employed", "申请人目前是否已就业？")
+    employed: YesNo | None = fact(
+        "目前已就业",
+        "Currently employed",
+        "申请人目前是否已就业？",
+        ask_en="Is the applicant employed at present?",
+    )
     employment_start_date: Day | None = fact(
-        "实现就业日期", "Date employment started", "申请人从哪天开始就业？"
+        "实现就业日期",
+        "Date employment started",
+        "申请人从哪天开始就业？",
+        ask_en="On what day did the applicant start work?",
     )
-    able_to_work: YesNo | None = fact("有劳动能力", "Able to work", "申请人是否有劳动能力？")
-    wants_work: YesNo | None = fact("有就业要求", "Wants work", "申请人是否有就业要求？")
+    able_to_work: YesNo | None = fact(
+        "有劳动能力", "Able to work", "申请人是否有劳动能力？", ask_en="Is the applicant able to work?"
+    )
+    wants_work: YesNo | None = fact(
+        "有就业要求", "Wants work", "申请人是否有就业要求？", ask_en="Does the applicant want work?"
+    )
     at_usual_residence: YesNo | None = fact(
-        "在常住地申请", "Applying at place of usual residence", "申请人是否在常住地办理？"
+        "在常住地申请",
+        "Applying at place of usual residence",
+        "申请人是否在常住地办理？",
+        ask_en="Is the applicant applying at their place of usual residence?",
     )
     registered_unemployed: YesNo | None = fact(
-        "已进行失业登记", "Registered as unemployed", "申请人是否已进行失业登记？"
+        "已进行失业登记",
+        "Registered as unemployed",
+        "申请人是否已进行失业登记？",
+        ask_en="Has the applicant registered as unemployed?",
     )
     unemployment_registration_date: Day | None = fact(
-        "失业登记日期", "Date registered unemployed", "申请人哪天进行的失业登记？"
+        "失业登记日期",
+        "Date registered unemployed",
+        "申请人哪天进行的失业登记？",
+        ask_en="On what day did the applicant register as unemployed?",
     )
     employment_difficulty: YesNo | None = fact(
         "就业困难人员",
         "Person with employment difficulty (认定的就业困难人员)",
         "申请人是否经认定为就业困难人员？",
+        ask_en="Has the applicant been recognised as a person with employment difficulty?",
     )
     flexible_subsidy_end_date: Day | None = fact(
         "灵活就业社保补贴期满日期",
         "Flexible-employment insurance subsidy end date",
         "申请人享受的灵活就业社会保险补贴哪天期满？",
+        ask_en="On what day does the applicant's flexible-employment social-insurance subsidy end?",
     )
     public_welfare_post_end_date: Day | None = fact(
-        "公益性岗位期满日期", "Public-welfare post end date", "申请人从事公益性岗位的政策享受期哪天期满？"
+        "公益性岗位期满日期",
+        "Public-welfare post end date",
+        "申请人从事公益性岗位的政策享受期哪天期满？",
+        ask_en="On what day does the applicant's public-welfare post entitlement end?",
     )
     stably_employed: YesNo | None = fact(
-        "已实现稳定就业", "Stably employed", "期满时申请人是否已实现稳定就业？"
+        "已实现稳定就业",
+        "Stably employed",
+        "期满时申请人是否已实现稳定就业？",
+        ask_en="Was the applicant stably employed when the period ended?",
     )
     ui_contribution_months: int | None = fact(
         "失业保险累计缴费月数",
@@ -134,56 +183,125 @@ class Person(Strict):
         "申请人失业保险累计缴费多少个月？",
         ge=0,
         le=1000,
+        unit="个月",
+        ask_en="How many months in all has the applicant paid unemployment-insurance contributions?",
     )
     involuntary_unemployment: YesNo | None = fact(
-        "非本人意愿中断就业", "Lost job involuntarily", "申请人是否非因本人意愿中断就业？"
+        "非本人意愿中断就业",
+        "Lost job involuntarily",
+        "申请人是否非因本人意愿中断就业？",
+        ask_en="Did the applicant lose their job against their will?",
     )
     ui_benefit_start_date: Day | None = fact(
-        "失业保险金起始日期", "Unemployment benefit start date", "申请人哪天开始领取失业保险金？"
+        "失业保险金起始日期",
+        "Unemployment benefit start date",
+        "申请人哪天开始领取失业保险金？",
+        ask_en="On what day did the applicant start receiving unemployment benefit?",
     )
     ui_benefit_end_date: Day | None = fact(
-        "失业保险金期满日期", "Unemployment benefit end date", "申请人领取失业保险金哪天期满？"
+        "失业保险金期满日期",
+        "Unemployment benefit end date",
+        "申请人领取失业保险金哪天期满？",
+        ask_en="On what day does the applicant's unemployment benefit end?",
     )
     dibao_recipient: YesNo | None = fact(
-        "低保对象", "Minimum-living-guarantee (低保) recipient", "申请人是否为低保对象？"
+        "低保对象",
+        "Minimum-living-guarantee (低保) recipient",
+        "申请人是否为低保对象？",
+        ask_en="Does the applicant receive the minimum living guarantee (低保)?",
     )
     living_difficulty: YesNo | None = fact(
-        "生活困难", "In living difficulty", "申请人（及家庭）是否生活困难？"
+        "生活困难",
+        "In living difficulty",
+        "申请人（及家庭）是否生活困难？",
+        ask_en="Is the applicant (with their family) in living difficulty?",
     )
-    laid_off: YesNo | None = fact("下岗失业人员", "Laid-off worker", "申请人是否为下岗失业人员？")
+    laid_off: YesNo | None = fact(
+        "下岗失业人员",
+        "Laid-off worker",
+        "申请人是否为下岗失业人员？",
+        ask_en="Is the applicant a laid-off worker?",
+    )
     family_in_difficulty: YesNo | None = fact(
-        "困难家庭成员", "Member of a family in difficulty", "申请人是否为困难家庭成员？"
+        "困难家庭成员",
+        "Member of a family in difficulty",
+        "申请人是否为困难家庭成员？",
+        ask_en="Is the applicant a member of a family in difficulty?",
     )
     registered_poor: YesNo | None = fact(
-        "建档立卡贫困人口", "Registered poor (建档立卡)", "申请人是否为建档立卡贫困人口？"
+        "建档立卡贫困人口",
+        "Registered poor (建档立卡)",
+        "申请人是否为建档立卡贫困人口？",
+        ask_en="Is the applicant registered as poor (建档立卡)?",
     )
-    migrant_worker: YesNo | None = fact("农民工", "Migrant worker (农民工)", "申请人是否为农民工？")
+    migrant_worker: YesNo | None = fact(
+        "农民工",
+        "Migrant worker (农民工)",
+        "申请人是否为农民工？",
+        ask_en="Is the applicant a migrant worker?",
+    )
     college_graduate: YesNo | None = fact(
-        "高校毕业生", "College or university graduate", "申请人是否为高校毕业生？"
+        "高校毕业生",
+        "College or university graduate",
+        "申请人是否为高校毕业生？",
+        ask_en="Is the applicant a college or university graduate?",
     )
-    veteran: YesNo | None = fact("退役军人", "Veteran", "申请人是否为退役军人？")
-    disabled: YesNo | None = fact("残疾人", "Person with a disability", "申请人是否为残疾人？")
+    veteran: YesNo | None = fact(
+        "退役军人", "Veteran", "申请人是否为退役军人？", ask_en="Is the applicant a veteran?"
+    )
+    disabled: YesNo | None = fact(
+        "残疾人",
+        "Person with a disability",
+        "申请人是否为残疾人？",
+        ask_en="Does the applicant have a disability?",
+    )
     school_level: SchoolLevel | None = fact(
-        "最高学历", "Highest schooling completed", "申请人最近毕业于哪一级学校？"
+        "最高学历",
+        "Highest schooling completed",
+        "申请人最近毕业于哪一级学校？",
+        ask_en="What level of school did the applicant last graduate from?",
     )
     continuing_education: YesNo | None = fact(
-        "继续升学", "Continuing to further education", "申请人毕业后是否继续升学？"
+        "继续升学",
+        "Continuing to further education",
+        "申请人毕业后是否继续升学？",
+        ask_en="Is the applicant going on to further education after graduating?",
     )
     wants_training: YesNo | None = fact(
-        "有参加培训意愿", "Wishes to train", "申请人是否有意愿参加劳动预备制培训？"
+        "有参加培训意愿",
+        "Wishes to train",
+        "申请人是否有意愿参加劳动预备制培训？",
+        ask_en="Does the applicant wish to take labour-preparatory training?",
     )
     training_start_date: Day | None = fact(
-        "培训开始日期", "Training start date", "申请人参加的劳动预备制培训哪天开始？"
+        "培训开始日期",
+        "Training start date",
+        "申请人参加的劳动预备制培训哪天开始？",
+        ask_en="On what day does the applicant's labour-preparatory training start?",
     )
     returning_migrant_worker: YesNo | None = fact(
-        "返乡农民工", "Returning migrant worker", "申请人是否为返乡农民工？"
+        "返乡农民工",
+        "Returning migrant worker",
+        "申请人是否为返乡农民工？",
+        ask_en="Is the applicant a migrant worker who has returned home?",
     )
-    first_business: YesNo | None = fact("首次创业", "First business", "这是申请人首次创业吗？")
+    first_business: YesNo | None = fact(
+        "首次创业",
+        "First business",
+        "这是申请人首次创业吗？",
+        ask_en="Is this the applicant's first business?",
+    )
     business_start_date: Day | None = fact(
-        "开始经营日期", "Business start date", "所创办企业或个体户哪天开始经营（登记日期）？"
+        "开始经营日期",
+        "Business start date",
+        "所创办企业或个体户哪天开始经营（登记日期）？",
+        ask_en="On what day did the business (enterprise or sole trader) start (its registration date)?",
     )
     operating_normally: YesNo | None = fact(
-        "正常经营", "Operating normally", "所创办企业或个体户目前是否正常经营？"
+        "正常经营",
+        "Operating normally",
+        "所创办企业或个体户目前是否正常经营？",
+        ask_en="Is the business operating normally at present?",
     )
 
     @field_validator("id_number")
@@ -237,16 +355,35 @@ class Person(Strict):
 class Hire(Strict):
     """An enterprise's hiring of one person (task 23)."""
 
-    hire_date: Day | None = fact("招用日期", "Hire date", "企业哪天招用该人员？")
-    contract_start_date: Day | None = fact("劳动合同起始日期", "Contract start date", "劳动合同从哪天开始？")
+    hire_date: Day | None = fact(
+        "招用日期",
+        "Hire date",
+        "企业哪天招用该人员？",
+        ask_en="On what day did the enterprise hire the person?",
+    )
+    contract_start_date: Day | None = fact(
+        "劳动合同起始日期",
+        "Contract start date",
+        "劳动合同从哪天开始？",
+        ask_en="On what day does the labour contract start?",
+    )
     contract_end_date: Day | None = fact(
-        "劳动合同终止日期", "Contract end date", "劳动合同到哪天终止？（无固定期限合同请勾选）"
+        "劳动合同终止日期",
+        "Contract end date",
+        "劳动合同到哪天终止？（无固定期限合同请勾选）",
+        ask_en="On what day does the labour contract end? (For an open-ended contract, tick that box.)",
     )
     open_ended_contract: YesNo | None = fact(
-        "无固定期限劳动合同", "Open-ended contract", "是否签订无固定期限劳动合同？"
+        "无固定期限劳动合同",
+        "Open-ended contract",
+        "是否签订无固定期限劳动合同？",
+        ask_en="Is the labour contract open-ended?",
     )
     social_insurance_paid: YesNo | None = fact(
-        "按规定缴纳社会保险", "Social insurance paid as required", "企业是否已按规定为其缴纳社会保险？"
+        "按规定缴纳社会保险",
+        "Social insurance paid as required",
+        "企业是否已按规定为其缴纳社会保险？",
+        ask_en="Has the enterprise paid social insurance for the person as required?",
     )
     person: Person = Field(default_factory=Person, title="被吸纳人员")
 
@@ -272,71 +409,154 @@ class Hire(Strict):
 class Enterprise(Strict):
     """An enterprise or service organisation applying for an enterprise-side measure."""
 
-    name: Text | None = fact("单位名称", "Name")
+    name: Text | None = fact("单位名称", "Name", ask_en="What is the enterprise's name?")
     credit_code: str | None = fact(
         "统一社会信用代码",
         "Unified social credit code",
         pattern=r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$",
+        ask_en="What is the enterprise's unified social credit code?",
     )
-    org_type: OrgType | None = fact("单位类型", "Organisation type", "申请单位属于哪一类？")
-    application_date: Day | None = fact("申请日期", "Application date", "单位哪天提出申请？")
+    org_type: OrgType | None = fact(
+        "单位类型",
+        "Organisation type",
+        "申请单位属于哪一类？",
+        ask_en="What kind of organisation is the applicant?",
+    )
+    application_date: Day | None = fact(
+        "申请日期", "Application date", "单位哪天提出申请？", ask_en="On what day did the enterprise apply?"
+    )
     ui_insured: YesNo | None = fact(
-        "参加失业保险", "Insured for unemployment", "单位是否参加失业保险并足额缴费？"
+        "参加失业保险",
+        "Insured for unemployment",
+        "单位是否参加失业保险并足额缴费？",
+        ask_en="Is the enterprise insured for unemployment, with contributions paid in full?",
     )
     staff_count: int | None = fact(
-        "现有职工人数", "Current staff", "单位现有职工多少人？", ge=0, le=MAX_STAFF
+        "现有职工人数",
+        "Current staff",
+        "单位现有职工多少人？",
+        ge=0,
+        le=MAX_STAFF,
+        unit="人",
+        ask_en="How many staff does the enterprise have now?",
     )
     insured_staff_count: int | None = fact(
-        "参保职工人数", "Insured staff", "单位参加失业保险的职工多少人？", ge=0, le=MAX_STAFF
+        "参保职工人数",
+        "Insured staff",
+        "单位参加失业保险的职工多少人？",
+        ge=0,
+        le=MAX_STAFF,
+        unit="人",
+        ask_en="How many of its staff are insured for unemployment?",
     )
     laid_off_count: int | None = fact(
-        "裁员人数", "Staff laid off", "单位上年度裁减了多少名参保职工？", ge=0, le=MAX_STAFF
+        "裁员人数",
+        "Staff laid off",
+        "单位上年度裁减了多少名参保职工？",
+        ge=0,
+        le=MAX_STAFF,
+        unit="人",
+        ask_en="How many insured staff did the enterprise lay off last year?",
     )
     temporary_difficulty: YesNo | None = fact(
-        "面临暂时性生产经营困难", "In temporary difficulty", "单位是否面临暂时性生产经营困难？"
+        "面临暂时性生产经营困难",
+        "In temporary difficulty",
+        "单位是否面临暂时性生产经营困难？",
+        ask_en="Is the enterprise in temporary difficulty in production or business?",
     )
-    recovery_expected: YesNo | None = fact("恢复有望", "Recovery expected", "单位生产经营是否恢复有望？")
+    recovery_expected: YesNo | None = fact(
+        "恢复有望",
+        "Recovery expected",
+        "单位生产经营是否恢复有望？",
+        ask_en="Is the enterprise's production or business expected to recover?",
+    )
     prior_year_ui_contributions: Decimal | None = fact(
         "上年度缴纳失业保险费",
-        "Previous year's unemployment-insurance contributions (CNY)",
+        "Previous year's unemployment-insurance contributions",
         "单位上年度实际缴纳失业保险费多少元？",
         ge=0,
         max_digits=14,
         decimal_places=2,
+        unit="元",
+        ask_en="How much did the enterprise pay in unemployment-insurance contributions last year (CNY)?",
     )
-    in_difficulty: YesNo | None = fact("困难企业", "Enterprise in difficulty", "单位是否为困难企业？")
+    in_difficulty: YesNo | None = fact(
+        "困难企业",
+        "Enterprise in difficulty",
+        "单位是否为困难企业？",
+        ask_en="Is the enterprise an enterprise in difficulty?",
+    )
     on_job_training: YesNo | None = fact(
-        "开展职工在岗培训", "Runs on-the-job training", "单位是否组织职工开展在岗培训？"
+        "开展职工在岗培训",
+        "Runs on-the-job training",
+        "单位是否组织职工开展在岗培训？",
+        ask_en="Does the enterprise organise on-the-job training for its staff?",
     )
-    training_date: Day | None = fact("培训日期", "Training date", "在岗培训哪天开展？")
-    small_or_micro: YesNo | None = fact("小微企业", "Small or micro enterprise", "单位是否为小微企业？")
+    training_date: Day | None = fact(
+        "培训日期",
+        "Training date",
+        "在岗培训哪天开展？",
+        ask_en="On what day is the on-the-job training held?",
+    )
+    small_or_micro: YesNo | None = fact(
+        "小微企业",
+        "Small or micro enterprise",
+        "单位是否为小微企业？",
+        ask_en="Is the enterprise a small or micro enterprise?",
+    )
     new_eligible_hires: int | None = fact(
         "当年新招用符合条件人员数",
         "Eligible people newly hired this year",
         "单位当年新招用符合创业担保贷款条件的人员多少名？",
         ge=0,
         le=MAX_STAFF,
+        unit="人",
+        ask_en="How many people eligible for a guarantee loan did the enterprise newly hire this year?",
     )
     economic_layoff_planned: YesNo | None = fact(
-        "拟进行经济性裁员", "Economic layoff planned", "单位是否拟进行经济性裁员？"
+        "拟进行经济性裁员",
+        "Economic layoff planned",
+        "单位是否拟进行经济性裁员？",
+        ask_en="Does the enterprise plan an economic layoff?",
     )
     layoff_explained_date: Day | None = fact(
         "向工会或全体职工说明日期",
         "Date explained to union or staff",
         "单位哪天向工会或全体职工说明裁员情况？",
+        ask_en="On what day did the enterprise explain the layoff to the union or all staff?",
     )
-    layoff_date: Day | None = fact("裁员实施日期", "Layoff date", "单位计划哪天实施裁员？")
-    severance_paid: YesNo | None = fact("依法支付经济补偿", "Severance paid", "单位是否依法支付经济补偿？")
+    layoff_date: Day | None = fact(
+        "裁员实施日期",
+        "Layoff date",
+        "单位计划哪天实施裁员？",
+        ask_en="On what day does the enterprise plan to carry out the layoff?",
+    )
+    severance_paid: YesNo | None = fact(
+        "依法支付经济补偿",
+        "Severance paid",
+        "单位是否依法支付经济补偿？",
+        ask_en="Does the enterprise pay the economic compensation the law requires?",
+    )
     wage_arrears_settled: YesNo | None = fact(
-        "已偿还拖欠工资", "Wage arrears settled", "单位是否已偿还拖欠的职工工资？"
+        "已偿还拖欠工资",
+        "Wage arrears settled",
+        "单位是否已偿还拖欠的职工工资？",
+        ask_en="Has the enterprise paid the wages it owed its staff?",
     )
     insurance_arrears_settled: YesNo | None = fact(
-        "已补缴欠缴社会保险费", "Insurance arrears settled", "单位是否已补缴欠缴的社会保险费？"
+        "已补缴欠缴社会保险费",
+        "Insurance arrears settled",
+        "单位是否已补缴欠缴的社会保险费？",
+        ask_en="Has the enterprise paid the social-insurance contributions it owed?",
     )
     serves_key_enterprises: YesNo | None = fact(
         "为重点企业提供用工服务",
         "Serves key enterprises",
         "机构是否为重点企业提供用工指导、政策咨询、劳动关系协调等服务？",
+        ask_en=(
+            "Does the organisation give key enterprises staffing guidance, policy advice, labour-relations"
+            " coordination or similar services?"
+        ),
     )
 
 
@@ -347,7 +567,12 @@ class District(Strict):
     """The district that decides. What it runs where the notice says 有条件的地区 is its own setting
     (engine/districts.py), never the applicant's answer."""
 
-    name: DistrictName | None = fact("区县", "District", "案件由哪个区县（自治县）办理？")
+    name: DistrictName | None = fact(
+        "区县",
+        "District",
+        "案件由哪个区县（自治县）办理？",
+        ask_en="Which district or county handles the case?",
+    )
 
 
 class PersonCase(Strict):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from engine.decision import Decision, Evaluation, Result, Status
+from dataclasses import dataclass
+
+from engine.decision import Decision, Evaluation, Question, Result, Status
 
 HEAD = {
     "zh": {Status.eligible: "符合", Status.needs_information: "需补充信息", Status.not_eligible: "不符合"},
@@ -113,28 +115,50 @@ def render_decision(d: Decision, lang: str = "zh") -> str:
     return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class Summary:
+    """What a caseworker reads first: eligible now, eligible from a date ("not yet"), the questions
+    in the order that settles most decisions, then the undecided and the refused."""
+
+    now: list[Decision]
+    later: list[Decision]
+    questions: list[Question]
+    waiting: list[Decision]
+    refused: list[Decision]
+
+
+def summarise(e: Evaluation) -> Summary:
+    later = [d for d in e.decisions if d.timeline and d.timeline.eligible_from]
+    return Summary(
+        now=[d for d in e.decisions if d.status == Status.eligible],
+        later=later,
+        questions=list(e.questions),
+        waiting=[d for d in e.decisions if d.status == Status.needs_information],
+        refused=[d for d in e.decisions if d.status == Status.not_eligible and d not in later],
+    )
+
+
 def render_summary(e: Evaluation) -> list[str]:
     """One screen first: eligible now, eligible from a date, what to ask in order, the rest."""
     w, p = WORDS[e.lang], PUNCT[e.lang]
     colon, sep = p[":"], p[","]
     titles = {d.program: d.title for d in e.decisions}
-    later = [d for d in e.decisions if d.timeline and d.timeline.eligible_from]
+    s = summarise(e)
     lines = [w["summary"]]
 
     def row(label: str, items: list[str]) -> None:
         if items:
             lines.append(f"  {label}{p['(']}{len(items)}{p[')']}{colon}{sep.join(items)}")
 
-    now = [d for d in e.decisions if d.status == Status.eligible]
-    row(w["now"], [f"{d.title}{p['(']}{d.timeline.text}{p[')']}" if d.timeline else d.title for d in now])
-    row(w["later"], [f"{d.title}{p['(']}{d.timeline.text}{p[')']}" for d in later if d.timeline])
-    if e.questions:
+    row(w["now"], [f"{d.title}{p['(']}{d.timeline.text}{p[')']}" if d.timeline else d.title for d in s.now])
+    row(w["later"], [f"{d.title}{p['(']}{d.timeline.text}{p[')']}" for d in s.later if d.timeline])
+    if s.questions:
         lines.append(f"  {w['questions']}{colon}".rstrip())
-        for n, q in enumerate(e.questions, 1):
+        for n, q in enumerate(s.questions, 1):
             programs = sep.join(titles[program] for program in q.programs)
             lines.append(f"    {n}. {q.question}{p['(']}{w['affects']}{colon}{programs}{p[')']}")
-    row(w["waiting"], [d.title for d in e.decisions if d.status == Status.needs_information])
-    row(w["refused"], [d.title for d in e.decisions if d.status == Status.not_eligible and d not in later])
+    row(w["waiting"], [d.title for d in s.waiting])
+    row(w["refused"], [d.title for d in s.refused])
     return lines
 
 

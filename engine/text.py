@@ -117,6 +117,10 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "zh": "届时仍须满足：{conditions}",
         "en": "provided these still hold then: {conditions}",
     },
+    "amount_local": {
+        "zh": "{money} {unit}{per}（{district}当地标准，自{start}起，依据：{document}）",
+        "en": "{money} {unit}{per} ({district}'s local standard from {start}, under {document})",
+    },
     "district_undeclared": {
         "zh": "{district}尚未声明：{label}（由{unit}在区县设置中声明）",
         "en": "{district} has not declared: {label} (to be declared by {unit} in the district settings)",

@@ -3,11 +3,13 @@
 # then lint and the whole test suite, in under five minutes on two cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# The web desk's browser tests drive Debian's Chromium, with a CJK font to render Chinese pages.
-# As root (CI, a fresh machine) they are installed here; elsewhere those tests skip with the reason.
+# The web desk's browser tests drive Debian's Chromium, with a CJK font to render Chinese pages;
+# decision notices (WeasyPrint) need Pango and the same font, and poppler-utils' pdftoppm turns a
+# notice's first page into a screenshot. As root (CI, a fresh machine) they are
+# installed here; elsewhere the browser tests skip with the reason.
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null \
-  && { [ ! -x /usr/bin/chromium ] || ! dpkg -s fonts-wqy-microhei >/dev/null 2>&1; }; then
-  apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null
+  && { [ ! -x /usr/bin/chromium ] || ! dpkg -s fonts-wqy-microhei libpango-1.0-0 libpangoft2-1.0-0 poppler-utils >/dev/null 2>&1; }; then
+  apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-microhei libpango-1.0-0 libpangoft2-1.0-0 poppler-utils >/dev/null
 fi
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip

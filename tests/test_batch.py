@@ -157,7 +157,12 @@ def test_english_dotted_headers_equal_chinese_labels(tmp_path):
     assert "person.birth_date" in english
     _, zh, _ = run(tmp_path, registry(tmp_path / "zh.csv", GOOD), name="zh-out.csv")
     _, en, _ = run(tmp_path, registry(tmp_path / "en.csv", GOOD, head=english), name="en-out.csv")
-    assert zh.read_bytes() == en.read_bytes()
+    # The same rows; the carried identifying columns keep each file's own headers.
+    assert zh.read_bytes().split(b"\r\n")[1:] == en.read_bytes().split(b"\r\n")[1:]
+    assert read(zh)[0][3:5] == ["身份证号码", "姓名"] and read(en)[0][3:5] == [
+        "person.id_number",
+        "person.name",
+    ]
 
 
 def test_an_unknown_header_refuses_the_file_and_lists_the_known_ones(tmp_path, capsys):
@@ -203,6 +208,8 @@ def test_output_agrees_with_evaluating_each_case_alone(tmp_path):
         "case_id",
         "line",
         "kind",
+        "身份证号码",  # the identifying columns carried from the input, under its headers
+        "姓名",
         "program",
         "title",
         "status",
@@ -214,6 +221,9 @@ def test_output_agrees_with_evaluating_each_case_alone(tmp_path):
     ]
     by_case: dict[str, dict[str, list[str]]] = {}
     for row in rows[1:]:
+        raw = next(r for r in GOOD if r[0] == row[0])
+        assert row[3:5] == [raw[HEAD.index("身份证号码")], raw[HEAD.index("姓名")]]
+        row = row[:3] + row[5:]  # the carried columns checked, the rest as before
         by_case.setdefault(row[0], {})[row[3]] = row
     for raw in GOOD:
         person = {
@@ -247,9 +257,27 @@ def test_wide_output_one_row_per_case_in_input_order(tmp_path):
     _, out, _ = run(tmp_path, registry(tmp_path / "r.csv", rows), "--chunk", "4")
     decided = read(out)
     programs = default_engine().book.rules.values()
-    assert decided[0][:3] == ["案件编号", "行号", "类型"] and len(decided[0]) == 3 + 6 * len(programs)
+    assert decided[0][:5] == ["案件编号", "行号", "类型", "身份证号码", "姓名"]
+    assert len(decided[0]) == 5 + 6 * len(programs)
     assert [row[0] for row in decided[1:]] == [r[0] for r in rows]
     assert [row[1] for row in decided[1:]] == [str(i + 2) for i in range(25)]
+
+
+def test_identifying_columns_are_carried_into_the_results(tmp_path):
+    head = ["姓名", "出生日期", "案件编号", "身份证号码"]
+    rows = [
+        ["王五", "1961-03-10", "C1", ""],
+        ["赵六", "1990-13-01", "C2", ""],
+        ["钱七", "", "C3", "500101196103100037"],
+    ]
+    _, out, errors = run(tmp_path, registry(tmp_path / "r.csv", rows, head=head))
+    decided = read(out)
+    assert decided[0][:5] == ["案件编号", "行号", "类型", "姓名", "身份证号码"]  # in their input order
+    assert [row[:5] for row in decided[1:]] == [
+        ["C1", "2", "个人", "王五", ""],
+        ["C3", "4", "个人", "钱七", "500101196103100037"],
+    ]  # the refused row (a bad date) is in the errors file, not here
+    assert 3 in errors_by_line(errors)
 
 
 def test_template_round_trips(tmp_path, capsys):

@@ -2,7 +2,8 @@
 
 ``create_app`` is the application factory; ``web.wsgi:app`` is the production entry point and
 ``subsidy serve`` the local one. Blueprints: auth (login), cases (form, result, list), batches
-(registry upload, progress, downloads), admin (accounts, API tokens), api (JSON evaluate, rules,
+(registry upload, progress, downloads), admin (accounts, API tokens), districts (district
+settings), api (JSON evaluate, rules,
 OpenAPI).
 """
 
@@ -47,8 +48,21 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from web.auth.views import bp as auth_bp
     from web.batches.views import bp as batches_bp
     from web.cases.views import bp as cases_bp
+    from web.districts.views import bp as districts_bp
+    from web.notices.views import bp as notices_bp
+    from web.reviews.views import bp as reviews_bp
     from web.views import bp as main_bp
 
-    for blueprint in (main_bp, auth_bp, cases_bp, batches_bp, admin_bp, api_bp):
+    for blueprint in (
+        main_bp,
+        auth_bp,
+        cases_bp,
+        batches_bp,
+        admin_bp,
+        districts_bp,
+        notices_bp,
+        reviews_bp,
+        api_bp,
+    ):
         app.register_blueprint(blueprint)
     return app

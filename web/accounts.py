@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
+from engine.districts import shipped_names
 from web.records import ROLES, AuditEvent, LoginSession, User, utcnow
 
 TOKEN_PREFIX = "sbt_"
@@ -33,13 +34,19 @@ class AccountError(ValueError):
 
 
 def create_user(
-    db: Session, username: str, password: str, role: str = "caseworker", district: str = ""
+    db: Session,
+    username: str,
+    password: str,
+    role: str = "caseworker",
+    district: str = "",
+    full_name: str = "",
 ) -> User:
     username = username.strip()
     if not username or len(username) > 64:
         raise AccountError("用户名应为1至64个字符")
     if role not in ROLES:
         raise AccountError(f"角色应为 {'、'.join(ROLES)} 之一")
+    district = check_district(district, role)
     check_password(password, username, district)
     if db.scalar(select(User).where(User.username == username)) is not None:
         raise AccountError(f"用户名已存在：{username}")
@@ -47,12 +54,32 @@ def create_user(
         username=username,
         password_hash=generate_password_hash(password),
         role=role,
-        district=district.strip()[:64],
+        district=district,
+        full_name=full_name.strip()[:64],
         active=True,
     )
     db.add(user)
     db.commit()
     return user
+
+
+def check_district(district: str, role: str) -> str:
+    """One of Chongqing's 38 districts (empty allowed except for a supervisor, who sees one)."""
+    district = district.strip()
+    if district and district not in shipped_names():
+        raise AccountError(f"区县应为重庆市38个区县之一，而不是“{district[:64]}”")
+    if role == "supervisor" and not district:
+        raise AccountError("主管须选择所属区县")
+    return district
+
+
+def set_district(db: Session, user: User, district: str, full_name: str | None = None) -> None:
+    """Move ``user`` to ``district`` (an admin's choice from the list), and name them; committed."""
+    user.district = check_district(district, user.role)
+    if full_name is not None:
+        user.full_name = full_name.strip()[:64]
+    user.district_unmatched = ""
+    db.commit()
 
 
 def check_password(password: str, username: str, district: str = "") -> None:
@@ -127,14 +154,21 @@ def open_session(db: Session, user: User, lifetime: timedelta) -> str:
 
 def user_for_session(db: Session, key: str) -> User | None:
     """The active user of an unexpired session with this key, else None."""
+    found = session_for_key(db, key)
+    return found[0] if found else None
+
+
+def session_for_key(db: Session, key: str) -> tuple[User, datetime] | None:
+    """The active user of an unexpired session with this key, and when the session ends."""
     if len(key) > 100:
         return None
     query = (
-        select(User)
+        select(User, LoginSession.expires_at)
         .join(LoginSession, LoginSession.user_id == User.id)
         .where(LoginSession.key_hash == _token_hash(key), LoginSession.expires_at > utcnow(), User.active)
     )
-    return db.scalar(query)
+    row = db.execute(query).first()
+    return (row[0], row[1]) if row else None
 
 
 def end_session(db: Session, key: str) -> None:

@@ -38,7 +38,8 @@ def add_web_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[t
 
 def _account_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("username")
-    parser.add_argument("--district", default="", help="所属区县，如 渝中区")
+    parser.add_argument("--district", default="", help="所属区县（重庆市38个区县之一），如 渝中区")
+    parser.add_argument("--name", default="", help="姓名（在告知书上署名）")
     parser.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（一行）")
 
 
@@ -79,7 +80,7 @@ def _create(args: argparse.Namespace, role: str) -> int:
     upgrade(app.config["DATABASE_URL"])
     with db.database(app).sessions() as session:
         try:
-            user = create_user(session, args.username, password, role, args.district)
+            user = create_user(session, args.username, password, role, args.district, args.name)
         except AccountError as err:
             print(err, file=sys.stderr)
             return EXIT_BAD_INPUT

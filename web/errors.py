@@ -73,9 +73,36 @@ def _respond(
     return render_template("error.html", code=code, message=message, detail=detail), code
 
 
+def _form_page() -> str:
+    """The page the refused form was on (the answer form posts from its case's page)."""
+    from urllib.parse import urlsplit
+
+    from web.security import safe_next
+
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc and referrer.netloc != request.host:
+        referrer = urlsplit("")
+    return safe_next(referrer.path or request.path.removesuffix("/answer"), "/")
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(err: CSRFError) -> ResponseReturnValue:
+        if g.get("user") is None and not is_api():
+            # The login ended (8 hours, or a logout in another tab) while a form was being filled:
+            # what was typed is kept as a draft in this browser (static/desk.js) for after login.
+            back = _form_page()
+            _rollback()
+            return render_template(
+                "error.html",
+                code=400,
+                message=_("登录已结束"),
+                detail=_(
+                    "登录已结束（超过登录时限，或已在其他标签页退出），这次提交没有保存。"
+                    "填写的内容已作为草稿保存在本机浏览器中：重新登录后回到该页面即可恢复。"
+                ),
+                login_next=back,
+            ), 400
         return _respond(400, _("表单已过期或来源不明，请刷新页面后重新提交"))
 
     @app.errorhandler(HTTPException)

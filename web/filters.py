@@ -23,6 +23,13 @@ def local_time(value: datetime | None) -> str:
     return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
+def iso_utc(value: datetime) -> str:
+    """A stored time as ISO 8601 in UTC (naive means UTC), for scripts to read."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat()
+
+
 def status_words() -> dict[str, str]:
     return {
         "eligible": _("符合"),
@@ -47,6 +54,7 @@ def state_word(state: str) -> str:
 
 def register_filters(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["iso_utc"] = iso_utc
     app.jinja_env.filters["choice"] = lambda v: choice_label(str(v), lang())
 
     @app.context_processor

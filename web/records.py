@@ -1,5 +1,5 @@
 """The tables: users, their login sessions, the audit log, cases, the decisions taken on them, batch
-runs (SQLAlchemy 2.x declarative).
+runs, district settings (SQLAlchemy 2.x declarative).
 
 A case row is what a list shows (masked ID number, name, owner, district); everything typed lives
 in its decisions, each one the inputs, the date evaluated, the rules version and the full result,
@@ -33,6 +33,7 @@ class User(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(64), default="")  # signs notices (告知书)
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[str] = mapped_column(String(16), default="caseworker")
     district: Mapped[str] = mapped_column(String(64), default="")
@@ -42,6 +43,9 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # Set when an admin resets the password: the next page after login is the password change.
     must_change_password: Mapped[bool] = mapped_column(default=False)
+    # A district typed before districts were chosen from the list that named none of the 38
+    # (migration 0004): shown on the accounts page until an admin chooses one.
+    district_unmatched: Mapped[str] = mapped_column(String(64), default="")
 
 
 class LoginSession(Base):
@@ -85,6 +89,7 @@ class CaseRecord(Base):
         Index("ix_cases_owner", "owner_id"),
         Index("ix_cases_district", "district"),
         Index("ix_cases_id_last4", "id_last4"),
+        Index("ix_cases_id_hash", "id_hash"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -94,6 +99,9 @@ class CaseRecord(Base):
     name: Mapped[str | None] = mapped_column(String(100), default=None)
     id_masked: Mapped[str | None] = mapped_column(String(24), default=None)  # 500101********0037
     id_last4: Mapped[str | None] = mapped_column(String(4), default=None)
+    # The hired person's name (enterprise cases) and sha256 of the full ID number, for search.
+    person_name: Mapped[str | None] = mapped_column(String(100), default=None)
+    id_hash: Mapped[str | None] = mapped_column(String(64), default=None)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     district: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -116,11 +124,28 @@ class DecisionRecord(Base):
     rules_version: Mapped[str] = mapped_column(String(64))
     evaluation: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
     summary: Mapped[dict[str, Any]] = mapped_column(JsonDoc)  # {status: count}, for lists
+    # What reproduces it: the engine's version and every parameter value and district setting used
+    # (web/cases/receipt.py); None for decisions taken before migration 0004.
+    engine_version: Mapped[str | None] = mapped_column(String(32), default=None)
+    receipt: Mapped[dict[str, Any] | None] = mapped_column(JsonDoc, default=None)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     case: Mapped[CaseRecord] = relationship(back_populates="decisions")
     author: Mapped[User] = relationship()
+
+
+class DistrictSettingsRecord(Base):
+    """A district's settings saved on the desk (engine.districts.DistrictSettings as JSON); it
+    replaces the shipped table's entry for that district. ``revision`` counts its saves."""
+
+    __tablename__ = "district_settings"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    settings: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
+    revision: Mapped[int] = mapped_column(default=1)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(64), default="")
 
 
 class BatchRun(Base):

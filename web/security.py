@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import BadRequest
 
 from web import db
-from web.accounts import user_for_session, user_for_token
+from web.accounts import session_for_key, user_for_token
 from web.records import BatchRun, CaseRecord, User
 
 csrf = CSRFProtect()
@@ -75,6 +75,7 @@ def _load_user() -> None:
     disabled) or expired signs nobody in, whatever the cookie's own signature and age.
     """
     g.user = None
+    g.session_ends = None  # when the browser's login session ends (pages warn before it does)
     g.via_token = False
     token = _bearer() if is_api() else None
     if token is not None:
@@ -82,13 +83,19 @@ def _load_user() -> None:
         g.user = user_for_token(db.session(), token)
         return  # a token request never falls back to the session
     key = session.get("sid")
-    if isinstance(key, str):
-        g.user = user_for_session(db.session(), key)
+    if isinstance(key, str) and (found := session_for_key(db.session(), key)) is not None:
+        g.user, g.session_ends = found
     if g.user is None and ("sid" in session or "uid" in session):
         sign_out_browser()
 
 
-PASSWORD_CHANGE_ALLOWED = {"auth.password", "auth.logout", "main.switch_language", "static"}
+PASSWORD_CHANGE_ALLOWED = {
+    "auth.password",
+    "auth.logout",
+    "main.switch_language",
+    "main.session_status",
+    "static",
+}
 
 
 def _password_change_first() -> ResponseReturnValue | None:

@@ -125,7 +125,7 @@ def from_environment(instance_path: Path, overrides: dict[str, Any] | None = Non
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.get("SUBSIDY_SECURE_COOKIES", "1" if secure_default else "0") == "1",
-        "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
+        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=_positive(env, "SUBSIDY_SESSION_MINUTES", 8 * 60)),
         "WTF_CSRF_CHECK_DEFAULT": False,  # web.security decides when (token-auth API is exempt)
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
         "BABEL_DEFAULT_LOCALE": "zh",

@@ -1,6 +1,9 @@
-"""Pages that belong to no one area: the home redirect, the language switch, a health check."""
+"""Pages that belong to no one area: the home redirect, the language switch, the session's state,
+a health check."""
 
 from __future__ import annotations
+
+from datetime import UTC
 
 from flask import Blueprint, g, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
@@ -25,6 +28,18 @@ def switch_language() -> ResponseReturnValue:
     if chosen in LANGS:
         session["lang"] = chosen
     return redirect(safe_next(request.form.get("next"), url_for("main.index")))
+
+
+@bp.get("/session")
+def session_status() -> ResponseReturnValue:
+    """Whether this browser is still signed in and until when: pages ask every minute, so a logout
+    in another tab or the end of the session is noticed before a form is submitted into it."""
+    ends = g.get("session_ends")
+    if g.get("user") is None or ends is None:
+        return {"signed_in": False}
+    if ends.tzinfo is None:
+        ends = ends.replace(tzinfo=UTC)
+    return {"signed_in": True, "ends": ends.isoformat()}
 
 
 @bp.get("/healthz")

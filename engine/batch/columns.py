@@ -71,6 +71,12 @@ class Columns:
     foreign: dict[str, list[int]] = field(default_factory=dict)  # columns that are no fact of a kind
     confirmations: list[tuple[int, str]] = field(default_factory=list)
     header_of: dict[str, str] = field(default_factory=dict)  # fact name → its column's header
+    # Columns no rule reads that people match rows by (names, ID numbers, credit codes): carried into
+    # the results as written, in their input order.
+    carried: list[int] = field(default_factory=list)
+
+    def carried_cells(self, fields: list[str]) -> list[str]:
+        return [readable(fields[i].strip()) for i in self.carried]
 
     @cached_property
     def cells(self) -> dict[str, list[Cell]]:
@@ -127,6 +133,8 @@ def map_columns(headers: list[str], default_kind: str, confirmation_keys: set[st
             seen[subject, spec.name] = i
             cols.facts[subject].append(_column(i, spec))
             cols.header_of[spec.name] = header
+            if spec.type == "text" and i not in cols.carried:
+                cols.carried.append(i)
         if header and not found:
             unknown.append(header)
     if unknown:

@@ -1,8 +1,9 @@
 """The batch output's columns and cells, worded from plain verdicts (no pydantic per row).
 
-Wide: one row per case, six columns per program (status, amount and period, failed condition
-ids, facts still needed, key dates, the days the status changes). Long (``--long``): one row per
-case and program. Missing
+Each row starts with the case number, the input line, the kind and the input's identifying columns
+(names, ID numbers, credit codes) as written. Wide: one row per case, six columns per program
+(status, amount and period, failed condition ids, facts still needed, key dates, the days the
+status changes). Long (``--long``): one row per case and program. Missing
 facts are written as the input headers that would supply them, so staff can fill them in and
 run the file again.
 
@@ -70,9 +71,12 @@ def csv_text(rows: Iterable[list[str]]) -> str:
 class Layout:
     """How verdicts become CSV cells, for one language and shape (wide or long)."""
 
-    def __init__(self, book: RuleBook, lang: str = "zh", long: bool = False):
+    def __init__(
+        self, book: RuleBook, lang: str = "zh", long: bool = False, carried: list[str] | None = None
+    ):
         self.lang = "zh" if lang == "zh" else "en"
         self.long = long
+        self.carried = list(carried or [])  # the headers of input columns carried into the output
         self.rules = list(book.rules.values())
         self._status = STATUS_WORDS[self.lang]
         # Chinese cells are read by people (合规/不合规 for a compliance check); English ones by scripts.
@@ -95,7 +99,7 @@ class Layout:
         self._program = {r.id: f"{r.id},{csv_field(r.title(self.lang))}" for r in self.rules}
 
     def header(self) -> list[str]:
-        head = HEAD[self.lang]
+        head = [*HEAD[self.lang], *self.carried]
         if self.long:
             return [*head, *LONG[self.lang], *PER_PROGRAM[self.lang]]
         titles = [rule.title(self.lang) for rule in self.rules]
@@ -106,9 +110,14 @@ class Layout:
             out += [prefix + word for word in PER_PROGRAM[self.lang]]
         return out
 
-    def lines(self, case_id: str, line: int, kind: str, verdicts: list[Verdict]) -> str:
-        """One case's output as CSV text; ``verdicts`` in rule-book order for the case's subject."""
+    def lines(
+        self, case_id: str, line: int, kind: str, verdicts: list[Verdict], carried: list[str] | None = None
+    ) -> str:
+        """One case's output as CSV text; ``verdicts`` in rule-book order for the case's subject;
+        ``carried``: the row's cells of the carried input columns."""
         head = f"{csv_field(case_id)},{line},{self._kind[kind]}"
+        if carried:
+            head += "".join(["," + csv_field(c) for c in carried])
         if self.long:
             return "".join([f"{head},{self._program[v.rule.id]},{self._segment(v)}\r\n" for v in verdicts])
         return head + self._wide[kind].format(*[self._segment(v) for v in verdicts])

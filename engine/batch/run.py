@@ -92,7 +92,7 @@ def run(opts: Options, engine: Engine | None = None, log: TextIO | None = None) 
     reader = Reader(opts.source, cp.offset if cp else None, cp.line if cp else 2)
     try:
         columns = map_columns(reader.headers, opts.kind, engine.book.confirmation_keys())
-        layout = Layout(engine.book, opts.lang, opts.long)
+        layout = Layout(engine.book, opts.lang, opts.long, [reader.headers[i] for i in columns.carried])
         options = {
             "as_of": as_of.isoformat(),
             "kind": opts.kind,

@@ -92,6 +92,7 @@ def _process(rows: list[Row]) -> Done:
     errors: list[list[str]] = []
     cases: list[CaseModel] = []
     lines: list[int] = []
+    carried: list[list[str]] = []
     for line, fields, problem in rows:
         if problem is None and not "".join(fields).strip():
             done.blank += 1
@@ -110,17 +111,18 @@ def _process(rows: list[Row]) -> Done:
             continue
         cases.append(case)
         lines.append(line)
+        carried.append(cols.carried_cells(fields))
     out: list[str] = []
     outcomes: list[Outcome] = []  # shared objects, one per program and combination: counted at the end
     layout = job.layout
     judged = _judge(job, cases)
-    for case, line, verdicts in zip(cases, lines, judged, strict=True):
+    for case, line, cells, verdicts in zip(cases, lines, carried, judged, strict=True):
         if isinstance(verdicts, Exception):
             why = f"无法评估本行（程序内部错误 {type(verdicts).__name__}），请将本行报告给系统维护人员"
             errors.append([str(line), case.case_id or "", "", why])
             done.rejected += 1
             continue
-        out.append(layout.lines(case.case_id or "", line, case.kind, verdicts))
+        out.append(layout.lines(case.case_id or "", line, case.kind, verdicts, cells))
         outcomes += map(_OUTCOME, verdicts)
         done.decided += 1
     for outcome, n in Counter(outcomes).items():

@@ -231,18 +231,27 @@ def test_a_run_is_deleted_with_its_files_but_never_while_it_runs(app: Flask) -> 
     job_exited(folder)
     assert "删除这个批次" in alice.get(path).get_data(as_text=True)
 
-    assert bob.post(path + "/delete", data={"csrf_token": b_token}).status_code == 404  # not his
-    assert alice.post(path + "/delete").status_code == 400  # a form with CSRF
+    assert bob.post(path + "/delete", data={"csrf_token": b_token, "confirm": "yes"}).status_code == 404
+    assert bob.get(path + "/delete").status_code == 404  # not his
+    assert alice.post(path + "/delete", data={"confirm": "yes"}).status_code == 400  # a form with CSRF
+    # Asked first: the button leads to a confirmation page; a post without it deletes nothing.
+    asked = alice.get(path + "/delete").get_data(as_text=True)
+    assert "删除批次“名册.csv”？" in asked and 'name="confirm" value="yes"' in asked
+    unconfirmed = alice.post(path + "/delete", data={"csrf_token": token})
+    assert unconfirmed.status_code == 302 and unconfirmed.location.endswith("/delete")
+    assert folder.input.exists() and run_count(app) == 1
     fd = os.open(folder.lock, os.O_RDWR)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)  # as a running job holds it
-        refused = alice.post(path + "/delete", data={"csrf_token": token}, follow_redirects=True)
+        refused = alice.post(
+            path + "/delete", data={"csrf_token": token, "confirm": "yes"}, follow_redirects=True
+        )
         assert "这个批次正在运行，不能删除" in refused.get_data(as_text=True)
     finally:
         os.close(fd)
     assert folder.input.exists() and run_count(app) == 1
 
-    deleted = alice.post(path + "/delete", data={"csrf_token": token})
+    deleted = alice.post(path + "/delete", data={"csrf_token": token, "confirm": "yes"})
     assert deleted.status_code == 302 and deleted.location == "/batches/"
     assert "已删除批次“名册.csv”及其文件" in alice.get("/batches/").get_data(as_text=True)
     assert not folder.path.exists() and run_count(app) == 0
@@ -404,3 +413,26 @@ def test_a_job_found_dead_is_interrupted(app: Flask, alice: tuple[FlaskClient, s
     assert client.get(path + "/status").get_json()["state"] == "interrupted"
     client.post(path + "/resume", data={"csrf_token": token})
     assert wait_for(client, path)["decided"] == 1
+
+
+def test_a_run_uses_the_desk_district_settings_and_carries_the_names(app: Flask) -> None:
+    """A registry run evaluates with the district settings saved on the desk (as a case does), and
+    its results carry the input's identifying columns (单位名称, 被吸纳人员姓名) in their input order."""
+    from test_web_districts import settings_form
+
+    root = app.test_client()
+    assert root.post("/districts/渝中区", data=settings_form(login(root, "root"))).status_code == 302
+    header, example = template_rows("enterprise")
+    example = [*example[:-1], "渝中区"]
+    alice = app.test_client()
+    token = login(alice, "alice")
+    path = started(alice, token, registry_bytes([header, example]), kind="enterprise")
+    wait_for(alice, path)
+    rows = read_csv(alice.get(path + "/result.csv").data)
+    assert rows[0][:6] == ["案件编号", "行号", "类型", "单位名称", "统一社会信用代码", "被吸纳人员姓名"]
+    assert rows[1][3:6] == ["重庆某机械制造有限公司", "", "李某"]
+    at = rows[0].index("一次性吸纳就业补贴·结论")
+    assert rows[1][at : at + 2] == [
+        "符合",
+        "1000 元 / 每招用1人（渝中区当地标准，自2020-01-01起，依据：渝中人社发〔2020〕2号）",
+    ]

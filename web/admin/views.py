@@ -8,6 +8,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from engine.districts import shipped_names
 from web import db
 from web.accounts import (
     MAX_PASSWORD,
@@ -17,6 +18,7 @@ from web.accounts import (
     end_all_sessions,
     issue_token,
     revoke_token,
+    set_district,
     set_password,
 )
 from web.paging import asked_page, one_page
@@ -28,7 +30,10 @@ bp = Blueprint("admin", __name__, template_folder="templates", url_prefix="/admi
 
 def _users_page(error: str | None = None, status: int = 200) -> ResponseReturnValue:
     rows = db.session().scalars(select(User).order_by(User.username)).all()
-    return render_template("admin/users.html", rows=rows, roles=ROLES, error=error), status
+    return (
+        render_template("admin/users.html", rows=rows, roles=ROLES, error=error, districts=shipped_names()),
+        status,
+    )
 
 
 @bp.route("/users", methods=["GET", "POST"])
@@ -44,6 +49,7 @@ def users() -> ResponseReturnValue:
             request.form.get("password", "")[: MAX_PASSWORD + 1],
             request.form.get("role", ""),
             request.form.get("district", "")[:64],
+            request.form.get("full_name", "")[:64],
         )
     except AccountError as err:
         return _users_page(str(err), 422)
@@ -93,6 +99,24 @@ def set_active(user_id: int) -> ResponseReturnValue:
     return redirect(url_for("admin.users"))
 
 
+@bp.post("/users/<int:user_id>/district")
+@role_required("admin")
+def change_district(user_id: int) -> ResponseReturnValue:
+    """Choose a user's district from the 38 (a supervisor then sees that district's cases), and
+    their name (it signs the notices they issue)."""
+    session = db.session()
+    user = _account(user_id)
+    try:
+        set_district(session, user, request.form.get("district", "")[:64], request.form.get("full_name"))
+    except AccountError as err:
+        return _users_page(str(err), 422)
+    audit(session, "user_district", user.username, client_address(), g.user.username, user.district)
+    flash(
+        _("已将 %(name)s 的区县设为：%(district)s", name=user.username, district=user.district or "—"), "ok"
+    )
+    return redirect(url_for("admin.users"))
+
+
 @bp.post("/users/<int:user_id>/password")
 @role_required("admin")
 def reset_password(user_id: int) -> ResponseReturnValue:
@@ -131,6 +155,8 @@ def event_word(event: str) -> str:
         "user_disabled": _("停用账号"),
         "user_enabled": _("启用账号"),
         "batch_expired": _("批次到期删除"),
+        "district_settings": _("修改区县设置"),
+        "user_district": _("修改账号区县"),
     }
     return words.get(event, event)
 

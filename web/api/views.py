@@ -14,10 +14,10 @@ from pydantic import ValidationError
 
 from engine.catalog import build_catalog
 from engine.errors import describe
-from engine.evaluate import evaluate
 from engine.models import parse_case
 from engine.values import parse_date
 from web.api.openapi import openapi_document
+from web.evaluator import evaluate
 from web.security import login_required
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

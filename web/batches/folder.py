@@ -81,6 +81,10 @@ class RunFolder:
         return self.path / "job.json"  # the run's options, written once at upload
 
     @property
+    def settings(self) -> Path:
+        return self.path / "districts.json"  # the desk's district settings when the run was uploaded
+
+    @property
     def log(self) -> Path:
         return self.path / "run.log"
 
@@ -104,6 +108,11 @@ class RunFolder:
     def write_job(self, options: dict[str, Any]) -> None:
         with self.open_private(self.job) as out:
             out.write(json.dumps(options, ensure_ascii=False).encode("utf-8"))
+
+    def write_settings(self, book: dict[str, Any]) -> None:
+        """The district settings the run evaluates with (the desk's, as a districts table)."""
+        with self.open_private(self.settings) as out:
+            out.write(json.dumps(book, ensure_ascii=False).encode("utf-8"))
 
     def read_job(self) -> dict[str, Any]:
         return json.loads(self.job.read_text(encoding="utf-8"))

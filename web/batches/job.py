@@ -22,6 +22,7 @@ from pathlib import Path
 from engine.batch.checkpoint import ResumeError
 from engine.batch.reader import FileError
 from engine.batch.run import Options, run, summary
+from engine.districts import districts
 from engine.evaluate import default_engine
 from web.batches.folder import RunFolder, Status
 
@@ -61,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
     os.umask(0o077)  # the engine's files (results, errors, checkpoint) carry ID numbers: 0600
     folder = RunFolder(args.folder)
     job = folder.read_job()
+    if folder.settings.exists():  # the desk's district settings, read as a deployment's own table
+        os.environ["SUBSIDY_DISTRICTS_FILE"] = str(folder.settings)
+        districts.cache_clear()
     pid = os.getpid()
     folder.write_status(Status("running", pid=pid))
     print(f"{_now()} {'续跑' if args.resume else '开始运行'}（进程 {pid}）", file=sys.stderr, flush=True)

@@ -35,6 +35,7 @@ from web import db
 from web.batches import job, limits, store, upload
 from web.batches.folder import Progress, RunFolder
 from web.batches.upload import Upload
+from web.evaluator import desk_engine
 from web.i18n import lang
 from web.paging import asked_page
 from web.records import BatchRun
@@ -123,6 +124,7 @@ def _start_run(up: Upload, file: FileStorage) -> ResponseReturnValue:
         "workers": current_app.config["BATCH_WORKERS"],
     }
     folder.write_job({"kind": up.kind, "as_of": up.as_of, **options})
+    folder.write_settings(desk_engine().settings.model_dump(mode="json", by_alias=True))
     name = upload.clean_filename(file.filename)
     store.create_run(db.session(), g.user, ref, name, up.kind, up.as_of_date, options)
     job.launch(folder)
@@ -200,12 +202,23 @@ def download(ref: str, which: str) -> ResponseReturnValue:
     return response
 
 
+@bp.get("/<ref>/delete")
+@login_required
+def confirm_delete(ref: str) -> ResponseReturnValue:
+    """Ask before removing a run: what will be gone, with a button to delete and a way back."""
+    run = store.get_run(db.session(), g.user, ref)
+    return render_template("batches/delete.html", run=run, progress=_progress(run))
+
+
 @bp.post("/<ref>/delete")
 @login_required
 def delete(ref: str) -> ResponseReturnValue:
-    """Remove a run that is not running: its files (the registry carries ID numbers) and its row."""
+    """Remove a run that is not running: its files (the registry carries ID numbers) and its row.
+    Only from the confirmation page (``confirm=yes``); anything else is asked first."""
     session = db.session()
     run = store.get_run(session, g.user, ref)
+    if request.form.get("confirm") != "yes":
+        return redirect(url_for("batches.confirm_delete", ref=ref))
     folder = _folder(run)
     if folder.path.exists() and folder.alive():
         flash(_("这个批次正在运行，不能删除"), "warning")

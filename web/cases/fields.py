@@ -35,6 +35,9 @@ class Choice:
         return self.zh if lang == "zh" else self.en
 
 
+UNITS_EN = {"元": "CNY", "个月": "months", "人": "people"}
+
+
 @dataclass(frozen=True)
 class FormField:
     name: str  # the dotted fact path, also the input's name: person.birth_date
@@ -47,13 +50,16 @@ class FormField:
     nullable: bool = True  # False: the model has a default and no "unknown" (district settings)
     default: Any = None
     max_length: int = TEXT_LIMIT
+    unit: str = ""  # 元, 个月, 人: shown with the label of every amount and count
 
     @property
     def dom_id(self) -> str:
         return "f-" + self.name.replace(".", "-")
 
     def label(self, lang: str) -> str:
-        return self.zh if lang == "zh" else self.en
+        if lang == "zh":
+            return f"{self.zh}（{self.unit}）" if self.unit else self.zh
+        return f"{self.en} ({UNITS_EN.get(self.unit, self.unit)})" if self.unit else self.en
 
 
 @dataclass
@@ -180,6 +186,7 @@ def model_fields(model: type[BaseModel], prefix: str, table: dict[str, list[str]
                 nullable=nullable,
                 default=None if info.is_required() else info.default,
                 max_length=_max_length(info),
+                unit=str(extra.get("unit", "")),
             )
         )
     # Keep the table's order inside each group, then the unnamed fields in model order.

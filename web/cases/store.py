@@ -7,6 +7,7 @@ that does not exist, so a URL never reveals that someone else's case is there.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections import Counter
 from datetime import date
@@ -33,17 +34,26 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
+def id_hash(number: str) -> str:
+    """The key a full ID number is found by (the number itself stays in the decision's inputs)."""
+    return hashlib.sha256(number.strip().upper().encode("ascii", "replace")).hexdigest()
+
+
 def search(db: Session, user: User, q: str, page: int, size: int) -> tuple[list[CaseRecord], int]:
-    """The user's cases matching a name, a case number or the ID number's last four characters."""
+    """The user's cases matching a name (the applicant, the enterprise or the person it hired), a case
+    number, the ID number's last four characters or the whole ID number."""
     query = visible(CaseRecord, user)
     q = q.strip()[:100]
     if q:
         terms = [
             CaseRecord.name.ilike(_like(q), escape="\\"),
+            CaseRecord.person_name.ilike(_like(q), escape="\\"),
             CaseRecord.case_id.ilike(_like(q), escape="\\"),
         ]
         if len(q) == 4:
             terms.append(CaseRecord.id_last4 == q.upper())
+        if len(q) == 18:
+            terms.append(CaseRecord.id_hash == id_hash(q))
         query = query.where(or_(*terms))
     return one_page(db, query.order_by(CaseRecord.updated_at.desc(), CaseRecord.id.desc()), page, size)
 
@@ -65,12 +75,15 @@ def _apply_identity(record: CaseRecord, case: PersonCase | EnterpriseCase) -> No
     name, number = _identity(case)
     record.case_id = case.case_id
     record.name = name
+    hired = case.hire.person if isinstance(case, EnterpriseCase) and case.hire else None
+    record.person_name = hired.name if hired else None
     try:
         number = parse_id_number(number).number if number else None
     except IdNumberError:
         number = None
     record.id_masked = mask_id(number) if number else None
     record.id_last4 = number[-4:] if number else None
+    record.id_hash = id_hash(number) if number else None
 
 
 def summary(evaluation: Evaluation) -> dict[str, int]:
@@ -91,8 +104,9 @@ def add_decision(
     case: PersonCase | EnterpriseCase,
     as_of: date,
     evaluation: Evaluation,
+    receipt: dict[str, Any] | None = None,
 ) -> DecisionRecord:
-    """Record one decision; the case's list fields follow its latest inputs."""
+    """Record one decision with its receipt; the case's list fields follow its latest inputs."""
     _apply_identity(record, case)
     record.updated_at = utcnow()
     decision = DecisionRecord(
@@ -103,6 +117,8 @@ def add_decision(
         evaluation=evaluation.model_dump(mode="json"),
         summary=summary(evaluation),
         created_by=user.id,
+        engine_version=(receipt or {}).get("engine_version"),
+        receipt=receipt,
     )
     db.add(decision)
     db.commit()

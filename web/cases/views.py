@@ -10,15 +10,19 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from engine.decision import Evaluation, Status
-from engine.evaluate import evaluate
+from engine.evaluate import CaseModel
 from engine.models import parse_case
+from engine.report import summarise
 from web import db
 from web.cases import store
 from web.cases.fields import CaseForm, form_for
 from web.cases.forms import Submission, defaults, read, values_from_case
+from web.drafts import draft_done
+from web.evaluator import desk_engine, evaluate
 from web.i18n import lang
 from web.paging import asked_page
 from web.records import CaseRecord, DecisionRecord
+from web.reviews import receipt
 from web.security import login_required
 
 bp = Blueprint("cases", __name__, template_folder="templates", url_prefix="/cases")
@@ -44,19 +48,26 @@ def list_cases() -> ResponseReturnValue:
 def _render_form(
     form: CaseForm, sub: Submission, action: str, record: CaseRecord | None = None, status: int = 200
 ) -> ResponseReturnValue:
+    key = f"case-edit-{record.ref}" if record else f"case-new-{form.kind}"
     return (
-        render_template("cases/form.html", form=form, sub=sub, action=action, record=record),
+        render_template("cases/form.html", form=form, sub=sub, action=action, record=record, draft_key=key),
         status,
     )
 
 
 def _evaluate_and_store(sub: Submission, record: CaseRecord | None) -> CaseRecord:
     assert sub.case is not None and sub.as_of is not None
-    evaluation = evaluate(sub.case, sub.as_of, "zh")  # the record is kept in Chinese
+    return evaluate_and_store(sub.case, sub.as_of, record)
+
+
+def evaluate_and_store(case: CaseModel, as_of: date, record: CaseRecord | None) -> CaseRecord:
+    """Evaluate with the desk's engine and keep the decision with its receipt (in Chinese)."""
+    engine = desk_engine()
+    evaluation = engine.evaluate(case, as_of, "zh")  # the record is kept in Chinese
     session = db.session()
     if record is None:
-        record = store.create_case(session, g.user, sub.case)
-    store.add_decision(session, g.user, record, sub.case, sub.as_of, evaluation)
+        record = store.create_case(session, g.user, case)
+    store.add_decision(session, g.user, record, case, as_of, evaluation, receipt.build(engine, case, as_of))
     return record
 
 
@@ -78,6 +89,7 @@ def new_case(kind: str) -> ResponseReturnValue:
         except ValueError as err:
             _evaluation_error(sub, err)
         else:
+            draft_done(f"case-new-{kind}")
             return redirect(url_for("cases.show_case", ref=record.ref))
     return _render_form(form, sub, action, status=422)
 
@@ -100,6 +112,7 @@ def edit_case(ref: str) -> ResponseReturnValue:
         except ValueError as err:
             _evaluation_error(sub, err)
         else:
+            draft_done(f"case-edit-{ref}")
             return redirect(url_for("cases.show_case", ref=ref))
     return _render_form(form, sub, action, record, status=422)
 
@@ -138,6 +151,7 @@ def answer(ref: str) -> ResponseReturnValue:
         except ValueError as err:
             _evaluation_error(sub, err)
         else:
+            draft_done(f"answer-{ref}")
             return redirect(url_for("cases.show_case", ref=ref))
     return _render_form(form, sub, url_for("cases.edit_case", ref=ref), record, status=422)
 
@@ -158,6 +172,8 @@ def display_evaluation(decision: DecisionRecord) -> tuple[Evaluation, bool]:
         return stored, True
     if again.rules_version != stored.rules_version:
         return stored, True
+    if [d.status for d in again.decisions] != [d.status for d in stored.decisions]:
+        return stored, True  # the district settings changed since: the record as it was decided
     return again, False
 
 
@@ -166,14 +182,13 @@ def _grouped(evaluation: Evaluation) -> list[tuple[str, list[Any]]]:
 
 
 def _questions(evaluation: Evaluation, form: CaseForm) -> list[dict[str, Any]]:
-    """The distinct questions of all undecided programs, each with its input (once)."""
-    seen: dict[str, dict[str, Any]] = {}
-    for d in evaluation.decisions:
-        for m in d.missing:
-            if m.fact not in seen:
-                seen[m.fact] = {"missing": m, "field": form.field(m.fact), "programs": []}
-            seen[m.fact]["programs"].append(d.title)
-    return list(seen.values())
+    """The case's questions, those more decisions wait on first (Evaluation.questions), each with
+    its input and the programs that wait on it."""
+    titles = {d.program: d.title for d in evaluation.decisions}
+    return [
+        {"missing": q, "field": form.field(q.fact), "programs": [titles[p] for p in q.programs]}
+        for q in evaluation.questions
+    ]
 
 
 def _result(record: CaseRecord, decision: DecisionRecord, template: str) -> ResponseReturnValue:
@@ -187,6 +202,7 @@ def _result(record: CaseRecord, decision: DecisionRecord, template: str) -> Resp
         evaluation=evaluation,
         as_stored=as_stored,
         groups=_grouped(evaluation),
+        summary=summarise(evaluation),
         questions=_questions(evaluation, form) if is_latest else [],
         is_latest=is_latest,
     )

@@ -1,0 +1,149 @@
+"""The district settings form: rows of declarations and local standards, read back into the engine's
+``DistrictSettings`` (pydantic decides what is valid; errors are said per row in Chinese)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from pydantic import ValidationError
+
+from engine.districts import DistrictBook, DistrictSettings
+from engine.evaluate import Engine, local_standard_keys
+from engine.rulebook import RuleBook
+
+ROW = re.compile(r"^(decl|std)-([A-Za-z0-9_.]+)-(\d{1,3})-(from|value|document)$")
+TEXTS = ("office", "review_body", "court")
+NUMBERS = {"review_days": "行政复议期限（日）", "suit_months": "行政诉讼期限（月）"}
+
+
+@dataclass
+class Line:
+    """One dated row: a declaration (value 是/否) or a local standard (an amount)."""
+
+    from_: str = ""
+    value: str = ""
+    document: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return not (self.from_ or self.value or self.document)
+
+
+@dataclass
+class SettingsForm:
+    texts: dict[str, str] = field(default_factory=dict)
+    declared: dict[str, list[Line]] = field(default_factory=dict)
+    standards: dict[str, list[Line]] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    settings: DistrictSettings | None = None
+
+
+def standard_options(book: RuleBook) -> list[tuple[str, str, str]]:
+    """(key, label, unit) of every amount a district may set: the rule's title and parameter."""
+    out = []
+    for key in local_standard_keys(book):
+        program, _, param = key.partition(".")
+        rule = book.rules[program]
+        parameter = rule.parameters[param]
+        out.append((key, f"{rule.title.zh} · {parameter.label.zh}", parameter.unit))
+    return out
+
+
+def from_settings(settings: DistrictSettings, terms: list[str], keys: list[str]) -> SettingsForm:
+    """The stored settings as form rows, with one empty row to add under each setting."""
+    form = SettingsForm(
+        texts={name: str(getattr(settings, name) or "") for name in (*TEXTS, *NUMBERS)},
+    )
+    for term in terms:
+        rows = [
+            Line(d.from_.isoformat(), "yes" if d.value else "no", d.document)
+            for d in settings.declared.get(term, [])
+        ]
+        form.declared[term] = [*rows, Line()]
+    for key in keys:
+        rows = [Line(s.from_.isoformat(), str(s.value), s.document) for s in settings.standards.get(key, [])]
+        form.standards[key] = [*rows, Line()]
+    return form
+
+
+def read(submitted: Mapping[str, Any], terms: dict[str, str], keys: dict[str, str]) -> SettingsForm:
+    """The submitted form; ``terms`` and ``keys`` map each setting to the label its errors name."""
+    form = SettingsForm(texts={n: str(submitted.get(n, "")).strip()[:100] for n in (*TEXTS, *NUMBERS)})
+    rows: dict[tuple[str, str], dict[int, Line]] = {}
+    for name, value in submitted.items():
+        match = ROW.match(name)
+        if not match or not isinstance(value, str):
+            continue
+        kind, key, index, part = match.groups()
+        if (kind == "decl" and key not in terms) or (kind == "std" and key not in keys):
+            continue
+        line = rows.setdefault((kind, key), {}).setdefault(int(index), Line())
+        setattr(line, "from_" if part == "from" else part, value.strip()[:200])
+    for term in terms:
+        form.declared[term] = [line for _, line in sorted(rows.get(("decl", term), {}).items())]
+    for key in keys:
+        form.standards[key] = [line for _, line in sorted(rows.get(("std", key), {}).items())]
+    data: dict[str, Any] = {n: form.texts[n] or None for n in TEXTS}
+    for name, label in NUMBERS.items():
+        text = form.texts[name]
+        if not text.isdigit():
+            form.errors.append(f"{label}应为正整数")
+        else:
+            data[name] = int(text)
+    data["declared"] = {
+        term: [_line(line, form.errors, terms[term], True) for line in lines if not line.empty]
+        for term, lines in form.declared.items()
+    }
+    data["standards"] = {
+        key: [_line(line, form.errors, keys[key], False) for line in lines if not line.empty]
+        for key, lines in form.standards.items()
+    }
+    data["declared"] = {k: v for k, v in data["declared"].items() if v}
+    data["standards"] = {k: v for k, v in data["standards"].items() if v}
+    if form.errors:
+        return form
+    try:
+        form.settings = DistrictSettings.model_validate(data)
+    except ValidationError as err:
+        for e in err.errors():
+            where = ".".join(str(p) for p in e["loc"])
+            form.errors.append(f"{where}：{e['msg']}")
+    return form
+
+
+def _line(line: Line, errors: list[str], where: str, declared: bool) -> dict[str, Any]:
+    """A filled row as the model takes it; what is wrong is added to ``errors``, naming the row."""
+    try:
+        day = date.fromisoformat(line.from_)
+    except ValueError:
+        errors.append(f"{where}：起始日期“{line.from_}”应为 YYYY-MM-DD")
+        day = date.min
+    if not line.document:
+        errors.append(f"{where}：自{line.from_}起的一行缺少依据文件")
+    if declared:
+        if line.value not in ("yes", "no"):
+            errors.append(f"{where}：自{line.from_}起的一行应选择“实施”或“不实施”")
+        value: Any = line.value == "yes"
+    else:
+        try:
+            value = Decimal(line.value)
+            if not value.is_finite() or value < 0:
+                raise InvalidOperation
+        except InvalidOperation:
+            errors.append(f"{where}：标准“{line.value}”应为不小于0的数")
+            value = Decimal(0)
+    return {"from": day, "value": value, "document": line.document}
+
+
+def check_with_engine(book: RuleBook, settings: DistrictBook) -> str | None:
+    """The engine's own check of the settings (the standards name amounts left to 当地标准)."""
+    try:
+        Engine(book, settings=settings)
+    except ValueError as err:
+        return str(err)
+    return None
