@@ -21,21 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from engine.words import Strict, Text
 
 SHIPPED = Path(str(resources.files("rules"))) / "districts.yaml"
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Text(Strict):
-    zh: str
-    en: str
-
-    def __call__(self, lang: str = "zh") -> str:
-        return self.zh if lang == "zh" else self.en
 
 
 class Term(Strict):
@@ -72,10 +62,10 @@ class DistrictSettings(Strict):
     """One district's settings. In YAML the declarations may also stand at the top level, as
     ``渝中区: {offers_hiring_subsidy: [...]}`` (the shorthand the shipped table uses)."""
 
-    declared: dict[str, list[Declared]] = {}
+    declared: dict[str, list[Declared]] = Field(default_factory=dict)
     # "<program id>.<parameter>" → values in force from their dates, e.g.
     # "task23_one_off_hiring_subsidy.amount_per_person"
-    standards: dict[str, list[Standard]] = {}
+    standards: dict[str, list[Standard]] = Field(default_factory=dict)
     office: str | None = Field(None, max_length=100)  # 经办机构: the office that handles and signs
     review_body: str | None = Field(None, max_length=100)  # 行政复议机关
     court: str | None = Field(None, max_length=100)  # 行政诉讼管辖法院

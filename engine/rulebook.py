@@ -16,24 +16,13 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from engine.facts import FACTS, FactSpec
+from engine.words import Strict, Text
 
 Op = Literal["==", "!=", ">=", "<=", ">", "<", "in"]
 Scalar = bool | int | float | str | date
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Text(Strict):
-    zh: str
-    en: str
-
-    def __call__(self, lang: str = "zh") -> str:
-        return self.zh if lang == "zh" else self.en
 
 
 class Bracket(Strict):
@@ -178,7 +167,7 @@ class Outcome(Strict):
     grant: Text
     amount: Amount | None = None
     period: Period | None = None
-    dates: list[KeyDate] = []
+    dates: list[KeyDate] = Field(default_factory=list)
 
 
 class Rule(Strict):
@@ -189,12 +178,12 @@ class Rule(Strict):
     tasks: list[Annotated[int, Field(ge=1, le=66)]] = Field(min_length=1)
     quote: str = Field(min_length=1)
     lead_units: list[str] = Field(min_length=1)
-    responsible_units: list[str] = []
+    responsible_units: list[str] = Field(default_factory=list)
     window: Window | None = None
     dated_by: str | None = None  # the date dated parameters are read at; default below
-    notes: list[Text] = []
+    notes: list[Text] = Field(default_factory=list)
     conditions: Group
-    parameters: dict[str, Parameter] = {}
+    parameters: dict[str, Parameter] = Field(default_factory=dict)
     outcome: Outcome
 
     @cached_property
