@@ -68,6 +68,24 @@ def process(rows: list[Row] | Plain) -> Done:
             gc.enable()
 
 
+def read_row(
+    cols: Columns, width: int, line: int, fields: list[str], problem: str | None
+) -> tuple[CaseModel | None, list[list[str]]]:
+    """One record: its validated case, or its error rows (line, case id, column, reason); neither
+    for a blank line."""
+    if problem is None and not "".join(fields).strip():
+        return None, []
+    if problem is None and len(fields) != width:
+        problem = f"本行有{len(fields)}列，而列名行有{width}列"
+    if problem is not None:
+        return None, [[str(line), cols.case_id_of(fields), "", problem]]
+    case, problems = row_case(cols, fields)
+    if case is None:
+        case_id = cols.case_id_of(fields)
+        return None, [[str(line), case_id, column, reason] for column, reason in problems]
+    return case, []
+
+
 def _process(rows: list[Row]) -> Done:
     job = _job
     assert job is not None, "set_job() before process()"
@@ -78,23 +96,15 @@ def _process(rows: list[Row]) -> Done:
     cases: list[CaseModel] = []
     lines: list[int] = []
     for line, fields, problem in rows:
-        if problem is None and not "".join(fields).strip():
+        case, bad = read_row(cols, width, line, fields, problem)
+        if case is not None:
+            cases.append(case)
+            lines.append(line)
+        elif bad:
+            errors += bad
+            done.rejected += 1
+        else:
             done.blank += 1
-            continue
-        if problem is None and len(fields) != width:
-            problem = f"本行有{len(fields)}列，而列名行有{width}列"
-        if problem is not None:
-            errors.append([str(line), cols.case_id_of(fields), "", problem])
-            done.rejected += 1
-            continue
-        case, problems = row_case(cols, fields)
-        if case is None:
-            case_id = cols.case_id_of(fields)
-            errors += [[str(line), case_id, column, reason] for column, reason in problems]
-            done.rejected += 1
-            continue
-        cases.append(case)
-        lines.append(line)
     out: list[str] = []
     outcomes: list[Outcome] = []  # shared objects, one per program and combination: counted at the end
     layout = job.layout
