@@ -166,7 +166,7 @@ def _resolve(judge: Judge, table: Table, matrix: np.ndarray, ref: list[np.ndarra
         if not len(rows):
             continue
         plan = judge.plans[p]
-        names = list(derivation(cond.fact))
+        names = [n for n in derivation(cond.fact) if n in table.cols]  # the settings are always known
         inverse, firsts = groups([(~table.cols[n].valid[rows]).astype(np.int64) for n in names])
         for g, first in enumerate(firsts):
             missing = missing_inputs(cond.fact, table.facts(int(rows[first])))

@@ -149,6 +149,8 @@ def derive_columns(table: Table, as_of: np.ndarray | None = None, steps: list | 
     if as_of is None:
         as_of = np.full(n, table.as_of.toordinal(), dtype=np.int64)
     cols["case.as_of"] = Col("date", as_of, np.ones(n, bool))
+    if "district.settings" not in cols:  # given by the engine, never unknown
+        cols["district.settings"] = Col("text", np.full(n, None, dtype=object), np.ones(n, bool))
     for name, fn, inputs, required in F._derivations(table.subject) if steps is None else steps:
         spec = FACTS[name]
         args = [cols[i] for i in inputs if i != "district.settings"]
