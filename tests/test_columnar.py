@@ -331,3 +331,67 @@ def test_quoted_cells_read_by_the_csv_module_are_decided_the_same():
     job = work.Job(ENGINE, cols, Layout(ENGINE.book, "zh", False), AS_OF)
     work.set_job(job)
     _same(work._process(records), columnar.evaluate(job, records))
+
+
+# --- Parquet in and out ------------------------------------------------------------------------
+
+
+def _registry(tmp_path, make_registry, rows=3000):
+    import polars as pl
+
+    source = tmp_path / "registry.csv"
+    make_registry.write_registry(source, rows, seed=5)
+    frame = pl.read_csv(source, infer_schema=False)
+    frame = frame.with_columns([pl.col(c).str.to_date("%Y-%m-%d") for c in frame.columns if "日期" in c])
+    frame = frame.with_columns(pl.col("失业保险累计缴费月数").cast(pl.Int32))
+    return source, frame
+
+
+def _batch(*args: str) -> int:
+    from engine.cli import main
+
+    return main(["batch", *args, "--as-of", "2020-09-15", "--quiet", "--workers", "1"])
+
+
+def test_a_typed_parquet_registry_is_decided_as_the_same_csv(tmp_path, make_registry):
+    import polars as pl
+
+    source, frame = _registry(tmp_path, make_registry)
+    frame.write_parquet(tmp_path / "registry.parquet")
+    folder = tmp_path / "dataset"
+    folder.mkdir()
+    frame[:1000].write_parquet(folder / "a.parquet")
+    frame[1000:].write_parquet(folder / "b.parquet")
+    assert _batch(str(source), "-o", str(tmp_path / "csv.csv"), "--evaluator", "rows") == 0
+    assert _batch(str(tmp_path / "registry.parquet"), "-o", str(tmp_path / "pq.csv"), "--chunk", "700") == 0
+    assert _batch(str(folder), "-o", str(tmp_path / "dir.parquet")) == 0
+    expected = (tmp_path / "csv.csv").read_bytes()
+    assert (tmp_path / "pq.csv").read_bytes() == expected
+    assert (tmp_path / "pq.errors.csv").read_bytes() == (tmp_path / "csv.errors.csv").read_bytes()
+    written = pl.read_parquet(tmp_path / "dir.parquet")
+    assert written.schema["行号"] == pl.Int64
+    as_csv = pl.read_csv(tmp_path / "csv.csv", infer_schema=False).with_columns(pl.col("行号").cast(pl.Int64))
+    assert written.equals(as_csv)
+
+
+def test_an_interrupted_parquet_run_resumes_to_the_same_file(tmp_path, make_registry, monkeypatch):
+    from engine.columnar import parquet
+
+    _, frame = _registry(tmp_path, make_registry, 2000)
+    frame.write_parquet(tmp_path / "registry.parquet")
+    src = str(tmp_path / "registry.parquet")
+    assert _batch(src, "-o", str(tmp_path / "whole.parquet"), "--chunk", "300") == 0
+    real, calls = parquet.evaluate_cells, []
+
+    def dies(*args):
+        calls.append(1)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return real(*args)
+
+    monkeypatch.setattr(parquet, "evaluate_cells", dies)
+    assert _batch(src, "-o", str(tmp_path / "cut.parquet"), "--chunk", "300") == 130
+    assert not (tmp_path / "cut.parquet").exists()
+    monkeypatch.setattr(parquet, "evaluate_cells", real)
+    assert _batch(src, "-o", str(tmp_path / "cut.parquet"), "--chunk", "300", "--resume") == 0
+    assert (tmp_path / "cut.parquet").read_bytes() == (tmp_path / "whole.parquet").read_bytes()

@@ -68,7 +68,7 @@ def command(args: argparse.Namespace) -> int:
     if not args.input or not args.output:
         return _fail("用法：subsidy batch 名册.csv -o 结果.csv（或 subsidy batch --template）")
     source, out = Path(args.input), Path(args.output)
-    if not source.is_file():
+    if not source.is_file() and not source.is_dir():
         return _fail(f"找不到名册文件：{source}")
     if out.resolve() == source.resolve():
         return _fail("结果文件不能与名册文件相同")

@@ -82,6 +82,10 @@ class Totals:
 
 def run(opts: Options, engine: Engine | None = None, log: TextIO | None = None) -> Totals:
     """Evaluate every row of ``opts.source``; raises FileError/ResumeError before writing anything."""
+    from engine.columnar.parquet import is_parquet, run_parquet
+
+    if is_parquet(opts.source):
+        return run_parquet(opts, engine, log)
     engine = engine or default_engine()
     log = log or sys.stderr
     outputs = Outputs(opts.out, opts.errors_path)

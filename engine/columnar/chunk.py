@@ -73,9 +73,30 @@ def _np(s: pl.Series) -> np.ndarray:
 
 
 def evaluate(job: Job, rows: list[Row] | Plain) -> Done:
+    numbers, cells, others = _split(rows, len(job.columns.headers))
+    return _evaluate(job, numbers, cells, others)
+
+
+def evaluate_cells(job: Job, cells: list[pl.Series], first_line: int) -> Done:
+    """A block of rows given as text columns (a Parquet record batch), numbered from ``first_line``."""
+    n = len(cells[0]) if cells else 0
+    numbers = np.arange(n, dtype=np.int64) + first_line
+    blank = _np(
+        pl.select(pl.concat_str([pl.lit(c) for c in cells]).str.contains(r"^[ \t\x0b\x0c\r\n]*$")).to_series()
+    )
+    if blank.any():
+        frame = pl.DataFrame(cells)
+        others: list[Row] = [(int(numbers[i]), list(frame.row(int(i))), None) for i in np.flatnonzero(blank)]
+        keep = pl.Series(np.flatnonzero(~blank), dtype=pl.Int64)
+        cells, numbers = [c.gather(keep) for c in cells], numbers[~blank]
+    else:
+        others = []
+    return _evaluate(job, numbers, cells, others)
+
+
+def _evaluate(job: Job, numbers: np.ndarray, cells: list[pl.Series], others: list[Row]) -> Done:
     cols, layout, engine = job.columns, job.layout, job.engine
     width = len(cols.headers)
-    numbers, cells, others = _split(rows, width)
     suspect, reads, case_ids = read_block(cols, cells)
     done = Done(b"", b"")
     pieces: list[tuple[np.ndarray, pl.Series]] = []  # (line numbers, output text) per table
