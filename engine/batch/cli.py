@@ -48,6 +48,10 @@ def add_parser(sub: Any) -> None:
         default="columnar",
         help="columnar：按列整体评估（默认）；rows：逐个案件评估（旧路径，用于比对）",
     )
+    p.add_argument(
+        "--scheduler",
+        help="dask.distributed 调度器地址（如 tcp://HOST:8786）：按分区分发到集群，-o 为结果目录，可断点续跑",
+    )
     p.set_defaults(func=command)
 
 
@@ -72,6 +76,8 @@ def command(args: argparse.Namespace) -> int:
         return _fail(f"找不到名册文件：{source}")
     if out.resolve() == source.resolve():
         return _fail("结果文件不能与名册文件相同")
+    if args.scheduler:
+        return _cluster(args, source, out)
     opts = Options(
         source,
         out,
@@ -98,6 +104,21 @@ def command(args: argparse.Namespace) -> int:
         print("\n已中断；已完成的部分保留在 .partial 文件中，用 --resume 可从中断处继续。", file=sys.stderr)
         return 130
     print(summary(totals, default_engine(), opts.errors_path), file=sys.stderr)
+    return 0
+
+
+def _cluster(args: argparse.Namespace, source: Path, out: Path) -> int:
+    """``--scheduler``: partitions to a dask.distributed cluster, one result file each."""
+    from dask.distributed import Client
+
+    from engine.batch.run import summary
+    from engine.columnar.cluster import run_dataset
+    from engine.evaluate import default_engine
+
+    as_of = (args.as_of or date.today()).isoformat()
+    with Client(args.scheduler) as client:
+        totals = run_dataset(client, source, out, as_of, args.kind, args.lang, args.long, sys.stderr)
+    print(summary(totals, default_engine(), out / "*.errors.csv"), file=sys.stderr)
     return 0
 
 

@@ -122,13 +122,17 @@ def run(opts: Options, engine: Engine | None = None, log: TextIO | None = None) 
 
             columnar.set_job(job)
             work, size = columnar.process, opts.chunk or COLUMNAR_CHUNK
+            # polars' thread pool does not survive a fork: columnar workers start afresh and
+            # compile their own engine from the same rule book and district settings.
+            start = ("spawn", columnar.start_worker, (engine.book, engine.settings, columns, opts, as_of))
         else:
             set_job(job)
             work, size = process, opts.chunk or CHUNK
+            start = ("fork", _worker_started, ())
         progress = Progress(reader.size, wanted(log, opts.quiet), log)
         workers = opts.workers or os.cpu_count() or 1
         head = head_hash(opts.source)
-        for done, end, line in _results(reader.chunks(size), workers, work):
+        for done, end, line in _results(reader.chunks(size), workers, work, start):
             totals.add(done)
             sizes = outputs.append(done.out, done.err)
             identity = fingerprint(opts.source, end, head)
@@ -144,14 +148,19 @@ def run(opts: Options, engine: Engine | None = None, log: TextIO | None = None) 
 
 
 def _results(
-    chunks: Iterator[Chunk], workers: int, work: Callable[[Any], Done] = process
+    chunks: Iterator[Chunk],
+    workers: int,
+    work: Callable[[Any], Done] | None = None,
+    start: tuple[str, Callable[..., None], tuple[Any, ...]] | None = None,
 ) -> Iterator[tuple[Done, int, int]]:
     """Each chunk's result in input order; at most two chunks per worker in flight (flat memory)."""
+    work = work or process
     if workers <= 1:
         for rows, end, line in chunks:
             yield work(rows), end, line
         return
-    with multiprocessing.get_context("fork").Pool(workers, initializer=_worker_started) as pool:
+    method, initializer, initargs = start or ("fork", _worker_started, ())
+    with multiprocessing.get_context(method).Pool(workers, initializer, initargs) as pool:
         pending: deque[tuple[Any, int, int]] = deque()
         for rows, end, line in chunks:
             pending.append((pool.apply_async(work, (rows,)), end, line))

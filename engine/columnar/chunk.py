@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 from collections import Counter
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -29,6 +30,18 @@ _job: Job | None = None
 def set_job(job: Job) -> None:
     global _job
     _job = job
+
+
+def start_worker(book: Any, settings: Any, columns: Any, opts: Any, as_of: Any) -> None:
+    """A worker process's own engine and job, compiled from the run's rule book and settings."""
+    import signal
+
+    from engine.batch.layout import Layout
+    from engine.evaluate import Engine
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
+    engine = Engine(book, settings)
+    set_job(Job(engine, columns, Layout(book, opts.lang, opts.long), as_of))
 
 
 def process(rows: list[Row] | Plain) -> Done:
