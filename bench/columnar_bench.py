@@ -32,7 +32,7 @@ AS_OF = "2020-09-15"
 
 def _run(*args: str) -> tuple[float, int]:
     """Wall seconds and peak RSS (KB) of a child ``subsidy batch``."""
-    cmd = [sys.executable, "-m", "engine.cli", "batch", *args, "--as-of", AS_OF, "--quiet"]
+    cmd = [str(Path(sys.executable).parent / "subsidy"), "batch", *args, "--as-of", AS_OF, "--quiet"]
     start = time.perf_counter()
     proc = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], capture_output=True, text=True, cwd=ROOT)
     took = time.perf_counter() - start

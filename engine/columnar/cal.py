@@ -17,12 +17,16 @@ MIN_ORDINAL, MAX_ORDINAL = 1, 3_652_059  # date.min, date.max
 
 
 def ymd(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Year, month and day of each day number."""
-    d = (days.astype(np.int64) - EPOCH).astype("M8[D]")
-    months = d.astype("M8[M]")
-    year = months.astype("M8[Y]").astype(np.int64) + 1970
-    month = months.astype(np.int64) % 12 + 1
-    day = (d - months.astype("M8[D]")).astype(np.int64) + 1
+    """Year, month and day of each day number (integer arithmetic: H. Hinnant's civil_from_days)."""
+    z = days.astype(np.int64) - 1 + 306  # days since 0000-03-01
+    era = np.floor_divide(z, 146_097)
+    doe = z - era * 146_097
+    yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = np.where(mp < 10, mp + 3, mp - 9)
+    year = yoe + era * 400 + (month <= 2)
     return year, month, day
 
 

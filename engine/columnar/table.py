@@ -99,23 +99,26 @@ class Table:
         return {k: bool(v[i]) for k, v in self.confirmations.items() if v[i] >= 0}
 
     def take(self, rows: np.ndarray) -> Table:
-        """The same facts for ``rows`` only."""
-        cols = {name: _take(c, rows) for name, c in self.cols.items()}
+        """The same facts for ``rows`` only (each column taken when first read)."""
+        cols = _Taken(self.cols, rows)
         confirmed = {k: v[rows] for k, v in self.confirmations.items()}
         return Table(self.subject, len(rows), self.as_of, self.settings, cols, confirmed)
 
     def answered(self, inputs: dict[str, Any]) -> Table:
         """The same facts had the applicant answered ``inputs`` (``facts.with_inputs``)."""
-        cols = dict(self.cols)
+        cols = _copy(self.cols)
         for name, value in inputs.items():
-            cols[name] = column(FACTS[name].type, [value] * self.n)
+            c = empty(FACTS[name].type, self.n)
+            c.values[:] = _store(c.type, value)
+            c.valid[:] = value is not None
+            cols[name] = c
         table = Table(self.subject, self.n, self.as_of, self.settings, cols, self.confirmations)
         derive_columns(table, cols["case.as_of"].values)
         return table
 
     def on_days(self, days: np.ndarray) -> Table:
         """The same facts on other evaluation dates, one per row (``facts.on_day``)."""
-        table = Table(self.subject, self.n, self.as_of, self.settings, dict(self.cols), self.confirmations)
+        table = Table(self.subject, self.n, self.as_of, self.settings, _copy(self.cols), self.confirmations)
         derive_columns(table, days, F.timed_steps(self.subject))
         return table
 
@@ -136,6 +139,32 @@ def build(
     table = Table(subject, n, as_of, settings, cols, confirmations)
     derive_columns(table)
     return table
+
+
+class _Taken(dict):
+    """Another table's columns for some of its rows, each taken when first read."""
+
+    def __init__(self, source: dict[str, Col], rows: np.ndarray):
+        super().__init__()
+        self._source, self._rows = source, rows
+
+    def __missing__(self, name: str) -> Col:
+        found = self[name] = _take(self._source[name], self._rows)
+        return found
+
+    def __contains__(self, name: object) -> bool:
+        return super().__contains__(name) or name in self._source
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        return self[name] if name in self else default  # noqa: SIM401 (dict.get skips __missing__)
+
+
+def _copy(cols: dict[str, Col]) -> dict[str, Col]:
+    if isinstance(cols, _Taken):
+        out = _Taken(cols._source, cols._rows)
+        out.update(dict(cols.items()))
+        return out
+    return dict(cols)
 
 
 def _take(c: Col, rows: np.ndarray) -> Col:
