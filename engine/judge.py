@@ -378,9 +378,16 @@ class Plan:
         period = bisect_right(self._starts, ref) if self._dated else 0
         grant = self._grant(facts, ref, period, lang) if self._grants_something else NO_GRANT
         dates = self._days(facts, ref, period, grant.period_months) if self._date_facts else NO_DATES
-        if self.ends is not None and (last := dates.days[self.ends][1]) and last < facts["case.as_of"]:
-            return Verdict(self, self.ended, (), outcomes, facts, ref, dates=dates)  # it has run out
         return Verdict(self, combined, missing, outcomes, facts, ref, grant, dates)
+
+    def expired(self, v: Verdict) -> Verdict:
+        """A granted entitlement whose last day (``ends``) has passed is refused; its dates stay."""
+        if v.status is Status.not_eligible or not v.dates.days:
+            return v
+        last = v.dates.days[self.ends][1]  # type: ignore[index]
+        if last is None or last >= v.facts["case.as_of"]:
+            return v
+        return Verdict(self, self.ended, (), v.outcomes, v.facts, v.ref, dates=v.dates, changes=v.changes)
 
     def _ask(self, key: tuple[Any, ...], combined: Outcome, facts: dict[str, Any]) -> tuple[str, ...]:
         """The questions, for every case in which the same facts of the derivations are unknown."""
@@ -510,7 +517,8 @@ class Judge:
             plan = self.plans[p]
             verdicts[p].changes = timeline.changes(plan, key[slice(*plan.span)], facts, self.subject)
         for p in self._ending:
-            verdicts[p].changes = timeline.until_end(verdicts[p])
+            verdicts[p] = v = self.plans[p].expired(verdicts[p])
+            v.changes = timeline.until_end(v)
         return verdicts
 
     def _resolve(self, key: tuple[int, ...], facts: dict[str, Any], refs: list[date]) -> tuple[int, ...]:

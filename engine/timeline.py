@@ -105,10 +105,14 @@ def until_end(verdict: Verdict) -> Changes:
     plan = verdict.plan
     if verdict.outcome is plan.ended or not verdict.dates.days:
         return verdict.changes
-    last = verdict.dates.days[plan.ends][1]
+    return stop_after(verdict.changes, verdict.status, verdict.dates.days[plan.ends][1])
+
+
+def stop_after(changes: Changes, status: Status, last: date | None) -> Changes:
+    """``changes`` of a program whose status is ``status`` today, ending the day after ``last``."""
     if last is None:
-        return verdict.changes
+        return changes
     stop = last + timedelta(days=1)
-    before = tuple((day, status) for day, status in verdict.changes if day < stop)
-    status = before[-1][1] if before else verdict.status
+    before = tuple((day, new) for day, new in changes if day < stop)
+    status = before[-1][1] if before else status
     return before if status is Status.not_eligible else (*before, (stop, Status.not_eligible))

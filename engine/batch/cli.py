@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,19 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--resume", action="store_true", help="从中断处继续上次未完成的运行")
     p.add_argument("--quiet", action="store_true", help="不显示进度条")
     p.add_argument("--template", action="store_true", help="输出空白模板：列名和一行示例")
-    p.add_argument("--chunk", type=_positive, default=None, help="每块行数（检查点的间隔，默认 5000）")
+    p.add_argument(
+        "--chunk", type=_positive, default=None, help="每块行数（检查点的间隔，默认 50000；逐行评估时 5000）"
+    )
+    p.add_argument(
+        "--evaluator",
+        choices=["columnar", "rows"],
+        default="columnar",
+        help="columnar：按列整体评估（默认）；rows：逐个案件评估（旧路径，用于比对）",
+    )
+    p.add_argument(
+        "--scheduler",
+        help="dask.distributed 调度器地址（如 tcp://HOST:8786）：按分区分发到集群，-o 为结果目录，可断点续跑",
+    )
     p.set_defaults(func=command)
 
 
@@ -54,7 +67,7 @@ def command(args: argparse.Namespace) -> int:
     if not args.input or not args.output:
         return _fail("用法：subsidy batch 名册.csv -o 结果.csv（或 subsidy batch --template）")
     source, out = Path(args.input), Path(args.output)
-    if not source.is_file():
+    if not source.is_file() and not source.is_dir():
         return _fail(f"找不到名册文件：{source}")
     errors = Path(args.errors) if args.errors else None
     if _same(out, source):
@@ -63,6 +76,8 @@ def command(args: argparse.Namespace) -> int:
         return _fail("有误行报告（--errors）不能与名册文件相同：会覆盖名册")
     if errors is not None and _same(errors, out):
         return _fail("有误行报告（--errors）不能与结果文件相同")
+    if args.scheduler:
+        return _cluster(args, source, out)
     opts = Options(
         source,
         out,
@@ -77,6 +92,7 @@ def command(args: argparse.Namespace) -> int:
     )
     if args.chunk:
         opts.chunk = args.chunk
+    opts.evaluator = args.evaluator
     for path in (out, opts.errors_path):
         if not path.parent.is_dir():
             return _fail(f"输出目录不存在：{path.parent}")
@@ -97,6 +113,21 @@ def _same(a: Path, b: Path) -> bool:
         return a.samefile(b)
     except OSError:  # one of them does not exist yet
         return a.resolve() == b.resolve()
+
+
+def _cluster(args: argparse.Namespace, source: Path, out: Path) -> int:
+    """``--scheduler``: partitions to a dask.distributed cluster, one result file each."""
+    from dask.distributed import Client
+
+    from engine.batch.run import summary
+    from engine.columnar.cluster import run_dataset
+    from engine.evaluate import default_engine
+
+    as_of = (args.as_of or date.today()).isoformat()
+    with Client(args.scheduler) as client:
+        totals = run_dataset(client, source, out, as_of, args.kind, args.lang, args.long, sys.stderr)
+    print(summary(totals, default_engine(), out / "*.errors.csv"), file=sys.stderr)
+    return 0
 
 
 def _fail(message: str) -> int:

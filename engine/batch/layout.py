@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from engine.decision import Status
 from engine.facts import FACTS
 from engine.judge import Dates, Verdict
 from engine.memory import keep
-from engine.rulebook import RuleBook
+from engine.rulebook import KeyDate, RuleBook
 from engine.text import STATUS_WORDS, status_words
 from engine.timeline import Changes
 
@@ -145,6 +146,13 @@ class Layout:
             changes = keep(self._changes, v.changes, csv_field(self._change_text(v.changes)), SEGMENT_LIMIT)
         return known + dates + "," + changes
 
+    def head_cells(self, v: Verdict) -> str:
+        """A verdict's first four cells and the comma after each, as CSV text."""
+        return "".join([csv_field(c) + "," for c in self._cells(v)])
+
+    def change_cell(self, changes: Changes) -> str:
+        return csv_field(self._change_text(changes))
+
     def _change_text(self, changes: Changes) -> str:
         """Each later day the status changes, the other facts staying as they are."""
         if self.lang == "zh":
@@ -155,6 +163,25 @@ class Layout:
         if self.lang == "zh":
             return "；".join([f"{d.label.zh} {day.isoformat()}" for d, day in dates.days if day])
         return ";".join([f"{d.id}={day.isoformat()}" for d, day in dates.days if day])
+
+    def date_cells(self, dates: list[tuple[KeyDate, Any, Any]]) -> Any:
+        """``_date_text`` for a column of rows (the columnar evaluator's): each key date as
+        (KeyDate, day numbers, known), worded as one CSV cell per row (a polars Series)."""
+        import polars as pl
+
+        from engine.columnar.cal import EPOCH
+
+        parts = []
+        for d, days, known in dates:
+            iso = pl.Series(days - EPOCH, dtype=pl.Int64).cast(pl.Int32).cast(pl.Date).dt.strftime("%Y-%m-%d")
+            word = f"{d.label.zh} " if self.lang == "zh" else f"{d.id}="
+            parts.append(pl.when(pl.Series(known)).then(pl.lit(word) + iso).otherwise(None))
+        sep = "；" if self.lang == "zh" else ";"
+        text = pl.select(pl.concat_str(parts, separator=sep, ignore_nulls=True).fill_null("")).to_series()
+        quoted = text.str.contains('[",\r\n]')
+        return pl.select(
+            pl.when(quoted).then('"' + text.str.replace_all('"', '""', literal=True) + '"').otherwise(text)
+        ).to_series()
 
     def _cells(self, v: Verdict) -> list[str]:
         """The first four cells (the dates are the row's own)."""

@@ -13,7 +13,7 @@ import os
 import signal
 import sys
 from collections import Counter, deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -28,6 +28,7 @@ from engine.batch.work import Done, Job, process, set_job
 from engine.evaluate import Engine, default_engine
 
 CHUNK = 5000  # records per chunk: the unit of work, of ordering and of checkpointing
+COLUMNAR_CHUNK = 50_000  # the columnar evaluator's chunks: whole arrays, so larger
 BOM = codecs.BOM_UTF8  # Excel and WPS read UTF-8 only with it
 
 
@@ -43,7 +44,8 @@ class Options:
     workers: int | None = None
     resume: bool = False
     quiet: bool = False
-    chunk: int = CHUNK
+    chunk: int | None = None  # records per chunk (default: CHUNK, or COLUMNAR_CHUNK for columnar)
+    evaluator: str = "columnar"  # "columnar" (engine/columnar/) or "rows" (one case at a time)
 
     @property
     def errors_path(self) -> Path:
@@ -80,6 +82,10 @@ class Totals:
 
 def run(opts: Options, engine: Engine | None = None, log: TextIO | None = None) -> Totals:
     """Evaluate every row of ``opts.source``; raises FileError/ResumeError before writing anything."""
+    from engine.columnar.parquet import is_parquet, run_parquet
+
+    if is_parquet(opts.source):
+        return run_parquet(opts, engine, log)
     engine = engine or default_engine()
     log = log or sys.stderr
     outputs = Outputs(opts.out, opts.errors_path)
@@ -110,11 +116,23 @@ def run(opts: Options, engine: Engine | None = None, log: TextIO | None = None) 
             totals = Totals()
             heads = (csv_text([layout.header()]), csv_text([ERROR_HEAD]))
             sizes = outputs.start(*(BOM + head.encode("utf-8") for head in heads))
-        set_job(Job(engine, columns, layout, as_of))
+        job = Job(engine, columns, layout, as_of)
+        if opts.evaluator == "columnar":
+            from engine.columnar import chunk as columnar
+
+            columnar.set_job(job)
+            work, size = columnar.process, opts.chunk or COLUMNAR_CHUNK
+            # polars' thread pool does not survive a fork: columnar workers start afresh and
+            # compile their own engine from the same rule book and district settings.
+            start = ("spawn", columnar.start_worker, (engine.book, engine.settings, columns, opts, as_of))
+        else:
+            set_job(job)
+            work, size = process, opts.chunk or CHUNK
+            start = ("fork", _worker_started, ())
         progress = Progress(reader.size, wanted(log, opts.quiet), log)
         workers = opts.workers or os.cpu_count() or 1
         head = head_hash(opts.source)
-        for done, end, line in _results(reader.chunks(opts.chunk), workers):
+        for done, end, line in _results(reader.chunks(size), workers, work, start):
             totals.add(done)
             sizes = outputs.append(done.out, done.err)
             identity = fingerprint(opts.source, end, head)
@@ -129,16 +147,23 @@ def run(opts: Options, engine: Engine | None = None, log: TextIO | None = None) 
     return totals
 
 
-def _results(chunks: Iterator[Chunk], workers: int) -> Iterator[tuple[Done, int, int]]:
+def _results(
+    chunks: Iterator[Chunk],
+    workers: int,
+    work: Callable[[Any], Done] | None = None,
+    start: tuple[str, Callable[..., None], tuple[Any, ...]] | None = None,
+) -> Iterator[tuple[Done, int, int]]:
     """Each chunk's result in input order; at most two chunks per worker in flight (flat memory)."""
+    work = work or process
     if workers <= 1:
         for rows, end, line in chunks:
-            yield process(rows), end, line
+            yield work(rows), end, line
         return
-    with multiprocessing.get_context("fork").Pool(workers, initializer=_worker_started) as pool:
+    method, initializer, initargs = start or ("fork", _worker_started, ())
+    with multiprocessing.get_context(method).Pool(workers, initializer, initargs) as pool:
         pending: deque[tuple[Any, int, int]] = deque()
         for rows, end, line in chunks:
-            pending.append((pool.apply_async(process, (rows,)), end, line))
+            pending.append((pool.apply_async(work, (rows,)), end, line))
             if len(pending) > 2 * workers:
                 result, e, n = pending.popleft()
                 yield result.get(), e, n

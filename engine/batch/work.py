@@ -83,6 +83,24 @@ def _judge(job: Job, cases: list[CaseModel]) -> list[list[Verdict]] | list[list[
         return judged
 
 
+def read_row(
+    cols: Columns, width: int, line: int, fields: list[str], problem: str | None, as_of: date
+) -> tuple[CaseModel | None, list[list[str]]]:
+    """One record: its validated case, or its error rows (line, case id, column, reason); neither
+    for a blank line."""
+    if problem is None and not "".join(fields).strip():
+        return None, []
+    if problem is None and len(fields) != width:
+        problem = f"本行有{len(fields)}列，而列名行有{width}列"
+    if problem is not None:
+        return None, [[str(line), cols.case_id_of(fields), "", problem]]
+    case, problems = row_case(cols, fields, as_of)
+    if case is None:
+        case_id = cols.case_id_of(fields)
+        return None, [[str(line), case_id, column, reason] for column, reason in problems]
+    return case, []
+
+
 def _process(rows: list[Row]) -> Done:
     job = _job
     assert job is not None, "set_job() before process()"
@@ -94,24 +112,16 @@ def _process(rows: list[Row]) -> Done:
     lines: list[int] = []
     carried: list[list[str]] = []
     for line, fields, problem in rows:
-        if problem is None and not "".join(fields).strip():
+        case, bad = read_row(cols, width, line, fields, problem, job.as_of)
+        if case is not None:
+            cases.append(case)
+            lines.append(line)
+            carried.append(cols.carried_cells(fields))
+        elif bad:
+            errors += bad
+            done.rejected += 1
+        else:
             done.blank += 1
-            continue
-        if problem is None and len(fields) != width:
-            problem = f"本行有{len(fields)}列，而列名行有{width}列"
-        if problem is not None:
-            errors.append([str(line), cols.case_id_of(fields), "", problem])
-            done.rejected += 1
-            continue
-        case, problems = row_case(cols, fields, job.as_of)
-        if case is None:
-            case_id = cols.case_id_of(fields)
-            errors += [[str(line), case_id, column, reason] for column, reason in problems]
-            done.rejected += 1
-            continue
-        cases.append(case)
-        lines.append(line)
-        carried.append(cols.carried_cells(fields))
     out: list[str] = []
     outcomes: list[Outcome] = []  # shared objects, one per program and combination: counted at the end
     layout = job.layout

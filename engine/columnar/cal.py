@@ -1,0 +1,97 @@
+"""engine/calendar.py and engine/retirement.py on arrays of day numbers (``date.toordinal()``).
+
+The same counts as the scalar functions (Civil Code Art. 202's month-end rule, 29 February reached
+on 28 February), for a whole column at once. A result that would fall outside years 1..9999 is
+invalid, where the scalar function raises (and ``facts.derive`` leaves the fact unknown).
+tests/test_columnar_calendar.py compares each with its scalar twin on month ends and 29 February.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+
+from engine.retirement import SCHEDULES, RetirementGroup
+
+EPOCH = 719_163  # date(1970, 1, 1).toordinal()
+MIN_ORDINAL, MAX_ORDINAL = 1, 3_652_059  # date.min, date.max
+
+
+def ymd(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Year, month and day of each day number (integer arithmetic: H. Hinnant's civil_from_days)."""
+    z = days.astype(np.int64) - 1 + 306  # days since 0000-03-01
+    era = np.floor_divide(z, 146_097)
+    doe = z - era * 146_097
+    yoe = (doe - doe // 1460 + doe // 36_524 - doe // 146_096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = np.where(mp < 10, mp + 3, mp - 9)
+    year = yoe + era * 400 + (month <= 2)
+    return year, month, day
+
+
+def _first_of_month(index: np.ndarray) -> np.ndarray:
+    """Day number of the first day of month ``index`` (year * 12 + month - 1)."""
+    return (index - 1970 * 12).astype("M8[M]").astype("M8[D]").astype(np.int64) + EPOCH
+
+
+def month_length(year: np.ndarray, month: np.ndarray) -> np.ndarray:
+    index = year * 12 + month - 1
+    return _first_of_month(index + 1) - _first_of_month(index)
+
+
+def add_months(days: np.ndarray, n: np.ndarray | int) -> tuple[np.ndarray, np.ndarray]:
+    """The corresponding day ``n`` months later (month-end when there is none), and whether it
+    exists; past the years Python holds, ``date.max`` (or ``date.min``), as engine/calendar.py."""
+    year, month, day = ymd(days)
+    index = year * 12 + month - 1 + n
+    inside = (index >= 12) & (index < 10_000 * 12)
+    safe = np.where(inside, index, 12)
+    length = _first_of_month(safe + 1) - _first_of_month(safe)
+    moved = _first_of_month(safe) + np.minimum(day, length) - 1
+    moved = np.where(inside, moved, np.where(index < 12, date.min.toordinal(), date.max.toordinal()))
+    return moved, np.ones(len(moved), dtype=bool)
+
+
+def full_months(start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Complete calendar months from ``start`` to ``end``; negative when ``end`` is earlier."""
+    neg = end < start
+    a, b = np.where(neg, end, start), np.where(neg, start, end)
+    ay, am, ad = ymd(a)
+    by, bm, bd = ymd(b)
+    n = (by - ay) * 12 + bm - am
+    # add_months(a, n) lies in b's month, on day min(a's day, that month's length)
+    n = n - ((n > 0) & (np.minimum(ad, month_length(by, bm)) > bd))
+    return np.where(neg, -n, n)
+
+
+def full_years(start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Complete years, counted like months (a birthday on 29 February is reached on 28 February)."""
+    neg = end < start
+    a, b = np.where(neg, end, start), np.where(neg, start, end)
+    ay, am, ad = ymd(a)
+    by, bm, bd = ymd(b)
+    n = by - ay
+    # add_years(a, n) lies in year by, month am, day min(ad, that month's length)
+    day = np.minimum(ad, month_length(by, am))
+    later = (am > bm) | ((am == bm) & (day > bd))
+    n = n - ((n > 0) & later)
+    return np.where(neg, -n, n)
+
+
+def full_days(start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    return end - start
+
+
+def retirement_date(group: np.ndarray, birth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The day each person reaches statutory retirement age; ``group`` holds RetirementGroup values
+    (strings). Returns the days and whether each exists."""
+    year, month, _ = ymd(birth)
+    months = np.zeros(len(birth), dtype=np.int64)
+    for g, s in SCHEDULES.items():
+        d = (year * 12 + month) - (s.first_birth_month[0] * 12 + s.first_birth_month[1])
+        delay = np.where(d < 0, 0, np.minimum(d // s.band_months + 1, s.cap_months))
+        months = np.where(group == RetirementGroup(g).value, s.base_years * 12 + delay, months)
+    return add_months(birth, months)

@@ -1,0 +1,156 @@
+"""Beyond one machine: the columnar evaluator on a dask.distributed cluster.
+
+    subsidy batch --scheduler tcp://HOST:8786 registry/ -o results/
+
+Each partition of the input (each Parquet file of a dataset directory, each CSV file of a folder,
+or a single file as one partition) goes to a worker, which decides it with the same code as
+``subsidy batch`` (engine/columnar/chunk.py) and writes one result file and one errors file per
+partition, each renamed into place only when complete. A partition whose result is already there
+is not computed again: after a worker or the client dies, running the same command again resumes
+by partition. A worker compiles the rule book once and keeps it for every partition it is given.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from engine.batch.run import BOM, COLUMNAR_CHUNK, Totals
+
+
+@dataclass(frozen=True)
+class Task:
+    source: str  # one partition: a Parquet or CSV file
+    out: str
+    errors: str
+    as_of: str
+    kind: str = "person"
+    lang: str = "zh"
+    long: bool = False
+    chunk: int = COLUMNAR_CHUNK
+
+
+def partitions(source: Path) -> list[Path]:
+    if source.is_dir():
+        files = sorted(source.glob("*.parquet")) or sorted(source.glob("*.csv"))
+        if not files:
+            raise FileNotFoundError(f"目录中没有 Parquet 或 CSV 文件：{source}")
+        return files
+    return [source]
+
+
+@cache
+def _engine() -> Any:
+    from engine.evaluate import default_engine
+
+    return default_engine()
+
+
+def evaluate_partition(task: Task) -> dict[str, Any]:
+    """Decide one partition on a worker; returns its totals (rows read, decided, rejected, counts)."""
+    from engine.batch.columns import map_columns
+    from engine.batch.layout import ERROR_HEAD, Layout, csv_text
+    from engine.batch.reader import Reader
+    from engine.batch.work import Job
+    from engine.columnar import chunk
+    from engine.columnar.parquet import _frame, as_text, batches, dataset
+
+    engine = _engine()
+    source, out, errors = Path(task.source), Path(task.out), Path(task.errors)
+    as_of = date.fromisoformat(task.as_of)
+    totals = Totals()
+    dones = []
+    if source.suffix.lower() == ".parquet":
+        data = dataset(source)
+        headers = [h.strip() for h in data.schema.names]
+        cols = map_columns(headers, task.kind, engine.book.confirmation_keys())
+        layout = Layout(engine.book, task.lang, task.long, [headers[i] for i in cols.carried])
+        job = Job(engine, cols, layout, as_of)
+        row = 0
+        for batch in batches(data, task.chunk, 0):
+            dones.append(chunk.evaluate_cells(job, as_text(batch), row + 2))
+            row += batch.num_rows
+    else:
+        reader = Reader(source)
+        try:
+            cols = map_columns(reader.headers, task.kind, engine.book.confirmation_keys())
+            layout = Layout(engine.book, task.lang, task.long, [reader.headers[i] for i in cols.carried])
+            job = Job(engine, cols, layout, as_of)
+            dones = [chunk.evaluate(job, rows) for rows, _, _ in reader.chunks(task.chunk)]
+        finally:
+            reader.close()
+    for done in dones:
+        totals.add(done)
+    tmp_err = errors.with_name(errors.name + ".tmp")
+    tmp_err.write_bytes(BOM + csv_text([ERROR_HEAD]).encode("utf-8") + b"".join(d.err for d in dones))
+    tmp = out.with_name(out.name + ".tmp")
+    if out.suffix.lower() == ".csv":
+        tmp.write_bytes(BOM + csv_text([layout.header()]).encode("utf-8") + b"".join(d.out for d in dones))
+    else:
+        import polars as pl
+
+        pl.concat([_frame(layout, d) for d in dones] or [_frame(layout, chunk.Done(b"", b""))]).write_parquet(
+            tmp
+        )
+    for path in (tmp_err, tmp):
+        with path.open("rb") as f:
+            os.fsync(f.fileno())
+    os.replace(tmp_err, errors)
+    os.replace(tmp, out)  # the result last: its presence says the partition is done
+    return totals.dump()
+
+
+def tasks(source: Path, out_dir: Path, as_of: str, kind: str, lang: str, long: bool) -> list[Task]:
+    out = []
+    for k, part in enumerate(partitions(source)):
+        suffix = ".parquet" if part.suffix.lower() == ".parquet" else ".csv"
+        name = f"part-{k:05d}-{part.stem}"
+        out.append(
+            Task(
+                str(part.resolve()),
+                str((out_dir / f"{name}{suffix}").resolve()),
+                str((out_dir / f"{name}.errors.csv").resolve()),
+                as_of,
+                kind,
+                lang,
+                long,
+            )
+        )
+    return out
+
+
+def run_dataset(
+    client: Any,
+    source: Path,
+    out_dir: Path,
+    as_of: str,
+    kind: str = "person",
+    lang: str = "zh",
+    long: bool = False,
+    log: Any = None,
+) -> Totals:
+    """Every partition not yet decided, mapped to the cluster's workers; the run's totals."""
+    from dask.distributed import as_completed
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    todo = [t for t in tasks(source, out_dir, as_of, kind, lang, long) if not Path(t.out).exists()]
+    totals = Totals()
+    futures = client.map(evaluate_partition, todo, pure=False, retries=2)
+    for future in as_completed(futures):
+        done = future.result()
+        totals.read += done["read"]
+        totals.decided += done["decided"]
+        totals.rejected += done["rejected"]
+        totals.blank += done["blank"]
+        totals.counts.update(Counter(done["counts"]))
+    assert totals.read == totals.decided + totals.rejected
+    if log is not None:
+        skipped = len(tasks(source, out_dir, as_of, kind, lang, long)) - len(todo)
+        if skipped:
+            print(f"已完成的分区 {skipped} 个（跳过）；本次评估 {len(todo)} 个分区。", file=log)
+    return totals

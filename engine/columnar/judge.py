@@ -1,0 +1,461 @@
+"""A table of cases judged by the rule book's own compiled plans, column by column.
+
+No second copy of the policy: each condition of each ``Plan`` (engine/judge.py ``_Cond``: its fact,
+its operator as ``HOLDS`` reads it, its dated periods, a window's bounds) becomes one array
+expression giving the outcome codes of engine/codes.py for every row, exactly as ``_Cond.outcome``
+gives them from durable-rules' matches. What those codes mean goes through ``Plan.outcome`` once
+per distinct combination (the all/any tree exists once). Everything that depends on a row's own
+values beyond its codes is worked out by the per-case code itself, once per distinct combination
+of exactly the inputs it reads (the keys of the per-case memories, spelled out as columns):
+
+- an unknown derived condition every answer agrees on: ``Judge._resolve``;
+- questions, grant and key dates: ``Plan.verdict``;
+- the days the status changes: ``timeline.changes``;
+- the output cells: ``Layout``'s own wording of such a ``Verdict``.
+
+A registry repeats these combinations (a few thousand per program in a million rows), so the
+scalar code runs a few thousand times, never once per row.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from itertools import product
+from typing import Any
+
+import numpy as np
+
+from engine.codes import (
+    MET,
+    MET_ANYWAY,
+    MISSING,
+    NOT_IN_FORCE,
+    NOT_MET,
+    NOT_MET_ANYWAY,
+    UNCONFIRMED,
+    UNSET,
+)
+from engine.columnar import cal
+from engine.columnar.table import Col, Table, groups
+from engine.decision import Status
+from engine.facts import ENGINE_INPUTS, derivation, missing_inputs
+from engine.judge import Judge, Outcome, Plan, Verdict, _Cond
+from engine.rulebook import ParamRef
+from engine.timeline import HORIZON_DAYS, LAST_DAY, stop_after
+
+_OPS: dict[str, Callable[[Any, Any], Any]] = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    ">=": operator.ge,
+    "<=": operator.le,
+    ">": operator.gt,
+    "<": operator.lt,
+}
+
+
+def _typed(value: Any, col: Col) -> Any:
+    """A rule's constant as the column holds it (dates as day numbers)."""
+    if isinstance(value, date):
+        return value.toordinal()
+    return value
+
+
+def holds(op: str, col: Col, expected: Any) -> np.ndarray:
+    """``HOLDS[op](value, expected)`` for every row (garbage where the value is unknown)."""
+    if op == "in":
+        out = np.zeros(len(col.values), dtype=bool)
+        for e in expected:
+            out |= np.asarray(col.values == _typed(e, col), dtype=bool)
+        return out
+    return np.asarray(_OPS[op](col.values, _typed(expected, col)), dtype=bool)
+
+
+@dataclass
+class Judged:
+    """One program's judgement of every row of a table."""
+
+    plan: Plan
+    outcomes: list[Outcome]  # distinct outcomes
+    outcome: np.ndarray  # per row: index into ``outcomes``
+    head: np.ndarray  # per row: index into ``heads``
+    heads: list[str]  # the first four cells and their commas
+    dates: list[tuple[Any, np.ndarray, np.ndarray]] | None  # key dates: (KeyDate, day, known)
+    change: np.ndarray  # per row: index into ``changes`` (-1: none)
+    changes: list[str]  # the changes cell
+
+
+def refs(judge: Judge, table: Table) -> list[np.ndarray]:
+    """Per program, the day its dated parameters are read on: its reference fact's, else as-of."""
+    as_of = table.cols["case.as_of"].values
+    out = []
+    for plan in judge.plans:
+        if plan.ref_fact:
+            c = table.cols[plan.ref_fact]
+            out.append(np.where(c.valid, c.values, as_of))
+        else:
+            out.append(as_of)
+    return out
+
+
+def codes(cond: _Cond, table: Table, ref: np.ndarray) -> np.ndarray:
+    """``cond``'s outcome for every row on the evaluation date (``_Cond.outcome``)."""
+    n = table.n
+    if cond.confirm is not None:
+        given = table.confirmations.get(cond.confirm)
+        if given is None:
+            return np.full(n, UNCONFIRMED, dtype=np.int8)
+        return np.where(given < 0, UNCONFIRMED, np.where(given == 1, MET, NOT_MET)).astype(np.int8)
+    col = table.cols[cond.fact]
+    if cond.bounds is not None:
+        start, end = cond.bounds
+        inside = col.values <= end.toordinal()
+        if start is not None:
+            inside &= col.values >= start.toordinal()
+        return np.where(col.valid, np.where(inside, MET, NOT_MET), MISSING).astype(np.int8)
+    assert cond.leaf is not None
+    op = cond.leaf.op
+    if cond.fixed is not None:
+        met = holds(op, col, cond.fixed[1])
+        return np.where(col.valid, np.where(met, MET, NOT_MET), MISSING).astype(np.int8)
+    # A dated parameter: the period in force on the reference date, as ``_Cond.at``.
+    starts = np.array([s.toordinal() for s, _, _, _ in cond.periods], dtype=np.int64)
+    period = np.searchsorted(starts, ref, side="right") - 1
+    out = np.full(n, NOT_IN_FORCE, dtype=np.int8)
+    for k, (_, _, _, expected) in enumerate(cond.periods):
+        here = period == k
+        if expected is None:
+            out[here] = UNSET
+            continue
+        met = holds(op, col, expected)
+        out[here] = np.where(col.valid, np.where(met, MET, NOT_MET), MISSING)[here]
+    return out
+
+
+def judge_table(judge: Judge, table: Table, layout: Any, lang: str) -> tuple[list[Judged], Counter[str]]:
+    """Every program's judgement and output cells for every row of ``table``."""
+    n = table.n
+    ref = refs(judge, table)
+    width = sum(len(p.conds) for p in judge.plans)
+    matrix = np.zeros((n, width), dtype=np.int8)
+    for p, plan in enumerate(judge.plans):
+        a = plan.span[0]
+        for j, cond in enumerate(plan.conds):
+            matrix[:, a + j] = codes(cond, table, ref[p])
+    _resolve(judge, table, matrix, ref)
+    counts: Counter[str] = Counter()
+    out = []
+    for p, plan in enumerate(judge.plans):
+        judged = _program(judge, p, plan, table, matrix, ref[p], layout, lang)
+        for k, c in zip(*np.unique(judged.outcome, return_counts=True), strict=True):
+            o = judged.outcomes[k]
+            counts[f"{o.program}|{o.status}"] += int(c)
+        out.append(judged)
+    return out, counts
+
+
+def _resolve(judge: Judge, table: Table, matrix: np.ndarray, ref: list[np.ndarray]) -> None:
+    """Unknown derived conditions whose every possible answer agrees (``Judge._resolve``): the
+    facts to ask are found by ``missing_inputs`` once per pattern of unknown facts, then the
+    condition is read on arrays for every combination of answers."""
+    for i, p, cond, options, _ in judge._resolvable:
+        rows = np.flatnonzero(matrix[:, i] == MISSING)
+        if not len(rows):
+            continue
+        plan = judge.plans[p]
+        names = [n for n in derivation(cond.fact) if n in table.cols]  # the settings are always known
+        inverse, firsts = groups([(~table.cols[n].valid[rows]).astype(np.int64) for n in names])
+        for g, first in enumerate(firsts):
+            missing = missing_inputs(cond.fact, table.facts(int(rows[first])))
+            if not missing or any(m not in options for m in missing):
+                continue
+            sub = rows[inverse == g]
+            part = table.take(sub)
+            seen: list[np.ndarray] = []
+            for answers in product(*(options[m] for m in missing)):
+                on = part.answered(dict(zip(missing, answers, strict=True)))
+                seen.append(codes(cond, on, reference(plan, on)))
+            first_seen = seen[0]
+            same = np.logical_and.reduce([s == first_seen for s in seen])
+            found = np.where(
+                same & (first_seen == MET),
+                MET_ANYWAY,
+                np.where(same & (first_seen == NOT_MET), NOT_MET_ANYWAY, MISSING),
+            )
+            matrix[sub, i] = found
+
+
+def reference(plan: Plan, table: Table) -> np.ndarray:
+    """``timeline.reference`` per row: the reference fact's day, else the evaluation date."""
+    as_of = table.cols["case.as_of"].values
+    if plan.ref_fact is None:
+        return as_of
+    c = table.cols[plan.ref_fact]
+    return np.where(c.valid, c.values, as_of)
+
+
+def _pack(block: np.ndarray) -> np.ndarray:
+    """Each row of small codes (< 8) as one integer."""
+    key = np.zeros(block.shape[0], dtype=np.int64)
+    for j in range(block.shape[1]):
+        key = (key << 3) | block[:, j].astype(np.int64)
+    return key
+
+
+def _program(
+    judge: Judge,
+    p: int,
+    plan: Plan,
+    table: Table,
+    matrix: np.ndarray,
+    ref: np.ndarray,
+    layout: Any,
+    lang: str,
+) -> Judged:
+    n = table.n
+    a, b = plan.span
+    block = matrix[:, a:b]
+    packed = _pack(block)
+    slice_of, firsts = groups([packed])
+    outcomes = [plan.outcome(tuple(block[f].tolist())) for f in firsts]
+    outcome = slice_of  # the outcome is a function of the slice: index by it
+    refused = np.array([o.status is Status.not_eligible for o in outcomes], dtype=bool)[outcome]
+
+    # Questions and grant: per distinct (outcome, which of the questions' facts are unknown,
+    # parameter period, the grant's two facts), exactly as Plan.verdict remembers them.
+    verdict_group = np.full(n, -1, dtype=np.int64)
+    verdicts: list[Verdict] = []
+    rows = np.flatnonzero(~refused)
+    period = np.zeros(n, dtype=np.int64)
+    if plan._dated:
+        starts = np.array([s.toordinal() for s in plan._starts], dtype=np.int64)
+        period = np.searchsorted(starts, ref, side="right")
+    if len(rows):
+        cols = table.cols
+        parts = [outcome[rows], period[rows]]
+        reads = {f for o in outcomes if o.fixed is None for f in o.reads}
+        parts += [(~cols[f].valid[rows]).astype(np.int64) for f in sorted(reads)]
+        facts = [f for f in (plan._base, plan._by) if f]
+        parts += [cols[f].codes()[rows] for f in table.inputs_of(facts)]
+        inverse, group_firsts = groups(parts)
+        for first in group_firsts:
+            r = int(rows[first])
+            key = tuple(matrix[r].tolist())
+            verdicts.append(plan.verdict(outcomes[outcome[r]], key, table.facts(r), _day(ref[r]), lang))
+        verdict_group[rows] = inverse
+
+    change_group, changes = _changes(plan, block, table) if plan.timed else (np.full(n, -1), [])
+
+    # The first four cells, worded by the layout from one Verdict per distinct shape.
+    inverse, seg_firsts = groups([outcome, verdict_group + 1])
+    heads = []
+    for first in seg_firsts:
+        r = int(first)
+        o = outcomes[outcome[r]]
+        if verdict_group[r] >= 0:
+            v = verdicts[verdict_group[r]]
+            v = Verdict(plan, o, v.missing, v.outcomes, v.facts, v.ref, v.grant)
+        else:
+            v = Verdict(plan, o, (), (), {}, _day(ref[r]))
+        heads.append(layout.head_cells(v))
+    dates = None
+    if plan._date_facts:
+        months = np.array([-1 if v.grant.period_months is None else v.grant.period_months for v in verdicts])
+        months = months[verdict_group] if len(verdicts) else np.full(n, -1)
+        dates = _key_dates(plan, table, ref, period, months, ~refused)
+    if plan.ends is not None and dates is not None:
+        outcome, inverse, change_group, changes = _ending(
+            plan, table, dates, outcomes, outcome, refused, inverse, heads, change_group, changes, layout
+        )
+    return Judged(
+        plan,
+        outcomes,
+        outcome,
+        inverse,
+        heads,
+        dates,
+        change_group,
+        [layout.change_cell(c) for c in changes],
+    )
+
+
+def _ending(
+    plan: Plan,
+    table: Table,
+    dates: list[tuple[Any, np.ndarray, np.ndarray]],
+    outcomes: list[Outcome],
+    outcome: np.ndarray,
+    refused: np.ndarray,
+    head: np.ndarray,
+    heads: list[str],
+    change_group: np.ndarray,
+    changes: list[Any],
+    layout: Any,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[Any]]:
+    """``Plan.verdict`` and ``timeline.until_end`` on arrays: an entitlement whose last day has
+    passed is refused (``plan.ended``); one still running stops the day after its last day."""
+    _, last, known = dates[plan.ends]
+    as_of = table.cols["case.as_of"].values
+    ended = ~refused & known & (last < as_of)
+    if ended.any():
+        outcomes.append(plan.ended)
+        outcome = np.where(ended, len(outcomes) - 1, outcome)
+        heads.append(layout.head_cells(Verdict(plan, plan.ended, (), (), {}, _day(as_of[0]))))
+        head = np.where(ended, len(heads) - 1, head)
+    running = np.flatnonzero(~refused & ~ended & known)
+    if len(running):
+        inverse, firsts = groups([change_group[running], last[running], outcome[running]])
+        merged = {}
+        for g, first in enumerate(firsts):
+            r = int(running[first])
+            before = changes[change_group[r]] if change_group[r] >= 0 else ()
+            merged[g] = stop_after(before, outcomes[outcome[r]].status, _day(last[r]))
+        changes = [*changes, *merged.values()]
+        change_group = change_group.copy()
+        change_group[running] = len(changes) - len(merged) + inverse
+    return outcome, head, change_group, changes
+
+
+def _key_dates(
+    plan: Plan, table: Table, ref: np.ndarray, period: np.ndarray, months: np.ndarray, granted: np.ndarray
+) -> list[tuple[Any, np.ndarray, np.ndarray]]:
+    """Each key date of the program for every row (``judge._dates``): (KeyDate, day, known)."""
+    rule = plan.rule
+    out = []
+    for d in rule.outcome.dates:
+        start = table.cols[d.fact]
+        valid = start.valid & granted
+        if d.add_months is None:
+            add = np.zeros(table.n, dtype=np.int64)
+        elif d.add_months == "period":
+            add = months
+            valid = valid & (months >= 0)
+        elif isinstance(d.add_months, ParamRef):
+            param = rule.parameters[d.add_months.param]
+            values = [param.at(s) for s in plan._starts]  # in force from each start on
+            table_ = np.array([-1] + [-1 if v is None else int(v) for v in values], dtype=np.int64)
+            add = table_[period]
+            valid = valid & (add >= 0)
+        else:
+            add = np.full(table.n, int(d.add_months), dtype=np.int64)
+        safe = np.where(valid, start.values, cal.EPOCH)
+        moved, ok = cal.add_months(safe, np.where(valid, add, 0))
+        day = np.where((add == 0) & (d.minus_days == 0), start.values, moved - d.minus_days)
+        out.append((d, day, valid & ok))
+    return out
+
+
+STATUSES = list(Status)
+NEVER = np.iinfo(np.int64).max
+
+
+def _statuses(plan: Plan, block: np.ndarray) -> np.ndarray:
+    """Each row's status (index into STATUSES), through ``Plan.outcome`` once per distinct row."""
+    inverse, firsts = groups([_pack(block)])
+    found = [STATUSES.index(plan.outcome(tuple(block[f].tolist())).status) for f in firsts]
+    return np.array(found, dtype=np.int64)[inverse]
+
+
+def _flip(plan: Plan, j: int, part: Table) -> np.ndarray:
+    """``timeline.flip`` forward for every row: the day condition ``j`` changes from its result on
+    the evaluation date, as its fact moves with time (NEVER beyond a century)."""
+    cond = plan.conds[j]
+    ref = reference(plan, part)  # parameters as in force today, as the scalar flip reads them
+    now = part.cols["case.as_of"].values
+
+    def met(rows: np.ndarray, days: np.ndarray) -> np.ndarray:
+        on = part.take(rows).on_days(days)
+        return codes(cond, on, ref[rows]) == MET
+
+    every = np.arange(part.n)
+    held = met(every, now)
+    lo, hi = now.copy(), np.minimum(now + HORIZON_DAYS, LAST_DAY)
+    found = met(every, hi) != held
+    active = found.copy()
+    while True:
+        active &= hi - lo > 1
+        rows = np.flatnonzero(active)
+        if not len(rows):
+            break
+        mid = (lo[rows] + hi[rows]) // 2
+        same = met(rows, mid) == held[rows]
+        lo[rows] = np.where(same, mid, lo[rows])
+        hi[rows] = np.where(same, hi[rows], mid)
+    return np.where(found, hi, NEVER)
+
+
+def _changes(plan: Plan, block: np.ndarray, table: Table) -> tuple[np.ndarray, list[Any]]:
+    """``timeline.changes`` for every row: each later day the program's status changes, the other
+    facts staying as they are. Returns each row's group (-1: no change) and each group's changes."""
+    n = table.n
+    timed = [j for j, _ in plan.timed]
+    moving = np.isin(block[:, timed], (MET, NOT_MET, NOT_IN_FORCE))
+    pattern, firsts = groups([_pack(moving.astype(np.int8))])
+    as_of = table.cols["case.as_of"].values
+    status = _statuses(plan, block)
+    events: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (rows, day, new status)
+    for g, first in enumerate(firsts):
+        js = [timed[k] for k in np.flatnonzero(moving[first])]
+        if not js:
+            continue
+        rows = np.flatnonzero(pattern == g)
+        candidates = []
+        for j in js:
+            names = [m for m in plan.flip_inputs[j] if m in table.cols and m not in ENGINE_INPUTS]
+            inverse, reps = groups(
+                [table.cols[m].codes()[rows] for m in names] or [np.zeros(len(rows), np.int64)]
+            )
+            candidates.append(_flip(plan, j, table.take(rows[reps]))[inverse])
+            if plan.reads_as_of:  # a parameter may change more than once: each of its starts is a day
+                for start, _, _, _ in plan.conds[j].periods:
+                    if start is not None:
+                        day = start.toordinal()
+                        candidates.append(np.where(day > as_of[rows], day, NEVER))
+        days = np.sort(np.column_stack(candidates), axis=1)
+        current = status[rows].copy()
+        for k in range(days.shape[1]):
+            live = np.flatnonzero(days[:, k] != NEVER)
+            if not len(live):
+                continue
+            # the same day twice changes nothing the second time
+            if k:
+                live = live[days[live, k] != days[live, k - 1]]
+            sub = rows[live]
+            on = table.take(sub).on_days(days[live, k])
+            ref = reference(plan, on)
+            cur = block[sub].copy()
+            for j in js:
+                cur[:, j] = codes(plan.conds[j], on, ref)
+            new = _statuses(plan, cur)
+            changed = new != current[live]
+            events.append((sub[changed], days[live, k][changed], new[changed]))
+            current[live] = new
+    group = np.full(n, -1, dtype=np.int64)
+    if not events:
+        return group, []
+    # Each row's changes as one row of (day, status) pairs, grouped.
+    width = max(int(np.bincount(np.concatenate([e[0] for e in events]), minlength=n).max()), 1)
+    day_m = np.zeros((n, width), dtype=np.int64)
+    st_m = np.full((n, width), -1, dtype=np.int64)
+    fill = np.zeros(n, dtype=np.int64)
+    for rows, days_k, new in events:  # in day order within each row (slots are sorted)
+        day_m[rows, fill[rows]] = days_k
+        st_m[rows, fill[rows]] = new
+        fill[rows] += 1
+    has = np.flatnonzero(fill > 0)
+    inverse, reps = groups(
+        [*(day_m[has, k] for k in range(width)), *(st_m[has, k] + 1 for k in range(width))]
+    )
+    out = []
+    for rep in reps:
+        r = has[rep]
+        out.append(tuple((_day(day_m[r, k]), STATUSES[st_m[r, k]]) for k in range(width) if st_m[r, k] >= 0))
+    group[has] = inverse
+    return group, out
+
+
+def _day(x: Any) -> date:
+    return date.fromordinal(int(x))

@@ -1,0 +1,303 @@
+"""Registry cells read and validated as whole columns.
+
+A row is accepted here only where the case models would surely accept it with the same values:
+ISO dates, plain integers within the field's bounds, amounts with at most two decimals, yes/no
+and option words, texts within their length, ID numbers of the plain 18-character shape whose
+checksum, birth date and sex agree with the row. Every other row (a bad cell, an unusual spelling
+the models may still accept, an unusual space) is *suspect*: it is read one by one by the per-row
+reader (``engine.batch.work.read_row``), which words each problem with its line, column and the
+same Chinese reason as always, or accepts it. So a row's fate and wording never depend on which
+path read it; only the speed does.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import get_args
+
+import numpy as np
+import polars as pl
+from annotated_types import Ge, Le, MaxLen
+from pydantic import BaseModel, StringConstraints
+
+from engine.batch.columns import KINDS, Column, Columns
+from engine.columnar import cal
+from engine.columnar.table import Col, empty
+from engine.idcard import CHECK, WEIGHTS
+from engine.labels import FALSE, TRUE
+from engine.models import District, Enterprise, Hire, Person
+
+# Characters Python's str.strip() removes and polars' ASCII strip below does not: a cell holding
+# one is read one by one (rare; the per-row reader then decides).
+ODD_SPACE = "[\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+ASCII_SPACE = " \t\n\r\x0b\x0c"
+MODELS: dict[str, type[BaseModel]] = {
+    "person": Person,
+    "hire": Hire,
+    "enterprise": Enterprise,
+    "district": District,
+}
+# The validators this reader reproduces; a model with any other is read one row at a time.
+KNOWN_VALIDATORS = {
+    Person: ({"_id_number_valid", "_birth_date_agrees", "_sex_agrees"}, {"_fill_from_id_number"}),
+    Hire: (set(), {"_contract_in_order"}),
+}
+
+
+def _validators_known() -> bool:
+    for model in MODELS.values():
+        fields, models = KNOWN_VALIDATORS.get(model, (set(), set()))
+        d = model.__pydantic_decorators__
+        if set(d.field_validators) - fields or set(d.model_validators) - models:
+            return False
+    return True
+
+
+VALIDATORS_KNOWN = _validators_known()
+
+
+@dataclass
+class Limits:
+    """What a field's metadata allows, as far as this reader understands it (else ``unknown``)."""
+
+    ge: int | None = None
+    le: int | None = None
+    max_length: int | None = None
+    pattern: str | None = None
+    max_digits: int | None = None
+    decimal_places: int | None = None
+    unknown: bool = False
+
+
+def limits(column: Column) -> Limits:
+    model = MODELS.get(column.path[-1]) if column.path else None
+    if model is None or column.field not in model.model_fields:
+        return Limits(unknown=True)
+    info = model.model_fields[column.field]
+    out = Limits()
+    metadata = list(info.metadata)
+    for arg in get_args(info.annotation):
+        metadata += list(getattr(arg, "__metadata__", ()))
+    for m in metadata:
+        if isinstance(m, Ge):
+            out.ge = m.ge  # type: ignore[assignment]
+        elif isinstance(m, Le):
+            out.le = m.le  # type: ignore[assignment]
+        elif isinstance(m, MaxLen):
+            out.max_length = m.max_length
+        elif isinstance(m, StringConstraints):
+            extra = (m.to_upper, m.to_lower, m.strict, m.min_length, m.pattern, m.ascii_only)
+            if any(x is not None for x in extra):
+                out.unknown = True
+            out.max_length = m.max_length
+        elif type(m).__name__ == "_PydanticGeneralMetadata":
+            known = {"pattern", "max_digits", "decimal_places"}
+            if set(vars(m)) - known:
+                out.unknown = True
+            for k in known & set(vars(m)):
+                setattr(out, k, getattr(m, k))
+        else:
+            out.unknown = True
+    return out
+
+
+@dataclass
+class Read:
+    """A kind's clean rows as typed columns."""
+
+    rows: np.ndarray  # positions in the block
+    inputs: dict[str, Col]
+    confirmations: dict[str, np.ndarray]
+
+
+def _np(s: pl.Series) -> np.ndarray:
+    return s.to_numpy()
+
+
+def read_block(cols: Columns, cells: list[pl.Series]) -> tuple[np.ndarray, dict[str, Read], pl.Series]:
+    """(suspect rows, each kind's clean rows as columns, case ids) for a block of rows that each
+    have exactly the header's number of fields."""
+    n = len(cells[0]) if cells else 0
+    suspect = np.zeros(n, dtype=bool)
+    for c in cells:
+        suspect |= _np(c.str.contains(ODD_SPACE))
+    stripped = [c.str.strip_chars(ASCII_SPACE) for c in cells]
+    if cols.case_id is not None:
+        case_ids = stripped[cols.case_id]
+        suspect |= _np(case_ids.str.len_chars() > 100)
+    else:
+        case_ids = pl.Series([""] * n, dtype=pl.String)
+    if cols.kind is not None:
+        written = stripped[cols.kind]
+        kind = written.replace_strict(KINDS, default=None, return_dtype=pl.String)
+        kind = kind.fill_null(
+            written.str.to_lowercase().replace_strict(KINDS, default=None, return_dtype=pl.String)
+        )
+        kind = pl.select(pl.when(written == "").then(pl.lit(cols.default_kind)).otherwise(kind)).to_series()
+        suspect |= _np(kind.is_null())
+        kinds = _np(kind.fill_null(""))
+    else:
+        kinds = np.full(n, cols.default_kind, dtype=object)
+    if not VALIDATORS_KNOWN:
+        suspect[:] = True
+    out: dict[str, Read] = {}
+    for subject in ("person", "enterprise"):
+        rows = np.flatnonzero(kinds == subject)
+        if not len(rows):
+            continue
+        idx = pl.Series(rows, dtype=pl.Int64)
+        bad = np.zeros(len(rows), dtype=bool)
+        inputs: dict[str, Col] = {}
+        for column in cols.facts[subject]:
+            col, wrong = _read(column, stripped[column.index].gather(idx))
+            inputs[column.spec.name] = col
+            bad |= wrong
+        for i in cols.foreign[subject]:
+            bad |= _np(stripped[i].gather(idx) != "")
+        confirmations = {}
+        for i, key in cols.confirmations:
+            v = stripped[i].gather(idx).str.to_lowercase()
+            yes, no = _np(v.is_in(list(TRUE))), _np(v.is_in(list(FALSE)))
+            bad |= ~(yes | no | _np(v == ""))
+            confirmations[key] = np.where(yes, 1, np.where(no, 0, -1)).astype(np.int8)
+        bad |= _agree(inputs)
+        suspect[rows[bad]] = True
+        out[subject] = Read(rows, inputs, confirmations)
+    # keep only the clean rows of each kind
+    for read in out.values():
+        keep = ~suspect[read.rows]
+        read.rows = read.rows[keep]
+        read.inputs = {k: _keep(c, keep) for k, c in read.inputs.items()}
+        read.confirmations = {k: v[keep] for k, v in read.confirmations.items()}
+    return suspect, out, case_ids
+
+
+def _keep(c: Col, keep: np.ndarray) -> Col:
+    return Col(c.type, c.values[keep], c.valid[keep], None if c.exact is None else c.exact[keep])
+
+
+_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_INT = r"^(0|[1-9][0-9]{0,8})$"
+_NUMBER = r"^(0|[1-9][0-9]{0,10})(\.[0-9]{1,2})?$"
+
+
+def _read(column: Column, text: pl.Series) -> tuple[Col, np.ndarray]:
+    """One column's cells: typed values, and the cells this reader cannot vouch for."""
+    spec = column.spec
+    n = len(text)
+    given = _np(text != "")
+    col = empty(spec.type, n)
+    lim = limits(column)
+    if lim.unknown:
+        return col, given
+    if spec.type in ("bool", "choice"):
+        assert column.words is not None
+        key = text.str.to_lowercase() if spec.type == "bool" else text
+        words = {k: v for k, v in column.words.items()}
+        if spec.type == "bool":
+            mapped = key.replace_strict(
+                {k: int(v) for k, v in words.items()}, default=None, return_dtype=pl.Int8
+            )
+            ok = _np(mapped.is_not_null())
+            col.values = _np(mapped.fill_null(0)).astype(bool)
+        else:
+            mapped = key.replace_strict(words, default=None, return_dtype=pl.String)
+            ok = _np(mapped.is_not_null())
+            col.values = _np(mapped).astype(object)
+        col.valid = given & ok
+        return col, given & ~ok
+    if spec.type == "date":
+        shaped = _np(text.str.contains(_DATE))
+        days = text.str.to_date("%Y-%m-%d", strict=False).cast(pl.Int64)
+        ok = shaped & _np(days.is_not_null())
+        values = _np(days.fill_null(0)) + cal.EPOCH
+        ok &= values >= 1
+        col.values, col.valid = np.where(ok, values, 0), given & ok
+        return col, given & ~ok
+    if spec.type == "int":
+        ok = _np(text.str.contains(_INT))
+        values = _np(
+            pl.select(pl.when(pl.Series(ok)).then(text).otherwise(None))
+            .to_series()
+            .cast(pl.Int64)
+            .fill_null(0)
+        )
+        if lim.ge is not None:
+            ok &= values >= lim.ge
+        if lim.le is not None:
+            ok &= values <= lim.le
+        col.values, col.valid = values, given & ok
+        return col, given & ~ok
+    if spec.type == "number":
+        ok = _np(text.str.contains(_NUMBER))
+        if (lim.max_digits is not None and lim.max_digits < 13) or (
+            lim.decimal_places is not None and lim.decimal_places < 2
+        ):
+            ok &= False
+        if (lim.ge is not None and lim.ge > 0) or lim.le is not None:
+            ok &= False
+        values = _np(
+            pl.select(pl.when(pl.Series(ok)).then(text).otherwise(None))
+            .to_series()
+            .cast(pl.Float64)
+            .fill_null(0.0)
+        )
+        col.values, col.valid = values, given & ok
+        col.exact = np.where(given & ok, _np(text).astype(object), None)
+        return col, given & ~ok
+    # text
+    ok = np.ones(n, dtype=bool)
+    if lim.max_length is not None:
+        ok &= _np(text.str.len_chars() <= lim.max_length)
+    if lim.pattern is not None:
+        pattern = re.compile(lim.pattern)
+        ok &= np.array(
+            [not g or pattern.search(t) is not None for t, g in zip(text.to_list(), given, strict=True)]
+        )
+    col.values = np.where(given, _np(text).astype(object), None)
+    col.valid = given & ok
+    return col, given & ~ok
+
+
+def _agree(inputs: dict[str, Col]) -> np.ndarray:
+    """The models' validators: an ID number's checksum, birth date and sex, which also fill the
+    birth date and sex when they are not written; a contract that ends before it starts."""
+    n = len(next(iter(inputs.values())).values) if inputs else 0
+    bad = np.zeros(n, dtype=bool)
+    for name in list(inputs):
+        if not name.endswith(".id_number"):
+            continue
+        prefix = name.rsplit(".", 1)[0]
+        ids = inputs[name]
+        text = pl.Series(np.where(ids.valid, ids.values, "").astype(str), dtype=pl.String)
+        given = ids.valid
+        ok = _np(text.str.contains(r"^[0-9]{17}[0-9X]$"))
+        digits = [text.str.slice(k, 1).cast(pl.Int64, strict=False).fill_null(0) for k in range(17)]
+        total = np.zeros(n, dtype=np.int64)
+        for w, d in zip(WEIGHTS, digits, strict=True):
+            total += w * _np(d)
+        check = np.array(list(CHECK))[total % 11]
+        ok &= check == _np(text.str.slice(17, 1).fill_null(""))
+        born = text.str.slice(6, 8).str.to_date("%Y%m%d", strict=False).cast(pl.Int64)
+        ok &= _np(born.is_not_null())
+        birth_days = _np(born.fill_null(0)) + cal.EPOCH
+        ok &= birth_days >= 1
+        male = _np(digits[16]) % 2 == 1
+        bad |= given & ~ok
+        use = given & ok
+        birth = inputs.setdefault(f"{prefix}.birth_date", empty("date", n))
+        sex = inputs.setdefault(f"{prefix}.sex", empty("choice", n))
+        if True:
+            bad |= use & birth.valid & (birth.values != birth_days)
+            birth.values = np.where(use & ~birth.valid, birth_days, birth.values)
+            birth.valid = birth.valid | use
+        if True:
+            sexes = np.where(male, "male", "female")
+            bad |= use & sex.valid & (sex.values != sexes)
+            sex.values = np.where(use & ~sex.valid, sexes, sex.values).astype(object)
+            sex.valid = sex.valid | use
+    start, end = inputs.get("hire.contract_start_date"), inputs.get("hire.contract_end_date")
+    if start is not None and end is not None:
+        bad |= start.valid & end.valid & (end.values < start.values)
+    return bad

@@ -1,0 +1,327 @@
+"""A block of cases of one subject as columns: each input fact an array and a validity mask.
+
+Derived facts (ages, month counts, retirement dates, rates) are computed on whole arrays by the
+vectorised twins of the scalar functions (engine/columnar/cal.py); a derivation with no twin (the
+district settings) is computed by its own scalar function once per distinct combination of its
+inputs. ``facts(i)`` gives row ``i`` exactly as ``engine.facts.case_facts`` does, for the work that
+is done once per distinct combination by the per-case code itself (engine/columnar/judge.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from engine import calendar
+from engine import facts as F
+from engine.columnar import cal
+from engine.districts import DistrictBook
+from engine.facts import ENGINE_INPUTS, FACTS, derivation, derive
+
+KINDS = ("date", "int", "bool", "number", "choice", "text")
+
+
+@dataclass
+class Col:
+    """One fact's values: day numbers (date), int64, bool, float64 (number, as durable-rules
+    compares it) or objects (choice, text: the str); ``valid`` is False where the fact is unknown.
+    ``exact`` holds a number's Decimal where the case model keeps one."""
+
+    type: str
+    values: np.ndarray
+    valid: np.ndarray
+    exact: np.ndarray | None = None
+
+    def python(self, i: int) -> Any:
+        if not self.valid[i]:
+            return None
+        v = self.values[i]
+        if self.type == "date":
+            return date.fromordinal(int(v))
+        if self.type == "bool":
+            return bool(v)
+        if self.type == "int":
+            return int(v)
+        if self.type == "number":
+            return self.exact[i] if self.exact is not None else float(v)
+        return v
+
+    def codes(self) -> np.ndarray:
+        """Non-negative int64 codes, equal exactly where the values are (0: unknown)."""
+        if self.type in ("choice", "text"):
+            text = np.where(self.valid, self.values, "").astype(str)
+            _, inverse = np.unique(text, return_inverse=True)
+            return np.where(self.valid, inverse.astype(np.int64) + 1, 0)
+        if self.type == "number":
+            _, inverse = np.unique(np.where(self.valid, self.values, 0.0), return_inverse=True)
+            return np.where(self.valid, inverse.astype(np.int64) + 1, 0)
+        v = self.values.astype(np.int64)
+        lo = int(v[self.valid].min()) if self.valid.any() else 0
+        return np.where(self.valid, v - lo + 1, 0)
+
+
+def empty(type_: str, n: int) -> Col:
+    dtype = {"date": np.int64, "int": np.int64, "bool": bool, "number": np.float64}.get(type_, object)
+    return Col(type_, np.zeros(n, dtype=dtype), np.zeros(n, dtype=bool))
+
+
+def input_names(subject: str) -> list[str]:
+    """The input facts a case of ``subject`` states (what ``case_facts`` flattens from the models)."""
+    return [
+        n for n, s in FACTS.items() if subject in s.subjects and not s.derived_from and n not in ENGINE_INPUTS
+    ]
+
+
+@dataclass
+class Table:
+    subject: str
+    n: int
+    as_of: date
+    settings: DistrictBook
+    cols: dict[str, Col]  # every input fact of the subject, then every derived one
+    confirmations: dict[str, np.ndarray] = field(default_factory=dict)  # key → int8: -1 unset, 0, 1
+    _rows: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+    def facts(self, i: int) -> dict[str, Any]:
+        """Row ``i``'s facts, input and derived, as ``case_facts`` gives them (derived by it too)."""
+        found = self._rows.get(i)
+        if found is None:
+            out: dict[str, Any] = {"case.as_of": self.as_of, "district.settings": self.settings}
+            for name in input_names(self.subject):
+                out[name] = self.cols[name].python(i)
+            found = self._rows[i] = derive(out, self.subject)
+        return found
+
+    def confirmed(self, i: int) -> dict[str, bool]:
+        return {k: bool(v[i]) for k, v in self.confirmations.items() if v[i] >= 0}
+
+    def take(self, rows: np.ndarray) -> Table:
+        """The same facts for ``rows`` only (each column taken when first read)."""
+        cols = _Taken(self.cols, rows)
+        confirmed = {k: v[rows] for k, v in self.confirmations.items()}
+        return Table(self.subject, len(rows), self.as_of, self.settings, cols, confirmed)
+
+    def answered(self, inputs: dict[str, Any]) -> Table:
+        """The same facts had the applicant answered ``inputs`` (``facts.with_inputs``)."""
+        cols = _copy(self.cols)
+        for name, value in inputs.items():
+            c = empty(FACTS[name].type, self.n)
+            c.values[:] = _store(c.type, value)
+            c.valid[:] = value is not None
+            cols[name] = c
+        table = Table(self.subject, self.n, self.as_of, self.settings, cols, self.confirmations)
+        derive_columns(table, cols["case.as_of"].values)
+        return table
+
+    def on_days(self, days: np.ndarray) -> Table:
+        """The same facts on other evaluation dates, one per row (``facts.on_day``)."""
+        table = Table(self.subject, self.n, self.as_of, self.settings, _copy(self.cols), self.confirmations)
+        derive_columns(table, days, F.timed_steps(self.subject))
+        return table
+
+    def inputs_of(self, names: list[str] | tuple[str, ...]) -> list[str]:
+        """The input facts the given facts are computed from (themselves when they are inputs)."""
+        out: list[str] = []
+        for name in names:
+            for n in derivation(name):
+                if not FACTS[n].derived_from and n not in ENGINE_INPUTS and n not in out:
+                    out.append(n)
+        return out
+
+
+def build(
+    subject: str, n: int, as_of: date, settings: DistrictBook, inputs: dict[str, Col], confirmations: dict
+) -> Table:
+    cols = {name: inputs.get(name) or empty(FACTS[name].type, n) for name in input_names(subject)}
+    table = Table(subject, n, as_of, settings, cols, confirmations)
+    derive_columns(table)
+    return table
+
+
+class _Taken(dict):
+    """Another table's columns for some of its rows, each taken when first read."""
+
+    def __init__(self, source: dict[str, Col], rows: np.ndarray):
+        super().__init__()
+        self._source, self._rows = source, rows
+
+    def __missing__(self, name: str) -> Col:
+        found = self[name] = _take(self._source[name], self._rows)
+        return found
+
+    def __contains__(self, name: object) -> bool:
+        return super().__contains__(name) or name in self._source
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        return self[name] if name in self else default  # noqa: SIM401 (dict.get skips __missing__)
+
+
+def _copy(cols: dict[str, Col]) -> dict[str, Col]:
+    if isinstance(cols, _Taken):
+        out = _Taken(cols._source, cols._rows)
+        out.update(dict(cols.items()))
+        return out
+    return dict(cols)
+
+
+def _take(c: Col, rows: np.ndarray) -> Col:
+    return Col(c.type, c.values[rows], c.valid[rows], None if c.exact is None else c.exact[rows])
+
+
+def derive_columns(table: Table, as_of: np.ndarray | None = None, steps: list | None = None) -> None:
+    """The derived facts of the table's subject (all, or ``steps``), in ``facts.DERIVED``'s order,
+    on the evaluation date (or on one day per row)."""
+    cols, n = table.cols, table.n
+    if as_of is None:
+        as_of = np.full(n, table.as_of.toordinal(), dtype=np.int64)
+    cols["case.as_of"] = Col("date", as_of, np.ones(n, bool))
+    if "district.settings" not in cols:  # given by the engine, never unknown
+        cols["district.settings"] = Col("text", np.full(n, None, dtype=object), np.ones(n, bool))
+    for name, fn, inputs, required in F._derivations(table.subject) if steps is None else steps:
+        spec = FACTS[name]
+        args = [cols[i] for i in inputs if i != "district.settings"]
+        valid = np.ones(n, dtype=bool)
+        for i, a in zip([i for i in inputs if i != "district.settings"], args, strict=True):
+            if required is None or i in required:
+                valid &= a.valid
+        vec = _VECTOR.get(fn)
+        if vec is not None:
+            values, ok = vec(*args)
+            cols[name] = Col(spec.type, values, valid & ok)
+        else:
+            cols[name] = _distinct(table, spec.type, fn, inputs, valid)
+
+
+def _distinct(table: Table, type_: str, fn: Any, inputs: tuple[str, ...], valid: np.ndarray) -> Col:
+    """A derivation with no vectorised twin: its scalar function, once per distinct input."""
+    out = empty(type_, table.n)
+    if not valid.any():
+        return out
+    args = [table.cols[i] for i in inputs if i != "district.settings"]
+    rows = np.flatnonzero(valid)
+    inverse, firsts = groups([a.codes()[rows] for a in args])
+    values, ok = [], []
+    for first in firsts:
+        i = rows[first]
+        call = [
+            table.settings if name == "district.settings" else _python(table.cols[name], i) for name in inputs
+        ]
+        try:
+            v = fn(*call)
+        except (OverflowError, ValueError):
+            v = None
+        values.append(v)
+        ok.append(v is not None)
+    got = np.array([_store(type_, v) for v in values], dtype=out.values.dtype)
+    out.values[rows] = got[inverse]
+    out.valid[rows] = np.array(ok, dtype=bool)[inverse]
+    return out
+
+
+def _python(c: Col, i: int) -> Any:
+    return c.python(i)
+
+
+def _store(type_: str, v: Any) -> Any:
+    if v is None:
+        return 0 if type_ in ("date", "int", "bool", "number") else None
+    if type_ == "date":
+        return v.toordinal()
+    if type_ == "number":
+        return float(v)
+    return v
+
+
+def _years(a: Col, b: Col) -> tuple[np.ndarray, np.ndarray]:
+    return cal.full_years(a.values, b.values), np.ones(len(a.values), bool)
+
+
+def _months(a: Col, b: Col) -> tuple[np.ndarray, np.ndarray]:
+    return cal.full_months(a.values, b.values), np.ones(len(a.values), bool)
+
+
+def _days(a: Col, b: Col) -> tuple[np.ndarray, np.ndarray]:
+    return b.values - a.values, np.ones(len(a.values), bool)
+
+
+def _retirement(birth: Col, group: Col) -> tuple[np.ndarray, np.ndarray]:
+    safe = np.where(birth.valid, birth.values, date(2000, 1, 1).toordinal())
+    return cal.retirement_date(group.values, safe)
+
+
+def _group(sex: Col, post: Col) -> tuple[np.ndarray, np.ndarray]:
+    values = np.full(len(sex.values), None, dtype=object)
+    for s, p in {(s, p) for s, p in zip(sex.values[sex.valid], post.values[sex.valid], strict=True)}:
+        g = F._retirement_group(s, p)
+        values[sex.valid & (sex.values == s) & ((post.values == p) if p is not None else ~post.valid)] = g
+    return values, np.not_equal(values, None)
+
+
+def _percent(part: Col, whole: Col) -> tuple[np.ndarray, np.ndarray]:
+    ok = whole.values != 0
+    with np.errstate(all="ignore"):
+        values = (100 * part.values).astype(np.float64) / np.where(ok, whole.values, 1).astype(np.float64)
+    return values, ok
+
+
+def _contract(start: Col, end: Col) -> tuple[np.ndarray, np.ndarray]:
+    ok = end.values < cal.MAX_ORDINAL
+    return cal.full_months(start.values, np.where(ok, end.values + 1, end.values)), ok
+
+
+_VECTOR = {
+    calendar.age_on: _years,
+    calendar.full_years: _years,
+    calendar.full_months: _months,
+    calendar.full_days: _days,
+    F._retirement_date: _retirement,
+    F._retirement_group: _group,
+    F._percent: _percent,
+    F._contract_months: _contract,
+}
+
+
+def groups(codes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Rows grouped by equal codes in every array: each row's group, and each group's first row."""
+    n = len(codes[0]) if codes else 0
+    key = np.zeros(n, dtype=np.int64)
+    for c in codes:
+        radix = int(c.max()) + 1 if n else 1
+        if n and (int(key.max()) + 1) * radix >= 1 << 62:
+            key = np.unique(key, return_inverse=True)[1].astype(np.int64)
+        key = key * radix + c
+    _, firsts, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return inverse.reshape(-1), firsts
+
+
+def column(type_: str, values: list[Any]) -> Col:
+    """A column from Python values as the case models hold them (None: unknown)."""
+    col = empty(type_, len(values))
+    valid = np.array([v is not None for v in values], dtype=bool)
+    col.valid = valid
+    if type_ == "number":
+        col.exact = np.array(values, dtype=object)
+    for i, v in enumerate(values):
+        if v is not None:
+            col.values[i] = _store(type_, v)
+    return col
+
+
+def from_facts(
+    subject: str,
+    rows: list[dict[str, Any]],
+    confirmations: list[dict[str, bool]],
+    as_of: date,
+    settings: DistrictBook,
+) -> Table:
+    """A table of cases given as ``case_facts`` dicts (tests, and rows validated one by one)."""
+    inputs = {name: column(FACTS[name].type, [r.get(name) for r in rows]) for name in input_names(subject)}
+    keys = {k for c in confirmations for k in c}
+    confirmed = {
+        k: np.array([-1 if c.get(k) is None else int(c[k]) for c in confirmations], dtype=np.int8)
+        for k in keys
+    }
+    return build(subject, len(rows), as_of, settings, inputs, confirmed)

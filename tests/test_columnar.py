@@ -1,0 +1,434 @@
+"""The columnar evaluator decides exactly as the per-case engine does.
+
+Differential: random registries (hypothesis), built on every boundary the rules draw (each constant
+a rule compares, one below, one above, as ages, month counts and day counts from the evaluation
+date; month ends; 29 February; the retirement schedule's steps), with bad cells mixed in, are run
+through the columnar chunk evaluator and through the per-row one (``engine.batch.work``, which
+``tests/test_batch.py`` holds to per-case ``evaluate()``), and the bytes must be equal: every row,
+program, status, question, amount, date and error. The vectorised calendar is held to
+engine/calendar.py and engine/retirement.py on month ends and 29 February.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from datetime import date, timedelta
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from engine import calendar
+from engine.batch import work
+from engine.batch.columns import map_columns
+from engine.batch.layout import Layout
+from engine.batch.reader import Plain
+from engine.columnar import cal
+from engine.columnar import chunk as columnar
+from engine.districts import shipped_names
+from engine.evaluate import default_engine
+from engine.idcard import check_char
+from engine.labels import input_facts
+from engine.matcher import constants
+from engine.retirement import SCHEDULES, RetirementGroup, retirement_date
+from engine.text import CHOICES
+
+AS_OF = date(2020, 9, 15)
+ENGINE = default_engine()
+
+
+# --- the calendar on arrays --------------------------------------------------------------------
+
+EDGES = [
+    date(2020, 2, 29),
+    date(2019, 2, 28),
+    date(2019, 3, 1),
+    date(2019, 8, 31),
+    date(2020, 1, 31),
+    date(2020, 12, 31),
+    date(1960, 2, 29),
+    date(1964, 12, 31),
+    date(1965, 1, 1),
+    date(1970, 1, 1),
+    date(1975, 1, 31),
+    date(1, 1, 1),
+    date(9999, 12, 31),
+]
+
+
+def _days(r: random.Random, n: int) -> list[date]:
+    return EDGES + [date.fromordinal(r.randrange(710_000, 740_000)) for _ in range(n)]
+
+
+def test_month_and_year_counts_equal_the_scalar_ones():
+    days = _days(random.Random(1), 120)
+    pairs = [(a, b) for a in days for b in days]
+    s = np.array([a.toordinal() for a, _ in pairs])
+    e = np.array([b.toordinal() for _, b in pairs])
+    months, years = cal.full_months(s, e), cal.full_years(s, e)
+    for (a, b), m, y in zip(pairs, months, years, strict=True):
+        assert m == calendar.full_months(a, b), (a, b)
+        assert y == calendar.full_years(a, b) == calendar.age_on(a, b), (a, b)
+
+
+@pytest.mark.parametrize("n", [-13, -1, 0, 1, 6, 12, 18, 720])
+def test_adding_months_equals_the_scalar_one(n):
+    days = _days(random.Random(2), 200)
+    moved, ok = cal.add_months(np.array([d.toordinal() for d in days]), n)
+    for d, m, k in zip(days, moved, ok, strict=True):
+        expected = calendar.add_months(d, n)  # date.min / date.max past the years Python holds
+        if k:
+            assert date.fromordinal(int(m)) == expected, (d, n)
+        else:
+            assert expected in (date.min, date.max), (d, n)
+
+
+@pytest.mark.parametrize("group", list(RetirementGroup))
+def test_retirement_dates_equal_the_schedule_s(group):
+    s = SCHEDULES[group]
+    y, m = s.first_birth_month
+    steps = [date(y, m, 1) + timedelta(days=k) for k in range(-40, 40 * s.band_months * 31, 13)]
+    days = _days(random.Random(3), 200) + steps
+    got, ok = cal.retirement_date(
+        np.array([group.value] * len(days), dtype=object), np.array([d.toordinal() for d in days])
+    )
+    for d, g, k in zip(days, got, ok, strict=True):
+        try:
+            expected = retirement_date(group, d)
+        except (ValueError, OverflowError):
+            expected = None
+        assert (date.fromordinal(int(g)) if k else None) == expected, d
+
+
+# --- registries on every boundary ------------------------------------------------------------------
+
+
+def _shift(day: date, years: int = 0, months: int = 0, days: int = 0) -> date | None:
+    try:
+        return calendar.add_months(day, -(12 * years + months)) - timedelta(days=days)
+    except (ValueError, OverflowError):
+        return None
+
+
+def _boundary_dates() -> list[date]:
+    """Dates that put a derived fact on, just below and just above each constant a rule compares
+    (as years, months or days before or after the evaluation date), the rules' own dates, month
+    ends, 29 February and the retirement schedule's steps."""
+    numbers = {abs(int(v)) for vs in constants(ENGINE.matcher.ruleset).values() for v in vs if abs(v) < 1000}
+    numbers |= {0, 1, 12, 16, 50, 55, 60, 65}
+    out: set[date] = set()
+    for base in (AS_OF, date(2020, 1, 1), date(2020, 12, 31), date(2021, 6, 30)):
+        for k in numbers:
+            for d in (
+                _shift(base, years=k),
+                _shift(base, months=k),
+                _shift(base, days=k),
+                _shift(base, days=-k),
+                _shift(base, months=-k),
+            ):
+                if d:
+                    out.update({d - timedelta(days=1), d, d + timedelta(days=1)})
+    for vs in constants(ENGINE.matcher.ruleset).values():
+        for v in vs:
+            if isinstance(v, int) and v > 700_000:
+                d = date.fromordinal(v)
+                out.update({d - timedelta(days=1), d, d + timedelta(days=1)})
+    for y in (1955, 1960, 1964, 1965, 1966, 1970, 1971, 1975, 1976, 1980, 2000, 2019, 2020, 2021):
+        out.update({date(y, 2, 28), date(y, 3, 1), date(y, 12, 31), date(y, 1, 1), date(y, 8, 31)})
+        if y % 4 == 0:
+            out.add(date(y, 2, 29))
+    for s in SCHEDULES.values():
+        y, m = s.first_birth_month
+        for k in range(-2, s.cap_months * s.band_months + 3):
+            month = date(y + (m - 1 + k) // 12, (m - 1 + k) % 12 + 1, 1)
+            out.update({month, month - timedelta(days=1)})
+    return sorted(out)
+
+
+DATES = _boundary_dates()
+NUMBERS = sorted(
+    {
+        int(v) + d
+        for vs in constants(ENGINE.matcher.ruleset).values()
+        for v in vs
+        if 0 < v < 1000
+        for d in (-1, 0, 1)
+    }
+    | {0, 1, 5, 100, 101}
+)
+KIND_WORDS = ["", "个人", "单位", "企业", "person", "Enterprise", "团体"]
+
+
+def _header() -> list[str]:
+    head = ["案件编号", "类型"]
+    seen = set(head)
+    for subject in ("person", "enterprise"):
+        for spec in input_facts(subject):
+            if spec.zh not in seen:
+                head.append(spec.zh)
+                seen.add(spec.zh)
+    head += [f"confirm.{k}" for k in sorted(ENGINE.book.confirmation_keys())]
+    return head
+
+
+HEADER = _header()
+SPECS = {
+    spec.zh: spec
+    for subject in ("person", "enterprise")
+    for spec in input_facts(subject)
+    if spec.zh in HEADER
+}
+
+
+def _id_number(r: random.Random, birth: date, male: bool) -> str:
+    first17 = (
+        f"500101{birth:%Y%m%d}{r.randrange(10)}{r.randrange(10)}{r.choice('13579' if male else '02468')}"
+    )
+    return first17 + check_char(first17)
+
+
+def _cell(r: random.Random, header: str, row: dict[str, str], spoil: str) -> str:
+    if r.random() < 0.35:
+        return ""
+    if header == "案件编号":
+        return r.choice([" 带空格 ", "x" * 101]) if spoil == header else f"C{r.randrange(10**6)}"
+    if header == "类型":
+        return r.choice(KIND_WORDS[:-1] if spoil != header else KIND_WORDS)
+    if header.startswith("confirm."):
+        return r.choice(["是", "否", "", "Y", "no", "也许"] if spoil == header else ["是", "否", ""])
+    spec = SPECS[header]
+    bad = spoil == header
+    if spec.type == "date":
+        if bad:
+            return r.choice(["2020-02-30", "2020/01/01", "20200101", "0000-01-01", "2020-1-1"])
+        return r.choice(DATES).isoformat()
+    if spec.type == "int":
+        if bad:
+            return r.choice(["-1", "1.5", "abc", "0012", "99999999999"])
+        return str(r.choice([*NUMBERS, r.randrange(0, 2000)]))
+    if spec.type == "number":
+        if bad:
+            return r.choice(["1.234", "-5", "1e3", "abc"])
+        return r.choice(
+            [
+                "0",
+                "12.5",
+                "100.00",
+                "3",
+                str(r.randrange(10**6)),
+                f"{r.randrange(10**5)}.{r.randrange(100):02d}",
+            ]
+        )
+    if spec.type == "bool":
+        return r.choice(["是", "否", "是", "否", "Yes", "N", "1", "√", "也许"] if bad else ["是", "否"])
+    if spec.type == "choice":
+        if spec.name.endswith("district.name") or spec.name == "district.name":
+            return "不存在区" if bad else r.choice([*shipped_names()[:3], "渝中区"])
+        words = [CHOICES[c][0] if c in CHOICES else c for c in spec.choices] + list(spec.choices)
+        return r.choice(words + (["不详"] if bad else []))
+    if spec.name.endswith("id_number"):
+        prefix = "出生日期" if not header.startswith("被吸纳人员") else "被吸纳人员出生日期"
+        written = row.get(prefix, "")
+        birth = date.fromisoformat(written) if written[:4].isdigit() and r.random() < 0.8 else r.choice(DATES)
+        try:
+            number = _id_number(r, birth, r.random() < 0.5)
+        except ValueError:
+            return ""
+        if bad:
+            number = number[:-1] + ("0" if number[-1] != "0" else "1")
+        return number.lower() if r.random() < 0.1 else number
+    if spec.name.endswith("credit_code"):
+        return "bad-code" if bad else "91500000MA5U000000"
+    return r.choice(["张三", "李四", "王　五", "x" * 101] if bad else ["张三", "李四", "某公司"])
+
+
+def _rows(r: random.Random, n: int) -> list[list[str]]:
+    rows = []
+    for _ in range(n):
+        row: dict[str, str] = {}
+        spoil = r.choice(HEADER) if r.random() < 0.25 else ""  # one cell that may be wrong
+        for h in HEADER:
+            row[h] = _cell(r, h, row, spoil)
+        # a case of one kind keeps the other kind's columns empty, nearly always
+        kind = row["类型"]
+        if r.random() < 0.97:
+            mine = "enterprise" if kind in ("单位", "企业", "Enterprise") else "person"
+            for h, spec in SPECS.items():
+                if mine not in spec.subjects:
+                    row[h] = ""
+        for prefix in ("", "被吸纳人员"):  # the ID number agrees with the birth date and sex, mostly
+            id_h, birth_h, sex_h = f"{prefix}身份证号码", f"{prefix}出生日期", f"{prefix}性别"
+            if row.get(id_h) and r.random() < 0.9 and spoil not in (id_h, birth_h, sex_h):
+                birth = row[birth_h] if row[birth_h] else r.choice(DATES).isoformat()
+                male = row[sex_h] in ("男", "male") if row[sex_h] else r.random() < 0.5
+                try:
+                    row[id_h] = _id_number(r, date.fromisoformat(birth), male)
+                except ValueError:
+                    row[id_h] = ""
+        start, end = row.get("劳动合同起始日期"), row.get("劳动合同终止日期")
+        if start and end and end < start and r.random() < 0.9:
+            row["劳动合同起始日期"], row["劳动合同终止日期"] = end, start
+        rows.append(list(row.values()))
+    return rows
+
+
+def _both(rows: list[list[str]], lang: str = "zh", long: bool = False, plain: bool = False):
+    cols = map_columns(HEADER, "person", ENGINE.book.confirmation_keys())
+    job = work.Job(ENGINE, cols, Layout(ENGINE.book, lang, long), AS_OF)
+    work.set_job(job)
+    records = [(i + 2, row, None) for i, row in enumerate(rows)]
+    old = work._process(records)
+    chunk = Plain(2, "".join(",".join(row) + "\r\n" for row in rows)) if plain else records
+    new = columnar.evaluate(job, chunk)
+    return old, new
+
+
+def _same(old, new) -> None:
+    assert new.err.decode() == old.err.decode()
+    assert new.out.decode() == old.out.decode()
+    assert (new.decided, new.rejected, new.blank) == (old.decided, old.rejected, old.blank)
+    assert +new.counts == +old.counts
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 60), shape=st.sampled_from(["zh", "en-long"]))
+def test_random_boundary_registries_decide_exactly_as_the_per_case_engine(seed, n, shape):
+    rows = _rows(random.Random(seed), n)
+    lang, long = ("zh", False) if shape == "zh" else ("en", True)
+    _same(*_both(rows, lang, long))
+
+
+@pytest.mark.parametrize("plain", [False, True])
+def test_a_large_boundary_registry_is_decided_the_same(plain):
+    rows = _rows(random.Random(2020), 3000)
+    _same(*_both(rows, plain=plain))
+
+
+def test_blank_short_and_long_lines_in_plain_text_are_counted_as_before():
+    rows = _rows(random.Random(7), 50)
+    text = "".join(",".join(row) + "\r\n" for row in rows[:20])
+    text += "\r\n" + ",,,\r\n" + " , \r\n" + "\u3000\r\n" + "a,b\r\n"
+    text += "".join(",".join(row) + ",x\r\n" for row in rows[20:25])
+    text += "".join(",".join(row) + "\r\n" for row in rows[25:])
+    cols = map_columns(HEADER, "person", ENGINE.book.confirmation_keys())
+    job = work.Job(ENGINE, cols, Layout(ENGINE.book, "zh", False), AS_OF)
+    work.set_job(job)
+    chunk = Plain(2, text)
+    _same(work._process(chunk.rows()), columnar.evaluate(job, chunk))
+
+
+def test_quoted_cells_read_by_the_csv_module_are_decided_the_same():
+    rows = _rows(random.Random(11), 40)
+    for row in rows[::3]:
+        row[HEADER.index("姓名")] = '张,"三"\n'
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\r\n").writerows(rows)
+    records = [(i + 2, row, None) for i, row in enumerate(csv.reader(io.StringIO(buf.getvalue())))]
+    cols = map_columns(HEADER, "person", ENGINE.book.confirmation_keys())
+    job = work.Job(ENGINE, cols, Layout(ENGINE.book, "zh", False), AS_OF)
+    work.set_job(job)
+    _same(work._process(records), columnar.evaluate(job, records))
+
+
+# --- Parquet in and out ------------------------------------------------------------------------
+
+
+def _registry(tmp_path, make_registry, rows=3000):
+    import polars as pl
+
+    source = tmp_path / "registry.csv"
+    make_registry.write_registry(source, rows, seed=5)
+    frame = pl.read_csv(source, infer_schema=False)
+    frame = frame.with_columns([pl.col(c).str.to_date("%Y-%m-%d") for c in frame.columns if "日期" in c])
+    frame = frame.with_columns(pl.col("失业保险累计缴费月数").cast(pl.Int32))
+    return source, frame
+
+
+def _batch(*args: str) -> int:
+    from engine.cli import main
+
+    return main(["batch", *args, "--as-of", "2020-09-15", "--quiet", "--workers", "1"])
+
+
+def test_a_typed_parquet_registry_is_decided_as_the_same_csv(tmp_path, make_registry):
+    import polars as pl
+
+    source, frame = _registry(tmp_path, make_registry)
+    frame.write_parquet(tmp_path / "registry.parquet")
+    folder = tmp_path / "dataset"
+    folder.mkdir()
+    frame[:1000].write_parquet(folder / "a.parquet")
+    frame[1000:].write_parquet(folder / "b.parquet")
+    assert _batch(str(source), "-o", str(tmp_path / "csv.csv"), "--evaluator", "rows") == 0
+    assert _batch(str(tmp_path / "registry.parquet"), "-o", str(tmp_path / "pq.csv"), "--chunk", "700") == 0
+    assert _batch(str(folder), "-o", str(tmp_path / "dir.parquet")) == 0
+    expected = (tmp_path / "csv.csv").read_bytes()
+    assert (tmp_path / "pq.csv").read_bytes() == expected
+    assert (tmp_path / "pq.errors.csv").read_bytes() == (tmp_path / "csv.errors.csv").read_bytes()
+    written = pl.read_parquet(tmp_path / "dir.parquet")
+    assert written.schema["行号"] == pl.Int64
+    as_csv = pl.read_csv(tmp_path / "csv.csv", infer_schema=False).with_columns(pl.col("行号").cast(pl.Int64))
+    assert written.equals(as_csv)
+
+
+def test_an_interrupted_parquet_run_resumes_to_the_same_file(tmp_path, make_registry, monkeypatch):
+    from engine.columnar import parquet
+
+    _, frame = _registry(tmp_path, make_registry, 2000)
+    frame.write_parquet(tmp_path / "registry.parquet")
+    src = str(tmp_path / "registry.parquet")
+    assert _batch(src, "-o", str(tmp_path / "whole.parquet"), "--chunk", "300") == 0
+    real, calls = parquet.evaluate_cells, []
+
+    def dies(*args):
+        calls.append(1)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return real(*args)
+
+    monkeypatch.setattr(parquet, "evaluate_cells", dies)
+    assert _batch(src, "-o", str(tmp_path / "cut.parquet"), "--chunk", "300") == 130
+    assert not (tmp_path / "cut.parquet").exists()
+    monkeypatch.setattr(parquet, "evaluate_cells", real)
+    assert _batch(src, "-o", str(tmp_path / "cut.parquet"), "--chunk", "300", "--resume") == 0
+    assert (tmp_path / "cut.parquet").read_bytes() == (tmp_path / "whole.parquet").read_bytes()
+
+
+# --- on a dask.distributed cluster -----------------------------------------------------------------
+
+
+def test_a_cluster_decides_each_partition_and_resumes_by_partition(tmp_path, make_registry):
+    import polars as pl
+    from dask.distributed import Client, LocalCluster
+
+    from engine.columnar.cluster import run_dataset
+
+    _, frame = _registry(tmp_path, make_registry, 1500)
+    parts = tmp_path / "parts"
+    parts.mkdir()
+    for k in range(3):
+        frame[k * 500 : (k + 1) * 500].write_parquet(parts / f"p{k}.parquet")
+    assert _batch(str(parts), "-o", str(tmp_path / "one.parquet")) == 0
+    out = tmp_path / "results"
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, processes=False) as cluster,
+        Client(cluster) as client,
+    ):
+        totals = run_dataset(client, parts, out, "2020-09-15")
+        assert (totals.read, totals.decided) == (1500, 1500)
+        results = sorted(out.glob("part-*.parquet"))
+        assert len(results) == 3 and len(sorted(out.glob("*.errors.csv"))) == 3
+        joined = pl.concat([pl.read_parquet(p) for p in results])
+        # line numbers count within each partition; everything else is the single-file run's
+        expected = pl.read_parquet(tmp_path / "one.parquet")
+        assert joined.drop("行号").equals(expected.drop("行号"))
+        # a partition lost with its worker is decided again; the others are not touched
+        stamp = results[0].stat().st_mtime_ns
+        results[1].unlink()
+        again = run_dataset(client, parts, out, "2020-09-15")
+        assert again.read == 500
+        assert results[0].stat().st_mtime_ns == stamp
+        assert pl.concat([pl.read_parquet(p) for p in sorted(out.glob("part-*.parquet"))]).equals(joined)
