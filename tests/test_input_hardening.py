@@ -284,10 +284,21 @@ def test_formula_cells_are_neutralised_in_every_csv(tmp_path: Path) -> None:
     assert csv_text([["=1+1", "a"]]) == "'=1+1,a\r\n"
 
 
-def test_a_row_the_engine_cannot_judge_is_reported_and_the_run_finishes(tmp_path: Path, monkeypatch) -> None:
+@pytest.mark.parametrize("evaluator", ["rows", "columnar"])
+def test_a_row_the_engine_cannot_judge_is_reported_and_the_run_finishes(
+    tmp_path: Path, monkeypatch, evaluator: str
+) -> None:
+    """On either path: the columnar evaluator hands a chunk it cannot judge to the per-row path,
+    which reports the one row the engine cannot judge and decides the others."""
+    from engine.columnar import chunk
     from engine.evaluate import Engine
 
     real = Engine.judge_many
+
+    def columnar_bug(*args, **kwargs):
+        raise OverflowError("date value out of range")
+
+    monkeypatch.setattr(chunk, "judge_table", columnar_bug)
 
     def judge_many(self, cases, as_of, lang="zh"):  # a bug that only one case triggers
         if any(c.case_id == "BUG" for c in cases):
@@ -297,7 +308,7 @@ def test_a_row_the_engine_cannot_judge_is_reported_and_the_run_finishes(tmp_path
     monkeypatch.setattr(Engine, "judge_many", judge_many)
     source = tmp_path / "in.csv"
     source.write_text("案件编号,出生日期\nA,1960-01-01\nBUG,1960-01-01\nC,1960-01-01\n", "utf-8")
-    code, out, errors = batch(tmp_path, source)
+    code, out, errors = batch(tmp_path, source, "--evaluator", evaluator)
     assert code == 0
     assert [r[0] for r in rows(out)[1:]] == ["A", "C"]
     [[line, case_id, _, reason]] = rows(errors)[1:]

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from engine.batch import work
 from engine.batch.layout import csv_text
 from engine.batch.reader import Plain, Row
 from engine.batch.work import Done, Job, read_row
@@ -30,6 +31,7 @@ _job: Job | None = None
 def set_job(job: Job) -> None:
     global _job
     _job = job
+    work.set_job(job)  # the per-row path, for a chunk the columnar evaluator cannot judge
 
 
 def start_worker(book: Any, settings: Any, columns: Any, opts: Any, as_of: Any) -> None:
@@ -50,7 +52,12 @@ def process(rows: list[Row] | Plain) -> Done:
     gc.disable()
     try:
         assert _job is not None, "set_job() before process()"
-        return evaluate(_job, rows)
+        try:
+            return evaluate(_job, rows)
+        except Exception:
+            # A chunk the columnar evaluator cannot judge (a bug) is judged row by row, where a row
+            # the engine cannot judge is reported on its own and the run goes on.
+            return work.process(rows)
     finally:
         if paused:
             gc.enable()
