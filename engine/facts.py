@@ -578,11 +578,9 @@ def timed_steps(subject: str) -> list[_Step]:
     return known[1]
 
 
-def on_day(facts: dict[str, Any], day: date, subject: str, reads: Reads | None = None) -> dict[str, Any]:
-    """The same facts on another evaluation date: only what is derived from that date moves.
-    With ``reads`` (``reading``), only the facts some conditions read, and what they come from."""
-    if reads is None:
-        return derive({**facts, "case.as_of": day}, subject, timed_steps(subject))
+def on_day(facts: dict[str, Any], day: date, subject: str, reads: Reads) -> dict[str, Any]:
+    """The facts ``reads`` names (``reading``), on another evaluation date: only what is derived
+    from that date moves."""
     return rederive(facts, subject, reads, {"case.as_of": day})
 
 

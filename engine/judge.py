@@ -14,6 +14,11 @@ through the ``all``/``any`` tree depends on nothing else, so it is computed once
 combination and remembered. Registries repeat a few hundred combinations over millions of rows.
 The outcomes themselves depend only on the case's class of facts (engine/matcher.py): they are
 read once per class.
+
+Two steps then look beyond the evaluation date and beyond what the applicant said, both by reading
+conditions in Python (``_Cond.on``, held equal to durable-rules' matches by tests/test_foresight.py):
+an unknown derived condition whose every possible answer gives one result takes it (nothing is
+asked), and each program that moves with time gets the days its status changes (engine/timeline.py).
 """
 
 from __future__ import annotations
