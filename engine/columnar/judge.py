@@ -19,7 +19,6 @@ scalar code runs a few thousand times, never once per row.
 
 from __future__ import annotations
 
-import operator
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,18 +42,12 @@ from engine.columnar import cal
 from engine.columnar.table import Col, Table, groups
 from engine.decision import Status
 from engine.facts import ENGINE_INPUTS, derivation, missing_inputs
-from engine.judge import Judge, Outcome, Plan, Verdict, _Cond
+from engine.judge import HOLDS, Judge, Outcome, Plan, Verdict, _Cond
 from engine.rulebook import ParamRef
 from engine.timeline import HORIZON_DAYS, LAST_DAY, stop_after
 
-_OPS: dict[str, Callable[[Any, Any], Any]] = {
-    "==": operator.eq,
-    "!=": operator.ne,
-    ">=": operator.ge,
-    "<=": operator.le,
-    ">": operator.gt,
-    "<": operator.lt,
-}
+# The per-case reading's comparisons work on arrays as they are; ``in`` is read by np.isin (below).
+_OPS: dict[str, Callable[[Any, Any], Any]] = {op: f for op, f in HOLDS.items() if op != "in"}
 
 
 def _typed(value: Any, col: Col) -> Any:
