@@ -99,14 +99,7 @@ def run(opts: Options, engine: Engine | None = None, log: TextIO | None = None) 
     try:
         columns = map_columns(reader.headers, opts.kind, engine.book.confirmation_keys())
         layout = Layout(engine.book, opts.lang, opts.long, [reader.headers[i] for i in columns.carried])
-        options = {
-            "as_of": as_of.isoformat(),
-            "kind": opts.kind,
-            "long": opts.long,
-            "lang": layout.lang,
-            "rules_version": engine.book.version,
-            "errors": str(opts.errors_path.resolve()),
-        }
+        options = run_options(opts, as_of, layout, engine)
         if cp is not None:
             outputs.verify(cp, opts.source, options)
             outputs.reopen(cp)
@@ -178,6 +171,18 @@ def _worker_started() -> None:
     stay shared with the parent instead of being copied when the collector touches them)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     gc.freeze()
+
+
+def run_options(opts: Options, as_of: date, layout: Layout, engine: Engine) -> dict[str, Any]:
+    """What a run's results depend on besides its input: a resume must find them unchanged."""
+    return {
+        "as_of": as_of.isoformat(),
+        "kind": opts.kind,
+        "long": opts.long,
+        "lang": layout.lang,
+        "rules_version": engine.book.version,
+        "errors": str(opts.errors_path.resolve()),
+    }
 
 
 def summary(totals: Totals, engine: Engine, errors: Path, lang: str = "zh") -> str:

@@ -36,7 +36,7 @@ from engine.batch.columns import map_columns
 from engine.batch.layout import ERROR_HEAD, Layout, csv_text
 from engine.batch.progress import Progress, wanted
 from engine.batch.reader import FileError
-from engine.batch.run import BOM, COLUMNAR_CHUNK, Options, Totals
+from engine.batch.run import BOM, COLUMNAR_CHUNK, Options, Totals, run_options
 from engine.batch.work import Done, Job
 from engine.columnar.chunk import evaluate_cells
 from engine.evaluate import Engine, default_engine
@@ -120,15 +120,7 @@ def run_parquet(opts: Options, engine: Engine | None = None, log: Any = None) ->
     if opts.resume and checkpoint.exists():
         cp = Checkpoint(**json.loads(checkpoint.read_text(encoding="utf-8")))
     as_of = opts.as_of or (date.fromisoformat(cp.options["as_of"]) if cp else date.today())
-    options = {
-        "as_of": as_of.isoformat(),
-        "kind": opts.kind,
-        "long": opts.long,
-        "lang": layout.lang,
-        "rules_version": engine.book.version,
-        "errors": str(errors.resolve()),
-        "input_rows": data.count_rows(),
-    }
+    options = {**run_options(opts, as_of, layout, engine), "input_rows": data.count_rows()}
     csv_out = out.suffix.lower() == ".csv"
     if cp is not None:
         changed = [k for k in sorted(set(options) | set(cp.options)) if options.get(k) != cp.options.get(k)]
