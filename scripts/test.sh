@@ -33,8 +33,8 @@ report=0
 # The mutation check (scripts/mutate_rules.py): single changes to the rule files that every
 # scenario still passes. A seeded sample here; .ci/run checks every mutant.
 mutants=0
-if [ "$#" -eq 0 ] && [ "${SUBSIDY_MUTANTS:-30}" != 0 ]; then  # .ci/run checks them all afterwards
-  .venv/bin/python scripts/mutate_rules.py --sample "${SUBSIDY_MUTANTS:-30}" || mutants=$?
+if [ "$#" -eq 0 ] && [ "${SUBSIDY_MUTANTS:-20}" != 0 ]; then  # .ci/run checks them all afterwards
+  .venv/bin/python scripts/mutate_rules.py --sample "${SUBSIDY_MUTANTS:-20}" || mutants=$?
 fi
 if [ "$status" -eq 5 ] && [ "$features" -eq 5 ]; then
   exit 5  # nothing matched in either run
