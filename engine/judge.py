@@ -264,7 +264,7 @@ class Verdict:
                 out.append(Check(cond.leaf, result, why, cond.fact, cond.group))
             elif outcome == NOT_IN_FORCE:
                 out.append(
-                    Check(cond.leaf, result, WHY[outcome], cond.fact, cond.group, expected=cond.first_start)
+                    Check(cond.leaf, result, WHY[outcome], cond.fact, cond.group, self.ref, cond.first_start)
                 )
             elif outcome in (MET_ANYWAY, NOT_MET_ANYWAY):
                 regardless = tuple(missing_inputs(cond.fact, self.facts))

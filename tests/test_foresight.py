@@ -144,3 +144,13 @@ def test_no_reason_counts_negative_days(engine):
                 spec = FACTS.get(c.fact or "")
                 if spec and spec.unit == "天":
                     assert "为-" not in c.reason, (d.program, c.reason)
+
+
+def test_no_reason_or_timeline_shows_a_missing_value(engine):
+    """Every reason and every timeline is worded from values the case has ("None" is a bug)."""
+    for case in _cases(engine, 12, 3):
+        for as_of in (date(2020, 3, 1), AS_OF):  # before and after the notice's parameters start
+            for d in engine.evaluate(case, as_of).decisions:
+                texts = [c.reason for c in d.conditions] + [d.summary]
+                texts += [d.timeline.text] if d.timeline else []
+                assert not any("None" in t for t in texts), (d.program, texts)
