@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from itertools import product
 from typing import Any
 
 import pytest
@@ -149,8 +150,8 @@ def test_no_reason_counts_negative_days(engine):
 def test_no_reason_or_timeline_shows_a_missing_value(engine):
     """Every reason and every timeline is worded from values the case has ("None" is a bug)."""
     for case in _cases(engine, 12, 3):
-        for as_of in (date(2020, 3, 1), AS_OF):  # before and after the notice's parameters start
-            for d in engine.evaluate(case, as_of).decisions:
+        for as_of, lang in product((date(2020, 3, 1), AS_OF), ("zh", "en")):  # before and after 2020-03-04
+            for d in engine.evaluate(case, as_of, lang).decisions:
                 texts = [c.reason for c in d.conditions] + [d.summary]
                 texts += [d.timeline.text] if d.timeline else []
                 assert not any("None" in t for t in texts), (d.program, texts)
