@@ -34,7 +34,7 @@ from engine.judge import Check, Judge, Verdict
 from engine.matcher import SUBJECTS, Matcher, encode, key, ref_key
 from engine.models import EnterpriseCase, PersonCase
 from engine.rulebook import Rule, RuleBook, load_rulebook
-from engine.text import STATUS_WORDS, T, fmt_value, op_text, status_words
+from engine.text import T, fmt_value, op_text, status_words
 
 CaseModel = PersonCase | EnterpriseCase
 
@@ -196,15 +196,16 @@ def _timeline(v: Verdict, checks: list[Check], lang: str) -> Timeline:
     status = v.status
     eligible_from = eligible_until = None
     for day, new in v.changes:
-        if new is Status.eligible and status is not Status.eligible and eligible_from is None:
+        refused_today = v.status is Status.not_eligible  # "not yet" is said of a refusal only
+        if new is Status.eligible and refused_today and eligible_from is None:
             eligible_from = day
         if status is Status.eligible and new is not Status.eligible and eligible_until is None:
             eligible_until = day - timedelta(days=1)
         status = new
     still = [c.leaf.text(lang) for c in checks if c.leaf and c.result is Result.met and c.until is None]
     still = still if eligible_from else []
-    words = STATUS_WORDS[lang]
-    if eligible_from and v.status is not Status.eligible:
+    words = status_words(v.rule.kind, lang)
+    if eligible_from:
         parts = [T("timeline_from", lang, day=eligible_from)]
         if eligible_until:
             parts.append(T("timeline_until", lang, day=eligible_until))
