@@ -12,15 +12,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from served import PASSWORD, serving
 
 CHROMIUM = Path(os.environ.get("SUBSIDY_CHROMIUM", "/usr/bin/chromium"))
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,7 +31,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--lang=en-US",  # date inputs then take MM DD YYYY, whatever the machine's locale
 ]
-PASSWORD = "correct horse 1"
 VALID_ID = "500101196103100037"
 BAD_ID = "500101196103100038"
 
@@ -44,55 +39,13 @@ if not CHROMIUM.exists():
 sync_api = pytest.importorskip("playwright.sync_api", reason="the PyPI playwright package is not installed")
 
 
-def subsidy() -> list[str]:
-    script = Path(sys.executable).parent / "subsidy"
-    return [str(script)] if script.exists() else [sys.executable, "-c", "from engine.cli import main; main()"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`subsidy serve` in a subprocess, with one caseworker; yields the base URL."""
-    instance = tmp_path_factory.mktemp("instance")
-    env = {**os.environ, "SUBSIDY_INSTANCE_PATH": str(instance)}
-    env.pop("SUBSIDY_DATABASE_URL", None)
-    env.pop("SUBSIDY_SECRET_KEY", None)
-    created = subprocess.run(
-        [*subsidy(), "create-user", "alice", "--district", "渝中区", "--password-stdin"],
-        input=PASSWORD + "\n",
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert created.returncode == 0, created.stderr
-    port = free_port()
-    log = (instance / "server.log").open("w")
-    process = subprocess.Popen(
-        [*subsidy(), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=log, stderr=log
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((instance / "server.log").read_text()) from None
-                time.sleep(0.2)
+    with serving(
+        tmp_path_factory.mktemp("instance"), ("create-user", "alice", "--district", "渝中区")
+    ) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        log.close()
 
 
 @pytest.fixture(scope="module")

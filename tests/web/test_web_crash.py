@@ -13,9 +13,6 @@ import http.cookiejar
 import os
 import re
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -24,15 +21,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from served import PASSWORD, create, start
 
-PASSWORD = "correct horse 1"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 ACKNOWLEDGED_BEFORE_KILL = 20
-
-
-def subsidy() -> list[str]:
-    script = Path(sys.executable).parent / "subsidy"
-    return [str(script)] if script.exists() else [sys.executable, "-c", "from engine.cli import main; main()"]
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -61,27 +53,6 @@ class Desk:
         return match.group(1)
 
 
-def start(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    with log.open("ab") as out:
-        process = subprocess.Popen(
-            [*subsidy(), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=out, stderr=out
-        )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=2):
-                return process, base
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError(log.read_text()) from None
-            time.sleep(0.2)
-
-
 def save_until_refused(desk: Desk, token: str, prefix: str, acknowledged: dict[str, str]) -> None:
     """Save cases until the server stops answering; record each acknowledged one."""
     for i in range(100_000):
@@ -102,11 +73,7 @@ def check_kill_9_loses_nothing_acknowledged(tmp_path: Path, database_url: str | 
     env.pop("SUBSIDY_DATABASE_URL", None)
     if database_url:
         env["SUBSIDY_DATABASE_URL"] = database_url
-    created = subprocess.run(
-        [*subsidy(), "create-user", "alice", "--district", "渝中区", "--password-stdin"],
-        input=PASSWORD + "\n", env=env, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    assert created.returncode == 0, created.stderr
+    create(env, "create-user", "alice", "--district", "渝中区")
     log = tmp_path / "server.log"
     process, base = start(env, log)
     acknowledged: dict[str, str] = {}

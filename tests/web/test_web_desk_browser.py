@@ -13,22 +13,18 @@ import io
 import os
 import re
 import shutil
-import socket
 import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from served import PASSWORD, serving
 
 CHROMIUM = Path(os.environ.get("SUBSIDY_CHROMIUM", "/usr/bin/chromium"))
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "artifacts" / "screenshots"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync", "--lang=en-US"]
-PASSWORD = "correct horse 1"
 VALID_ID = "500101196103100037"
 
 if not CHROMIUM.exists():
@@ -37,63 +33,12 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="the PyPI playwrigh
 pypdf = pytest.importorskip("pypdf", reason="pypdf reads the notice back (pip install -e '.[test]')")
 
 
-def subsidy() -> list[str]:
-    script = Path(sys.executable).parent / "subsidy"
-    return [str(script)] if script.exists() else [sys.executable, "-c", "from engine.cli import main; main()"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def serving(instance: Path, **env_extra: str) -> Iterator[str]:
-    """`subsidy serve` on a free port with a caseworker (alice, of 渝中区) and an admin (root)."""
-    env = {**os.environ, "SUBSIDY_INSTANCE_PATH": str(instance), **env_extra}
-    env.pop("SUBSIDY_DATABASE_URL", None)
-    env.pop("SUBSIDY_SECRET_KEY", None)
-    for command in (
-        ["create-admin", "root"],
-        ["create-user", "alice", "--district", "渝中区", "--name", "王小丽"],
-    ):
-        made = subprocess.run(
-            [*subsidy(), *command, "--password-stdin"],
-            input=PASSWORD + "\n",
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert made.returncode == 0, made.stderr
-    port = free_port()
-    log = (instance / "server.log").open("w")
-    process = subprocess.Popen(
-        [*subsidy(), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=log, stderr=log
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError((instance / "server.log").read_text()) from None
-                time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-        log.close()
+USERS = (("create-admin", "root"), ("create-user", "alice", "--district", "渝中区", "--name", "王小丽"))
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with serving(tmp_path_factory.mktemp("desk")) as base:
+    with serving(tmp_path_factory.mktemp("desk"), *USERS) as base:
         yield base
 
 
@@ -403,7 +348,7 @@ def test_work_survives_a_logout_in_another_tab(server: str, browser) -> None:
 
 
 def test_the_page_warns_before_the_login_ends(browser, tmp_path: Path) -> None:
-    with serving(tmp_path, SUBSIDY_SESSION_MINUTES="9") as base:  # under the 10-minute warning
+    with serving(tmp_path, *USERS, SUBSIDY_SESSION_MINUTES="9") as base:  # under the 10-minute warning
         context = browser.new_context(viewport={"width": 1280, "height": 900})
         page = context.new_page()
         log_in(page, base, "alice")

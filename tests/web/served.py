@@ -1,0 +1,72 @@
+"""`subsidy serve` as a real process on a free loopback port, for the browser and crash tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from web_helpers import PASSWORD
+
+
+def subsidy() -> list[str]:
+    """The installed `subsidy` script, or the same entry point."""
+    script = Path(sys.executable).parent / "subsidy"
+    return [str(script)] if script.exists() else [sys.executable, "-c", "from engine.cli import main; main()"]
+
+
+def start(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """`subsidy serve` on a free port, once it answers /healthz; (process, base URL)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            [*subsidy(), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env, stdout=out, stderr=out
+        )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=2):
+                return process, base
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(log.read_text()) from None
+            time.sleep(0.2)
+
+
+def create(env: dict[str, str], *command: str) -> None:
+    """A `subsidy create-admin` / `create-user` with the tests' password."""
+    made = subprocess.run(
+        [*subsidy(), *command, "--password-stdin"],
+        input=PASSWORD + "\n",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert made.returncode == 0, made.stderr
+
+
+@contextmanager
+def serving(instance: Path, *users: tuple[str, ...], **env_extra: str) -> Iterator[str]:
+    """The desk of a fresh instance folder with ``users`` (create-user/create-admin arguments)."""
+    env = {**os.environ, "SUBSIDY_INSTANCE_PATH": str(instance), **env_extra}
+    env.pop("SUBSIDY_DATABASE_URL", None)
+    env.pop("SUBSIDY_SECRET_KEY", None)
+    for command in users:
+        create(env, *command)
+    process, base = start(env, instance / "server.log")
+    try:
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
