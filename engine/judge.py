@@ -272,7 +272,7 @@ class Verdict:
             else:
                 value, expected = self.facts.get(cond.fact), cond.at(self.ref)[1]
                 since = until = None
-                if outcome in (MET, NOT_MET) and any(j == i for j, _ in self.plan.timed):
+                if outcome in (MET, NOT_MET) and i in self.plan.flip_inputs:  # it moves with time
                     subject = self.rule.subject
                     since = timeline.flip(self.plan, i, self.facts, subject, forward=False)
                     until = timeline.flip(self.plan, i, self.facts, subject, forward=True)
