@@ -118,7 +118,7 @@ def evaluate_cells(job: Job, cells: list[pl.Series], first_line: int) -> Done:
 def _evaluate(job: Job, numbers: np.ndarray, cells: list[pl.Series], others: list[Row]) -> Done:
     cols, layout, engine = job.columns, job.layout, job.engine
     width = len(cols.headers)
-    suspect, reads, case_ids = read_block(cols, cells)
+    suspect, reads, case_ids = read_block(cols, cells, job.as_of)
     done = Done(b"", b"")
     pieces: list[tuple[np.ndarray, pl.Series]] = []  # (line numbers, output text) per table
     counts: Counter[str] = Counter()

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import get_args
 
 import numpy as np
 import polars as pl
 from annotated_types import Ge, Le, MaxLen
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, BeforeValidator, StringConstraints
 
 from engine.batch.columns import KINDS, Column, Columns
 from engine.columnar import cal
@@ -27,10 +28,14 @@ from engine.columnar.table import Col, empty
 from engine.idcard import CHECK, WEIGHTS
 from engine.labels import FALSE, TRUE
 from engine.models import District, Enterprise, Hire, Person
+from engine.values import CONTROL, MAX_DATE, MIN_DATE, parse_date, parse_yes_no
 
 # Characters Python's str.strip() removes and polars' ASCII strip below does not: a cell holding
 # one is read one by one (rare; the per-row reader then decides).
 ODD_SPACE = "[\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+# A cell holding an odd space or a control character (which a case number may not hold) is read
+# one by one too.
+SUSPECT_CHARS = f"{ODD_SPACE}|{CONTROL.pattern}"
 ASCII_SPACE = " \t\n\r\x0b\x0c"
 MODELS: dict[str, type[BaseModel]] = {
     "person": Person,
@@ -41,8 +46,11 @@ MODELS: dict[str, type[BaseModel]] = {
 # The validators this reader reproduces; a model with any other is read one row at a time.
 KNOWN_VALIDATORS = {
     Person: ({"_id_number_valid", "_birth_date_agrees", "_sex_agrees"}, {"_fill_from_id_number"}),
-    Hire: (set(), {"_contract_in_order"}),
+    Hire: ({"_no_end_date"}, {"_contract_in_order"}),  # 9999-… lies beyond MAX_DATE: suspect
 }
+# The shared readers of engine/values.py a field may name: their common spellings are read here.
+KNOWN_READERS = {parse_date, parse_yes_no}
+FIRST_DAY, LAST_DAY = MIN_DATE.toordinal(), MAX_DATE.toordinal()
 
 
 def _validators_known() -> bool:
@@ -91,6 +99,8 @@ def limits(column: Column) -> Limits:
             if any(x is not None for x in extra):
                 out.unknown = True
             out.max_length = m.max_length
+        elif isinstance(m, BeforeValidator) and m.func in KNOWN_READERS:
+            pass
         elif type(m).__name__ == "_PydanticGeneralMetadata":
             known = {"pattern", "max_digits", "decimal_places"}
             if set(vars(m)) - known:
@@ -115,13 +125,15 @@ def _np(s: pl.Series) -> np.ndarray:
     return s.to_numpy()
 
 
-def read_block(cols: Columns, cells: list[pl.Series]) -> tuple[np.ndarray, dict[str, Read], pl.Series]:
+def read_block(
+    cols: Columns, cells: list[pl.Series], as_of: date
+) -> tuple[np.ndarray, dict[str, Read], pl.Series]:
     """(suspect rows, each kind's clean rows as columns, case ids) for a block of rows that each
-    have exactly the header's number of fields."""
+    have exactly the header's number of fields, validated for the evaluation date ``as_of``."""
     n = len(cells[0]) if cells else 0
     suspect = np.zeros(n, dtype=bool)
     for c in cells:
-        suspect |= _np(c.str.contains(ODD_SPACE))
+        suspect |= _np(c.str.contains(SUSPECT_CHARS))
     stripped = [c.str.strip_chars(ASCII_SPACE) for c in cells]
     if cols.case_id is not None:
         case_ids = stripped[cols.case_id]
@@ -161,7 +173,7 @@ def read_block(cols: Columns, cells: list[pl.Series]) -> tuple[np.ndarray, dict[
             yes, no = _np(v.is_in(list(TRUE))), _np(v.is_in(list(FALSE)))
             bad |= ~(yes | no | _np(v == ""))
             confirmations[key] = np.where(yes, 1, np.where(no, 0, -1)).astype(np.int8)
-        bad |= _agree(inputs)
+        bad |= _agree(inputs, as_of.toordinal())
         suspect[rows[bad]] = True
         out[subject] = Read(rows, inputs, confirmations)
     # keep only the clean rows of each kind
@@ -212,7 +224,7 @@ def _read(column: Column, text: pl.Series) -> tuple[Col, np.ndarray]:
         days = text.str.to_date("%Y-%m-%d", strict=False).cast(pl.Int64)
         ok = shaped & _np(days.is_not_null())
         values = _np(days.fill_null(0)) + cal.EPOCH
-        ok &= values >= 1
+        ok &= (values >= FIRST_DAY) & (values <= LAST_DAY)
         col.values, col.valid = np.where(ok, values, 0), given & ok
         return col, given & ~ok
     if spec.type == "int":
@@ -260,11 +272,15 @@ def _read(column: Column, text: pl.Series) -> tuple[Col, np.ndarray]:
     return col, given & ~ok
 
 
-def _agree(inputs: dict[str, Col]) -> np.ndarray:
+def _agree(inputs: dict[str, Col], as_of: int) -> np.ndarray:
     """The models' validators: an ID number's checksum, birth date and sex, which also fill the
-    birth date and sex when they are not written; a contract that ends before it starts."""
+    birth date and sex when they are not written; a birth after the evaluation date; a contract
+    that ends before it starts."""
     n = len(next(iter(inputs.values())).values) if inputs else 0
     bad = np.zeros(n, dtype=bool)
+    for name, col in inputs.items():
+        if name.endswith(".birth_date"):
+            bad |= col.valid & (col.values > as_of)
     for name in list(inputs):
         if not name.endswith(".id_number"):
             continue
@@ -282,21 +298,19 @@ def _agree(inputs: dict[str, Col]) -> np.ndarray:
         born = text.str.slice(6, 8).str.to_date("%Y%m%d", strict=False).cast(pl.Int64)
         ok &= _np(born.is_not_null())
         birth_days = _np(born.fill_null(0)) + cal.EPOCH
-        ok &= birth_days >= 1
+        ok &= (birth_days >= FIRST_DAY) & (birth_days <= as_of)
         male = _np(digits[16]) % 2 == 1
         bad |= given & ~ok
         use = given & ok
         birth = inputs.setdefault(f"{prefix}.birth_date", empty("date", n))
         sex = inputs.setdefault(f"{prefix}.sex", empty("choice", n))
-        if True:
-            bad |= use & birth.valid & (birth.values != birth_days)
-            birth.values = np.where(use & ~birth.valid, birth_days, birth.values)
-            birth.valid = birth.valid | use
-        if True:
-            sexes = np.where(male, "male", "female")
-            bad |= use & sex.valid & (sex.values != sexes)
-            sex.values = np.where(use & ~sex.valid, sexes, sex.values).astype(object)
-            sex.valid = sex.valid | use
+        bad |= use & birth.valid & (birth.values != birth_days)
+        birth.values = np.where(use & ~birth.valid, birth_days, birth.values)
+        birth.valid = birth.valid | use
+        sexes = np.where(male, "male", "female")
+        bad |= use & sex.valid & (sex.values != sexes)
+        sex.values = np.where(use & ~sex.valid, sexes, sex.values).astype(object)
+        sex.valid = sex.valid | use
     start, end = inputs.get("hire.contract_start_date"), inputs.get("hire.contract_end_date")
     if start is not None and end is not None:
         bad |= start.valid & end.valid & (end.values < start.values)
