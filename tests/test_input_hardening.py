@@ -284,31 +284,31 @@ def test_formula_cells_are_neutralised_in_every_csv(tmp_path: Path) -> None:
     assert csv_text([["=1+1", "a"]]) == "'=1+1,a\r\n"
 
 
-@pytest.mark.parametrize("evaluator", ["rows", "columnar"])
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
 def test_a_row_the_engine_cannot_judge_is_reported_and_the_run_finishes(
-    tmp_path: Path, monkeypatch, evaluator: str
+    tmp_path: Path, monkeypatch, suffix: str
 ) -> None:
-    """On either path: the columnar evaluator hands a chunk it cannot judge to the per-row path,
-    which reports the one row the engine cannot judge and decides the others."""
+    """A chunk the columnar evaluator cannot judge is judged row by row: the one row it cannot
+    judge is reported on its own error row, the others are decided."""
+    import polars as pl
+
     from engine.columnar import chunk
-    from engine.evaluate import Engine
 
-    real = Engine.judge_many
+    real = chunk.judge_table
 
-    def columnar_bug(*args, **kwargs):
-        raise OverflowError("date value out of range")
-
-    monkeypatch.setattr(chunk, "judge_table", columnar_bug)
-
-    def judge_many(self, cases, as_of, lang="zh"):  # a bug that only one case triggers
-        if any(c.case_id == "BUG" for c in cases):
+    def judge_table(judge, table, *args):  # a bug that only one case triggers
+        born = table.cols["person.birth_date"]
+        if (born.valid & (born.values == date(1960, 1, 2).toordinal())).any():
             raise OverflowError("date value out of range")
-        return real(self, cases, as_of, lang)
+        return real(judge, table, *args)
 
-    monkeypatch.setattr(Engine, "judge_many", judge_many)
+    monkeypatch.setattr(chunk, "judge_table", judge_table)
     source = tmp_path / "in.csv"
-    source.write_text("案件编号,出生日期\nA,1960-01-01\nBUG,1960-01-01\nC,1960-01-01\n", "utf-8")
-    code, out, errors = batch(tmp_path, source, "--evaluator", evaluator)
+    source.write_text("案件编号,出生日期\nA,1960-01-01\nBUG,1960-01-02\nC,1960-01-01\n", "utf-8")
+    if suffix == "parquet":
+        pl.read_csv(source, infer_schema=False).write_parquet(tmp_path / "in.parquet")
+        source = tmp_path / "in.parquet"
+    code, out, errors = batch(tmp_path, source)
     assert code == 0
     assert [r[0] for r in rows(out)[1:]] == ["A", "C"]
     [[line, case_id, _, reason]] = rows(errors)[1:]

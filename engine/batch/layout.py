@@ -47,18 +47,25 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u
 SEGMENT_LIMIT = 20_000  # verdict shapes, and sets of key dates, whose cells are remembered
 
 
-def csv_field(text: str) -> str:
-    """One field as ``csv.writer`` writes it by default: quoted only if it holds , " CR or LF.
+def safe_cell(text: str) -> str:
+    """A cell's text as every output writes it (CSV and Parquet alike).
 
-    Every CSV the product writes goes through here, and people open them in Excel or WPS: a cell
-    starting with = + - @ would run there as a formula (``=HYPERLINK(…)`` from a registry's case
-    number), so it gets a leading ' and stays text (so does one starting with a tab or CR). Control
-    characters such as NUL and ESC are written as �; line breaks and tabs are quoted as CSV does.
+    People open the results in Excel or WPS: a cell starting with = + - @ would run there as a
+    formula (``=HYPERLINK(…)`` from a registry's case number), so it gets a leading ' and stays text
+    (so does one starting with a tab or CR). Control characters such as NUL and ESC are written as �;
+    line breaks and tabs are kept (CSV quotes them).
     """
     if _CONTROL.search(text) is not None:
         text = _CONTROL.sub("\ufffd", text)
     if text[:1] in FORMULA_START and text:
         text = "'" + text
+    return text
+
+
+def csv_field(text: str) -> str:
+    """One field as ``csv.writer`` writes it by default (quoted only if it holds , " CR or LF), made
+    safe first (``safe_cell``). Every CSV the product writes goes through here."""
+    text = safe_cell(text)
     if _QUOTED.search(text) is None:
         return text
     return '"' + text.replace('"', '""') + '"'
@@ -98,6 +105,13 @@ class Layout:
             for subject in KIND[self.lang]
         }
         self._program = {r.id: f"{r.id},{csv_field(r.title(self.lang))}" for r in self.rules}
+
+    def kind_word(self, subject: str) -> str:
+        return self._kind[subject]
+
+    def program_cells(self, rule_id: str) -> tuple[str, str]:
+        """The long shape's program and title cells."""
+        return rule_id, self.rules[[r.id for r in self.rules].index(rule_id)].title(self.lang)
 
     def header(self) -> list[str]:
         head = [*HEAD[self.lang], *self.carried]
@@ -146,12 +160,12 @@ class Layout:
             changes = keep(self._changes, v.changes, csv_field(self._change_text(v.changes)), SEGMENT_LIMIT)
         return known + dates + "," + changes
 
-    def head_cells(self, v: Verdict) -> str:
-        """A verdict's first four cells and the comma after each, as CSV text."""
-        return "".join([csv_field(c) + "," for c in self._cells(v)])
+    def cells(self, v: Verdict) -> list[str]:
+        """A verdict's first four cells: status, grant, failed conditions, questions."""
+        return self._cells(v)
 
-    def change_cell(self, changes: Changes) -> str:
-        return csv_field(self._change_text(changes))
+    def change_text(self, changes: Changes) -> str:
+        return self._change_text(changes)
 
     def _change_text(self, changes: Changes) -> str:
         """Each later day the status changes, the other facts staying as they are."""
@@ -164,9 +178,9 @@ class Layout:
             return "；".join([f"{d.label.zh} {day.isoformat()}" for d, day in dates.days if day])
         return ";".join([f"{d.id}={day.isoformat()}" for d, day in dates.days if day])
 
-    def date_cells(self, dates: list[tuple[KeyDate, Any, Any]]) -> Any:
+    def date_texts(self, dates: list[tuple[KeyDate, Any, Any]]) -> Any:
         """``_date_text`` for a column of rows (the columnar evaluator's): each key date as
-        (KeyDate, day numbers, known), worded as one CSV cell per row (a polars Series)."""
+        (KeyDate, day numbers, known), worded as one cell per row (a polars Series; "" for none)."""
         import polars as pl
 
         from engine.columnar.cal import EPOCH
@@ -177,11 +191,7 @@ class Layout:
             word = f"{d.label.zh} " if self.lang == "zh" else f"{d.id}="
             parts.append(pl.when(pl.Series(known)).then(pl.lit(word) + iso).otherwise(None))
         sep = "；" if self.lang == "zh" else ";"
-        text = pl.select(pl.concat_str(parts, separator=sep, ignore_nulls=True).fill_null("")).to_series()
-        quoted = text.str.contains('[",\r\n]')
-        return pl.select(
-            pl.when(quoted).then('"' + text.str.replace_all('"', '""', literal=True) + '"').otherwise(text)
-        ).to_series()
+        return pl.select(pl.concat_str(parts, separator=sep, ignore_nulls=True).fill_null("")).to_series()
 
     def _cells(self, v: Verdict) -> list[str]:
         """The first four cells (the dates are the row's own)."""

@@ -33,8 +33,15 @@ def ymd(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _first_of_month(index: np.ndarray) -> np.ndarray:
-    """Day number of the first day of month ``index`` (year * 12 + month - 1)."""
-    return (index - 1970 * 12).astype("M8[M]").astype("M8[D]").astype(np.int64) + EPOCH
+    """Day number of the first day of month ``index`` (year * 12 + month - 1): H. Hinnant's
+    days_from_civil, in integers."""
+    year, month = index // 12, index % 12 + 1
+    year = year - (month <= 2)
+    era = np.floor_divide(year, 400)
+    yoe = year - era * 400
+    doy = (153 * np.where(month > 2, month - 3, month + 9) + 2) // 5
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146_097 + doe - 306 + 1
 
 
 def month_length(year: np.ndarray, month: np.ndarray) -> np.ndarray:

@@ -1,9 +1,10 @@
 """One chunk of registry records in, its output and error rows out, column by column.
 
-The columnar twin of engine/batch/work.py's ``process``: the same ``Done`` (the same bytes, the
-same counts) for the same records, so the writer, the checkpoints and ``--resume`` are shared.
-Rows the column reader cannot vouch for (engine/columnar/parse.py) are read one by one by
-``work.read_row``; their cases are judged as a small table of their own.
+A chunk's result is a ``Done``: its output as CSV text (or, for Parquet, as an Arrow IPC stream),
+its error rows and its counts, so the writer, the checkpoints and ``--resume`` are shared by every
+input. Rows the column reader cannot vouch for (engine/columnar/parse.py) are read one by one by
+``work.read_row``; their cases are judged as a small table of their own. A chunk the evaluator
+cannot judge (a bug) is judged row by row, and a row it still cannot judge is reported.
 """
 
 from __future__ import annotations
@@ -14,14 +15,14 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
-from engine.batch import work
-from engine.batch.layout import csv_text
+from engine.batch.layout import Layout, csv_text
 from engine.batch.reader import Plain, Row
 from engine.batch.work import Done, Job, read_row
 from engine.columnar.judge import judge_table
-from engine.columnar.output import lines as output_lines
-from engine.columnar.parse import read_block
+from engine.columnar.output import Column, arrow_columns, columns, csv_lines, result_schema
+from engine.columnar.parse import ASCII_SPACE, read_block
 from engine.columnar.table import build, from_facts
 from engine.facts import case_facts
 
@@ -31,7 +32,6 @@ _job: Job | None = None
 def set_job(job: Job) -> None:
     global _job
     _job = job
-    work.set_job(job)  # the per-row path, for a chunk the columnar evaluator cannot judge
 
 
 def start_worker(book: Any, settings: Any, columns: Any, opts: Any, as_of: Any) -> None:
@@ -48,19 +48,69 @@ def start_worker(book: Any, settings: Any, columns: Any, opts: Any, as_of: Any) 
 
 
 def process(rows: list[Row] | Plain) -> Done:
+    """A chunk of CSV records (a worker's task)."""
+    assert _job is not None, "set_job() before process()"
+    job = _job
+    return _safely(job, lambda: evaluate(job, rows), lambda: _records(rows), False)
+
+
+def process_cells(task: tuple[list[pl.Series], int, bool]) -> Done:
+    """A block of text columns numbered from a line, as CSV text or (``arrow``) Arrow IPC."""
+    assert _job is not None, "set_job() before process_cells()"
+    job, (cells, first, arrow) = _job, task
+
+    def records() -> list[Row]:
+        return [(first + k, list(row), None) for k, row in enumerate(pl.DataFrame(cells).iter_rows())]
+
+    return _safely(job, lambda: evaluate_cells(job, cells, first, arrow), records, arrow)
+
+
+def _records(rows: list[Row] | Plain) -> list[Row]:
+    return rows.rows() if isinstance(rows, Plain) else rows
+
+
+def _safely(job: Job, whole: Any, records: Any, arrow: bool) -> Done:
+    """``whole()``; if the columnar evaluator cannot judge the chunk (a bug), each of its
+    ``records()`` alone, so a row it cannot judge is reported on an error row of its own and the
+    run goes on."""
     paused = gc.isenabled()
-    gc.disable()
+    gc.disable()  # a chunk makes many short-lived objects and no cycles
     try:
-        assert _job is not None, "set_job() before process()"
         try:
-            return evaluate(_job, rows)
+            return whole()
         except Exception:
-            # A chunk the columnar evaluator cannot judge (a bug) is judged row by row, where a row
-            # the engine cannot judge is reported on its own and the run goes on.
-            return work.process(rows)
+            dones = []
+            for line, fields, problem in records():
+                try:
+                    dones.append(evaluate(job, [(line, fields, problem)], arrow))
+                except Exception as err:
+                    why = f"无法评估本行（程序内部错误 {type(err).__name__}），请将本行报告给系统维护人员"
+                    bad = csv_text([[str(line), job.columns.case_id_of(fields), "", why]])
+                    dones.append(Done(_render(job.layout, [], arrow), bad.encode("utf-8"), rejected=1))
+            return _combine(job.layout, dones, arrow)
     finally:
         if paused:
             gc.enable()
+
+
+def _combine(layout: Layout, dones: list[Done], arrow: bool) -> Done:
+    """Chunks' results as one (rows in the order given)."""
+    out = Done(b"", b"".join(d.err for d in dones))
+    for d in dones:
+        out.decided, out.rejected, out.blank = (
+            out.decided + d.decided,
+            out.rejected + d.rejected,
+            out.blank + d.blank,
+        )
+        out.counts.update(d.counts)
+    if arrow:
+        tables = [pa.ipc.open_stream(d.out).read_all() for d in dones]
+        out.out = _ipc(
+            pa.concat_tables(tables).unify_dictionaries().combine_chunks() if tables else None, layout
+        )
+    else:
+        out.out = b"".join(d.out for d in dones)
+    return out
 
 
 def _split(rows: list[Row] | Plain, width: int) -> tuple[np.ndarray, list[pl.Series], list[Row]]:
@@ -93,13 +143,14 @@ def _np(s: pl.Series) -> np.ndarray:
     return s.to_numpy()
 
 
-def evaluate(job: Job, rows: list[Row] | Plain) -> Done:
+def evaluate(job: Job, rows: list[Row] | Plain, arrow: bool = False) -> Done:
     numbers, cells, others = _split(rows, len(job.columns.headers))
-    return _evaluate(job, numbers, cells, others)
+    return _evaluate(job, numbers, cells, others, arrow)
 
 
-def evaluate_cells(job: Job, cells: list[pl.Series], first_line: int) -> Done:
-    """A block of rows given as text columns (a Parquet record batch), numbered from ``first_line``."""
+def evaluate_cells(job: Job, cells: list[pl.Series], first_line: int, arrow: bool = False) -> Done:
+    """A block of rows given as text columns (a Parquet record batch), numbered from ``first_line``;
+    with ``arrow``, ``Done.out`` is the result as an Arrow IPC stream instead of CSV text."""
     n = len(cells[0]) if cells else 0
     numbers = np.arange(n, dtype=np.int64) + first_line
     blank = _np(
@@ -112,15 +163,16 @@ def evaluate_cells(job: Job, cells: list[pl.Series], first_line: int) -> Done:
         cells, numbers = [c.gather(keep) for c in cells], numbers[~blank]
     else:
         others = []
-    return _evaluate(job, numbers, cells, others)
+    return _evaluate(job, numbers, cells, others, arrow)
 
 
-def _evaluate(job: Job, numbers: np.ndarray, cells: list[pl.Series], others: list[Row]) -> Done:
+def _evaluate(
+    job: Job, numbers: np.ndarray, cells: list[pl.Series], others: list[Row], arrow: bool = False
+) -> Done:
     cols, layout, engine = job.columns, job.layout, job.engine
-    width = len(cols.headers)
     suspect, reads, case_ids = read_block(cols, cells, job.as_of)
     done = Done(b"", b"")
-    pieces: list[tuple[np.ndarray, pl.Series]] = []  # (line numbers, output text) per table
+    pieces: list[tuple[np.ndarray, list[list[Column]]]] = []  # (line numbers, output columns) per table
     counts: Counter[str] = Counter()
     for subject, read in reads.items():
         if not len(read.rows):
@@ -129,21 +181,9 @@ def _evaluate(job: Job, numbers: np.ndarray, cells: list[pl.Series], others: lis
         judged, c = judge_table(engine._judges[subject], table, layout, layout.lang)
         counts.update(c)
         idx = pl.Series(read.rows, dtype=pl.Int64)
-        ids = case_ids.gather(idx).to_list()
-        carried = (
-            [
-                cols.carried_cells(list(row))
-                for row in zip(*(cells[i].gather(idx) for i in range(width)), strict=True)
-            ]
-            if cols.carried
-            else None
-        )
-        pieces.append(
-            (
-                numbers[read.rows],
-                output_lines(layout, subject, ids, numbers[read.rows], judged, carried),
-            )
-        )
+        carried = [cells[i].gather(idx).str.strip_chars(ASCII_SPACE) for i in cols.carried]
+        lines = numbers[read.rows]
+        pieces.append((lines, columns(layout, subject, case_ids.gather(idx), lines, judged, carried)))
         done.decided += len(read.rows)
     # Rows read one by one: the suspect ones and the rest.
     if suspect.any():
@@ -152,7 +192,7 @@ def _evaluate(job: Job, numbers: np.ndarray, cells: list[pl.Series], others: lis
     errors: list[tuple[int, list[list[str]]]] = []
     cases: dict[str, list] = {"person": [], "enterprise": []}
     for line, fields, problem in others:
-        case, bad = read_row(cols, width, line, fields, problem, job.as_of)
+        case, bad = read_row(cols, len(cols.headers), line, fields, problem, job.as_of)
         if case is not None:
             cases[case.kind].append((line, case, cols.carried_cells(fields)))
         elif bad:
@@ -167,17 +207,49 @@ def _evaluate(job: Job, numbers: np.ndarray, cells: list[pl.Series], others: lis
         table = from_facts(subject, facts, [c.confirmations for _, c, _ in found], job.as_of, engine.settings)
         judged, c = judge_table(engine._judges[subject], table, layout, layout.lang)
         counts.update(c)
-        line_numbers = np.array([line for line, _, _ in found], dtype=np.int64)
-        ids = [case.case_id or "" for _, case, _ in found]
-        carried = [cells for _, _, cells in found] if cols.carried else None
-        pieces.append((line_numbers, output_lines(layout, subject, ids, line_numbers, judged, carried)))
+        lines = np.array([line for line, _, _ in found], dtype=np.int64)
+        ids = pl.Series([case.case_id or "" for _, case, _ in found], dtype=pl.String)
+        carried = [
+            pl.Series([cells[k] for _, _, cells in found], dtype=pl.String) for k in range(len(cols.carried))
+        ]
+        pieces.append((lines, columns(layout, subject, ids, lines, judged, carried)))
         done.decided += len(found)
-    if pieces:
-        order = np.argsort(np.concatenate([p[0] for p in pieces]), kind="stable")
-        text = pl.concat([p[1] for p in pieces]).gather(pl.Series(order, dtype=pl.Int64))
-        done.out = text.str.join("").item().encode("utf-8")
+    done.out = _render(layout, pieces, arrow)
     errors.sort(key=lambda e: e[0])
     done.err = csv_text([row for _, bad in errors for row in bad]).encode("utf-8")
     for k, v in counts.items():
         done.counts[k] += v
     return done
+
+
+def _render(layout: Layout, pieces: list[tuple[np.ndarray, list[list[Column]]]], arrow: bool) -> bytes:
+    """The pieces' rows in input order (long: each case's programs in rule-book order), as CSV
+    text or as an Arrow IPC stream."""
+    lines = [ln for ln, shapes in pieces for _ in shapes]
+    program = [np.full(len(ln), k) for ln, shapes in pieces for k in range(len(shapes))]
+    parts = [cols for _, shapes in pieces for cols in shapes]
+    if arrow:
+        schema = result_schema(layout)
+        tables = [pa.Table.from_arrays(arrow_columns(cols), schema=schema) for cols in parts]
+        if not tables:
+            return _ipc(None, layout)
+        table = pa.concat_tables(tables).unify_dictionaries().combine_chunks()
+        if len(parts) > 1:
+            table = table.take(pa.array(np.lexsort((np.concatenate(program), np.concatenate(lines)))))
+        return _ipc(table, layout)
+    if not parts:
+        return b""
+    text = pl.concat([csv_lines(cols) for cols in parts])
+    if len(parts) > 1:
+        order = np.lexsort((np.concatenate(program), np.concatenate(lines)))
+        text = text.gather(pl.Series(order, dtype=pl.Int64))
+    return text.str.join("").item().encode("utf-8")
+
+
+def _ipc(table: pa.Table | None, layout: Layout) -> bytes:
+    """A result table as an Arrow IPC stream (no table: an empty one)."""
+    schema = result_schema(layout)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, schema) as writer:
+        writer.write_table(table if table is not None else schema.empty_table())
+    return sink.getvalue().to_pybytes()

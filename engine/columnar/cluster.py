@@ -58,11 +58,12 @@ def evaluate_partition(task: Task) -> dict[str, Any]:
     from engine.batch.reader import Reader
     from engine.batch.work import Job
     from engine.columnar import chunk
-    from engine.columnar.parquet import _frame, as_text, batches, dataset
+    from engine.columnar.parquet import as_text, batches, dataset
 
     engine = _engine()
     source, out, errors = Path(task.source), Path(task.out), Path(task.errors)
     as_of = date.fromisoformat(task.as_of)
+    arrow = out.suffix.lower() != ".csv"
     totals = Totals()
     dones = []
     if source.suffix.lower() == ".parquet":
@@ -73,7 +74,7 @@ def evaluate_partition(task: Task) -> dict[str, Any]:
         job = Job(engine, cols, layout, as_of)
         row = 0
         for batch in batches(data, task.chunk, 0):
-            dones.append(chunk.evaluate_cells(job, as_text(batch), row + 2))
+            dones.append(chunk.evaluate_cells(job, as_text(batch), row + 2, arrow))
             row += batch.num_rows
     else:
         reader = Reader(source)
@@ -81,7 +82,7 @@ def evaluate_partition(task: Task) -> dict[str, Any]:
             cols = map_columns(reader.headers, task.kind, engine.book.confirmation_keys())
             layout = Layout(engine.book, task.lang, task.long, [reader.headers[i] for i in cols.carried])
             job = Job(engine, cols, layout, as_of)
-            dones = [chunk.evaluate(job, rows) for rows, _, _ in reader.chunks(task.chunk)]
+            dones = [chunk.evaluate(job, rows, arrow) for rows, _, _ in reader.chunks(task.chunk)]
         finally:
             reader.close()
     for done in dones:
@@ -89,14 +90,18 @@ def evaluate_partition(task: Task) -> dict[str, Any]:
     tmp_err = errors.with_name(errors.name + ".tmp")
     tmp_err.write_bytes(BOM + csv_text([ERROR_HEAD]).encode("utf-8") + b"".join(d.err for d in dones))
     tmp = out.with_name(out.name + ".tmp")
-    if out.suffix.lower() == ".csv":
+    if not arrow:
         tmp.write_bytes(BOM + csv_text([layout.header()]).encode("utf-8") + b"".join(d.out for d in dones))
     else:
-        import polars as pl
+        import pyarrow as pa
+        import pyarrow.parquet as pq
 
-        pl.concat([_frame(layout, d) for d in dones] or [_frame(layout, chunk.Done(b"", b""))]).write_parquet(
-            tmp
-        )
+        from engine.columnar.output import result_schema
+
+        schema = result_schema(layout)
+        with pq.ParquetWriter(tmp, schema, store_schema=False) as writer:
+            for done in dones:
+                writer.write_table(pa.ipc.open_stream(done.out).read_all())
     for path in (tmp_err, tmp):
         with path.open("rb") as f:
             os.fsync(f.fileno())

@@ -75,10 +75,10 @@ class Judged:
     outcomes: list[Outcome]  # distinct outcomes
     outcome: np.ndarray  # per row: index into ``outcomes``
     head: np.ndarray  # per row: index into ``heads``
-    heads: list[str]  # the first four cells and their commas
+    heads: list[list[str]]  # the first four cells (status, grant, failed, questions)
     dates: list[tuple[Any, np.ndarray, np.ndarray]] | None  # key dates: (KeyDate, day, known)
     change: np.ndarray  # per row: index into ``changes`` (-1: none)
-    changes: list[str]  # the changes cell
+    changes: list[str]  # the changes cell's text
 
 
 def refs(judge: Judge, table: Table) -> list[np.ndarray]:
@@ -166,7 +166,14 @@ def _resolve(judge: Judge, table: Table, matrix: np.ndarray, ref: list[np.ndarra
             if not missing or any(m not in options for m in missing):
                 continue
             sub = rows[inverse == g]
-            part = table.take(sub)
+            # rows with equal values of what the condition reads are answered once
+            reads = [n for n in names if n not in ENGINE_INPUTS]
+            if plan.ref_fact and plan.ref_fact not in reads:
+                reads.append(plan.ref_fact)
+            same_as, reps = groups(
+                [table.cols[n].codes()[sub] for n in reads] or [np.zeros(len(sub), np.int64)]
+            )
+            part = table.take(sub[reps])
             seen: list[np.ndarray] = []
             for answers in product(*(options[m] for m in missing)):
                 on = part.answered(dict(zip(missing, answers, strict=True)))
@@ -178,7 +185,7 @@ def _resolve(judge: Judge, table: Table, matrix: np.ndarray, ref: list[np.ndarra
                 MET_ANYWAY,
                 np.where(same & (first_seen == NOT_MET), NOT_MET_ANYWAY, MISSING),
             )
-            matrix[sub, i] = found
+            matrix[sub, i] = found[same_as]
 
 
 def reference(plan: Plan, table: Table) -> np.ndarray:
@@ -253,7 +260,7 @@ def _program(
             v = Verdict(plan, o, v.missing, v.outcomes, v.facts, v.ref, v.grant)
         else:
             v = Verdict(plan, o, (), (), {}, _day(ref[r]))
-        heads.append(layout.head_cells(v))
+        heads.append(layout.cells(v))
     dates = None
     if plan._date_facts:
         months = np.array([-1 if v.grant.period_months is None else v.grant.period_months for v in verdicts])
@@ -271,7 +278,7 @@ def _program(
         heads,
         dates,
         change_group,
-        [layout.change_cell(c) for c in changes],
+        [layout.change_text(c) for c in changes],
     )
 
 
@@ -296,7 +303,7 @@ def _ending(
     if ended.any():
         outcomes.append(plan.ended)
         outcome = np.where(ended, len(outcomes) - 1, outcome)
-        heads.append(layout.head_cells(Verdict(plan, plan.ended, (), (), {}, _day(as_of[0]))))
+        heads.append(layout.cells(Verdict(plan, plan.ended, (), (), {}, _day(as_of[0]))))
         head = np.where(ended, len(heads) - 1, head)
     running = np.flatnonzero(~refused & ~ended & known)
     if len(running):

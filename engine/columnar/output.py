@@ -1,65 +1,182 @@
-"""A judged table's rows as the CSV text ``Layout.lines`` writes, built column by column (polars)."""
+"""A judged table's output as columns, rendered as CSV text or as an Arrow table (Parquet).
+
+One representation, two renderings. Most cells of a registry's results take one of a few texts
+per program (statuses, grants, questions, the days a status changes): such a column is ``Coded``,
+each row an index into its distinct texts, so it is worded once per text and never built per row
+until CSV needs the bytes; in Arrow it is a dictionary array, which Parquet stores as it is. Cells
+that are the row's own (case numbers, names, key dates) are string columns. Every text goes
+through the same rules as ``Layout`` (``safe_cell``: no formulas, no control characters; CSV
+quoting only in the CSV rendering), so the two renderings hold the same words.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
-from engine.batch.layout import Layout, csv_field
+from engine.batch.layout import Layout, csv_field, safe_cell
 from engine.columnar.judge import Judged
 
+# engine/batch/layout.py's _CONTROL and FORMULA_START, as Rust regexes (polars).
+CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x{9f}\x{200e}\x{200f}\x{202a}-\x{202e}\x{2066}-\x{2069}]"
+FORMULA = r"^[=+\-@\t\r]"
 
-def _gather(strings: list[str], index: np.ndarray) -> pl.Series:
-    return pl.Series(strings, dtype=pl.String).gather(pl.Series(index, dtype=pl.Int64))
+
+@dataclass
+class Coded:
+    """``width`` adjacent columns whose rows take one of a few entries: row ``i`` holds
+    ``entries[index[i]]`` (a tuple of ``width`` texts, already safe); -1 is a row of empty cells."""
+
+    entries: list[tuple[str, ...]]
+    index: np.ndarray
+
+    @property
+    def width(self) -> int:
+        return len(self.entries[0]) if self.entries else 1
 
 
-def segments(judged: Judged, n: int) -> list[pl.Series | str]:
-    """A program's cells for every row: the first four, the key dates, a comma, the changes."""
-    parts: list[pl.Series | str] = [_gather(judged.heads, judged.head)]
+Column = Coded | pl.Series  # a Series: String (safe text, "" empty) or Int64 (line numbers)
+
+
+def safe(text: pl.Series) -> pl.Series:
+    """``safe_cell`` for every row of a String Series."""
+    return pl.select(
+        pl.lit(text)
+        .str.replace_all(CONTROL, "\ufffd")
+        .pipe(lambda t: pl.when(t.str.contains(FORMULA)).then("'" + t).otherwise(t))
+    ).to_series()
+
+
+def quoted(text: pl.Series) -> pl.Series:
+    """``csv_field``'s quoting for every row of a String Series of safe text."""
+    return pl.select(
+        pl.when(pl.lit(text).str.contains('[",\r\n]'))
+        .then('"' + pl.lit(text).str.replace_all('"', '""', literal=True) + '"')
+        .otherwise(pl.lit(text))
+    ).to_series()
+
+
+def _program(layout: Layout, judged: Judged) -> list[Column]:
+    """A program's six columns: four coded, the key dates (the row's own), the changes."""
+    n = len(judged.head)
+    heads = Coded([tuple(safe_cell(c) for c in cells) for cells in judged.heads], judged.head)
     if judged.dates is not None:
-        parts.append(judged.dates_cells)  # type: ignore[attr-defined]
-    parts.append(",")
-    if judged.changes:
-        parts.append(_gather(["", *judged.changes], judged.change + 1))
-    return parts
+        dates = safe(layout.date_texts(judged.dates))
+    else:
+        dates = pl.Series([""] * n, dtype=pl.String) if n else pl.Series([], dtype=pl.String)
+    changes = Coded([(safe_cell(c),) for c in judged.changes], judged.change)
+    return [heads, dates, changes]
 
 
-def lines(
+def _blank(n: int) -> list[Column]:
+    """A program of the other kind of case: six empty cells."""
+    none = np.full(n, -1, dtype=np.int64)
+    return [Coded([("",) * 4], none), pl.Series([""] * n, dtype=pl.String), Coded([("",)], none)]
+
+
+def columns(
     layout: Layout,
     subject: str,
-    case_ids: list[str],
+    case_ids: pl.Series,
     line_numbers: np.ndarray,
     judged: list[Judged],
-    carried: list[list[str]] | None = None,
-) -> pl.Series:
-    """Each row's output text (wide: one line; long: one line per program), CRLF-terminated;
-    ``carried``: each row's cells of the carried input columns (names, ID numbers), as ``Layout.lines``."""
+    carried: list[pl.Series],
+) -> list[list[Column]]:
+    """A table's output rows as columns in ``layout.header()``'s order: one list of columns for
+    the wide shape, one per program (in rule-book order for ``subject``) for the long one.
+    ``carried``: the carried input columns' cells as written (stripped)."""
     n = len(line_numbers)
-    for j in judged:
-        if j.dates is not None:
-            j.dates_cells = layout.date_cells(j.dates)  # type: ignore[attr-defined]
-    # Text from the registry goes through the one CSV writer (formulas and control characters made safe).
-    ids = pl.Series([csv_field(c) for c in case_ids], dtype=pl.String)
-    head: list[Any] = [ids, ",", pl.Series(line_numbers, dtype=pl.Int64).cast(pl.String)]
-    head += ["," + layout._kind[subject]]
-    if carried:
-        head.append(
-            pl.Series(["".join(["," + csv_field(c) for c in row]) for row in carried], dtype=pl.String)
-        )
-    pieces: list[Any] = []
+    head: list[Column] = [
+        safe(case_ids),
+        pl.Series(line_numbers, dtype=pl.Int64),
+        Coded([(layout.kind_word(subject),)], np.zeros(n, dtype=np.int64)),
+        *(safe(c) for c in carried),
+    ]
     if layout.long:
-        for j in judged:
-            pieces += [*head, "," + layout._program[j.plan.rule.id] + ",", *segments(j, n), "\r\n"]
-    else:
-        pieces += head
-        mine = iter(judged)
-        for rule in layout.rules:
-            if rule.subject == subject:
-                pieces += [",", *segments(next(mine), n)]
+        return [
+            [
+                *head,
+                Coded([layout.program_cells(j.plan.rule.id)], np.zeros(n, np.int64)),
+                *_program(layout, j),
+            ]
+            for j in judged
+        ]
+    out = list(head)
+    mine = iter(judged)
+    for rule in layout.rules:
+        out += _program(layout, next(mine)) if rule.subject == subject else _blank(n)
+    return [out]
+
+
+def csv_lines(cols: list[Column]) -> pl.Series:
+    """Each row as CSV text, CRLF-terminated."""
+    parts = []
+    for c in cols:
+        if isinstance(c, Coded):
+            texts = ["," * (c.width - 1), *(",".join(csv_field(t) for t in e) for e in c.entries)]
+            if len(texts) == 2 and not (c.index < 0).any():
+                parts.append(pl.lit(texts[1]))
             else:
-                pieces.append(",,,,,,")
-        pieces.append("\r\n")
-    exprs = [pl.lit(p) for p in pieces]
-    return pl.select(pl.concat_str(exprs)).to_series()
+                parts.append(pl.lit(pl.Series(texts, dtype=pl.String).gather(pl.Series(c.index + 1))))
+        elif c.dtype == pl.String:
+            parts.append(pl.lit(quoted(c)))
+        else:
+            parts.append(pl.lit(c.cast(pl.String)))
+    return pl.select(pl.concat_str([*parts[:-1], parts[-1] + "\r\n"], separator=",")).to_series()
+
+
+def arrow_types(cols: list[Column]) -> list[pa.DataType]:
+    """Each Arrow column's type (a coded column is ``width`` dictionary-encoded ones)."""
+    text = pa.dictionary(pa.int32(), pa.string())
+    out: list[pa.DataType] = []
+    for c in cols:
+        if isinstance(c, Coded):
+            out += [text] * c.width
+        else:
+            out.append(pa.string() if c.dtype == pl.String else pa.int64())
+    return out
+
+
+def arrow_columns(cols: list[Column]) -> list[pa.Array]:
+    """The same columns as Arrow arrays: strings (dictionary-encoded where coded; null where the
+    CSV cell is empty) and the line numbers as int64."""
+    out: list[pa.Array] = []
+    for c in cols:
+        if isinstance(c, Coded):
+            used = np.bincount(c.index[c.index >= 0], minlength=len(c.entries)) > 0
+            for k in range(c.width):
+                out.append(_dictionary([e[k] for e in c.entries], used, c.index))
+        elif c.dtype == pl.String:
+            out.append(pl.select(pl.lit(c).replace("", None)).to_series().to_arrow().cast(pa.string()))
+        else:
+            out.append(c.to_arrow())
+    return out
+
+
+def result_schema(layout: Layout) -> pa.Schema:
+    """The Arrow (Parquet) results' columns: the CSV's, ``行号`` as int64, every other a string
+    (dictionary-encoded where a column takes a few texts; a reader sees plain strings)."""
+    text, coded = pa.string(), pa.dictionary(pa.int32(), pa.string())
+    program = [coded] * 4 + [text, coded]
+    types = [text, pa.int64(), coded] + [text] * len(layout.carried)
+    if layout.long:
+        types += [coded, coded, *program]
+    else:
+        types += program * len(layout.rules)
+    return pa.schema(list(zip(layout.header(), types, strict=True)))
+
+
+def _dictionary(texts: list[str], used: np.ndarray, index: np.ndarray) -> pa.DictionaryArray:
+    """A coded column as a dictionary array in a canonical form (the distinct non-empty texts its
+    rows use, sorted; "" as null), so equal columns are written as equal bytes however they were
+    judged."""
+    words = sorted({t for t, u in zip(texts, used, strict=True) if u and t})
+    position = {w: i for i, w in enumerate(words)}
+    remap = np.array([position.get(t, -1) for t in texts] + [-1], dtype=np.int32)  # -1: empty
+    codes = remap[index]  # index -1 reads the last entry: empty
+    empty = codes < 0
+    indices = pa.array(np.where(empty, 0, codes), mask=empty, type=pa.int32())
+    return pa.DictionaryArray.from_arrays(indices, pa.array(words, pa.string()))

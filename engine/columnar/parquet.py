@@ -16,7 +16,6 @@ parts are joined into ``OUT`` (atomically renamed) when the run is complete.
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import shutil
@@ -36,9 +35,10 @@ from engine.batch.columns import map_columns
 from engine.batch.layout import ERROR_HEAD, Layout, csv_text
 from engine.batch.progress import Progress, wanted
 from engine.batch.reader import FileError
-from engine.batch.run import BOM, COLUMNAR_CHUNK, Options, Totals, run_options
+from engine.batch.run import BOM, COLUMNAR_CHUNK, Options, Totals, _results, run_options
 from engine.batch.work import Done, Job
 from engine.columnar.chunk import evaluate_cells
+from engine.columnar.output import result_schema
 from engine.evaluate import Engine, default_engine
 
 
@@ -85,26 +85,93 @@ def batches(data: ds.Dataset, size: int, skip_rows: int) -> Iterator[pa.RecordBa
             yield batch.slice(start, size)
 
 
-def _frame(layout: Layout, done: Done) -> pl.DataFrame:
-    """A chunk's output rows as a frame: the CSV output's columns, line as int64."""
-    header = layout.header()
-    frame = (
-        pl.read_csv(
-            io.BytesIO(done.out),
-            has_header=False,
-            new_columns=header,
-            schema_overrides=dict.fromkeys(header, pl.String),
-            infer_schema=False,
-        )
-        if done.out
-        else pl.DataFrame({h: pl.Series([], dtype=pl.String) for h in header})
-    )
-    return frame.with_columns(pl.col(header[1]).cast(pl.Int64))
+def process_batch(task: tuple[pa.RecordBatch, int, bool]) -> Done:
+    """A worker's task: one record batch, numbered from a line, judged as its CSV's rows would be."""
+    from engine.columnar import chunk
+
+    batch, first, arrow = task
+    job = chunk._job
+    assert job is not None, "set_job() before process_batch()"
+    cells = as_text(batch)
+
+    def records() -> list[Any]:
+        return [(first + k, list(row), None) for k, row in enumerate(pl.DataFrame(cells).iter_rows())]
+
+    return chunk._safely(job, lambda: evaluate_cells(job, cells, first, arrow), records, arrow)
+
+
+class Results:
+    """The results file, written as chunks complete, in input order.
+
+    Each chunk's result is also kept as a part file in ``OUT.partial/`` until the run is complete,
+    so a resumed run writes the parts before its checkpoint again and reads on. Parquet is encoded
+    once, here, as the chunks arrive (the parts are Arrow IPC streams, as the workers send them).
+    """
+
+    def __init__(self, out: Path, layout: Layout, done_chunks: int):
+        self.out, self.csv = out, out.suffix.lower() == ".csv"
+        self.parts = out.with_name(out.name + ".partial")
+        self.tmp = out.with_name(out.name + ".tmp")
+        self.chunks = 0
+        if self.csv:
+            self._file = self.tmp.open("wb")
+            self._file.write(BOM + csv_text([layout.header()]).encode("utf-8"))
+            self._writer = None
+        else:
+            self._writer = pq.ParquetWriter(self.tmp, result_schema(layout), store_schema=False)
+        for part in sorted(self.parts.glob("part-*")):
+            if int(part.name.split("-")[1].split(".")[0]) >= done_chunks:
+                part.unlink()
+        self.parts.mkdir(exist_ok=True)
+        for k in range(done_chunks):
+            self._write(self._part(k).read_bytes())
+            self.chunks += 1
+
+    def _part(self, k: int) -> Path:
+        return self.parts / f"part-{k:06d}.{'csv' if self.csv else 'arrow'}"
+
+    def add(self, data: bytes) -> None:
+        part = self._part(self.chunks)
+        tmp = part.with_suffix(".tmp")
+        with tmp.open("wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, part)
+        self._write(data)
+        self.chunks += 1
+
+    def _write(self, data: bytes) -> None:
+        if self._writer is None:
+            self._file.write(data)
+        else:
+            self._writer.write_table(pa.ipc.open_stream(data).read_all())
+
+    def finish(self) -> None:
+        if self._writer is None:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._file.close()
+        else:
+            self._writer.close()
+            _fsync(self.tmp)
+        os.replace(self.tmp, self.out)
+        shutil.rmtree(self.parts, ignore_errors=True)
+
+    def close(self) -> None:
+        """Stop without finishing (the parts stay for ``--resume``)."""
+        if self._writer is None:
+            self._file.close()
+        else:
+            self._writer.close()
+        self.tmp.unlink(missing_ok=True)
 
 
 def run_parquet(opts: Options, engine: Engine | None = None, log: Any = None) -> Totals:
     """``subsidy batch`` for a Parquet input (file or directory), writing Parquet or CSV."""
     import sys
+
+    from engine.columnar import chunk
 
     engine = engine or default_engine()
     log = log or sys.stderr
@@ -113,7 +180,6 @@ def run_parquet(opts: Options, engine: Engine | None = None, log: Any = None) ->
     columns = map_columns(headers, opts.kind, engine.book.confirmation_keys())
     layout = Layout(engine.book, opts.lang, opts.long, [headers[i] for i in columns.carried])
     out, errors = opts.out, opts.errors_path
-    parts = out.with_name(out.name + ".partial")
     err_part = errors.with_name(errors.name + ".partial")
     checkpoint = out.with_name(out.name + ".checkpoint")
     cp = None
@@ -121,80 +187,58 @@ def run_parquet(opts: Options, engine: Engine | None = None, log: Any = None) ->
         cp = Checkpoint(**json.loads(checkpoint.read_text(encoding="utf-8")))
     as_of = opts.as_of or (date.fromisoformat(cp.options["as_of"]) if cp else date.today())
     options = {**run_options(opts, as_of, layout, engine), "input_rows": data.count_rows()}
-    csv_out = out.suffix.lower() == ".csv"
+    arrow = out.suffix.lower() != ".csv"
     if cp is not None:
         changed = [k for k in sorted(set(options) | set(cp.options)) if options.get(k) != cp.options.get(k)]
         if changed:
             raise ResumeError("选项或输入与中断的运行不同，不能续跑：" + "、".join(changed))
         totals = Totals.load(cp.totals)
         done_chunks, skip = cp.out_bytes, cp.offset
-        for p in parts.glob("part-*"):
-            if int(p.name.split("-")[1].split(".")[0]) >= done_chunks:
-                p.unlink()
         with err_part.open("r+b") as f:
             f.truncate(cp.err_bytes)
     else:
-        shutil.rmtree(parts, ignore_errors=True)
-        parts.mkdir()
+        shutil.rmtree(out.with_name(out.name + ".partial"), ignore_errors=True)
         err_part.write_bytes(BOM + csv_text([ERROR_HEAD]).encode("utf-8"))
         totals, done_chunks, skip = Totals(), 0, 0
     job = Job(engine, columns, layout, as_of)
+    chunk.set_job(job)
     size = opts.chunk or COLUMNAR_CHUNK
     progress = Progress(options["input_rows"], wanted(log, opts.quiet), log)
-    row = skip
-    with err_part.open("ab") as err_file:
-        for batch in batches(data, size, skip):
-            done = evaluate_cells(job, as_text(batch), row + 2)
-            row += batch.num_rows
-            totals.add(done)
-            name = parts / f"part-{done_chunks:06d}.{'csv' if csv_out else 'parquet'}"
-            tmp = name.with_suffix(".tmp")
-            if csv_out:
-                tmp.write_bytes(done.out)
-            else:
-                _frame(layout, done).write_parquet(tmp)
-            _fsync(tmp)
-            os.replace(tmp, name)
-            err_file.write(done.err)
-            err_file.flush()
-            os.fsync(err_file.fileno())
-            done_chunks += 1
-            cp = Checkpoint(options, row, row + 2, done_chunks, err_file.tell(), totals.dump(), {})
-            tmp_cp = checkpoint.with_name(checkpoint.name + ".tmp")
-            tmp_cp.write_text(json.dumps(asdict(cp), ensure_ascii=False), encoding="utf-8")
-            os.replace(tmp_cp, checkpoint)
-            progress.update(row, totals.read)
+    start = ("spawn", chunk.start_worker, (engine.book, engine.settings, columns, opts, as_of))
+    workers = opts.workers or os.cpu_count() or 1
+    results = Results(out, layout, done_chunks)
+    try:
+        with err_part.open("ab") as err_file:
+            for done, row, _ in _results(_tasks(data, size, skip, arrow), workers, process_batch, start):
+                totals.add(done)
+                results.add(done.out)
+                err_file.write(done.err)
+                err_file.flush()
+                os.fsync(err_file.fileno())
+                cp = Checkpoint(options, row, row + 2, results.chunks, err_file.tell(), totals.dump(), {})
+                tmp_cp = checkpoint.with_name(checkpoint.name + ".tmp")
+                tmp_cp.write_text(json.dumps(asdict(cp), ensure_ascii=False), encoding="utf-8")
+                os.replace(tmp_cp, checkpoint)
+                progress.update(row, totals.read)
+    except BaseException:
+        results.close()
+        raise
     progress.close()
     assert totals.read == totals.decided + totals.rejected
-    _join(parts, out, layout, csv_out)
+    results.finish()
     os.replace(err_part, errors)
-    shutil.rmtree(parts, ignore_errors=True)
     checkpoint.unlink(missing_ok=True)
     return totals
+
+
+def _tasks(data: ds.Dataset, size: int, skip: int, arrow: bool) -> Iterator[tuple[Any, int, int]]:
+    """Each record batch as a worker's task, with the rows read once it is done."""
+    row = skip
+    for batch in batches(data, size, skip):
+        first, row = row + 2, row + batch.num_rows
+        yield (batch, first, arrow), row, row + 2
 
 
 def _fsync(path: Path) -> None:
     with path.open("rb") as f:
         os.fsync(f.fileno())
-
-
-def _join(parts: Path, out: Path, layout: Layout, csv_out: bool) -> None:
-    """The part files, in order, as one file renamed into place (streamed: memory stays flat)."""
-    files = sorted(parts.glob("part-*"))
-    tmp = out.with_name(out.name + ".tmp")
-    if csv_out:
-        with tmp.open("wb") as f:
-            f.write(BOM + csv_text([layout.header()]).encode("utf-8"))
-            for p in files:
-                with p.open("rb") as src:
-                    shutil.copyfileobj(src, f)
-            f.flush()
-            os.fsync(f.fileno())
-    else:
-        schema = _frame(layout, Done(b"", b"")).to_arrow().schema
-        with pq.ParquetWriter(tmp, schema) as writer:
-            for p in files:
-                for group in range(pq.ParquetFile(p).num_row_groups):
-                    writer.write_table(pq.ParquetFile(p).read_row_group(group).cast(schema))
-        _fsync(tmp)
-    os.replace(tmp, out)

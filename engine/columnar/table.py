@@ -34,6 +34,7 @@ class Col:
     values: np.ndarray
     valid: np.ndarray
     exact: np.ndarray | None = None
+    _codes: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def python(self, i: int) -> Any:
         if not self.valid[i]:
@@ -50,7 +51,13 @@ class Col:
         return v
 
     def codes(self) -> np.ndarray:
-        """Non-negative int64 codes, equal exactly where the values are (0: unknown)."""
+        """Non-negative int64 codes, equal exactly where the values are (0: unknown); worked out
+        once per column (a column is never changed once made)."""
+        if self._codes is None:
+            self._codes = self._coded()
+        return self._codes
+
+    def _coded(self) -> np.ndarray:
         if self.type in ("choice", "text"):
             text = np.where(self.valid, self.values, "").astype(str)
             _, inverse = np.unique(text, return_inverse=True)
@@ -113,7 +120,8 @@ class Table:
             c.valid[:] = value is not None
             cols[name] = c
         table = Table(self.subject, self.n, self.as_of, self.settings, cols, self.confirmations)
-        derive_columns(table, cols["case.as_of"].values)
+        moved = [s for s in F._derivations(self.subject) if set(inputs) & set(F.depends_on(s[0]))]
+        derive_columns(table, cols["case.as_of"].values, moved)
         return table
 
     def on_days(self, days: np.ndarray) -> Table:
