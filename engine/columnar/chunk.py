@@ -250,6 +250,7 @@ def _ipc(table: pa.Table | None, layout: Layout) -> bytes:
     """A result table as an Arrow IPC stream (no table: an empty one)."""
     schema = result_schema(layout)
     sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, schema) as writer:
+    # LZ4: the coded columns' indices shrink sevenfold, for the pipe and the part files
+    with pa.ipc.new_stream(sink, schema, options=pa.ipc.IpcWriteOptions(compression="lz4")) as writer:
         writer.write_table(table if table is not None else schema.empty_table())
     return sink.getvalue().to_pybytes()

@@ -94,12 +94,10 @@ def evaluate_partition(task: Task) -> dict[str, Any]:
         tmp.write_bytes(BOM + csv_text([layout.header()]).encode("utf-8") + b"".join(d.out for d in dones))
     else:
         import pyarrow as pa
-        import pyarrow.parquet as pq
 
-        from engine.columnar.output import result_schema
+        from engine.columnar.output import parquet_writer
 
-        schema = result_schema(layout)
-        with pq.ParquetWriter(tmp, schema, store_schema=False) as writer:
+        with parquet_writer(tmp, layout) as writer:
             for done in dones:
                 writer.write_table(pa.ipc.open_stream(done.out).read_all())
     for path in (tmp_err, tmp):

@@ -41,7 +41,7 @@ from engine.codes import (
 from engine.columnar import cal
 from engine.columnar.table import Col, Table, groups
 from engine.decision import Status
-from engine.facts import ENGINE_INPUTS, derivation, missing_inputs
+from engine.facts import ENGINE_INPUTS, FACTS, derivation, missing_inputs
 from engine.judge import HOLDS, Judge, Outcome, Plan, Verdict, _Cond
 from engine.rulebook import ParamRef
 from engine.timeline import HORIZON_DAYS, LAST_DAY, stop_after
@@ -238,8 +238,9 @@ def _program(
         parts = [outcome[rows], period[rows]]
         reads = {f for o in outcomes if o.fixed is None for f in o.reads}
         parts += [(~cols[f].valid[rows]).astype(np.int64) for f in sorted(reads)]
-        facts = [f for f in (plan._base, plan._by) if f]
-        parts += [cols[f].codes()[rows] for f in table.inputs_of(facts)]
+        # the grant's two facts, and the district whose local standard may fix the amount
+        facts = [f for f in (plan._base, plan._by, "district.name") if f and f in FACTS]
+        parts += [cols[f].codes()[rows] for f in table.inputs_of(facts) if f in cols]
         inverse, group_firsts = groups(parts)
         for first in group_firsts:
             r = int(rows[first])
@@ -363,11 +364,12 @@ def _flip(plan: Plan, j: int, part: Table) -> np.ndarray:
     """``timeline.flip`` forward for every row: the day condition ``j`` changes from its result on
     the evaluation date, as its fact moves with time (NEVER beyond a century)."""
     cond = plan.conds[j]
+    facts = (cond.fact,) if cond.confirm is None else ()
     ref = reference(plan, part)  # parameters as in force today, as the scalar flip reads them
     now = part.cols["case.as_of"].values
 
     def met(rows: np.ndarray, days: np.ndarray) -> np.ndarray:
-        on = part.take(rows).on_days(days)
+        on = part.take(rows).on_days(days, facts)
         return codes(cond, on, ref[rows]) == MET
 
     every = np.arange(part.n)
@@ -424,7 +426,7 @@ def _changes(plan: Plan, block: np.ndarray, table: Table) -> tuple[np.ndarray, l
             if k:
                 live = live[days[live, k] != days[live, k - 1]]
             sub = rows[live]
-            on = table.take(sub).on_days(days[live, k])
+            on = table.take(sub).on_days(days[live, k], tuple(plan.conds[j].fact for j in js))
             ref = reference(plan, on)
             cur = block[sub].copy()
             for j in js:

@@ -12,12 +12,14 @@ quoting only in the CSV rendering), so the two renderings hold the same words.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pyarrow as pa
+import pyarrow.parquet as pq
 
-from engine.batch.layout import Layout, csv_field, safe_cell
+from engine.batch.layout import HEAD, Layout, csv_field, safe_cell
 from engine.columnar.judge import Judged
 
 # engine/batch/layout.py's _CONTROL and FORMULA_START, as Rust regexes (polars).
@@ -180,3 +182,12 @@ def _dictionary(texts: list[str], used: np.ndarray, index: np.ndarray) -> pa.Dic
     empty = codes < 0
     indices = pa.array(np.where(empty, 0, codes), mask=empty, type=pa.int32())
     return pa.DictionaryArray.from_arrays(indices, pa.array(words, pa.string()))
+
+
+def parquet_writer(path: Path, layout: Layout) -> pq.ParquetWriter:
+    """The results file's writer: plain strings to its readers (the Arrow schema with its
+    dictionaries is not stored), statistics for the line numbers only (the status columns take
+    three values in every row group, and their statistics cost as much as the rest of the writing)."""
+    return pq.ParquetWriter(
+        path, result_schema(layout), store_schema=False, write_statistics=[HEAD["zh"][1], HEAD["en"][1]]
+    )

@@ -28,7 +28,6 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 import pyarrow.dataset as ds
-import pyarrow.parquet as pq
 
 from engine.batch.checkpoint import Checkpoint, ResumeError
 from engine.batch.columns import map_columns
@@ -38,7 +37,7 @@ from engine.batch.reader import FileError
 from engine.batch.run import BOM, COLUMNAR_CHUNK, Options, Totals, _results, run_options
 from engine.batch.work import Done, Job
 from engine.columnar.chunk import evaluate_cells
-from engine.columnar.output import result_schema
+from engine.columnar.output import parquet_writer
 from engine.evaluate import Engine, default_engine
 
 
@@ -118,7 +117,7 @@ class Results:
             self._file.write(BOM + csv_text([layout.header()]).encode("utf-8"))
             self._writer = None
         else:
-            self._writer = pq.ParquetWriter(self.tmp, result_schema(layout), store_schema=False)
+            self._writer = parquet_writer(self.tmp, layout)
         for part in sorted(self.parts.glob("part-*")):
             if int(part.name.split("-")[1].split(".")[0]) >= done_chunks:
                 part.unlink()

@@ -9,6 +9,7 @@ is done once per distinct combination by the per-case code itself (engine/column
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -19,7 +20,7 @@ from engine import calendar
 from engine import facts as F
 from engine.columnar import cal
 from engine.districts import DistrictBook
-from engine.facts import ENGINE_INPUTS, FACTS, derivation, derive
+from engine.facts import ENGINE_INPUTS, FACTS, derivation
 
 KINDS = ("date", "int", "bool", "number", "choice", "text")
 
@@ -90,16 +91,14 @@ class Table:
     settings: DistrictBook
     cols: dict[str, Col]  # every input fact of the subject, then every derived one
     confirmations: dict[str, np.ndarray] = field(default_factory=dict)  # key → int8: -1 unset, 0, 1
-    _rows: dict[int, dict[str, Any]] = field(default_factory=dict)
+    _rows: dict[int, RowFacts] = field(default_factory=dict)
 
-    def facts(self, i: int) -> dict[str, Any]:
-        """Row ``i``'s facts, input and derived, as ``case_facts`` gives them (derived by it too)."""
+    def facts(self, i: int) -> RowFacts:
+        """Row ``i``'s facts as ``case_facts`` gives them, each worked out when first read (the
+        per-case code reads a few of them once per distinct combination)."""
         found = self._rows.get(i)
         if found is None:
-            out: dict[str, Any] = {"case.as_of": self.as_of, "district.settings": self.settings}
-            for name in input_names(self.subject):
-                out[name] = self.cols[name].python(i)
-            found = self._rows[i] = derive(out, self.subject)
+            found = self._rows[i] = RowFacts(self, i)
         return found
 
     def confirmed(self, i: int) -> dict[str, bool]:
@@ -124,10 +123,11 @@ class Table:
         derive_columns(table, cols["case.as_of"].values, moved)
         return table
 
-    def on_days(self, days: np.ndarray) -> Table:
-        """The same facts on other evaluation dates, one per row (``facts.on_day``)."""
+    def on_days(self, days: np.ndarray, facts: tuple[str, ...]) -> Table:
+        """``facts`` on other evaluation dates, one per row (``facts.on_day``): only what they are
+        derived from that reads the date moves."""
         table = Table(self.subject, self.n, self.as_of, self.settings, _copy(self.cols), self.confirmations)
-        derive_columns(table, days, F.timed_steps(self.subject))
+        derive_columns(table, days, F.reading(self.subject, facts)[1])
         return table
 
     def inputs_of(self, names: list[str] | tuple[str, ...]) -> list[str]:
@@ -138,6 +138,50 @@ class Table:
                 if not FACTS[n].derived_from and n not in ENGINE_INPUTS and n not in out:
                     out.append(n)
         return out
+
+
+class RowFacts(Mapping[str, Any]):
+    """One row's facts: inputs read from the table's columns, derived facts worked out by their
+    scalar functions from those (as ``facts.derive`` does), each when first read."""
+
+    def __init__(self, table: Table, i: int):
+        self._table, self._i = table, i
+        self._known: dict[str, Any] = {
+            "case.as_of": date.fromordinal(int(table.cols["case.as_of"].values[i])),
+            "district.settings": table.settings,
+        }
+
+    def __getitem__(self, name: str) -> Any:
+        known = self._known
+        if name in known:
+            return known[name]
+        step = _steps(self._table.subject).get(name)
+        if step is None:
+            if name not in FACTS or self._table.subject not in FACTS[name].subjects:
+                raise KeyError(name)
+            col = self._table.cols.get(name)
+            value = col.python(self._i) if col is not None else None
+        else:
+            _, fn, inputs, required = step
+            args = [self[n] for n in inputs]
+            value = None
+            if None not in args or (required is not None and all(self[n] is not None for n in required)):
+                try:
+                    value = fn(*args)
+                except (OverflowError, ValueError):  # a date past year 9999 or before year 1
+                    value = None
+        known[name] = value
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([n for n, s in FACTS.items() if self._table.subject in s.subjects])
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def _steps(subject: str) -> dict[str, Any]:
+    return {step[0]: step for step in F._derivations(subject)}
 
 
 def build(
