@@ -241,6 +241,8 @@ def _program(
         # the grant's two facts, and the district whose local standard may fix the amount
         facts = [f for f in (plan._base, plan._by, "district.name") if f and f in FACTS]
         parts += [cols[f].codes()[rows] for f in table.inputs_of(facts) if f in cols]
+        if _local_standards(plan, table):  # a local standard is read on the row's own day
+            parts.append(ref[rows] - int(ref.min()))
         inverse, group_firsts = groups(parts)
         for first in group_firsts:
             r = int(rows[first])
@@ -281,6 +283,12 @@ def _program(
         change_group,
         [layout.change_text(c) for c in changes],
     )
+
+
+def _local_standards(plan: Plan, table: Table) -> bool:
+    """Whether some district sets one of the program's amounts by a local standard."""
+    prefix = f"{plan.rule.id}."
+    return any(k.startswith(prefix) for d in table.settings.districts.values() for k in d.standards)
 
 
 def _ending(

@@ -65,8 +65,8 @@ def _program(layout: Layout, judged: Judged) -> list[Column]:
     """A program's six columns: four coded, the key dates (the row's own), the changes."""
     n = len(judged.head)
     heads = Coded([tuple(safe_cell(c) for c in cells) for cells in judged.heads], judged.head)
-    if judged.dates is not None:
-        dates = safe(layout.date_texts(judged.dates))
+    if judged.dates is not None:  # the product's own words and ISO dates: safe as they are
+        dates = layout.date_texts(judged.dates)
     else:
         dates = pl.Series([""] * n, dtype=pl.String) if n else pl.Series([], dtype=pl.String)
     changes = Coded([(safe_cell(c),) for c in judged.changes], judged.change)
