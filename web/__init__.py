@@ -9,60 +9,12 @@ OpenAPI).
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
-from flask import Flask
-from werkzeug.middleware.proxy_fix import ProxyFix
 
-from web import db, errors, i18n, security, settings
-from web.filters import register_filters
+def create_app(config: dict[str, Any] | None = None) -> Any:
+    """The Flask app (web/app.py). Flask, the database and the blueprints are imported here, when
+    an app is made, so ``subsidy evaluate`` and ``subsidy batch`` start without them."""
+    from web.app import create_app as make
 
-
-class Desk(Flask):
-    """Flask, with an error log that never carries the request's data (see web.errors)."""
-
-    def log_exception(self, exc_info: Any) -> None:
-        errors.log_exception(self, exc_info)
-
-
-def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """Build an app; ``config`` overrides the environment (tests pass DATABASE_URL, TESTING)."""
-    instance = (config or {}).get("INSTANCE_PATH") or os.environ.get("SUBSIDY_INSTANCE_PATH")
-    app = Desk(__name__, instance_path=str(Path(instance).resolve()) if instance else None)
-    settings.private_folder(Path(app.instance_path))  # the key, the SQLite file, batch registries
-    app.config.update(settings.from_environment(Path(app.instance_path), config))
-
-    if app.config["PROXY_HOPS"]:
-        hops = app.config["PROXY_HOPS"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
-    db.init_app(app)
-    security.init_app(app)
-    i18n.init_app(app)
-    errors.init_app(app)
-    register_filters(app)
-
-    from web.admin.views import bp as admin_bp
-    from web.api.views import bp as api_bp
-    from web.auth.views import bp as auth_bp
-    from web.batches.views import bp as batches_bp
-    from web.cases.views import bp as cases_bp
-    from web.districts.views import bp as districts_bp
-    from web.notices.views import bp as notices_bp
-    from web.reviews.views import bp as reviews_bp
-    from web.views import bp as main_bp
-
-    for blueprint in (
-        main_bp,
-        auth_bp,
-        cases_bp,
-        batches_bp,
-        admin_bp,
-        districts_bp,
-        notices_bp,
-        reviews_bp,
-        api_bp,
-    ):
-        app.register_blueprint(blueprint)
-    return app
+    return make(config)
