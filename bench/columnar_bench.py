@@ -1,11 +1,13 @@
 """The columnar batch evaluator, as ratios measured in one run (never a timed test).
 
-    python bench/columnar_bench.py [--rows 1000000] [--workers 2] [--dask 0]
+    python bench/columnar_bench.py [--rows 1000000] [--workers 2] [--sample 2000] [--dask 0]
 
 Measures, on one registry from bench/make_registry.py:
 
 - CSV → CSV with ``subsidy batch`` (columnar), against the I/O floor: reading that input and
   writing that same output with polars alone (the issue's target: within 2×);
+- against the per-case engine: one ``evaluate()`` per row (read, evaluate, pydantic
+  ``Evaluation``) on one core, timed on ``--sample`` rows and extrapolated (it says so);
 - Parquet → Parquet end to end (target: 1,000,000 rows/s on 2 cores), against its I/O floor
   (reading that input and writing that same output with pyarrow alone) and the time to start;
 - where a chunk's time goes (read and validate, derive, judge, word and write), one process;
@@ -50,6 +52,34 @@ def io_floor(source: Path, result: Path, target: Path) -> float:
     out = pl.read_csv(result, infer_schema=False)
     out.write_csv(target)
     return time.perf_counter() - start
+
+
+def one_evaluate_per_row(source: Path, sample: int) -> float:
+    """Seconds per row when each row is read into a case (``work.read_row``) and given to
+    ``evaluate()`` alone, as the desk evaluates one case."""
+    from datetime import date
+
+    from engine.batch.columns import map_columns
+    from engine.batch.reader import Reader
+    from engine.batch.work import read_row
+    from engine.evaluate import default_engine
+
+    engine = default_engine()
+    as_of = date.fromisoformat(AS_OF)
+    reader = Reader(source)
+    cols = map_columns(reader.headers, "person", engine.book.confirmation_keys())
+    records = []
+    for record in reader:
+        records.append(record)
+        if len(records) >= sample:
+            break
+    reader.close()
+    start = time.perf_counter()
+    for r in records:
+        case, _ = read_row(cols, len(cols.headers), r.line, r.fields, r.error, as_of)
+        if case is not None:
+            engine.evaluate(case, as_of)
+    return (time.perf_counter() - start) / len(records)
 
 
 def parquet_floor(source: Path, result: Path, target: Path) -> float:
@@ -118,6 +148,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--workers", default="2")
+    parser.add_argument("--sample", type=int, default=2000, help="rows timed one evaluate() at a time")
     parser.add_argument("--dask", type=int, default=0, help="also run on a LocalCluster of N workers")
     args = parser.parse_args()
     import polars as pl
@@ -140,6 +171,12 @@ def main() -> None:
         )
         print(f"I/O floor (polars reads the input, reads and writes the output): {floor:.1f} s")
         print(f"  ratio to the floor: {took / floor:.2f}× (target ≤ 2×)")
+        per_row = one_evaluate_per_row(source, args.sample)
+        print(
+            f"one evaluate() per row, one core: {per_row * 1e6:.0f} µs/row, timed on {args.sample:,} rows; "
+            f"extrapolated to {args.rows:,}: {per_row * args.rows:,.0f} s, "
+            f"{per_row * args.rows / took:.1f}× the CSV → CSV batch's time"
+        )
         took_pq, rss_pq = _run(
             str(d / "registry.parquet"), "-o", str(d / "out.parquet"), "--workers", args.workers
         )

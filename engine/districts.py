@@ -89,8 +89,8 @@ class DistrictSettings(Strict):
 
 
 class DistrictBook(Strict):
-    """Every district's declarations. Compared and hashed by identity: engines key their memories on
-    the settings they were given, so two tables never share an answer."""
+    """Every district's declarations. Compared and hashed by identity: a table is the one an engine
+    was given, and comparing two cases' facts never walks every district."""
 
     terms: dict[str, Term]
     districts: dict[str, DistrictSettings]

@@ -10,10 +10,8 @@ information. A leaf is met when durable-rules matched it (``matched`` holds the 
 
 Each rule is compiled once into a ``Plan``. Per case, a plan only reads each condition's outcome
 (matched, not matched, fact missing, threshold unset, not confirmed); how those outcomes combine
-through the ``all``/``any`` tree depends on nothing else, so it is computed once per distinct
-combination and remembered. Registries repeat a few hundred combinations over millions of rows.
-The outcomes themselves depend only on the case's class of facts (engine/matcher.py): they are
-read once per class.
+through the ``all``/``any`` tree depends on nothing else (``Plan.outcome``), so the columnar batch
+evaluator (engine/columnar/) asks it once per distinct combination in a registry.
 
 Two steps then look beyond the evaluation date and beyond what the applicant said, both by reading
 conditions in Python (``_Cond.on``, held equal to durable-rules' matches by tests/test_foresight.py):
@@ -24,14 +22,11 @@ asked), and each program that moves with time gets the days its status changes (
 from __future__ import annotations
 
 import operator
-from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from functools import partial
 from itertools import product
-from operator import is_
 from typing import Any
 
 from engine import calendar, timeline
@@ -51,7 +46,6 @@ from engine.codes import (
 from engine.decision import Result, Status
 from engine.facts import FACTS, Reads, depends_on, derivation, missing_inputs, reading, rederive
 from engine.matcher import Matches, leaf_rule_names, window_id
-from engine.memory import keep
 from engine.rulebook import Bracket, Group, KeyDate, Leaf, ParamRef, Rule
 from engine.text import LOCAL_STANDARD, T
 
@@ -66,8 +60,6 @@ HOLDS: dict[str, Callable[[Any, Any], bool]] = {
     "<": operator.lt,
     "in": lambda value, expected: value in expected,
 }
-_UNKNOWN = partial(is_, None)  # x → x is None, without a Python call
-MEMO_LIMIT = 20_000  # entries per memory (outcome combinations, grants, dates): bounds a worker's memory
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,9 +82,7 @@ class Check:
         return "window" if self.leaf is None else self.leaf.id
 
 
-# Outcome and Grant are remembered per program and shared by every case they fit; they compare and
-# hash by identity, so the batch writer keys its encoded cells on them at the cost of a pointer.
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, slots=True)
 class Outcome:
     """What one combination of condition outcomes means for a program."""
 
@@ -173,7 +163,7 @@ class _Cond:
         return None, None
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, slots=True)
 class Grant:
     """Amount, period and the period's words, as in force for a case (None when not fixed)."""
 
@@ -185,9 +175,9 @@ class Grant:
 NO_GRANT = Grant(None, None, None)
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@dataclass(frozen=True, slots=True)
 class Dates:
-    """A program's key dates for a case; shared by every case with the same start dates."""
+    """A program's key dates for a case."""
 
     days: tuple[tuple[KeyDate, date | None], ...]
 
@@ -323,26 +313,22 @@ class Plan:
             )
         )
         self.flip_inputs = {i: timeline.inputs(self, c) for i, c in self.timed}
-        self.flips: dict[tuple[Any, ...], date | None] = {}  # engine/timeline.py's memory
-        self._memo: dict[tuple[int, ...], Outcome] = {}
         o = rule.outcome
-        # The dates from which a parameter the outcome reads changes (amount, period, a key date's
-        # months): which values are in force on a reference date is one bisection.
+        # What a grant and the key dates vary with besides the case's facts, which the columnar
+        # evaluator groups its rows by: the dates from which a parameter the outcome reads changes
+        # (amount, period, a key date's months; before the first no value is in force), the facts
+        # the amount and the period are read at, and the facts the key dates count from.
         params = [o.amount.param or o.amount.rate or ""] if o.amount else []
         params += [o.period.param] if o.period else []
         params += [d.add_months.param for d in o.dates if isinstance(d.add_months, ParamRef)]
         self._starts = sorted({start for p in params for start in rule.parameters[p].values})
-        self._dated = bool(self._starts)  # before the first start no value is in force
-        self._grants: dict[tuple[Any, ...], Grant] = {}
-        self._grants_something = bool(o.amount or o.period)
+        self._dated = bool(self._starts)
         self._base = o.amount.of if o.amount else None
         self._by = o.period.by if o.period else None
         self._date_facts = tuple(d.fact for d in o.dates)
         # The key date on which the entitlement ends, if one does: after it the answer is a refusal.
         self.ends = next((i for i, d in enumerate(o.dates) if d.ends), None)
         self.ended = Outcome(rule.id, Status.not_eligible, ("entitlement_ended",), (), ())
-        self._dates: dict[tuple[Any, ...], Dates] = {}
-        self._questions: dict[tuple[Any, ...], tuple[str, ...]] = {}
 
     def _compile(self, node: Leaf | Group, group: Group | None) -> None:
         if isinstance(node, Group):
@@ -367,70 +353,9 @@ class Plan:
             )
 
     def outcome(self, outcomes: tuple[int, ...]) -> Outcome:
-        """What this program's conditions' outcomes (its own slice) mean, worked out once each."""
-        return self._memo.get(outcomes) or self._combine(outcomes)
-
-    def verdict(
-        self, combined: Outcome, outcomes: tuple[int, ...], facts: dict[str, Any], ref: date, lang: str
-    ) -> Verdict:
-        """The verdict of a program that does not refuse the case: what to ask, grant, key dates."""
-        missing = combined.fixed
-        if missing is None:  # a derived fact to ask about: which of its inputs are missing
-            key = (combined, *map(_UNKNOWN, map(facts.get, combined.reads)))
-            missing = self._questions.get(key)
-            if missing is None:
-                missing = self._ask(key, combined, facts)
-        period = bisect_right(self._starts, ref) if self._dated else 0
-        grant = self._grant(facts, ref, period, lang) if self._grants_something else NO_GRANT
-        dates = self._days(facts, ref, period, grant.period_months) if self._date_facts else NO_DATES
-        return Verdict(self, combined, missing, outcomes, facts, ref, grant, dates)
-
-    def expired(self, v: Verdict) -> Verdict:
-        """A granted entitlement whose last day (``ends``) has passed is refused; its dates stay."""
-        if v.status is Status.not_eligible or not v.dates.days:
-            return v
-        last = v.dates.days[self.ends][1]  # type: ignore[index]
-        if last is None or last >= v.facts["case.as_of"]:
-            return v
-        return Verdict(self, self.ended, (), v.outcomes, v.facts, v.ref, dates=v.dates, changes=v.changes)
-
-    def _ask(self, key: tuple[Any, ...], combined: Outcome, facts: dict[str, Any]) -> tuple[str, ...]:
-        """The questions, for every case in which the same facts of the derivations are unknown."""
-        found: list[str] = []
-        for fact, derived in combined.asks:
-            found += _first_questions(missing_inputs(fact, facts)) if derived else [fact]
-        return keep(self._questions, key, tuple(dict.fromkeys(found)), MEMO_LIMIT)
-
-    def _grant(self, facts: dict[str, Any], ref: date, period: int, lang: str) -> Grant:
-        """Amount, period and its text: they vary only with the parameter periods and two facts."""
-        key = (
-            period,
-            facts.get(self._base) if self._base else None,
-            facts.get(self._by) if self._by else None,
-            lang,
-            facts.get("district.name"),  # a district's local standard may fix the amount
-        )
-        found = self._grants.get(key)
-        if found is None:
-            months = _period_months(self.rule, facts, ref)
-            found = Grant(
-                _amount(self.rule, facts, ref, lang), months, _period_text(self.rule, facts, months, lang)
-            )
-            keep(self._grants, key, found, MEMO_LIMIT)
-        return found
-
-    def _days(self, facts: dict[str, Any], ref: date, period: int, months: int | None) -> Dates:
-        """The key dates: they vary only with the parameter periods, the grant's months and the
-        dates they count from (a registry repeats those)."""
-        key = (period, months, *map(facts.get, self._date_facts))
-        found = self._dates.get(key)
-        if found is None:
-            found = keep(self._dates, key, Dates(_dates(self.rule, facts, ref, months)), MEMO_LIMIT)
-        return found
-
-    def _combine(self, outcomes: tuple[int, ...]) -> Outcome:
-        """Status, the failed conditions that decide it, and the facts to ask for (fixed when no
-        derived fact is among them, else worked out per case)."""
+        """What this program's conditions' outcomes (its own slice) mean: status, the failed
+        conditions that decide it, and the facts to ask for (fixed when no derived fact is among
+        them, else worked out per case)."""
         index = iter(range(len(outcomes)))
         judged = []
         if self.rule.window:
@@ -450,16 +375,42 @@ class Plan:
         failed = tuple(
             "window" if conds[i].leaf is None else conds[i].leaf.id for _, _, f in judged for i in f
         )  # type: ignore[union-attr]
-        combined = Outcome(self.rule.id, status, failed, fixed, asks, reads)
-        return keep(self._memo, outcomes, combined, MEMO_LIMIT)
+        return Outcome(self.rule.id, status, failed, fixed, asks, reads)
+
+    def verdict(
+        self, combined: Outcome, outcomes: tuple[int, ...], facts: dict[str, Any], ref: date, lang: str
+    ) -> Verdict:
+        """The verdict of a program that does not refuse the case: what to ask, grant, key dates."""
+        missing = combined.fixed
+        if missing is None:  # a derived fact to ask about: which of its inputs are missing
+            found: list[str] = []
+            for fact, derived in combined.asks:
+                found += _first_questions(missing_inputs(fact, facts)) if derived else [fact]
+            missing = tuple(dict.fromkeys(found))
+        rule = self.rule
+        grant = NO_GRANT
+        if rule.outcome.amount or rule.outcome.period:
+            months = _period_months(rule, facts, ref)
+            grant = Grant(_amount(rule, facts, ref, lang), months, _period_text(rule, facts, months, lang))
+        dates = Dates(_dates(rule, facts, ref, grant.period_months)) if self._date_facts else NO_DATES
+        return Verdict(self, combined, missing, outcomes, facts, ref, grant, dates)
+
+    def expired(self, v: Verdict) -> Verdict:
+        """A granted entitlement whose last day (``ends``) has passed is refused; its dates stay."""
+        if v.status is Status.not_eligible or not v.dates.days:
+            return v
+        last = v.dates.days[self.ends][1]  # type: ignore[index]
+        if last is None or last >= v.facts["case.as_of"]:
+            return v
+        return Verdict(self, self.ended, (), v.outcomes, v.facts, v.ref, dates=v.dates, changes=v.changes)
 
 
 class Judge:
     """Every program of one subject, judging a case in one pass over all their conditions.
 
     Most conditions compare a fact with a fixed value: their outcomes for all programs come from one
-    comprehension; dated and confirmed ones are then worked out one by one. What all of them mean
-    for each program is one lookup per case once that combination has been seen.
+    comprehension; dated and confirmed ones are then worked out one by one, and each program reads
+    what its own slice of them means (``Plan.outcome``).
     """
 
     def __init__(self, rules: list[Rule]):
@@ -474,9 +425,6 @@ class Judge:
                     self._special.append((len(self._flat), p, cond))
                 self._flat.append((cond.fact, cond.fixed[0] if cond.fixed else None))
             plan.span = (start, len(self._flat))
-        self._memo: dict[tuple[int, ...], tuple[Outcome, ...]] = {}  # all outcomes → each program's
-        # A class of facts (engine/matcher.py) has one set of outcomes: they are worked out once.
-        self._by_class: dict[int, tuple[tuple[int, ...], tuple[Outcome, ...]]] = {}
         # Parameters are read on the date the policy names (``Rule.reference_fact``), else as-of.
         self._ref_facts = [(p, plan.ref_fact) for p, plan in enumerate(self.plans) if plan.ref_fact]
         self._resolvable = [
@@ -485,7 +433,6 @@ class Judge:
             for j, cond in enumerate(plan.conds)
             if (options := _answers(plan, cond))
         ]
-        self._resolved: dict[tuple[Any, ...], int] = {}
         self._timed = [p for p, plan in enumerate(self.plans) if plan.timed]
         self._ending = [p for p, plan in enumerate(self.plans) if plan.ends is not None]
 
@@ -500,24 +447,16 @@ class Judge:
         for p, fact in self._ref_facts:
             if (day := get(fact)) is not None:
                 refs[p] = day
-        known = self._by_class.get(matched.serial)
-        if known is None:
-            key = self._outcomes(facts, confirmations, matched, refs)
-            combined = self._memo.get(key) or self._combine(key)
-            if matched.serial is not None:
-                keep(self._by_class, matched.serial, (key, combined), MEMO_LIMIT)
-        else:
-            key, combined = known
-        if self._resolvable and (resolved := self._resolve(key, facts, refs)) is not key:
-            key = resolved
-            combined = self._memo.get(key) or self._combine(key)
-        refused = Status.not_eligible
-        verdicts = [
-            Verdict(plan, outcome, (), key, facts, ref)
-            if outcome.status is refused
-            else plan.verdict(outcome, key, facts, ref, lang)
-            for plan, outcome, ref in zip(self.plans, combined, refs, strict=True)
-        ]
+        key = self._outcomes(facts, confirmations, matched, refs)
+        if self._resolvable:
+            key = self._resolve(key, facts, refs)
+        verdicts = []
+        for plan, ref in zip(self.plans, refs, strict=True):
+            outcome = plan.outcome(key[slice(*plan.span)])
+            if outcome.status is Status.not_eligible:
+                verdicts.append(Verdict(plan, outcome, (), key, facts, ref))
+            else:
+                verdicts.append(plan.verdict(outcome, key, facts, ref, lang))
         for p in self._timed:
             plan = self.plans[p]
             verdicts[p].changes = timeline.changes(plan, key[slice(*plan.span)], facts, self.subject)
@@ -533,20 +472,15 @@ class Judge:
         for i, p, cond, options, reads in self._resolvable:
             if key[i] != MISSING:
                 continue
-            memo = (i, *map(facts.get, reads[0]), refs[p])
-            found = self._resolved.get(memo)
-            if found is None:
-                found = MISSING
-                missing = missing_inputs(cond.fact, facts)
-                if missing and all(m in options for m in missing):
-                    plan, seen = self.plans[p], set()
-                    for answers in product(*(options[m] for m in missing)):
-                        on = rederive(facts, self.subject, reads, dict(zip(missing, answers, strict=True)))
-                        seen.add(cond.on(on, timeline.reference(plan, on)))
-                    if len(seen) == 1:
-                        found = {MET: MET_ANYWAY, NOT_MET: NOT_MET_ANYWAY}.get(seen.pop(), MISSING)
-                keep(self._resolved, memo, found, MEMO_LIMIT)
-            if found != MISSING:
+            missing = missing_inputs(cond.fact, facts)
+            if not missing or any(m not in options for m in missing):
+                continue
+            plan, seen = self.plans[p], set()
+            for answers in product(*(options[m] for m in missing)):
+                on = rederive(facts, self.subject, reads, dict(zip(missing, answers, strict=True)))
+                seen.add(cond.on(on, timeline.reference(plan, on)))
+            found = {MET: MET_ANYWAY, NOT_MET: NOT_MET_ANYWAY}.get(seen.pop()) if len(seen) == 1 else None
+            if found is not None:
                 out = out or list(key)
                 out[i] = found
         return key if out is None else tuple(out)
@@ -560,10 +494,6 @@ class Judge:
         for i, p, cond in self._special:
             outcomes[i] = cond.outcome(facts, confirmations, matched, refs[p])
         return tuple(outcomes)
-
-    def _combine(self, outcomes: tuple[int, ...]) -> tuple[Outcome, ...]:
-        combined = tuple(plan.outcome(outcomes[slice(*plan.span)]) for plan in self.plans)
-        return keep(self._memo, outcomes, combined, MEMO_LIMIT)
 
 
 Judged = tuple[Result, tuple[int, ...], tuple[int, ...]]  # result, conditions to ask, conditions failed

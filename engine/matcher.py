@@ -11,12 +11,6 @@ lock (the C calls do not release the GIL and are not thread-safe), facts carry e
 32-bit hash collisions), values are typed before they are asserted (no numeric strings, dates as
 day numbers), every state is deleted after use (at most 1024 live states), and ``cap`` delivers
 all matches of a rule in one action.
-
-Rules only compare a property with constants, so two facts whose every property lies on the same
-side of (or on) the same constants match the same rules: durable-rules matches each such class of
-facts once and ``match`` remembers its answer (a registry's millions of rows fall into a few
-thousand classes; ``match_fresh`` always asks durable-rules). Facts of one class share one
-``Matches``, numbered, so the judge can remember by it what depends only on the class.
 """
 
 from __future__ import annotations
@@ -25,8 +19,7 @@ import itertools
 import json
 import re
 import threading
-from bisect import bisect_left
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -34,11 +27,9 @@ from typing import Any
 import durable_rules_engine as dre
 import orjson
 
-from engine.memory import keep
 from engine.rulebook import Leaf, ParamRef, Rule, RuleBook
 
 BATCH = 500  # facts per durable-rules state; the measured sweet spot is 100–1000
-MEMO_LIMIT = 20_000  # classes of facts whose matches are remembered (about 1.5 KB each)
 # In an action's message each matched fact starts with the id it was asserted with first, spaced
 # as it was asserted (orjson: none). JSON escapes every quote inside a string, so these sequences
 # only ever occur as structure.
@@ -49,18 +40,7 @@ SEEN = "__seen"
 SUBJECTS = ("person", "enterprise")
 
 
-class Matches(frozenset[str]):
-    """The names of the rules a fact matched; ``serial`` numbers its class of facts (None for a fact
-    matched on its own). Every fact of a class has the same properties present, on the same sides
-    of the same constants, so it has the same matches, missing facts, confirmations and periods."""
-
-    __slots__ = ("serial",)
-    serial: int | None
-
-    def __new__(cls, names: Iterable[str] = (), serial: int | None = None) -> Matches:
-        self = super().__new__(cls, names)
-        self.serial = serial
-        return self
+Matches = frozenset[str]  # the names of the rules a fact matched
 
 
 def key(fact: str) -> str:
@@ -173,7 +153,8 @@ def fields_read(ruleset: dict[str, Any]) -> frozenset[str]:
 
 
 def constants(ruleset: dict[str, Any]) -> dict[str, list[int | float]]:
-    """Each property the rules compare only with numbers, and those numbers, sorted."""
+    """Each property the rules compare only with numbers, and those numbers, sorted: the boundaries
+    the differential tests put facts on, beside and between (tests/test_columnar.py, test_foresight.py)."""
     found: dict[str, set[Any]] = {}
 
     def walk(node: Any) -> None:
@@ -228,57 +209,11 @@ class Matcher:
         # durable-rules copies a matched fact, property names and all, into every match it reports:
         # inside durable-rules properties go by short aliases, a third of the bytes to write and read.
         self.alias = {name: f"p{i}" for i, name in enumerate(sorted(self.fields))}
-        self._cuts = constants(self.ruleset)
-        self._known: dict[Hashable, Matches] = {}  # a class of facts → its matches
-        self._serials = itertools.count()
         self._handle = dre.create_ruleset(
             f"subsidy{next(_names)}", orjson.dumps(_aliased(self.ruleset, self.alias)).decode()
         )
 
     def match(self, facts: Sequence[dict[str, Any]]) -> list[Matches]:
-        """The rules each fact satisfies; durable-rules is asked once per class of facts."""
-        matched: list[Matches | None] = [None] * len(facts)
-        pending: dict[Hashable, list[int]] = {}  # a class not seen yet → the facts in it
-        unclassed: list[int] = []
-        known = self._known
-        for i, fact in enumerate(facts):
-            cls = self._class(fact)
-            try:
-                found = known.get(cls)
-            except TypeError:  # a value that cannot be hashed
-                cls = None
-            if cls is None:
-                unclassed.append(i)
-            elif found is not None:
-                matched[i] = found
-            else:
-                pending.setdefault(cls, []).append(i)
-        asked = [indexes[0] for indexes in pending.values()] + unclassed
-        if asked:
-            answers = self.match_fresh([facts[i] for i in asked])
-            for (cls, indexes), fresh in zip(pending.items(), answers[: len(pending)], strict=True):
-                names = keep(known, cls, Matches(fresh, next(self._serials)), MEMO_LIMIT)
-                for i in indexes:
-                    matched[i] = names
-            for i, names in zip(unclassed, answers[len(pending) :], strict=True):
-                matched[i] = names
-        return matched  # type: ignore[return-value]
-
-    def _class(self, fact: dict[str, Any]) -> Hashable | None:
-        """What matching depends on: the properties present, their types, and for each value the
-        value itself or, for a number compared with numbers, which of the gaps between them or which
-        of them it falls on; None if that cannot be told (a number that is no number, NaN)."""
-        cuts, items = self._cuts, fact.items()
-        try:  # on a constant: odd; between two: even
-            sides = [v if (c := cuts.get(k)) is None else 2 * bisect_left(c, v) + (v in c) for k, v in items]
-        except TypeError:
-            return None
-        types = tuple(map(type, fact.values()))
-        if float in types and any(v != v for v in fact.values()):  # NaN is on no side of anything
-            return None
-        return tuple(fact), types, tuple(sides)
-
-    def match_fresh(self, facts: Sequence[dict[str, Any]]) -> list[Matches]:
         """The rules each fact satisfies, every fact asserted in durable-rules."""
         matched: list[set[str]] = [set() for _ in facts]
         for offset in range(0, len(facts), BATCH):
@@ -286,7 +221,7 @@ class Matcher:
             for name, indexes in self._match_chunk(chunk):
                 for index in indexes:
                     matched[offset + index].add(name)
-        return [Matches(names) for names in matched]
+        return [frozenset(names) for names in matched]
 
     def _match_chunk(self, chunk: Sequence[dict[str, Any]]) -> Iterable[tuple[str, list[int]]]:
         with self._lock:

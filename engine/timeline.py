@@ -16,14 +16,12 @@ from typing import TYPE_CHECKING, Any
 from engine.codes import MET, NOT_IN_FORCE, NOT_MET
 from engine.decision import Status
 from engine.facts import FACTS, derivation, on_day, reading
-from engine.memory import keep
 
 if TYPE_CHECKING:
     from engine.judge import Plan, Verdict, _Cond
 
 HORIZON_DAYS = 36_525  # a hundred years: past it no decision of this notice can still change
 FIRST_DAY, LAST_DAY = date(1, 1, 2).toordinal(), date(9999, 12, 30).toordinal()
-MEMO_LIMIT = 20_000
 Changes = tuple[tuple[date, Status], ...]
 
 
@@ -46,29 +44,22 @@ def flip(plan: Plan, index: int, facts: dict[str, Any], subject: str, forward: b
     """The day condition ``index`` of ``plan`` changes from its result on the evaluation date (forward),
     or the day it took that result (backward), as its fact moves with time; None beyond a century."""
     cond = plan.conds[index]
-    day = facts["case.as_of"]
-    key = (index, forward, day, *map(facts.get, plan.flip_inputs[index]))
-    memo = plan.flips
-    if key in memo:
-        return memo[key]
-
     ref = reference(plan, facts)  # the fact's own day: parameters as in force today (``changes`` moves them)
     reads = reading(subject, (cond.fact,))
 
     def met(ordinal: int) -> bool:
         return cond.on(on_day(facts, date.fromordinal(ordinal), subject, reads), ref) == MET
 
-    now = day.toordinal()
+    now = facts["case.as_of"].toordinal()
     held = met(now)
     far = min(now + HORIZON_DAYS, LAST_DAY) if forward else max(now - HORIZON_DAYS, FIRST_DAY)
-    found = None
-    if met(far) != held:  # the result changes once between today and ``far``: find the day
-        inside, outside = now, far  # ``inside`` keeps today's result, ``outside`` the other
-        while abs(outside - inside) > 1:
-            mid = (inside + outside) // 2
-            inside, outside = (mid, outside) if met(mid) == held else (inside, mid)
-        found = date.fromordinal(outside if forward else inside)
-    return keep(memo, key, found, MEMO_LIMIT)
+    if met(far) == held:  # no change between today and ``far``
+        return None
+    inside, outside = now, far  # ``inside`` keeps today's result, ``outside`` the other
+    while abs(outside - inside) > 1:
+        mid = (inside + outside) // 2
+        inside, outside = (mid, outside) if met(mid) == held else (inside, mid)
+    return date.fromordinal(outside if forward else inside)
 
 
 def changes(plan: Plan, outcomes: tuple[int, ...], facts: dict[str, Any], subject: str) -> Changes:

@@ -24,7 +24,7 @@ def make_registry() -> ModuleType:
 @pytest.fixture
 def yuzhong_offers_hiring_subsidy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """A district table in which 渝中区 runs the one-off hiring subsidy from 2020-01-01, read as a
-    deployment reads its own (SUBSIDY_DISTRICTS_FILE); an engine with memories of its own."""
+    deployment reads its own (SUBSIDY_DISTRICTS_FILE), and an engine of its own reading it."""
     from engine.districts import districts
     from engine.evaluate import Engine
     from engine.rulebook import load_rulebook, rules_dir

@@ -1,9 +1,8 @@
-"""The batch fast path through durable-rules: thin facts, ids read without a full JSON parse,
-matches remembered per class of facts.
+"""Matching many facts in one durable-rules state: thin facts, ids read without a full JSON parse.
 
 No shortcut may change an answer: a condition's result is the same whether the message of an
 action is read by its ids or parsed in full, a fact property no rule compares cannot matter, and a
-remembered match is the one durable-rules gives for that very fact.
+case judged among many (one state for up to ``BATCH`` facts) is judged as it is alone.
 """
 
 from __future__ import annotations
@@ -18,13 +17,11 @@ from typing import Any
 import orjson
 import pytest
 
-from engine import judge as judge_module
 from engine import matcher as matcher_module
 from engine.decision import Status
 from engine.evaluate import Engine
-from engine.facts import missing_inputs
 from engine.labels import input_facts
-from engine.matcher import Matcher, constants, encode, parse_hits
+from engine.matcher import constants, encode, parse_hits
 from engine.models import parse_case
 from engine.rulebook import load_rulebook
 
@@ -68,9 +65,9 @@ def test_reading_ids_equals_parsing_the_message(monkeypatch):
 def test_the_engine_s_own_messages_take_the_fast_path(engine, monkeypatch):
     """Reading ids by regex depends on how the facts were encoded: a fallback here costs a third."""
     facts = [engine._prepare(_case(i), AS_OF)[1] for i in range(60)]
-    expected = engine.matcher.match_fresh(facts)
+    expected = engine.matcher.match(facts)
     monkeypatch.setattr(matcher_module.json, "loads", None)  # the full parse would fail
-    assert engine.matcher.match_fresh(facts) == expected
+    assert engine.matcher.match(facts) == expected
 
 
 def test_a_message_of_another_shape_is_parsed_in_full():
@@ -82,7 +79,7 @@ def test_a_message_of_another_shape_is_parsed_in_full():
 
 def test_fast_and_full_parsing_match_the_same_conditions(engine, monkeypatch):
     facts = [engine._prepare(_case(i), AS_OF)[1] for i in range(60)]
-    fast = engine.matcher.match_fresh(facts)
+    fast = engine.matcher.match(facts)
     calls = {"full": 0}
 
     def full(message: str) -> list[tuple[str, list[int]]]:
@@ -90,7 +87,7 @@ def test_fast_and_full_parsing_match_the_same_conditions(engine, monkeypatch):
         return [(n, [m["m"]["id"] for m in ms]) for n, ms in json.loads(message).items()]
 
     monkeypatch.setattr(matcher_module, "parse_hits", full)
-    assert engine.matcher.match_fresh(facts) == fast
+    assert engine.matcher.match(facts) == fast
     assert calls["full"] > 0
     assert sum(len(hits) for hits in fast) > 60  # the cases really match conditions
 
@@ -110,7 +107,7 @@ def test_a_property_no_rule_compares_changes_no_decision(engine):
         {**{matcher_module.key(n): matcher_module.encode(v) for n, v in f.items() if v is not None}, **d}
         for f, d in thin
     ]
-    assert engine.matcher.match_fresh([d for _, d in thin]) == engine.matcher.match_fresh(full)
+    assert engine.matcher.match([d for _, d in thin]) == engine.matcher.match(full)
 
 
 def test_floats_json_writes_with_an_exponent_are_asserted_in_full():
@@ -132,50 +129,6 @@ def test_tiny_rates_are_matched_as_the_numbers_they_are(engine):
         facts.append(durable)
     for matched in engine.matcher.match(facts):
         assert matched & names  # within the target, under whichever dated value is in force
-
-
-def _values(cuts: list[int | float]) -> list[int | float]:
-    """Every side of every constant: on it, just below, just above, far off."""
-    out: set[int | float] = {cuts[0] - 1000, cuts[-1] + 1000}
-    for c in cuts:
-        out |= {c, c - 1, c + 1, c - 0.5, c + 0.5}
-    return sorted(out)
-
-
-def test_a_remembered_match_is_what_durable_rules_says_for_that_fact():
-    """Random facts, then each with one property moved onto, just below and just above every
-    constant the rules compare it with: the remembered answers are durable-rules' own."""
-    matcher = Matcher(load_rulebook())
-    cuts = constants(matcher.ruleset)
-    words = {"person__hukou_type": ["rural", "urban"], "person__school_level": ["junior_high", "college"]}
-    words |= {"enterprise__org_type": ["industry_association", "private"]}
-    choices = {k: _values(c) for k, c in cuts.items()} | words
-    choices |= {k: [True, False] for k in matcher.fields if k not in choices and k != "subject"}
-    assert set(choices) | {"subject"} == matcher.fields  # every compared property is varied
-    rng = random.Random(20200304)
-    facts = []
-    for _ in range(12):
-        for subject in ("person", "enterprise"):
-            own = [k for k in sorted(choices) if not k.startswith(("person", "enterprise", "hire"))]
-            own += [
-                k
-                for k in sorted(choices)
-                if k.startswith(subject) or (subject == "enterprise" and k.startswith("hire"))
-            ]
-            base = {"subject": subject} | {k: rng.choice(choices[k]) for k in own if rng.random() < 0.8}
-            facts += [base | {k: v} for k in own for v in choices[k]]
-    rng.shuffle(facts)
-    remembered = matcher.match(facts[: len(facts) // 2]) + matcher.match(facts[len(facts) // 2 :])
-    assert len(matcher._known) < 0.8 * len(facts)  # facts shared classes: the memory answered
-    assert remembered == matcher.match_fresh(facts)
-    assert sum(map(len, remembered)) > 3 * len(facts)  # conditions really matched
-
-
-def test_a_fact_that_cannot_be_classed_goes_to_durable_rules(engine):
-    facts = [engine._prepare(_case(i), AS_OF)[1] for i in range(3)]
-    facts[1]["person__age"] = float("nan")  # no side of any constant
-    assert engine.matcher._class(facts[1]) is None
-    assert engine.matcher.match(facts) == engine.matcher.match_fresh(facts)
 
 
 def _pools(dates: list[date]) -> dict[str, list[Any]]:
@@ -203,7 +156,7 @@ def _set(data: dict[str, Any], name: str, value: Any) -> dict[str, Any]:
 
 def _variants(rng: random.Random, subject: str, pools: dict[str, list[Any]], keys: list[str]) -> list[Any]:
     """A random case, then that case with one fact changed: unknown, or another value on or beside
-    a threshold the rules use; some stay in the case's class of facts, some leave it."""
+    a threshold the rules use."""
     specs = [s for s in input_facts(subject) if s.type == "choice" or s.type in pools]
     values = {s.name: list(s.choices) if s.type == "choice" else pools[s.type] for s in specs}
     base: dict[str, Any] = {"kind": subject}
@@ -220,19 +173,6 @@ def _variants(rng: random.Random, subject: str, pools: dict[str, list[Any]], key
         except ValueError:
             continue  # a combination the models refuse (a contract ending before it starts, …)
     return cases
-
-
-def _afresh(v: Any) -> tuple[Any, ...]:
-    """A verdict's questions, grant and key dates worked out for its case alone (no memory)."""
-    if v.status is Status.not_eligible:
-        return (), None, None, ()
-    found: list[str] = []
-    for fact, derived in v.outcome.asks:
-        found += judge_module._first_questions(missing_inputs(fact, v.facts)) if derived else [fact]
-    months = judge_module._period_months(v.rule, v.facts, v.ref)
-    amount = judge_module._amount(v.rule, v.facts, v.ref, "zh")
-    dates = judge_module._dates(v.rule, v.facts, v.ref, months) if v.rule.outcome.dates else ()
-    return tuple(dict.fromkeys(found)), months, amount, dates
 
 
 def _judgement(verdicts: list[Any]) -> list[tuple[Any, ...]]:
@@ -256,30 +196,21 @@ def _judgement(verdicts: list[Any]) -> list[tuple[Any, ...]]:
     return out
 
 
-@pytest.mark.parametrize("limit", [None, 7])
-def test_judging_by_class_equals_judging_each_case_afresh(monkeypatch, limit):
-    """Matches and condition outcomes remembered per class of facts change no decision: the same
-    cases judged with durable-rules asked for every one of them are judged the same (also when
-    the memories are small enough to be emptied again and again)."""
-    if limit:
-        monkeypatch.setattr(matcher_module, "MEMO_LIMIT", limit)
-        monkeypatch.setattr(judge_module, "MEMO_LIMIT", limit)
-    book = load_rulebook()
-    remembered, fresh = Engine(book), Engine(book)
-    monkeypatch.setattr(fresh.matcher, "match", fresh.matcher.match_fresh)
-    cuts = [c for constants_of in constants(remembered.matcher.ruleset).values() for c in constants_of]
+def test_cases_judged_together_are_judged_as_each_alone(engine):
+    """Random cases, each then with one fact unknown or moved onto or beside a threshold the rules
+    use, in one durable-rules state (``judge_many``, as ``evaluate_many`` does) and each in a state
+    of its own: every judgement is the same."""
+    cuts = [c for constants_of in constants(engine.matcher.ruleset).values() for c in constants_of]
     days = {c + d for c in cuts for d in (-1, 0, 1)}
     pools = _pools([date.fromordinal(int(d)) for d in days if d > 700_000])  # days the rules compare
     rng = random.Random(20200304)
+    book = engine.book
     cases = []
     for subject in ("person", "enterprise") * 6:
         keys = sorted(k for k in book.confirmation_keys() if book.rules[k.split(".")[0]].subject == subject)
         cases += _variants(rng, subject, pools, keys)
-    verdicts = remembered.judge_many(cases, AS_OF)
-    for v in (v for case_verdicts in verdicts for v in case_verdicts):
-        assert (v.missing, v.period_months, v.amount, v.dates.days) == _afresh(v)
-    judged = [_judgement(v) for v in verdicts]
-    if not limit:
-        shared = len(cases) - len(remembered.matcher._known)
-        assert shared > len(cases) / 4  # many cases fell into a class seen before
-    assert judged == [_judgement(v) for v in fresh.judge_many(cases, AS_OF)]
+    assert len(cases) > matcher_module.BATCH  # more than one state's worth together
+    together = [_judgement(v) for v in engine.judge_many(cases, AS_OF)]
+    alone = [_judgement(engine.judge_many([case], AS_OF)[0]) for case in cases]
+    assert together == alone
+    assert {v[1] for verdicts in together for v in verdicts} == set(Status)  # every status occurs

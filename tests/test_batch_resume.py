@@ -157,7 +157,7 @@ def _nothing(rows: list) -> run_module.Done:
     return run_module.Done(b"", b"")
 
 
-def test_chunks_in_flight_stay_bounded(monkeypatch):
+def test_chunks_in_flight_stay_bounded():
     """The pool is fed as results are taken, never the whole file at once (flat memory)."""
     submitted: list[int] = []
 
@@ -166,9 +166,8 @@ def test_chunks_in_flight_stay_bounded(monkeypatch):
             submitted.append(i)
             yield [], i, i
 
-    monkeypatch.setattr(run_module, "process", _nothing)
     taken = 0
-    for _done, end, _line in run_module._results(chunks(), 2):
+    for _done, end, _line in run_module._results(chunks(), 2, _nothing, ("fork", None, ())):
         taken += 1
         assert len(submitted) - taken <= 2 * 2 + 1, "too many chunks in flight"
         assert end == taken - 1

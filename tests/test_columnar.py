@@ -3,10 +3,12 @@
 Differential: random registries (hypothesis), built on every boundary the rules draw (each constant
 a rule compares, one below, one above, as ages, month counts and day counts from the evaluation
 date; month ends; 29 February; the retirement schedule's steps), with bad cells mixed in, are run
-through the columnar chunk evaluator and through the per-row one (``engine.batch.work``, which
-``tests/test_batch.py`` holds to per-case ``evaluate()``), and the bytes must be equal: every row,
-program, status, question, amount, date and error. The vectorised calendar is held to
-engine/calendar.py and engine/retirement.py on month ends and 29 February.
+through the columnar chunk evaluator and, row by row, through per-case evaluation with no batch
+machinery (the per-row reader ``work.read_row``, each case judged alone by the engine, durable-rules
+matching it, and worded by ``Layout``; ``tests/test_batch.py`` holds that wording to the published
+``evaluate()``), and the bytes must be equal: every row, program, status, question, amount, date
+and error. The vectorised calendar is held to engine/calendar.py and engine/retirement.py on month
+ends and 29 February.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from hypothesis import strategies as st
 from engine import calendar
 from engine.batch import work
 from engine.batch.columns import map_columns
-from engine.batch.layout import Layout
+from engine.batch.layout import Layout, csv_text
 from engine.batch.reader import Plain
 from engine.columnar import cal
 from engine.columnar import chunk as columnar
@@ -275,22 +277,47 @@ def _rows(r: random.Random, n: int) -> list[list[str]]:
     return rows
 
 
-def _both(rows: list[list[str]], lang: str = "zh", long: bool = False, plain: bool = False):
+def _job(lang: str = "zh", long: bool = False) -> work.Job:
     cols = map_columns(HEADER, "person", ENGINE.book.confirmation_keys())
-    job = work.Job(ENGINE, cols, Layout(ENGINE.book, lang, long), AS_OF)
-    work.set_job(job)
+    return work.Job(ENGINE, cols, Layout(ENGINE.book, lang, long), AS_OF)
+
+
+def _each_alone(job: work.Job, records: list) -> work.Done:
+    """What per-case evaluation says of each record: its case read by the per-row reader (or its
+    error rows), judged alone by the engine, worded by the layout."""
+    cols, layout = job.columns, job.layout
+    done = work.Done(b"", b"")
+    out: list[str] = []
+    errors: list[list[str]] = []
+    for line, fields, problem in records:
+        case, bad = work.read_row(cols, len(cols.headers), line, fields, problem, AS_OF)
+        if case is None and bad:
+            errors += bad
+            done.rejected += 1
+            continue
+        if case is None:
+            done.blank += 1
+            continue
+        [verdicts] = ENGINE.judge_many([case], AS_OF, layout.lang)
+        out.append(layout.lines(case.case_id or "", line, case.kind, verdicts, cols.carried_cells(fields)))
+        done.counts.update(f"{v.outcome.program}|{v.outcome.status}" for v in verdicts)
+        done.decided += 1
+    done.out, done.err = "".join(out).encode(), csv_text(errors).encode()
+    return done
+
+
+def _both(rows: list[list[str]], lang: str = "zh", long: bool = False, plain: bool = False):
+    job = _job(lang, long)
     records = [(i + 2, row, None) for i, row in enumerate(rows)]
-    old = work._process(records)
     chunk = Plain(2, "".join(",".join(row) + "\r\n" for row in rows)) if plain else records
-    new = columnar.evaluate(job, chunk)
-    return old, new
+    return _each_alone(job, records), columnar.evaluate(job, chunk)
 
 
-def _same(old, new) -> None:
-    assert new.err.decode() == old.err.decode()
-    assert new.out.decode() == old.out.decode()
-    assert (new.decided, new.rejected, new.blank) == (old.decided, old.rejected, old.blank)
-    assert +new.counts == +old.counts
+def _same(alone, new) -> None:
+    assert new.err.decode() == alone.err.decode()
+    assert new.out.decode() == alone.out.decode()
+    assert (new.decided, new.rejected, new.blank) == (alone.decided, alone.rejected, alone.blank)
+    assert +new.counts == +alone.counts
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -307,17 +334,15 @@ def test_a_large_boundary_registry_is_decided_the_same(plain):
     _same(*_both(rows, plain=plain))
 
 
-def test_blank_short_and_long_lines_in_plain_text_are_counted_as_before():
+def test_blank_short_and_long_lines_in_plain_text_are_counted_as_row_by_row():
     rows = _rows(random.Random(7), 50)
     text = "".join(",".join(row) + "\r\n" for row in rows[:20])
     text += "\r\n" + ",,,\r\n" + " , \r\n" + "\u3000\r\n" + "a,b\r\n"
     text += "".join(",".join(row) + ",x\r\n" for row in rows[20:25])
     text += "".join(",".join(row) + "\r\n" for row in rows[25:])
-    cols = map_columns(HEADER, "person", ENGINE.book.confirmation_keys())
-    job = work.Job(ENGINE, cols, Layout(ENGINE.book, "zh", False), AS_OF)
-    work.set_job(job)
+    job = _job()
     chunk = Plain(2, text)
-    _same(work._process(chunk.rows()), columnar.evaluate(job, chunk))
+    _same(_each_alone(job, chunk.rows()), columnar.evaluate(job, chunk))
 
 
 def test_quoted_cells_read_by_the_csv_module_are_decided_the_same():
@@ -327,10 +352,8 @@ def test_quoted_cells_read_by_the_csv_module_are_decided_the_same():
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\r\n").writerows(rows)
     records = [(i + 2, row, None) for i, row in enumerate(csv.reader(io.StringIO(buf.getvalue())))]
-    cols = map_columns(HEADER, "person", ENGINE.book.confirmation_keys())
-    job = work.Job(ENGINE, cols, Layout(ENGINE.book, "zh", False), AS_OF)
-    work.set_job(job)
-    _same(work._process(records), columnar.evaluate(job, records))
+    job = _job()
+    _same(_each_alone(job, records), columnar.evaluate(job, records))
 
 
 # --- Parquet in and out ------------------------------------------------------------------------
@@ -362,7 +385,7 @@ def test_a_typed_parquet_registry_is_decided_as_the_same_csv(tmp_path, make_regi
     folder.mkdir()
     frame[:1000].write_parquet(folder / "a.parquet")
     frame[1000:].write_parquet(folder / "b.parquet")
-    assert _batch(str(source), "-o", str(tmp_path / "csv.csv"), "--evaluator", "rows") == 0
+    assert _batch(str(source), "-o", str(tmp_path / "csv.csv")) == 0
     assert _batch(str(tmp_path / "registry.parquet"), "-o", str(tmp_path / "pq.csv"), "--chunk", "700") == 0
     assert _batch(str(folder), "-o", str(tmp_path / "dir.parquet")) == 0
     expected = (tmp_path / "csv.csv").read_bytes()

@@ -34,15 +34,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--resume", action="store_true", help="从中断处继续上次未完成的运行")
     p.add_argument("--quiet", action="store_true", help="不显示进度条")
     p.add_argument("--template", action="store_true", help="输出空白模板：列名和一行示例")
-    p.add_argument(
-        "--chunk", type=_positive, default=None, help="每块行数（检查点的间隔，默认 50000；逐行评估时 5000）"
-    )
-    p.add_argument(
-        "--evaluator",
-        choices=["columnar", "rows"],
-        default="columnar",
-        help="columnar：按列整体评估（默认）；rows：逐个案件评估（旧路径，用于比对）",
-    )
+    p.add_argument("--chunk", type=_positive, default=None, help="每块行数（检查点的间隔，默认 50000）")
     p.add_argument(
         "--scheduler",
         help="dask.distributed 调度器地址（如 tcp://HOST:8786）：按分区分发到集群，-o 为结果目录，可断点续跑",
@@ -92,7 +84,6 @@ def command(args: argparse.Namespace) -> int:
     )
     if args.chunk:
         opts.chunk = args.chunk
-    opts.evaluator = args.evaluator
     for path in (out, opts.errors_path):
         if not path.parent.is_dir():
             return _fail(f"输出目录不存在：{path.parent}")

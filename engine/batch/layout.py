@@ -7,9 +7,10 @@ status changes). Long (``--long``): one row per case and program. Missing
 facts are written as the input headers that would supply them, so staff can fill them in and
 run the file again.
 
-Rows are written here as CSV text. A registry repeats a few thousand verdict shapes (status,
-grant, failures, questions) over millions of rows, so each shape's first four cells are encoded
-once and reused, and so are the key dates' cell for each set of dates.
+The columnar evaluator words each distinct verdict shape, set of key dates and set of changes once
+through ``cells``, ``date_texts`` and ``change_text``. ``lines`` words one case's verdicts as CSV
+text: the per-case statement of the output that tests/test_columnar.py holds the columnar
+evaluator to.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from typing import Any
 from engine.decision import Status
 from engine.facts import FACTS
 from engine.judge import Dates, Verdict
-from engine.memory import keep
 from engine.rulebook import KeyDate, RuleBook
 from engine.text import STATUS_WORDS, status_words
 from engine.timeline import Changes
@@ -44,7 +44,6 @@ _QUOTED = re.compile(r'[",\r\n]')
 FORMULA_START = "=+-@\t\r"
 # Control characters other than the line breaks and tabs CSV quotes faithfully (see values.CONTROL).
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-SEGMENT_LIMIT = 20_000  # verdict shapes, and sets of key dates, whose cells are remembered
 
 
 def safe_cell(text: str) -> str:
@@ -93,9 +92,6 @@ class Layout:
         }
         self._kind = KIND[self.lang]
         self._labels = self._missing_labels() if self.lang == "zh" else {}
-        self._segments: dict[object, str] = {}  # verdict shape → its cells as CSV text
-        self._dates: dict[Dates, str] = {}  # key dates → their cell
-        self._changes: dict[Changes, str] = {}  # days the status changes → their cell
         self._sep = "、" if self.lang == "zh" else ";"
         self._grant_sep = "；" if self.lang == "zh" else "; "
         # A wide row: one slot per program, each five cells, empty for programs of another subject;
@@ -138,27 +134,11 @@ class Layout:
         return head + self._wide[kind].format(*[self._segment(v) for v in verdicts])
 
     def _segment(self, v: Verdict) -> str:
-        """A verdict's five cells as CSV text: status, grant, failed conditions, questions, dates."""
-        # A program's outcomes, grants and dates are shared objects that hash by identity
-        # (engine/judge.py): each is worded once.
-        outcome = v.outcome
-        shape = outcome if outcome.status is Status.not_eligible else (outcome, v.missing, v.grant)
-        known = self._segments.get(shape)  # the first four cells and the comma before the dates
-        if known is None:
-            known = keep(
-                self._segments, shape, "".join([csv_field(c) + "," for c in self._cells(v)]), SEGMENT_LIMIT
-            )
-        dates = ""
-        if v.dates.days:
-            dates = self._dates.get(v.dates)
-            if dates is None:
-                dates = keep(self._dates, v.dates, csv_field(self._date_text(v.dates)), SEGMENT_LIMIT)
-        if not v.changes:
-            return known + dates + ","
-        changes = self._changes.get(v.changes)
-        if changes is None:
-            changes = keep(self._changes, v.changes, csv_field(self._change_text(v.changes)), SEGMENT_LIMIT)
-        return known + dates + "," + changes
+        """A verdict's six cells as CSV text: status, grant, failed conditions, questions, dates,
+        changes."""
+        dates = self._date_text(v.dates) if v.dates.days else ""
+        changes = self._change_text(v.changes) if v.changes else ""
+        return ",".join([csv_field(c) for c in [*self._cells(v), dates, changes]])
 
     def cells(self, v: Verdict) -> list[str]:
         """A verdict's first four cells: status, grant, failed conditions, questions."""

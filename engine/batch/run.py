@@ -1,16 +1,15 @@
-"""``subsidy batch``: a whole registry, streamed in chunks through forked workers, resumable.
+"""``subsidy batch``: a whole registry, streamed in chunks through worker processes, resumable.
 
-The main process reads records and writes results in input order; workers validate and judge.
-Memory holds only the chunks in flight, whatever the file's size.
+The main process reads records and writes results in input order; workers validate and judge
+(the columnar evaluator, engine/columnar/). Memory holds only the chunks in flight, whatever the
+file's size.
 """
 
 from __future__ import annotations
 
 import codecs
-import gc
 import multiprocessing
 import os
-import signal
 import sys
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
@@ -24,11 +23,11 @@ from engine.batch.columns import map_columns
 from engine.batch.layout import ERROR_HEAD, Layout, csv_text
 from engine.batch.progress import Progress, wanted
 from engine.batch.reader import Chunk, Reader
-from engine.batch.work import Done, Job, process, set_job
+from engine.batch.work import Done, Job
 from engine.evaluate import Engine, default_engine
 
-CHUNK = 5000  # records per chunk: the unit of work, of ordering and of checkpointing
-COLUMNAR_CHUNK = 50_000  # the columnar evaluator's chunks: whole arrays, so larger
+# Records per chunk: the unit of work, of ordering and of checkpointing; judged as whole arrays.
+COLUMNAR_CHUNK = 50_000
 BOM = codecs.BOM_UTF8  # Excel and WPS read UTF-8 only with it
 
 
@@ -44,8 +43,7 @@ class Options:
     workers: int | None = None
     resume: bool = False
     quiet: bool = False
-    chunk: int | None = None  # records per chunk (default: CHUNK, or COLUMNAR_CHUNK for columnar)
-    evaluator: str = "columnar"  # "columnar" (engine/columnar/) or "rows" (one case at a time)
+    chunk: int | None = None  # records per chunk (default: COLUMNAR_CHUNK)
 
     @property
     def errors_path(self) -> Path:
@@ -82,6 +80,7 @@ class Totals:
 
 def run(opts: Options, engine: Engine | None = None, log: TextIO | None = None) -> Totals:
     """Evaluate every row of ``opts.source``; raises FileError/ResumeError before writing anything."""
+    from engine.columnar import chunk as columnar
     from engine.columnar.parquet import is_parquet, run_parquet
 
     if is_parquet(opts.source):
@@ -109,23 +108,15 @@ def run(opts: Options, engine: Engine | None = None, log: TextIO | None = None) 
             totals = Totals()
             heads = (csv_text([layout.header()]), csv_text([ERROR_HEAD]))
             sizes = outputs.start(*(BOM + head.encode("utf-8") for head in heads))
-        job = Job(engine, columns, layout, as_of)
-        if opts.evaluator == "columnar":
-            from engine.columnar import chunk as columnar
-
-            columnar.set_job(job)
-            work, size = columnar.process, opts.chunk or COLUMNAR_CHUNK
-            # polars' thread pool does not survive a fork: columnar workers start afresh and
-            # compile their own engine from the same rule book and district settings.
-            start = ("spawn", columnar.start_worker, (engine.book, engine.settings, columns, opts, as_of))
-        else:
-            set_job(job)
-            work, size = process, opts.chunk or CHUNK
-            start = ("fork", _worker_started, ())
+        columnar.set_job(Job(engine, columns, layout, as_of))
+        # polars' thread pool does not survive a fork: workers start afresh and compile their own
+        # engine from the same rule book and district settings.
+        start = ("spawn", columnar.start_worker, (engine.book, engine.settings, columns, opts, as_of))
         progress = Progress(reader.size, wanted(log, opts.quiet), log)
         workers = opts.workers or os.cpu_count() or 1
         head = head_hash(opts.source)
-        for done, end, line in _results(reader.chunks(size), workers, work, start):
+        chunks = reader.chunks(opts.chunk or COLUMNAR_CHUNK)
+        for done, end, line in _results(chunks, workers, columnar.process, start):
             totals.add(done)
             sizes = outputs.append(done.out, done.err)
             identity = fingerprint(opts.source, end, head)
@@ -143,16 +134,16 @@ def run(opts: Options, engine: Engine | None = None, log: TextIO | None = None) 
 def _results(
     chunks: Iterator[Chunk],
     workers: int,
-    work: Callable[[Any], Done] | None = None,
-    start: tuple[str, Callable[..., None], tuple[Any, ...]] | None = None,
+    work: Callable[[Any], Done],
+    start: tuple[str, Callable[..., None], tuple[Any, ...]],
 ) -> Iterator[tuple[Done, int, int]]:
-    """Each chunk's result in input order; at most two chunks per worker in flight (flat memory)."""
-    work = work or process
+    """Each chunk's result in input order; at most two chunks per worker in flight (flat memory).
+    ``start``: the pool's start method, and each worker's initializer and its arguments."""
     if workers <= 1:
         for rows, end, line in chunks:
             yield work(rows), end, line
         return
-    method, initializer, initargs = start or ("fork", _worker_started, ())
+    method, initializer, initargs = start
     with multiprocessing.get_context(method).Pool(workers, initializer, initargs) as pool:
         pending: deque[tuple[Any, int, int]] = deque()
         for rows, end, line in chunks:
@@ -163,14 +154,6 @@ def _results(
         while pending:
             result, e, n = pending.popleft()
             yield result.get(), e, n
-
-
-def _worker_started() -> None:
-    """Ctrl-C is the main process's to handle (it stops the pool and keeps the partial files); the
-    engine built before the fork is frozen, so a worker's collector never walks it (and its pages
-    stay shared with the parent instead of being copied when the collector touches them)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    gc.freeze()
 
 
 def run_options(opts: Options, as_of: date, layout: Layout, engine: Engine) -> dict[str, Any]:

@@ -1,8 +1,8 @@
 """A batch run in a process of its own: ``python -m web.batches.job FOLDER [--resume]``.
 
-The web server must not fork the engine's worker pool from one of its threads (a fork copies only
-the forking thread, with whatever locks the others held at that instant), so ``launch`` starts this
-module as a separate process in a session of its own, which also outlives a restart of the server.
+The engine's worker pool is never started from one of the web server's threads: ``launch`` starts
+this module as a separate process in a session of its own, which also outlives a restart of the
+server.
 It runs ``engine.batch.run.run`` exactly as ``subsidy batch`` does (same files, checkpoint, resume)
 and reports through the folder's status.json; the web side copies the final counts into the
 database when it first reads them, so this process never needs the database.
