@@ -6,7 +6,7 @@ expression giving the outcome codes of engine/codes.py for every row, exactly as
 gives them from durable-rules' matches. What those codes mean goes through ``Plan.outcome`` once
 per distinct combination (the all/any tree exists once). Everything that depends on a row's own
 values beyond its codes is worked out by the per-case code itself, once per distinct combination
-of exactly the inputs it reads (the keys of the per-case memories, spelled out as columns):
+of exactly the inputs it reads:
 
 - an unknown derived condition every answer agrees on: ``Judge._resolve``;
 - questions, grant and key dates: ``Plan.verdict``;
@@ -225,7 +225,7 @@ def _program(
     refused = np.array([o.status is Status.not_eligible for o in outcomes], dtype=bool)[outcome]
 
     # Questions and grant: per distinct (outcome, which of the questions' facts are unknown,
-    # parameter period, the grant's two facts), exactly as Plan.verdict remembers them.
+    # parameter period, the grant's two facts, the district), everything Plan.verdict reads.
     verdict_group = np.full(n, -1, dtype=np.int64)
     verdicts: list[Verdict] = []
     rows = np.flatnonzero(~refused)

@@ -7,11 +7,14 @@ booleans ``true``/``false``, numbers as written, null as unknown), so a row is a
 and decided exactly as the same row in a CSV. ``行号`` is the row's number as if the rows were
 written as CSV under a header (the first row is 2).
 
-Output is a Parquet file with the CSV output's columns (line as int64, every cell as a string with
-the same words), or CSV when ``-o`` names a .csv file. The errors file stays CSV (it is read by
-people). Chunks are checkpointed as with CSV: each chunk's result is a part file in
-``OUT.partial/``; ``--resume`` drops parts after the checkpoint and reads on from that row; the
-parts are joined into ``OUT`` (atomically renamed) when the run is complete.
+Record batches go to the worker pool as CSV chunks do. Output is a Parquet file with the CSV
+output's columns (line as int64, every cell as a string with the same words; a column that takes a
+few texts is dictionary-encoded, which its readers do not see), or CSV when ``-o`` names a .csv
+file. The errors file stays CSV (it is read by people). Chunks are checkpointed as with CSV: each
+chunk's result is kept as a part file in ``OUT.partial/`` (LZ4 Arrow IPC, as the worker sent it)
+and written to ``OUT.tmp`` as it arrives, in input order, so Parquet is encoded once; ``--resume``
+drops the parts after the checkpoint, writes the others again and reads on from that row;
+``OUT.tmp`` is renamed into place when the run is complete.
 """
 
 from __future__ import annotations
