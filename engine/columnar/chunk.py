@@ -233,9 +233,10 @@ def _render(layout: Layout, pieces: list[tuple[np.ndarray, list[list[Column]]]],
         tables = [pa.Table.from_arrays(arrow_columns(cols), schema=schema) for cols in parts]
         if not tables:
             return _ipc(None, layout)
+        if len(tables) == 1:
+            return _ipc(tables[0], layout)
         table = pa.concat_tables(tables).unify_dictionaries().combine_chunks()
-        if len(parts) > 1:
-            table = table.take(pa.array(np.lexsort((np.concatenate(program), np.concatenate(lines)))))
+        table = table.take(pa.array(np.lexsort((np.concatenate(program), np.concatenate(lines)))))
         return _ipc(table, layout)
     if not parts:
         return b""
