@@ -1,4 +1,5 @@
-"""The column reader vouches for the rows a clean registry holds.
+"""The column reader vouches for the rows a clean registry holds; the column writers make cells safe
+as the one CSV writer does.
 
 A row the column reader cannot vouch for is read one by one by the per-row reader: the answer is
 the same, only slower, so no differential test notices when a change to the case models (a new
@@ -12,8 +13,12 @@ from datetime import date
 from pathlib import Path
 
 import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.batch.columns import map_columns
+from engine.batch.layout import csv_field, safe_cell
+from engine.columnar.output import quoted, safe
 from engine.columnar.parse import VALIDATORS_KNOWN, limits, read_block
 from engine.evaluate import default_engine
 
@@ -47,3 +52,18 @@ def test_a_birth_after_the_evaluation_date_is_left_to_the_per_row_reader(tmp_pat
     make_registry.write_registry(source, 500)
     _, (suspect, _, _) = _read(source, as_of=date(1975, 1, 1))
     assert suspect.any() and not suspect.all()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(codec="utf-8"), max_size=12), min_size=1, max_size=30))
+def test_cells_are_made_safe_and_quoted_on_columns_as_one_by_one(texts: list[str]):
+    """The column writers' Rust regexes (engine/columnar/output.py) against the one CSV writer."""
+    series = pl.Series(texts, dtype=pl.String)
+    assert safe(series).to_list() == [safe_cell(t) for t in texts]
+    assert quoted(safe(series)).to_list() == [csv_field(t) for t in texts]
+
+
+def test_formulas_control_characters_and_quotes_in_particular():
+    texts = ["=1+1", "+x", "-1", "@a", "\tx", "\rx", 'a"b', "a,b", "a\nb", "\x00\x1b", "\u202eabc", "ok"]
+    series = pl.Series(texts, dtype=pl.String)
+    assert quoted(safe(series)).to_list() == [csv_field(t) for t in texts]

@@ -64,7 +64,11 @@ def safe_cell(text: str) -> str:
 def csv_field(text: str) -> str:
     """One field as ``csv.writer`` writes it by default (quoted only if it holds , " CR or LF), made
     safe first (``safe_cell``). Every CSV the product writes goes through here."""
-    text = safe_cell(text)
+    return quote(safe_cell(text))
+
+
+def quote(text: str) -> str:
+    """CSV's quoting of a field (its text already safe)."""
     if _QUOTED.search(text) is None:
         return text
     return '"' + text.replace('"', '""') + '"'

@@ -19,7 +19,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from engine.batch.layout import HEAD, Layout, csv_field, safe_cell
+from engine.batch.layout import HEAD, Layout, quote, safe_cell
 from engine.columnar.judge import Judged
 
 # engine/batch/layout.py's _CONTROL and FORMULA_START, as Rust regexes (polars).
@@ -118,7 +118,7 @@ def csv_lines(cols: list[Column]) -> pl.Series:
     parts = []
     for c in cols:
         if isinstance(c, Coded):
-            texts = ["," * (c.width - 1), *(",".join(csv_field(t) for t in e) for e in c.entries)]
+            texts = ["," * (c.width - 1), *(",".join(quote(t) for t in e) for e in c.entries)]
             if len(texts) == 2 and not (c.index < 0).any():
                 parts.append(pl.lit(texts[1]))
             else:
@@ -128,18 +128,6 @@ def csv_lines(cols: list[Column]) -> pl.Series:
         else:
             parts.append(pl.lit(c.cast(pl.String)))
     return pl.select(pl.concat_str([*parts[:-1], parts[-1] + "\r\n"], separator=",")).to_series()
-
-
-def arrow_types(cols: list[Column]) -> list[pa.DataType]:
-    """Each Arrow column's type (a coded column is ``width`` dictionary-encoded ones)."""
-    text = pa.dictionary(pa.int32(), pa.string())
-    out: list[pa.DataType] = []
-    for c in cols:
-        if isinstance(c, Coded):
-            out += [text] * c.width
-        else:
-            out.append(pa.string() if c.dtype == pl.String else pa.int64())
-    return out
 
 
 def arrow_columns(cols: list[Column]) -> list[pa.Array]:
