@@ -34,6 +34,11 @@ def set_job(job: Job) -> None:
     _job = job
 
 
+def current_job() -> Job:
+    assert _job is not None, "set_job() before a chunk"
+    return _job
+
+
 def start_worker(book: Any, settings: Any, columns: Any, opts: Any, as_of: Any) -> None:
     """A worker process's own engine and job, compiled from the run's rule book and settings."""
     import signal
@@ -49,27 +54,15 @@ def start_worker(book: Any, settings: Any, columns: Any, opts: Any, as_of: Any) 
 
 def process(rows: list[Row] | Plain) -> Done:
     """A chunk of CSV records (a worker's task)."""
-    assert _job is not None, "set_job() before process()"
-    job = _job
-    return _safely(job, lambda: evaluate(job, rows), lambda: _records(rows), False)
-
-
-def process_cells(task: tuple[list[pl.Series], int, bool]) -> Done:
-    """A block of text columns numbered from a line, as CSV text or (``arrow``) Arrow IPC."""
-    assert _job is not None, "set_job() before process_cells()"
-    job, (cells, first, arrow) = _job, task
-
-    def records() -> list[Row]:
-        return [(first + k, list(row), None) for k, row in enumerate(pl.DataFrame(cells).iter_rows())]
-
-    return _safely(job, lambda: evaluate_cells(job, cells, first, arrow), records, arrow)
+    job = current_job()
+    return safely(job, lambda: evaluate(job, rows), lambda: _records(rows), False)
 
 
 def _records(rows: list[Row] | Plain) -> list[Row]:
     return rows.rows() if isinstance(rows, Plain) else rows
 
 
-def _safely(job: Job, whole: Any, records: Any, arrow: bool) -> Done:
+def safely(job: Job, whole: Any, records: Any, arrow: bool) -> Done:
     """``whole()``; if the columnar evaluator cannot judge the chunk (a bug), each of its
     ``records()`` alone, so a row it cannot judge is reported on an error row of its own and the
     run goes on."""
@@ -97,17 +90,14 @@ def _combine(layout: Layout, dones: list[Done], arrow: bool) -> Done:
     """Chunks' results as one (rows in the order given)."""
     out = Done(b"", b"".join(d.err for d in dones))
     for d in dones:
-        out.decided, out.rejected, out.blank = (
-            out.decided + d.decided,
-            out.rejected + d.rejected,
-            out.blank + d.blank,
-        )
+        out.decided += d.decided
+        out.rejected += d.rejected
+        out.blank += d.blank
         out.counts.update(d.counts)
     if arrow:
         tables = [pa.ipc.open_stream(d.out).read_all() for d in dones]
-        out.out = _ipc(
-            pa.concat_tables(tables).unify_dictionaries().combine_chunks() if tables else None, layout
-        )
+        whole = pa.concat_tables(tables).unify_dictionaries().combine_chunks() if tables else None
+        out.out = _ipc(whole, layout)
     else:
         out.out = b"".join(d.out for d in dones)
     return out

@@ -92,14 +92,13 @@ def process_batch(task: tuple[pa.RecordBatch, int, bool]) -> Done:
     from engine.columnar import chunk
 
     batch, first, arrow = task
-    job = chunk._job
-    assert job is not None, "set_job() before process_batch()"
+    job = chunk.current_job()
     cells = as_text(batch)
 
     def records() -> list[Any]:
         return [(first + k, list(row), None) for k, row in enumerate(pl.DataFrame(cells).iter_rows())]
 
-    return chunk._safely(job, lambda: evaluate_cells(job, cells, first, arrow), records, arrow)
+    return chunk.safely(job, lambda: evaluate_cells(job, cells, first, arrow), records, arrow)
 
 
 class Results:
