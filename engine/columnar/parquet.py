@@ -55,7 +55,7 @@ def dataset(path: Path) -> ds.Dataset:
         raise FileError(f"无法按 Parquet 读取：{err}") from None
 
 
-def as_text(batch: pa.RecordBatch) -> list[pl.Series]:
+def as_text(batch: pa.RecordBatch | pa.Table) -> list[pl.Series]:
     """Every column as the text a CSV would hold (null: empty)."""
     frame = pl.from_arrow(batch)
     assert isinstance(frame, pl.DataFrame)
@@ -87,13 +87,14 @@ def batches(data: ds.Dataset, size: int, skip_rows: int) -> Iterator[pa.RecordBa
             yield batch.slice(start, size)
 
 
-def process_batch(task: tuple[pa.RecordBatch, int, bool]) -> Done:
-    """A worker's task: one record batch, numbered from a line, judged as its CSV's rows would be."""
+def process_batch(task: tuple[bytes, int, bool]) -> Done:
+    """A worker's task: one record batch as an Arrow IPC stream, numbered from a line, judged as
+    its CSV's rows would be."""
     from engine.columnar import chunk
 
-    batch, first, arrow = task
+    data, first, arrow = task
     job = chunk.current_job()
-    cells = as_text(batch)
+    cells = as_text(pa.ipc.open_stream(data).read_all())
 
     def records() -> list[Any]:
         return [(first + k, list(row), None) for k, row in enumerate(pl.DataFrame(cells).iter_rows())]
@@ -233,11 +234,16 @@ def run_parquet(opts: Options, engine: Engine | None = None, log: Any = None) ->
 
 
 def _tasks(data: ds.Dataset, size: int, skip: int, arrow: bool) -> Iterator[tuple[Any, int, int]]:
-    """Each record batch as a worker's task, with the rows read once it is done."""
+    """Each record batch as a worker's task (LZ4 Arrow IPC: a quarter of the bytes to send), with
+    the rows read once it is done."""
     row = skip
+    options = pa.ipc.IpcWriteOptions(compression="lz4")
     for batch in batches(data, size, skip):
         first, row = row + 2, row + batch.num_rows
-        yield (batch, first, arrow), row, row + 2
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, batch.schema, options=options) as writer:
+            writer.write_batch(batch)
+        yield (sink.getvalue().to_pybytes(), first, arrow), row, row + 2
 
 
 def _fsync(path: Path) -> None:
