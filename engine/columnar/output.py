@@ -64,12 +64,20 @@ def quoted(text: pl.Series) -> pl.Series:
 def _program(layout: Layout, judged: Judged) -> list[Column]:
     """A program's six columns: four coded, the key dates (the row's own), the changes."""
     n = len(judged.head)
-    heads = Coded([tuple(safe_cell(c) for c in cells) for cells in judged.heads], judged.head)
+    known: dict[str, str] = {}  # a program's cells repeat a few words: each made safe once
+
+    def safe_word(text: str) -> str:
+        found = known.get(text)
+        if found is None:
+            found = known[text] = safe_cell(text)
+        return found
+
+    heads = Coded([tuple(map(safe_word, cells)) for cells in judged.heads], judged.head)
     if judged.dates is not None:  # the product's own words and ISO dates: safe as they are
         dates = layout.date_texts(judged.dates)
     else:
         dates = pl.Series([""] * n, dtype=pl.String) if n else pl.Series([], dtype=pl.String)
-    changes = Coded([(safe_cell(c),) for c in judged.changes], judged.change)
+    changes = Coded([(safe_word(c),) for c in judged.changes], judged.change)
     return [heads, dates, changes]
 
 
