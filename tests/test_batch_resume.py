@@ -167,7 +167,7 @@ def test_chunks_in_flight_stay_bounded():
             yield [], i, i
 
     taken = 0
-    for _done, end, _line in run_module._results(chunks(), 2, _nothing, ("fork", None, ())):
+    for _done, end, _line in run_module.in_order(chunks(), 2, _nothing, ("fork", None, ())):
         taken += 1
         assert len(submitted) - taken <= 2 * 2 + 1, "too many chunks in flight"
         assert end == taken - 1

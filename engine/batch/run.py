@@ -116,7 +116,7 @@ def run(opts: Options, engine: Engine | None = None, log: TextIO | None = None) 
         workers = opts.workers or os.cpu_count() or 1
         head = head_hash(opts.source)
         chunks = reader.chunks(opts.chunk or COLUMNAR_CHUNK)
-        for done, end, line in _results(chunks, workers, columnar.process, start):
+        for done, end, line in in_order(chunks, workers, columnar.process, start):
             totals.add(done)
             sizes = outputs.append(done.out, done.err)
             identity = fingerprint(opts.source, end, head)
@@ -131,7 +131,7 @@ def run(opts: Options, engine: Engine | None = None, log: TextIO | None = None) 
     return totals
 
 
-def _results(
+def in_order(
     chunks: Iterator[Chunk],
     workers: int,
     work: Callable[[Any], Done],

@@ -37,7 +37,7 @@ from engine.batch.columns import map_columns
 from engine.batch.layout import ERROR_HEAD, Layout, csv_text
 from engine.batch.progress import Progress, wanted
 from engine.batch.reader import FileError
-from engine.batch.run import BOM, COLUMNAR_CHUNK, Options, Totals, _results, run_options
+from engine.batch.run import BOM, COLUMNAR_CHUNK, Options, Totals, in_order, run_options
 from engine.batch.work import Done, Job
 from engine.columnar.chunk import evaluate_cells
 from engine.columnar.output import parquet_writer
@@ -211,7 +211,7 @@ def run_parquet(opts: Options, engine: Engine | None = None, log: Any = None) ->
     results = Results(out, layout, done_chunks)
     try:
         with err_part.open("ab") as err_file:
-            for done, row, _ in _results(_tasks(data, size, skip, arrow), workers, process_batch, start):
+            for done, row, _ in in_order(_tasks(data, size, skip, arrow), workers, process_batch, start):
                 totals.add(done)
                 results.add(done.out)
                 err_file.write(done.err)

@@ -11,6 +11,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from web_helpers import PASSWORD
 
@@ -70,3 +71,15 @@ def serving(instance: Path, *users: tuple[str, ...], **env_extra: str) -> Iterat
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def screenshot(page: Any, path: Path, full_page: bool = False) -> None:
+    """A screenshot for the record (the tests assert on the page's text). Chromium under load
+    sometimes answers "Unable to capture screenshot" once: it is asked again."""
+    try:
+        page.screenshot(path=str(path), full_page=full_page)
+    except Exception as err:  # playwright's Error; playwright is imported only by browser tests
+        if "Unable to capture screenshot" not in str(err):
+            raise
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(path), full_page=full_page)

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from served import PASSWORD, serving
+from served import PASSWORD, screenshot, serving
 
 CHROMIUM = Path(os.environ.get("SUBSIDY_CHROMIUM", "/usr/bin/chromium"))
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,7 +64,7 @@ def screenshots_dir() -> None:
 
 
 def shot(page, name: str, full_page: bool = False) -> None:
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
+    screenshot(page, SHOTS / f"{name}.png", full_page)
 
 
 def focused(page) -> str:

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from served import PASSWORD, serving
+from served import PASSWORD, screenshot, serving
 
 CHROMIUM = Path(os.environ.get("SUBSIDY_CHROMIUM", "/usr/bin/chromium"))
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,7 +52,7 @@ def browser() -> Iterator[object]:
 
 
 def shot(page, name: str, full_page: bool = False) -> None:
-    page.screenshot(path=str(SHOTS / f"desk-{name}.png"), full_page=full_page)
+    screenshot(page, SHOTS / f"desk-{name}.png", full_page)
 
 
 def log_in(page, server: str, username: str) -> None:
