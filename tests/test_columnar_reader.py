@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from engine.batch.columns import map_columns
 from engine.batch.layout import csv_field, safe_cell
 from engine.columnar.output import quoted, safe
+from engine.columnar.parquet import batches, dataset
 from engine.columnar.parse import VALIDATORS_KNOWN, limits, read_block
 from engine.evaluate import default_engine
 
@@ -67,3 +68,38 @@ def test_formulas_control_characters_and_quotes_in_particular():
     texts = ["=1+1", "+x", "-1", "@a", "\tx", "\rx", 'a"b', "a,b", "a\nb", "\x00\x1b", "\u202eabc", "ok"]
     series = pl.Series(texts, dtype=pl.String)
     assert quoted(safe(series)).to_list() == [csv_field(t) for t in texts]
+
+
+def test_parquet_batches_start_at_the_checkpoint_s_row_and_read_one_row_group_at_a_time(tmp_path: Path):
+    frame = pl.DataFrame({"案件编号": [f"C{i}" for i in range(500)], "出生日期": ["1970-01-01"] * 500})
+    frame.write_parquet(tmp_path / "r.parquet", row_group_size=70)
+    data = dataset(tmp_path / "r.parquet")
+    for skip in (0, 1, 69, 70, 71, 299, 499, 500):
+        read = [b for b in batches(data, 50, skip)]
+        assert all(0 < b.num_rows <= 50 for b in read)
+        ids = [x for b in read for x in b.column("案件编号").to_pylist()]
+        assert ids == [f"C{i}" for i in range(skip, 500)]
+
+
+def test_a_dataset_file_without_a_column_reads_it_as_unknown(tmp_path: Path):
+    folder = tmp_path / "registry"
+    folder.mkdir()
+    pl.DataFrame({"案件编号": ["A"], "出生日期": ["1970-01-01"]}).write_parquet(folder / "a.parquet")
+    pl.DataFrame({"案件编号": ["B"]}).write_parquet(folder / "b.parquet")
+    read = list(batches(dataset(folder), 50, 0))
+    assert [b.to_pylist() for b in read] == [
+        [{"案件编号": "A", "出生日期": "1970-01-01"}],
+        [{"案件编号": "B", "出生日期": None}],
+    ]
+
+
+def test_a_column_only_a_later_file_of_the_dataset_has_is_read(tmp_path: Path):
+    folder = tmp_path / "registry"
+    folder.mkdir()
+    pl.DataFrame({"案件编号": ["A"]}).write_parquet(folder / "a.parquet")
+    pl.DataFrame({"案件编号": ["B"], "出生日期": ["1970-01-01"]}).write_parquet(folder / "b.parquet")
+    read = list(batches(dataset(folder), 50, 0))
+    assert [row for b in read for row in b.to_pylist()] == [
+        {"案件编号": "A", "出生日期": None},
+        {"案件编号": "B", "出生日期": "1970-01-01"},
+    ]

@@ -31,6 +31,7 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
 from engine.batch.checkpoint import Checkpoint, ResumeError
 from engine.batch.columns import map_columns
@@ -49,9 +50,14 @@ def is_parquet(path: Path) -> bool:
 
 
 def dataset(path: Path) -> ds.Dataset:
+    """One Parquet file or a folder of them; a folder's columns are those of all its files (a
+    column only some files have is unknown in the others, never left unread)."""
     try:
-        return ds.dataset(str(path), format="parquet")
-    except (pa.ArrowInvalid, OSError) as err:
+        data = ds.dataset(str(path), format="parquet")
+        schemas = [pq.read_schema(f) for f in data.files]
+        unified = pa.unify_schemas(schemas, promote_options="permissive") if schemas else data.schema
+        return data if unified.names == data.schema.names else ds.dataset(str(path), schema=unified)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as err:
         raise FileError(f"无法按 Parquet 读取：{err}") from None
 
 
@@ -73,18 +79,31 @@ def as_text(batch: pa.RecordBatch | pa.Table) -> list[pl.Series]:
 
 
 def batches(data: ds.Dataset, size: int, skip_rows: int) -> Iterator[pa.RecordBatch]:
-    """Record batches of at most ``size`` rows from row ``skip_rows`` on."""
+    """Record batches of at most ``size`` rows from row ``skip_rows`` on, file by file and row
+    group by row group (the dataset scanner reads a whole file ahead: memory would grow with it)."""
     seen = 0
-    for batch in data.to_batches(batch_size=size):
-        if seen + batch.num_rows <= skip_rows:
-            seen += batch.num_rows
-            continue
-        if seen < skip_rows:
-            batch = batch.slice(skip_rows - seen)
-            seen = skip_rows
-        seen += batch.num_rows
-        for start in range(0, batch.num_rows, size):
-            yield batch.slice(start, size)
+    for path in data.files:
+        file = pq.ParquetFile(path)
+        for group in range(file.num_row_groups):
+            rows = file.metadata.row_group(group).num_rows
+            if seen + rows <= skip_rows:
+                seen += rows
+                continue
+            names = data.schema.names
+            present = [n for n in names if n in file.schema_arrow.names]
+            for batch in file.iter_batches(batch_size=size, row_groups=[group], columns=present):
+                if len(present) < len(names):  # a column this file of the dataset lacks: unknown
+                    batch = pa.RecordBatch.from_arrays(
+                        [
+                            batch.column(n) if n in present else pa.nulls(batch.num_rows, pa.string())
+                            for n in names
+                        ],
+                        names=names,
+                    )
+                start, seen = seen, seen + batch.num_rows
+                if seen <= skip_rows:
+                    continue
+                yield batch.slice(skip_rows - start) if start < skip_rows else batch
 
 
 def process_batch(task: tuple[bytes, int, bool]) -> Done:
