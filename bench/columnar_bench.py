@@ -13,7 +13,7 @@ Measures, on one registry from bench/make_registry.py:
 - where a chunk's time goes (read and validate, derive, judge, word and write), one process;
 - peak RSS of the largest process, for all the rows and for a fifth of them (bounded: record
   batches are streamed);
-- with ``--dask N``: rows per minute on a LocalCluster of N workers against one machine's process.
+- with ``--dask N``: rows per minute on a LocalCluster of N workers against ``subsidy batch`` on this machine.
 """
 
 from __future__ import annotations
@@ -223,7 +223,8 @@ def main() -> None:
                 took_dask = time.perf_counter() - t
             print(
                 f"Dask LocalCluster, {args.dask} workers: {args.rows / took_dask * 60:,.0f} rows/min; "
-                f"one process (Parquet → Parquet): {args.rows / took_pq * 60:,.0f} rows/min"
+                f"subsidy batch on this machine (Parquet → Parquet, {args.workers} workers): "
+                f"{args.rows / took_pq * 60:,.0f} rows/min"
             )
     print(f"bench process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 

@@ -548,16 +548,21 @@ def case_facts(
 def derive(out: dict[str, Any], subject: str, steps: list[_Step] | None = None) -> dict[str, Any]:
     """Fill the derived facts of ``out`` (all of the subject's, or only ``steps``) from its inputs."""
     get = out.get
-    for name, fn, inputs, required in _derivations(subject) if steps is None else steps:
-        args = [*map(get, inputs)]
-        if None not in args or (required is not None and None not in map(get, required)):
-            try:
-                out[name] = fn(*args)
-            except (OverflowError, ValueError):  # a date past year 9999 or before year 1
-                out[name] = None
-        else:
-            out[name] = None
+    for step in _derivations(subject) if steps is None else steps:
+        out[step[0]] = derived(step, get)
     return out
+
+
+def derived(step: _Step, get: Any) -> Any:
+    """One derived fact from its inputs as ``get`` gives them (None: unknown)."""
+    _, fn, inputs, required = step
+    args = [*map(get, inputs)]
+    if None not in args or (required is not None and None not in map(get, required)):
+        try:
+            return fn(*args)
+        except (OverflowError, ValueError):  # a date past year 9999 or before year 1
+            return None
+    return None
 
 
 @cache

@@ -156,20 +156,13 @@ class RowFacts(Mapping[str, Any]):
         if name in known:
             return known[name]
         step = _steps(self._table.subject).get(name)
-        if step is None:
-            if name not in FACTS or self._table.subject not in FACTS[name].subjects:
-                raise KeyError(name)
+        if step is not None:
+            value = F.derived(step, self.get)
+        elif name in FACTS and self._table.subject in FACTS[name].subjects:
             col = self._table.cols.get(name)
             value = col.python(self._i) if col is not None else None
         else:
-            _, fn, inputs, required = step
-            args = [self[n] for n in inputs]
-            value = None
-            if None not in args or (required is not None and all(self[n] is not None for n in required)):
-                try:
-                    value = fn(*args)
-                except (OverflowError, ValueError):  # a date past year 9999 or before year 1
-                    value = None
+            raise KeyError(name)
         known[name] = value
         return value
 
@@ -180,8 +173,16 @@ class RowFacts(Mapping[str, Any]):
         return sum(1 for _ in self)
 
 
+_by_name: dict[str, tuple[list[Any], dict[str, Any]]] = {}
+
+
 def _steps(subject: str) -> dict[str, Any]:
-    return {step[0]: step for step in F._derivations(subject)}
+    """The subject's derivations by name (worked out again when ``facts.DERIVED`` is replaced)."""
+    steps = F._derivations(subject)
+    known = _by_name.get(subject)
+    if known is None or known[0] is not steps:
+        known = _by_name[subject] = (steps, {step[0]: step for step in steps})
+    return known[1]
 
 
 def build(
