@@ -141,17 +141,10 @@ class Layout:
         """A verdict's six cells as CSV text: status, grant, failed conditions, questions, dates,
         changes."""
         dates = self._date_text(v.dates) if v.dates.days else ""
-        changes = self._change_text(v.changes) if v.changes else ""
-        return ",".join([csv_field(c) for c in [*self._cells(v), dates, changes]])
-
-    def cells(self, v: Verdict) -> list[str]:
-        """A verdict's first four cells: status, grant, failed conditions, questions."""
-        return self._cells(v)
+        changes = self.change_text(v.changes) if v.changes else ""
+        return ",".join([csv_field(c) for c in [*self.cells(v), dates, changes]])
 
     def change_text(self, changes: Changes) -> str:
-        return self._change_text(changes)
-
-    def _change_text(self, changes: Changes) -> str:
         """Each later day the status changes, the other facts staying as they are."""
         if self.lang == "zh":
             return "；".join([f"{day.isoformat()}起{self._status[status]}" for day, status in changes])
@@ -177,8 +170,9 @@ class Layout:
         sep = "；" if self.lang == "zh" else ";"
         return pl.select(pl.concat_str(parts, separator=sep, ignore_nulls=True).fill_null("")).to_series()
 
-    def _cells(self, v: Verdict) -> list[str]:
-        """The first four cells (the dates are the row's own)."""
+    def cells(self, v: Verdict) -> list[str]:
+        """A verdict's first four cells: status, grant, failed conditions, questions (the dates
+        and changes are the row's own)."""
         if v.status is Status.not_eligible:
             return [self._words[v.rule.id][Status.not_eligible], "", ";".join(v.failed), ""]
         grant = v.amount.text if v.amount else ""

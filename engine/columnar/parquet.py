@@ -51,14 +51,43 @@ def is_parquet(path: Path) -> bool:
 
 def dataset(path: Path) -> ds.Dataset:
     """One Parquet file or a folder of them; a folder's columns are those of all its files (a
-    column only some files have is unknown in the others, never left unread)."""
+    column only some files have is unknown in the others, never left unread), each one a CSV cell
+    could hold."""
     try:
         data = ds.dataset(str(path), format="parquet")
         schemas = [pq.read_schema(f) for f in data.files]
         unified = pa.unify_schemas(schemas, promote_options="permissive") if schemas else data.schema
-        return data if unified.names == data.schema.names else ds.dataset(str(path), schema=unified)
+        if unified.names != data.schema.names:
+            data = ds.dataset(str(path), schema=unified)
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as err:
         raise FileError(f"无法按 Parquet 读取：{err}") from None
+    cell_types(data.schema)
+    return data
+
+
+def cell_types(schema: pa.Schema) -> None:
+    """Refuse a file with a column no CSV cell could hold (lists, structs, maps, raw bytes)."""
+    for k, field in enumerate(schema):
+        t = field.type
+        if pa.types.is_dictionary(t):
+            t = t.value_type
+        scalar = (
+            pa.types.is_string(t)
+            or pa.types.is_large_string(t)
+            or pa.types.is_string_view(t)
+            or pa.types.is_boolean(t)
+            or pa.types.is_integer(t)
+            or pa.types.is_floating(t)
+            or pa.types.is_decimal(t)
+            or pa.types.is_date(t)
+            or pa.types.is_timestamp(t)
+            or pa.types.is_null(t)
+        )
+        if not scalar:
+            raise FileError(
+                f"第{k + 1}列“{field.name}”的类型是 {field.type}，不是单元格的值（文字、数字、日期或是/否），"
+                "无法逐格读取；请导出为普通列"
+            )
 
 
 def as_text(batch: pa.RecordBatch | pa.Table) -> list[pl.Series]:
