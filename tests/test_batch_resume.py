@@ -172,3 +172,39 @@ def test_chunks_in_flight_stay_bounded():
         assert len(submitted) - taken <= 2 * 2 + 1, "too many chunks in flight"
         assert end == taken - 1
     assert taken == 50
+
+
+@pytest.fixture(scope="module")
+def parquet_registry(registry, tmp_path_factory) -> Path:
+    """The same registry's good rows as Parquet, in several row groups."""
+    import polars as pl
+
+    frame = pl.read_csv(
+        registry, infer_schema=False, truncate_ragged_lines=True, ignore_errors=True, encoding="utf8-lossy"
+    )
+    path = tmp_path_factory.mktemp("parquet") / "registry.parquet"
+    frame.write_parquet(path, row_group_size=1_700)
+    return path
+
+
+CHUNK = ("--chunk", "1000")  # the last --chunk given counts
+
+
+def test_a_killed_parquet_run_resumes_to_the_same_bytes(parquet_registry, tmp_path):
+    """SIGKILL to the run and its workers, twice, mid-file: the resumed file is byte for byte the
+    uninterrupted one's (parts kept as Arrow IPC, the Parquet file written again from them)."""
+    whole = tmp_path / "whole.parquet"
+    assert main(batch(parquet_registry, whole, "--workers", "1", *CHUNK)) == 0
+    out = tmp_path / "out.parquet"
+    checkpoint = out.with_name(out.name + ".checkpoint")
+    _kill_after_progress(_command(parquet_registry, out, *CHUNK), checkpoint, chunks=3)
+    assert not out.exists() and checkpoint.exists()
+    _kill_after_progress(_command(parquet_registry, out, "--resume", *CHUNK), checkpoint, chunks=20)
+    assert not out.exists()
+    finished = subprocess.run(
+        _command(parquet_registry, out, "--resume", *CHUNK), cwd=ROOT, capture_output=True, text=True
+    )
+    assert finished.returncode == 0, finished.stderr
+    assert out.read_bytes() == whole.read_bytes()
+    assert (tmp_path / "out.errors.csv").read_bytes() == (tmp_path / "whole.errors.csv").read_bytes()
+    assert not checkpoint.exists() and not out.with_name(out.name + ".partial").exists()
