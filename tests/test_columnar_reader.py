@@ -16,7 +16,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.batch.columns import map_columns
+from engine.batch.columns import map_columns, row_case
 from engine.batch.layout import csv_field, safe_cell
 from engine.columnar.output import quoted, safe
 from engine.columnar.parquet import batches, dataset
@@ -103,3 +103,32 @@ def test_a_column_only_a_later_file_of_the_dataset_has_is_read(tmp_path: Path):
         {"案件编号": "A", "出生日期": None},
         {"案件编号": "B", "出生日期": "1970-01-01"},
     ]
+
+
+def _with_check(first17: str) -> str:
+    from engine.idcard import check_char
+
+    return first17 + check_char(first17)
+
+
+BIRTHS = ["19000101", "18991231", "20200229", "20190229", "20201301", "20200001", "20200100"]
+BIRTHS += ["20200132", "20200431", "00000101", "99991231", "20200915", "20200916", "19600229"]
+ID_EDGES = [_with_check(f"500101{day}{tail}") for day in BIRTHS for tail in ("001", "002")]
+ID_EDGES += ["50010119600101001x", "50010119600101001", "500101196001010010", "5001011960010100X1"]
+
+
+def test_id_numbers_are_vouched_for_exactly_where_the_per_row_reader_accepts_them():
+    engine = default_engine()
+    cols = map_columns(["身份证号码"], "person", engine.book.confirmation_keys())
+    suspect, reads, _ = read_block(cols, [pl.Series(ID_EDGES, dtype=pl.String)], AS_OF)
+    for k, number in enumerate(ID_EDGES):
+        case, _ = row_case(cols, [number], AS_OF)
+        if not suspect[k]:  # read as columns: the per-row reader accepts it, with the same birth
+            assert case is not None, number
+            birth = reads["person"].inputs["person.birth_date"]
+            row = list(reads["person"].rows).index(k)
+            assert date.fromordinal(int(birth.values[row])) == case.person.birth_date
+    assert not suspect[ID_EDGES.index(_with_check("50010119600229001"))]
+    assert suspect[ID_EDGES.index(_with_check("50010120190229001"))]  # no such day
+    assert suspect[ID_EDGES.index(_with_check("50010118991231001"))]  # before 1900
+    assert suspect[ID_EDGES.index(_with_check("50010120200916001"))]  # after the evaluation date

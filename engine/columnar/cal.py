@@ -32,7 +32,7 @@ def ymd(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return year, month, day
 
 
-def _first_of_month(index: np.ndarray) -> np.ndarray:
+def first_of_month(index: np.ndarray) -> np.ndarray:
     """Day number of the first day of month ``index`` (year * 12 + month - 1): H. Hinnant's
     days_from_civil, in integers."""
     year, month = index // 12, index % 12 + 1
@@ -46,7 +46,7 @@ def _first_of_month(index: np.ndarray) -> np.ndarray:
 
 def month_length(year: np.ndarray, month: np.ndarray) -> np.ndarray:
     index = year * 12 + month - 1
-    return _first_of_month(index + 1) - _first_of_month(index)
+    return first_of_month(index + 1) - first_of_month(index)
 
 
 def add_months(days: np.ndarray, n: np.ndarray | int) -> tuple[np.ndarray, np.ndarray]:
@@ -56,8 +56,8 @@ def add_months(days: np.ndarray, n: np.ndarray | int) -> tuple[np.ndarray, np.nd
     index = year * 12 + month - 1 + n
     inside = (index >= 12) & (index < 10_000 * 12)
     safe = np.where(inside, index, 12)
-    length = _first_of_month(safe + 1) - _first_of_month(safe)
-    moved = _first_of_month(safe) + np.minimum(day, length) - 1
+    length = first_of_month(safe + 1) - first_of_month(safe)
+    moved = first_of_month(safe) + np.minimum(day, length) - 1
     moved = np.where(inside, moved, np.where(index < 12, date.min.toordinal(), date.max.toordinal()))
     return moved, np.ones(len(moved), dtype=bool)
 

@@ -132,8 +132,11 @@ def read_block(
     have exactly the header's number of fields, validated for the evaluation date ``as_of``."""
     n = len(cells[0]) if cells else 0
     suspect = np.zeros(n, dtype=bool)
-    for c in cells:
-        suspect |= _np(c.str.contains(SUSPECT_CHARS))
+    # Only cells taken as written can hold an odd space or a control character unnoticed: every
+    # other cell must match a word, a date, a number exactly, and fails (goes one by one) if not.
+    free = {c.index for columns in cols.facts.values() for c in columns if c.spec.type == "text"}
+    for i in sorted(free | ({cols.case_id} if cols.case_id is not None else set())):
+        suspect |= _np(cells[i].str.contains(SUSPECT_CHARS))
     stripped = [c.str.strip_chars(ASCII_SPACE) for c in cells]
     if cols.case_id is not None:
         case_ids = stripped[cols.case_id]
@@ -289,17 +292,19 @@ def _agree(inputs: dict[str, Col], as_of: int) -> np.ndarray:
         text = pl.Series(np.where(ids.valid, ids.values, "").astype(str), dtype=pl.String)
         given = ids.valid
         ok = _np(text.str.contains(r"^[0-9]{17}[0-9X]$"))
-        digits = [text.str.slice(k, 1).cast(pl.Int64, strict=False).fill_null(0) for k in range(17)]
-        total = np.zeros(n, dtype=np.int64)
-        for w, d in zip(WEIGHTS, digits, strict=True):
-            total += w * _np(d)
-        check = np.array(list(CHECK))[total % 11]
-        ok &= check == _np(text.str.slice(17, 1).fill_null(""))
-        born = text.str.slice(6, 8).str.to_date("%Y%m%d", strict=False).cast(pl.Int64)
-        ok &= _np(born.is_not_null())
-        birth_days = _np(born.fill_null(0)) + cal.EPOCH
+        # each number's 18 characters as code points (a well-shaped stand-in where it is not)
+        chars = np.where(ok, ids.values, "0" * 18).astype("U18").view(np.uint32).reshape(n, 18)
+        digits = chars[:, :17].astype(np.int64) - ord("0")
+        ok &= np.array([ord(c) for c in CHECK])[digits @ np.array(WEIGHTS) % 11] == chars[:, 17]
+        year = digits[:, 6] * 1000 + digits[:, 7] * 100 + digits[:, 8] * 10 + digits[:, 9]
+        month, day = digits[:, 10] * 10 + digits[:, 11], digits[:, 12] * 10 + digits[:, 13]
+        month_ok = (month >= 1) & (month <= 12)
+        first = cal.first_of_month(year * 12 + np.where(month_ok, month, 1) - 1)
+        length = cal.month_length(year, np.where(month_ok, month, 1))
+        ok &= month_ok & (day >= 1) & (day <= length)
+        birth_days = np.where(ok, first + day - 1, 0)
         ok &= (birth_days >= FIRST_DAY) & (birth_days <= as_of)
-        male = _np(digits[16]) % 2 == 1
+        male = digits[:, 16] % 2 == 1
         bad |= given & ~ok
         use = given & ok
         birth = inputs.setdefault(f"{prefix}.birth_date", empty("date", n))
