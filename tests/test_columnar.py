@@ -416,7 +416,9 @@ def test_an_interrupted_parquet_run_resumes_to_the_same_file(tmp_path, make_regi
     assert _batch(src, "-o", str(tmp_path / "cut.parquet"), "--chunk", "300") == 130
     assert not (tmp_path / "cut.parquet").exists()
     monkeypatch.setattr(parquet, "evaluate_cells", real)
-    assert _batch(src, "-o", str(tmp_path / "cut.parquet"), "--chunk", "300", "--resume") == 0
+    # another chunk size would cut other row groups: refused, naming it; none given: the run's own
+    assert _batch(src, "-o", str(tmp_path / "cut.parquet"), "--chunk", "500", "--resume") == 2
+    assert _batch(src, "-o", str(tmp_path / "cut.parquet"), "--resume") == 0
     assert (tmp_path / "cut.parquet").read_bytes() == (tmp_path / "whole.parquet").read_bytes()
 
 

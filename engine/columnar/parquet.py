@@ -236,7 +236,10 @@ def run_parquet(opts: Options, engine: Engine | None = None, log: Any = None) ->
     if opts.resume and checkpoint.exists():
         cp = Checkpoint(**json.loads(checkpoint.read_text(encoding="utf-8")))
     as_of = opts.as_of or (date.fromisoformat(cp.options["as_of"]) if cp else date.today())
-    options = {**run_options(opts, as_of, layout, engine), "input_rows": data.count_rows()}
+    # Chunks are the Parquet file's row groups: a resume reads on in chunks of the same size (the
+    # interrupted run's, unless another is asked for, which is refused like any changed option).
+    size = opts.chunk or (cp.options.get("chunk") if cp else None) or COLUMNAR_CHUNK
+    options = {**run_options(opts, as_of, layout, engine), "input_rows": data.count_rows(), "chunk": size}
     arrow = out.suffix.lower() != ".csv"
     if cp is not None:
         changed = [k for k in sorted(set(options) | set(cp.options)) if options.get(k) != cp.options.get(k)]
@@ -252,7 +255,6 @@ def run_parquet(opts: Options, engine: Engine | None = None, log: Any = None) ->
         totals, done_chunks, skip = Totals(), 0, 0
     job = Job(engine, columns, layout, as_of)
     chunk.set_job(job)
-    size = opts.chunk or COLUMNAR_CHUNK
     progress = Progress(options["input_rows"], wanted(log, opts.quiet), log)
     start = ("spawn", chunk.start_worker, (engine.book, engine.settings, columns, opts, as_of))
     workers = opts.workers or os.cpu_count() or 1
