@@ -80,6 +80,42 @@ def _damage(cp: Checkpoint) -> str | None:
     return None
 
 
+def read_checkpoint(path: Path) -> Checkpoint | None:
+    """The checkpoint at ``path`` (None if there is none); a damaged one is refused."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        cp = Checkpoint(**data)
+    except FileNotFoundError:
+        return None
+    except (ValueError, TypeError) as err:
+        raise ResumeError(f"检查点文件 {path} 已损坏（{err}）") from None
+    if (problem := _damage(cp)) is not None:
+        raise ResumeError(f"检查点文件 {path} 已损坏（{problem}）；请去掉 --resume 重新运行")
+    return cp
+
+
+def write_checkpoint(path: Path, cp: Checkpoint) -> None:
+    """Replace the checkpoint atomically, after the rows it counts are on disk."""
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as f:
+        json.dump(asdict(cp), f, ensure_ascii=False)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def same_options(cp: Checkpoint, options: dict[str, Any]) -> None:
+    """Refuse to continue a run of another output format or with other options, naming each."""
+    if cp.format != FORMAT:
+        raise ResumeError("检查点来自另一版本的输出格式，不能续跑；请去掉 --resume 重新运行")
+    changed = [k for k in sorted(set(options) | set(cp.options)) if options.get(k) != cp.options.get(k)]
+    if changed:
+        raise ResumeError(
+            "选项与中断的运行不同，不能续跑："
+            + "；".join(f"{k} 原为 {cp.options.get(k)}，现为 {options.get(k)}" for k in changed)
+        )
+
+
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path.parent, os.O_RDONLY)
     try:
@@ -100,27 +136,11 @@ class Outputs:
         self._err: BinaryIO | None = None
 
     def load(self) -> Checkpoint | None:
-        try:
-            data = json.loads(self.checkpoint.read_text(encoding="utf-8"))
-            cp = Checkpoint(**data)
-        except FileNotFoundError:
-            return None
-        except (ValueError, TypeError) as err:
-            raise ResumeError(f"检查点文件 {self.checkpoint} 已损坏（{err}）") from None
-        if (problem := _damage(cp)) is not None:
-            raise ResumeError(f"检查点文件 {self.checkpoint} 已损坏（{problem}）；请去掉 --resume 重新运行")
-        return cp
+        return read_checkpoint(self.checkpoint)
 
     def verify(self, cp: Checkpoint, source: Path, options: dict[str, Any]) -> None:
         """Refuse to continue with another input, other options or partial files that were cut short."""
-        if cp.format != FORMAT:
-            raise ResumeError("检查点来自另一版本的输出格式，不能续跑；请去掉 --resume 重新运行")
-        changed = [k for k in sorted(set(options) | set(cp.options)) if options.get(k) != cp.options.get(k)]
-        if changed:
-            raise ResumeError(
-                "选项与中断的运行不同，不能续跑："
-                + "；".join(f"{k} 原为 {cp.options.get(k)}，现为 {options.get(k)}" for k in changed)
-            )
+        same_options(cp, options)
         if fingerprint(source, cp.offset) != cp.input:
             raise ResumeError(f"输入文件 {source} 与中断的运行读到的文件不同（大小或内容已变），不能续跑")
         finishing = not self.err_part.exists() and self.out_part.exists() and self.errors.exists()
@@ -155,13 +175,7 @@ class Outputs:
         return self._out.tell(), self._err.tell()
 
     def save(self, cp: Checkpoint) -> None:
-        """Replace the checkpoint atomically, after the rows it counts are on disk."""
-        tmp = self.checkpoint.with_name(self.checkpoint.name + ".tmp")
-        with tmp.open("w", encoding="utf-8") as f:
-            json.dump(asdict(cp), f, ensure_ascii=False)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self.checkpoint)
+        write_checkpoint(self.checkpoint, cp)
 
     def finish(self) -> None:
         """Rename the complete files into place; only then is the checkpoint removed."""

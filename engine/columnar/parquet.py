@@ -19,11 +19,9 @@ drops the parts after the checkpoint, writes the others again and reads on from 
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from collections.abc import Iterator
-from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -33,7 +31,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from engine.batch.checkpoint import Checkpoint, ResumeError
+from engine.batch.checkpoint import Checkpoint, read_checkpoint, same_options, write_checkpoint
 from engine.batch.columns import map_columns
 from engine.batch.layout import ERROR_HEAD, Layout, csv_text
 from engine.batch.progress import Progress, wanted
@@ -232,9 +230,7 @@ def run_parquet(opts: Options, engine: Engine | None = None, log: Any = None) ->
     out, errors = opts.out, opts.errors_path
     err_part = errors.with_name(errors.name + ".partial")
     checkpoint = out.with_name(out.name + ".checkpoint")
-    cp = None
-    if opts.resume and checkpoint.exists():
-        cp = Checkpoint(**json.loads(checkpoint.read_text(encoding="utf-8")))
+    cp = read_checkpoint(checkpoint) if opts.resume else None
     as_of = opts.as_of or (date.fromisoformat(cp.options["as_of"]) if cp else date.today())
     # Chunks are the Parquet file's row groups: a resume reads on in chunks of the same size (the
     # interrupted run's, unless another is asked for, which is refused like any changed option).
@@ -242,9 +238,7 @@ def run_parquet(opts: Options, engine: Engine | None = None, log: Any = None) ->
     options = {**run_options(opts, as_of, layout, engine), "input_rows": data.count_rows(), "chunk": size}
     arrow = out.suffix.lower() != ".csv"
     if cp is not None:
-        changed = [k for k in sorted(set(options) | set(cp.options)) if options.get(k) != cp.options.get(k)]
-        if changed:
-            raise ResumeError("选项或输入与中断的运行不同，不能续跑：" + "、".join(changed))
+        same_options(cp, options)
         totals = Totals.load(cp.totals)
         done_chunks, skip = cp.out_bytes, cp.offset
         with err_part.open("r+b") as f:
@@ -268,9 +262,7 @@ def run_parquet(opts: Options, engine: Engine | None = None, log: Any = None) ->
                 err_file.flush()
                 os.fsync(err_file.fileno())
                 cp = Checkpoint(options, row, row + 2, results.chunks, err_file.tell(), totals.dump(), {})
-                tmp_cp = checkpoint.with_name(checkpoint.name + ".tmp")
-                tmp_cp.write_text(json.dumps(asdict(cp), ensure_ascii=False), encoding="utf-8")
-                os.replace(tmp_cp, checkpoint)
+                write_checkpoint(checkpoint, cp)
                 progress.update(row, totals.read)
     except BaseException:
         results.close()
