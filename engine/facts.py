@@ -508,12 +508,21 @@ def _flatten(model: BaseModel | None, prefix: str, out: dict[str, Any]) -> None:
 
 
 _Step = tuple[str, DerivedFn, tuple[str, ...], tuple[str, ...] | None]
-_plans: dict[str, tuple[list[Derived], list[_Step]]] = {}
+_plans: dict[str, tuple[list[Derived], list[_Step], dict[str, _Step]]] = {}
 
 
 def _derivations(subject: str) -> list[_Step]:
     """(name, function, inputs, required inputs if some are optional) of a subject's derived facts,
     in order; worked out again whenever ``DERIVED`` is replaced (tests wrap its functions)."""
+    return _plan(subject)[1]
+
+
+def derivation_step(subject: str, name: str) -> _Step | None:
+    """How ``name`` is derived for ``subject`` (None for an input)."""
+    return _plan(subject)[2].get(name)
+
+
+def _plan(subject: str) -> tuple[list[Derived], list[_Step], dict[str, _Step]]:
     known = _plans.get(subject)
     if known is None or known[0] is not DERIVED:
         steps = [
@@ -526,8 +535,8 @@ def _derivations(subject: str) -> list[_Step]:
             for d in DERIVED
             if subject in d.spec.subjects
         ]
-        known = _plans[subject] = (DERIVED, steps)
-    return known[1]
+        known = _plans[subject] = (DERIVED, steps, {step[0]: step for step in steps})
+    return known
 
 
 def case_facts(

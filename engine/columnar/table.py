@@ -155,7 +155,7 @@ class RowFacts(Mapping[str, Any]):
         known = self._known
         if name in known:
             return known[name]
-        step = _steps(self._table.subject).get(name)
+        step = F.derivation_step(self._table.subject, name)
         if step is not None:
             value = F.derived(step, self.get)
         elif name in FACTS and self._table.subject in FACTS[name].subjects:
@@ -171,18 +171,6 @@ class RowFacts(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
-
-
-_by_name: dict[str, tuple[list[Any], dict[str, Any]]] = {}
-
-
-def _steps(subject: str) -> dict[str, Any]:
-    """The subject's derivations by name (worked out again when ``facts.DERIVED`` is replaced)."""
-    steps = F._derivations(subject)
-    known = _by_name.get(subject)
-    if known is None or known[0] is not steps:
-        known = _by_name[subject] = (steps, {step[0]: step for step in steps})
-    return known[1]
 
 
 def build(
