@@ -53,10 +53,11 @@ def dataset(path: Path) -> ds.Dataset:
     could hold."""
     try:
         data = ds.dataset(str(path), format="parquet")
-        schemas = [pq.read_schema(f) for f in data.files]
-        unified = pa.unify_schemas(schemas, promote_options="permissive") if schemas else data.schema
-        if unified.names != data.schema.names:
-            data = ds.dataset(str(path), schema=unified)
+        if len(data.files) > 1:  # the dataset took the first file's columns
+            schemas = [pq.read_schema(f) for f in data.files]
+            unified = pa.unify_schemas(schemas, promote_options="permissive")
+            if unified.names != data.schema.names:
+                data = ds.dataset(str(path), schema=unified)
     except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as err:
         raise FileError(f"无法按 Parquet 读取：{err}") from None
     cell_types(data.schema)
