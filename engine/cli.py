@@ -12,26 +12,14 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from engine import unsupported_python
+from engine.cliargs import as_of_date
+from engine.cliargs import fail as _fail
 from engine.errors import describe
 from engine.models import parse_case
 from engine.report import render_evaluation
-from engine.values import parse_date, visible
+from engine.values import visible
 
-EXIT_BAD_INPUT = 2
 EXIT_BROKEN_PIPE = 128 + 13  # SIGPIPE
-
-
-def as_of_date(text: str) -> date:
-    """``--as-of``: read like every other date (engine/values.py); argparse prints the message."""
-    try:
-        return parse_date(text)
-    except ValueError as err:
-        raise argparse.ArgumentTypeError(f"评估日期：{err}") from None
-
-
-def _fail(message: str) -> int:
-    print(message, file=sys.stderr)
-    return EXIT_BAD_INPUT
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:

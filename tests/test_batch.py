@@ -280,17 +280,24 @@ def test_identifying_columns_are_carried_into_the_results(tmp_path):
     assert 3 in errors_by_line(errors)
 
 
-def test_template_round_trips(tmp_path, capsys):
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_template_round_trips_and_its_example_row_is_not_judged(tmp_path, capsys, lang):
     for kind in ("person", "enterprise"):
         template = tmp_path / f"{kind}.csv"
-        assert main(["batch", "--template", "--kind", kind, "-o", str(template)]) == 0
+        assert main(["batch", "--template", "--kind", kind, "--lang", lang, "-o", str(template)]) == 0
         header, example = read(template)
-        assert header[:2] == ["案件编号", "类型"] and len(header) > 10
+        assert header[:2] == (["案件编号", "类型"] if lang == "zh" else ["case_id", "kind"])
+        assert all(h.isascii() for h in header) == (lang == "en")
         code, out, errors = run(tmp_path, template, name=f"{kind}-out.csv")
-        assert code == 0
-        assert read(errors)[1:] == []
+        assert code == 0 and read(errors)[1:] == [] and read(out)[1:] == []
+        assert "模板示例行 1 行（已跳过）" in capsys.readouterr().err
+        # the same row under a case number of its own is a case: valid, and judged
+        filled = tmp_path / f"{kind}-filled.csv"
+        filled.write_bytes(template.read_bytes() + csv_line(["C-001", *example[1:]]).encode("utf-8"))
+        code, out, errors = run(tmp_path, filled, name=f"{kind}-filled-out.csv")
+        assert code == 0 and read(errors)[1:] == []
         [row] = read(out)[1:]
-        assert row[0] == example[0]
+        assert row[0] == "C-001"
         assert "读取 1 行：已评估 1 行，数据有误 0 行" in capsys.readouterr().err
 
 

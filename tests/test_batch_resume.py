@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.batch import run as run_module
 from engine.batch.checkpoint import Outputs
+from engine.batch.options import in_order
+from engine.batch.work import Done
 from engine.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -153,8 +154,8 @@ def test_without_resume_a_stale_partial_run_is_replaced(registry, reference, tmp
     assert results(out) == reference
 
 
-def _nothing(rows: list) -> run_module.Done:
-    return run_module.Done(b"", b"")
+def _nothing(rows: list) -> Done:
+    return Done(b"", b"")
 
 
 def test_chunks_in_flight_stay_bounded():
@@ -167,7 +168,7 @@ def test_chunks_in_flight_stay_bounded():
             yield [], i, i
 
     taken = 0
-    for _done, end, _line in run_module.in_order(chunks(), 2, _nothing, ("fork", None, ())):
+    for _done, end, _line in in_order(chunks(), 2, _nothing, ("fork", None, ())):
         taken += 1
         assert len(submitted) - taken <= 2 * 2 + 1, "too many chunks in flight"
         assert end == taken - 1

@@ -438,6 +438,7 @@ def test_a_cluster_decides_each_partition_and_resumes_by_partition(tmp_path, mak
     import polars as pl
     from dask.distributed import Client, LocalCluster
 
+    from engine.batch.checkpoint import ResumeError
     from engine.columnar.cluster import run_dataset
 
     _, frame = _registry(tmp_path, make_registry, 1500)
@@ -466,3 +467,9 @@ def test_a_cluster_decides_each_partition_and_resumes_by_partition(tmp_path, mak
         assert again.read == 500
         assert results[0].stat().st_mtime_ns == stamp
         assert pl.concat([pl.read_parquet(p) for p in sorted(out.glob("part-*.parquet"))]).equals(joined)
+        # a rerun into the same folder with other options would mix two runs: refused, naming both
+        with pytest.raises(ResumeError) as refused:
+            run_dataset(client, parts, out, "2021-01-01", lang="en")
+        assert "as_of 原为 2020-09-15，现为 2021-01-01" in str(refused.value)
+        assert "lang 原为 zh，现为 en" in str(refused.value)
+        assert results[0].stat().st_mtime_ns == stamp

@@ -61,8 +61,16 @@ def cmd_db(args: argparse.Namespace) -> int:
 def _password(from_stdin: bool) -> str | None:
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
-    first = getpass.getpass("密码：")
-    if getpass.getpass("再输入一次：") != first:
+    if not sys.stdin.isatty():  # getpass would read nothing and end in EOFError
+        print("没有可输入密码的终端：请用 --password-stdin 从标准输入传入密码（一行）", file=sys.stderr)
+        return None
+    try:
+        first = getpass.getpass("密码：")
+        second = getpass.getpass("再输入一次：")
+    except EOFError:
+        print("\n未输入密码", file=sys.stderr)
+        return None
+    if second != first:
         print("两次输入的密码不一致", file=sys.stderr)
         return None
     return first

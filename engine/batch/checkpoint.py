@@ -13,17 +13,20 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, BinaryIO
+
+from engine.batch.refusal import Refusal
 
 HEAD_BYTES = 1 << 20
 TAIL_BYTES = 1 << 16
 FORMAT = 1  # bump when the output format changes: an old checkpoint must not be continued
 
 
-class ResumeError(ValueError):
+class ResumeError(Refusal):
     """The checkpoint does not belong to this input or these options."""
 
 
@@ -54,7 +57,7 @@ class Checkpoint:
     format: int = FORMAT
 
 
-TOTALS = ("read", "decided", "rejected", "blank")
+TOTALS = ("read", "decided", "rejected", "blank", "examples")
 
 
 def _damage(cp: Checkpoint) -> str | None:
@@ -94,6 +97,40 @@ def read_checkpoint(path: Path) -> Checkpoint | None:
     return cp
 
 
+def no_checkpoint(checkpoint: Path) -> ResumeError:
+    """``--resume`` with nothing to resume: the results there (if any) are a finished run's."""
+    return ResumeError(
+        f"没有可续跑的检查点（{checkpoint.name}）：上次的运行已经完成或从未开始，结果不会被覆盖；"
+        "要重新评估，请去掉 --resume",
+        f"No checkpoint to resume ({checkpoint.name}): the last run finished or never started, and "
+        "its results are not replaced; to evaluate again, leave out --resume",
+    )
+
+
+def leftovers(out: Path, errors: Path) -> list[Path]:
+    """Every file a run of ``out`` leaves while unfinished (CSV and Parquet runs alike)."""
+    names = (".partial", ".checkpoint", ".checkpoint.tmp", ".tmp")
+    return [out.with_name(out.name + n) for n in names] + [errors.with_name(errors.name + ".partial")]
+
+
+def has_checkpoint(out: Path) -> bool:
+    """A run of ``out`` stopped after a checkpoint, so ``--resume`` can go on from it."""
+    return out.with_name(out.name + ".checkpoint").exists()
+
+
+def clear_unresumable(out: Path, errors: Path) -> bool:
+    """After a run stopped: True if it can be resumed (a checkpoint is there); otherwise its
+    partial files are removed (nothing in them could be continued) and False."""
+    if has_checkpoint(out):
+        return True
+    for path in leftovers(out, errors):
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    return False
+
+
 def write_checkpoint(path: Path, cp: Checkpoint) -> None:
     """Replace the checkpoint atomically, after the rows it counts are on disk."""
     tmp = path.with_name(path.name + ".tmp")
@@ -107,12 +144,23 @@ def write_checkpoint(path: Path, cp: Checkpoint) -> None:
 def same_options(cp: Checkpoint, options: dict[str, Any]) -> None:
     """Refuse to continue a run of another output format or with other options, naming each."""
     if cp.format != FORMAT:
-        raise ResumeError("检查点来自另一版本的输出格式，不能续跑；请去掉 --resume 重新运行")
-    changed = [k for k in sorted(set(options) | set(cp.options)) if options.get(k) != cp.options.get(k)]
+        raise ResumeError(
+            "检查点来自另一版本的输出格式，不能续跑；请去掉 --resume 重新运行",
+            "The checkpoint is of another version's output format: leave out --resume to run afresh",
+        )
+    unchanged(cp.options, options, "中断的运行", "the interrupted run")
+
+
+def unchanged(old: dict[str, Any], new: dict[str, Any], zh: str, en: str) -> None:
+    """Refuse to go on with other options than ``zh``/``en`` (the earlier run) had, naming each
+    option with both its values."""
+    changed = [k for k in sorted(set(new) | set(old)) if new.get(k) != old.get(k)]
     if changed:
         raise ResumeError(
-            "选项与中断的运行不同，不能续跑："
-            + "；".join(f"{k} 原为 {cp.options.get(k)}，现为 {options.get(k)}" for k in changed)
+            f"选项与{zh}不同，不能续跑："
+            + "；".join(f"{k} 原为 {old.get(k)}，现为 {new.get(k)}" for k in changed),
+            f"The options differ from {en}'s, so it cannot be continued: "
+            + "; ".join(f"{k} was {old.get(k)}, now {new.get(k)}" for k in changed),
         )
 
 

@@ -1,14 +1,26 @@
-"""The ``subsidy batch`` subcommand's arguments and entry point (engine/cli.py only registers it)."""
+"""The ``subsidy batch`` subcommand's arguments and entry point (engine/cli.py only registers it).
+
+Every refusal is one line in the language of ``--lang``, exit code 2, before anything is written;
+a run stopped by the machine (a full disk, a file it may not write) says what happened and what to
+do, exit code 1.
+"""
 
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from engine.cli import as_of_date
+from engine.batch.refusal import Refusal
+from engine.cliargs import as_of_date, fail
+from engine.values import visible
+
+SCHEDULER_TIMEOUT = 5  # seconds to wait for a dask scheduler to answer
+EXIT_STOPPED = 1
+NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 
 def _positive(text: str) -> int:
@@ -17,11 +29,26 @@ def _positive(text: str) -> int:
     return int(text)
 
 
+def _names(text: str) -> tuple[str, ...]:
+    """``--carry 联系电话,备注``: column names separated by commas (ASCII or Chinese) or 、."""
+    for sep in "，、":
+        text = text.replace(sep, ",")
+    return tuple(n.strip() for n in text.split(",") if n.strip())
+
+
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("batch", help="批量评估 CSV 名册（每行一个案件）")
-    p.add_argument("input", nargs="?", help="名册 CSV（UTF-8 或 GB18030；列名为表单中文字段名或英文字段名）")
+    p = sub.add_parser("batch", help="批量评估名册（CSV 或 Parquet，每行一个案件）")
     p.add_argument(
-        "-o", "--output", help="结果 CSV（UTF-8 带 BOM）；--template 时为模板文件（默认输出到屏幕）"
+        "input",
+        nargs="?",
+        help="名册：CSV 文件（UTF-8 或 GB18030；列名为表单中文字段名或英文字段名）、"
+        "Parquet 文件或 Parquet 文件夹",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        help="结果文件，格式由文件名决定：.csv（UTF-8 带 BOM）或 .parquet；--scheduler 时为结果文件夹；"
+        "--template 时为模板文件（默认输出到屏幕）",
     )
     p.add_argument("--as-of", type=as_of_date, help="评估日期 YYYY-MM-DD（默认今天；续跑时沿用原日期）")
     p.add_argument("--errors", help="有误行的报告 CSV（默认：结果文件名.errors.csv）")
@@ -29,47 +56,82 @@ def add_parser(sub: Any) -> None:
         "--kind", choices=["person", "enterprise"], default="person", help="没有“类型”列时的案件类型"
     )
     p.add_argument("--long", action="store_true", help="每个案件的每个项目一行（默认每个案件一行）")
-    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="结果的列名和文字")
+    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="结果、汇总和提示的语言")
     p.add_argument("--workers", type=_positive, help="并行进程数（默认为 CPU 核数）")
-    p.add_argument("--resume", action="store_true", help="从中断处继续上次未完成的运行")
+    p.add_argument("--resume", action="store_true", help="从中断处继续上次未完成的运行（须有检查点）")
     p.add_argument("--quiet", action="store_true", help="不显示进度条")
-    p.add_argument("--template", action="store_true", help="输出空白模板：列名和一行示例")
+    p.add_argument("--template", action="store_true", help="输出空白模板：列名和一行示例（示例行不参与评估）")
     p.add_argument("--chunk", type=_positive, default=None, help="每块行数（检查点的间隔，默认 50000）")
     p.add_argument(
+        "--carry",
+        type=_names,
+        default=(),
+        help="原样带入结果的其他列（规则不读取），逗号分隔，如 --carry 联系电话,备注",
+    )
+    p.add_argument(
+        "--ignore",
+        type=_names,
+        default=(),
+        help="忽略的其他列（既不读取也不带入结果），逗号分隔",
+    )
+    p.add_argument(
         "--scheduler",
-        help="dask.distributed 调度器地址（如 tcp://HOST:8786）：按分区分发到集群，-o 为结果目录，可断点续跑",
+        help="dask.distributed 调度器地址（如 tcp://HOST:8786）：按分区分发到集群，"
+        "-o 为结果文件夹，可断点续跑",
     )
     p.set_defaults(func=command)
 
 
 def command(args: argparse.Namespace) -> int:
-    from engine.batch.checkpoint import ResumeError
-    from engine.batch.reader import FileError
-    from engine.batch.run import Options, run, summary
+    from engine.batch import paths
+
+    lang = args.lang
+    if args.template:
+        return _template(args)
+    if not args.input or not args.output:
+        return fail(
+            "用法：subsidy batch 名册.csv -o 结果.csv（或 subsidy batch --template）"
+            if lang == "zh"
+            else "Usage: subsidy batch registry.csv -o results.csv (or subsidy batch --template)"
+        )
+    source, out = Path(args.input), Path(args.output)
+    errors = Path(args.errors) if args.errors else None
+    cluster = bool(args.scheduler)
+    refusal = paths.check_run(source, out, errors, cluster)
+    if refusal is not None:
+        return fail(refusal.text(lang))
+    try:
+        return _cluster(args, source, out) if cluster else _local(args, source, out, errors)
+    except Refusal as err:
+        return fail(f"{source}：{err.text(lang)}" if lang == "zh" else f"{source}: {err.text(lang)}")
+    except OSError as err:
+        from engine.batch.checkpoint import clear_unresumable
+
+        errors_path = errors or out.with_name(out.stem + ".errors.csv")
+        resumable = not cluster and clear_unresumable(out, errors_path)
+        return _stopped(err, lang, resumable, out)
+
+
+def _template(args: argparse.Namespace) -> int:
+    from engine.batch.paths import check_template
     from engine.batch.template import template_file
+
+    data = template_file(args.kind, args.lang)
+    if not args.output:
+        sys.stdout.buffer.write(data)
+        return 0
+    out = Path(args.output)
+    refusal = check_template(out)
+    if refusal is not None:
+        return fail(refusal.text(args.lang))
+    out.write_bytes(data)
+    return 0
+
+
+def _local(args: argparse.Namespace, source: Path, out: Path, errors: Path | None) -> int:
+    from engine.batch.run import Options, run, summary
     from engine.evaluate import default_engine
 
-    if args.template:
-        data = template_file(args.kind)
-        if args.output:
-            Path(args.output).write_bytes(data)
-        else:
-            sys.stdout.buffer.write(data)
-        return 0
-    if not args.input or not args.output:
-        return _fail("用法：subsidy batch 名册.csv -o 结果.csv（或 subsidy batch --template）")
-    source, out = Path(args.input), Path(args.output)
-    if not source.is_file() and not source.is_dir():
-        return _fail(f"找不到名册文件：{source}")
-    errors = Path(args.errors) if args.errors else None
-    if _same(out, source):
-        return _fail("结果文件不能与名册文件相同")
-    if errors is not None and _same(errors, source):
-        return _fail("有误行报告（--errors）不能与名册文件相同：会覆盖名册")
-    if errors is not None and _same(errors, out):
-        return _fail("有误行报告（--errors）不能与结果文件相同")
-    if args.scheduler:
-        return _cluster(args, source, out)
     opts = Options(
         source,
         out,
@@ -81,29 +143,47 @@ def command(args: argparse.Namespace) -> int:
         args.workers,
         args.resume,
         args.quiet,
+        args.chunk,
+        args.carry,
+        args.ignore,
     )
-    if args.chunk:
-        opts.chunk = args.chunk
-    for path in (out, opts.errors_path):
-        if not path.parent.is_dir():
-            return _fail(f"输出目录不存在：{path.parent}")
     try:
         totals = run(opts)
-    except (FileError, ResumeError) as err:
-        return _fail(f"{source}：{err}")
     except KeyboardInterrupt:
-        print("\n已中断；已完成的部分保留在 .partial 文件中，用 --resume 可从中断处继续。", file=sys.stderr)
+        print(
+            "\n已中断；已完成的部分保留在 .partial 文件中，用 --resume 可从中断处继续。"
+            if args.lang == "zh"
+            else "\nInterrupted; the finished part is kept in the .partial files: "
+            "--resume continues from there.",
+            file=sys.stderr,
+        )
         return 130
-    print(summary(totals, default_engine(), opts.errors_path), file=sys.stderr)
+    print(summary(totals, default_engine(), opts.errors_path, args.lang), file=sys.stderr)
     return 0
 
 
-def _same(a: Path, b: Path) -> bool:
-    """The same file, whatever the spelling (relative, ``..``, a symlink, a hard link)."""
-    try:
-        return a.samefile(b)
-    except OSError:  # one of them does not exist yet
-        return a.resolve() == b.resolve()
+def _stopped(err: OSError, lang: str, resumable: bool, out: Path) -> int:
+    """The machine stopped the run: say what happened and what to do, without a traceback
+    (``resumable``: a checkpoint was written, and --resume goes on from it)."""
+    where = visible(str(err.filename or out))
+    text = str(err)
+    if err.errno in NO_ROOM or "No space left" in text or "File too large" in text:
+        if resumable:
+            zh = "已完成的部分保留，腾出空间后加 --resume 再运行同一命令，从中断处继续"
+            en = "the finished part is kept: free some space, then run the same command with --resume"
+        else:
+            zh = "没有留下未完成的文件，腾出空间后再运行同一命令"
+            en = "no unfinished file is left: free some space, then run the same command again"
+        message = (
+            f"磁盘空间不足，写入 {where} 时停止；{zh}"
+            if lang == "zh"
+            else f"No room left on the disk while writing {where}; {en}"
+        )
+    else:
+        why = err.strerror or type(err).__name__
+        message = f"无法读写 {where}（{why}）" if lang == "zh" else f"Cannot read or write {where} ({why})"
+    print(message, file=sys.stderr)
+    return EXIT_STOPPED
 
 
 def _cluster(args: argparse.Namespace, source: Path, out: Path) -> int:
@@ -111,16 +191,22 @@ def _cluster(args: argparse.Namespace, source: Path, out: Path) -> int:
     from dask.distributed import Client
 
     from engine.batch.run import summary
-    from engine.columnar.cluster import run_dataset
+    from engine.columnar.cluster import earlier_options, run_dataset
     from engine.evaluate import default_engine
 
-    as_of = (args.as_of or date.today()).isoformat()
-    with Client(args.scheduler) as client:
+    earlier = earlier_options(out) if out.is_dir() else None  # a rerun keeps its date unless given
+    as_of = args.as_of.isoformat() if args.as_of else str((earlier or {}).get("as_of") or date.today())
+    try:
+        client = Client(args.scheduler, timeout=SCHEDULER_TIMEOUT)
+    except (OSError, TimeoutError, ValueError):
+        return fail(
+            f"调度器 {args.scheduler} 在 {SCHEDULER_TIMEOUT} 秒内没有应答：请检查地址，"
+            "以及 dask scheduler 是否已在那里运行"
+            if args.lang == "zh"
+            else f"The scheduler at {args.scheduler} did not answer within {SCHEDULER_TIMEOUT} s: check "
+            "the address and that a dask scheduler runs there"
+        )
+    with client:
         totals = run_dataset(client, source, out, as_of, args.kind, args.lang, args.long, sys.stderr)
-    print(summary(totals, default_engine(), out / "*.errors.csv"), file=sys.stderr)
+    print(summary(totals, default_engine(), out / "*.errors.csv", args.lang), file=sys.stderr)
     return 0
-
-
-def _fail(message: str) -> int:
-    print(message, file=sys.stderr)
-    return 2

@@ -18,12 +18,14 @@ from itertools import islice
 from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
+from engine.batch.refusal import Refusal
+
 SAMPLE = 1 << 20  # bytes read to choose the encoding
 MAX_RECORD_LINES = 100  # a quoted field spanning more lines is taken for an unclosed quote
 _UNDECODABLE = re.compile("[\udc80-\udcff]")
 
 
-class FileError(ValueError):
+class FileError(Refusal):
     """The whole file cannot be read (no header, UTF-16, unknown columns): nothing is evaluated."""
 
 

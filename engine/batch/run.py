@@ -7,98 +7,57 @@ file's size.
 
 from __future__ import annotations
 
-import codecs
-import multiprocessing
 import os
 import sys
-from collections import Counter, deque
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
-from engine.batch.checkpoint import Checkpoint, Outputs, fingerprint, head_hash
+from engine.batch.checkpoint import Checkpoint, Outputs, fingerprint, head_hash, no_checkpoint
 from engine.batch.columns import map_columns
 from engine.batch.layout import ERROR_HEAD, Layout, csv_text
+from engine.batch.options import BOM, COLUMNAR_CHUNK, Options, Totals, in_order, run_options
 from engine.batch.progress import Progress, wanted
-from engine.batch.reader import Chunk, Reader
-from engine.batch.work import Done, Job
+from engine.batch.reader import Reader
+from engine.batch.work import Job
 from engine.evaluate import Engine, default_engine
 
-# Records per chunk: the unit of work, of ordering and of checkpointing; judged as whole arrays.
-COLUMNAR_CHUNK = 50_000
-BOM = codecs.BOM_UTF8  # Excel and WPS read UTF-8 only with it
-
-
-@dataclass
-class Options:
-    source: Path
-    out: Path
-    errors: Path | None = None
-    as_of: date | None = None
-    kind: str = "person"
-    long: bool = False
-    lang: str = "zh"
-    workers: int | None = None
-    resume: bool = False
-    quiet: bool = False
-    chunk: int | None = None  # records per chunk (default: COLUMNAR_CHUNK)
-
-    @property
-    def errors_path(self) -> Path:
-        return self.errors or self.out.with_name(self.out.stem + ".errors.csv")
-
-
-@dataclass
-class Totals:
-    """Counted over the whole file, carried across a resume in the checkpoint."""
-
-    read: int = 0
-    decided: int = 0
-    rejected: int = 0
-    blank: int = 0
-    counts: Counter[str] = field(default_factory=Counter)
-
-    def add(self, done: Done) -> None:
-        self.read += done.decided + done.rejected
-        self.decided += done.decided
-        self.rejected += done.rejected
-        self.blank += done.blank
-        self.counts.update(done.counts)
-
-    def dump(self) -> dict[str, Any]:
-        return {
-            **{k: getattr(self, k) for k in ("read", "decided", "rejected", "blank")},
-            "counts": dict(self.counts),
-        }
-
-    @classmethod
-    def load(cls, data: dict[str, Any]) -> Totals:
-        return cls(**{**data, "counts": Counter(data.get("counts", {}))})
+__all__ = ["BOM", "COLUMNAR_CHUNK", "Options", "Totals", "run", "summary"]
 
 
 def run(opts: Options, engine: Engine | None = None, log: TextIO | None = None) -> Totals:
-    """Evaluate every row of ``opts.source``; raises FileError/ResumeError before writing anything."""
-    from engine.columnar import chunk as columnar
+    """Evaluate every row of ``opts.source`` (a CSV file, a Parquet file or a folder of them);
+    raises FileError/ResumeError before writing anything."""
     from engine.columnar.parquet import is_parquet, run_parquet
 
     if is_parquet(opts.source):
         return run_parquet(opts, engine, log)
+    return run_csv(opts, engine, log)
+
+
+def run_csv(opts: Options, engine: Engine | None = None, log: TextIO | None = None) -> Totals:
+    """A CSV registry, written as CSV."""
+    from engine.columnar import chunk as columnar
+
     engine = engine or default_engine()
     log = log or sys.stderr
     outputs = Outputs(opts.out, opts.errors_path)
     cp = outputs.load() if opts.resume else None
     if opts.resume and cp is None:
-        print("没有可续跑的检查点，从头开始。", file=log)
-    elif not opts.resume and outputs.checkpoint.exists():
-        print(f"发现未完成的运行（{outputs.checkpoint}）；未用 --resume，从头开始。", file=log)
+        raise no_checkpoint(outputs.checkpoint)
+    if not opts.resume and outputs.checkpoint.exists():
+        print(
+            f"发现未完成的运行（{outputs.checkpoint}）；未用 --resume，从头开始。"
+            if opts.lang == "zh"
+            else f"An unfinished run was found ({outputs.checkpoint}); without --resume, starting afresh.",
+            file=log,
+        )
     as_of = opts.as_of or (date.fromisoformat(cp.options["as_of"]) if cp else date.today())
     reader = Reader(opts.source, cp.offset if cp else None, cp.line if cp else 2)
     try:
         columns = map_columns(reader.headers, opts.kind, engine.book.confirmation_keys())
         layout = Layout(engine.book, opts.lang, opts.long, [reader.headers[i] for i in columns.carried])
-        options = run_options(opts, as_of, layout, engine)
+        options = run_options(opts, as_of, layout.lang, engine.book.version)
         if cp is not None:
             outputs.verify(cp, opts.source, options)
             outputs.reopen(cp)
@@ -131,56 +90,27 @@ def run(opts: Options, engine: Engine | None = None, log: TextIO | None = None) 
     return totals
 
 
-def in_order(
-    chunks: Iterator[Chunk],
-    workers: int,
-    work: Callable[[Any], Done],
-    start: tuple[str, Callable[..., None], tuple[Any, ...]],
-) -> Iterator[tuple[Done, int, int]]:
-    """Each chunk's result in input order; at most two chunks per worker in flight (flat memory).
-    ``start``: the pool's start method, and each worker's initializer and its arguments."""
-    if workers <= 1:
-        for rows, end, line in chunks:
-            yield work(rows), end, line
-        return
-    method, initializer, initargs = start
-    with multiprocessing.get_context(method).Pool(workers, initializer, initargs) as pool:
-        pending: deque[tuple[Any, int, int]] = deque()
-        for rows, end, line in chunks:
-            pending.append((pool.apply_async(work, (rows,)), end, line))
-            if len(pending) > 2 * workers:
-                result, e, n = pending.popleft()
-                yield result.get(), e, n
-        while pending:
-            result, e, n = pending.popleft()
-            yield result.get(), e, n
-
-
-def run_options(opts: Options, as_of: date, layout: Layout, engine: Engine) -> dict[str, Any]:
-    """What a run's results depend on besides its input: a resume must find them unchanged."""
-    return {
-        "as_of": as_of.isoformat(),
-        "kind": opts.kind,
-        "long": opts.long,
-        "lang": layout.lang,
-        "rules_version": engine.book.version,
-        "errors": str(opts.errors_path.resolve()),
-    }
-
-
 def summary(totals: Totals, engine: Engine, errors: Path, lang: str = "zh") -> str:
-    """The run in numbers: rows read = decided + rejected, then each program's statuses."""
+    """The run in numbers, in ``lang``: rows read = decided + rejected, then each program's statuses."""
     from engine.text import STATUS_WORDS
 
-    words = STATUS_WORDS["zh" if lang == "zh" else "en"]
-    lines = [
-        f"读取 {totals.read:,} 行：已评估 {totals.decided:,} 行，数据有误 {totals.rejected:,} 行"
-        + (f"（见 {errors}）" if totals.rejected else "")
-        + (f"；空行 {totals.blank:,} 行（已跳过）" if totals.blank else "")
-    ]
+    zh = lang == "zh"
+    words = STATUS_WORDS["zh" if zh else "en"]
+    if zh:
+        head = f"读取 {totals.read:,} 行：已评估 {totals.decided:,} 行，数据有误 {totals.rejected:,} 行"
+        head += f"（见 {errors}）" if totals.rejected else ""
+        head += f"；空行 {totals.blank:,} 行（已跳过）" if totals.blank else ""
+        head += f"；模板示例行 {totals.examples:,} 行（已跳过）" if totals.examples else ""
+    else:
+        head = f"Read {totals.read:,} rows: {totals.decided:,} evaluated, {totals.rejected:,} with bad data"
+        head += f" (see {errors})" if totals.rejected else ""
+        head += f"; {totals.blank:,} blank lines skipped" if totals.blank else ""
+        head += f"; {totals.examples:,} template example rows skipped" if totals.examples else ""
+    lines = [head]
     for rule in engine.book.rules.values():
         counts = [totals.counts.get(f"{rule.id}|{s}", 0) for s in words]
         if any(counts):  # programs of a kind of case the file does not hold are left out
             parts = [f"{words[s]} {n:,}" for s, n in zip(words, counts, strict=True)]
-            lines.append(f"  {rule.title('zh')}（{rule.id}）：" + "，".join(parts))
+            name = f"{rule.title(lang)}（{rule.id}）：" if zh else f"{rule.title(lang)} ({rule.id}): "
+            lines.append("  " + name + ("，" if zh else ", ").join(parts))
     return "\n".join(lines)

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from engine.batch.columns import CASE_ID, KIND, SUBJECT_ZH
 from engine.batch.layout import csv_text
-from engine.batch.run import BOM
+from engine.batch.options import BOM
 from engine.labels import input_facts
 from engine.text import choice_label
+
+# The example row's case number starts with this: a run skips such rows (counted, never judged), so
+# a template filled in below its example is run as it is.
+EXAMPLE_PREFIXES = ("示例-", "example-")
 
 # Written as staff write them (是/否, Chinese options, ISO dates); facts not listed stay empty.
 EXAMPLES: dict[str, dict[str, object]] = {
@@ -46,24 +50,34 @@ EXAMPLES: dict[str, dict[str, object]] = {
 }
 
 
-def _written(value: object, spec_type: str) -> str:
+def _written(value: object, spec_type: str, lang: str) -> str:
     if isinstance(value, bool):
-        return "是" if value else "否"
-    if spec_type == "choice":
+        return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
+    if spec_type == "choice" and lang == "zh":
         return choice_label(str(value))
     return str(value)
 
 
-def template_rows(kind: str) -> list[list[str]]:
-    """The header row (Chinese labels) and one example row of a ``kind`` case."""
+def is_example(case_id: str) -> bool:
+    """A template's example row, by its case number."""
+    return case_id.strip().startswith(EXAMPLE_PREFIXES)
+
+
+def template_rows(kind: str, lang: str = "zh") -> list[list[str]]:
+    """The header row (Chinese labels; English dotted names with ``lang`` en) and one example row
+    of a ``kind`` case, which a run skips."""
     specs = input_facts(kind)
     example = EXAMPLES[kind]
-    header = [CASE_ID[0], KIND[0], *(s.zh for s in specs)]
-    row = [f"示例-{SUBJECT_ZH[kind]}-001", SUBJECT_ZH[kind]]
-    row += [_written(example[s.name], s.type) if s.name in example else "" for s in specs]
+    if lang == "zh":
+        header = [CASE_ID[0], KIND[0], *(s.zh for s in specs)]
+        row = [f"{EXAMPLE_PREFIXES[0]}{SUBJECT_ZH[kind]}-001", SUBJECT_ZH[kind]]
+    else:
+        header = [CASE_ID[1], KIND[1], *(s.name for s in specs)]
+        row = [f"{EXAMPLE_PREFIXES[1]}{kind}-001", kind]
+    row += [_written(example[s.name], s.type, lang) if s.name in example else "" for s in specs]
     return [header, row]
 
 
-def template_file(kind: str) -> bytes:
+def template_file(kind: str, lang: str = "zh") -> bytes:
     """The template as ``--template`` writes it and the web desk serves it: UTF-8 with BOM, CRLF."""
-    return BOM + csv_text(template_rows(kind)).encode("utf-8")
+    return BOM + csv_text(template_rows(kind, lang)).encode("utf-8")

@@ -35,6 +35,7 @@ class Done:
     decided: int = 0
     rejected: int = 0
     blank: int = 0
+    examples: int = 0  # a template's example rows, skipped
     counts: Counter[str] = field(default_factory=Counter)  # "program|status" → cases
 
 

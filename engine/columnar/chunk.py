@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from engine.batch.layout import Layout, csv_text
 from engine.batch.reader import Plain, Row
+from engine.batch.template import EXAMPLE_PREFIXES, is_example
 from engine.batch.work import Done, Job, read_row
 from engine.columnar.judge import judge_table
 from engine.columnar.output import Column, arrow_columns, columns, csv_lines, result_schema
@@ -93,6 +94,7 @@ def _combine(layout: Layout, dones: list[Done], arrow: bool) -> Done:
         out.decided += d.decided
         out.rejected += d.rejected
         out.blank += d.blank
+        out.examples += d.examples
         out.counts.update(d.counts)
     if arrow:
         tables = [pa.ipc.open_stream(d.out).read_all() for d in dones]
@@ -160,8 +162,15 @@ def _evaluate(
     job: Job, numbers: np.ndarray, cells: list[pl.Series], others: list[Row], arrow: bool = False
 ) -> Done:
     cols, layout, engine = job.columns, job.layout, job.engine
-    suspect, reads, case_ids = read_block(cols, cells, job.as_of)
     done = Done(b"", b"")
+    if cols.case_id is not None and len(numbers):
+        example = _np(cells[cols.case_id].str.strip_chars().str.starts_with(EXAMPLE_PREFIXES[0]))
+        example |= _np(cells[cols.case_id].str.strip_chars().str.starts_with(EXAMPLE_PREFIXES[1]))
+        if example.any():
+            done.examples += int(example.sum())
+            keep = pl.Series(np.flatnonzero(~example), dtype=pl.Int64)
+            cells, numbers = [c.gather(keep) for c in cells], numbers[~example]
+    suspect, reads, case_ids = read_block(cols, cells, job.as_of)
     pieces: list[tuple[np.ndarray, list[list[Column]]]] = []  # (line numbers, output columns) per table
     counts: Counter[str] = Counter()
     for subject, read in reads.items():
@@ -182,6 +191,9 @@ def _evaluate(
     errors: list[tuple[int, list[list[str]]]] = []
     cases: dict[str, list] = {"person": [], "enterprise": []}
     for line, fields, problem in others:
+        if is_example(cols.case_id_of(fields)):
+            done.examples += 1
+            continue
         case, bad = read_row(cols, len(cols.headers), line, fields, problem, job.as_of)
         if case is not None:
             cases[case.kind].append((line, case, cols.carried_cells(fields)))

@@ -20,7 +20,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from engine.batch.run import BOM, COLUMNAR_CHUNK, Totals
+from engine.batch.options import BOM, COLUMNAR_CHUNK, Totals
 
 
 @dataclass(frozen=True)
@@ -127,6 +127,53 @@ def tasks(source: Path, out_dir: Path, as_of: str, kind: str, lang: str, long: b
     return out
 
 
+OPTIONS_FILE = "run-options.json"
+
+
+def earlier_options(out_dir: Path) -> dict[str, Any] | None:
+    """The options of the run whose partitions ``out_dir`` holds (None: no run there yet)."""
+    import json
+
+    from engine.batch.checkpoint import ResumeError
+
+    path = out_dir / OPTIONS_FILE
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        data = None
+    if not isinstance(data, dict):
+        raise ResumeError(f"{path} 已损坏：请换一个空文件夹", f"{path} is damaged: use an empty folder")
+    return data
+
+
+def same_run(out_dir: Path, options: dict[str, Any]) -> None:
+    """A results folder holds one run's partitions: a rerun into it continues that run only with
+    the same options (refused, naming each changed option with both values, as a local
+    ``--resume`` is). The options are kept in the folder's ``run-options.json``."""
+    import json
+
+    from engine.batch.checkpoint import unchanged
+    from engine.evaluate import default_engine
+
+    options = {**options, "rules_version": default_engine().book.version}
+    earlier = earlier_options(out_dir)
+    if earlier is not None:
+        unchanged(earlier, options, "结果文件夹中已有的运行", "the folder's run")
+        return
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if any(out_dir.glob("part-*")):
+        from engine.batch.checkpoint import ResumeError
+
+        raise ResumeError(
+            f"结果文件夹 {out_dir} 中已有分区结果，但没有记录其选项（{OPTIONS_FILE}）：请换一个空文件夹",
+            f"The results folder {out_dir} holds partitions without a record of their options "
+            f"({OPTIONS_FILE}): use an empty folder",
+        )
+    (out_dir / OPTIONS_FILE).write_text(json.dumps(options, ensure_ascii=False, indent=2), encoding="utf-8")
+
+
 def run_dataset(
     client: Any,
     source: Path,
@@ -140,7 +187,8 @@ def run_dataset(
     """Every partition not yet decided, mapped to the cluster's workers; the run's totals."""
     from dask.distributed import as_completed
 
-    out_dir.mkdir(parents=True, exist_ok=True)
+    options = {"as_of": as_of, "kind": kind, "lang": lang, "long": long, "source": str(source.resolve())}
+    same_run(out_dir, options)
     todo = [t for t in tasks(source, out_dir, as_of, kind, lang, long) if not Path(t.out).exists()]
     totals = Totals()
     futures = client.map(evaluate_partition, todo, pure=False, retries=2)
@@ -150,10 +198,16 @@ def run_dataset(
         totals.decided += done["decided"]
         totals.rejected += done["rejected"]
         totals.blank += done["blank"]
+        totals.examples += done.get("examples", 0)
         totals.counts.update(Counter(done["counts"]))
     assert totals.read == totals.decided + totals.rejected
     if log is not None:
         skipped = len(tasks(source, out_dir, as_of, kind, lang, long)) - len(todo)
         if skipped:
-            print(f"已完成的分区 {skipped} 个（跳过）；本次评估 {len(todo)} 个分区。", file=log)
+            print(
+                f"已完成的分区 {skipped} 个（跳过）；本次评估 {len(todo)} 个分区。"
+                if lang == "zh"
+                else f"{skipped} partitions already done (skipped); {len(todo)} evaluated now.",
+                file=log,
+            )
     return totals

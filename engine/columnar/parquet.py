@@ -31,12 +31,18 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from engine.batch.checkpoint import Checkpoint, read_checkpoint, same_options, write_checkpoint
+from engine.batch.checkpoint import (
+    Checkpoint,
+    no_checkpoint,
+    read_checkpoint,
+    same_options,
+    write_checkpoint,
+)
 from engine.batch.columns import map_columns
 from engine.batch.layout import ERROR_HEAD, Layout, csv_text
+from engine.batch.options import BOM, COLUMNAR_CHUNK, Options, Totals, in_order, run_options
 from engine.batch.progress import Progress, wanted
 from engine.batch.reader import FileError
-from engine.batch.run import BOM, COLUMNAR_CHUNK, Options, Totals, in_order, run_options
 from engine.batch.work import Done, Job
 from engine.columnar.chunk import evaluate_cells
 from engine.columnar.output import parquet_writer
@@ -232,11 +238,14 @@ def run_parquet(opts: Options, engine: Engine | None = None, log: Any = None) ->
     err_part = errors.with_name(errors.name + ".partial")
     checkpoint = out.with_name(out.name + ".checkpoint")
     cp = read_checkpoint(checkpoint) if opts.resume else None
+    if opts.resume and cp is None:
+        raise no_checkpoint(checkpoint)
     as_of = opts.as_of or (date.fromisoformat(cp.options["as_of"]) if cp else date.today())
     # Chunks are the Parquet file's row groups: a resume reads on in chunks of the same size (the
     # interrupted run's, unless another is asked for, which is refused like any changed option).
     size = opts.chunk or (cp.options.get("chunk") if cp else None) or COLUMNAR_CHUNK
-    options = {**run_options(opts, as_of, layout, engine), "input_rows": data.count_rows(), "chunk": size}
+    options = run_options(opts, as_of, layout.lang, engine.book.version)
+    options |= {"input_rows": data.count_rows(), "chunk": size}
     arrow = out.suffix.lower() != ".csv"
     if cp is not None:
         same_options(cp, options)

@@ -423,7 +423,7 @@ def test_a_run_uses_the_desk_district_settings_and_carries_the_names(app: Flask)
     root = app.test_client()
     assert root.post("/districts/渝中区", data=settings_form(login(root, "root"))).status_code == 302
     header, example = template_rows("enterprise")
-    example = [*example[:-1], "渝中区"]
+    example = ["E-001", *example[1:-1], "渝中区"]  # the example row under a case number of its own
     alice = app.test_client()
     token = login(alice, "alice")
     path = started(alice, token, registry_bytes([header, example]), kind="enterprise")

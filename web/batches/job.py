@@ -19,7 +19,7 @@ import traceback
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from engine.batch.checkpoint import ResumeError
+from engine.batch.checkpoint import ResumeError, has_checkpoint
 from engine.batch.reader import FileError
 from engine.batch.run import Options, run, summary
 from engine.districts import districts
@@ -77,7 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         job["long"],
         job["lang"],
         job["workers"],
-        resume=args.resume,
+        # a job stopped before its first checkpoint has nothing to resume: it starts afresh
+        resume=args.resume and has_checkpoint(folder.result),
         quiet=True,
     )
     try:

@@ -1,0 +1,118 @@
+"""What every batch run shares, whatever it reads and writes: its options, its counts, the pool.
+
+engine/batch/run.py (CSV) and engine/columnar/parquet.py (Parquet) both build on this module and
+neither on the other; run.py chooses between them.
+"""
+
+from __future__ import annotations
+
+import codecs
+import multiprocessing
+from collections import Counter, deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from engine.batch.work import Done
+
+# Records per chunk: the unit of work, of ordering and of checkpointing; judged as whole arrays.
+COLUMNAR_CHUNK = 50_000
+BOM = codecs.BOM_UTF8  # Excel and WPS read UTF-8 only with it
+PARQUET_SUFFIXES = (".parquet", ".pq")
+
+
+def is_parquet_name(path: Path) -> bool:
+    """A results or registry file named as Parquet (the suffix decides the format)."""
+    return path.suffix.lower() in PARQUET_SUFFIXES
+
+
+@dataclass
+class Options:
+    source: Path
+    out: Path
+    errors: Path | None = None
+    as_of: date | None = None
+    kind: str = "person"
+    long: bool = False
+    lang: str = "zh"
+    workers: int | None = None
+    resume: bool = False
+    quiet: bool = False
+    chunk: int | None = None  # records per chunk (default: COLUMNAR_CHUNK)
+    carry: tuple[str, ...] = ()  # headers no rule reads, carried into the results as written
+    ignore: tuple[str, ...] = ()  # headers no rule reads, left out of the results
+
+    @property
+    def errors_path(self) -> Path:
+        return self.errors or self.out.with_name(self.out.stem + ".errors.csv")
+
+
+@dataclass
+class Totals:
+    """Counted over the whole file, carried across a resume in the checkpoint."""
+
+    read: int = 0
+    decided: int = 0
+    rejected: int = 0
+    blank: int = 0
+    examples: int = 0  # a template's example rows (engine/batch/template.py), skipped
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def add(self, done: Done) -> None:
+        self.read += done.decided + done.rejected
+        self.decided += done.decided
+        self.rejected += done.rejected
+        self.blank += done.blank
+        self.examples += done.examples
+        self.counts.update(done.counts)
+
+    def dump(self) -> dict[str, Any]:
+        return {
+            **{k: getattr(self, k) for k in ("read", "decided", "rejected", "blank", "examples")},
+            "counts": dict(self.counts),
+        }
+
+    @classmethod
+    def load(cls, data: dict[str, Any]) -> Totals:
+        return cls(**{**data, "counts": Counter(data.get("counts", {}))})
+
+
+def in_order(
+    chunks: Iterator[Any],
+    workers: int,
+    work: Callable[[Any], Done],
+    start: tuple[str, Callable[..., None], tuple[Any, ...]],
+) -> Iterator[tuple[Done, int, int]]:
+    """Each chunk's result in input order; at most two chunks per worker in flight (flat memory).
+    ``start``: the pool's start method, and each worker's initializer and its arguments."""
+    if workers <= 1:
+        for rows, end, line in chunks:
+            yield work(rows), end, line
+        return
+    method, initializer, initargs = start
+    with multiprocessing.get_context(method).Pool(workers, initializer, initargs) as pool:
+        pending: deque[tuple[Any, int, int]] = deque()
+        for rows, end, line in chunks:
+            pending.append((pool.apply_async(work, (rows,)), end, line))
+            if len(pending) > 2 * workers:
+                result, e, n = pending.popleft()
+                yield result.get(), e, n
+        while pending:
+            result, e, n = pending.popleft()
+            yield result.get(), e, n
+
+
+def run_options(opts: Options, as_of: date, lang: str, rules_version: str) -> dict[str, Any]:
+    """What a run's results depend on besides its input: a resume must find them unchanged."""
+    return {
+        "as_of": as_of.isoformat(),
+        "kind": opts.kind,
+        "long": opts.long,
+        "lang": lang,
+        "rules_version": rules_version,
+        "errors": str(opts.errors_path.resolve()),
+        "carry": list(opts.carry),
+        "ignore": list(opts.ignore),
+    }

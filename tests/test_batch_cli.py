@@ -1,0 +1,201 @@
+"""``subsidy batch`` as a new user meets it: each output what its name says, every refusal one line
+in the chosen language before any work (nothing left behind), a finished run never replaced unasked,
+and a run stopped by a full disk said as such and continued with ``--resume``."""
+
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pyarrow.parquet as pq
+import pytest
+
+from engine.cli import main
+
+AS_OF = "2020-09-15"
+SCRIPT = Path(sys.executable).parent / "subsidy"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("registry")
+    path = folder / "reg.csv"
+    subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "make_registry.py"), str(path), "--rows", "3000"],
+        check=True,
+        capture_output=True,
+    )
+    return path
+
+
+def batch(*args: str) -> int:
+    return main(["batch", *args, "--quiet", "--workers", "1"])
+
+
+def files(folder: Path) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*")}
+
+
+def refusals(tmp: Path, registry: Path) -> dict[str, tuple[list[str], str, str]]:
+    """Each way to ask for what cannot be done: (arguments, Chinese words, English words)."""
+    (tmp / "empty").mkdir()
+    (tmp / "csvs").mkdir()
+    (tmp / "csvs" / "a.csv").write_bytes(registry.read_bytes()[:2000])
+    (tmp / "taken").mkdir()
+    reg = str(registry)
+    return {
+        "an empty registry folder": ([str(tmp / "empty"), "-o", str(tmp / "r.csv")], "没有", "holds no"),
+        "a folder of CSV files": ([str(tmp / "csvs"), "-o", str(tmp / "r.csv")], "只有 CSV", "only CSV"),
+        "-o an existing folder": ([reg, "-o", str(tmp / "taken")], "文件夹", "folder"),
+        "-o neither .csv nor .parquet": ([reg, "-o", str(tmp / "r.txt")], ".csv 或 .parquet", ".parquet"),
+        "Parquet results of a CSV registry": ([reg, "-o", str(tmp / "r.parquet")], "CSV", "CSV"),
+        "-o into a missing folder": ([reg, "-o", str(tmp / "nowhere" / "r.csv")], "不存在", "does not exist"),
+        "--errors not CSV": ([reg, "-o", str(tmp / "r.csv"), "--errors", str(tmp / "e.txt")], ".csv", ".csv"),
+        "--template into a missing folder": (
+            ["--template", "-o", str(tmp / "nowhere" / "t.csv")],
+            "不存在",
+            "does not exist",
+        ),
+        "--scheduler with a results file": (
+            [str(tmp / "csvs"), "-o", str(tmp / "r.csv"), "--scheduler", "tcp://127.0.0.1:1"],
+            "文件夹",
+            "folder",
+        ),
+        "--resume with no checkpoint": ([reg, "-o", str(tmp / "r.csv"), "--resume"], "没有可续跑", "resume"),
+    }
+
+
+CASES = [
+    "an empty registry folder",
+    "a folder of CSV files",
+    "-o an existing folder",
+    "-o neither .csv nor .parquet",
+    "Parquet results of a CSV registry",
+    "-o into a missing folder",
+    "--errors not CSV",
+    "--template into a missing folder",
+    "--scheduler with a results file",
+    "--resume with no checkpoint",
+]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("case", CASES)
+def test_a_run_that_cannot_be_done_is_refused_in_one_line_and_leaves_nothing(
+    tmp_path, registry, capsys, case, lang
+):
+    args, zh, en = refusals(tmp_path, registry)[case]
+    before = files(tmp_path)
+    assert batch(*args, "--lang", lang) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert (zh if lang == "zh" else en) in err
+    if lang == "en":
+        assert not any("\u4e00" <= ch <= "\u9fff" for ch in err.replace(str(tmp_path), "")), err
+    assert files(tmp_path) == before  # nothing written, not even a partial file
+
+
+def test_each_output_is_the_format_its_name_says(tmp_path, registry):
+    source = tmp_path / "reg.parquet"
+    pl.read_csv(registry, infer_schema=False).write_parquet(source)
+    assert batch(str(source), "-o", str(tmp_path / "r.parquet"), "--as-of", AS_OF) == 0
+    assert pq.read_table(tmp_path / "r.parquet").num_rows == 3000
+    assert batch(str(source), "-o", str(tmp_path / "r.csv"), "--as-of", AS_OF) == 0
+    assert (tmp_path / "r.csv").read_bytes().startswith("\ufeff案件编号".encode())
+    assert batch(str(registry), "-o", str(tmp_path / "c.csv"), "--as-of", AS_OF) == 0
+    assert (tmp_path / "c.csv").read_bytes() == (tmp_path / "r.csv").read_bytes()
+
+
+def test_resume_after_a_finished_run_keeps_its_results(tmp_path, registry, capsys):
+    out = tmp_path / "r.csv"
+    assert batch(str(registry), "-o", str(out), "--as-of", AS_OF) == 0
+    finished, stamp = out.read_bytes(), out.stat().st_mtime_ns
+    assert batch(str(registry), "-o", str(out), "--resume") == 2
+    assert "没有可续跑的检查点" in capsys.readouterr().err
+    assert out.read_bytes() == finished and out.stat().st_mtime_ns == stamp
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_a_scheduler_nobody_answers_is_named_as_such(tmp_path, registry, capsys):
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    (folder / "a.csv").write_bytes(registry.read_bytes())
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    assert batch(str(folder), "-o", str(tmp_path / "results"), "--scheduler", address) == 2
+    err = capsys.readouterr().err
+    assert f"调度器 {address}" in err and "没有应答" in err and "Traceback" not in err
+    assert not (tmp_path / "results").exists()
+
+
+def _disk_of(size: int):
+    """A child whose files may grow to ``size`` bytes: past that a write fails as on a full disk."""
+
+    def limit() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+
+    return limit
+
+
+COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-c", "from engine.cli import main; main()"]
+
+
+def test_a_disk_full_before_the_first_checkpoint_leaves_nothing(tmp_path, registry):
+    args = [str(registry), "-o", "r.csv", "--as-of", AS_OF, "--quiet", "--workers", "1", "--chunk", "500"]
+    stopped = subprocess.run(
+        [*COMMAND, "batch", *args], cwd=tmp_path, preexec_fn=_disk_of(100_000), capture_output=True, text=True
+    )
+    assert stopped.returncode == 1
+    assert "磁盘空间不足" in stopped.stderr and "再运行同一命令" in stopped.stderr
+    assert "--resume" not in stopped.stderr and "Traceback" not in stopped.stderr
+    assert files(tmp_path) == set()
+
+
+def test_a_full_disk_is_said_and_resume_finishes_the_same_file(tmp_path, registry):
+    command = COMMAND
+    args = [str(registry), "-o", "r.csv", "--as-of", AS_OF, "--quiet", "--workers", "1", "--chunk", "500"]
+    stopped = subprocess.run(
+        [*command, "batch", *args],
+        cwd=tmp_path,
+        preexec_fn=_disk_of(1_500_000),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )
+    assert stopped.returncode == 1
+    assert "磁盘空间不足" in stopped.stderr and "--resume" in stopped.stderr
+    assert "Traceback" not in stopped.stderr
+    assert not (tmp_path / "r.csv").exists()  # no half file under the final name
+    resumed = subprocess.run(
+        [*command, "batch", *args, "--resume"], cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert main(["batch", str(registry), "-o", str(tmp_path / "ref.csv"), "--as-of", AS_OF, "--quiet"]) == 0
+    assert (tmp_path / "r.csv").read_bytes() == (tmp_path / "ref.csv").read_bytes()
+    assert not list(tmp_path.glob("*.partial")) and not list(tmp_path.glob("*.checkpoint"))
+
+
+def test_create_user_without_a_terminal_says_to_use_password_stdin(tmp_path):
+    done = subprocess.run(
+        [*COMMAND, "create-user", "bob"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "SUBSIDY_INSTANCE_PATH": str(tmp_path)},
+    )
+    assert done.returncode == 2
+    assert "--password-stdin" in done.stderr and "Traceback" not in done.stderr
