@@ -38,9 +38,30 @@ class NotEncoded(BaseModel):
     reason: str
 
 
+class EnglishNames(BaseModel):
+    """The notice's part titles and units in English (the notice has no English text)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    parts: dict[str, str]
+    units: dict[str, str]
+
+
 class CatalogFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     not_encoded: dict[int, NotEncoded]
+    english: EnglishNames
+
+
+def part_name(part: str, lang: str) -> str:
+    """A part of the notice (一、支持企业稳定岗位) as ``lang`` reads it."""
+    return part if lang == "zh" else catalog_file().english.parts.get(part, part)
+
+
+def unit_names(units: list[str] | tuple[str, ...], lang: str) -> str:
+    """Units (市人力社保局…) as ``lang`` reads them, joined."""
+    if lang == "zh":
+        return "、".join(units)
+    return "; ".join(catalog_file().english.units.get(u, u) for u in units)
 
 
 class Entry(BaseModel):
@@ -90,18 +111,18 @@ def build_catalog(book: RuleBook | None = None) -> list[Entry]:
 
 
 def render_catalog(lang: str = "zh") -> str:
-    """The 66 tasks, one line each. In English the frame is English; the notice's section titles,
-    lead units and the hand-written reasons stay in the notice's Chinese (there is no translation)."""
+    """The 66 tasks, one line each. In English the frame, the parts and the units are English
+    (rules/catalog.yaml's ``english``); the hand-written reasons stay in Chinese."""
     zh = lang == "zh"
     lines = []
     part = ""
     for e in build_catalog():
         if e.part != part:
             part = e.part
-            lines.append(f"\n{part}")
-        lead = "、".join(e.lead_units)
+            lines.append(f"\n{part_name(part, lang)}")
+        lead = unit_names(e.lead_units, lang)
         if e.encoded:
-            status = ("已编码：" if zh else "encoded: ") + "、".join(e.programs)
+            status = "已编码：" + "、".join(e.programs) if zh else "encoded: " + ", ".join(e.programs)
         elif zh:
             status = f"未编码（{CATEGORY_ZH.get(e.category or '', '')}）：{e.reason}"
         else:
@@ -110,8 +131,17 @@ def render_catalog(lang: str = "zh") -> str:
     return "\n".join(lines).lstrip()
 
 
-def render_rule(program_id: str, lang: str = "zh") -> str | None:
-    rule = load_rulebook().rules.get(program_id)
+def find_rule(name: str, book: RuleBook | None = None) -> Rule | None:
+    """A program by its id or by its title in either language (失业保险金)."""
+    rules = (book or load_rulebook()).rules
+    name = name.strip()
+    if name in rules:
+        return rules[name]
+    return next((r for r in rules.values() if name in (r.title("zh"), r.title("en"))), None)
+
+
+def render_rule(name: str, lang: str = "zh") -> str | None:
+    rule = find_rule(name)
     return None if rule is None else describe_rule(rule, lang)
 
 
@@ -121,21 +151,22 @@ def describe_rule(rule: Rule, lang: str = "zh") -> str:
     from engine.rulebook import Group, Leaf, ParamRef
 
     zh = lang == "zh"
+    sep, colon = ("；", "：") if zh else ("; ", ": ")
     lines = [
         f"{rule.title(lang)}  [{rule.id}]",
-        f"{'任务' if zh else 'Task'} {'、'.join(map(str, rule.tasks))}；"
-        f"{'牵头单位' if zh else 'Lead'}：{'、'.join(rule.lead_units)}"
+        f"{'任务' if zh else 'Task'} {'、'.join(map(str, rule.tasks))}{sep}"
+        f"{'牵头单位' if zh else 'Lead'}{colon}{unit_names(rule.lead_units, lang)}"
         + (
-            f"；{'责任单位' if zh else 'Also'}：{'、'.join(rule.responsible_units)}"
+            f"{sep}{'责任单位' if zh else 'Also'}{colon}{unit_names(rule.responsible_units, lang)}"
             if rule.responsible_units
             else ""
         ),
-        f"{'通知原文' if zh else 'Notice'}：{rule.quote}",
+        f"{'通知原文' if zh else 'Notice (Chinese)'}{colon}{rule.quote}",
     ]
     if rule.window:
         w = rule.window
         lines.append(
-            f"{'实施期限' if zh else 'Period'}：{w.start or '—'} ~ {w.end}"
+            f"{'实施期限' if zh else 'Period'}{colon}{w.start or '—'} ~ {w.end}"
             f"（{'按' if zh else 'judged on '}{FACTS[w.judged_on].label(lang)}"
             f"{'判断' if zh else ''}）"
         )
@@ -161,12 +192,13 @@ def describe_rule(rule: Rule, lang: str = "zh") -> str:
     if rule.parameters:
         lines.append("参数：" if zh else "Parameters:")
     for name, p in rule.parameters.items():
-        lines.append(f"  {name}：{p.label(lang)}（{p.unit}）  {'依据' if zh else 'ref'}：{p.reference}")
+        unit = f"（{p.unit}）" if zh else f" ({p.unit})"
+        lines.append(f"  {name}{colon}{p.label(lang)}{unit}  {'依据' if zh else 'ref'}{colon}{p.reference}")
         for start, _, value in p.periods():
             shown = LOCAL_STANDARD["zh" if zh else "en"] if value is None else value
             if isinstance(value, list):
-                shown = "；".join(f"≥{b.threshold:g} → {b.value:g}" for b in value if b.value is not None)
+                shown = sep.join(f"≥{b.threshold:g} → {b.value:g}" for b in value if b.value is not None)
             lines.append(f"    {start} 起：{shown}" if zh else f"    from {start}: {shown}")
-    lines.append(f"{'给予' if zh else 'Grants'}：{rule.outcome.grant(lang)}")
-    lines += [f"{'说明' if zh else 'Note'}：{n(lang)}" for n in rule.notes]
+    lines.append(f"{'给予' if zh else 'Grants'}{colon}{rule.outcome.grant(lang)}")
+    lines += [f"{'说明' if zh else 'Note'}{colon}{n(lang)}" for n in rule.notes]
     return "\n".join(lines)

@@ -22,11 +22,43 @@ from engine.values import visible
 EXIT_BROKEN_PIPE = 128 + 13  # SIGPIPE
 
 
+JSON_PROBLEMS = {  # the json module's complaint → the caseworker's words
+    "Expecting property name enclosed in double quotes": "应为用英文双引号括起的字段名（多了一个逗号？）",
+    "Expecting value": "这里应有一个值",
+    "Expecting ',' delimiter": "缺少逗号",
+    "Expecting ':' delimiter": "缺少冒号",
+    "Extra data": "JSON 已结束，后面还有多余的内容",
+    "Unterminated string starting at": "文字缺少结束的英文双引号",
+    "Invalid control character at": "文字中有控制字符（如换行），请去掉或写成 \\n",
+    "Invalid \\escape": "无效的反斜杠转义",
+}
+
+
+def json_problem(err: json.JSONDecodeError) -> str:
+    """Where and what is wrong in a JSON text, in our words (not the json module's)."""
+    what = next((zh for en, zh in JSON_PROBLEMS.items() if err.msg.startswith(en)), "格式有误")
+    return f"不是有效的 JSON：第{err.lineno}行第{err.colno}列{what}"
+
+
+def district_problem(name: str) -> str | None:
+    """``--district``: one of Chongqing's 38 districts and counties, or why not."""
+    from engine.districts import shipped_names
+
+    names = shipped_names()
+    if name in names:
+        return None
+    close = [n for n in names if n.startswith(name)] if name else []
+    hint = f"（是否指 {'、'.join(close)}？）" if close else ""
+    return f"--district：没有“{visible(name)}”这个区县{hint}。可用的有：{'、'.join(names)}"
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from engine.evaluate import evaluate
 
     path = Path(args.case)
     shown = visible(str(path))
+    if args.district is not None and (problem := district_problem(args.district)) is not None:
+        return _fail(problem)
     if path.is_dir():
         return _fail(f"{shown} 是一个文件夹；请给出案件 JSON 文件的路径")
     try:
@@ -34,9 +66,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     except FileNotFoundError:
         return _fail(f"找不到案件文件：{shown}")
     except OSError as err:
-        return _fail(f"无法读取案件文件 {shown}（{err.strerror or err}）")
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        return _fail(f"{shown}：不是有效的 UTF-8 JSON 文件（{err}）")
+        return _fail(f"无法读取案件文件 {shown}（{err.strerror or type(err).__name__}）")
+    except UnicodeDecodeError as err:
+        return _fail(f"{shown}：不是 UTF-8 编码的文本（第{err.start + 1}个字节无法读取）；请另存为 UTF-8")
+    except json.JSONDecodeError as err:
+        return _fail(f"{shown}：{json_problem(err)}")
     except RecursionError:
         return _fail(f"{shown}：JSON 嵌套层数过多，不是案件文件")
     if args.district and isinstance(data, dict):
@@ -60,9 +94,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from engine.schema import decision_schema
+    from engine.schema import decision_schema, input_schema
 
-    print(json.dumps(decision_schema(), ensure_ascii=False, indent=2))
+    print(json.dumps(input_schema() if args.input else decision_schema(), ensure_ascii=False, indent=2))
     return 0
 
 
@@ -71,10 +105,10 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
     if args.action == "show":
         if not args.id:
-            return _fail("用法：subsidy rules show 项目ID")
+            return _fail("用法：subsidy rules show 项目ID或项目名称")
         text = render_rule(args.id, args.lang)
         if text is None:
-            return _fail(f"没有这个项目：{args.id}（用 subsidy rules 查看全部）")
+            return _fail(f"没有这个项目：{visible(args.id)}（项目ID或名称，用 subsidy rules 查看全部）")
         print(text)
     elif args.json:
         from engine.catalog import build_catalog
@@ -85,11 +119,25 @@ def cmd_rules(args: argparse.Namespace) -> int:
     return 0
 
 
+def version_text() -> str:
+    """``subsidy --version``: the package's version (the rules' version is in every decision)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"subsidy {version('cq-stable-employment')}"
+    except PackageNotFoundError:  # run from a source folder that was never installed
+        return "subsidy（未安装，版本未知）"
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from engine.argparse_zh import install
+
+    install()
     parser = argparse.ArgumentParser(
         prog="subsidy",
         description="重庆市稳就业政策（其他〔2020〕4号）补贴资格规则引擎",
     )
+    parser.add_argument("--version", action="version", version=version_text())
     sub = parser.add_subparsers(dest="command", required=True)
 
     ev = sub.add_parser("evaluate", help="评估一个案件（JSON 文件）")
@@ -109,7 +157,12 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_argument("--json", action="store_true", help="目录输出为 JSON")
     rules.set_defaults(func=cmd_rules)
 
-    schema = sub.add_parser("schema", help="输出评估结果的 JSON Schema")
+    schema = sub.add_parser("schema", help="输出评估结果的 JSON Schema；--input：案件和名册的字段")
+    schema.add_argument(
+        "--input",
+        action="store_true",
+        help="输出案件文件的 JSON Schema（字段的中文名称为 title）和名册可用的列（x-registry-columns）",
+    )
     schema.set_defaults(func=cmd_schema)
 
     from engine.batch.cli import add_parser as add_batch_command  # batch: a whole CSV registry

@@ -27,7 +27,7 @@ from pydantic import (
 
 from engine.districts import shipped_names
 from engine.idcard import IdNumberError, parse_id_number
-from engine.values import MIN_DATE, no_control, parse_date, parse_yes_no
+from engine.values import MIN_DATE, a_number, no_control, parse_date, parse_yes_no
 
 MAX_STAFF = 10_000_000  # a head count above this is a typing slip, not an employer
 
@@ -47,6 +47,8 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 # Dates and yes/no as every way in writes them (JSON, registry cells, the form): engine/values.py.
 Day = Annotated[date, BeforeValidator(parse_date)]
 YesNo = Annotated[bool, BeforeValidator(parse_yes_no)]
+Count = Annotated[int, BeforeValidator(a_number)]  # numbers are numbers: true is no count
+Money = Annotated[Decimal, BeforeValidator(a_number)]
 # A case number is printed on the terminal and copied into every output file: an ESC or CR in it
 # could forge a "符合" line, a NUL would end up in the results, so control characters are refused.
 CaseId = Annotated[Text, AfterValidator(no_control)]
@@ -177,7 +179,7 @@ class Person(Strict):
         "期满时申请人是否已实现稳定就业？",
         ask_en="Was the applicant stably employed when the period ended?",
     )
-    ui_contribution_months: int | None = fact(
+    ui_contribution_months: Count | None = fact(
         "失业保险累计缴费月数",
         "Unemployment-insurance contribution months",
         "申请人失业保险累计缴费多少个月？",
@@ -431,7 +433,7 @@ class Enterprise(Strict):
         "单位是否参加失业保险并足额缴费？",
         ask_en="Is the enterprise insured for unemployment, with contributions paid in full?",
     )
-    staff_count: int | None = fact(
+    staff_count: Count | None = fact(
         "现有职工人数",
         "Current staff",
         "单位现有职工多少人？",
@@ -440,7 +442,7 @@ class Enterprise(Strict):
         unit="人",
         ask_en="How many staff does the enterprise have now?",
     )
-    insured_staff_count: int | None = fact(
+    insured_staff_count: Count | None = fact(
         "参保职工人数",
         "Insured staff",
         "单位参加失业保险的职工多少人？",
@@ -449,7 +451,7 @@ class Enterprise(Strict):
         unit="人",
         ask_en="How many of its staff are insured for unemployment?",
     )
-    laid_off_count: int | None = fact(
+    laid_off_count: Count | None = fact(
         "裁员人数",
         "Staff laid off",
         "单位上年度裁减了多少名参保职工？",
@@ -470,7 +472,7 @@ class Enterprise(Strict):
         "单位生产经营是否恢复有望？",
         ask_en="Is the enterprise's production or business expected to recover?",
     )
-    prior_year_ui_contributions: Decimal | None = fact(
+    prior_year_ui_contributions: Money | None = fact(
         "上年度缴纳失业保险费",
         "Previous year's unemployment-insurance contributions",
         "单位上年度实际缴纳失业保险费多少元？",
@@ -504,7 +506,7 @@ class Enterprise(Strict):
         "单位是否为小微企业？",
         ask_en="Is the enterprise a small or micro enterprise?",
     )
-    new_eligible_hires: int | None = fact(
+    new_eligible_hires: Count | None = fact(
         "当年新招用符合条件人员数",
         "Eligible people newly hired this year",
         "单位当年新招用符合创业担保贷款条件的人员多少名？",

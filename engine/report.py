@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from engine.catalog import unit_names
 from engine.decision import Decision, Evaluation, Question, Result, Status
 
 HEAD = {
@@ -81,7 +82,7 @@ def render_decision(d: Decision, lang: str = "zh") -> str:
     w, p = WORDS[lang], PUNCT[lang]
     colon = p[":"]
     tasks = p[","].join(str(t) for t in d.citation.tasks)
-    lead = p[","].join(d.lead_units)
+    lead = unit_names(d.lead_units, lang)
     head = d.status_text if lang == "zh" or d.kind == "compliance" else HEAD[lang][d.status]
     head = head if lang == "zh" else head.upper()
     lines = [f"【{head}】{d.title}{p['(']}{p['task']}{tasks}{p[';']}{w['lead']}{colon}{lead}{p[')']}"]

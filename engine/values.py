@@ -96,6 +96,13 @@ def visible(text: str) -> str:
     return CONTROL.sub("\ufffd", text)
 
 
+def a_number(value: Any) -> Any:
+    """A count or an amount is a number: JSON ``true`` is not 1 (pydantic would read it so)."""
+    if isinstance(value, bool):
+        raise ValueError("应为数字，而不是“是/否”（true/false）")
+    return value
+
+
 def no_control(text: Any) -> Any:
     """Refuse text holding control characters (a case number that could forge a terminal line)."""
     if isinstance(text, str) and CONTROL.search(text):

@@ -215,6 +215,7 @@ def test_output_agrees_with_evaluating_each_case_alone(tmp_path):
         "status",
         "grant",
         "failed",
+        "failed_ids",
         "missing",
         "dates",
         "changes",
@@ -240,16 +241,19 @@ def test_output_agrees_with_evaluating_each_case_alone(tmp_path):
         for d in evaluation.decisions:
             row = by_case[raw[0]][d.program]
             assert row[5] == d.status.value
-            assert row[8].split(";") == ([m.fact for m in d.missing] or [""])
+            assert row[9].split(";") == ([m.fact for m in d.missing] or [""])
             shown = {k.id: k.date.isoformat() for k in d.dates if k.date}
-            assert dict(p.split("=") for p in row[9].split(";") if p) == shown
+            assert dict(p.split("=") for p in row[10].split(";") if p) == shown
             changes = (
                 [f"{c.date.isoformat()}={c.status.value}" for c in d.timeline.changes] if d.timeline else []
             )
-            assert row[10].split(";") == (changes or [""])
+            assert row[11].split(";") == (changes or [""])
             if d.status.value == "not_eligible":
-                assert set(row[7].split(";")) <= {c.id for c in d.conditions if c.result.value == "not_met"}
-                assert row[7]
+                failed = [c for c in d.conditions if c.result.value == "not_met"]
+                assert set(row[8].split(";")) <= {c.id for c in failed} and row[8]
+                # the readable column names the same conditions, in the rule file's words
+                by_id = {c.id: c.text for c in failed}
+                assert row[7].split(";") == [by_id[i] for i in row[8].split(";")]
 
 
 def test_wide_output_one_row_per_case_in_input_order(tmp_path):
@@ -258,7 +262,7 @@ def test_wide_output_one_row_per_case_in_input_order(tmp_path):
     decided = read(out)
     programs = default_engine().book.rules.values()
     assert decided[0][:5] == ["案件编号", "行号", "类型", "身份证号码", "姓名"]
-    assert len(decided[0]) == 5 + 6 * len(programs)
+    assert len(decided[0]) == 5 + 7 * len(programs)
     assert [row[0] for row in decided[1:]] == [r[0] for r in rows]
     assert [row[1] for row in decided[1:]] == [str(i + 2) for i in range(25)]
 

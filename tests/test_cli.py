@@ -116,7 +116,7 @@ def test_a_bad_case_file_names_each_field_in_chinese(bad_case: Path):
             "出生日期（person.birth_date）：与身份证号码中的出生日期 1949-12-31 不一致",
         ),
         ('{"kind": "robot"}', "案件类型应为 person（个人）或 enterprise（单位）"),
-        ("not json", "不是有效的 UTF-8 JSON 文件"),
+        ("not json", "不是有效的 JSON：第1行第1列这里应有一个值"),
     ],
 )
 def test_other_bad_files_are_refused_without_a_traceback(tmp_path: Path, content: str, message: str):
@@ -179,3 +179,93 @@ def test_schema_prints_the_published_schema():
     assert schema["$id"] == SCHEMA_ID
     Draft202012Validator.check_schema(schema)
     assert {"decisions", "as_of", "rules_version"} <= set(schema["required"])
+
+
+def test_version():
+    out = run("--version")
+    assert out.returncode == 0 and out.stdout.startswith("subsidy 0.")
+
+
+def test_argparse_speaks_chinese():
+    out = run("batch", "--no-such-option")
+    assert out.returncode == 2
+    assert "用法：subsidy" in out.stderr and "不认识的参数：--no-such-option" in out.stderr
+    assert "usage:" not in out.stderr and "unrecognized" not in out.stderr
+    helped = run("evaluate", "-h")
+    assert "显示本帮助并退出" in helped.stdout and "show this help" not in helped.stdout
+
+
+@pytest.mark.parametrize(
+    ("content", "words", "library"),
+    [
+        (b'{"kind": "person",}', "第1行第19列应为用英文双引号括起的字段名", "Expecting property name"),
+        (b'{"kind": "person"', "第1行第18列缺少逗号", "delimiter"),
+        (b"\xff\xfe{}", "不是 UTF-8 编码的文本", "codec"),
+    ],
+    ids=["a trailing comma", "no closing brace", "not UTF-8"],
+)
+def test_a_damaged_case_file_is_described_in_our_words(
+    tmp_path: Path, content: bytes, words: str, library: str
+):
+    path = tmp_path / "case.json"
+    path.write_bytes(content)
+    out = run("evaluate", str(path))
+    assert out.returncode == 2
+    assert words in out.stderr and library not in out.stderr
+
+
+def test_a_bad_district_option_is_the_option_at_fault():
+    out = run("evaluate", "samples/person-near-retirement.json", "--district", "渝中")
+    assert out.returncode == 2
+    assert out.stderr.startswith("--district：没有“渝中”这个区县（是否指 渝中区？）")
+    assert "案件数据有误" not in out.stderr
+
+
+def test_json_true_is_not_a_number_of_months(tmp_path: Path):
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps({"kind": "person", "person": {"ui_contribution_months": True}}))
+    out = run("evaluate", str(path))
+    assert out.returncode == 2
+    assert "失业保险累计缴费月数" in out.stderr and "应为数字" in out.stderr
+
+
+def test_rules_in_english_name_parts_and_units_in_english():
+    out = run("rules", "--lang", "en")
+    assert out.returncode == 0
+    first = out.stdout.splitlines()[:2]
+    assert first[0] == "I. Supporting enterprises in keeping jobs"
+    assert "[Municipal Human Resources and Social Security Bureau]" in first[1]
+    shown = run("rules", "show", "task55_unemployment_benefit", "--lang", "en").stdout
+    assert "Lead: Municipal Human Resources and Social Security Bureau" in shown
+
+
+def test_every_part_and_unit_of_the_notice_has_an_english_name():
+    from engine.catalog import catalog_file
+    from engine.notice import tasks
+
+    english = catalog_file().english
+    for task in tasks().values():
+        assert task.part in english.parts
+        assert set(task.lead_units) | set(task.responsible_units) <= set(english.units)
+
+
+@pytest.mark.parametrize(
+    "name", ["task55_unemployment_benefit", "失业保险金", "Unemployment insurance benefit"]
+)
+def test_rules_show_by_id_or_title(name: str):
+    out = run("rules", "show", name)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("失业保险金  [task55_unemployment_benefit]")
+
+
+def test_schema_input_lists_the_case_and_registry_fields():
+    out = run("schema", "--input")
+    assert out.returncode == 0, out.stderr
+    schema = json.loads(out.stdout)
+    Draft202012Validator.check_schema(schema)
+    columns = schema["x-registry-columns"]
+    person = {c["header"]: c for c in columns["person"]}
+    assert person["出生日期"]["field"] == "person.birth_date" and person["出生日期"]["type"] == "date"
+    assert person["目前已就业"]["values"] == ["是", "否"]
+    assert "失业保险累计缴费月数" in json.dumps(schema["$defs"], ensure_ascii=False)  # titles in Chinese
+    assert {c["header"] for c in columns["special"]} >= {"案件编号", "类型"}

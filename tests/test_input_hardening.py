@@ -179,7 +179,10 @@ def test_a_closed_pipe_is_no_traceback() -> None:
 def test_rules_in_english(capsys) -> None:
     assert main(["rules", "--lang", "en"]) == 0
     out = capsys.readouterr().out
-    assert "Task  1  [市人力社保局]  encoded: task1_job_retention_refund" in out
+    assert (
+        "Task  1  [Municipal Human Resources and Social Security Bureau]  encoded: task1_job_retention_refund"
+        in out
+    )
     assert "未编码" not in out and "已编码" not in out
     assert main(["rules", "show", "task55_unemployment_benefit", "--lang", "en"]) == 0
     out = capsys.readouterr().out

@@ -1,9 +1,9 @@
 """The batch output's columns and cells, worded from plain verdicts (no pydantic per row).
 
 Each row starts with the case number, the input line, the kind and the input's identifying columns
-(names, ID numbers, credit codes) as written. Wide: one row per case, six columns per program
-(status, amount and period, failed condition ids, facts still needed, key dates, the days the
-status changes). Long (``--long``): one row per case and program. Missing
+(names, ID numbers, credit codes) as written. Wide: one row per case, seven columns per program
+(status, amount and period, the failed conditions in words and by id, facts still needed, key
+dates, the days the status changes). Long (``--long``): one row per case and program. Missing
 facts are written as the input headers that would supply them, so staff can fill them in and
 run the file again.
 
@@ -35,11 +35,12 @@ HEAD = {
     "en": ["case_id", "line", "kind"],
 }
 PER_PROGRAM = {
-    "zh": ["结论", "标准和期限", "未满足的条件", "需补充的信息", "重要日期", "何时变化"],
-    "en": ["status", "grant", "failed", "missing", "dates", "changes"],
+    "zh": ["结论", "标准和期限", "未满足的条件", "未满足的条件编号", "需补充的信息", "重要日期", "何时变化"],
+    "en": ["status", "grant", "failed", "failed_ids", "missing", "dates", "changes"],
 }
+HEAD_CELLS = 5  # the cells ``Layout.cells`` words from a verdict (the dates and changes follow)
 LONG = {"zh": ["项目", "项目名称"], "en": ["program", "title"]}
-ERROR_HEAD = ["行号", "案件编号", "列", "原因"]
+ERROR_HEAD = {"zh": ["行号", "案件编号", "列", "原因"], "en": ["line", "case_id", "column", "reason"]}
 _QUOTED = re.compile(r'[",\r\n]')
 FORMULA_START = "=+-@\t\r"
 # Control characters other than the line breaks and tabs CSV quotes faithfully (see values.CONTROL).
@@ -98,12 +99,14 @@ class Layout:
         self._labels = self._missing_labels() if self.lang == "zh" else {}
         self._sep = "、" if self.lang == "zh" else ";"
         self._grant_sep = "；" if self.lang == "zh" else "; "
-        # A wide row: one slot per program, each five cells, empty for programs of another subject;
+        # A wide row: one slot per program, each seven cells, empty for programs of another subject;
         # a case's verdicts come in rule-book order for its subject (RuleBook.for_subject).
+        empty = "," * len(PER_PROGRAM["zh"])
         self._wide = {
-            subject: "".join(",{}" if rule.subject == subject else ",,,,,," for rule in self.rules) + "\r\n"
+            subject: "".join(",{}" if rule.subject == subject else empty for rule in self.rules) + "\r\n"
             for subject in KIND[self.lang]
         }
+        self._conditions = {r.id: self._condition_words(r) for r in self.rules}
         self._program = {r.id: f"{r.id},{csv_field(r.title(self.lang))}" for r in self.rules}
 
     def kind_word(self, subject: str) -> str:
@@ -171,16 +174,25 @@ class Layout:
         return pl.select(pl.concat_str(parts, separator=sep, ignore_nulls=True).fill_null("")).to_series()
 
     def cells(self, v: Verdict) -> list[str]:
-        """A verdict's first four cells: status, grant, failed conditions, questions (the dates
-        and changes are the row's own)."""
+        """A verdict's first five cells: status, grant, failed conditions in words and by id,
+        questions (the dates and changes are the row's own)."""
+        words = self._conditions[v.rule.id]
+        failed = self._sep.join([words.get(c, c) for c in v.failed])
         if v.status is Status.not_eligible:
-            return [self._words[v.rule.id][Status.not_eligible], "", ";".join(v.failed), ""]
+            return [self._words[v.rule.id][Status.not_eligible], "", failed, ";".join(v.failed), ""]
         grant = v.amount.text if v.amount else ""
         if v.period_text:
             grant = f"{grant}{self._grant_sep}{v.period_text}" if grant else v.period_text
         labels = self._labels
         missing = self._sep.join([labels.get(n, n) for n in v.missing])
-        return [self._words[v.rule.id][v.status], grant, ";".join(v.failed), missing]
+        return [self._words[v.rule.id][v.status], grant, failed, ";".join(v.failed), missing]
+
+    def _condition_words(self, rule: Any) -> dict[str, str]:
+        """Each condition of a program (and its 实施期限, ``window``) as the rule file words it."""
+        words = {leaf.id: leaf.text(self.lang) for leaf in rule.leaves}
+        if rule.window is not None:
+            words["window"] = rule.window.text(self.lang)
+        return words
 
     def _missing_labels(self) -> dict[str, str]:
         """Each fact a program may ask for by its form label (a confirmation: by its condition)."""

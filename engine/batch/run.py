@@ -65,7 +65,7 @@ def run_csv(opts: Options, engine: Engine | None = None, log: TextIO | None = No
             sizes = (cp.out_bytes, cp.err_bytes)
         else:
             totals = Totals()
-            heads = (csv_text([layout.header()]), csv_text([ERROR_HEAD]))
+            heads = (csv_text([layout.header()]), csv_text([ERROR_HEAD[layout.lang]]))
             sizes = outputs.start(*(BOM + head.encode("utf-8") for head in heads))
         columnar.set_job(Job(engine, columns, layout, as_of))
         # polars' thread pool does not survive a fork: workers start afresh and compile their own

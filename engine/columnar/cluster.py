@@ -88,7 +88,9 @@ def evaluate_partition(task: Task) -> dict[str, Any]:
     for done in dones:
         totals.add(done)
     tmp_err = errors.with_name(errors.name + ".tmp")
-    tmp_err.write_bytes(BOM + csv_text([ERROR_HEAD]).encode("utf-8") + b"".join(d.err for d in dones))
+    tmp_err.write_bytes(
+        BOM + csv_text([ERROR_HEAD[layout.lang]]).encode("utf-8") + b"".join(d.err for d in dones)
+    )
     tmp = out.with_name(out.name + ".tmp")
     if not arrow:
         tmp.write_bytes(BOM + csv_text([layout.header()]).encode("utf-8") + b"".join(d.out for d in dones))

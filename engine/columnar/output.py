@@ -19,7 +19,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from engine.batch.layout import HEAD, Layout, quote, safe_cell
+from engine.batch.layout import HEAD, HEAD_CELLS, Layout, quote, safe_cell
 from engine.columnar.judge import Judged
 
 # engine/batch/layout.py's _CONTROL and FORMULA_START, as Rust regexes (polars).
@@ -62,7 +62,7 @@ def quoted(text: pl.Series) -> pl.Series:
 
 
 def _program(layout: Layout, judged: Judged) -> list[Column]:
-    """A program's six columns: four coded, the key dates (the row's own), the changes."""
+    """A program's seven columns: five coded, the key dates (the row's own), the changes."""
     n = len(judged.head)
     known: dict[str, str] = {}  # a program's cells repeat a few words: each made safe once
 
@@ -82,9 +82,9 @@ def _program(layout: Layout, judged: Judged) -> list[Column]:
 
 
 def _blank(n: int) -> list[Column]:
-    """A program of the other kind of case: six empty cells."""
+    """A program of the other kind of case: seven empty cells."""
     none = np.full(n, -1, dtype=np.int64)
-    return [Coded([("",) * 4], none), pl.Series([""] * n, dtype=pl.String), Coded([("",)], none)]
+    return [Coded([("",) * HEAD_CELLS], none), pl.Series([""] * n, dtype=pl.String), Coded([("",)], none)]
 
 
 def columns(
@@ -158,7 +158,7 @@ def result_schema(layout: Layout) -> pa.Schema:
     """The Arrow (Parquet) results' columns: the CSV's, ``行号`` as int64, every other a string
     (dictionary-encoded where a column takes a few texts; a reader sees plain strings)."""
     text, coded = pa.string(), pa.dictionary(pa.int32(), pa.string())
-    program = [coded] * 4 + [text, coded]
+    program = [coded] * HEAD_CELLS + [text, coded]
     types = [text, pa.int64(), coded] + [text] * len(layout.carried)
     if layout.long:
         types += [coded, coded, *program]

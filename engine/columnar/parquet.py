@@ -255,7 +255,7 @@ def run_parquet(opts: Options, engine: Engine | None = None, log: Any = None) ->
             f.truncate(cp.err_bytes)
     else:
         shutil.rmtree(out.with_name(out.name + ".partial"), ignore_errors=True)
-        err_part.write_bytes(BOM + csv_text([ERROR_HEAD]).encode("utf-8"))
+        err_part.write_bytes(BOM + csv_text([ERROR_HEAD[layout.lang]]).encode("utf-8"))
         totals, done_chunks, skip = Totals(), 0, 0
     job = Job(engine, columns, layout, as_of)
     chunk.set_job(job)

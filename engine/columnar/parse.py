@@ -28,7 +28,7 @@ from engine.columnar.table import Col, empty
 from engine.idcard import CHECK, WEIGHTS
 from engine.labels import FALSE, TRUE
 from engine.models import District, Enterprise, Hire, Person
-from engine.values import CONTROL, MAX_DATE, MIN_DATE, parse_date, parse_yes_no
+from engine.values import CONTROL, MAX_DATE, MIN_DATE, a_number, parse_date, parse_yes_no
 
 # Characters Python's str.strip() removes and polars' ASCII strip below does not: a cell holding
 # one is read one by one (rare; the per-row reader then decides).
@@ -48,8 +48,9 @@ KNOWN_VALIDATORS = {
     Person: ({"_id_number_valid", "_birth_date_agrees", "_sex_agrees"}, {"_fill_from_id_number"}),
     Hire: ({"_no_end_date"}, {"_contract_in_order"}),  # 9999-… lies beyond MAX_DATE: suspect
 }
-# The shared readers of engine/values.py a field may name: their common spellings are read here.
-KNOWN_READERS = {parse_date, parse_yes_no}
+# The shared readers of engine/values.py a field may name: their common spellings are read here
+# (``a_number`` refuses only JSON's true/false, which no cell holds: a cell is text).
+KNOWN_READERS = {parse_date, parse_yes_no, a_number}
 FIRST_DAY, LAST_DAY = MIN_DATE.toordinal(), MAX_DATE.toordinal()
 
 
