@@ -199,3 +199,56 @@ def test_create_user_without_a_terminal_says_to_use_password_stdin(tmp_path):
     )
     assert done.returncode == 2
     assert "--password-stdin" in done.stderr and "Traceback" not in done.stderr
+
+
+def _with_extra_columns(registry: Path, path: Path) -> Path:
+    import csv
+
+    rows = list(csv.reader(registry.read_text(encoding="utf-8-sig").splitlines()))
+    rows[0] += ["联系电话", "备注"]
+    for i, row in enumerate(rows[1:]):
+        row += [f"1380000{i:04d}", f"备注{i}"]
+    path.write_text("\ufeff" + "".join(",".join(r) + "\r\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_unknown_columns_are_refused_naming_carry_and_ignore(tmp_path, registry, capsys):
+    source = _with_extra_columns(registry, tmp_path / "extra.csv")
+    assert batch(str(source), "-o", str(tmp_path / "r.csv")) == 2
+    err = capsys.readouterr().err
+    assert "不认识的列名：联系电话、备注" in err and "--carry 联系电话,备注" in err and "--ignore" in err
+    assert files(tmp_path) == {"extra.csv"}
+
+
+def test_carried_columns_are_written_as_they_are_and_ignored_ones_left_out(tmp_path, registry):
+    source = _with_extra_columns(registry, tmp_path / "extra.csv")
+    out = tmp_path / "r.csv"
+    assert (
+        batch(str(source), "-o", str(out), "--as-of", AS_OF, "--carry", "联系电话", "--ignore", "备注") == 0
+    )
+    frame = pl.read_csv(out, infer_schema=False)
+    assert frame.columns[:6] == ["案件编号", "行号", "类型", "姓名", "身份证号码", "联系电话"]
+    assert "备注" not in frame.columns
+    assert frame["联系电话"][0] == "13800000000"  # as written: text, no number
+    # the same decisions as the registry without the extra columns
+    plain = tmp_path / "plain.csv"
+    assert batch(str(registry), "-o", str(plain), "--as-of", AS_OF) == 0
+    assert frame.drop("联系电话").equals(pl.read_csv(plain, infer_schema=False))
+
+
+def test_a_carried_column_the_file_lacks_is_refused(tmp_path, registry, capsys):
+    assert batch(str(registry), "-o", str(tmp_path / "r.csv"), "--carry", "微信号") == 2
+    assert "微信号" in capsys.readouterr().err
+
+
+def test_a_person_registry_has_columns_for_person_programs_only(tmp_path, registry):
+    from engine.evaluate import default_engine
+
+    out = tmp_path / "r.csv"
+    assert batch(str(registry), "-o", str(out), "--as-of", AS_OF) == 0
+    header = pl.read_csv(out, infer_schema=False, n_rows=0).columns
+    rules = default_engine().book.rules.values()
+    titles = {r.title("zh"): r.subject for r in rules}
+    programs = {h.split("·")[0] for h in header if "·" in h}
+    assert programs and all(titles[p] == "person" for p in programs)
+    assert len(programs) == sum(r.subject == "person" for r in rules)

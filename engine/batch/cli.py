@@ -207,6 +207,8 @@ def _cluster(args: argparse.Namespace, source: Path, out: Path) -> int:
             "the address and that a dask scheduler runs there"
         )
     with client:
-        totals = run_dataset(client, source, out, as_of, args.kind, args.lang, args.long, sys.stderr)
+        totals = run_dataset(
+            client, source, out, as_of, args.kind, args.lang, args.long, sys.stderr, args.carry, args.ignore
+        )
     print(summary(totals, default_engine(), out / "*.errors.csv", args.lang), file=sys.stderr)
     return 0

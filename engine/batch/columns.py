@@ -75,6 +75,15 @@ class Columns:
     # the results as written, in their input order.
     carried: list[int] = field(default_factory=list)
 
+    @property
+    def subjects(self) -> tuple[str, ...]:
+        """The kinds of case a row may be: both with a 类型 column, else the default kind only."""
+        return SUBJECTS if self.kind is not None else (self.default_kind,)
+
+    @property
+    def carried_headers(self) -> list[str]:
+        return [self.headers[i] for i in self.carried]
+
     def carried_cells(self, fields: list[str]) -> list[str]:
         return [readable(fields[i].strip()) for i in self.carried]
 
@@ -100,8 +109,21 @@ def known_headers(subjects: tuple[str, ...]) -> str:
     return "；".join(parts) + "（也可用英文字段名，如 person.birth_date）"
 
 
-def map_columns(headers: list[str], default_kind: str, confirmation_keys: set[str]) -> Columns:
-    """Resolve every header once; an unknown or repeated header refuses the whole file."""
+def map_columns(
+    headers: list[str],
+    default_kind: str,
+    confirmation_keys: set[str],
+    carry: tuple[str, ...] = (),
+    ignore: tuple[str, ...] = (),
+) -> Columns:
+    """Resolve every header once; an unknown or repeated header refuses the whole file, unless it
+    is named in ``carry`` (written into the results as it is) or ``ignore`` (left out)."""
+    absent = [h for h in (*carry, *ignore) if h not in headers]
+    if absent:
+        raise FileError(
+            f"--carry/--ignore 指定的列不在文件中：{'、'.join(absent)}",
+            f"--carry/--ignore name columns the file does not have: {', '.join(absent)}",
+        )
     cols = Columns(headers, default_kind)
     roles = {name: role for role, names in (("case_id", CASE_ID), ("kind", KIND)) for name in names}
     subjects = SUBJECTS if any(h in KIND for h in headers) else (default_kind,)
@@ -118,6 +140,11 @@ def map_columns(headers: list[str], default_kind: str, confirmation_keys: set[st
         if header.startswith(CONFIRM) and header[len(CONFIRM) :] in confirmation_keys:
             cols.confirmations.append((i, header[len(CONFIRM) :]))
             continue
+        if header in ignore:
+            continue
+        if header in carry and not any(_is_fact(header, s) for s in SUBJECTS):
+            cols.carried.append(i)
+            continue
         found = False
         for subject in SUBJECTS:
             try:
@@ -133,13 +160,28 @@ def map_columns(headers: list[str], default_kind: str, confirmation_keys: set[st
             seen[subject, spec.name] = i
             cols.facts[subject].append(_column(i, spec))
             cols.header_of[spec.name] = header
-            if spec.type == "text" and i not in cols.carried:
+            if (spec.type == "text" or header in carry) and i not in cols.carried:
                 cols.carried.append(i)
         if header and not found:
             unknown.append(header)
     if unknown:
-        raise FileError(f"不认识的列名：{'、'.join(unknown)}。可用的列名有：{known_headers(subjects)}")
+        names = ",".join(unknown)
+        raise FileError(
+            f"不认识的列名：{'、'.join(unknown)}。要原样带入结果，加 --carry {names}；"
+            f"要忽略，加 --ignore {names}。可用的列名有：{known_headers(subjects)}",
+            f"Unknown columns: {', '.join(unknown)}. To carry them into the results as they are, add "
+            f"--carry {names}; to leave them out, --ignore {names}. `subsidy schema --input` lists the "
+            "columns a registry may have",
+        )
+    cols.carried.sort()  # in their input order
     return cols
+
+
+def _is_fact(header: str, subject: str) -> bool:
+    try:
+        return bool(header) and fact_by_label(header, subject) is not None
+    except UnknownLabel:
+        return False
 
 
 def row_case(

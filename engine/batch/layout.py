@@ -84,12 +84,18 @@ class Layout:
     """How verdicts become CSV cells, for one language and shape (wide or long)."""
 
     def __init__(
-        self, book: RuleBook, lang: str = "zh", long: bool = False, carried: list[str] | None = None
+        self,
+        book: RuleBook,
+        lang: str = "zh",
+        long: bool = False,
+        carried: list[str] | None = None,
+        subjects: tuple[str, ...] | None = None,
     ):
         self.lang = "zh" if lang == "zh" else "en"
         self.long = long
         self.carried = list(carried or [])  # the headers of input columns carried into the output
-        self.rules = list(book.rules.values())
+        # Columns only for the programs of the kinds of case the registry holds (None: every kind).
+        self.rules = [r for r in book.rules.values() if subjects is None or r.subject in subjects]
         self._status = STATUS_WORDS[self.lang]
         # Chinese cells are read by people (合规/不合规 for a compliance check); English ones by scripts.
         self._words = {
@@ -108,6 +114,11 @@ class Layout:
         }
         self._conditions = {r.id: self._condition_words(r) for r in self.rules}
         self._program = {r.id: f"{r.id},{csv_field(r.title(self.lang))}" for r in self.rules}
+
+    @classmethod
+    def of(cls, book: RuleBook, lang: str, long: bool, columns: Any) -> Layout:
+        """The layout of a registry's results: its carried columns, the programs of its kinds of case."""
+        return cls(book, lang, long, columns.carried_headers, columns.subjects)
 
     def kind_word(self, subject: str) -> str:
         return self._kind[subject]

@@ -55,8 +55,10 @@ def run_csv(opts: Options, engine: Engine | None = None, log: TextIO | None = No
     as_of = opts.as_of or (date.fromisoformat(cp.options["as_of"]) if cp else date.today())
     reader = Reader(opts.source, cp.offset if cp else None, cp.line if cp else 2)
     try:
-        columns = map_columns(reader.headers, opts.kind, engine.book.confirmation_keys())
-        layout = Layout(engine.book, opts.lang, opts.long, [reader.headers[i] for i in columns.carried])
+        columns = map_columns(
+            reader.headers, opts.kind, engine.book.confirmation_keys(), opts.carry, opts.ignore
+        )
+        layout = Layout.of(engine.book, opts.lang, opts.long, columns)
         options = run_options(opts, as_of, layout.lang, engine.book.version)
         if cp is not None:
             outputs.verify(cp, opts.source, options)

@@ -49,8 +49,7 @@ def start_worker(book: Any, settings: Any, columns: Any, opts: Any, as_of: Any) 
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
     engine = Engine(book, settings)
-    carried = [columns.headers[i] for i in columns.carried]
-    set_job(Job(engine, columns, Layout(book, opts.lang, opts.long, carried), as_of))
+    set_job(Job(engine, columns, Layout.of(book, opts.lang, opts.long, columns), as_of))
 
 
 def process(rows: list[Row] | Plain) -> Done:

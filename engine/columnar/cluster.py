@@ -33,6 +33,8 @@ class Task:
     lang: str = "zh"
     long: bool = False
     chunk: int = COLUMNAR_CHUNK
+    carry: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
 
 
 def partitions(source: Path) -> list[Path]:
@@ -69,8 +71,8 @@ def evaluate_partition(task: Task) -> dict[str, Any]:
     if source.suffix.lower() == ".parquet":
         data = dataset(source)
         headers = [h.strip() for h in data.schema.names]
-        cols = map_columns(headers, task.kind, engine.book.confirmation_keys())
-        layout = Layout(engine.book, task.lang, task.long, [headers[i] for i in cols.carried])
+        cols = map_columns(headers, task.kind, engine.book.confirmation_keys(), task.carry, task.ignore)
+        layout = Layout.of(engine.book, task.lang, task.long, cols)
         job = Job(engine, cols, layout, as_of)
         row = 0
         for batch in batches(data, task.chunk, 0):
@@ -79,8 +81,10 @@ def evaluate_partition(task: Task) -> dict[str, Any]:
     else:
         reader = Reader(source)
         try:
-            cols = map_columns(reader.headers, task.kind, engine.book.confirmation_keys())
-            layout = Layout(engine.book, task.lang, task.long, [reader.headers[i] for i in cols.carried])
+            cols = map_columns(
+                reader.headers, task.kind, engine.book.confirmation_keys(), task.carry, task.ignore
+            )
+            layout = Layout.of(engine.book, task.lang, task.long, cols)
             job = Job(engine, cols, layout, as_of)
             dones = [chunk.evaluate(job, rows, arrow) for rows, _, _ in reader.chunks(task.chunk)]
         finally:
@@ -110,7 +114,16 @@ def evaluate_partition(task: Task) -> dict[str, Any]:
     return totals.dump()
 
 
-def tasks(source: Path, out_dir: Path, as_of: str, kind: str, lang: str, long: bool) -> list[Task]:
+def tasks(
+    source: Path,
+    out_dir: Path,
+    as_of: str,
+    kind: str,
+    lang: str,
+    long: bool,
+    carry: tuple[str, ...] = (),
+    ignore: tuple[str, ...] = (),
+) -> list[Task]:
     out = []
     for k, part in enumerate(partitions(source)):
         suffix = ".parquet" if part.suffix.lower() == ".parquet" else ".csv"
@@ -124,6 +137,8 @@ def tasks(source: Path, out_dir: Path, as_of: str, kind: str, lang: str, long: b
                 kind,
                 lang,
                 long,
+                carry=tuple(carry),
+                ignore=tuple(ignore),
             )
         )
     return out
@@ -185,13 +200,18 @@ def run_dataset(
     lang: str = "zh",
     long: bool = False,
     log: Any = None,
+    carry: tuple[str, ...] = (),
+    ignore: tuple[str, ...] = (),
 ) -> Totals:
     """Every partition not yet decided, mapped to the cluster's workers; the run's totals."""
     from dask.distributed import as_completed
 
     options = {"as_of": as_of, "kind": kind, "lang": lang, "long": long, "source": str(source.resolve())}
+    options |= {"carry": list(carry), "ignore": list(ignore)}
     same_run(out_dir, options)
-    todo = [t for t in tasks(source, out_dir, as_of, kind, lang, long) if not Path(t.out).exists()]
+    todo = [
+        t for t in tasks(source, out_dir, as_of, kind, lang, long, carry, ignore) if not Path(t.out).exists()
+    ]
     totals = Totals()
     futures = client.map(evaluate_partition, todo, pure=False, retries=2)
     for future in as_completed(futures):
@@ -204,7 +224,7 @@ def run_dataset(
         totals.counts.update(Counter(done["counts"]))
     assert totals.read == totals.decided + totals.rejected
     if log is not None:
-        skipped = len(tasks(source, out_dir, as_of, kind, lang, long)) - len(todo)
+        skipped = len(tasks(source, out_dir, as_of, kind, lang, long, carry, ignore)) - len(todo)
         if skipped:
             print(
                 f"已完成的分区 {skipped} 个（跳过）；本次评估 {len(todo)} 个分区。"

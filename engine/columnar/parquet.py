@@ -232,8 +232,8 @@ def run_parquet(opts: Options, engine: Engine | None = None, log: Any = None) ->
     log = log or sys.stderr
     data = dataset(opts.source)
     headers = [h.strip() for h in data.schema.names]
-    columns = map_columns(headers, opts.kind, engine.book.confirmation_keys())
-    layout = Layout(engine.book, opts.lang, opts.long, [headers[i] for i in columns.carried])
+    columns = map_columns(headers, opts.kind, engine.book.confirmation_keys(), opts.carry, opts.ignore)
+    layout = Layout.of(engine.book, opts.lang, opts.long, columns)
     out, errors = opts.out, opts.errors_path
     err_part = errors.with_name(errors.name + ".partial")
     checkpoint = out.with_name(out.name + ".checkpoint")
