@@ -282,3 +282,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if template is not None:
             feature = template.feature
             item.extra_keyword_matches.update({feature.name, Path(feature.filename).stem})
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """``--cucumberjson=artifacts/features.json`` on a fresh clone: ``artifacts/`` is not in git,
+    and the report is written at the end of the run, so its folder is made before the run."""
+    path = config.getoption("cucumber_json_path", None)
+    if path:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
