@@ -272,7 +272,7 @@ def test_a_changed_durable_threshold_moves_the_retirement_boundary(engine, monke
     """“不足1年”: exactly 12 months before retirement is refused, unless the network says 13."""
     tampered = _engine_with(
         monkeypatch,
-        f"{TO_RETIREMENT}/less_than_one_year_to_retirement@2019-12-24",
+        f"{TO_RETIREMENT}/less_than_one_year_to_retirement@2020-03-04",
         "person__months_to_retirement_at_benefit_end",
         12,
         13,
