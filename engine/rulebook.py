@@ -339,8 +339,31 @@ def _line_index(text: str) -> dict[tuple[Any, ...], int]:
     return index
 
 
+def _key_path(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A pydantic error location as the file's keys: without the union's branch names
+    (``Leaf``, ``function-after[_fact_or_confirm(), Leaf]``)."""
+    return tuple(p for p in loc if not (isinstance(p, str) and (p in {"Leaf", "Group"} or "[" in p)))
+
+
+def _fits(data: Any, loc: tuple[Any, ...]) -> bool:
+    """Whether an error's union branch (a condition or a group) is the one its node is written as:
+    a leaf's error is not repeated as the errors it would have as a group, nor the other way."""
+    node = data
+    for part in loc:
+        branch = "Group" if "Group" in str(part) else "Leaf" if "Leaf" in str(part) else None
+        if branch is not None:
+            if isinstance(node, dict) and branch != ("Group" if {"all", "any"} & set(node) else "Leaf"):
+                return False
+            continue
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return True
+    return True
+
+
 def _line_for(index: dict[tuple[Any, ...], int], loc: tuple[Any, ...]) -> int | None:
-    path = tuple(p for p in loc if not (isinstance(p, str) and p in {"Leaf", "Group"}))
+    path = _key_path(loc)
     while path:
         if path in index:
             return index[path]
@@ -363,8 +386,10 @@ def parse_rule(text: str, source: str) -> Rule:
         lines = []
         for e in err.errors():
             loc = tuple(e["loc"])
+            if not _fits(data, loc):
+                continue
             line = _line_for(index, loc)
-            key = ".".join(str(p) for p in loc if p not in ("Leaf", "Group")) or "(file)"
+            key = ".".join(str(p) for p in _key_path(loc)) or "(file)"
             lines.append(f"{source}:{line}: {key}: {e['msg']}")
         raise RuleFileError("\n".join(lines)) from None
 
