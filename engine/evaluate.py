@@ -331,10 +331,13 @@ def _comparison(c: Check, lang: str, facts: dict[str, Any]) -> str:
 
 
 def _unknown(rule: Rule, fact: str, lang: str, facts: dict[str, Any]) -> str:
-    """What is not yet known, as the questions that obtain it (the unknown inputs behind ``fact``)."""
-    names = missing_inputs(fact, facts) or [fact]
-    said = [_missing(rule, n, lang, facts).question for n in names]
-    return T("unknown", lang, what=("" if lang == "zh" else " ").join(said))
+    """What is not yet known, as the questions that obtain it (the unknown inputs behind ``fact``); a
+    district setting not yet declared says so in its own words."""
+    asked = [_missing(rule, n, lang, facts) for n in missing_inputs(fact, facts) or [fact]]
+    questions = ("" if lang == "zh" else " ").join(m.question for m in asked if m.asked_of != "district")
+    said = [T("unknown", lang, what=questions)] if questions else []
+    said += [m.question for m in asked if m.asked_of == "district"]
+    return ("；" if lang == "zh" else "; ").join(said)
 
 
 def _timed_reason(c: Check, sentence: str, lang: str) -> str:

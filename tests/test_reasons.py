@@ -132,3 +132,10 @@ def test_the_schema_describes_reason_and_detail():
     props = decision_schema()["$defs"]["ConditionResult"]["properties"]
     assert "申请人目前未就业" in props["reason"]["description"]
     assert props["detail"]["anyOf"] == [{"type": "string"}, {"type": "null"}]
+
+
+def test_a_district_setting_not_yet_declared_says_so_in_its_own_words():
+    data = {"kind": "enterprise", "district": {"name": "云阳县"}, "hire": {"hire_date": "2020-03-16"}}
+    c = _conditions(data, "task23_one_off_hiring_subsidy")["district_offers"]
+    assert c.result == "unknown"
+    assert c.reason.startswith("云阳县尚未声明：本区县实施一次性吸纳就业补贴")
