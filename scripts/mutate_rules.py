@@ -3,8 +3,9 @@
 Each mutant changes one thing in one rule file: a threshold ±1, 以上 ↔ 超过 (>= ↔ >, <= ↔ <),
 a window bound or a date ±1 day, the date a window is judged on, one condition dropped, the lead
 unit, a trigger (``period_ended``) that holds on the period's last day itself, an entitlement's end
-dropped or a day late. The features of that rule's task run against the altered rules (``SUBSIDY_RULES_DIR``); a
-mutant every scenario still passes is alive: the specification does not pin what it changed.
+dropped or a day late. The features of that rule's task run against the altered rules
+(``SUBSIDY_RULES_DIR``); a mutant every scenario still passes is alive: the specification does not
+pin what it changed.
 
     python scripts/mutate_rules.py                 # every mutant (a few minutes on 2 cores)
     python scripts/mutate_rules.py --sample 40     # a seeded sample (CI)
