@@ -11,13 +11,25 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Status(StrEnum):
     eligible = "eligible"
     not_eligible = "not_eligible"
     needs_information = "needs_information"
+
+
+class Phase(StrEnum):
+    """A decision as people read it. ``status`` stays the contract's three values; a refusal that
+    is only "not yet" (eligible from a later day) or an entitlement that has run out is told apart
+    here, so no screen, list or notice prints either as a plain refusal."""
+
+    eligible = "eligible"
+    not_yet = "not_yet"  # status not_eligible, eligible from ``timeline.eligible_from``
+    needs_information = "needs_information"
+    not_eligible = "not_eligible"
+    ended = "ended"  # status not_eligible: the entitlement's last day has passed
 
 
 class Result(StrEnum):
@@ -31,10 +43,16 @@ class Out(BaseModel):
 
 
 class ConditionResult(Out):
+    """One condition: ``reason`` is what a caseworker or citizen reads, a sentence about the person in
+    the notice's terms; ``detail`` is the comparison behind it (fact, value, threshold), for reviewers."""
+
     id: str
     text: str
     result: Result
-    reason: str
+    reason: str = Field(description="A sentence about the person, e.g. 申请人目前未就业")
+    detail: str | None = Field(
+        default=None, description="The comparison behind the reason (fact, the case's value, the rule's)"
+    )
     fact: str | None = None
     group: str | None = None  # the enclosing group, e.g. “签订1年以上劳动合同（满足其一即可）”
     changes_on: date | None = None  # a condition that moves with time: the day its result changes
@@ -116,7 +134,8 @@ class Decision(Out):
     subject: Literal["person", "enterprise"]
     kind: Literal["grant", "extension", "compliance", "registration"]
     status: Status
-    status_text: str  # the word people read: 符合/不符合/需补充信息, or 合规/不合规 for a compliance check
+    phase: Phase  # the status as people read it: not yet and ended are not refusals
+    status_text: str  # the phase in words: 符合/尚未符合/需补充信息/不符合/已期满 (合规/不合规)
     summary: str
     conditions: list[ConditionResult]
     missing: list[MissingFact]

@@ -26,7 +26,14 @@ from engine.labels import fact_by_label, parse_value, set_fact
 from engine.models import parse_case
 from engine.rulebook import load_rulebook, rules_dir
 
-STATUS = {"符合": "eligible", "不符合": "not_eligible", "需补充信息": "needs_information"}
+# The result as people read it (``Decision.phase``): 尚未符合 and 已期满 are not refusals.
+STATUS = {
+    "符合": "eligible",
+    "不符合": "not_eligible",
+    "需补充信息": "needs_information",
+    "尚未符合": "not_yet",
+    "已期满": "ended",
+}
 RESULT = {"满足": "met", "不满足": "not_met", "未知": "unknown"}
 
 
@@ -146,7 +153,7 @@ def status_is(situation: Situation, title: str, status: str) -> None:
     assert not situation.errors, f"案件被退回：{situation.errors}"
     d = situation.decision(title)
     reasons = "\n".join(c.reason for c in d.conditions)
-    assert d.status == STATUS[status], f"“{title}”的结果为 {d.status}，而不是{status}。\n{reasons}"
+    assert d.phase == STATUS[status], f"“{title}”的结果为 {d.status_text}，而不是{status}。\n{reasons}"
 
 
 @then(parsers.re(r"“(?P<title>[^”]+)”的结论文字为“(?P<word>[^”]+)”"))
@@ -226,6 +233,17 @@ def reason_is(situation: Situation, title: str, text: str, reason: str) -> None:
     for c in d.conditions:
         if text in (c.text, c.id):
             assert c.reason == reason, f"{c.text}：{c.reason}"
+            return
+    raise AssertionError(f"“{title}”没有条件“{text}”")
+
+
+@then(parsers.re(r"“(?P<title>[^”]+)”的条件“(?P<text>[^”]+)”的核对依据为“(?P<detail>[^”]+)”"))
+def detail_is(situation: Situation, title: str, text: str, detail: str) -> None:
+    """The comparison behind a reason, kept apart from it for reviewers."""
+    d = situation.decision(title)
+    for c in d.conditions:
+        if text in (c.text, c.id):
+            assert c.detail == detail, f"{c.text}：{c.detail}"
             return
     raise AssertionError(f"“{title}”没有条件“{text}”")
 

@@ -190,7 +190,7 @@ class Layout:
         words = self._conditions[v.rule.id]
         failed = self._sep.join([words.get(c, c) for c in v.failed])
         if v.status is Status.not_eligible:
-            return [self._words[v.rule.id][Status.not_eligible], "", failed, ";".join(v.failed), ""]
+            return [self.phase_word(v.rule.id, v.phase), "", failed, ";".join(v.failed), ""]
         grant = v.amount.text if v.amount else ""
         if v.period_text:
             grant = f"{grant}{self._grant_sep}{v.period_text}" if grant else v.period_text
@@ -200,10 +200,19 @@ class Layout:
 
     def _condition_words(self, rule: Any) -> dict[str, str]:
         """Each condition of a program (and its 实施期限, ``window``) as the rule file words it."""
+        from engine.text import T
+
         words = {leaf.id: leaf.text(self.lang) for leaf in rule.leaves}
         if rule.window is not None:
             words["window"] = rule.window.text(self.lang)
+        words["entitlement_ended"] = T("ended_text", self.lang)  # as evaluate() words it
         return words
+
+    def phase_word(self, rule_id: str, phase: str) -> str:
+        """The status cell's word: in Chinese, "not yet" and "ended" are not worded as refusals; the
+        English cells, which scripts read, keep the three statuses of the contract."""
+        words = self._words[rule_id]
+        return words.get(phase, words[Status.not_eligible])
 
     def _missing_labels(self) -> dict[str, str]:
         """Each fact a program may ask for by its form label (a confirmation: by its condition)."""
