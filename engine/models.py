@@ -586,6 +586,12 @@ def _once(ids: list[str]) -> list[str]:
 # What the person applies for: then only these programs are decided, the others are advice
 # (Evaluation.suggestions). Empty: every program of the subject is screened.
 AppliedFor = Annotated[list[ProgramId], Field(max_length=100), AfterValidator(_once)]
+APPLIED_FOR = (
+    "申请的项目ID（subsidy rules 可查），如 task55_benefit_to_retirement；"
+    "只判断这些项目，其余列为可能还符合。为空时筛查全部项目。"
+    " Program ids applied for: only these are decided, the others are suggestions;"
+    " empty: every program is screened."
+)
 
 
 class PersonCase(Strict):
@@ -594,7 +600,7 @@ class PersonCase(Strict):
     person: Person = Field(default_factory=Person, title="申请人")
     district: District = Field(default_factory=District, title="区县")
     confirmations: dict[str, YesNo] = Field(default_factory=dict, title="经办人确认事项")
-    applied_for: AppliedFor = Field(default_factory=list, title="申请事项")
+    applied_for: AppliedFor = Field(default_factory=list, title="申请事项", description=APPLIED_FOR)
 
 
 class EnterpriseCase(Strict):
@@ -604,7 +610,7 @@ class EnterpriseCase(Strict):
     hire: Hire | None = Field(None, title="招用")
     district: District = Field(default_factory=District, title="区县")
     confirmations: dict[str, YesNo] = Field(default_factory=dict, title="经办人确认事项")
-    applied_for: AppliedFor = Field(default_factory=list, title="申请事项")
+    applied_for: AppliedFor = Field(default_factory=list, title="申请事项", description=APPLIED_FOR)
 
 
 Case = Annotated[PersonCase | EnterpriseCase, Field(discriminator="kind")]
