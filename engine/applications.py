@@ -13,6 +13,7 @@ after the date the period ends on.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
 from engine.codes import MISSING, UNCONFIRMED
 from engine.decision import Decision, MissingFact, Question, Status, Suggestion
@@ -103,8 +104,6 @@ def suggestions(decisions: list[Decision]) -> list[Suggestion]:
         elif d.status is Status.not_eligible and d.timeline and d.timeline.eligible_from:
             later.append(Suggestion(kind="eligible_from", date=d.timeline.eligible_from, **base))
         elif d.status is Status.needs_information and len(d.missing) == 1:
-            m = d.missing[0]
-            question = MissingFact(fact=m.fact, label=m.label, question=m.question, asked_of=m.asked_of)
-            near.append(Suggestion(kind="one_answer", question=question, **base))
-    later.sort(key=lambda s: s.date)  # type: ignore[arg-type,return-value]  # set for eligible_from
+            near.append(Suggestion(kind="one_answer", question=d.missing[0], **base))
+    later.sort(key=lambda s: s.date or date.max)  # the nearest date first
     return [*now, *later, *near]

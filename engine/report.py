@@ -169,7 +169,7 @@ def _suggestion(s: Suggestion, lang: str) -> str:
     w, p = WORDS[lang], PUNCT[lang]
     state = w[s.kind].format(day=s.date, question=s.question.question if s.question else "")
     lead = p[","].join(s.lead_units)
-    return f"  · {s.title}{p[':']}{state}{p['(']}{WORDS[lang]['lead']}{p[':']}{lead}{p[')']}"
+    return f"  · {s.title}{p[':']}{state}{p['(']}{w['lead']}{p[':']}{lead}{p[')']}"
 
 
 def render_application(e: Evaluation) -> list[str]:
