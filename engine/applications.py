@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from engine.codes import MISSING, UNCONFIRMED
-from engine.decision import Decision, MissingFact, Question, Status, Suggestion
+from engine.decision import Decision, MissingFact, Phase, Question, Status, Suggestion
 from engine.facts import depends_on, missing_inputs
 from engine.judge import Verdict
 from engine.rulebook import Rule, RuleBook
@@ -90,8 +90,8 @@ def questions(decisions: list[Decision], after: dict[str, set[str]]) -> list[Que
 
 def suggestions(decisions: list[Decision]) -> list[Suggestion]:
     """The programs not applied for that the person may get: eligible now, from a later date, or
-    one answer away. A refusal, or a program needing more than one answer, is no suggestion, and
-    a compliance check is nothing a person gets."""
+    one answer away. A refusal, an entitlement that has ended, or a program needing more than one
+    answer is no suggestion, and a compliance check is nothing a person gets."""
     now: list[Suggestion] = []
     later: list[Suggestion] = []
     near: list[Suggestion] = []
@@ -99,11 +99,11 @@ def suggestions(decisions: list[Decision]) -> list[Suggestion]:
         base = {"program": d.program, "title": d.title, "lead_units": d.lead_units}
         if d.kind == "compliance":
             continue
-        if d.status is Status.eligible:
+        if d.phase is Phase.eligible:
             now.append(Suggestion(kind="eligible", **base))
-        elif d.status is Status.not_eligible and d.timeline and d.timeline.eligible_from:
+        elif d.phase is Phase.not_yet and d.timeline:
             later.append(Suggestion(kind="eligible_from", date=d.timeline.eligible_from, **base))
-        elif d.status is Status.needs_information and len(d.missing) == 1:
+        elif d.phase is Phase.needs_information and len(d.missing) == 1:
             near.append(Suggestion(kind="one_answer", question=d.missing[0], **base))
     later.sort(key=lambda s: s.date or date.max)  # the nearest date first
     return [*now, *later, *near]

@@ -328,8 +328,7 @@ def suggestions_are_no_refusals(situation: Situation) -> None:
     decided = {d.program: d for d in screened.decisions}
     for s in situation.evaluation.suggestions:
         d = decided[s.program]
-        not_yet = d.timeline is not None and d.timeline.eligible_from is not None
-        assert d.status != "not_eligible" or not_yet, f"“{s.title}”在筛查中为不符合：{d.summary}"
+        assert d.phase not in ("not_eligible", "ended"), f"“{s.title}”在筛查中为{d.status_text}：{d.summary}"
 
 
 @then(parsers.re(r"“(?P<title>[^”]+)”的实施期限状态为“(?P<state>[^”]+)”"))
