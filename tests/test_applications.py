@@ -56,7 +56,7 @@ def test_an_application_asks_only_what_its_programs_need():
     assert len(applied.questions) < len(screened.questions)
 
 
-@pytest.mark.parametrize("as_of", [date(2020, 8, 30), date(2020, 9, 15), date(2021, 1, 4)])
+@pytest.mark.parametrize("as_of", [date(2020, 8, 30), date(2020, 9, 15), date(2021, 1, 4), date(2021, 7, 1)])
 def test_suggestions_are_what_the_screening_offers_never_a_refusal(as_of: date):
     screened = {d.program: d for d in evaluate(case(as_of=as_of), as_of).decisions}
     applied = evaluate(case([TRAINING], as_of=as_of), as_of)
