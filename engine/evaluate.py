@@ -244,13 +244,12 @@ def _between(spec: FactSpec, facts: dict[str, Any]) -> list[tuple[str, Any]] | N
 
 def _condition(rule: Rule, c: Check, lang: str, facts: dict[str, Any]) -> ConditionResult:
     """A condition's result worded: the reason names the fact, the case's value and the rule's."""
-    if c.why == "ended":
-        label = next(d.label(lang) for d in rule.outcome.dates if d.ends)
+    if c.why == "ended":  # worded as the rule words the event that ended it
         return ConditionResult(
             id="entitlement_ended",
             text=T("ended_text", lang),
             result=c.result,
-            reason=T("ended", lang, label=label, day=c.value),
+            reason=c.expected.ends(lang).format(date=c.value),
         )
     if c.leaf is None:
         w = rule.window
@@ -269,8 +268,8 @@ def _condition(rule: Rule, c: Check, lang: str, facts: dict[str, Any]) -> Condit
     elif c.why == "anyway":
         labels = "、".join(FACTS[n].label(lang) for n in c.regardless)
         reason = T("anyway_" + c.result.value, lang, labels=labels)
-    elif c.until or (c.since and c.leaf and c.leaf.timing):
-        reason = _timed_reason(c, lang)
+    elif c.until or ((c.leaf.timing and (c.since or _last_day(c, facts))) and c.why != "missing"):
+        reason = _timed_reason(c, lang, facts)
     elif c.why == "confirmed":
         reason = T("confirmed_" + c.result.value, lang)
     else:
@@ -311,11 +310,21 @@ def _condition(rule: Rule, c: Check, lang: str, facts: dict[str, Any]) -> Condit
     )
 
 
-def _timed_reason(c: Check, lang: str) -> str:
-    """A condition that moves with time, worded by its dates, never by a count of days."""
+def _last_day(c: Check, facts: dict[str, Any]) -> date | None:
+    """The last day of the period a ``period_ended`` condition waits for (None if not one, or unknown)."""
+    return facts.get(c.leaf.period_ended) if c.leaf and c.leaf.period_ended else None
+
+
+def _timed_reason(c: Check, lang: str, facts: dict[str, Any]) -> str:
+    """A condition that moves with time, worded by its dates, never by a count of days. A period's
+    end is worded by its last day, though the condition it triggers holds from the day after."""
     assert c.leaf is not None
     timing = c.leaf.timing
     outcome = "timed_" + c.result.value
+    last = _last_day(c, facts)
+    if timing and last:  # a period's end: the same day whether it is still to come or has passed
+        event = timing.after if c.result is Result.met else timing.before
+        return T(outcome, lang, event=event(lang).format(date=last))
     if timing and c.until:
         return T(outcome, lang, event=timing.before(lang).format(date=c.until))
     if timing and c.since:

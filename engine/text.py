@@ -111,7 +111,6 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "en": "Not met: whatever the {labels}, this does not hold",
     },
     "ended_text": {"zh": "享受期限尚未届满", "en": "The entitlement has not yet run out"},
-    "ended": {"zh": "不满足：{label}{day}，已届满", "en": "Not met: {label} {day}; it has run out"},
     "met_until": {"zh": "满足：至{day}止", "en": "Met until {day}"},
     "not_met_from": {"zh": "不满足：{day}起满足", "en": "Not met: met from {day}"},
     "timed_met": {"zh": "满足：{event}", "en": "Met: {event}"},
