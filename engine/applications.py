@@ -17,7 +17,7 @@ from datetime import date
 
 from engine.codes import MISSING, UNCONFIRMED
 from engine.decision import Decision, MissingFact, Phase, Question, Status, Suggestion
-from engine.facts import depends_on, missing_inputs
+from engine.facts import missing_inputs
 from engine.judge import Verdict
 from engine.rulebook import Rule, RuleBook
 
@@ -48,8 +48,8 @@ def check_applied(book: RuleBook, subject: str, applied_for: list[str]) -> None:
 
 def waits_for(verdicts: Iterable[Verdict]) -> dict[str, set[str]]:
     """Per question, the questions it is asked after: in a program's conditions, what follows a
-    condition judged against the evaluation date (a period that has ended, an age reached) is what
-    happened at that date ("领取期满仍未就业"), asked once that date is known."""
+    ``period_ended`` condition (the notice's 期满) is what happened when that period ended
+    ("领取期满仍未就业"), asked once the period's last day is known."""
     after: dict[str, set[str]] = {}
     for v in verdicts:
         if v.status is not Status.needs_information:
@@ -66,7 +66,7 @@ def waits_for(verdicts: Iterable[Verdict]) -> dict[str, set[str]]:
             for name in inputs:
                 if dated and name not in dated:
                     after.setdefault(name, set()).update(dated)
-            if cond.leaf is not None and cond.confirm is None and "case.as_of" in depends_on(cond.fact):
+            if cond.leaf is not None and cond.leaf.period_ended:
                 dated.update(inputs)
     return after
 
