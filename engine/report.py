@@ -170,7 +170,7 @@ def _questions(e: Evaluation) -> list[str]:
 def _suggestion(s: Suggestion, lang: str) -> str:
     w, p = WORDS[lang], PUNCT[lang]
     state = w[s.kind].format(day=s.date, question=s.question.question if s.question else "")
-    lead = p[","].join(s.lead_units)
+    lead = unit_names(s.lead_units, lang)
     return f"  · {s.title}{p[':']}{state}{p['(']}{w['lead']}{p[':']}{lead}{p[')']}"
 
 

@@ -252,3 +252,34 @@ def test_a_person_registry_has_columns_for_person_programs_only(tmp_path, regist
     programs = {h.split("·")[0] for h in header if "·" in h}
     assert programs and all(titles[p] == "person" for p in programs)
     assert len(programs) == sum(r.subject == "person" for r in rules)
+
+
+def test_a_registry_column_of_applications_decides_only_those(tmp_path, registry, capsys):
+    """申请项目: the row decides what it applies for; the rest is advice (可能还符合), never a
+    refusal; an unknown program is a bad cell reported with its line."""
+    import csv
+
+    rows = list(csv.reader(registry.read_text(encoding="utf-8-sig").splitlines()))[:4]
+    rows[0].append("申请项目")
+    rows[1].append("失业保险金")
+    rows[2].append("纳入低保、临时救助等社会救助 task59_dibao_gradual_exit")
+    rows[3].append("失业补助金")
+    source = tmp_path / "apply.csv"
+    source.write_text("\ufeff" + "".join(",".join(r) + "\r\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "r.csv"
+    assert batch(str(source), "-o", str(out), "--as-of", AS_OF) == 0
+    frame = pl.read_csv(out, infer_schema=False)
+    assert frame["申请项目"].to_list() == [
+        "失业保险金",
+        "纳入低保、临时救助等社会救助 task59_dibao_gradual_exit",
+    ]
+    statuses = {c: frame[c].to_list() for c in frame.columns if c.endswith("·结论")}
+    assert statuses["失业保险金·结论"][0] is not None
+    decided_first = [c for c, v in statuses.items() if v[0] is not None]
+    assert decided_first == ["失业保险金·结论"]
+    decided_second = [c for c, v in statuses.items() if v[1] is not None]
+    assert decided_second == ["纳入低保、临时救助等社会救助·结论", "低保渐退·结论"]
+    assert "不符合" not in (frame["可能还符合"][0] or "")
+    errors = pl.read_csv(tmp_path / "r.errors.csv", infer_schema=False)
+    assert errors.rows() == [("4", rows[3][0], "申请项目", errors["原因"][0])]
+    assert "没有这个项目：失业补助金" in errors["原因"][0]

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from engine import calendar
 from engine.batch import work
-from engine.batch.columns import map_columns
+from engine.batch.columns import book_columns
 from engine.batch.layout import Layout, csv_text
 from engine.batch.reader import Plain
 from engine.columnar import cal
@@ -277,10 +277,26 @@ def _rows(r: random.Random, n: int) -> list[list[str]]:
     return rows
 
 
-def _job(lang: str = "zh", long: bool = False) -> work.Job:
-    cols = map_columns(HEADER, "person", ENGINE.book.confirmation_keys())
-    carried = [HEADER[i] for i in cols.carried]  # as subsidy batch lays out its results
-    return work.Job(ENGINE, cols, Layout(ENGINE.book, lang, long, carried), AS_OF)
+def _job(lang: str = "zh", long: bool = False, header: list[str] = HEADER) -> work.Job:
+    cols = book_columns(header, "person", ENGINE.book)
+    return work.Job(ENGINE, cols, Layout.of(ENGINE.book, lang, long, cols), AS_OF)  # as subsidy batch does
+
+
+# 申请项目 cells: none, ids, titles in both languages, several (one title holds a 、), an unknown name,
+# another kind of case's program
+APPLIED_CELLS = [
+    "",
+    "",
+    "失业保险金",
+    "task55_benefit_to_retirement",
+    "低保渐退、失业登记",
+    "纳入低保、临时救助等社会救助",
+    "Unemployment insurance benefit",
+    "task59_dibao_gradual_exit task48_unemployment_registration；失业保险金",
+    "一次性吸纳就业补贴",
+    "task9_layoff_compliance",
+    "没有这个项目",
+]
 
 
 def _each_alone(job: work.Job, records: list) -> work.Done:
@@ -300,15 +316,27 @@ def _each_alone(job: work.Job, records: list) -> work.Done:
             done.blank += 1
             continue
         [verdicts] = ENGINE.judge_many([case], AS_OF, layout.lang)
-        out.append(layout.lines(case.case_id or "", line, case.kind, verdicts, cols.carried_cells(fields)))
-        done.counts.update(f"{v.outcome.program}|{v.outcome.status}" for v in verdicts)
+        offered = ENGINE.evaluate(case, AS_OF, layout.lang).suggestions  # the published meaning
+        suggested = [(o.kind, o.program, o.date, o.question.fact if o.question else None) for o in offered]
+        carried = cols.carried_cells(fields)
+        out.append(
+            layout.lines(case.case_id or "", line, case.kind, verdicts, carried, case.applied_for, suggested)
+        )
+        decided = [v for v in verdicts if not case.applied_for or v.rule.id in case.applied_for]
+        done.counts.update(f"{v.outcome.program}|{v.outcome.status}" for v in decided)
         done.decided += 1
     done.out, done.err = "".join(out).encode(), csv_text(errors).encode()
     return done
 
 
-def _both(rows: list[list[str]], lang: str = "zh", long: bool = False, plain: bool = False):
-    job = _job(lang, long)
+def _both(
+    rows: list[list[str]],
+    lang: str = "zh",
+    long: bool = False,
+    plain: bool = False,
+    header: list[str] = HEADER,
+):
+    job = _job(lang, long, header)
     records = [(i + 2, row, None) for i, row in enumerate(rows)]
     chunk = Plain(2, "".join(",".join(row) + "\r\n" for row in rows)) if plain else records
     as_arrow = columnar.evaluate(job, chunk, arrow=True)
@@ -335,6 +363,17 @@ def test_random_boundary_registries_decide_exactly_as_the_per_case_engine(seed, 
     rows = _rows(random.Random(seed), n)
     lang, long = ("zh", False) if shape == "zh" else ("en", True)
     _same(*_both(rows, lang, long))
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 60), shape=st.sampled_from(["zh", "en-long"]))
+def test_applications_are_decided_and_suggested_exactly_as_the_per_case_engine(seed, n, shape):
+    """申请项目: only the programs applied for are decided; the others the person may get are
+    suggested as evaluate() suggests them; an unknown name is a bad cell."""
+    r = random.Random(seed)
+    rows = [[*row, r.choice(APPLIED_CELLS)] for row in _rows(r, n)]
+    lang, long = ("zh", False) if shape == "zh" else ("en", True)
+    _same(*_both(rows, lang, long, header=[*HEADER, "申请项目"]))
 
 
 @pytest.mark.parametrize("plain", [False, True])

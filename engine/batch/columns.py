@@ -33,6 +33,8 @@ KINDS = {
     "enterprise": "enterprise",
 }
 CONFIRM = "confirm."  # a caseworker's confirmation: confirm.<program>.<condition>, 是/否
+APPLIED = ("申请项目", "applied_for")  # what the row applies for: program ids or titles
+APPLIED_SEPARATORS = "、,，;； \t"
 
 Problem = tuple[str, str]  # (column, reason in Chinese)
 Cell = tuple[int, tuple[str, ...], str, dict[str, Any] | None, bool, FactSpec]  # see Columns.cells
@@ -67,6 +69,9 @@ class Columns:
     default_kind: str
     case_id: int | None = None
     kind: int | None = None
+    applied: int | None = None  # the 申请项目 column
+    # every way a program may be named (id, Chinese or English title) → (id, subject)
+    programs: dict[str, tuple[str, str]] = field(default_factory=dict)
     facts: dict[str, list[Column]] = field(default_factory=dict)
     foreign: dict[str, list[int]] = field(default_factory=dict)  # columns that are no fact of a kind
     confirmations: list[tuple[int, str]] = field(default_factory=list)
@@ -96,6 +101,47 @@ class Columns:
             for kind, columns in self.facts.items()
         }
 
+    def applied_for(self, text: str, subject: str) -> tuple[tuple[str, ...], str | None]:
+        """A 申请项目 cell's programs (ids, in order, once each), or why the cell is bad.
+
+        Programs are separated by 、 , ; or spaces; a title that holds one of them itself
+        (纳入低保、临时救助等社会救助) is read whole, the longest name first."""
+        ids: list[str] = []
+        unknown: list[str] = []
+        other: list[str] = []
+        names = sorted(self.programs, key=len, reverse=True)
+        i, text = 0, text.strip()
+        while i < len(text):
+            if text[i] in APPLIED_SEPARATORS:
+                i += 1
+                continue
+            found = next(
+                (
+                    n
+                    for n in names
+                    if text.startswith(n, i)
+                    and (i + len(n) == len(text) or text[i + len(n)] in APPLIED_SEPARATORS)
+                ),
+                None,
+            )
+            if found is None:
+                end = min([text.find(c, i) for c in APPLIED_SEPARATORS if c in text[i:]] or [len(text)])
+                unknown.append(text[i:end])
+                i = end
+                continue
+            program, theirs = self.programs[found]
+            if theirs != subject:
+                other.append(f"{found}（{SUBJECT_ZH[theirs]}的项目）")
+            elif program not in ids:
+                ids.append(program)
+            i += len(found)
+        if unknown:
+            named = "、".join(map(visible, unknown))
+            return (), f"没有这个项目：{named}（项目ID或名称，用 subsidy rules 查看全部项目）"
+        if other:
+            return (), f"{'、'.join(other)}不能由{SUBJECT_ZH[subject]}案件申请"
+        return tuple(ids), None
+
     def case_id_of(self, fields: list[str]) -> str:
         if self.case_id is None or self.case_id >= len(fields):
             return ""
@@ -109,12 +155,34 @@ def known_headers(subjects: tuple[str, ...]) -> str:
     return "；".join(parts) + "（也可用英文字段名，如 person.birth_date）"
 
 
+def book_columns(
+    headers: list[str],
+    default_kind: str,
+    book: Any,
+    carry: tuple[str, ...] = (),
+    ignore: tuple[str, ...] = (),
+) -> Columns:
+    """``map_columns`` for a run of ``book``'s rules: its confirmations and its programs' names."""
+    return map_columns(headers, default_kind, book.confirmation_keys(), carry, ignore, program_names(book))
+
+
+def program_names(book: Any) -> dict[str, tuple[str, str]]:
+    """Every way a 申请项目 cell may name a program of ``book``: its id, its Chinese and English
+    titles (engine/applications.py ``find_program`` reads the same three)."""
+    names: dict[str, tuple[str, str]] = {}
+    for rule in book.rules.values():
+        for name in (rule.title.en, rule.title.zh, rule.id):
+            names[name] = (rule.id, rule.subject)
+    return names
+
+
 def map_columns(
     headers: list[str],
     default_kind: str,
     confirmation_keys: set[str],
     carry: tuple[str, ...] = (),
     ignore: tuple[str, ...] = (),
+    programs: dict[str, tuple[str, str]] | None = None,
 ) -> Columns:
     """Resolve every header once; an unknown or repeated header refuses the whole file, unless it
     is named in ``carry`` (written into the results as it is) or ``ignore`` (left out)."""
@@ -124,8 +192,12 @@ def map_columns(
             f"--carry/--ignore 指定的列不在文件中：{'、'.join(absent)}",
             f"--carry/--ignore name columns the file does not have: {', '.join(absent)}",
         )
-    cols = Columns(headers, default_kind)
-    roles = {name: role for role, names in (("case_id", CASE_ID), ("kind", KIND)) for name in names}
+    cols = Columns(headers, default_kind, programs=dict(programs or {}))
+    roles = {
+        name: role
+        for role, names in (("case_id", CASE_ID), ("kind", KIND), ("applied", APPLIED if programs else ()))
+        for name in names
+    }
     subjects = SUBJECTS if any(h in KIND for h in headers) else (default_kind,)
     cols.facts = {s: [] for s in SUBJECTS}
     cols.foreign = {s: [] for s in SUBJECTS}
@@ -136,6 +208,8 @@ def map_columns(
             if getattr(cols, where) is not None:
                 raise FileError(f"列名重复：“{header}”（第{i + 1}列）")
             setattr(cols, where, i)
+            if where == "applied":
+                cols.carried.append(i)  # shown in the results as written, beside what it decided
             continue
         if header.startswith(CONFIRM) and header[len(CONFIRM) :] in confirmation_keys:
             cols.confirmations.append((i, header[len(CONFIRM) :]))
@@ -217,6 +291,12 @@ def row_case(
         for key in path:
             node = node.setdefault(key, {})
         node[name] = value
+    if cols.applied is not None and (written := fields[cols.applied].strip()):
+        ids, problem = cols.applied_for(written, kind)
+        if problem is not None:
+            problems.append((cols.headers[cols.applied], problem))
+        else:
+            data["applied_for"] = list(ids)
     for i in cols.foreign[kind]:
         if fields[i].strip():
             header = cols.headers[i] or f"第{i + 1}列（没有列名）"

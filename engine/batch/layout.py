@@ -40,6 +40,9 @@ PER_PROGRAM = {
 }
 HEAD_CELLS = 5  # the cells ``Layout.cells`` words from a verdict (the dates and changes follow)
 LONG = {"zh": ["项目", "项目名称"], "en": ["program", "title"]}
+# With a 申请项目 column: the other programs the person may get, never worded as refusals.
+SUGGESTIONS = {"zh": "可能还符合", "en": "suggestions"}
+Suggested = tuple[str, str, Any, str | None]  # (kind, program id, date or None, fact or None)
 ERROR_HEAD = {"zh": ["行号", "案件编号", "列", "原因"], "en": ["line", "case_id", "column", "reason"]}
 _QUOTED = re.compile(r'[",\r\n]')
 FORMULA_START = "=+-@\t\r"
@@ -90,9 +93,11 @@ class Layout:
         long: bool = False,
         carried: list[str] | None = None,
         subjects: tuple[str, ...] | None = None,
+        applications: bool = False,
     ):
         self.lang = "zh" if lang == "zh" else "en"
         self.long = long
+        self.applications = applications  # the registry has a 申请项目 column
         self.carried = list(carried or [])  # the headers of input columns carried into the output
         # Columns only for the programs of the kinds of case the registry holds (None: every kind).
         self.rules = [r for r in book.rules.values() if subjects is None or r.subject in subjects]
@@ -113,12 +118,13 @@ class Layout:
             for subject in KIND[self.lang]
         }
         self._conditions = {r.id: self._condition_words(r) for r in self.rules}
+        self._titles = {r.id: r.title(self.lang) for r in self.rules}
         self._program = {r.id: f"{r.id},{csv_field(r.title(self.lang))}" for r in self.rules}
 
     @classmethod
     def of(cls, book: RuleBook, lang: str, long: bool, columns: Any) -> Layout:
         """The layout of a registry's results: its carried columns, the programs of its kinds of case."""
-        return cls(book, lang, long, columns.carried_headers, columns.subjects)
+        return cls(book, lang, long, columns.carried_headers, columns.subjects, columns.applied is not None)
 
     def kind_word(self, subject: str) -> str:
         return self._kind[subject]
@@ -128,7 +134,7 @@ class Layout:
         return rule_id, self.rules[[r.id for r in self.rules].index(rule_id)].title(self.lang)
 
     def header(self) -> list[str]:
-        head = [*HEAD[self.lang], *self.carried]
+        head = [*HEAD[self.lang], *self.carried, *([SUGGESTIONS[self.lang]] if self.applications else [])]
         if self.long:
             return [*head, *LONG[self.lang], *PER_PROGRAM[self.lang]]
         titles = [rule.title(self.lang) for rule in self.rules]
@@ -140,16 +146,53 @@ class Layout:
         return out
 
     def lines(
-        self, case_id: str, line: int, kind: str, verdicts: list[Verdict], carried: list[str] | None = None
+        self,
+        case_id: str,
+        line: int,
+        kind: str,
+        verdicts: list[Verdict],
+        carried: list[str] | None = None,
+        applied: tuple[str, ...] | list[str] = (),
+        suggested: list[Suggested] | None = None,
     ) -> str:
         """One case's output as CSV text; ``verdicts`` in rule-book order for the case's subject;
-        ``carried``: the row's cells of the carried input columns."""
+        ``carried``: the row's cells of the carried input columns; ``applied``: the programs the
+        row applies for (only those are decided: the others' cells stay empty, long rows are left
+        out) and ``suggested`` the others it may get."""
         head = f"{csv_field(case_id)},{line},{self._kind[kind]}"
         if carried:
             head += "".join(["," + csv_field(c) for c in carried])
+        if self.applications:
+            head += "," + csv_field(self.suggestion_text(suggested or []))
+        shown = [not applied or v.rule.id in applied for v in verdicts]
         if self.long:
-            return "".join([f"{head},{self._program[v.rule.id]},{self._segment(v)}\r\n" for v in verdicts])
-        return head + self._wide[kind].format(*[self._segment(v) for v in verdicts])
+            return "".join(
+                [
+                    f"{head},{self._program[v.rule.id]},{self._segment(v)}\r\n"
+                    for v, show in zip(verdicts, shown, strict=True)
+                    if show
+                ]
+            )
+        empty = "," * (len(PER_PROGRAM["zh"]) - 1)
+        segments = [self._segment(v) if show else empty for v, show in zip(verdicts, shown, strict=True)]
+        return head + self._wide[kind].format(*segments)
+
+    def suggestion_text(self, suggested: list[Suggested]) -> str:
+        """The 可能还符合 cell: each program with what it needs (engine/applications.py's kinds)."""
+        parts = []
+        for kind, program, day, fact in suggested:
+            if self.lang == "en":
+                detail = {"eligible": "", "eligible_from": f":{day}", "one_answer": f":{fact}"}[kind]
+                parts.append(f"{program}={kind}{detail}")
+                continue
+            title = self._titles[program]
+            if kind == "eligible":
+                parts.append(f"{title}（符合）")
+            elif kind == "eligible_from":
+                parts.append(f"{title}（{day}起符合）")
+            else:
+                parts.append(f"{title}（只差“{self._labels.get(fact or '', fact)}”）")
+        return ("；" if self.lang == "zh" else ";").join(parts)
 
     def _segment(self, v: Verdict) -> str:
         """A verdict's six cells as CSV text: status, grant, failed conditions, questions, dates,

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from engine.batch.checkpoint import Checkpoint, Outputs, fingerprint, head_hash, no_checkpoint
-from engine.batch.columns import map_columns
+from engine.batch.columns import book_columns
 from engine.batch.layout import ERROR_HEAD, Layout, csv_text
 from engine.batch.options import BOM, COLUMNAR_CHUNK, Options, Totals, in_order, run_options
 from engine.batch.progress import Progress, wanted
@@ -55,9 +55,7 @@ def run_csv(opts: Options, engine: Engine | None = None, log: TextIO | None = No
     as_of = opts.as_of or (date.fromisoformat(cp.options["as_of"]) if cp else date.today())
     reader = Reader(opts.source, cp.offset if cp else None, cp.line if cp else 2)
     try:
-        columns = map_columns(
-            reader.headers, opts.kind, engine.book.confirmation_keys(), opts.carry, opts.ignore
-        )
+        columns = book_columns(reader.headers, opts.kind, engine.book, opts.carry, opts.ignore)
         layout = Layout.of(engine.book, opts.lang, opts.long, columns)
         options = run_options(opts, as_of, layout.lang, engine.book.version)
         if cp is not None:

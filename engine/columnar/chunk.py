@@ -21,6 +21,7 @@ from engine.batch.layout import Layout, csv_text
 from engine.batch.reader import Plain, Row
 from engine.batch.template import EXAMPLE_PREFIXES, is_example
 from engine.batch.work import Done, Job, read_row
+from engine.columnar.applied import applications, decided_counts
 from engine.columnar.judge import judge_table
 from engine.columnar.output import Column, arrow_columns, columns, csv_lines, result_schema
 from engine.columnar.parse import ASCII_SPACE, read_block
@@ -170,18 +171,23 @@ def _evaluate(
             keep = pl.Series(np.flatnonzero(~example), dtype=pl.Int64)
             cells, numbers = [c.gather(keep) for c in cells], numbers[~example]
     suspect, reads, case_ids = read_block(cols, cells, job.as_of)
-    pieces: list[tuple[np.ndarray, list[list[Column]]]] = []  # (line numbers, output columns) per table
+    pieces: list[Piece] = []
     counts: Counter[str] = Counter()
     for subject, read in reads.items():
         if not len(read.rows):
             continue
         table = build(subject, len(read.rows), job.as_of, engine.settings, read.inputs, read.confirmations)
         judged, c = judge_table(engine._judges[subject], table, layout, layout.lang)
-        counts.update(c)
         idx = pl.Series(read.rows, dtype=pl.Int64)
         carried = [cells[i].gather(idx).str.strip_chars(ASCII_SPACE) for i in cols.carried]
         lines = numbers[read.rows]
-        pieces.append((lines, columns(layout, subject, case_ids.gather(idx), lines, judged, carried)))
+        applied = None
+        if cols.applied is not None:
+            written = cells[cols.applied].gather(idx).str.strip_chars(ASCII_SPACE)
+            ids = {t: cols.applied_for(t, subject)[0] for t in written.unique().to_list()}
+            applied = [ids[t] for t in written.to_list()]
+        c = _shape(layout, subject, case_ids.gather(idx), lines, judged, carried, applied, c, pieces)
+        counts.update(c)
         done.decided += len(read.rows)
     # Rows read one by one: the suspect ones and the rest.
     if suspect.any():
@@ -207,13 +213,13 @@ def _evaluate(
         facts = [case_facts(case, job.as_of, engine.settings) for _, case, _ in found]
         table = from_facts(subject, facts, [c.confirmations for _, c, _ in found], job.as_of, engine.settings)
         judged, c = judge_table(engine._judges[subject], table, layout, layout.lang)
-        counts.update(c)
         lines = np.array([line for line, _, _ in found], dtype=np.int64)
         ids = pl.Series([case.case_id or "" for _, case, _ in found], dtype=pl.String)
         carried = [
             pl.Series([cells[k] for _, _, cells in found], dtype=pl.String) for k in range(len(cols.carried))
         ]
-        pieces.append((lines, columns(layout, subject, ids, lines, judged, carried)))
+        applied = [tuple(case.applied_for) for _, case, _ in found] if cols.applied is not None else None
+        counts.update(_shape(layout, subject, ids, lines, judged, carried, applied, c, pieces))
         done.decided += len(found)
     done.out = _render(layout, pieces, arrow)
     errors.sort(key=lambda e: e[0])
@@ -223,12 +229,38 @@ def _evaluate(
     return done
 
 
-def _render(layout: Layout, pieces: list[tuple[np.ndarray, list[list[Column]]]], arrow: bool) -> bytes:
+Piece = tuple[np.ndarray, int, list[Column]]  # (line numbers, program's place in a long row, columns)
+
+
+def _shape(
+    layout: Layout,
+    subject: str,
+    case_ids: pl.Series,
+    lines: np.ndarray,
+    judged: list[Any],
+    carried: list[pl.Series],
+    applied: list[tuple[str, ...]] | None,
+    counts: Counter[str],
+    pieces: list[Piece],
+) -> Counter[str]:
+    """A judged table's output columns, added to ``pieces``; its counts. With a 申请项目 column
+    (``applied``), a row decides only what it applies for: counted, and shown, are those."""
+    shown = suggestions = None
+    if applied is not None:
+        shown, suggestions = applications(layout, judged, applied)
+        counts = decided_counts(judged, shown)
+    shapes = columns(layout, subject, case_ids, lines, judged, carried, shown, suggestions)
+    for k, (rows, cols) in enumerate(shapes):
+        pieces.append((lines if rows is None else lines[rows], k, cols))
+    return counts
+
+
+def _render(layout: Layout, pieces: list[Piece], arrow: bool) -> bytes:
     """The pieces' rows in input order (long: each case's programs in rule-book order), as CSV
     text or as an Arrow IPC stream."""
-    lines = [ln for ln, shapes in pieces for _ in shapes]
-    program = [np.full(len(ln), k) for ln, shapes in pieces for k in range(len(shapes))]
-    parts = [cols for _, shapes in pieces for cols in shapes]
+    lines = [ln for ln, _, _ in pieces]
+    program = [np.full(len(ln), k) for ln, k, _ in pieces]
+    parts = [cols for _, _, cols in pieces]
     if arrow:
         schema = result_schema(layout)
         tables = [pa.Table.from_arrays(arrow_columns(cols), schema=schema) for cols in parts]

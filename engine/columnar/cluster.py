@@ -55,7 +55,7 @@ def _engine() -> Any:
 
 def evaluate_partition(task: Task) -> dict[str, Any]:
     """Decide one partition on a worker; returns its totals (rows read, decided, rejected, counts)."""
-    from engine.batch.columns import map_columns
+    from engine.batch.columns import book_columns
     from engine.batch.layout import ERROR_HEAD, Layout, csv_text
     from engine.batch.reader import Reader
     from engine.batch.work import Job
@@ -71,7 +71,7 @@ def evaluate_partition(task: Task) -> dict[str, Any]:
     if source.suffix.lower() == ".parquet":
         data = dataset(source)
         headers = [h.strip() for h in data.schema.names]
-        cols = map_columns(headers, task.kind, engine.book.confirmation_keys(), task.carry, task.ignore)
+        cols = book_columns(headers, task.kind, engine.book, task.carry, task.ignore)
         layout = Layout.of(engine.book, task.lang, task.long, cols)
         job = Job(engine, cols, layout, as_of)
         row = 0
@@ -81,9 +81,7 @@ def evaluate_partition(task: Task) -> dict[str, Any]:
     else:
         reader = Reader(source)
         try:
-            cols = map_columns(
-                reader.headers, task.kind, engine.book.confirmation_keys(), task.carry, task.ignore
-            )
+            cols = book_columns(reader.headers, task.kind, engine.book, task.carry, task.ignore)
             layout = Layout.of(engine.book, task.lang, task.long, cols)
             job = Job(engine, cols, layout, as_of)
             dones = [chunk.evaluate(job, rows, arrow) for rows, _, _ in reader.chunks(task.chunk)]

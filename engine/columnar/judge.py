@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from itertools import product
 from typing import Any
@@ -79,6 +79,8 @@ class Judged:
     dates: list[tuple[Any, np.ndarray, np.ndarray]] | None  # key dates: (KeyDate, day, known)
     change: np.ndarray  # per row: index into ``changes`` (-1: none)
     changes: list[str]  # the changes cell's text
+    asks: list[tuple[str, ...]] = field(default_factory=list)  # per head: the facts still needed
+    eligible_from: list[date | None] = field(default_factory=list)  # per change: the first eligible day
 
 
 def refs(judge: Judge, table: Table) -> list[np.ndarray]:
@@ -255,6 +257,7 @@ def _program(
     # The first four cells, worded by the layout from one Verdict per distinct shape.
     inverse, seg_firsts = groups([outcome, verdict_group + 1])
     heads = []
+    asks: list[tuple[str, ...]] = []
     for first in seg_firsts:
         r = int(first)
         o = outcomes[outcome[r]]
@@ -264,6 +267,7 @@ def _program(
         else:
             v = Verdict(plan, o, (), (), {}, _day(ref[r]))
         heads.append(layout.cells(v))
+        asks.append(v.missing)
     dates = None
     if plan._date_facts:
         # every row's key dates (``Plan.end_of`` reads them for a row refused today too); a
@@ -285,6 +289,8 @@ def _program(
         dates,
         change_group,
         [layout.change_text(c) for c in changes],
+        asks + [()] * (len(heads) - len(asks)),  # heads added for refusals ask nothing
+        [next((day for day, new in c if new is Status.eligible), None) for c in changes],
     )
 
 

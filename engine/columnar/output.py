@@ -94,10 +94,14 @@ def columns(
     line_numbers: np.ndarray,
     judged: list[Judged],
     carried: list[pl.Series],
-) -> list[list[Column]]:
+    shown: list[np.ndarray] | None = None,
+    suggestions: pl.Series | None = None,
+) -> list[tuple[np.ndarray | None, list[Column]]]:
     """A table's output rows as columns in ``layout.header()``'s order: one list of columns for
-    the wide shape, one per program (in rule-book order for ``subject``) for the long one.
-    ``carried``: the carried input columns' cells as written (stripped)."""
+    the wide shape, one per program (in rule-book order for ``subject``) for the long one, each
+    with the rows it holds (None: every row). ``carried``: the carried input columns' cells as
+    written (stripped); ``shown``: per program, the rows that decide it (None: all; a program a
+    row does not apply for has empty cells, or no long row); ``suggestions``: the 可能还符合 cells."""
     n = len(line_numbers)
     head: list[Column] = [
         safe(case_ids),
@@ -105,20 +109,45 @@ def columns(
         Coded([(layout.kind_word(subject),)], np.zeros(n, dtype=np.int64)),
         *(safe(c) for c in carried),
     ]
+    if layout.applications:
+        head.append(safe(suggestions) if suggestions is not None else pl.Series([""] * n, dtype=pl.String))
     if layout.long:
-        return [
-            [
+        out = []
+        for k, j in enumerate(judged):
+            cols = [
                 *head,
                 Coded([layout.program_cells(j.plan.rule.id)], np.zeros(n, np.int64)),
                 *_program(layout, j),
             ]
-            for j in judged
-        ]
-    out = list(head)
-    mine = iter(judged)
+            rows = None if shown is None or shown[k].all() else shown[k]
+            out.append((rows, cols if rows is None else [_select(c, rows) for c in cols]))
+        return out
+    wide = list(head)
+    mine = iter(enumerate(judged))
     for rule in layout.rules:
-        out += _program(layout, next(mine)) if rule.subject == subject else _blank(n)
-    return [out]
+        if rule.subject != subject:
+            wide += _blank(n)
+            continue
+        k, j = next(mine)
+        program = _program(layout, j)
+        if shown is not None and not shown[k].all():
+            program = [_hide(c, shown[k]) for c in program]
+        wide += program
+    return [(None, wide)]
+
+
+def _select(c: Column, rows: np.ndarray) -> Column:
+    """A column's ``rows`` only."""
+    if isinstance(c, Coded):
+        return Coded(c.entries, c.index[rows])
+    return c.filter(pl.Series(rows))
+
+
+def _hide(c: Column, shown: np.ndarray) -> Column:
+    """A column with empty cells where not ``shown``."""
+    if isinstance(c, Coded):
+        return Coded(c.entries, np.where(shown, c.index, -1))
+    return pl.select(pl.when(pl.Series(shown)).then(pl.lit(c)).otherwise(pl.lit(""))).to_series()
 
 
 def csv_lines(cols: list[Column]) -> pl.Series:
@@ -159,7 +188,7 @@ def result_schema(layout: Layout) -> pa.Schema:
     (dictionary-encoded where a column takes a few texts; a reader sees plain strings)."""
     text, coded = pa.string(), pa.dictionary(pa.int32(), pa.string())
     program = [coded] * HEAD_CELLS + [text, coded]
-    types = [text, pa.int64(), coded] + [text] * len(layout.carried)
+    types = [text, pa.int64(), coded] + [text] * (len(layout.carried) + layout.applications)
     if layout.long:
         types += [coded, coded, *program]
     else:

@@ -38,7 +38,7 @@ from engine.batch.checkpoint import (
     same_options,
     write_checkpoint,
 )
-from engine.batch.columns import map_columns
+from engine.batch.columns import book_columns
 from engine.batch.layout import ERROR_HEAD, Layout, csv_text
 from engine.batch.options import BOM, COLUMNAR_CHUNK, Options, Totals, in_order, run_options
 from engine.batch.progress import Progress, wanted
@@ -232,7 +232,7 @@ def run_parquet(opts: Options, engine: Engine | None = None, log: Any = None) ->
     log = log or sys.stderr
     data = dataset(opts.source)
     headers = [h.strip() for h in data.schema.names]
-    columns = map_columns(headers, opts.kind, engine.book.confirmation_keys(), opts.carry, opts.ignore)
+    columns = book_columns(headers, opts.kind, engine.book, opts.carry, opts.ignore)
     layout = Layout.of(engine.book, opts.lang, opts.long, columns)
     out, errors = opts.out, opts.errors_path
     err_part = errors.with_name(errors.name + ".partial")

@@ -177,6 +177,10 @@ def read_block(
             yes, no = _np(v.is_in(list(TRUE))), _np(v.is_in(list(FALSE)))
             bad |= ~(yes | no | _np(v == ""))
             confirmations[key] = np.where(yes, 1, np.where(no, 0, -1)).astype(np.int8)
+        if cols.applied is not None:  # a 申请项目 cell naming no program goes one by one
+            written = stripped[cols.applied].gather(idx)
+            good = [t for t in written.unique().to_list() if cols.applied_for(t, subject)[1] is None]
+            bad |= ~_np(written.is_in(good))
         bad |= _agree(inputs, as_of.toordinal())
         suspect[rows[bad]] = True
         out[subject] = Read(rows, inputs, confirmations)

@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from engine.batch.columns import map_columns
+from engine.batch.columns import book_columns
 from engine.batch.reader import FileError, Reader
 from engine.evaluate import default_engine
 from web.i18n import LANGS
@@ -78,7 +78,7 @@ def refusal(path: Path, kind: str) -> str | None:
     except FileError as err:
         return str(err)
     try:
-        map_columns(reader.headers, kind, default_engine().book.confirmation_keys())
+        book_columns(reader.headers, kind, default_engine().book)
     except FileError as err:
         return str(err)
     finally:
