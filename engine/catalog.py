@@ -131,17 +131,11 @@ def render_catalog(lang: str = "zh") -> str:
     return "\n".join(lines).lstrip()
 
 
-def find_rule(name: str, book: RuleBook | None = None) -> Rule | None:
-    """A program by its id or by its title in either language (失业保险金)."""
-    rules = (book or load_rulebook()).rules
-    name = name.strip()
-    if name in rules:
-        return rules[name]
-    return next((r for r in rules.values() if name in (r.title("zh"), r.title("en"))), None)
-
-
 def render_rule(name: str, lang: str = "zh") -> str | None:
-    rule = find_rule(name)
+    """A program, named by its id or its title, as ``subsidy rules show`` prints it."""
+    from engine.applications import find_program
+
+    rule = find_program(load_rulebook(), name)
     return None if rule is None else describe_rule(rule, lang)
 
 
