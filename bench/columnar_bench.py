@@ -195,7 +195,8 @@ def main() -> None:
         print(f"I/O floor (pyarrow reads the input and writes the same output): {floor_pq:.1f} s")
         ratio = took_pq / floor_pq
         print(
-            f"  ratio to the floor: {ratio:.2f}× (target ≤ 1.5×); the floor alone: {args.rows / floor_pq:,.0f} rows/s"
+            f"  ratio to the floor: {ratio:.2f}× (target ≤ 1.5×); "
+            f"the floor alone: {args.rows / floor_pq:,.0f} rows/s"
         )
         took_pq_one, _ = _run(str(d / "registry.parquet"), "-o", str(d / "out1.parquet"), "--workers", "1")
         print(f"  one worker: {took_pq_one:.1f} s")
