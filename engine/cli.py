@@ -12,7 +12,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from engine import unsupported_python
-from engine.cliargs import as_of_date
+from engine.cliargs import as_of_date, os_reason
 from engine.cliargs import fail as _fail
 from engine.errors import describe
 from engine.models import parse_case
@@ -66,7 +66,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     except FileNotFoundError:
         return _fail(f"找不到案件文件：{shown}")
     except OSError as err:
-        return _fail(f"无法读取案件文件 {shown}（{err.strerror or type(err).__name__}）")
+        return _fail(f"无法读取案件文件 {shown}（{os_reason(err)}）")
     except UnicodeDecodeError as err:
         return _fail(f"{shown}：不是 UTF-8 编码的文本（第{err.start + 1}个字节无法读取）；请另存为 UTF-8")
     except json.JSONDecodeError as err:

@@ -7,6 +7,7 @@ they take these from here, so no subcommand imports the command that registers i
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from datetime import date
 
@@ -27,3 +28,23 @@ def fail(message: str) -> int:
     """A refusal: one line (or a short list) on stderr, exit code 2."""
     print(message, file=sys.stderr)
     return EXIT_BAD_INPUT
+
+
+OS_REASONS = {  # the system's reason for a failed read or write, in our words
+    errno.ENOENT: ("文件或目录不存在", "no such file or folder"),
+    errno.EACCES: ("没有权限", "permission denied"),
+    errno.EPERM: ("没有权限", "permission denied"),
+    errno.EISDIR: ("这是一个文件夹", "it is a folder"),
+    errno.ENOTDIR: ("路径中有一段不是文件夹", "a part of the path is not a folder"),
+    errno.ENOSPC: ("磁盘空间不足", "no room left on the disk"),
+    errno.EDQUOT: ("超出磁盘配额", "disk quota exceeded"),
+    errno.EFBIG: ("文件超出允许的大小", "the file is larger than allowed"),
+    errno.EROFS: ("只读的文件系统", "a read-only file system"),
+    errno.EIO: ("读写设备出错", "an input/output error of the device"),
+}
+
+
+def os_reason(err: OSError, lang: str = "zh") -> str:
+    """Why the system refused a read or write, in ``lang`` (never the C library's English)."""
+    zh, en = OS_REASONS.get(err.errno or 0, (f"系统错误 {err.errno}", f"system error {err.errno}"))
+    return zh if lang == "zh" else en

@@ -283,3 +283,21 @@ def test_a_registry_column_of_applications_decides_only_those(tmp_path, registry
     errors = pl.read_csv(tmp_path / "r.errors.csv", infer_schema=False)
     assert errors.rows() == [("4", rows[3][0], "申请项目", errors["原因"][0])]
     assert "没有这个项目：失业补助金" in errors["原因"][0]
+
+
+def test_a_damaged_parquet_file_is_described_in_our_words(tmp_path, capsys):
+    source = tmp_path / "reg.parquet"
+    source.write_bytes(b"PAR1 not really parquet")
+    assert batch(str(source), "-o", str(tmp_path / "r.parquet")) == 2
+    err = capsys.readouterr().err
+    assert "不是可读的 Parquet 文件" in err and "Arrow" not in err and "magic" not in err.lower()
+    assert files(tmp_path) == {"reg.parquet"}
+
+
+def test_the_systems_reasons_are_in_our_words():
+    import errno
+
+    from engine.cliargs import os_reason
+
+    assert os_reason(OSError(errno.EACCES, "Permission denied")) == "没有权限"
+    assert os_reason(OSError(errno.ENOSPC, "No space left on device"), "en") == "no room left on the disk"

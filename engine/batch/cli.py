@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.batch.refusal import Refusal
-from engine.cliargs import as_of_date, fail
+from engine.cliargs import as_of_date, fail, os_reason
 from engine.values import visible
 
 SCHEDULER_TIMEOUT = 5  # seconds to wait for a dask scheduler to answer
@@ -180,7 +180,7 @@ def _stopped(err: OSError, lang: str, resumable: bool, out: Path) -> int:
             else f"No room left on the disk while writing {where}; {en}"
         )
     else:
-        why = err.strerror or type(err).__name__
+        why = os_reason(err, lang)
         message = f"无法读写 {where}（{why}）" if lang == "zh" else f"Cannot read or write {where} ({why})"
     print(message, file=sys.stderr)
     return EXIT_STOPPED

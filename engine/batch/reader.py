@@ -135,7 +135,7 @@ def _quote_problem(error: str, line: int, quoted: bool) -> str:
         return f"引号不成对：第{line}行起的字段过长（超过 {csv.field_size_limit():,} 个字符）"
     if "more than" in error:
         return f"引号不成对：第{line}行起的记录超过 {MAX_RECORD_LINES} 行仍未结束"
-    return f"无法按 CSV 读取（{error}）"
+    return f"第{line}行无法按 CSV 读取（不符合 CSV 的格式）"
 
 
 def _decode(raw: bytes, encoding: str) -> tuple[str, bool]:

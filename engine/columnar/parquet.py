@@ -64,8 +64,11 @@ def dataset(path: Path) -> ds.Dataset:
             unified = pa.unify_schemas(schemas, promote_options="permissive")
             if unified.names != data.schema.names:
                 data = ds.dataset(str(path), schema=unified)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as err:
-        raise FileError(f"无法按 Parquet 读取：{err}") from None
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError):
+        raise FileError(
+            "不是可读的 Parquet 文件（文件不完整、已损坏，或不是 Parquet 格式）；请重新导出",
+            "Not a readable Parquet file (cut short, damaged, or of another format): export it again",
+        ) from None
     cell_types(data.schema)
     return data
 
