@@ -79,6 +79,10 @@ class Engine:
             self._publish(case, verdicts, as_of, lang) for case, verdicts in zip(cases, judged, strict=True)
         ]
 
+    def judge_of(self, subject: str) -> Judge:
+        """The compiled programs of one kind of case (the columnar evaluator judges tables with it)."""
+        return self._judges[subject]
+
     def judge_many(self, cases: Sequence[CaseModel], as_of: date, lang: str = "zh") -> list[list[Verdict]]:
         """Each case's verdict per program of its subject; durable-rules matches them in batches."""
         prepared = [self._prepare(case, as_of) for case in cases]
