@@ -10,7 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from engine.models import EnterpriseCase, PersonCase
 from engine.text import CHOICES
-from engine.values import visible
+from engine.values import Words, visible
 
 _QUOTED = re.compile(r"'([^']*)'")
 
@@ -50,6 +50,41 @@ MESSAGES = {
     "too_long": "过多（最多 {max_length} 项）",
 }
 UNKNOWN = "取值无效"  # a pydantic error this table does not word yet: never English to a caseworker
+# The same in English (a registry run with --lang en writes its errors file in English).
+MESSAGES_EN = {
+    "missing": "required",
+    "extra_forbidden": "unknown field",
+    "bool_parsing": "yes or no (是/否)",
+    "bool_type": "yes or no (是/否)",
+    "int_parsing": "a whole number",
+    "int_type": "a whole number",
+    "int_from_float": "a whole number",
+    "decimal_parsing": "a number",
+    "decimal_type": "a number",
+    "decimal_max_digits": "too many digits",
+    "decimal_max_places": "too many decimal places (2 at most)",
+    "float_parsing": "a number",
+    "date_parsing": "a date as YYYY-MM-DD",
+    "date_from_datetime_parsing": "a date as YYYY-MM-DD",
+    "date_type": "a date as YYYY-MM-DD",
+    "greater_than_equal": "at least {ge}",
+    "less_than_equal": "at most {le}",
+    "string_too_long": "too long (at most {max_length} characters)",
+    "string_type": "text",
+    "string_pattern_mismatch": "not in the right form",
+    "enum": "one of {expected}",
+    "literal_error": "one of {expected}",
+    "union_tag_invalid": "the kind of case is person or enterprise",
+    "model_type": "a set of fields",
+    "dict_type": "a set of fields",
+    "model_attributes_type": 'a set of fields (a JSON object, such as {"kind": "person", "person": {…}})',
+    "finite_number": "a finite number (not NaN or Infinity)",
+    "int_parsing_size": "too large a number",
+    "union_tag_not_found": "the kind of case (person or enterprise) is missing",
+    "string_unicode": "text",
+    "string_sub_type": "text",
+}
+UNKNOWN_EN = "not a valid value"
 
 
 @dataclass(frozen=True)
@@ -57,6 +92,12 @@ class FieldError:
     field: str  # dotted path, e.g. person.birth_date
     label: str  # Chinese label, e.g. 申请人·出生日期
     message: str
+    message_en: str = ""  # the same in English
+
+    @property
+    def words(self) -> Words:
+        """The message in both languages."""
+        return Words(self.message, self.message_en or self.message)
 
     def __str__(self) -> str:
         return f"{self.label}（{self.field}）：{self.message}" if self.field else self.message
@@ -97,18 +138,26 @@ def describe(err: ValidationError) -> list[FieldError]:
         loc = tuple(e["loc"])
         field, label = _labels(loc)
         template = MESSAGES.get(e["type"])
-        ctx = {k: str(v) for k, v in (e.get("ctx") or {}).items()}
+        template_en = MESSAGES_EN.get(e["type"], UNKNOWN_EN)
+        raw = e.get("ctx") or {}
+        ctx = {k: str(v) for k, v in raw.items()}
+        message_en = ""
         if e["type"] == "value_error":
             message = str(ctx.get("error", e["msg"])).removeprefix("Value error, ")
+            error = raw.get("error")
+            said = error.args[0] if isinstance(error, ValueError) and error.args else None
+            message_en = said.en if isinstance(said, Words) else ""
         elif e["type"] == "enum":
             options = _QUOTED.findall(ctx.get("expected", ""))
             message = "应为以下之一：" + "、".join(_choice(v) for v in options)
+            message_en = "one of " + ", ".join(options)
         elif template:
             try:
                 message = template.format(**ctx)
+                message_en = template_en.format(**ctx)
             except KeyError:
-                message = template
+                message, message_en = template, template_en
         else:
-            message = UNKNOWN
-        out.append(FieldError(field=field, label=label or "案件", message=message))
+            message, message_en = UNKNOWN, UNKNOWN_EN
+        out.append(FieldError(field=field, label=label or "案件", message=message, message_en=message_en))
     return out

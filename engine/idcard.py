@@ -13,7 +13,7 @@ from functools import lru_cache
 from operator import mul
 from typing import Literal, NamedTuple
 
-from engine.values import MAX_DATE
+from engine.values import MAX_DATE, Worded
 
 FIRST_BIRTH = date(1800, 1, 1)  # the standard's own example was born in 1880; a case needs 1900 on
 
@@ -24,8 +24,8 @@ _ZERO_WEIGHT = ord("0") * sum(WEIGHTS)
 _SHAPE = re.compile(r"[0-9]{17}[0-9X]")
 
 
-class IdNumberError(ValueError):
-    """An ID number that cannot be right; the message is the caseworker's."""
+class IdNumberError(Worded):
+    """An ID number that cannot be right; the message is the caseworker's, in both languages."""
 
 
 class IdNumber(NamedTuple):  # a tuple: built several times faster than a frozen dataclass
@@ -52,17 +52,27 @@ def parse_id_number(text: str) -> IdNumber:
     """
     number = "".join(unicodedata.normalize("NFKC", text).split()).upper()
     if len(number) != 18:
-        raise IdNumberError("身份证号码应为18位")
+        raise IdNumberError("身份证号码应为18位", "an ID number has 18 characters")
     if not _SHAPE.fullmatch(number):
-        raise IdNumberError("身份证号码前17位应为数字，末位为数字或X")
+        raise IdNumberError(
+            "身份证号码前17位应为数字，末位为数字或X", "an ID number is 17 digits and a digit or X"
+        )
     try:
         birth = date.fromisoformat(number[6:14])  # YYYYMMDD, eight ASCII digits by now
     except ValueError:
-        raise IdNumberError("身份证号码中的出生日期无效") from None
+        raise IdNumberError(
+            "身份证号码中的出生日期无效", "the birth date in the ID number is no date"
+        ) from None
     if not FIRST_BIRTH <= birth <= MAX_DATE:  # year 0001 or 9999: a typing slip, and no age to count
-        raise IdNumberError(f"身份证号码中的出生日期 {birth} 不在 {FIRST_BIRTH} 至 {MAX_DATE} 之间")
+        raise IdNumberError(
+            f"身份证号码中的出生日期 {birth} 不在 {FIRST_BIRTH} 至 {MAX_DATE} 之间",
+            f"the birth date in the ID number, {birth}, is not between {FIRST_BIRTH} and {MAX_DATE}",
+        )
     expected = check_char(number[:17])
     if number[17] != expected:
-        raise IdNumberError(f"身份证号码校验位错误（应为 {expected}）")
+        raise IdNumberError(
+            f"身份证号码校验位错误（应为 {expected}）",
+            f"the ID number's check character is wrong (should be {expected})",
+        )
     sex: Literal["male", "female"] = "male" if int(number[16]) % 2 else "female"
     return IdNumber(number, number[:6], birth, sex)

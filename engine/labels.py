@@ -9,7 +9,7 @@ from typing import Any
 
 from engine.facts import ENGINE_INPUTS, FACTS, FactSpec
 from engine.text import CHOICES
-from engine.values import FALSE, TRUE
+from engine.values import FALSE, TRUE, Worded
 
 
 class UnknownLabel(KeyError):
@@ -50,13 +50,18 @@ def parse_value(spec: FactSpec, text: str) -> Any:
             return True
         if low in FALSE:
             return False
-        raise ValueError(f"“{spec.zh}”应填“是”或“否”，而不是“{text}”")
+        raise Worded(
+            f"“{spec.zh}”应填“是”或“否”，而不是“{text}”", f'"{spec.en}" takes yes or no, not "{text}"'
+        )
     if spec.type == "choice":
         for value in spec.choices:
             if text in (value, CHOICES.get(value, ("", ""))[0]):
                 return value
         options = "、".join(CHOICES.get(v, (v,))[0] for v in spec.choices)
-        raise ValueError(f"“{spec.zh}”应为以下之一：{options}，而不是“{text}”")
+        raise Worded(
+            f"“{spec.zh}”应为以下之一：{options}，而不是“{text}”",
+            f'"{spec.en}" takes one of {", ".join(spec.choices)}, not "{text}"',
+        )
     return text  # dates and numbers: the pydantic model parses and reports them
 
 

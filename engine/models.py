@@ -27,7 +27,7 @@ from pydantic import (
 
 from engine.districts import shipped_names
 from engine.idcard import IdNumberError, parse_id_number
-from engine.values import MIN_DATE, a_number, no_control, parse_date, parse_yes_no
+from engine.values import MIN_DATE, Worded, a_number, no_control, parse_date, parse_yes_no
 
 MAX_STAFF = 10_000_000  # a head count above this is a typing slip, not an employer
 
@@ -318,12 +318,18 @@ class Person(Strict):
         try:
             parsed = parse_id_number(value)
         except IdNumberError as err:
-            raise ValueError(str(err)) from None
+            raise Worded(str(err), err.args[0].en) from None
         if parsed.birth_date < MIN_DATE:  # a valid number of someone no applicant can be
-            raise ValueError(f"号码中的出生日期 {parsed.birth_date} 早于 {MIN_DATE}")
+            raise Worded(
+                f"号码中的出生日期 {parsed.birth_date} 早于 {MIN_DATE}",
+                f"the birth date in the number, {parsed.birth_date}, is before {MIN_DATE}",
+            )
         as_of = _as_of(info)
         if as_of is not None and parsed.birth_date > as_of:
-            raise ValueError(f"号码中的出生日期 {parsed.birth_date} 晚于评估日期 {as_of}")
+            raise Worded(
+                f"号码中的出生日期 {parsed.birth_date} 晚于评估日期 {as_of}",
+                f"the birth date in the number, {parsed.birth_date}, is after the evaluation date {as_of}",
+            )
         return parsed.number
 
     @field_validator("birth_date")
@@ -333,10 +339,14 @@ class Person(Strict):
         error, not a silent choice (it would be decided as a negative age)."""
         as_of = _as_of(info)
         if value is not None and as_of is not None and value > as_of:
-            raise ValueError(f"晚于评估日期 {as_of}")
+            raise Worded(f"晚于评估日期 {as_of}", f"after the evaluation date {as_of}")
         number = info.data.get("id_number")
         if value is not None and number and value != parse_id_number(number).birth_date:
-            raise ValueError(f"与身份证号码中的出生日期 {parse_id_number(number).birth_date} 不一致")
+            birth = parse_id_number(number).birth_date
+            raise Worded(
+                f"与身份证号码中的出生日期 {birth} 不一致",
+                f"disagrees with the birth date in the ID number, {birth}",
+            )
         return value
 
     @field_validator("sex")
@@ -344,7 +354,10 @@ class Person(Strict):
     def _sex_agrees(cls, value: Sex | None, info: ValidationInfo) -> Sex | None:
         number = info.data.get("id_number")
         if value is not None and number and value != parse_id_number(number).sex:
-            raise ValueError("与身份证号码（第17位）表示的性别不一致")
+            raise Worded(
+                "与身份证号码（第17位）表示的性别不一致",
+                "disagrees with the sex the ID number gives (17th digit)",
+            )
         return value
 
     @model_validator(mode="after")
@@ -397,7 +410,11 @@ class Hire(Strict):
     def _no_end_date(cls, value: Any) -> Any:
         """HR systems write 9999-12-31 for "no end date"; here that is the open-ended flag."""
         if isinstance(value, str) and value.strip().startswith("9999"):
-            raise ValueError("无固定期限合同请将“无固定期限劳动合同”填“是”，终止日期留空（不要填 9999 年）")
+            raise Worded(
+                "无固定期限合同请将“无固定期限劳动合同”填“是”，终止日期留空（不要填 9999 年）",
+                "for an open-ended contract answer yes to the open-ended question and leave the end date "
+                "empty (not 9999)",
+            )
         return value
 
     @model_validator(mode="after")
@@ -407,7 +424,7 @@ class Hire(Strict):
             and self.contract_end_date
             and self.contract_end_date < self.contract_start_date
         ):
-            raise ValueError("劳动合同终止日期早于起始日期")
+            raise Worded("劳动合同终止日期早于起始日期", "the contract ends before it starts")
         return self
 
 

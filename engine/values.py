@@ -34,6 +34,36 @@ _FORMS = (
     re.compile(r"(?P<y>[0-9]{4})(?P<m>[0-9]{2})(?P<d>[0-9]{2})"),
 )
 
+
+class Words(str):
+    """Text in Chinese (the string itself) with its English beside it (``en``): a reason that is
+    shown in the language of the output it goes to (a registry run's errors file, ``--lang``)."""
+
+    en: str
+
+    def __new__(cls, zh: str, en: str) -> Words:
+        words = super().__new__(cls, zh)
+        words.en = en
+        return words
+
+    def __reduce__(self) -> tuple[type, tuple[str, str]]:  # to worker processes and back
+        return (Words, (str(self), self.en))
+
+
+def in_lang(text: str, lang: str) -> str:
+    """``text`` in ``lang``: a ``Words``' English, else the text as it is."""
+    return text.en if lang == "en" and isinstance(text, Words) else str(text)
+
+
+class Worded(ValueError):
+    """A ValueError worded in both languages (``args[0]`` is ``Words``)."""
+
+    def __init__(self, zh: str, en: str):
+        super().__init__(Words(zh, en))
+
+
+DATE_FORMS_EN = "YYYY-MM-DD (also 2019/9/1, 2019.9.1, 2019年9月1日 or 20190901)"
+
 TRUE = frozenset({"是", "有", "true", "yes", "y", "1", "√"})
 FALSE = frozenset({"否", "无", "false", "no", "n", "0", "×"})
 
@@ -52,15 +82,23 @@ def parse_date(value: Any) -> date:
         if MIN_DATE <= day <= MAX_DATE:
             return day
     if isinstance(value, datetime):
-        raise ValueError(f"应为日期，不带时间；日期格式应为 {DATE_FORMS}")
+        raise Worded(
+            f"应为日期，不带时间；日期格式应为 {DATE_FORMS}", f"a date without a time: {DATE_FORMS_EN}"
+        )
     if isinstance(value, date):
         day = value
     elif isinstance(value, str):
         day = _read(value)
     else:
-        raise ValueError(f"应写成日期文字（数字不是日期）；日期格式应为 {DATE_FORMS}")
+        raise Worded(
+            f"应写成日期文字（数字不是日期）；日期格式应为 {DATE_FORMS}",
+            f"a date written as text (a number is no date): {DATE_FORMS_EN}",
+        )
     if not MIN_DATE <= day <= MAX_DATE:
-        raise ValueError(f"日期应在 {MIN_DATE} 至 {MAX_DATE} 之间，而不是 {day.isoformat()}")
+        raise Worded(
+            f"日期应在 {MIN_DATE} 至 {MAX_DATE} 之间，而不是 {day.isoformat()}",
+            f"a date between {MIN_DATE} and {MAX_DATE}, not {day.isoformat()}",
+        )
     return day
 
 
@@ -70,12 +108,17 @@ def _read(text: str) -> date:
     match = next((m for form in _FORMS if (m := form.fullmatch(written))), None)
     if match is None:
         shown = text if len(text) <= 40 else text[:40] + "…"
-        raise ValueError(f"日期格式应为 {DATE_FORMS}，而不是“{visible(shown)}”")
+        raise Worded(
+            f"日期格式应为 {DATE_FORMS}，而不是“{visible(shown)}”",
+            f'a date as {DATE_FORMS_EN}, not "{visible(shown)}"',
+        )
     year, month, day = int(match["y"]), int(match["m"]), int(match["d"])
     try:
         return date(year, month, day)
     except ValueError:
-        raise ValueError(f"没有这一天：{year}年{month}月{day}日") from None
+        raise Worded(
+            f"没有这一天：{year}年{month}月{day}日", f"no such day: {year}-{month:02d}-{day:02d}"
+        ) from None
 
 
 def parse_yes_no(value: Any) -> bool:
@@ -88,7 +131,7 @@ def parse_yes_no(value: Any) -> bool:
             return True
         if word in FALSE:
             return False
-    raise ValueError("应为“是”或“否”")
+    raise Worded("应为“是”或“否”", "yes or no (是/否)")
 
 
 def visible(text: str) -> str:
@@ -99,12 +142,15 @@ def visible(text: str) -> str:
 def a_number(value: Any) -> Any:
     """A count or an amount is a number: JSON ``true`` is not 1 (pydantic would read it so)."""
     if isinstance(value, bool):
-        raise ValueError("应为数字，而不是“是/否”（true/false）")
+        raise Worded("应为数字，而不是“是/否”（true/false）", "a number, not yes/no (true/false)")
     return value
 
 
 def no_control(text: Any) -> Any:
     """Refuse text holding control characters (a case number that could forge a terminal line)."""
     if isinstance(text, str) and CONTROL.search(text):
-        raise ValueError("含有控制字符（如换行、制表符或不可见的方向控制符），请删去")
+        raise Worded(
+            "含有控制字符（如换行、制表符或不可见的方向控制符），请删去",
+            "holds control characters (a line break, a tab or an invisible direction mark): remove them",
+        )
     return text

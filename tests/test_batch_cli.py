@@ -301,3 +301,28 @@ def test_the_systems_reasons_are_in_our_words():
 
     assert os_reason(OSError(errno.EACCES, "Permission denied")) == "没有权限"
     assert os_reason(OSError(errno.ENOSPC, "No space left on device"), "en") == "no room left on the disk"
+
+
+def test_the_errors_file_is_in_english_with_lang_en(tmp_path):
+    """Every reason a bad row is given, in English (the cells and headers quoted as written)."""
+    import csv
+    import re
+
+    source = tmp_path / "bad.csv"
+    source.write_bytes(
+        "\ufeff案件编号,出生日期,性别,目前已就业,身份证号码,申请项目\r\n"
+        "A1,1961-02-30,男,也许,,\r\n"
+        "A2,,不详,,500101196103100038,\r\n"
+        "A3,2030-01-01,,,,失业补助金\r\n"
+        "A4,1961-03-10\r\n"
+        "A5,19610310,男,否,500101196103100037,一次性吸纳就业补贴\r\n"
+        '"A6,1961\r\n'.encode()
+    )
+    out = tmp_path / "r.csv"
+    assert batch(str(source), "-o", str(out), "--as-of", AS_OF, "--lang", "en") == 0
+    rows = list(csv.reader((tmp_path / "r.errors.csv").read_text(encoding="utf-8-sig").splitlines()))
+    assert rows[0] == ["line", "case_id", "column", "reason"]
+    assert len(rows) == 1 + 9  # two bad cells in lines 2, 3 and 4; one in 5, 6 and 7
+    for _, _, _, reason in rows[1:]:
+        unquoted = re.sub(r'"[^"]*"', "", reason)
+        assert not re.search(r"[\u4e00-\u9fff]", unquoted), reason

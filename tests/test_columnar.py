@@ -307,7 +307,7 @@ def _each_alone(job: work.Job, records: list) -> work.Done:
     out: list[str] = []
     errors: list[list[str]] = []
     for line, fields, problem in records:
-        case, bad = work.read_row(cols, len(cols.headers), line, fields, problem, as_of)
+        case, bad = work.read_row(cols, len(cols.headers), line, fields, problem, as_of, layout.lang)
         if case is None and bad:
             errors += bad
             done.rejected += 1

@@ -19,7 +19,7 @@ from engine.facts import FactSpec
 from engine.labels import FALSE, TRUE, UnknownLabel, fact_by_label, input_facts, parse_value
 from engine.models import EnterpriseCase, PersonCase, parse_case
 from engine.text import CHOICES
-from engine.values import visible
+from engine.values import Words, visible
 
 SUBJECTS = ("person", "enterprise")
 SUBJECT_ZH = {"person": "个人", "enterprise": "单位"}
@@ -36,7 +36,7 @@ CONFIRM = "confirm."  # a caseworker's confirmation: confirm.<program>.<conditio
 APPLIED = ("申请项目", "applied_for")  # what the row applies for: program ids or titles
 APPLIED_SEPARATORS = "、,，;； \t"
 
-Problem = tuple[str, str]  # (column, reason in Chinese)
+Problem = tuple[str, str]  # (column, reason: ``Words``, Chinese with its English beside it)
 Cell = tuple[int, tuple[str, ...], str, dict[str, Any] | None, bool, FactSpec]  # see Columns.cells
 
 
@@ -101,7 +101,7 @@ class Columns:
             for kind, columns in self.facts.items()
         }
 
-    def applied_for(self, text: str, subject: str) -> tuple[tuple[str, ...], str | None]:
+    def applied_for(self, text: str, subject: str) -> tuple[tuple[str, ...], Words | None]:
         """A 申请项目 cell's programs (ids, in order, once each), or why the cell is bad.
 
         Programs are separated by 、 , ; or spaces; a title that holds one of them itself
@@ -109,6 +109,7 @@ class Columns:
         ids: list[str] = []
         unknown: list[str] = []
         other: list[str] = []
+        other_en: list[str] = []
         names = sorted(self.programs, key=len, reverse=True)
         i, text = 0, text.strip()
         while i < len(text):
@@ -132,14 +133,22 @@ class Columns:
             program, theirs = self.programs[found]
             if theirs != subject:
                 other.append(f"{found}（{SUBJECT_ZH[theirs]}的项目）")
+                other_en.append(f'"{found}" ({theirs})')
             elif program not in ids:
                 ids.append(program)
             i += len(found)
         if unknown:
             named = "、".join(map(visible, unknown))
-            return (), f"没有这个项目：{named}（项目ID或名称，用 subsidy rules 查看全部项目）"
+            quoted = ", ".join('"' + visible(u) + '"' for u in unknown)
+            return (), Words(
+                f"没有这个项目：{named}（项目ID或名称，用 subsidy rules 查看全部项目）",
+                f"no such program: {quoted} (an id or a title: see subsidy rules)",
+            )
         if other:
-            return (), f"{'、'.join(other)}不能由{SUBJECT_ZH[subject]}案件申请"
+            return (), Words(
+                f"{'、'.join(other)}不能由{SUBJECT_ZH[subject]}案件申请",
+                f"{', '.join(other_en)}: not a program a {subject} case applies for",
+            )
         return tuple(ids), None
 
     def case_id_of(self, fields: list[str]) -> str:
@@ -270,7 +279,15 @@ def row_case(
     if cols.kind is not None and (written := fields[cols.kind].strip()):
         kind = KINDS.get(written) or KINDS.get(written.lower(), "")
         if not kind:
-            return None, [(cols.headers[cols.kind], f"案件类型应为“个人”或“单位”，而不是“{written}”")]
+            return None, [
+                (
+                    cols.headers[cols.kind],
+                    Words(
+                        f"案件类型应为“个人”或“单位”，而不是“{written}”",
+                        f'the kind is person or enterprise, not "{written}"',
+                    ),
+                )
+            ]
     data: dict[str, Any] = {"kind": kind}
     if cols.case_id is not None:
         data["case_id"] = fields[cols.case_id]
@@ -285,7 +302,7 @@ def row_case(
                 try:
                     value = parse_value(spec, text)  # refuses in the form's own words
                 except ValueError as err:
-                    problems.append((cols.headers[index], str(err)))
+                    problems.append((cols.headers[index], err.args[0]))
                     continue
         node = data
         for key in path:
@@ -300,12 +317,20 @@ def row_case(
     for i in cols.foreign[kind]:
         if fields[i].strip():
             header = cols.headers[i] or f"第{i + 1}列（没有列名）"
-            problems.append((header, f"不是{SUBJECT_ZH[kind]}案件的字段，{SUBJECT_ZH[kind]}案件此列应留空"))
+            problems.append(
+                (
+                    header,
+                    Words(
+                        f"不是{SUBJECT_ZH[kind]}案件的字段，{SUBJECT_ZH[kind]}案件此列应留空",
+                        f"no field of a {kind} case: leave it empty for a {kind} case",
+                    ),
+                )
+            )
     for i, key in cols.confirmations:
         try:
             value = parse_value(_CONFIRM, fields[i])
         except ValueError as err:
-            problems.append((cols.headers[i], str(err)))
+            problems.append((cols.headers[i], err.args[0]))
             continue
         if value is not None:
             data.setdefault("confirmations", {})[key] = value
@@ -316,7 +341,7 @@ def row_case(
             column = cols.header_of.get(e.field) or e.label
             if e.field == "case_id" and cols.case_id is not None:
                 column = cols.headers[cols.case_id]
-            problems.append((column, e.message))
+            problems.append((column, e.words))
         return None, problems
     return (None, problems) if problems else (case, [])
 

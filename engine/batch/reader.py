@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
 from engine.batch.refusal import Refusal
+from engine.values import Words
 
 SAMPLE = 1 << 20  # bytes read to choose the encoding
 MAX_RECORD_LINES = 100  # a quoted field spanning more lines is taken for an unclosed quote
@@ -111,7 +112,7 @@ def readable(text: str) -> str:
     return _UNDECODABLE.sub("\ufffd", text)
 
 
-def _undecodable(fields: list[str], headers: list[str], encoding: str) -> str:
+def _undecodable(fields: list[str], headers: list[str], encoding: str) -> Words:
     """Which columns hold bytes that are not text in the file's encoding."""
     where = [
         readable(headers[i]) if i < len(headers) else f"第{i + 1}列"
@@ -119,23 +120,43 @@ def _undecodable(fields: list[str], headers: list[str], encoding: str) -> str:
         if _UNDECODABLE.search(f)
     ]
     name = "UTF-8" if encoding == "utf-8" else "GB18030"
-    return f"含有无法按 {name} 解码的字节（{'、'.join(where) or '整行'}）；请检查文件编码"
+    return Words(
+        f"含有无法按 {name} 解码的字节（{'、'.join(where) or '整行'}）；请检查文件编码",
+        f"holds bytes that are not {name} text ({', '.join(where) or 'the whole row'}): "
+        "check the file's encoding",
+    )
 
 
-def _quote_problem(error: str, line: int, quoted: bool) -> str:
+def _quote_problem(error: str, line: int, quoted: bool) -> Words:
     """The csv module's complaint, in the caseworker's words (``quoted``: the record's first line
     holds a quote; a long field without one is just long)."""
+    limit = f"{csv.field_size_limit():,}"
     if "field limit" in error and not quoted:
-        return f"第{line}行的字段过长（超过 {csv.field_size_limit():,} 个字符），不是名册的一行"
+        return Words(
+            f"第{line}行的字段过长（超过 {limit} 个字符），不是名册的一行",
+            f"line {line} holds a field longer than {limit} characters: no row of a registry",
+        )
     if "expected after" in error:
-        return f"引号不成对：第{line}行起的字段在引号结束后没有紧跟逗号或换行"
+        return Words(
+            f"引号不成对：第{line}行起的字段在引号结束后没有紧跟逗号或换行",
+            f"unpaired quotes: the field from line {line} goes on after its closing quote",
+        )
     if "end of data" in error:
-        return f"引号不成对：第{line}行起的字段直到文件末尾都没有结束"
+        return Words(
+            f"引号不成对：第{line}行起的字段直到文件末尾都没有结束",
+            f"unpaired quotes: the field from line {line} runs to the end of the file",
+        )
     if "field limit" in error:
-        return f"引号不成对：第{line}行起的字段过长（超过 {csv.field_size_limit():,} 个字符）"
+        return Words(
+            f"引号不成对：第{line}行起的字段过长（超过 {limit} 个字符）",
+            f"unpaired quotes: the field from line {line} is longer than {limit} characters",
+        )
     if "more than" in error:
-        return f"引号不成对：第{line}行起的记录超过 {MAX_RECORD_LINES} 行仍未结束"
-    return f"第{line}行无法按 CSV 读取（不符合 CSV 的格式）"
+        return Words(
+            f"引号不成对：第{line}行起的记录超过 {MAX_RECORD_LINES} 行仍未结束",
+            f"unpaired quotes: the record from line {line} is still open after {MAX_RECORD_LINES} lines",
+        )
+    return Words(f"第{line}行无法按 CSV 读取（不符合 CSV 的格式）", f"line {line} is not CSV")
 
 
 def _decode(raw: bytes, encoding: str) -> tuple[str, bool]:
@@ -264,7 +285,10 @@ class Reader:
         except StopIteration:
             if not lines.taken:
                 return None
-            fields, problem = [], "文件在引号内结束（引号不成对）"
+            fields, problem = (
+                [],
+                Words("文件在引号内结束（引号不成对）", "the file ends inside quotes (unpaired quotes)"),
+            )
         except csv.Error as err:
             first = lines.taken[0]
             fields, problem = [], _quote_problem(str(err), first[0], '"' in first[2])
@@ -272,7 +296,11 @@ class Reader:
         first, last = taken[0], taken[-1]
         width = len(self.headers) or len(fields)
         if problem is None and len(taken) > 1 and len(fields) != width:
-            problem = f"引号不成对：从第{first[0]}行起的{len(taken)}行被读成一条{len(fields)}列的记录"
+            problem = Words(
+                f"引号不成对：从第{first[0]}行起的{len(taken)}行被读成一条{len(fields)}列的记录",
+                f"unpaired quotes: {len(taken)} lines from line {first[0]} "
+                f"read as one record of {len(fields)} fields",
+            )
         if problem is not None and len(taken) > 1:
             # Read the following lines again on their own: only the line that opened it is bad.
             lines.pushed.extendleft(reversed(taken[1:]))

@@ -14,6 +14,7 @@ from datetime import date
 from engine.batch.columns import Columns, row_case
 from engine.batch.layout import Layout
 from engine.evaluate import CaseModel, Engine
+from engine.values import Words, in_lang
 
 
 @dataclass(frozen=True)
@@ -40,18 +41,26 @@ class Done:
 
 
 def read_row(
-    cols: Columns, width: int, line: int, fields: list[str], problem: str | None, as_of: date
+    cols: Columns,
+    width: int,
+    line: int,
+    fields: list[str],
+    problem: str | None,
+    as_of: date,
+    lang: str = "zh",
 ) -> tuple[CaseModel | None, list[list[str]]]:
-    """One record: its validated case, or its error rows (line, case id, column, reason); neither
-    for a blank line."""
+    """One record: its validated case, or its error rows (line, case id, column, reason in
+    ``lang``); neither for a blank line."""
     if problem is None and not "".join(fields).strip():
         return None, []
     if problem is None and len(fields) != width:
-        problem = f"本行有{len(fields)}列，而列名行有{width}列"
+        problem = Words(
+            f"本行有{len(fields)}列，而列名行有{width}列", f"{len(fields)} fields, the header has {width}"
+        )
     if problem is not None:
-        return None, [[str(line), cols.case_id_of(fields), "", problem]]
+        return None, [[str(line), cols.case_id_of(fields), "", in_lang(problem, lang)]]
     case, problems = row_case(cols, fields, as_of)
     if case is None:
         case_id = cols.case_id_of(fields)
-        return None, [[str(line), case_id, column, reason] for column, reason in problems]
+        return None, [[str(line), case_id, column, in_lang(reason, lang)] for column, reason in problems]
     return case, []

@@ -78,7 +78,12 @@ def safely(job: Job, whole: Any, records: Any, arrow: bool) -> Done:
                 try:
                     dones.append(evaluate(job, [(line, fields, problem)], arrow))
                 except Exception as err:
-                    why = f"无法评估本行（程序内部错误 {type(err).__name__}），请将本行报告给系统维护人员"
+                    why = (
+                        f"无法评估本行（程序内部错误 {type(err).__name__}），请将本行报告给系统维护人员"
+                        if job.layout.lang == "zh"
+                        else f"this row could not be judged (an internal error, {type(err).__name__}): "
+                        "report it to the maintainers"
+                    )
                     bad = csv_text([[str(line), job.columns.case_id_of(fields), "", why]])
                     dones.append(Done(_render(job.layout, [], arrow), bad.encode("utf-8"), rejected=1))
             return _combine(job.layout, dones, arrow)
@@ -199,7 +204,7 @@ def _evaluate(
         if is_example(cols.case_id_of(fields)):
             done.examples += 1
             continue
-        case, bad = read_row(cols, len(cols.headers), line, fields, problem, job.as_of)
+        case, bad = read_row(cols, len(cols.headers), line, fields, problem, job.as_of, layout.lang)
         if case is not None:
             cases[case.kind].append((line, case, cols.carried_cells(fields)))
         elif bad:
