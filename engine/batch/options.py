@@ -12,6 +12,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -86,15 +87,20 @@ def in_order(
     start: tuple[str, Callable[..., None], tuple[Any, ...]],
 ) -> Iterator[tuple[Done, int, int]]:
     """Each chunk's result in input order; at most two chunks per worker in flight (flat memory).
-    ``start``: the pool's start method, and each worker's initializer and its arguments."""
-    if workers <= 1:
-        for rows, end, line in chunks:
+    ``start``: the pool's start method, and each worker's initializer and its arguments.
+
+    A file of one chunk is judged in this process: starting workers (a fresh interpreter each,
+    importing polars and the engine) would cost more than the one chunk they could share."""
+    chunks = iter(chunks)
+    head = list(islice(chunks, 2))
+    if workers <= 1 or len(head) < 2:
+        for rows, end, line in chain(head, chunks):
             yield work(rows), end, line
         return
     method, initializer, initargs = start
     with multiprocessing.get_context(method).Pool(workers, initializer, initargs) as pool:
         pending: deque[tuple[Any, int, int]] = deque()
-        for rows, end, line in chunks:
+        for rows, end, line in chain(head, chunks):
             pending.append((pool.apply_async(work, (rows,)), end, line))
             if len(pending) > 2 * workers:
                 result, e, n = pending.popleft()
