@@ -109,11 +109,19 @@ def password() -> ResponseReturnValue:
             error, status = _("新密码不能与原密码相同"), 422
         else:
             try:
-                set_password(db.session(), user, new)
+                revoked = set_password(db.session(), user, new)
             except AccountError as err:
                 error, status = str(err), 422
             else:
-                audit(db.session(), "password_changed", user.username, address, actor=user.username)
+                detail = f"作废 API 令牌 {revoked} 个" if revoked else ""
+                audit(
+                    db.session(),
+                    "password_changed",
+                    user.username,
+                    address,
+                    actor=user.username,
+                    detail=detail,
+                )
                 _sign_in(user)
                 flash(_("密码已修改；其他设备上的登录已全部退出"), "ok")
                 return redirect(url_for("cases.list_cases"))

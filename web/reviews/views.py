@@ -19,7 +19,7 @@ from web.i18n import lang
 from web.notices.letter import facts_relied_on
 from web.records import DecisionRecord
 from web.reviews import diff
-from web.security import login_required
+from web.security import audit_access, login_required
 
 bp = Blueprint("reviews", __name__, template_folder="templates", url_prefix="/cases")
 
@@ -29,6 +29,7 @@ bp = Blueprint("reviews", __name__, template_folder="templates", url_prefix="/ca
 def receipt(ref: str, decision_id: int) -> ResponseReturnValue:
     record = store.get_case(db.session(), g.user, ref)
     decision = store.get_decision(record, decision_id)
+    audit_access("receipt_viewed", record.district, f"{record.case_id or record.ref} · {decision.id}")
     return render_template(
         "reviews/receipt.html",
         record=record,
@@ -59,6 +60,7 @@ def receipt_document(decision: DecisionRecord) -> dict:
 def receipt_json(ref: str, decision_id: int) -> ResponseReturnValue:
     record = store.get_case(db.session(), g.user, ref)
     response = jsonify(receipt_document(store.get_decision(record, decision_id)))
+    audit_access("receipt_downloaded", record.district, f"{record.case_id or record.ref} · {decision_id}")
     name = f"receipt-{record.ref}-{decision_id}.json"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
