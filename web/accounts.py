@@ -242,6 +242,18 @@ def session_for_key(db: Session, key: str) -> tuple[User, datetime] | None:
     return (row[0], row[1]) if row else None
 
 
+def extend_session(db: Session, key: str, lifetime: timedelta) -> datetime | None:
+    """The session with this key lasts ``lifetime`` from now (the page's 延长登录); its new end,
+    or None if it has already ended. Committed."""
+    row = db.get(LoginSession, _token_hash(key)) if len(key) <= 100 else None
+    now = utcnow()
+    if row is None or _aware(row.expires_at) <= now:
+        return None
+    row.expires_at = now + lifetime
+    db.commit()
+    return row.expires_at
+
+
 def end_session(db: Session, key: str) -> None:
     db.execute(delete(LoginSession).where(LoginSession.key_hash == _token_hash(key)))
     db.commit()

@@ -10,6 +10,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from web import db, errors, i18n, sealing, security, settings
+from web.drafts import draft_key
 from web.filters import register_filters
 
 
@@ -36,6 +37,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     errors.init_app(app)
     register_filters(app)
+    app.jinja_env.globals["user_draft_key"] = draft_key
 
     from web.admin.views import bp as admin_bp
     from web.api.views import bp as api_bp

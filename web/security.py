@@ -101,6 +101,7 @@ PASSWORD_CHANGE_ALLOWED = {
     "auth.logout",
     "main.switch_language",
     "main.session_status",
+    "main.extend_session",
     "static",
 }
 

@@ -19,6 +19,7 @@ from web.accounts import (
     set_password,
 )
 from web.auth import throttle
+from web.drafts import wipe_drafts
 from web.records import User
 from web.security import client_address, login_required, safe_next, sign_out_browser
 
@@ -83,6 +84,7 @@ def logout() -> ResponseReturnValue:
     if g.get("user") is not None:
         audit(db.session(), "logout", g.user.username, client_address())
     sign_out_browser()
+    wipe_drafts()  # the login page wipes every draft this browser kept
     return redirect(url_for("auth.login"))
 
 
