@@ -167,7 +167,7 @@ def migrated_from_0003(url: str) -> dict[str, list[tuple]]:
             ),
             {"inputs": json.dumps(inputs, ensure_ascii=False)},
         )
-    upgrade(url)
+    upgrade(url, "0004_desk")  # 0005 then keys the hash (test_web_access_l2.py)
     with engine.connect() as conn:
         out = {
             "users": [
