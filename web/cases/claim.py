@@ -49,20 +49,21 @@ def form_for_user(kind: str, user: User) -> CaseForm:
 
 def claim(db: Session, user: User, sub: Submission, record: CaseRecord | None) -> None:
     """Put the case in its district and give it its number, or say on the field why not."""
+    asked = sub.values.get(DISTRICT_FIELD, "")
+    if works_for_one_district(user) and asked and asked != user.district:
+        # Said in place of the fixed list's "应为以下之一": whose cases these are.
+        sub.errors[DISTRICT_FIELD] = [
+            f"只能办理本区县（{user.district or '未设置区县'}）的案件；"
+            f"{asked[:20]}的案件由{asked[:20]}的经办人办理"
+        ]
+        sub.labels.setdefault(DISTRICT_FIELD, "区县")
+        sub.case = None
+        return
     case = sub.case
     if case is None:
         return
     named = case.district.name.value if case.district.name is not None else ""
     if works_for_one_district(user):
-        if named and named != user.district:
-            sub.add(
-                DISTRICT_FIELD,
-                "区县",
-                f"只能办理本区县（{user.district or '未设置区县'}）的案件；"
-                f"{named}的案件由{named}的经办人办理",
-            )
-            sub.case = None
-            return
         district = user.district
     else:
         district = named or (record.district if record else user.district)
