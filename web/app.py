@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from web import db, errors, i18n, sealing, security, settings
+from web import db, english, errors, i18n, sealing, security, settings
 from web.drafts import draft_key
 from web.filters import register_filters
 
@@ -35,6 +35,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     sealing.init_app(app)
     security.init_app(app)
     i18n.init_app(app)
+    english.init_app(app)
     errors.init_app(app)
     register_filters(app)
     app.jinja_env.globals["user_draft_key"] = draft_key

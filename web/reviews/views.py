@@ -16,9 +16,9 @@ from web.cases.fields import FormField, form_for
 from web.cases.forms import read, values_from_case
 from web.evaluator import desk_engine
 from web.i18n import lang
-from web.notices.letter import facts_relied_on
 from web.records import DecisionRecord
 from web.reviews import diff
+from web.reviews import receipt as receipt_words
 from web.security import audit_access, login_required
 
 bp = Blueprint("reviews", __name__, template_folder="templates", url_prefix="/cases")
@@ -34,8 +34,10 @@ def receipt(ref: str, decision_id: int) -> ResponseReturnValue:
         "reviews/receipt.html",
         record=record,
         decision=decision,
-        facts=facts_relied_on(record, decision.inputs),
+        facts=receipt_words.fact_rows(record.kind, decision.inputs, lang()),
         receipt=decision.receipt or {},
+        parameters=receipt_words.parameter_rows(desk_engine(), decision.receipt or {}, lang()),
+        declared=receipt_words.settings_rows(decision.receipt or {}, lang()),
     )
 
 
