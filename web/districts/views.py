@@ -62,11 +62,12 @@ def edit(name: str) -> ResponseReturnValue:
             problem = settings_form.check_with_engine(default_engine().book, candidate)
             if problem is None:
                 store.save(session, name, form.settings, g.user.username)
-                audit(session, "district_settings", name, client_address(), g.user.username, name)
+                who = g.user.username
+                audit(session, "district_settings", name, client_address(), who, name, district=name)
                 flash(_("已保存%(name)s的区县设置，此后的评估按新设置进行", name=name), "ok")
                 draft_done(f"district-{name}")
                 return redirect(url_for("districts.edit", name=name))
-            form.errors.append(problem)
+            form.add("", problem)
         # Re-show what was typed, with an empty row to add under each setting.
         for rows in (*form.declared.values(), *form.standards.values()):
             if not rows or not rows[-1].empty:

@@ -244,6 +244,19 @@
     document.addEventListener("visibilitychange", function () { if (!document.hidden) ask(); });
   }
 
+  // Enter on a yes/no option chooses it; it never submits the whole form (a keyboard user pressing
+  // Enter to choose "是" once saved an empty case). Enter on a text field or a button still submits.
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    if (event.key !== "Enter" || !target || target.tagName !== "INPUT") return;
+    if (target.type !== "radio" && target.type !== "checkbox") return;
+    event.preventDefault();
+    if (target.type === "radio" && !target.checked) {
+      target.checked = true;
+      target.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+  });
+
   drafts();
   session();
 })();
