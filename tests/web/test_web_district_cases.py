@@ -141,7 +141,14 @@ def test_a_blank_case_number_takes_the_districts_next(app: Flask) -> None:
 
 
 def test_the_migration_numbers_and_places_existing_cases(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    numbered_and_placed(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+
+
+def test_the_migration_on_postgresql(pg_url: str) -> None:
+    numbered_and_placed(pg_url)
+
+
+def numbered_and_placed(url: str) -> None:
     upgrade(url, "0004_desk")
     engine = create_engine(url)
     cases = [  # (id, case_id, owner's district on the row, district the decision names)

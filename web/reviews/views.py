@@ -92,6 +92,7 @@ def compare(ref: str) -> ResponseReturnValue:
     record = store.get_case(db.session(), g.user, ref)
     a = store.get_decision(record, request.args.get("a", type=int) or 0)
     b = store.get_decision(record, request.args.get("b", type=int) or 0)
+    audit_access("decision_viewed", record.district, f"{record.case_id or record.ref} · {a.id} ↔ {b.id}")
     ea, eb = store.stored_evaluation(a), store.stored_evaluation(b)
     changes = diff.programs(ea, eb)
     return render_template(
