@@ -39,6 +39,7 @@ PUNCT = {
     "〔": "[",
     "〕": "]",
     "\u3000": " ",
+    "＿": "_",
 }
 SPACES = re.compile(r" {2,}")
 LIST_MARKS = re.compile("[、，；]")
@@ -138,6 +139,7 @@ def english_page(html: str) -> str:
     parts = TAG.split(html)
     raw_until: str | None = None
     plain_only = False  # inside <title> or <option>: text only, no elements
+    option: int | None = None  # the <option> tag whose text this is
     for i, part in enumerate(parts):
         if i % 2 == 1:  # a tag or a comment
             low = part.lower()
@@ -148,11 +150,17 @@ def english_page(html: str) -> str:
                 raw_until = f"</{m.group(1).lower()}"
             elif low.startswith(("<title", "<option")):
                 plain_only = True
+                option = i if low.startswith("<option") else None
             elif low.startswith(("</title", "</option")):
                 plain_only = False
+                option = None
             continue
         if raw_until is None and (RUN.search(part) or any(m in part for m in PUNCT)):
             parts[i] = english_text(part, markup=not plain_only)
+            if option is not None and RUN.search(parts[i]) and "lang=" not in parts[option]:
+                parts[option] = (
+                    parts[option][:-1].rstrip("/") + ' lang="zh-CN">'
+                )  # 中文 in a list of languages
     return "".join(parts)
 
 

@@ -140,3 +140,27 @@ def test_the_english_ui_is_english(app, where: str) -> None:
 )
 def test_english_text(text: str, english: str) -> None:
     assert english_text(text) == english
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/users",
+        "/districts",
+        "/districts/%E6%B8%9D%E4%B8%AD%E5%8C%BA",
+        "/batches/new",
+        "/admin/audit",
+        "print",
+    ],
+)
+def test_the_english_admin_pages_are_english(app, url: str) -> None:
+    client = app.test_client()
+    token = login(client, "root")
+    path = a_case(client, token)
+    english(client, token)
+    if url == "print":
+        url = receipt_path(app, path).removesuffix("/receipt") + "/print"
+    html = client.get(url).get_data(as_text=True)
+    assert chinese_outside_lang(html) == []
+    if url.startswith("/districts/"):
+        assert "Graduated exit" in html or "Unemployment insurance benefit" in html  # standards in English
