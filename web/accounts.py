@@ -108,9 +108,8 @@ def check_password(password: str, username: str, district: str = "", full_name: 
         raise AccountError(f"密码最多{MAX_PASSWORD}个字符")
     what = _personal_word(password, username, district, full_name)
     if what is not None:
-        raise AccountError(
-            f"密码不能包含{what}（含其拼音）：这是猜密码的人最先试的，请换一个与本人无关的密码"
-        )
+        spelled = "" if what == "用户名" else "（含其拼音）"
+        raise AccountError(f"密码不能包含{what}{spelled}：这是猜密码的人最先试的，请换一个与本人无关的密码")
     words = [
         w for w in (username, district, *name_words(full_name), *district_words(district), *SITE_WORDS) if w
     ]
