@@ -75,6 +75,8 @@ def test_a_case_belongs_to_its_district_and_is_seen_there_only(app: Flask) -> No
         client = app.test_client()
         login(client, name)
         assert client.get(path).status_code == status, name
+        if status == 404:  # nor its notice: another district's seal is never printed
+            assert client.get(f"{path}/decisions/1/notice.pdf").status_code == 404, name
     # An admin files a case for 江北区: its supervisor and caseworkers' lists, not 渝中区's.
     admin = app.test_client()
     other = new_person_case(admin, login(admin, "root"), **{"person.name": "赵六", "district.name": "江北区"})
