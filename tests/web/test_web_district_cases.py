@@ -9,6 +9,7 @@ import re
 from datetime import date
 from pathlib import Path
 
+import pytest
 from flask import Flask
 from sqlalchemy import create_engine, select, text
 from web_helpers import PASSWORD, VALID_ID, login, new_person_case
@@ -199,3 +200,22 @@ def numbered_and_placed(url: str) -> None:
         (5, "江北区", "X-1"),
     ]
     assert [tuple(r) for r in counters] == [("渝中区", 2026, 2)]
+
+
+def test_two_saves_racing_for_one_number_tell_the_second(app: Flask) -> None:
+    """The unique index is the last word: a number taken between the check and the commit is said
+    in Chinese, never a 500."""
+    alice = app.test_client()
+    new_person_case(alice, login(alice, "alice"), case_id="RACE-1")
+    with app.test_request_context(), db.database(app).sessions() as session:
+        from engine.models import parse_case
+        from web.cases import store
+        from web.evaluator import desk_engine
+        from web.records import User
+
+        user = session.scalar(select(User).where(User.username == "bob"))
+        case = parse_case({"kind": "person", "case_id": "RACE-1", "district": {"name": "渝中区"}})
+        evaluation = desk_engine().evaluate(case, date(2020, 9, 15), "zh")
+        record = store.create_case(session, user, case)
+        with pytest.raises(ValueError, match="案件编号“RACE-1”刚刚被本区县的另一案件使用"):
+            store.add_decision(session, user, record, case, date(2020, 9, 15), evaluation)

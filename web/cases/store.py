@@ -169,7 +169,13 @@ def add_decision(
         receipt=receipt,
     )
     db.add(decision)
-    db.commit()
+    try:
+        db.commit()
+    except IntegrityError as err:  # two saves took the same number at once: the second is told
+        db.rollback()
+        raise ValueError(
+            f"案件编号“{record.case_id}”刚刚被本区县的另一案件使用：请换一个编号，或留空由系统编号"
+        ) from err
     return decision
 
 

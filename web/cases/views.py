@@ -21,7 +21,7 @@ from web.cases.forms import Submission, defaults, read, values_from_case
 from web.drafts import draft_done
 from web.evaluator import desk_engine, evaluate
 from web.i18n import lang
-from web.paging import LAST_PAGE, asked_page
+from web.paging import asked_page
 from web.records import CaseRecord, DecisionRecord
 from web.reviews import receipt
 from web.security import audit_access, login_required
@@ -44,9 +44,6 @@ def list_cases() -> ResponseReturnValue:
     and so is each page of its results."""
     q = request.form.get("q", "")[:100] if request.method == "POST" else ""
     page, size = asked_page()
-    if request.method == "POST":
-        text = request.form.get("page", "1")
-        page = int(text) if text.isdigit() and 0 < int(text) <= LAST_PAGE else 1
     rows, total = store.search(db.session(), g.user, q, page, size)
     return render_template("cases/list.html", rows=rows, total=total, q=q, page=page, size=size)
 
