@@ -14,10 +14,13 @@ from flask import Flask
 from sqlalchemy import create_engine, select, text
 from web_helpers import PASSWORD, VALID_ID, login, new_person_case
 
+from engine.models import parse_case
 from web import db
 from web.accounts import create_user
+from web.cases import store
+from web.evaluator import desk_engine
 from web.migrate import upgrade
-from web.records import CaseRecord, DecisionRecord
+from web.records import CaseRecord, DecisionRecord, User
 
 YEAR = date.today().year
 
@@ -208,11 +211,6 @@ def test_two_saves_racing_for_one_number_tell_the_second(app: Flask) -> None:
     alice = app.test_client()
     new_person_case(alice, login(alice, "alice"), case_id="RACE-1")
     with app.test_request_context(), db.database(app).sessions() as session:
-        from engine.models import parse_case
-        from web.cases import store
-        from web.evaluator import desk_engine
-        from web.records import User
-
         user = session.scalar(select(User).where(User.username == "bob"))
         case = parse_case({"kind": "person", "case_id": "RACE-1", "district": {"name": "渝中区"}})
         evaluation = desk_engine().evaluate(case, date(2020, 9, 15), "zh")
