@@ -241,14 +241,17 @@ def session_for_key(db: Session, key: str) -> tuple[User, datetime] | None:
     return (row[0], row[1]) if row else None
 
 
+MAX_SESSION = timedelta(hours=12)  # ASVS 3.3.2: however often extended, a login ends 12 h after it began
+
+
 def extend_session(db: Session, key: str, lifetime: timedelta) -> datetime | None:
-    """The session with this key lasts ``lifetime`` from now (the page's 延长登录); its new end,
-    or None if it has already ended. Committed."""
+    """The session with this key lasts ``lifetime`` from now (the page's 延长登录), but never past
+    MAX_SESSION from its start; its new end, or None if it has already ended. Committed."""
     row = db.get(LoginSession, _token_hash(key)) if len(key) <= 100 else None
     now = utcnow()
     if row is None or _aware(row.expires_at) <= now:
         return None
-    row.expires_at = now + lifetime
+    row.expires_at = max(_aware(row.expires_at), min(now + lifetime, _aware(row.created_at) + MAX_SESSION))
     db.commit()
     return row.expires_at
 

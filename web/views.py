@@ -55,7 +55,8 @@ def extend_session() -> ResponseReturnValue:
         return {"signed_in": False}
     if ends.tzinfo is None:
         ends = ends.replace(tzinfo=UTC)
-    return {"signed_in": True, "ends": ends.isoformat()}
+    before = g.session_ends if g.session_ends.tzinfo else g.session_ends.replace(tzinfo=UTC)
+    return {"signed_in": True, "ends": ends.isoformat(), "extended": ends > before}
 
 
 @bp.get("/healthz")

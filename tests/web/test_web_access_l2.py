@@ -25,7 +25,7 @@ from web.accounts import AccountError, check_password, create_user, issue_token
 from web.auth.throttle import backoff
 from web.filters import local_time
 from web.migrate import upgrade
-from web.records import ApiToken, AuditEvent, CaseRecord, DecisionRecord, User, utcnow
+from web.records import ApiToken, AuditEvent, CaseRecord, DecisionRecord, LoginSession, User, utcnow
 from web.sealing import Keys, seal_existing
 
 OFFICE, ATTACKER = "10.0.0.7", "203.0.113.9"
@@ -237,8 +237,14 @@ def test_the_login_can_be_extended_from_the_warning(tmp_path: Path) -> None:
     before = client.get("/session").get_json()["ends"]
     assert client.post("/session/extend").status_code == 400  # CSRF, like every POST
     extended = client.post("/session/extend", headers={"X-CSRFToken": csrf}).get_json()
-    assert extended["signed_in"]
+    assert extended["signed_in"] and extended["extended"]
     assert extended["ends"] > before
+    # However often extended, a login ends 12 hours after it began (ASVS 3.3.2).
+    with db.database(app).sessions() as session:
+        session.execute(update(LoginSession).values(created_at=utcnow() - timedelta(hours=12)))
+        session.commit()
+    longest = client.post("/session/extend", headers={"X-CSRFToken": csrf}).get_json()
+    assert longest["signed_in"] and not longest["extended"] and longest["ends"] == extended["ends"]
     db.database(app).engine.dispose()
 
 

@@ -223,7 +223,8 @@
           tick();
           var box = document.getElementById("session-warning");
           var note = document.getElementById("session-extended");
-          if (note) { note.textContent = body.dataset.msgExtended; note.hidden = false; }
+          // At the 12-hour limit a login cannot be extended: the page says so, to save and sign in again.
+          if (note) { note.textContent = s.extended ? body.dataset.msgExtended : body.dataset.msgLongest; note.hidden = false; }
           if (box && box.contains(document.activeElement)) document.getElementById("main").focus();
         })
         .catch(function () { /* offline: the warning stays, with its button */ });
