@@ -13,7 +13,7 @@ from sqlalchemy import select
 from web_helpers import VALID_ID, login, new_person_case
 
 from web import db
-from web.english import english_text
+from web.english import english_page, english_text
 from web.records import DecisionRecord
 
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")  # Han, and CJK / full-width punctuation
@@ -164,3 +164,15 @@ def test_the_english_admin_pages_are_english(app, url: str) -> None:
     assert chinese_outside_lang(html) == []
     if url.startswith("/districts/"):
         assert "Graduated exit" in html or "Unemployment insurance benefit" in html  # standards in English
+
+
+def test_an_english_page_changes_text_only() -> None:
+    page = (
+        '<body data-msg="登录，"><textarea name="n">王五，</textarea><p title="注：">Note：王五</p>'
+        '<select><option value="zh">中文</option></select><script>var a = "，";</script></body>'
+    )
+    assert english_page(page) == (
+        '<body data-msg="登录，"><textarea name="n">王五，</textarea>'
+        '<p title="注：">Note: <span lang="zh-CN">王五</span></p>'
+        '<select><option value="zh" lang="zh-CN">中文</option></select><script>var a = "，";</script></body>'
+    )
