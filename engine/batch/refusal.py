@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from engine.values import Worded, in_lang
 
-class Refusal(ValueError):
-    """Nothing is evaluated; ``str()`` is the Chinese text, ``en`` the English one (if worded)."""
+
+class Refusal(Worded):
+    """Nothing is evaluated; ``str()`` is the Chinese text, ``text("en")`` the English one (the
+    Chinese where no English is worded)."""
 
     def __init__(self, zh: str, en: str | None = None):
-        super().__init__(zh)
-        self.en = en
+        super().__init__(zh, en or zh)
+
+    @property
+    def en(self) -> str:
+        return self.args[0].en
 
     def text(self, lang: str) -> str:
-        return self.en if lang == "en" and self.en else str(self)
+        return in_lang(self.args[0], lang)
