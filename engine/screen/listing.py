@@ -43,6 +43,7 @@ SCHEMA = {
     "eligible_until": pl.Date,
     "amount": pl.String,  # what the grant costs (``cost``) as Decimal text where set, else null
     "grant": pl.String,  # amount and period in words ("按当地标准" where the notice sets none)
+    "amount_text": pl.String,  # the amount in words where its figure is set, else ""
     "missing": pl.List(pl.String),  # the facts still to ask (input facts or confirm.<key>)
 }
 
@@ -54,6 +55,7 @@ class Head:
     amount: Decimal | None  # what it costs (``cost``), where a source or a local standard sets it
     grant: str
     missing: tuple[str, ...]
+    amount_text: str = ""  # the amount in words where its figure is set (“1500 元/月”), else ""
 
 
 class Plainly:
@@ -64,9 +66,9 @@ class Plainly:
     def cells(self, v: Verdict) -> Head:
         if v.status is Status.not_eligible:
             return Head(None, "", ())
-        amount = cost(v)
         grant = "；".join(t for t in (v.amount.text if v.amount else "", v.period_text or "") if t)
-        return Head(amount, grant, v.missing)
+        figure = v.amount.text if v.amount and v.amount.value is not None else ""
+        return Head(cost(v), grant, v.missing, figure)
 
     def change_text(self, changes: Changes) -> Changes:
         return changes
@@ -138,6 +140,7 @@ def piece_frame(piece: Piece, cols: Columns) -> pl.DataFrame:
         pick = np.asarray(j.head, dtype=np.int64)
         amount = np.array([None if h.amount is None else str(h.amount) for h in heads] + [None], object)
         grant = np.array([h.grant for h in heads] + [""], object)
+        figure = np.array([h.amount_text for h in heads] + [""], object)
         missing = [list(h.missing) for h in heads]
         # eligible from / until: per distinct (changes, status today)
         key = (np.asarray(j.change, dtype=np.int64) + 1) * len(STATUSES) + status
@@ -166,6 +169,7 @@ def piece_frame(piece: Piece, cols: Columns) -> pl.DataFrame:
                     "eligible_until": list(untils),
                     "amount": amount[pick].tolist(),
                     "grant": grant[pick].tolist(),
+                    "amount_text": figure[pick].tolist(),
                     "missing": [missing[i] for i in pick],
                 },
                 schema=SCHEMA,

@@ -1,0 +1,333 @@
+"""``subsidy screen``: from a registry to the office's work (免申即享).
+
+The registry is read and judged as ``subsidy batch`` reads and judges it (the same reader, bad-row
+handling and columnar evaluator, in worker processes); each worker keeps only the people the office
+must act on, for each program:
+
+- 现在符合: eligible now on the registry's facts alone: no application needed (免申即享);
+- 即将期满: eligible now, and the entitlement's last day falls within the horizon: call before it;
+- 即将符合: not yet eligible, eligible from a day within the horizon (the day);
+- 差一项信息: one answer decides it (the question, and who answers it: the person, the caseworker
+  or the district's office).
+
+Per district and lead unit it writes a worklist (who, which program, the dates, the question, why
+listed) and a 公示 list of those granted (name with its middle masked, ID number masked, program,
+amount where set; never a full ID number); bad rows go to one file with their line numbers.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from engine.batch.columns import Columns
+from engine.batch.layout import ERROR_HEAD, csv_text
+from engine.columnar.chunk import Judgement
+from engine.districts import districts
+from engine.evaluate import _missing, default_engine
+from engine.rulebook import RuleBook
+from engine.screen.listing import NO_DISTRICT, listing
+from engine.screen.source import Registry, judge_registry
+
+BOM = b"\xef\xbb\xbf"
+CATEGORIES = {  # the worklist's order: what must be done first
+    "ending": "即将期满",
+    "from": "即将符合",
+    "now": "现在符合（免申即享）",
+    "one": "差一项信息",
+}
+PHASE_WORDS = {
+    "eligible": "符合",
+    "not_yet": "尚未符合",
+    "needs_information": "需补充信息",
+    "not_eligible": "不符合",
+    "ended": "已期满",
+}
+WHO = {"applicant": "本人", "caseworker": "经办人（核实）"}
+WORKLIST_HEAD = [
+    "类别",
+    "区县",
+    "牵头单位",
+    "案件编号",
+    "行号",
+    "姓名",
+    "身份证号码",
+    "项目",
+    "项目名称",
+    "结论",
+    "符合起始日期",
+    "享受截止日期",
+    "待问事项",
+    "由谁回答",
+    "标准和期限",
+    "列入原因",
+]
+PUBLIC_HEAD = ["序号", "姓名", "身份证号码", "项目", "金额"]
+PUBLISHED_KINDS = ("grant", "extension")  # 公示 lists grants, not registrations or compliance checks
+
+
+@dataclass
+class Options:
+    source: Path
+    out: Path
+    as_of: date
+    horizon: int = 90
+    district: str | None = None
+    kind: str = "person"
+    letters: bool = False
+    workers: int | None = None
+    chunk: int | None = None
+    quiet: bool = False
+
+
+def categorize(frame: pl.DataFrame, as_of: date, horizon: int, district: str | None) -> pl.DataFrame:
+    """The rows the office acts on, each with its category (see the module's docstring)."""
+    end = as_of + timedelta(days=horizon)
+    phase, until, start = pl.col("phase"), pl.col("eligible_until"), pl.col("eligible_from")
+    category = (
+        pl.when((phase == "eligible") & until.is_not_null() & (until <= end))
+        .then(pl.lit("ending"))
+        .when(phase == "eligible")
+        .then(pl.lit("now"))
+        .when((phase == "not_yet") & (start <= end))
+        .then(pl.lit("from"))
+        .when((pl.col("status") == "needs_information") & (pl.col("missing").list.len() == 1))
+        .then(pl.lit("one"))
+        .otherwise(None)
+    )
+    out = frame.with_columns(category.alias("category")).filter(pl.col("category").is_not_null())
+    return out.filter(pl.col("district") == district) if district else out
+
+
+@dataclass
+class Part:
+    """What a worker sends back for a chunk."""
+
+    listed: pl.DataFrame
+    errors: list[list[str]]
+    decided: int
+    rejected: int
+    blank: int
+
+
+def reduce(
+    as_of: date, horizon: int, district: str | None, judgements: list[Judgement], columns: list[Columns]
+) -> Part:
+    j = judgements[0]
+    listed = categorize(listing(j, columns[0]), as_of, horizon, district)
+    return Part(listed, j.errors, j.decided, j.rejected, j.blank)
+
+
+def mask_name(name: str) -> str:
+    """张三 → 张*, 王小明 → 王*明, 欧阳小明 → 欧**明: the middle masked, as 公示 lists print them."""
+    name = name.strip()
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def mask_id(number: str) -> str:
+    """The first 6 and last 4 characters of an ID number (as the desk's notices show it); a shorter
+    text is masked whole: a full ID number is never printed."""
+    number = number.strip()
+    if len(number) < 15:
+        return "*" * len(number)
+    return number[:6] + "*" * (len(number) - 10) + number[-4:]
+
+
+class Words:
+    """Program titles, lead units and questions, worded once each."""
+
+    def __init__(self, book: RuleBook):
+        self.book = book
+        self.settings = districts()
+        self._asked: dict[tuple[str, str, str], tuple[str, str]] = {}
+
+    def lead(self, program: str) -> str:
+        return "、".join(self.book.rules[program].lead_units)
+
+    def title(self, program: str) -> str:
+        return self.book.rules[program].title("zh")
+
+    def question(self, program: str, fact: str, district: str) -> tuple[str, str]:
+        """(the question, who answers it)."""
+        key = (program, fact, district)
+        if key not in self._asked:
+            facts = {"district.settings": self.settings, "district.name": district}
+            m = _missing(self.book.rules[program], fact, "zh", facts)
+            who = WHO.get(m.asked_of)
+            if who is None:  # a district setting: its office declares it
+                term = self.settings.terms[fact.split(".", 1)[1]]
+                who = f"{district}{term.declared_by('zh')}"
+            self._asked[key] = (m.question, who)
+        return self._asked[key]
+
+
+def _reason(row: dict[str, Any], horizon: int, question: str, who: str) -> str:
+    c = row["category"]
+    if c == "now":
+        return "名册信息已满足全部条件，无需本人申请（免申即享）：请告知本人"
+    if c == "ending":
+        return f"享受至{row['eligible_until'].isoformat()}止（{horizon}天内到期）：请在此前联系本人"
+    if c == "from":
+        return f"自{row['eligible_from'].isoformat()}起符合：请在当日告知本人"
+    return f"只差一项信息：{question}（由{who}回答）"
+
+
+def worklist_rows(frame: pl.DataFrame, words: Words, horizon: int) -> list[list[str]]:
+    order = {c: k for k, c in enumerate(CATEGORIES)}
+    rows = sorted(
+        frame.iter_rows(named=True),
+        key=lambda r: (
+            order[r["category"]],
+            r["eligible_until"] or r["eligible_from"] or date.max,
+            r["line"],
+        ),
+    )
+    out = [WORKLIST_HEAD]
+    for r in rows:
+        question = who = ""
+        if r["category"] == "one":
+            question, who = words.question(r["program"], r["missing"][0], r["district"])
+        out.append(
+            [
+                CATEGORIES[r["category"]],
+                r["district"],
+                words.lead(r["program"]),
+                r["case_id"],
+                str(r["line"]),
+                r["name"],
+                r["id_number"],
+                r["program"],
+                words.title(r["program"]),
+                PHASE_WORDS[r["phase"]],
+                r["eligible_from"].isoformat() if r["eligible_from"] else "",
+                r["eligible_until"].isoformat() if r["eligible_until"] else "",
+                question,
+                who,
+                r["grant"],
+                _reason(r, horizon, question, who),
+            ]
+        )
+    return out
+
+
+def public_rows(frame: pl.DataFrame, words: Words) -> list[list[str]]:
+    """The 公示 list: those granted now, names and ID numbers masked."""
+    kinds = {rid for rid, rule in words.book.rules.items() if rule.kind in PUBLISHED_KINDS}
+    granted = frame.filter(pl.col("category").is_in(["now", "ending"]) & pl.col("program").is_in(kinds))
+    out = [PUBLIC_HEAD]
+    for k, r in enumerate(granted.sort(["line"], maintain_order=True).iter_rows(named=True), 1):
+        amount = r["amount_text"] or "按当地标准"
+        out.append([str(k), mask_name(r["name"]), mask_id(r["id_number"]), words.title(r["program"]), amount])
+    return out
+
+
+def _write(path: Path, rows: list[list[str]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(BOM + csv_text(rows).encode("utf-8"))
+
+
+def _folder(name: str) -> str:
+    """A district's or unit's name as a folder name (they are fixed words; no path separators)."""
+    return name.replace("/", "／").replace("\\", "＼").strip(".") or "_"
+
+
+@dataclass
+class Result:
+    listed: pl.DataFrame
+    errors: list[list[str]]
+    decided: int
+    rejected: int
+    blank: int
+    files: list[Path]
+
+
+def screen(opts: Options, log: Any = None) -> str:
+    """Run the screen and write its files; returns the summary printed at the end."""
+    engine = default_engine()
+    if opts.district and opts.district not in engine.settings.districts and opts.district != NO_DISTRICT:
+        raise ValueError(f"--district：没有这个区县：{opts.district}（应为重庆市38个区县之一，如 渝中区）")
+    reducer = functools.partial(reduce, opts.as_of, opts.horizon, opts.district)
+    books = [(engine.book, engine.settings)]
+    parts: list[Part] = list(
+        judge_registry(
+            Registry(opts.source),
+            books,
+            opts.kind,
+            opts.as_of,
+            reducer,
+            opts.workers,
+            opts.chunk,
+            log,
+            opts.quiet,
+        )
+    )
+    frames = [p.listed for p in parts if p.listed.height]
+    listed = pl.concat(frames) if frames else categorize(listing_empty(), opts.as_of, opts.horizon, None)
+    errors = [row for p in parts for row in p.errors]
+    result = Result(
+        listed,
+        errors,
+        sum(p.decided for p in parts),
+        sum(p.rejected for p in parts),
+        sum(p.blank for p in parts),
+        [],
+    )
+    write(result, opts, Words(engine.book))
+    if opts.letters:
+        from engine.screen.letters import write_letters
+
+        result.files += write_letters(result.listed, opts, Words(engine.book))
+    return report(result, opts)
+
+
+def listing_empty() -> pl.DataFrame:
+    from engine.screen.listing import SCHEMA
+
+    return pl.DataFrame(schema=SCHEMA)
+
+
+def write(result: Result, opts: Options, words: Words) -> None:
+    opts.out.mkdir(parents=True, exist_ok=True)
+    errors = opts.out / "有误行.csv"
+    _write(errors, [ERROR_HEAD, *result.errors])
+    result.files.append(errors)
+    frame = result.listed.with_columns(
+        pl.col("program").map_elements(words.lead, return_dtype=pl.String).alias("lead")
+    )
+    for (district, lead), part in sorted(frame.group_by(["district", "lead"]), key=lambda g: g[0]):
+        folder = opts.out / _folder(str(district))
+        worklist = folder / f"{_folder(str(lead))}-工作清单.csv"
+        public = folder / f"{_folder(str(lead))}-公示名单.csv"
+        _write(worklist, worklist_rows(part, words, opts.horizon))
+        result.files.append(worklist)
+        published = public_rows(part, words)
+        if len(published) > 1:  # nobody granted: no list to publish
+            _write(public, published)
+            result.files.append(public)
+
+
+def report(result: Result, opts: Options) -> str:
+    lines = [
+        f"评估日期 {opts.as_of.isoformat()}，向前看 {opts.horizon} 天（至 "
+        f"{(opts.as_of + timedelta(days=opts.horizon)).isoformat()}）"
+        + (f"，只列 {opts.district}" if opts.district else ""),
+        f"名册读取 {result.decided + result.rejected:,} 行：已评估 {result.decided:,} 行，"
+        f"数据有误 {result.rejected:,} 行（见 {opts.out / '有误行.csv'}）"
+        + (f"，空行 {result.blank:,} 行" if result.blank else ""),
+    ]
+    counts = result.listed.group_by("category").agg(pl.len(), pl.col("line").n_unique().alias("people"))
+    found = {c: (n, people) for c, n, people in counts.iter_rows()}
+    for c, word in CATEGORIES.items():
+        n, people = found.get(c, (0, 0))
+        lines.append(f"  {word}：{people:,} 人，{n:,} 项")
+    lines.append(f"已写出 {len(result.files)} 个文件，在 {opts.out}")
+    return "\n".join(lines)
