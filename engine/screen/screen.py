@@ -18,7 +18,7 @@ amount where set; never a full ID number); bad rows go to one file with their li
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,8 +28,8 @@ import polars as pl
 from engine.batch.columns import Columns
 from engine.batch.layout import ERROR_HEAD, csv_text
 from engine.columnar.chunk import Judgement
-from engine.districts import districts
-from engine.evaluate import _missing, default_engine
+from engine.districts import DistrictBook
+from engine.evaluate import Engine, _missing, default_engine
 from engine.rulebook import RuleBook
 from engine.screen.listing import NO_DISTRICT, listing
 from engine.screen.source import Registry, judge_registry
@@ -145,9 +145,9 @@ def mask_id(number: str) -> str:
 class Words:
     """Program titles, lead units and questions, worded once each."""
 
-    def __init__(self, book: RuleBook):
+    def __init__(self, book: RuleBook, settings: DistrictBook):
         self.book = book
-        self.settings = districts()
+        self.settings = settings
         self._asked: dict[tuple[str, str, str], tuple[str, str]] = {}
 
     def lead(self, program: str) -> str:
@@ -248,11 +248,13 @@ class Result:
     rejected: int
     blank: int
     files: list[Path]
+    warnings: list[str] = field(default_factory=list)
 
 
-def screen(opts: Options, log: Any = None) -> str:
-    """Run the screen and write its files; returns the summary printed at the end."""
-    engine = default_engine()
+def screen(opts: Options, log: Any = None, engine: Engine | None = None) -> str:
+    """Run the screen and write its files; returns the summary printed at the end. ``engine``: the
+    rule book and district settings to judge by (default: the shipped ones, or those configured)."""
+    engine = engine or default_engine()
     if opts.district and opts.district not in engine.settings.districts and opts.district != NO_DISTRICT:
         raise ValueError(f"--district：没有这个区县：{opts.district}（应为重庆市38个区县之一，如 渝中区）")
     reducer = functools.partial(reduce, opts.as_of, opts.horizon, opts.district)
@@ -281,11 +283,12 @@ def screen(opts: Options, log: Any = None) -> str:
         sum(p.blank for p in parts),
         [],
     )
-    write(result, opts, Words(engine.book))
+    write(result, opts, Words(engine.book, engine.settings))
     if opts.letters:
         from engine.screen.letters import write_letters
 
-        result.files += write_letters(result.listed, opts, Words(engine.book))
+        files, result.warnings = write_letters(result.listed, opts, Words(engine.book, engine.settings))
+        result.files += files
     return report(result, opts)
 
 
@@ -329,5 +332,6 @@ def report(result: Result, opts: Options) -> str:
     for c, word in CATEGORIES.items():
         n, people = found.get(c, (0, 0))
         lines.append(f"  {word}：{people:,} 人，{n:,} 项")
+    lines += result.warnings
     lines.append(f"已写出 {len(result.files)} 个文件，在 {opts.out}")
     return "\n".join(lines)
