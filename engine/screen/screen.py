@@ -255,41 +255,33 @@ def screen(opts: Options, log: Any = None, engine: Engine | None = None) -> str:
     """Run the screen and write its files; returns the summary printed at the end. ``engine``: the
     rule book and district settings to judge by (default: the shipped ones, or those configured)."""
     engine = engine or default_engine()
+    result = judge(opts, engine, log)
+    words = Words(engine.book, engine.settings)
+    write(result, opts, words)
+    if opts.letters:
+        from engine.screen.letters import write_letters
+
+        files, result.warnings = write_letters(result.listed, opts, words)
+        result.files += files
+    return report(result, opts)
+
+
+def judge(opts: Options, engine: Engine, log: Any = None) -> Result:
+    """The registry read once and judged; the rows the office acts on, and the bad rows."""
     if opts.district and opts.district not in engine.settings.districts and opts.district != NO_DISTRICT:
         raise ValueError(f"--district：没有这个区县：{opts.district}（应为重庆市38个区县之一，如 渝中区）")
     reducer = functools.partial(reduce, opts.as_of, opts.horizon, opts.district)
     books = [(engine.book, engine.settings)]
-    parts: list[Part] = list(
-        judge_registry(
-            Registry(opts.source),
-            books,
-            opts.kind,
-            opts.as_of,
-            reducer,
-            opts.workers,
-            opts.chunk,
-            log,
-            opts.quiet,
-        )
+    registry = Registry(opts.source)
+    chunks = judge_registry(
+        registry, books, opts.kind, opts.as_of, reducer, opts.workers, opts.chunk, log, opts.quiet
     )
+    parts: list[Part] = list(chunks)
     frames = [p.listed for p in parts if p.listed.height]
     listed = pl.concat(frames) if frames else categorize(listing_empty(), opts.as_of, opts.horizon, None)
     errors = [row for p in parts for row in p.errors]
-    result = Result(
-        listed,
-        errors,
-        sum(p.decided for p in parts),
-        sum(p.rejected for p in parts),
-        sum(p.blank for p in parts),
-        [],
-    )
-    write(result, opts, Words(engine.book, engine.settings))
-    if opts.letters:
-        from engine.screen.letters import write_letters
-
-        files, result.warnings = write_letters(result.listed, opts, Words(engine.book, engine.settings))
-        result.files += files
-    return report(result, opts)
+    decided, rejected, blank = (sum(getattr(p, k) for p in parts) for k in ("decided", "rejected", "blank"))
+    return Result(listed, errors, decided, rejected, blank, [])
 
 
 def listing_empty() -> pl.DataFrame:
