@@ -53,6 +53,17 @@ def add_parsers(sub: Any) -> None:
     s.add_argument("--quiet", action="store_true", help="不显示进度条")
     s.set_defaults(func=cmd_screen)
 
+    r = sub.add_parser("recheck", help="审核台已存结论按现行规则和区县设置重新判断，列出会变化的结论")
+    r.add_argument("--district", help="只核对这个区县的案件，如 渝中区")
+    r.add_argument("-o", "--output", help="结果 CSV（UTF-8 带 BOM）；不写则输出到屏幕")
+    r.set_defaults(func=cmd_recheck)
+
+
+def cmd_recheck(args: argparse.Namespace) -> int:
+    from web.caseload.command import cmd_recheck as run  # the desk's database: Flask only when asked
+
+    return run(args)
+
 
 def _fail(message: str) -> int:
     print(message, file=sys.stderr)
