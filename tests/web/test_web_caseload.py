@@ -53,6 +53,7 @@ def test_todo_lists_an_entitlement_ending_within_the_days_chosen(app: Flask) -> 
     benefit_case(alice, a_token, "OVER", add_months(today, -30))  # ended long ago
     benefit_case(bob, b_token, "BOBS", start)  # bob's: alice does not see it
 
+    assert 'href="/caseload/todo"' in page(alice.get("/cases"))  # in the header
     month = page(alice.get("/caseload/todo?days=30"))
     assert f"享受至{until.isoformat()}止：到期前联系本人" in month
     assert "SOON" in month and "失业保险金" in month
