@@ -66,6 +66,15 @@ def test_worklist_known_answers(tmp_path: Path) -> None:
     assert "名册读取 8 行：已评估 7 行，数据有误 1 行" in report
 
 
+def test_worklists_as_parquet_when_asked(tmp_path: Path) -> None:
+    import polars as pl
+
+    _run(tmp_path, parquet=True)
+    for path in tmp_path.glob("*/*-工作清单.csv"):
+        table = pl.read_parquet(path.with_suffix(".parquet"))
+        assert table.columns == list(_read(path)[0]) and table.to_dicts() == _read(path)
+
+
 def test_bad_rows_reported_with_line_numbers(tmp_path: Path) -> None:
     _run(tmp_path)
     errors = _read(tmp_path / "有误行.csv")

@@ -48,6 +48,7 @@ def add_parsers(sub: Any) -> None:
         "--kind", choices=["person", "enterprise"], default="person", help="没有“类型”列时的案件类型"
     )
     s.add_argument("--letters", action="store_true", help="同时生成告知信 PDF（每个区县一份）")
+    s.add_argument("--parquet", action="store_true", help="工作清单另存一份 Parquet")
     s.add_argument("--workers", type=_positive, help="并行进程数（默认为 CPU 核数）")
     s.add_argument("--chunk", type=_positive, help="每块行数（默认 50000）")
     s.add_argument("--quiet", action="store_true", help="不显示进度条")
@@ -133,6 +134,7 @@ def cmd_screen(args: argparse.Namespace) -> int:
         args.workers,
         args.chunk,
         args.quiet,
+        args.parquet,
     )
     try:
         report = screen(opts, log=sys.stderr)

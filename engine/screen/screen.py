@@ -83,6 +83,7 @@ class Options:
     workers: int | None = None
     chunk: int | None = None
     quiet: bool = False
+    parquet: bool = False  # the worklists also as Parquet (same columns, every cell a string)
 
 
 def categorize(frame: pl.DataFrame, as_of: date, horizon: int, district: str | None) -> pl.DataFrame:
@@ -302,8 +303,13 @@ def write(result: Result, opts: Options, words: Words) -> None:
         folder = opts.out / _folder(str(district))
         worklist = folder / f"{_folder(str(lead))}-工作清单.csv"
         public = folder / f"{_folder(str(lead))}-公示名单.csv"
-        _write(worklist, worklist_rows(part, words, opts.horizon))
+        rows = worklist_rows(part, words, opts.horizon)
+        _write(worklist, rows)
         result.files.append(worklist)
+        if opts.parquet:
+            table = worklist.with_suffix(".parquet")
+            pl.DataFrame(rows[1:], schema=rows[0], orient="row").write_parquet(table)
+            result.files.append(table)
         published = public_rows(part, words)
         if len(published) > 1:  # nobody granted: no list to publish
             _write(public, published)
