@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
+from engine.applications import check_applied, questions, suggestions, waits_for
 from engine.decision import (
     Amount,
     Citation,
@@ -21,7 +22,6 @@ from engine.decision import (
     Grant,
     KeyDate,
     MissingFact,
-    Question,
     Result,
     Status,
     StatusChange,
@@ -29,7 +29,7 @@ from engine.decision import (
     WindowInfo,
 )
 from engine.districts import DistrictBook, districts
-from engine.facts import FACTS, FactSpec, ask, case_facts
+from engine.facts import FACTS, FactSpec, ask, case_facts, missing_inputs
 from engine.judge import Check, Judge, Verdict
 from engine.matcher import SUBJECTS, Matcher, encode, key, ref_key
 from engine.models import EnterpriseCase, PersonCase
@@ -91,6 +91,8 @@ class Engine:
     def _prepare(self, case: CaseModel, as_of: date) -> tuple[dict[str, Any], dict[str, Any]]:
         if case.confirmations and (unknown := set(case.confirmations) - self._confirmations):
             raise ValueError(f"未知的确认事项：{', '.join(sorted(unknown))}")
+        if case.applied_for:
+            check_applied(self.book, case.kind, case.applied_for)
         facts = case_facts(case, as_of, self.settings)
         get, kind = facts.get, case.kind
         durable = {k: v for n, k in self._plain[kind] if (v := get(n)) is not None}
@@ -105,15 +107,24 @@ class Engine:
         return facts, durable
 
     def _publish(self, case: CaseModel, verdicts: list[Verdict], as_of: date, lang: str) -> Evaluation:
+        """Every program decided (a screening), or those applied for and the rest as suggestions."""
         decisions = [_decision(v, as_of, lang) for v in verdicts]
+        offered: list[Decision] = []
+        if applied := case.applied_for:
+            by_program = {d.program: d for d in decisions}
+            offered = [d for d in decisions if d.program not in applied]
+            decisions = [by_program[p] for p in applied]
+            verdicts = [v for v in verdicts if v.rule.id in applied]
         return Evaluation(
             case_id=case.case_id,
             subject=case.kind,
             as_of=as_of,
             rules_version=self.book.version,
             lang="zh" if lang == "zh" else "en",
+            applied_for=applied,
             decisions=decisions,
-            questions=questions(decisions),
+            questions=questions(decisions, waits_for(verdicts)),
+            suggestions=suggestions(offered),
         )
 
 
@@ -139,16 +150,6 @@ def local_standard_keys(book: RuleBook) -> list[str]:
     return out
 
 
-def questions(decisions: list[Decision]) -> list[Question]:
-    """Every decision's questions once, those that more decisions wait on first (stable otherwise)."""
-    found: dict[str, tuple[MissingFact, list[str]]] = {}
-    for d in decisions:
-        for m in d.missing:
-            found.setdefault(m.fact, (m, []))[1].append(d.program)
-    ranked = sorted(found.values(), key=lambda item: -len(item[1]))
-    return [Question(**m.model_dump(), programs=programs) for m, programs in ranked]
-
-
 @lru_cache(maxsize=1)
 def default_engine() -> Engine:
     return Engine(load_rulebook())
@@ -164,7 +165,8 @@ def _decision(v: Verdict, as_of: date, lang: str) -> Decision:
     title = rule.title(lang)
     checks = v.checks
     timeline = _timeline(v, checks, lang) if v.changes else None
-    word = status_words(rule.kind, lang)[v.status]
+    phase = v.phase
+    word = status_words(rule.kind, lang)[phase if rule.kind != "compliance" else v.status]
     summary = T("summary_" + v.status.value, lang, title=title)
     if rule.kind == "compliance":
         summary = T("summary_compliance", lang, title=title, word=word)
@@ -176,6 +178,7 @@ def _decision(v: Verdict, as_of: date, lang: str) -> Decision:
         subject=rule.subject,
         kind=rule.kind,
         status=v.status,
+        phase=phase,
         status_text=word,
         summary=summary,
         conditions=[_condition(rule, c, lang, v.facts) for c in checks],
@@ -232,7 +235,7 @@ def _timeline(v: Verdict, checks: list[Check], lang: str) -> Timeline:
 
 def _between(spec: FactSpec, facts: dict[str, Any]) -> list[tuple[str, Any]] | None:
     """A count of days between two dates is quoted by its dates, never as a (negative) count."""
-    if spec.unit != "天" or len(spec.derived_from) != 2 or "case.as_of" in spec.derived_from:
+    if spec.unit != "天" or len(spec.derived_from) != 2:
         return None
     if any(FACTS[n].type != "date" or facts.get(n) is None for n in spec.derived_from):
         return None
@@ -240,86 +243,127 @@ def _between(spec: FactSpec, facts: dict[str, Any]) -> list[tuple[str, Any]] | N
 
 
 def _condition(rule: Rule, c: Check, lang: str, facts: dict[str, Any]) -> ConditionResult:
-    """A condition's result worded: the reason names the fact, the case's value and the rule's."""
-    if c.why == "ended":
-        label = next(d.label(lang) for d in rule.outcome.dates if d.ends)
+    """A condition's result worded: the reason is the rule's sentence about the person, the detail
+    the comparison behind it (fact, the case's value, the rule's) for reviewers."""
+    if c.why == "ended":  # worded as the rule words the event that ended it
         return ConditionResult(
             id="entitlement_ended",
             text=T("ended_text", lang),
             result=c.result,
-            reason=T("ended", lang, label=label, day=c.value),
+            reason=c.expected.ends(lang).format(date=c.value),
         )
     if c.leaf is None:
         w = rule.window
-        assert w is not None
-        label = FACTS[w.judged_on].label(lang)
+        assert w is not None and c.fact is not None
         if c.why == "missing":
-            reason = T("missing", lang, label=label)
+            reason = _unknown(rule, c.fact, lang, facts)
         else:
-            start = w.start or "—"
-            reason = T("window_" + c.result.value, lang, label=label, value=c.value, start=start, end=w.end)
+            period = T("window_period", lang, start=w.start, end=w.end) if w.start else None
+            period = period or T("window_period_open", lang, end=w.end)
+            label = FACTS[w.judged_on].label(lang)
+            reason = T("window_" + c.result.value, lang, label=label, value=c.value, period=period)
         return ConditionResult(id="window", text=w.text(lang), result=c.result, reason=reason, fact=c.fact)
-    if c.why in ("unconfirmed", "param_unset"):
-        reason = T(c.why, lang)
+    leaf = c.leaf
+    detail = None
+    if c.why == "missing":
+        assert c.fact is not None
+        reason = _unknown(rule, c.fact, lang, facts)
+    elif c.why == "unconfirmed":
+        reason = T("unconfirmed", lang, text=leaf.text(lang))
+    elif c.why == "param_unset":
+        reason = T("param_unset", lang)
     elif c.why == "not_in_force":
         reason = T("not_in_force", lang, day=c.value, start=c.expected)
     elif c.why == "anyway":
         labels = "、".join(FACTS[n].label(lang) for n in c.regardless)
-        reason = T("anyway_" + c.result.value, lang, labels=labels)
-    elif c.until or (c.since and c.leaf and c.leaf.timing):
-        reason = _timed_reason(c, lang)
+        labels = labels if lang == "zh" else labels[:1].lower() + labels[1:]  # “whatever the training …”
+        said = (leaf.holds if c.result is Result.met else leaf.fails)(lang)
+        quotes = "{" in said  # a sentence that quotes the value cannot be said of an unknown one
+        reason = T("anyway_" + c.result.value if quotes else "anyway", lang, labels=labels, sentence=said)
     elif c.why == "confirmed":
-        reason = T("confirmed_" + c.result.value, lang)
+        reason, detail = _sentence(c, lang), T("confirmed_" + c.result.value, lang)
     else:
-        assert c.fact is not None
-        spec = FACTS[c.fact]
-        between = _between(spec, facts)
-        if c.why == "missing":
-            reason = T("missing", lang, label=spec.label(lang))
-        elif between:
-            (a, day_a), (b, day_b) = between
-            reason = T(
-                "compare_dates_" + c.result.value,
-                lang,
-                a=FACTS[a].label(lang),
-                day_a=day_a,
-                b=FACTS[b].label(lang),
-                day_b=day_b,
-                label=spec.label(lang),
-                expected=op_text(c.leaf.op, c.expected, spec, lang),
-            )
-        else:
-            reason = T(
-                "compare_" + c.result.value,
-                lang,
-                label=spec.label(lang),
-                value=fmt_value(c.value, spec, lang),
-                expected=op_text(c.leaf.op, c.expected, spec, lang),
-            )
+        reason, detail = _sentence(c, lang), _comparison(c, lang, facts)
+        if c.until or (leaf.timing and (c.since or _last_day(c, facts))):
+            reason = _timed_reason(c, reason, lang, facts)
     group = T("group_" + c.group.mode, lang, text=c.group.text(lang)) if c.group and c.group.text else None
     return ConditionResult(
-        id=c.leaf.id,
-        text=c.leaf.text(lang),
+        id=leaf.id,
+        text=leaf.text(lang),
         result=c.result,
         reason=reason,
+        detail=detail,
         fact=c.fact,
         group=group,
         changes_on=c.until,
     )
 
 
-def _timed_reason(c: Check, lang: str) -> str:
-    """A condition that moves with time, worded by its dates, never by a count of days."""
+def _sentence(c: Check, lang: str) -> str:
+    """The rule file's sentence for a met or failed condition, quoting the value and the threshold."""
+    assert c.leaf is not None
+    said = (c.leaf.holds if c.result is Result.met else c.leaf.fails)(lang)
+    if c.leaf.fact is None:
+        return said
+    spec = FACTS[c.leaf.fact]
+    return said.format(value=fmt_value(c.value, spec, lang), expected=fmt_value(c.expected, spec, lang))
+
+
+def _comparison(c: Check, lang: str, facts: dict[str, Any]) -> str:
+    """The fact, the case's value and the rule's, as a reviewer checks them; a count of days between
+    two dates is quoted by its dates."""
+    assert c.leaf is not None and c.fact is not None
+    spec = FACTS[c.fact]
+    expected = op_text(c.leaf.op, c.expected, spec, lang)
+    between = _between(spec, facts)
+    if between:
+        (a, day_a), (b, day_b) = between
+        return T(
+            "compare_dates_" + c.result.value,
+            lang,
+            a=FACTS[a].label(lang),
+            day_a=day_a,
+            b=FACTS[b].label(lang),
+            day_b=day_b,
+            label=spec.label(lang),
+            expected=expected,
+        )
+    value = fmt_value(c.value, spec, lang)
+    return T("compare_" + c.result.value, lang, label=spec.label(lang), value=value, expected=expected)
+
+
+def _unknown(rule: Rule, fact: str, lang: str, facts: dict[str, Any]) -> str:
+    """What is not yet known, as the questions that obtain it (the unknown inputs behind ``fact``); a
+    district setting not yet declared says so in its own words."""
+    asked = [_missing(rule, n, lang, facts) for n in missing_inputs(fact, facts) or [fact]]
+    questions = ("" if lang == "zh" else " ").join(m.question for m in asked if m.asked_of != "district")
+    said = [T("unknown", lang, what=questions)] if questions else []
+    said += [m.question for m in asked if m.asked_of == "district"]
+    return ("；" if lang == "zh" else "; ").join(said)
+
+
+def _last_day(c: Check, facts: dict[str, Any]) -> date | None:
+    """The last day of the period a ``period_ended`` condition waits for (None if not one, or unknown)."""
+    return facts.get(c.leaf.period_ended) if c.leaf and c.leaf.period_ended else None
+
+
+def _timed_reason(c: Check, sentence: str, lang: str, facts: dict[str, Any]) -> str:
+    """A condition that moves with time, worded by its dates, never by a count of days: as the notice
+    words its event (``timing``), else the sentence with the day it changes. A period's end is
+    worded by its last day, though the condition it triggers holds from the day after."""
     assert c.leaf is not None
     timing = c.leaf.timing
-    outcome = "timed_" + c.result.value
+    last = _last_day(c, facts)
+    if timing and last:  # a period's end: the same day whether it is still to come or has passed
+        return (timing.after if c.result is Result.met else timing.before)(lang).format(date=last)
     if timing and c.until:
-        return T(outcome, lang, event=timing.before(lang).format(date=c.until))
+        return timing.before(lang).format(date=c.until)
     if timing and c.since:
-        return T(outcome, lang, event=timing.after(lang).format(date=c.since))
+        return timing.after(lang).format(date=c.since)
+    assert c.until is not None
     if c.result is Result.met:
-        return T("met_until", lang, day=c.until - timedelta(days=1))
-    return T("not_met_from", lang, day=c.until)
+        return T("met_until", lang, sentence=sentence, day=c.until - timedelta(days=1))
+    return T("not_met_from", lang, sentence=sentence, day=c.until)
 
 
 def _missing(rule: Rule, name: str, lang: str, facts: dict[str, Any]) -> MissingFact:

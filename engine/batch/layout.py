@@ -174,13 +174,19 @@ class Layout:
         """A verdict's first four cells: status, grant, failed conditions, questions (the dates
         and changes are the row's own)."""
         if v.status is Status.not_eligible:
-            return [self._words[v.rule.id][Status.not_eligible], "", ";".join(v.failed), ""]
+            return [self.phase_word(v.rule.id, v.phase), "", ";".join(v.failed), ""]
         grant = v.amount.text if v.amount else ""
         if v.period_text:
             grant = f"{grant}{self._grant_sep}{v.period_text}" if grant else v.period_text
         labels = self._labels
         missing = self._sep.join([labels.get(n, n) for n in v.missing])
         return [self._words[v.rule.id][v.status], grant, ";".join(v.failed), missing]
+
+    def phase_word(self, rule_id: str, phase: str) -> str:
+        """The status cell's word: in Chinese, "not yet" and "ended" are not worded as refusals; the
+        English cells, which scripts read, keep the three statuses of the contract."""
+        words = self._words[rule_id]
+        return words.get(phase, words[Status.not_eligible])
 
     def _missing_labels(self) -> dict[str, str]:
         """Each fact a program may ask for by its form label (a confirmation: by its condition)."""
