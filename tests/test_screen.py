@@ -3,8 +3,9 @@
 Known answers for the unemployment benefit (task 55) and the flexible-employment extension (task 32):
 S01 (渝中区) draws the benefit to 2021-12-31: eligible now, no application needed; S03 (江北区) draws it
 to 2020-10-31: it ends within 90 days; S02's flexible-employment subsidy ends 2020-10-31, so the
-extension is hers from that day; S04 lacks only whether she wants work; S07 (no district) draws it to
-2021-04-30; S08's benefit ended on 2020-08-31; S05 works; S06's row has an impossible date.
+year's extension is hers from the day after (民法典 Art. 203) to 2021-10-31; S04 lacks only whether
+she wants work; S07 (no district) draws it to 2021-04-30; S08's benefit ended on 2020-08-31; S05
+works; S06's row has an impossible date.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def test_worklist_known_answers(tmp_path: Path) -> None:
     benefit, extension = WATCHED
     assert found == {
         ("即将期满", "S03", benefit, "", "2020-10-31", "江北区"),
-        ("即将符合", "S02", extension, "2020-10-31", "", "渝中区"),
+        ("即将符合", "S02", extension, "2020-11-01", "2021-10-31", "渝中区"),
         ("现在符合（免申即享）", "S01", benefit, "", "2021-12-31", "渝中区"),
         ("现在符合（免申即享）", "S07", benefit, "", "2021-04-30", "（未填区县）"),
         ("差一项信息", "S04", benefit, "", "", "江北区"),

@@ -70,7 +70,8 @@ def test_what_when_and_where(screened: tuple[Path, str]) -> None:
     assert s01.startswith("稳就业政策待遇告知信") and "王小明同志" in s01
     assert "失业保险金：符合，无需另行申请，享受至2021年12月31日止" in s01
     assert "最迟于2021年12月31日前" in s01
-    assert "灵活就业社会保险补贴延长1年：自2020年10月31日起符合" in s02
+    assert "灵活就业社会保险补贴延长1年：自2020年11月1日起符合，享受至2021年10月31日止" in s02
+    assert "请于2020年11月1日起携带本人居民身份证到经办机构确认" in s02
     for value in OFFICE.values():
         assert value.replace(" ", "") in s01
     s03 = _pages(out / "江北区" / "告知信.pdf")[0]

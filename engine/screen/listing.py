@@ -9,10 +9,9 @@ of eligibility and the last, the amount where set, and the questions still open.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import polars as pl
@@ -48,10 +47,11 @@ SCHEMA = {
 }
 
 
-@dataclass(frozen=True)
-class Head:
-    """What a verdict says beyond its status, as data."""
+class Head(NamedTuple):
+    """What a verdict says beyond its status, as data. A tuple whose first item is the status cell,
+    as the layout's cells are: the evaluator re-words that cell for a "not yet" row."""
 
+    word: str
     amount: Decimal | None  # what it costs (``cost``), where a source or a local standard sets it
     grant: str
     missing: tuple[str, ...]
@@ -65,13 +65,16 @@ class Plainly:
 
     def cells(self, v: Verdict) -> Head:
         if v.status is Status.not_eligible:
-            return Head(None, "", ())
+            return Head(v.status.value, None, "", ())
         grant = "；".join(t for t in (v.amount.text if v.amount else "", v.period_text or "") if t)
         figure = v.amount.text if v.amount and v.amount.value is not None else ""
-        return Head(cost(v), grant, v.missing, figure)
+        return Head(v.status.value, cost(v), grant, v.missing, figure)
 
     def change_text(self, changes: Changes) -> Changes:
         return changes
+
+    def phase_word(self, rule_id: str, phase: str) -> str:
+        return phase
 
 
 def _ends(changes: Changes, status: Status) -> tuple[date | None, date | None]:
@@ -136,7 +139,7 @@ def piece_frame(piece: Piece, cols: Columns) -> pl.DataFrame:
         plan = j.plan
         status = np.array([STATUSES.index(o.status) for o in j.outcomes], dtype=np.int64)[j.outcome]
         ended = np.array([o is plan.ended for o in j.outcomes], dtype=bool)[j.outcome]
-        heads: list[Head] = j.heads  # type: ignore[assignment]
+        heads = [h if isinstance(h, Head) else Head(*h) for h in j.heads]  # re-worded: a list again
         pick = np.asarray(j.head, dtype=np.int64)
         amount = np.array([None if h.amount is None else str(h.amount) for h in heads] + [None], object)
         grant = np.array([h.grant for h in heads] + [""], object)
