@@ -88,7 +88,7 @@ class Tally:
 
 def reduce(judgements: list[Judgement], columns: list[Columns]) -> Tally:
     """A chunk judged by both books, as counts (a worker's work: nothing per row leaves it)."""
-    a, b = (listing(j, c) for j, c in zip(judgements, columns, strict=True))
+    a, b = (listing(j, c, lean=True) for j, c in zip(judgements, columns, strict=True))
     keys = ["line", "program"]
     left = a.select(*keys, "district", pl.col("status").alias("a"), pl.col("amount").alias("amount_a"))
     right = b.select(*keys, pl.col("district").alias("district_b"), pl.col("status").alias("b"))

@@ -121,74 +121,77 @@ def _carried(piece: Piece, cols: Columns, fact: str) -> pl.Series:
     return piece.carried[carried.index(header)]
 
 
-def piece_frame(piece: Piece, cols: Columns) -> pl.DataFrame:
-    """One row per case of ``piece`` and program of its subject."""
+def _pick(values: list[Any], dtype: Any, index: np.ndarray) -> pl.Series:
+    """``values[index[i]]`` for every row, taken by polars (a few distinct values, many rows)."""
+    return pl.Series(values, dtype=dtype).gather(pl.Series(index, dtype=pl.Int64))
+
+
+LEAN = ("line", "district", "program", "status", "amount")  # what ``compare`` reads
+
+
+def piece_frame(piece: Piece, cols: Columns, lean: bool = False) -> pl.DataFrame:
+    """One row per case of ``piece`` and program of its subject (``lean``: only the LEAN columns)."""
     n = len(piece.lines)
     d = piece.table.cols["district.name"]
-    district = np.where(d.valid, d.values, NO_DISTRICT).astype(str) if n else np.array([], dtype=str)
-    base = {
-        "line": piece.lines,
-        "case_id": piece.case_ids,
-        "kind": [piece.subject] * n,
-        "district": district.tolist(),
-        "name": _carried(piece, cols, NAME[piece.subject]),
-        "id_number": _carried(piece, cols, ID[piece.subject]),
-    }
+    district = pl.Series(np.where(d.valid, d.values, NO_DISTRICT).astype(str) if n else [], dtype=pl.String)
+    base = {"line": pl.Series(piece.lines, dtype=pl.Int64), "district": district}
+    if not lean:
+        base |= {
+            "case_id": piece.case_ids,
+            "kind": pl.Series([piece.subject], dtype=pl.String).gather(pl.Series(np.zeros(n, np.int64))),
+            "name": _carried(piece, cols, NAME[piece.subject]),
+            "id_number": _carried(piece, cols, ID[piece.subject]),
+        }
+    words = [s.value for s in STATUSES]
     frames = []
     for j in piece.judged:
         plan = j.plan
         status = np.array([STATUSES.index(o.status) for o in j.outcomes], dtype=np.int64)[j.outcome]
-        ended = np.array([o is plan.ended for o in j.outcomes], dtype=bool)[j.outcome]
         heads = [h if isinstance(h, Head) else Head(*h) for h in j.heads]  # re-worded: a list again
         pick = np.asarray(j.head, dtype=np.int64)
-        amount = np.array([None if h.amount is None else str(h.amount) for h in heads] + [None], object)
-        grant = np.array([h.grant for h in heads] + [""], object)
-        figure = np.array([h.amount_text for h in heads] + [""], object)
-        missing = [list(h.missing) for h in heads]
-        # eligible from / until: per distinct (changes, status today)
-        key = (np.asarray(j.change, dtype=np.int64) + 1) * len(STATUSES) + status
-        uniq, inverse = np.unique(key, return_inverse=True)
-        found = []
-        for k in uniq:
-            group, today = divmod(int(k), len(STATUSES))
-            changes: Changes = j.changes[group - 1] if group else ()  # type: ignore[assignment]
-            found.append(_ends(changes, STATUSES[today]))
-        starts = np.array([f for f, _ in found] + [None], object)[inverse] if n else []
-        untils = np.array([u for _, u in found] + [None], object)[inverse] if n else []
-        phase = np.array([s.value for s in STATUSES], object)[status]
-        phase = np.where(ended, "ended", phase)
-        not_yet = (status == STATUSES.index(Status.not_eligible)) & (
-            np.array([s is not None for s in starts], bool) if n else np.zeros(0, bool)
-        )
-        phase = np.where(not_yet, "not_yet", phase)
-        frames.append(
-            pl.DataFrame(
-                {
-                    **base,
-                    "program": [plan.rule.id] * n,
-                    "status": np.array([s.value for s in STATUSES], object)[status].tolist(),
-                    "phase": list(phase),
-                    "eligible_from": list(starts),
-                    "eligible_until": list(untils),
-                    "amount": amount[pick].tolist(),
-                    "grant": grant[pick].tolist(),
-                    "amount_text": figure[pick].tolist(),
-                    "missing": [missing[i] for i in pick],
-                },
-                schema=SCHEMA,
-            )
-        )
-    return pl.concat(frames) if frames else pl.DataFrame(schema=SCHEMA)
+        columns = {
+            **base,
+            "program": pl.Series([plan.rule.id], dtype=pl.String).gather(pl.Series(np.zeros(n, np.int64))),
+            "status": _pick(words, pl.String, status),
+            "amount": _pick([None if h.amount is None else str(h.amount) for h in heads], pl.String, pick),
+        }
+        if not lean:
+            columns |= _timeline(plan, j, status, heads, pick)
+        frames.append(pl.DataFrame(columns).select(LEAN if lean else list(SCHEMA)))
+    if frames:
+        return pl.concat(frames)
+    return pl.DataFrame(schema={k: SCHEMA[k] for k in LEAN} if lean else SCHEMA)
 
 
-def listing(judgement: Judgement, cols: Columns) -> pl.DataFrame:
+def _timeline(
+    plan: Any, j: Any, status: np.ndarray, heads: list[Head], pick: np.ndarray
+) -> dict[str, pl.Series]:
+    """Phase, eligible from and until, grant words and questions for every row of one program."""
+    ended = np.array([o is plan.ended for o in j.outcomes], dtype=bool)[j.outcome]
+    # eligible from / until: per distinct (changes, status today)
+    key = (np.asarray(j.change, dtype=np.int64) + 1) * len(STATUSES) + status
+    uniq, inverse = np.unique(key, return_inverse=True)
+    found = []
+    for k in uniq.tolist():
+        group, today = divmod(k, len(STATUSES))
+        changes: Changes = j.changes[group - 1] if group else ()
+        found.append(_ends(changes, STATUSES[today]))
+    starts = np.array([f is not None for f, _ in found], dtype=bool)[inverse]
+    phase = np.where(ended, 5, status)  # 0..2: the statuses; 3: not yet; 5: ended
+    phase = np.where((status == STATUSES.index(Status.not_eligible)) & starts & ~ended, 3, phase)
+    return {
+        "phase": _pick([*(s.value for s in STATUSES), "not_yet", "", "ended"], pl.String, phase),
+        "eligible_from": _pick([f for f, _ in found], pl.Date, inverse),
+        "eligible_until": _pick([u for _, u in found], pl.Date, inverse),
+        "grant": _pick([h.grant for h in heads], pl.String, pick),
+        "amount_text": _pick([h.amount_text for h in heads], pl.String, pick),
+        "missing": _pick([list(h.missing) for h in heads], pl.List(pl.String), pick),
+    }
+
+
+def listing(judgement: Judgement, cols: Columns, lean: bool = False) -> pl.DataFrame:
     """Every decided case of a chunk, one row per program of its subject, in input order."""
-    frames = [piece_frame(p, cols) for p in judgement.pieces]
+    frames = [piece_frame(p, cols, lean) for p in judgement.pieces]
     if not frames:
-        return pl.DataFrame(schema=SCHEMA)
+        return pl.DataFrame(schema={k: SCHEMA[k] for k in LEAN} if lean else SCHEMA)
     return pl.concat(frames).sort(["line"], maintain_order=True)
-
-
-def money(values: Any) -> Decimal:
-    """The sum of amounts written as Decimal text (exact: no float on the way)."""
-    return sum((Decimal(v) for v in values if v is not None), Decimal(0))
