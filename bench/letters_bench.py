@@ -60,7 +60,7 @@ def main() -> None:
         )
         engine = default_engine()
         opts = Options(registry, work / "out", date(2020, 9, 15), workers=args.workers, quiet=True)
-        listed = judge(opts, engine).listed
+        listed = judge(opts, engine).listed.collect()
         lines = listed.get_column("line").unique(maintain_order=True).head(args.letters)
         listed = listed.filter(pl.col("line").is_in(lines.implode()))
         words = Words(engine.book, engine.settings)
@@ -68,7 +68,7 @@ def main() -> None:
         print(f"{len(people):,} letters from {args.rows:,} registry rows", flush=True)
 
         start = time.perf_counter()
-        files, _ = L.write_letters(listed, opts, words)
+        files, _ = L.write_letters(listed.lazy(), opts, words)
         ours = time.perf_counter() - start
         pages = sum(len(PdfReader(f).pages) for f in files)
 

@@ -155,3 +155,41 @@ def test_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert _worklists(out) == _worklists(single)  # chunks and workers change nothing
     assert main(["screen", str(REGISTRY), "-o", str(out), "--district", "火星区"]) == 2
     assert "没有这个区县：火星区" in capsys.readouterr().err
+
+
+def test_an_interrupted_run_resumes_to_the_same_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import engine.screen.screen as module
+    from engine.batch.checkpoint import ResumeError
+
+    _run(tmp_path / "whole", chunk=2)
+    real = module.judge_registry
+    seen: list[int] = []
+
+    def stopping(*args: object, **kw: object):  # the run is killed after its second chunk
+        for k, item in enumerate(real(*args, **kw)):  # type: ignore[arg-type]
+            if k == 2:
+                raise KeyboardInterrupt
+            yield item
+
+    monkeypatch.setattr(module, "judge_registry", stopping)
+    with pytest.raises(KeyboardInterrupt):
+        _run(tmp_path / "cut", chunk=2)
+    assert (tmp_path / "cut" / ".screen" / "checkpoint.json").exists()
+
+    def counting(*args: object, **kw: object):
+        for item in real(*args, **kw):  # type: ignore[arg-type]
+            seen.append(item[2])
+            yield item
+
+    monkeypatch.setattr(module, "judge_registry", counting)
+    with pytest.raises(ResumeError, match="horizon 原为 90，现为 30"):
+        _run(tmp_path / "cut", chunk=2, horizon=30, resume=True)
+    _run(tmp_path / "cut", chunk=2, resume=True)
+    assert seen and min(seen) > 6  # read on after line 5: the two chunks done were not read again
+    files = sorted(p.relative_to(tmp_path / "whole") for p in (tmp_path / "whole").rglob("*.csv"))
+    assert files == sorted(p.relative_to(tmp_path / "cut") for p in (tmp_path / "cut").rglob("*.csv"))
+    for f in files:
+        assert (tmp_path / "cut" / f).read_bytes() == (tmp_path / "whole" / f).read_bytes()
+    assert not (tmp_path / "cut" / ".screen").exists()

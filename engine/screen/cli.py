@@ -49,6 +49,7 @@ def add_parsers(sub: Any) -> None:
     )
     s.add_argument("--letters", action="store_true", help="同时生成告知信 PDF（每个区县一份）")
     s.add_argument("--parquet", action="store_true", help="工作清单另存一份 Parquet")
+    s.add_argument("--resume", action="store_true", help="从中断处继续上次未完成的运行（同一输出文件夹）")
     s.add_argument("--workers", type=_positive, help="并行进程数（默认为 CPU 核数）")
     s.add_argument("--chunk", type=_positive, help="每块行数（默认 50000）")
     s.add_argument("--quiet", action="store_true", help="不显示进度条")
@@ -114,6 +115,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_screen(args: argparse.Namespace) -> int:
+    from engine.batch.checkpoint import ResumeError
     from engine.batch.reader import FileError
     from engine.screen.screen import Options, screen
 
@@ -135,15 +137,19 @@ def cmd_screen(args: argparse.Namespace) -> int:
         args.chunk,
         args.quiet,
         args.parquet,
+        args.resume,
     )
     try:
         report = screen(opts, log=sys.stderr)
-    except FileError as err:
+    except (FileError, ResumeError) as err:
         return _fail(f"{source}：{err}")
     except ValueError as err:
         return _fail(str(err))
     except KeyboardInterrupt:
-        print("\n已中断。", file=sys.stderr)
+        print(
+            "\n已中断；已完成的部分保留在输出文件夹的 .screen 中，用 --resume 可从中断处继续。",
+            file=sys.stderr,
+        )
         return 130
     print(report)
     return 0

@@ -153,7 +153,7 @@ def compare(
     registry = Registry(source)
     books = [(a.book, a.settings), (b.book, b.settings)]
     total = Tally()
-    for part in judge_registry(registry, books, kind, as_of, reduce, workers, chunk, log, quiet):
+    for part, _, _ in judge_registry(registry, books, kind, as_of, reduce, workers, chunk, log, quiet):
         total.groups.update(part.groups)
         total.decided += part.decided
         total.rejected += part.rejected

@@ -156,7 +156,7 @@ def missing_contacts(office: DistrictSettings) -> list[str]:
     return [label for name, label in CONTACTS.items() if not getattr(office, name)]
 
 
-def write_letters(listed: pl.DataFrame, opts: Options, words: Words) -> tuple[list[Path], list[str]]:
+def write_letters(listed: pl.LazyFrame, opts: Options, words: Words) -> tuple[list[Path], list[str]]:
     """Each district's letters as ``OUT/<district>/告知信.pdf``; returns the files written and what
     each district has still to set for them."""
     from engine.screen.screen import _folder
@@ -168,7 +168,8 @@ def write_letters(listed: pl.DataFrame, opts: Options, words: Words) -> tuple[li
     plan: list[tuple[str, list[Path]]] = []
     tasks: list[tuple[str, str]] = []
     warnings = []
-    for district, people in letters(listed, words).items():
+    for district in sorted(listed.select("district").unique().collect().to_series().to_list()):
+        people = letters(listed.filter(pl.col("district") == district).collect(), words)[district]
         office = settings.settings(district) or DistrictSettings()
         if missing := missing_contacts(office):
             warnings.append(

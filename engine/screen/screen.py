@@ -18,6 +18,8 @@ amount where set; never a full ID number); bad rows go to one file with their li
 from __future__ import annotations
 
 import functools
+import os
+import shutil
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -25,6 +27,14 @@ from typing import Any
 
 import polars as pl
 
+from engine.batch.checkpoint import (
+    Checkpoint,
+    ResumeError,
+    fingerprint,
+    read_checkpoint,
+    same_options,
+    write_checkpoint,
+)
 from engine.batch.columns import Columns
 from engine.batch.layout import ERROR_HEAD, csv_text
 from engine.columnar.chunk import Judgement
@@ -84,6 +94,7 @@ class Options:
     chunk: int | None = None
     quiet: bool = False
     parquet: bool = False  # the worklists also as Parquet (same columns, every cell a string)
+    resume: bool = False  # read on after the last chunk an interrupted run completed
 
 
 def categorize(frame: pl.DataFrame, as_of: date, horizon: int, district: str | None) -> pl.DataFrame:
@@ -243,8 +254,8 @@ def _folder(name: str) -> str:
 
 @dataclass
 class Result:
-    listed: pl.DataFrame
-    errors: list[list[str]]
+    listed: pl.LazyFrame  # the rows the office acts on, read from the run's parts on disk
+    errors: Path  # the bad rows, as CSV rows without a header
     decided: int
     rejected: int
     blank: int
@@ -264,25 +275,69 @@ def screen(opts: Options, log: Any = None, engine: Engine | None = None) -> str:
 
         files, result.warnings = write_letters(result.listed, opts, words)
         result.files += files
-    return report(result, opts)
+    text = report(result, opts)
+    shutil.rmtree(opts.out / PARTS, ignore_errors=True)  # complete: nothing to resume
+    return text
+
+
+PARTS = ".screen"  # each chunk's listed rows and the bad rows, with the checkpoint, until complete
 
 
 def judge(opts: Options, engine: Engine, log: Any = None) -> Result:
-    """The registry read once and judged; the rows the office acts on, and the bad rows."""
+    """The registry read once and judged, chunk by chunk, each chunk's rows the office acts on kept
+    as a Parquet part and checkpointed (``--resume`` reads on after the last one), so memory holds
+    the chunks in flight only."""
     if opts.district and opts.district not in engine.settings.districts and opts.district != NO_DISTRICT:
         raise ValueError(f"--district：没有这个区县：{opts.district}（应为重庆市38个区县之一，如 渝中区）")
     reducer = functools.partial(reduce, opts.as_of, opts.horizon, opts.district)
     books = [(engine.book, engine.settings)]
     registry = Registry(opts.source)
+    parts = opts.out / PARTS
+    checkpoint, errors = parts / "checkpoint.json", parts / "errors.csv"
+    options = {
+        "as_of": opts.as_of.isoformat(),
+        "horizon": opts.horizon,
+        "district": opts.district,
+        "kind": opts.kind,
+        "rules_version": engine.book.version,
+        "source": str(opts.source.resolve()),
+    }
+    cp = read_checkpoint(checkpoint) if opts.resume else None
+    if cp is not None:
+        same_options(cp, options)
+        if not registry.parquet and cp.input != fingerprint(opts.source, cp.offset):
+            raise ResumeError("名册文件与中断的运行不同，不能续跑；请去掉 --resume 重新运行")
+        with errors.open("r+b") as f:
+            f.truncate(cp.err_bytes)
+        for late in parts.glob("part-*.parquet"):
+            if int(late.stem[5:]) >= cp.out_bytes:
+                late.unlink()
+        totals, done, start = dict(cp.totals), cp.out_bytes, (cp.offset, cp.line)
+    else:
+        shutil.rmtree(parts, ignore_errors=True)
+        parts.mkdir(parents=True)
+        errors.write_bytes(b"")
+        totals, done, start = {"read": 0, "decided": 0, "rejected": 0, "blank": 0}, 0, None
     chunks = judge_registry(
-        registry, books, opts.kind, opts.as_of, reducer, opts.workers, opts.chunk, log, opts.quiet
+        registry, books, opts.kind, opts.as_of, reducer, opts.workers, opts.chunk, log, opts.quiet, start
     )
-    parts: list[Part] = list(chunks)
-    frames = [p.listed for p in parts if p.listed.height]
-    listed = pl.concat(frames) if frames else categorize(listing_empty(), opts.as_of, opts.horizon, None)
-    errors = [row for p in parts for row in p.errors]
-    decided, rejected, blank = (sum(getattr(p, k) for p in parts) for k in ("decided", "rejected", "blank"))
-    return Result(listed, errors, decided, rejected, blank, [])
+    with errors.open("ab") as err:
+        for part, end, line in chunks:
+            target = parts / f"part-{done:06d}.parquet"
+            part.listed.write_parquet(target.with_suffix(".tmp"))
+            os.replace(target.with_suffix(".tmp"), target)
+            err.write(csv_text(part.errors).encode("utf-8"))
+            err.flush()
+            os.fsync(err.fileno())
+            done += 1
+            for k in ("decided", "rejected", "blank"):
+                totals[k] += getattr(part, k)
+            totals["read"] = totals["decided"] + totals["rejected"]
+            identity = {} if registry.parquet else fingerprint(opts.source, end)
+            write_checkpoint(checkpoint, Checkpoint(options, end, line, done, err.tell(), totals, identity))
+    found = sorted(parts.glob("part-*.parquet"))
+    listed = pl.scan_parquet(found) if found else categorize(listing_empty(), opts.as_of, 1, None).lazy()
+    return Result(listed, errors, totals["decided"], totals["rejected"], totals["blank"], [])
 
 
 def listing_empty() -> pl.DataFrame:
@@ -292,25 +347,29 @@ def listing_empty() -> pl.DataFrame:
 
 
 def write(result: Result, opts: Options, words: Words) -> None:
+    """The bad rows, then per district and lead unit its worklist and 公示 list."""
     opts.out.mkdir(parents=True, exist_ok=True)
     errors = opts.out / "有误行.csv"
-    _write(errors, [ERROR_HEAD, *result.errors])
+    errors.write_bytes(BOM + csv_text([ERROR_HEAD]).encode("utf-8") + result.errors.read_bytes())
     result.files.append(errors)
-    frame = result.listed.with_columns(
-        pl.col("program").map_elements(words.lead, return_dtype=pl.String).alias("lead")
-    )
-    for (district, lead), part in sorted(frame.group_by(["district", "lead"]), key=lambda g: g[0]):
-        folder = opts.out / _folder(str(district))
-        worklist = folder / f"{_folder(str(lead))}-工作清单.csv"
-        public = folder / f"{_folder(str(lead))}-公示名单.csv"
-        rows = worklist_rows(part, words, opts.horizon)
+    pairs = result.listed.select("district", "program").unique().collect()
+    groups: dict[tuple[str, str], list[str]] = {}
+    for district, program in pairs.iter_rows():
+        groups.setdefault((district, words.lead(program)), []).append(program)
+    for (district, lead), programs in sorted(groups.items()):
+        part = result.listed.filter((pl.col("district") == district) & pl.col("program").is_in(programs))
+        frame = part.collect().sort("line", maintain_order=True)
+        folder = opts.out / _folder(district)
+        worklist = folder / f"{_folder(lead)}-工作清单.csv"
+        public = folder / f"{_folder(lead)}-公示名单.csv"
+        rows = worklist_rows(frame, words, opts.horizon)
         _write(worklist, rows)
         result.files.append(worklist)
         if opts.parquet:
             table = worklist.with_suffix(".parquet")
             pl.DataFrame(rows[1:], schema=rows[0], orient="row").write_parquet(table)
             result.files.append(table)
-        published = public_rows(part, words)
+        published = public_rows(frame, words)
         if len(published) > 1:  # nobody granted: no list to publish
             _write(public, published)
             result.files.append(public)
@@ -325,7 +384,9 @@ def report(result: Result, opts: Options) -> str:
         f"数据有误 {result.rejected:,} 行（见 {opts.out / '有误行.csv'}）"
         + (f"，空行 {result.blank:,} 行" if result.blank else ""),
     ]
-    counts = result.listed.group_by("category").agg(pl.len(), pl.col("line").n_unique().alias("people"))
+    counts = (
+        result.listed.group_by("category").agg(pl.len(), pl.col("line").n_unique().alias("people")).collect()
+    )
     found = {c: (n, people) for c, n, people in counts.iter_rows()}
     for c, word in CATEGORIES.items():
         n, people = found.get(c, (0, 0))

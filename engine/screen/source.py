@@ -52,22 +52,23 @@ class Registry:
             self.headers, self.size = reader.headers, reader.size
             reader.close()
 
-    def tasks(self, size: int) -> Iterator[tuple[tuple[str, Any, int], int]]:
-        """Each chunk as a worker's task, with how far into the file it ends."""
+    def tasks(self, size: int, start: tuple[int, int] | None = None) -> Iterator[tuple[Any, int, int]]:
+        """Each chunk as a worker's task, with where it ends: (byte offset, next line) in a CSV, (rows,
+        next row's line) in Parquet. ``start``: where a resumed run reads on (as a chunk ends)."""
         if self.parquet:
-            row = 0
+            row = start[0] if start else 0
             options = pa.ipc.IpcWriteOptions(compression="lz4")
-            for batch in batches(self._data, size, 0):
+            for batch in batches(self._data, size, row):
                 first, row = row + 2, row + batch.num_rows
                 sink = pa.BufferOutputStream()
                 with pa.ipc.new_stream(sink, batch.schema, options=options) as writer:
                     writer.write_batch(batch)
-                yield ("parquet", sink.getvalue().to_pybytes(), first), row
+                yield ("parquet", sink.getvalue().to_pybytes(), first), row, row + 2
             return
-        reader = Reader(self.path)
+        reader = Reader(self.path, *(start or (None, 2)))
         try:
-            for rows, end, _ in reader.chunks(size):
-                yield ("csv", rows, 0), end
+            for rows, end, line in reader.chunks(size):
+                yield ("csv", rows, 0), end, line
         finally:
             reader.close()
 
@@ -121,8 +122,10 @@ def judge_registry(
     chunk: int | None = None,
     log: Any = None,
     quiet: bool = True,
-) -> Iterator[Any]:
-    """Each chunk's reduced result, in input order, read once and judged by every book."""
+    resume: tuple[int, int] | None = None,
+) -> Iterator[tuple[Any, int, int]]:
+    """Each chunk's reduced result, in input order, read once and judged by every book, with where
+    the chunk ends (``Registry.tasks``); ``resume``: read on from there."""
     for book, _ in books:  # an unknown or repeated header refuses the file before any work
         map_columns(registry.headers, kind, book.confirmation_keys())
     count = workers or os.cpu_count() or 1
@@ -130,10 +133,10 @@ def judge_registry(
     if count <= 1:
         start(*args)
     progress = Progress(registry.size, log is not None and wanted(log, quiet), log) if log else None
-    tasks = ((task, end, 0) for task, end in registry.tasks(chunk or COLUMNAR_CHUNK))
-    for result, end, _ in in_order(tasks, count, work, ("spawn", start, args)):
+    tasks = registry.tasks(chunk or COLUMNAR_CHUNK, resume)
+    for result, end, line in in_order(tasks, count, work, ("spawn", start, args)):
         if progress:
             progress.update(end, 0)
-        yield result
+        yield result, end, line
     if progress:
         progress.close()
