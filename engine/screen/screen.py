@@ -78,6 +78,7 @@ WORKLIST_HEAD = [
     "列入原因",
 ]
 PUBLIC_HEAD = ["序号", "姓名", "身份证号码", "项目", "金额"]
+CALL, ANSWERS = "请在此前联系本人", "回答）"
 PUBLISHED_KINDS = ("grant", "extension")  # 公示 lists grants, not registrations or compliance checks
 
 
@@ -182,53 +183,87 @@ class Words:
         return self._asked[key]
 
 
-def _reason(row: dict[str, Any], horizon: int, question: str, who: str) -> str:
-    c = row["category"]
-    if c == "now":
-        return "名册信息已满足全部条件，无需本人申请（免申即享）：请告知本人"
-    if c == "ending":
-        return f"享受至{row['eligible_until'].isoformat()}止（{horizon}天内到期）：请在此前联系本人"
-    if c == "from":
-        return f"自{row['eligible_from'].isoformat()}起符合：请在当日告知本人"
-    return f"只差一项信息：{question}（由{who}回答）"
-
-
-def worklist_rows(frame: pl.DataFrame, words: Words, horizon: int) -> list[list[str]]:
-    order = {c: k for k, c in enumerate(CATEGORIES)}
-    rows = sorted(
-        frame.iter_rows(named=True),
-        key=lambda r: (
-            order[r["category"]],
-            r["eligible_until"] or r["eligible_from"] or date.max,
-            r["line"],
-        ),
+def worklist(frame: pl.DataFrame, words: Words, horizon: int) -> pl.DataFrame:
+    """The worklist's rows (WORKLIST_HEAD, every cell text) in the order to work through them:
+    category, then the day (the entitlement's last, or its first), then the registry's order.
+    Worded by polars from a few distinct texts per program; the questions once per distinct one."""
+    asked = frame.filter(pl.col("category") == "one").select(
+        "program", pl.col("missing").list.first().alias("fact"), "district"
     )
-    out = [WORKLIST_HEAD]
-    for r in rows:
-        question = who = ""
-        if r["category"] == "one":
-            question, who = words.question(r["program"], r["missing"][0], r["district"])
-        out.append(
+    questions = [(*key, *words.question(*key)) for key in asked.unique().iter_rows()]
+    table = pl.DataFrame(
+        questions, schema=["program", "fact", "district", "question", "who"], orient="row"
+    ).with_columns(pl.col("*").cast(pl.String))
+    programs = frame.get_column("program").unique().to_list()
+    leads = {p: words.lead(p) for p in programs}
+    titles = {p: words.title(p) for p in programs}
+    day = pl.coalesce("eligible_until", "eligible_from")
+    iso = {c: pl.col(c).dt.strftime("%Y-%m-%d").fill_null("") for c in ("eligible_from", "eligible_until")}
+    reason = (
+        pl.when(pl.col("category") == "now")
+        .then(pl.lit("名册信息已满足全部条件，无需本人申请（免申即享）：请告知本人"))
+        .when(pl.col("category") == "ending")
+        .then(
+            pl.concat_str(
+                pl.lit("享受至"), iso["eligible_until"], pl.lit(f"止（{horizon}天内到期）：请在此前联系本人")
+            )
+        )
+        .when(pl.col("category") == "from")
+        .then(pl.concat_str(pl.lit("自"), iso["eligible_from"], pl.lit("起符合：请在当日告知本人")))
+        .otherwise(
+            pl.concat_str(pl.lit("只差一项信息："), "question", pl.lit("（由"), "who", pl.lit("回答）"))
+        )
+    )
+    out = (
+        frame.with_columns(pl.col("missing").list.first().alias("fact"))
+        .join(table, on=["program", "fact", "district"], how="left")
+        .with_columns(pl.col("question").fill_null(""), pl.col("who").fill_null(""))
+        .sort(
+            [pl.col("category").replace_strict({c: k for k, c in enumerate(CATEGORIES)}), day, "line"],
+            nulls_last=True,
+            maintain_order=True,
+        )
+        .select(
             [
-                CATEGORIES[r["category"]],
-                r["district"],
-                words.lead(r["program"]),
-                r["case_id"],
-                str(r["line"]),
-                r["name"],
-                r["id_number"],
-                r["program"],
-                words.title(r["program"]),
-                PHASE_WORDS[r["phase"]],
-                r["eligible_from"].isoformat() if r["eligible_from"] else "",
-                r["eligible_until"].isoformat() if r["eligible_until"] else "",
-                question,
-                who,
-                r["grant"],
-                _reason(r, horizon, question, who),
+                expr.alias(head)
+                for head, expr in zip(
+                    WORKLIST_HEAD,
+                    [
+                        pl.col("category").replace_strict(CATEGORIES, return_dtype=pl.String),
+                        pl.col("district"),
+                        pl.col("program").replace_strict(leads, return_dtype=pl.String),
+                        pl.col("case_id"),
+                        pl.col("line").cast(pl.String),
+                        pl.col("name"),
+                        pl.col("id_number"),
+                        pl.col("program"),
+                        pl.col("program").replace_strict(titles, return_dtype=pl.String),
+                        pl.col("phase").replace_strict(PHASE_WORDS, return_dtype=pl.String),
+                        iso["eligible_from"],
+                        iso["eligible_until"],
+                        pl.col("question"),
+                        pl.col("who"),
+                        pl.col("grant"),
+                        reason,
+                    ],
+                    strict=True,
+                )
             ]
         )
+    )
     return out
+
+
+def _write_frame(path: Path, frame: pl.DataFrame) -> None:
+    """A frame of text as CSV, every cell made safe and quoted as ``csv_field`` does."""
+    from engine.columnar.output import csv_lines, safe
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = (
+        csv_lines([safe(frame.get_column(c).fill_null("")) for c in frame.columns]) if frame.height else None
+    )
+    text = csv_text([frame.columns]) + (body.str.join("").item() if body is not None else "")
+    path.write_bytes(BOM + text.encode("utf-8"))
 
 
 def public_rows(frame: pl.DataFrame, words: Words) -> list[list[str]]:
@@ -360,15 +395,14 @@ def write(result: Result, opts: Options, words: Words) -> None:
         part = result.listed.filter((pl.col("district") == district) & pl.col("program").is_in(programs))
         frame = part.collect().sort("line", maintain_order=True)
         folder = opts.out / _folder(district)
-        worklist = folder / f"{_folder(lead)}-工作清单.csv"
+        path = folder / f"{_folder(lead)}-工作清单.csv"
         public = folder / f"{_folder(lead)}-公示名单.csv"
-        rows = worklist_rows(frame, words, opts.horizon)
-        _write(worklist, rows)
-        result.files.append(worklist)
+        rows = worklist(frame, words, opts.horizon)
+        _write_frame(path, rows)
+        result.files.append(path)
         if opts.parquet:
-            table = worklist.with_suffix(".parquet")
-            pl.DataFrame(rows[1:], schema=rows[0], orient="row").write_parquet(table)
-            result.files.append(table)
+            rows.write_parquet(path.with_suffix(".parquet"))
+            result.files.append(path.with_suffix(".parquet"))
         published = public_rows(frame, words)
         if len(published) > 1:  # nobody granted: no list to publish
             _write(public, published)
