@@ -193,3 +193,16 @@ def test_an_interrupted_run_resumes_to_the_same_files(
     for f in files:
         assert (tmp_path / "cut" / f).read_bytes() == (tmp_path / "whole" / f).read_bytes()
     assert not (tmp_path / "cut" / ".screen").exists()
+
+
+def test_cells_are_safe_to_open_in_a_spreadsheet(tmp_path: Path) -> None:
+    registry = tmp_path / "registry.csv"
+    registry.write_text(
+        REGISTRY.read_text(encoding="utf-8").replace("S01,王小明", "=1+1,=HYPERLINK()"), encoding="utf-8"
+    )
+    screen(Options(registry, tmp_path / "out", AS_OF, workers=1, quiet=True))
+    rows = _read(tmp_path / "out" / "渝中区" / "市人力社保局-工作清单.csv")
+    mine = [r for r in rows if r["行号"] == "2"]
+    assert mine and all(r["案件编号"] == "'=1+1" and r["姓名"] == "'=HYPERLINK()" for r in mine)
+    public = _read(tmp_path / "out" / "渝中区" / "市人力社保局-公示名单.csv")
+    assert "'" + mask_name("=HYPERLINK()") in {r["姓名"] for r in public}
