@@ -54,12 +54,15 @@ def _cases(
 def due(session: Session, user: User, engine: Engine, today: date, days: int) -> list[Due]:
     """What changes in the cases the user sees between tomorrow and ``days`` days from today."""
     end = today + timedelta(days=days)
-    out: list[Due] = []
+    records, cases = [], []
     for record, last in _cases(session, user, None):
         try:
-            evaluation = engine.evaluate(parse_case(last.inputs, today), today, "zh")
+            cases.append(parse_case(last.inputs, today))
         except ValueError:  # inputs that cannot be true today (a rule of the models changed): skip
             continue
+        records.append(record)
+    out: list[Due] = []
+    for record, evaluation in zip(records, engine.evaluate_many(cases, today, "zh"), strict=True):
         for d in evaluation.decisions:
             out += _due(record, d, today, end)
     out.sort(key=lambda x: (x.day, x.record.id, x.program))
