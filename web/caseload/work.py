@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.decision import Decision, Evaluation, Status
-from engine.evaluate import Engine
+from engine.evaluate import CaseModel, Engine
 from engine.models import parse_case
 from web.cases import store
 from web.records import CaseRecord, DecisionRecord, User
@@ -130,20 +130,27 @@ def _outcome(d: Decision | None) -> tuple[object, ...]:
 def recheck(
     session: Session, user: User | None, engine: Engine, district: str | None = None
 ) -> tuple[int, list[Change]]:
-    """(cases judged again, the decisions that would change)."""
-    changes: list[Change] = []
-    count = 0
+    """(cases judged again, the decisions that would change), in the cases' order. Cases decided on
+    the same date are judged together."""
+    by_day: dict[date, list[tuple[CaseRecord, DecisionRecord, CaseModel]]] = {}
     for record, last in _cases(session, user, district):
-        before = Evaluation.model_validate(last.evaluation)
         try:
-            after = engine.evaluate(parse_case(last.inputs, last.as_of), last.as_of, "zh")
-        except ValueError:
+            case = parse_case(last.inputs, last.as_of)
+        except ValueError:  # inputs that the case models refuse now: not judged again
             continue
-        count += 1
-        old = {d.program: d for d in before.decisions}
-        new = {d.program: d for d in after.decisions}
-        for program in [*old, *(p for p in new if p not in old)]:
-            x, y = old.get(program), new.get(program)
-            if _outcome(x) != _outcome(y):
-                changes.append(Change(record, last, (y or x).title, x, y))  # type: ignore[union-attr]
-    return count, changes
+        by_day.setdefault(last.as_of, []).append((record, last, case))
+    found: list[tuple[int, list[Change]]] = []
+    for day, group in by_day.items():
+        evaluations = engine.evaluate_many([case for _, _, case in group], day, "zh")
+        for (record, last, _), after in zip(group, evaluations, strict=True):
+            before = Evaluation.model_validate(last.evaluation)
+            old = {d.program: d for d in before.decisions}
+            new = {d.program: d for d in after.decisions}
+            mine = []
+            for program in [*old, *(p for p in new if p not in old)]:
+                x, y = old.get(program), new.get(program)
+                if _outcome(x) != _outcome(y):
+                    mine.append(Change(record, last, (y or x).title, x, y))  # type: ignore[union-attr]
+            found.append((record.id, mine))
+    found.sort(key=lambda item: item[0])
+    return len(found), [c for _, changes in found for c in changes]
