@@ -77,7 +77,7 @@ def test_what_when_and_where(screened: tuple[Path, str]) -> None:
     s03 = _pages(out / "江北区" / "告知信.pdf")[0]
     assert "享受至2020年10月31日止" in s03 and "请于2020年10月31日期满前" in s03
     s04 = _pages(out / "江北区" / "告知信.pdf")[1]
-    assert "失业保险金：尚需一项信息。只差一项信息即可认定：申请人是否有就业要求？" in s04
+    assert "失业保险金：尚需一项信息。还需一项信息才能作出决定：申请人是否有就业要求？" in s04
 
 
 def test_no_full_id_number_and_missing_contacts_reported(screened: tuple[Path, str]) -> None:

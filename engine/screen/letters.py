@@ -65,7 +65,7 @@ def _item(r: dict[str, Any], words: Words) -> Item:
     if c == "one":
         question, who = words.question(r["program"], r["missing"][0], r["district"])
         bring = "请到经办机构说明，并携带相关证明材料。" if who == "本人" else f"（由{who}确认）"
-        return Item(title, "尚需一项信息", "", f"只差一项信息即可认定：{question}{bring}", "")
+        return Item(title, "尚需一项信息", "", f"还需一项信息才能作出决定：{question}{bring}", "")
     if c == "from":
         state = f"自{_day(start)}起符合" + (f"，享受至{_day(until)}止" if until else "")
         todo = f"届时无需另行申请；请于{_day(start)}起携带本人居民身份证到经办机构确认。"
