@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 PART = 100  # letters to a document: WeasyPrint's fixed costs paid once per hundred pages
 TEMPLATE = Path(__file__).with_name("letter.html")
 BLANK = "＿＿＿＿＿＿＿＿＿＿（请向区县经办机构询问）"
+# The district settings a letter prints, in its order: the only place their names are written.
 CONTACTS = {
     "office": "经办机构",
     "office_address": "办公地址",
@@ -105,6 +106,7 @@ def html(batch: list[Letter], district: str, office: DistrictSettings, as_of: da
         letters=batch,
         district=district,
         office=office,
+        contacts=[(label, getattr(office, name)) for name, label in CONTACTS.items()],
         as_of=as_of.isoformat(),
         dated=_day(as_of),
         version=version,
