@@ -100,7 +100,7 @@ def test_public_list_masks_names_and_never_prints_an_id_number(tmp_path: Path) -
     _run(tmp_path)
     published = {p.parent.name: _read(p) for p in tmp_path.glob("*/*-公示名单.csv")}
     benefit = {
-        (d, r["姓名"], r["身份证号码"])
+        (d, r["姓名/单位"], r["身份证号码/统一社会信用代码"])
         for d, rows in published.items()
         for r in rows
         if r["项目"] == "失业保险金"
@@ -203,6 +203,6 @@ def test_cells_are_safe_to_open_in_a_spreadsheet(tmp_path: Path) -> None:
     screen(Options(registry, tmp_path / "out", AS_OF, workers=1, quiet=True))
     rows = _read(tmp_path / "out" / "渝中区" / "市人力社保局-工作清单.csv")
     mine = [r for r in rows if r["行号"] == "2"]
-    assert mine and all(r["案件编号"] == "'=1+1" and r["姓名"] == "'=HYPERLINK()" for r in mine)
+    assert mine and all(r["案件编号"] == "'=1+1" and r["姓名/单位"] == "'=HYPERLINK()" for r in mine)
     public = _read(tmp_path / "out" / "渝中区" / "市人力社保局-公示名单.csv")
-    assert "'" + mask_name("=HYPERLINK()") in {r["姓名"] for r in public}
+    assert "'" + mask_name("=HYPERLINK()") in {r["姓名/单位"] for r in public}

@@ -89,3 +89,21 @@ def test_no_full_id_number_and_missing_contacts_reported(screened: tuple[Path, s
     assert "江北区的告知信缺少经办机构、办公地址、联系电话、办公时间" in report
     assert "渝中区的告知信缺少" not in report
     assert not (out / ".letters").exists()  # the parts are joined and removed
+
+
+def test_an_enterprise_is_named_as_it_is(tmp_path: Path) -> None:
+    from engine.batch.template import template_file
+
+    registry = tmp_path / "units.csv"
+    registry.write_bytes(template_file("enterprise"))  # the headers and one example unit
+    report = screen(
+        Options(registry, tmp_path / "out", date(2020, 9, 15), kind="enterprise", letters=True, workers=1)
+    )
+    assert "现在符合（免申即享）：1 人" in report
+    folder = tmp_path / "out" / "（未填区县）"
+    worklist = (folder / "市人力社保局-工作清单.csv").read_text(encoding="utf-8-sig")
+    assert "请告知本单位" in worklist and "由本单位回答" in worklist and "本人" not in worklist
+    public = (folder / "市人力社保局-公示名单.csv").read_text(encoding="utf-8-sig")
+    assert "重庆某机械制造有限公司" in public  # a unit's name is public: not masked
+    (letter,) = _pages(folder / "告知信.pdf")
+    assert "重庆某机械制造有限公司：" in letter and "同志" not in letter and "居民身份证" not in letter

@@ -55,6 +55,7 @@ class Letter:
     district: str
     case_id: str
     line: int
+    kind: str  # person | enterprise
     name: str
     id_masked: str
     items: list[Item]
@@ -62,20 +63,21 @@ class Letter:
 
 def _item(r: dict[str, Any], words: Words) -> Item:
     title, c = words.title(r["program"]), r["category"]
+    card = "携带本人居民身份证" if r["kind"] == "person" else ""  # what a person brings; a unit: its papers
     until, start = r["eligible_until"], r["eligible_from"]
     if c == "one":
         question, who = words.question(r["program"], r["missing"][0], r["district"])
-        bring = "请到经办机构说明，并携带相关证明材料。" if who == "本人" else f"（由{who}确认）"
+        bring = "请到经办机构说明，并携带相关证明材料。" if who in ("本人", "本单位") else f"（由{who}确认）"
         return Item(title, "尚需一项信息", "", f"还需一项信息才能作出决定：{question}{bring}", "")
     if c == "from":
         state = f"自{_day(start)}起符合" + (f"，享受至{_day(until)}止" if until else "")
-        todo = f"届时无需另行申请；请于{_day(start)}起携带本人居民身份证到经办机构确认。"
+        todo = f"届时无需另行申请；请于{_day(start)}起{card}到经办机构确认。"
         return Item(title, state, r["grant"], todo, start.isoformat())
     if c == "ending":
-        todo = f"请于{_day(until)}期满前携带本人居民身份证到经办机构确认，并了解期满后可以享受的政策。"
+        todo = f"请于{_day(until)}期满前{card}到经办机构确认，并了解期满后可以享受的政策。"
         return Item(title, f"符合，享受至{_day(until)}止", r["grant"], todo, until.isoformat())
     state = "符合，无需另行申请" + (f"，享受至{_day(until)}止" if until else "")
-    todo = "请携带本人居民身份证到经办机构确认" + (f"，最迟于{_day(until)}前。" if until else "。")
+    todo = f"请{card}到经办机构确认" + (f"，最迟于{_day(until)}前。" if until else "。")
     return Item(title, state, r["grant"], todo, until.isoformat() if until else "")
 
 
@@ -91,7 +93,8 @@ def letters(listed: pl.DataFrame, words: Words) -> dict[str, list[Letter]]:
     current: Letter | None = None
     for r in rows:
         if current is None or current.line != r["line"]:
-            current = Letter(r["district"], r["case_id"], r["line"], r["name"], mask_id(r["id_number"]), [])
+            number = mask_id(r["id_number"]) if r["kind"] == "person" else r["id_number"]
+            current = Letter(r["district"], r["case_id"], r["line"], r["kind"], r["name"], number, [])
             out.setdefault(r["district"], []).append(current)
         current.items.append(_item(r, words))
     return out

@@ -58,15 +58,16 @@ PHASE_WORDS = {
     "not_eligible": "不符合",
     "ended": "已期满",
 }
-WHO = {"applicant": "本人", "caseworker": "经办人（核实）"}
+WHO = {"caseworker": "经办人（核实）"}  # the applicant: 本人 or 本单位 (APPLICANT)
+APPLICANT = {"person": "本人", "enterprise": "本单位"}
 WORKLIST_HEAD = [
     "类别",
     "区县",
     "牵头单位",
     "案件编号",
     "行号",
-    "姓名",
-    "身份证号码",
+    "姓名/单位",
+    "身份证号码/统一社会信用代码",
     "项目",
     "项目名称",
     "结论",
@@ -77,8 +78,8 @@ WORKLIST_HEAD = [
     "标准和期限",
     "列入原因",
 ]
-PUBLIC_HEAD = ["序号", "姓名", "身份证号码", "项目", "金额"]
-CALL, ANSWERS = "请在此前联系本人", "回答）"
+PUBLIC_HEAD = ["序号", "姓名/单位", "身份证号码/统一社会信用代码", "项目", "金额"]
+ANSWERS = "回答）"
 PUBLISHED_KINDS = ("grant", "extension")  # 公示 lists grants, not registrations or compliance checks
 
 
@@ -175,7 +176,11 @@ class Words:
         if key not in self._asked:
             facts = {"district.settings": self.settings, "district.name": district}
             m = _missing(self.book.rules[program], fact, "zh", facts)
-            who = WHO.get(m.asked_of)
+            who = (
+                APPLICANT[self.book.rules[program].subject]
+                if m.asked_of == "applicant"
+                else WHO.get(m.asked_of)
+            )
             if who is None:  # a district setting: its office declares it
                 term = self.settings.terms[fact.split(".", 1)[1]]
                 who = f"{district}{term.declared_by('zh')}"
@@ -199,17 +204,21 @@ def worklist(frame: pl.DataFrame, words: Words, horizon: int) -> pl.DataFrame:
     titles = {p: words.title(p) for p in programs}
     day = pl.coalesce("eligible_until", "eligible_from")
     iso = {c: pl.col(c).dt.strftime("%Y-%m-%d").fill_null("") for c in ("eligible_from", "eligible_until")}
+    whom = pl.col("kind").replace_strict(APPLICANT, return_dtype=pl.String)
     reason = (
         pl.when(pl.col("category") == "now")
-        .then(pl.lit("名册信息已满足全部条件，无需本人申请（免申即享）：请告知本人"))
+        .then(pl.concat_str(pl.lit("名册信息已满足全部条件，无需申请（免申即享）：请告知"), whom))
         .when(pl.col("category") == "ending")
         .then(
             pl.concat_str(
-                pl.lit("享受至"), iso["eligible_until"], pl.lit(f"止（{horizon}天内到期）：请在此前联系本人")
+                pl.lit("享受至"),
+                iso["eligible_until"],
+                pl.lit(f"止（{horizon}天内到期）：请在此前联系"),
+                whom,
             )
         )
         .when(pl.col("category") == "from")
-        .then(pl.concat_str(pl.lit("自"), iso["eligible_from"], pl.lit("起符合：请在当日告知本人")))
+        .then(pl.concat_str(pl.lit("自"), iso["eligible_from"], pl.lit("起符合：请在当日告知"), whom))
         .otherwise(
             pl.concat_str(pl.lit("只差一项信息："), "question", pl.lit("（由"), "who", pl.lit("回答）"))
         )
@@ -267,13 +276,17 @@ def _write_frame(path: Path, frame: pl.DataFrame) -> None:
 
 
 def public_rows(frame: pl.DataFrame, words: Words) -> list[list[str]]:
-    """The 公示 list: those granted now, names and ID numbers masked."""
+    """The 公示 list: those granted now, a person's name and ID number masked (an enterprise's name
+    and credit code are public and printed as they are)."""
     kinds = {rid for rid, rule in words.book.rules.items() if rule.kind in PUBLISHED_KINDS}
     granted = frame.filter(pl.col("category").is_in(["now", "ending"]) & pl.col("program").is_in(kinds))
     out = [PUBLIC_HEAD]
     for k, r in enumerate(granted.sort(["line"], maintain_order=True).iter_rows(named=True), 1):
         amount = r["amount_text"] or "按当地标准"
-        out.append([str(k), mask_name(r["name"]), mask_id(r["id_number"]), words.title(r["program"]), amount])
+        person = r["kind"] == "person"
+        name = mask_name(r["name"]) if person else r["name"]
+        number = mask_id(r["id_number"]) if person else r["id_number"]
+        out.append([str(k), name, number, words.title(r["program"]), amount])
     return out
 
 
