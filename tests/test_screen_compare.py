@@ -144,3 +144,22 @@ def test_parquet_registry_reads_as_its_csv(proposed: Path, tmp_path: Path) -> No
     from_parquet = compare(parquet, *books, AS_OF, workers=1)
     assert from_parquet.rows == from_csv.rows
     assert from_parquet.errors == from_csv.errors
+
+
+def test_a_districts_local_standard_in_the_proposed_folder(tmp_path: Path) -> None:
+    import yaml
+
+    folder = tmp_path / "rules"
+    shutil.copytree(rules_dir(), folder)
+    table = yaml.safe_load((folder / "districts.yaml").read_text(encoding="utf-8"))
+    standard = {"from": date(2019, 1, 1), "value": 1200, "document": "渝中人社发〔2020〕9号"}
+    table["districts"]["渝中区"] = {"standards": {f"{BENEFIT}.monthly_amount": [standard]}}
+    (folder / "districts.yaml").write_text(yaml.safe_dump(table, allow_unicode=True), encoding="utf-8")
+    c = compare(REGISTRY, load_book(rules_dir()), load_book(folder), AS_OF, workers=1)
+    rows = {r.district: r for r in c.rows if r.program == BENEFIT}
+    assert (rows["渝中区"].cost_a, rows["渝中区"].cost_b) == (0, Decimal(1200 * 24))  # S01, 24 months
+    assert (rows["渝中区"].unpriced_a, rows["渝中区"].unpriced_b) == (1, 0)
+    assert (rows["江北区"].cost_b, rows["江北区"].unpriced_b) == (0, 1)  # no standard there
+    assert all(r.gained == r.lost == 0 for r in c.rows)
+    assert c.a.book.version == c.b.book.version and c.a.version != c.b.version  # the settings differ
+    assert not c.unchanged
