@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from engine.districts import DistrictSettings
+from engine.screen.render import render
 from engine.screen.screen import Words, mask_id
 
 if TYPE_CHECKING:
@@ -115,19 +116,6 @@ def html(batch: list[Letter], district: str, office: DistrictSettings, as_of: da
         version=version,
         blank=BLANK,
     )
-
-
-def render(task: tuple[str, str]) -> str:
-    """A worker's task: one document's HTML to its part file (written whole, then renamed)."""
-    from weasyprint import HTML
-
-    page, target = task
-    path = Path(target)
-    if not path.exists():  # rendered before an interruption: kept
-        partial = path.with_suffix(".tmp")
-        partial.write_bytes(HTML(string=page, base_url=None).write_pdf())
-        os.replace(partial, path)
-    return target
 
 
 def render_all(tasks: list[tuple[str, str]], workers: int) -> None:
