@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gc
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -21,10 +20,10 @@ import pyarrow as pa
 from engine.batch.layout import Layout, csv_text
 from engine.batch.reader import Plain, Row
 from engine.batch.work import Done, Job, read_row
-from engine.columnar.judge import Judged, judge_table
+from engine.columnar.judge import judge_table
 from engine.columnar.output import Column, arrow_columns, columns, csv_lines, result_schema
 from engine.columnar.parse import ASCII_SPACE, read_block
-from engine.columnar.table import Table, build, from_facts
+from engine.columnar.table import build, from_facts
 from engine.facts import case_facts
 
 _job: Job | None = None
@@ -135,80 +134,51 @@ def _np(s: pl.Series) -> np.ndarray:
 
 
 def evaluate(job: Job, rows: list[Row] | Plain, arrow: bool = False) -> Done:
-    return _evaluate(job, judge_rows(job, *_split(rows, len(job.columns.headers))), arrow)
+    numbers, cells, others = _split(rows, len(job.columns.headers))
+    return _evaluate(job, numbers, cells, others, arrow)
 
 
 def evaluate_cells(job: Job, cells: list[pl.Series], first_line: int, arrow: bool = False) -> Done:
     """A block of rows given as text columns (a Parquet record batch), numbered from ``first_line``;
     with ``arrow``, ``Done.out`` is the result as an Arrow IPC stream instead of CSV text."""
-    return _evaluate(job, judge_rows(job, *split_cells(cells, first_line)), arrow)
-
-
-def judge_chunk(job: Job, rows: list[Row] | Plain) -> Judgement:
-    """A chunk of CSV records judged, before any output is worded (subsidy screen, compare)."""
-    return judge_rows(job, *_split(rows, len(job.columns.headers)))
-
-
-def split_cells(cells: list[pl.Series], first_line: int) -> tuple[np.ndarray, list[pl.Series], list[Row]]:
-    """A block of text columns numbered from ``first_line``: (line numbers, cells) of rows holding
-    something, and the blank rows to count one by one."""
     n = len(cells[0]) if cells else 0
     numbers = np.arange(n, dtype=np.int64) + first_line
     blank = _np(
         pl.select(pl.concat_str([pl.lit(c) for c in cells]).str.contains(r"^[ \t\x0b\x0c\r\n]*$")).to_series()
     )
-    if not blank.any():
-        return numbers, cells, []
-    frame = pl.DataFrame(cells)
-    others: list[Row] = [(int(numbers[i]), list(frame.row(int(i))), None) for i in np.flatnonzero(blank)]
-    keep = pl.Series(np.flatnonzero(~blank), dtype=pl.Int64)
-    return numbers[~blank], [c.gather(keep) for c in cells], others
+    if blank.any():
+        frame = pl.DataFrame(cells)
+        others: list[Row] = [(int(numbers[i]), list(frame.row(int(i))), None) for i in np.flatnonzero(blank)]
+        keep = pl.Series(np.flatnonzero(~blank), dtype=pl.Int64)
+        cells, numbers = [c.gather(keep) for c in cells], numbers[~blank]
+    else:
+        others = []
+    return _evaluate(job, numbers, cells, others, arrow)
 
 
-@dataclass
-class Piece:
-    """Rows of one kind of case judged together as one table."""
-
-    subject: str
-    lines: np.ndarray
-    case_ids: pl.Series
-    carried: list[pl.Series]  # the carried input columns' cells as written (stripped)
-    table: Table
-    judged: list[Judged]  # one per program of ``subject``, in rule-book order
-
-
-@dataclass
-class Judgement:
-    """A chunk judged: its tables, its error rows (in line order) and its counts."""
-
-    pieces: list[Piece] = field(default_factory=list)
-    errors: list[list[str]] = field(default_factory=list)
-    decided: int = 0
-    rejected: int = 0
-    blank: int = 0
-    counts: Counter[str] = field(default_factory=Counter)
-
-
-def judge_rows(job: Job, numbers: np.ndarray, cells: list[pl.Series], others: list[Row]) -> Judgement:
-    """Rows read as columns where the column reader vouches for them, else one by one (bad rows
-    become error rows), then judged by every program of their subject."""
+def _evaluate(
+    job: Job, numbers: np.ndarray, cells: list[pl.Series], others: list[Row], arrow: bool = False
+) -> Done:
     cols, layout, engine = job.columns, job.layout, job.engine
     suspect, reads, case_ids = read_block(cols, cells, job.as_of)
-    out = Judgement()
+    done = Done(b"", b"")
+    pieces: list[tuple[np.ndarray, list[list[Column]]]] = []  # (line numbers, output columns) per table
+    counts: Counter[str] = Counter()
     for subject, read in reads.items():
         if not len(read.rows):
             continue
         table = build(subject, len(read.rows), job.as_of, engine.settings, read.inputs, read.confirmations)
         judged, c = judge_table(engine._judges[subject], table, layout, layout.lang)
-        out.counts.update(c)
+        counts.update(c)
         idx = pl.Series(read.rows, dtype=pl.Int64)
         carried = [cells[i].gather(idx).str.strip_chars(ASCII_SPACE) for i in cols.carried]
-        out.pieces.append(Piece(subject, numbers[read.rows], case_ids.gather(idx), carried, table, judged))
-        out.decided += len(read.rows)
+        lines = numbers[read.rows]
+        pieces.append((lines, columns(layout, subject, case_ids.gather(idx), lines, judged, carried)))
+        done.decided += len(read.rows)
     # Rows read one by one: the suspect ones and the rest.
     if suspect.any():
         frame = pl.DataFrame(cells)
-        others = others + [(int(numbers[i]), list(frame.row(int(i))), None) for i in np.flatnonzero(suspect)]
+        others += [(int(numbers[i]), list(frame.row(int(i))), None) for i in np.flatnonzero(suspect)]
     errors: list[tuple[int, list[list[str]]]] = []
     cases: dict[str, list] = {"person": [], "enterprise": []}
     for line, fields, problem in others:
@@ -217,37 +187,27 @@ def judge_rows(job: Job, numbers: np.ndarray, cells: list[pl.Series], others: li
             cases[case.kind].append((line, case, cols.carried_cells(fields)))
         elif bad:
             errors.append((line, bad))
-            out.rejected += 1
+            done.rejected += 1
         else:
-            out.blank += 1
+            done.blank += 1
     for subject, found in cases.items():
         if not found:
             continue
         facts = [case_facts(case, job.as_of, engine.settings) for _, case, _ in found]
         table = from_facts(subject, facts, [c.confirmations for _, c, _ in found], job.as_of, engine.settings)
         judged, c = judge_table(engine._judges[subject], table, layout, layout.lang)
-        out.counts.update(c)
+        counts.update(c)
         lines = np.array([line for line, _, _ in found], dtype=np.int64)
         ids = pl.Series([case.case_id or "" for _, case, _ in found], dtype=pl.String)
         carried = [
             pl.Series([cells[k] for _, _, cells in found], dtype=pl.String) for k in range(len(cols.carried))
         ]
-        out.pieces.append(Piece(subject, lines, ids, carried, table, judged))
-        out.decided += len(found)
+        pieces.append((lines, columns(layout, subject, ids, lines, judged, carried)))
+        done.decided += len(found)
+    done.out = _render(layout, pieces, arrow)
     errors.sort(key=lambda e: e[0])
-    out.errors = [row for _, bad in errors for row in bad]
-    return out
-
-
-def _evaluate(job: Job, judgement: Judgement, arrow: bool = False) -> Done:
-    layout = job.layout
-    pieces = [
-        (p.lines, columns(layout, p.subject, p.case_ids, p.lines, p.judged, p.carried))
-        for p in judgement.pieces
-    ]
-    done = Done(_render(layout, pieces, arrow), csv_text(judgement.errors).encode("utf-8"))
-    done.decided, done.rejected, done.blank = judgement.decided, judgement.rejected, judgement.blank
-    for k, v in judgement.counts.items():
+    done.err = csv_text([row for _, bad in errors for row in bad]).encode("utf-8")
+    for k, v in counts.items():
         done.counts[k] += v
     return done
 

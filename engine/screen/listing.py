@@ -17,10 +17,10 @@ import numpy as np
 import polars as pl
 
 from engine.batch.columns import Columns
-from engine.columnar.chunk import Judgement, Piece
 from engine.decision import Status
 from engine.judge import Verdict
 from engine.rulebook import Rule
+from engine.screen.judged import JudgedTable, Judgement
 from engine.timeline import Changes
 
 # Carried columns by the fact they hold: the person a row is about, for each kind of case.
@@ -113,7 +113,7 @@ def cost(v: Verdict) -> Decimal | None:
     return v.amount.value
 
 
-def _carried(piece: Piece, cols: Columns, fact: str) -> pl.Series:
+def _carried(piece: JudgedTable, cols: Columns, fact: str) -> pl.Series:
     header = cols.header_of.get(fact)
     carried = [cols.headers[i] for i in cols.carried]
     if header is None or header not in carried:
@@ -129,7 +129,7 @@ def _pick(values: list[Any], dtype: Any, index: np.ndarray) -> pl.Series:
 LEAN = ("line", "district", "program", "status", "amount")  # what ``compare`` reads
 
 
-def piece_frame(piece: Piece, cols: Columns, lean: bool = False) -> pl.DataFrame:
+def piece_frame(piece: JudgedTable, cols: Columns, lean: bool = False) -> pl.DataFrame:
     """One row per case of ``piece`` and program of its subject (``lean``: only the LEAN columns)."""
     n = len(piece.lines)
     d = piece.table.cols["district.name"]
@@ -191,7 +191,7 @@ def _timeline(
 
 def listing(judgement: Judgement, cols: Columns, lean: bool = False) -> pl.DataFrame:
     """Every decided case of a chunk, one row per program of its subject, in input order."""
-    frames = [piece_frame(p, cols, lean) for p in judgement.pieces]
+    frames = [piece_frame(p, cols, lean) for p in judgement.tables]
     if not frames:
         return pl.DataFrame(schema={k: SCHEMA[k] for k in LEAN} if lean else SCHEMA)
     return pl.concat(frames).sort(["line"], maintain_order=True)

@@ -23,11 +23,11 @@ from engine.batch.progress import Progress, wanted
 from engine.batch.reader import Reader
 from engine.batch.run import COLUMNAR_CHUNK, in_order
 from engine.batch.work import Job
-from engine.columnar.chunk import Judgement, judge_chunk, judge_rows, split_cells
 from engine.columnar.parquet import as_text, batches, dataset, is_parquet
 from engine.districts import DistrictBook
 from engine.evaluate import Engine
 from engine.rulebook import RuleBook
+from engine.screen.judged import Judgement, judge_cells, judge_chunk
 from engine.screen.listing import Plainly
 
 Reduce = Callable[[list[Judgement], list[Columns]], Any]
@@ -105,7 +105,7 @@ def work(task: tuple[str, Any, int]) -> Any:
     for job in _jobs:
         if what == "parquet":
             cells = as_text(pa.ipc.open_stream(data).read_all())
-            judgements.append(judge_rows(job, *split_cells(cells, first)))
+            judgements.append(judge_cells(job, cells, first))
         else:
             judgements.append(judge_chunk(job, data))
     assert _reduce is not None
