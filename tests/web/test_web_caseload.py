@@ -80,6 +80,12 @@ def test_recheck_lists_decisions_new_settings_change(app: Flask) -> None:
     assert "结论会变化的项目：1" in shown
     assert "一次性吸纳就业补贴" in shown and "E-7" in shown
     assert "需补充信息" in shown and "1000 元 / 每招用1人（渝中区当地标准" in shown
+    form = re.search(r'<form method="post" action="(/cases/\w+/reevaluate)">', shown)
+    assert form and 'name="as_of" value="same"' in shown
+    token = re.search(r'name="csrf_token" value="([^"]+)"', shown).group(1)  # type: ignore[union-attr]
+    again = sue.post(form.group(1), data={"csrf_token": token, "as_of": "same"})
+    assert again.status_code == 302 and "/compare?" in again.location  # saved, shown side by side
+    assert "现行规则不改变任何已作出的结论" in page(sue.get("/caseload/recheck"))
     assert alice.get("/caseload/recheck").status_code == 404  # a supervisor's page
     zed = app.test_client()
     login(zed, "zed")  # 江北区's supervisor sees none of 渝中区's cases
