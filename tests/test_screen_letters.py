@@ -107,3 +107,29 @@ def test_an_enterprise_is_named_as_it_is(tmp_path: Path) -> None:
     assert "重庆某机械制造有限公司" in public  # a unit's name is public: not masked
     (letter,) = _pages(folder / "告知信.pdf")
     assert "重庆某机械制造有限公司：" in letter and "同志" not in letter and "居民身份证" not in letter
+
+
+def test_a_part_rendered_before_an_interruption_is_kept(tmp_path: Path) -> None:
+    """Parts are named by their content's hash: one already there (a run stopped after rendering
+    it) is joined as it is, not rendered again."""
+    import hashlib
+
+    from weasyprint import HTML
+
+    from engine.evaluate import default_engine
+    from engine.screen import letters as L
+    from engine.screen.screen import Words, judge
+
+    engine = default_engine()
+    opts = Options(REGISTRY, tmp_path / "out", date(2020, 9, 15), workers=1, quiet=True, district="江北区")
+    listed = judge(opts, engine).listed
+    words = Words(engine.book, engine.settings)
+    people = L.letters(listed.collect(), words)["江北区"]
+    office = engine.settings.settings("江北区") or L.DistrictSettings()
+    page = L.html(people, "江北区", office, opts.as_of, engine.book.version)
+    kept = tmp_path / "out" / ".letters" / f"{hashlib.sha256(page.encode('utf-8')).hexdigest()[:20]}.pdf"
+    kept.parent.mkdir(parents=True)
+    kept.write_bytes(HTML(string="<p>RENDERED-BEFORE</p>").write_pdf())
+    files, _ = L.write_letters(listed, opts, words)
+    assert [p.parent.name for p in files] == ["江北区"]
+    assert _pages(files[0]) == ["RENDERED-BEFORE"]

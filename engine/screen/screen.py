@@ -351,6 +351,8 @@ def judge(opts: Options, engine: Engine, log: Any = None) -> Result:
         "source": str(opts.source.resolve()),
     }
     cp = read_checkpoint(checkpoint) if opts.resume else None
+    if opts.resume and cp is None and log is not None:
+        print("没有可续跑的检查点，从头开始。", file=log)
     if cp is not None:
         same_options(cp, options)
         if not registry.parquet and cp.input != fingerprint(opts.source, cp.offset):
