@@ -402,26 +402,29 @@ def write(result: Result, opts: Options, words: Words) -> None:
     errors = opts.out / "有误行.csv"
     errors.write_bytes(BOM + csv_text([ERROR_HEAD]).encode("utf-8") + result.errors.read_bytes())
     result.files.append(errors)
-    pairs = result.listed.select("district", "program").unique().collect()
-    groups: dict[tuple[str, str], list[str]] = {}
-    for district, program in pairs.iter_rows():
-        groups.setdefault((district, words.lead(program)), []).append(program)
-    for (district, lead), programs in sorted(groups.items()):
-        part = result.listed.filter((pl.col("district") == district) & pl.col("program").is_in(programs))
-        frame = part.collect().sort("line", maintain_order=True)
-        folder = opts.out / _folder(district)
-        path = folder / f"{_folder(lead)}-工作清单.csv"
-        public = folder / f"{_folder(lead)}-公示名单.csv"
-        rows = worklist(frame, words, opts.horizon)
-        _write_frame(path, rows)
-        result.files.append(path)
-        if opts.parquet:
-            rows.write_parquet(path.with_suffix(".parquet"))
-            result.files.append(path.with_suffix(".parquet"))
-        published = public_rows(frame, words)
-        if len(published) > 1:  # nobody granted: no list to publish
-            _write(public, published)
-            result.files.append(public)
+    districts = sorted(result.listed.select("district").unique().collect().to_series().to_list())
+    for district in districts:  # one district's rows in memory at a time
+        rows_of = (
+            result.listed.filter(pl.col("district") == district).collect().sort("line", maintain_order=True)
+        )
+        leads: dict[str, list[str]] = {}
+        for program in rows_of.get_column("program").unique().to_list():
+            leads.setdefault(words.lead(program), []).append(program)
+        for lead, programs in sorted(leads.items()):
+            frame = rows_of.filter(pl.col("program").is_in(programs))
+            folder = opts.out / _folder(district)
+            path = folder / f"{_folder(lead)}-工作清单.csv"
+            rows = worklist(frame, words, opts.horizon)
+            _write_frame(path, rows)
+            result.files.append(path)
+            if opts.parquet:
+                rows.write_parquet(path.with_suffix(".parquet"))
+                result.files.append(path.with_suffix(".parquet"))
+            published = public_rows(frame, words)
+            if len(published) > 1:  # nobody granted: no list to publish
+                public = folder / f"{_folder(lead)}-公示名单.csv"
+                _write(public, published)
+                result.files.append(public)
 
 
 def report(result: Result, opts: Options) -> str:
