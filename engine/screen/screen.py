@@ -353,6 +353,8 @@ def judge(opts: Options, engine: Engine, log: Any = None) -> Result:
     cp = read_checkpoint(checkpoint) if opts.resume else None
     if opts.resume and cp is None and log is not None:
         print("没有可续跑的检查点，从头开始。", file=log)
+    elif not opts.resume and checkpoint.exists() and log is not None:
+        print(f"发现未完成的运行（{parts}）；未用 --resume，从头开始。", file=log)
     if cp is not None:
         same_options(cp, options)
         if not registry.parquet and cp.input != fingerprint(opts.source, cp.offset):
