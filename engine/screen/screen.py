@@ -79,7 +79,6 @@ WORKLIST_HEAD = [
     "列入原因",
 ]
 PUBLIC_HEAD = ["序号", "姓名/单位", "身份证号码/统一社会信用代码", "项目", "金额"]
-ANSWERS = "回答）"
 PUBLISHED_KINDS = ("grant", "extension")  # 公示 lists grants, not registrations or compliance checks
 
 
