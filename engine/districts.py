@@ -55,7 +55,18 @@ class Standard(Strict):
 
 REVIEW_DAYS = 60  # 行政复议法 (2023) Art. 20: within 60 days of knowing of the decision
 SUIT_MONTHS = 6  # 行政诉讼法 Art. 46: within 6 months of knowing of the decision
-SETTINGS_KEYS = ("declared", "standards", "office", "review_body", "court", "review_days", "suit_months")
+SETTINGS_KEYS = (
+    "declared",
+    "standards",
+    "office",
+    "office_address",
+    "office_phone",
+    "office_hours",
+    "review_body",
+    "court",
+    "review_days",
+    "suit_months",
+)
 
 
 class DistrictSettings(Strict):
@@ -67,6 +78,10 @@ class DistrictSettings(Strict):
     # "task23_one_off_hiring_subsidy.amount_per_person"
     standards: dict[str, list[Standard]] = Field(default_factory=dict)
     office: str | None = Field(None, max_length=100)  # 经办机构: the office that handles and signs
+    # where people go and whom they call (letters to those who qualify, notices)
+    office_address: str | None = Field(None, max_length=200)  # 办公地址
+    office_phone: str | None = Field(None, max_length=50)  # 联系电话
+    office_hours: str | None = Field(None, max_length=100)  # 办公时间, e.g. 工作日 9:00-12:00、14:00-17:00
     review_body: str | None = Field(None, max_length=100)  # 行政复议机关
     court: str | None = Field(None, max_length=100)  # 行政诉讼管辖法院
     review_days: int = Field(REVIEW_DAYS, ge=1, le=365)

@@ -44,6 +44,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from web.api.views import bp as api_bp
     from web.auth.views import bp as auth_bp
     from web.batches.views import bp as batches_bp
+    from web.caseload.views import bp as caseload_bp
     from web.cases.views import bp as cases_bp
     from web.districts.views import bp as districts_bp
     from web.notices.views import bp as notices_bp
@@ -60,6 +61,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         notices_bp,
         reviews_bp,
         api_bp,
+        caseload_bp,
     ):
         app.register_blueprint(blueprint)
     return app
