@@ -87,20 +87,15 @@ def in_order(
     start: tuple[str, Callable[..., None], tuple[Any, ...]],
 ) -> Iterator[tuple[Done, int, int]]:
     """Each chunk's result in input order; at most two chunks per worker in flight (flat memory).
-    ``start``: the pool's start method, and each worker's initializer and its arguments.
-
-    A file of one chunk is judged in this process: starting workers (a fresh interpreter each,
-    importing polars and the engine) would cost more than the one chunk they could share."""
-    chunks = iter(chunks)
-    head = list(islice(chunks, 2))
-    if workers <= 1 or len(head) < 2:
-        for rows, end, line in chain(head, chunks):
+    ``start``: the pool's start method, and each worker's initializer and its arguments."""
+    if workers <= 1:
+        for rows, end, line in chunks:
             yield work(rows), end, line
         return
     method, initializer, initargs = start
     with multiprocessing.get_context(method).Pool(workers, initializer, initargs) as pool:
         pending: deque[tuple[Any, int, int]] = deque()
-        for rows, end, line in chain(head, chunks):
+        for rows, end, line in chunks:
             pending.append((pool.apply_async(work, (rows,)), end, line))
             if len(pending) > 2 * workers:
                 result, e, n = pending.popleft()
@@ -108,6 +103,15 @@ def in_order(
         while pending:
             result, e, n = pending.popleft()
             yield result.get(), e, n
+
+
+def pool_size(chunks: Iterator[Any], workers: int) -> tuple[Iterator[Any], int]:
+    """The chunks (unchanged) and the workers worth starting for them: none for a file of one
+    chunk, which is judged in this process (a worker is a fresh interpreter importing polars and
+    the engine: it would cost more than the one chunk it could share). The caller has set this
+    process up to judge a chunk."""
+    head = list(islice(chunks, 2))
+    return chain(head, chunks), (workers if len(head) > 1 else 1)
 
 
 def run_options(opts: Options, as_of: date, lang: str, rules_version: str) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from typing import TextIO
 from engine.batch.checkpoint import Checkpoint, Outputs, fingerprint, head_hash, no_checkpoint
 from engine.batch.columns import book_columns
 from engine.batch.layout import ERROR_HEAD, Layout, csv_text
-from engine.batch.options import BOM, COLUMNAR_CHUNK, Options, Totals, in_order, run_options
+from engine.batch.options import BOM, COLUMNAR_CHUNK, Options, Totals, in_order, pool_size, run_options
 from engine.batch.progress import Progress, wanted
 from engine.batch.reader import Reader
 from engine.batch.work import Job
@@ -74,7 +74,7 @@ def run_csv(opts: Options, engine: Engine | None = None, log: TextIO | None = No
         progress = Progress(reader.size, wanted(log, opts.quiet), log)
         workers = opts.workers or os.cpu_count() or 1
         head = head_hash(opts.source)
-        chunks = reader.chunks(opts.chunk or COLUMNAR_CHUNK)
+        chunks, workers = pool_size(reader.chunks(opts.chunk or COLUMNAR_CHUNK), workers)
         for done, end, line in in_order(chunks, workers, columnar.process, start):
             totals.add(done)
             sizes = outputs.append(done.out, done.err)

@@ -40,7 +40,7 @@ from engine.batch.checkpoint import (
 )
 from engine.batch.columns import book_columns
 from engine.batch.layout import ERROR_HEAD, Layout, csv_text
-from engine.batch.options import BOM, COLUMNAR_CHUNK, Options, Totals, in_order, run_options
+from engine.batch.options import BOM, COLUMNAR_CHUNK, Options, Totals, in_order, pool_size, run_options
 from engine.batch.progress import Progress, wanted
 from engine.batch.reader import FileError
 from engine.batch.work import Done, Job
@@ -268,7 +268,8 @@ def run_parquet(opts: Options, engine: Engine | None = None, log: Any = None) ->
     results = Results(out, layout, done_chunks)
     try:
         with err_part.open("ab") as err_file:
-            for done, row, _ in in_order(_tasks(data, size, skip, arrow), workers, process_batch, start):
+            tasks, workers = pool_size(_tasks(data, size, skip, arrow), workers)
+            for done, row, _ in in_order(tasks, workers, process_batch, start):
                 totals.add(done)
                 results.add(done.out)
                 err_file.write(done.err)

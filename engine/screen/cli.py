@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from engine.cli import as_of_date
+from engine.cliargs import as_of_date
 
 
 def _positive(text: str) -> int:

@@ -401,7 +401,7 @@ def write(result: Result, opts: Options, words: Words) -> None:
     """The bad rows, then per district and lead unit its worklist and 公示 list."""
     opts.out.mkdir(parents=True, exist_ok=True)
     errors = opts.out / "有误行.csv"
-    errors.write_bytes(BOM + csv_text([ERROR_HEAD]).encode("utf-8") + result.errors.read_bytes())
+    errors.write_bytes(BOM + csv_text([ERROR_HEAD["zh"]]).encode("utf-8") + result.errors.read_bytes())
     result.files.append(errors)
     districts = sorted(result.listed.select("district").unique().collect().to_series().to_list())
     for district in districts:  # one district's rows in memory at a time
