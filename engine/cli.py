@@ -154,8 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     ev = sub.add_parser("evaluate", help="评估一个案件（JSON 文件）")
-    ev.add_argument("case", help="案件 JSON 文件")
-    ev.add_argument("--as-of", type=as_of_date, help="评估日期 YYYY-MM-DD（默认今天）")
+    ev.add_argument("case", metavar="案件文件", help="案件 JSON 文件")
+    ev.add_argument("--as-of", type=as_of_date, metavar="日期", help="评估日期 YYYY-MM-DD（默认今天）")
     ev.add_argument("--json", action="store_true", help="输出 JSON（结构见 subsidy schema）")
     ev.add_argument("--lang", choices=["zh", "en"], default="zh")
     ev.add_argument(

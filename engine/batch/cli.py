@@ -41,41 +41,50 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "input",
         nargs="?",
+        metavar="名册",
         help="名册：CSV 文件（UTF-8 或 GB18030；列名为表单中文字段名或英文字段名）、"
         "Parquet 文件或 Parquet 文件夹",
     )
     p.add_argument(
         "-o",
         "--output",
+        metavar="结果",
         help="结果文件，格式由文件名决定：.csv（UTF-8 带 BOM）或 .parquet；--scheduler 时为结果文件夹；"
         "--template 时为模板文件（默认输出到屏幕）",
     )
-    p.add_argument("--as-of", type=as_of_date, help="评估日期 YYYY-MM-DD（默认今天；续跑时沿用原日期）")
-    p.add_argument("--errors", help="有误行的报告 CSV（默认：结果文件名.errors.csv）")
+    p.add_argument(
+        "--as-of", type=as_of_date, metavar="日期", help="评估日期 YYYY-MM-DD（默认今天；续跑时沿用原日期）"
+    )
+    p.add_argument("--errors", metavar="文件", help="有误行的报告 CSV（默认：结果文件名.errors.csv）")
     p.add_argument(
         "--kind", choices=["person", "enterprise"], default="person", help="没有“类型”列时的案件类型"
     )
     p.add_argument("--long", action="store_true", help="每个案件的每个项目一行（默认每个案件一行）")
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="结果、汇总和提示的语言")
-    p.add_argument("--workers", type=_positive, help="并行进程数（默认为 CPU 核数）")
+    p.add_argument("--workers", type=_positive, metavar="N", help="并行进程数（默认为 CPU 核数）")
     p.add_argument("--resume", action="store_true", help="从中断处继续上次未完成的运行（须有检查点）")
     p.add_argument("--quiet", action="store_true", help="不显示进度条")
     p.add_argument("--template", action="store_true", help="输出空白模板：列名和一行示例（示例行不参与评估）")
-    p.add_argument("--chunk", type=_positive, default=None, help="每块行数（检查点的间隔，默认 50000）")
+    p.add_argument(
+        "--chunk", type=_positive, default=None, metavar="行数", help="每块行数（检查点的间隔，默认 50000）"
+    )
     p.add_argument(
         "--carry",
         type=_names,
+        metavar="列名",
         default=(),
         help="原样带入结果的其他列（规则不读取），逗号分隔，如 --carry 联系电话,备注",
     )
     p.add_argument(
         "--ignore",
         type=_names,
+        metavar="列名",
         default=(),
         help="忽略的其他列（既不读取也不带入结果），逗号分隔",
     )
     p.add_argument(
         "--scheduler",
+        metavar="地址",
         help="dask.distributed 调度器地址（如 tcp://HOST:8786）：按分区分发到集群，"
         "-o 为结果文件夹，可断点续跑",
     )
