@@ -8,7 +8,9 @@ from typing import Any
 from flask import Flask
 from flask_babel import gettext as _
 
+from engine.decision import Evaluation
 from engine.text import choice_label
+from web import phase
 from web.i18n import lang
 
 CHINA = timezone(timedelta(hours=8), "UTC+8")
@@ -52,6 +54,12 @@ def state_word(state: str) -> str:
     return words.get(state, state)
 
 
+def phase_counts(evaluation: dict[str, Any]) -> dict[str, int]:
+    """A stored decision's counts per phase, read from its stored evaluation (the record is the truth:
+    decisions saved before "not yet" was counted apart are counted right too)."""
+    return phase.counts(Evaluation.model_validate(evaluation))
+
+
 def register_filters(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["iso_utc"] = iso_utc
@@ -65,4 +73,8 @@ def register_filters(app: Flask) -> None:
             "role_word": role_word,
             "kind_word": kind_word,
             "state_word": state_word,
+            "phase": phase.phase,
+            "phase_words": phase.words,
+            "phase_dated": phase.dated,
+            "phase_counts": phase_counts,
         }

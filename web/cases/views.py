@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from engine.decision import Evaluation, Status
+from engine.decision import Evaluation
 from engine.evaluate import CaseModel
 from engine.models import parse_case
 from engine.report import summarise
@@ -21,13 +21,14 @@ from web.drafts import draft_done
 from web.evaluator import desk_engine, evaluate
 from web.i18n import lang
 from web.paging import asked_page
+from web.phase import PHASES, phase
 from web.records import CaseRecord, DecisionRecord
 from web.reviews import receipt
 from web.security import login_required
 
 bp = Blueprint("cases", __name__, template_folder="templates", url_prefix="/cases")
 KINDS = ("person", "enterprise")
-ORDER = [Status.eligible, Status.needs_information, Status.not_eligible]
+ALWAYS_SHOWN = ("eligible", "needs_information", "not_eligible")
 
 
 def _kind_or_404(kind: str) -> str:
@@ -178,7 +179,9 @@ def display_evaluation(decision: DecisionRecord) -> tuple[Evaluation, bool]:
 
 
 def _grouped(evaluation: Evaluation) -> list[tuple[str, list[Any]]]:
-    return [(s.value, [d for d in evaluation.decisions if d.status == s]) for s in ORDER]
+    """Decisions by phase; "not yet" and "ended" only when some decision is in them."""
+    groups = [(p, [d for d in evaluation.decisions if phase(d) == p]) for p in PHASES]
+    return [(p, items) for p, items in groups if items or p in ALWAYS_SHOWN]
 
 
 def _questions(evaluation: Evaluation, form: CaseForm) -> list[dict[str, Any]]:
