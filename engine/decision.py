@@ -20,6 +20,18 @@ class Status(StrEnum):
     needs_information = "needs_information"
 
 
+class Phase(StrEnum):
+    """A decision as people read it. ``status`` stays the contract's three values; a refusal that
+    is only "not yet" (eligible from a later day) or an entitlement that has run out is told apart
+    here, so no screen, list or notice prints either as a plain refusal."""
+
+    eligible = "eligible"
+    not_yet = "not_yet"  # status not_eligible, eligible from ``timeline.eligible_from``
+    needs_information = "needs_information"
+    not_eligible = "not_eligible"
+    ended = "ended"  # status not_eligible: the entitlement's last day has passed
+
+
 class Result(StrEnum):
     met = "met"
     not_met = "not_met"
@@ -116,7 +128,8 @@ class Decision(Out):
     subject: Literal["person", "enterprise"]
     kind: Literal["grant", "extension", "compliance", "registration"]
     status: Status
-    status_text: str  # the word people read: 符合/不符合/需补充信息, or 合规/不合规 for a compliance check
+    phase: Phase  # the status as people read it: not yet and ended are not refusals
+    status_text: str  # the phase in words: 符合/尚未符合/需补充信息/不符合/已期满 (合规/不合规)
     summary: str
     conditions: list[ConditionResult]
     missing: list[MissingFact]

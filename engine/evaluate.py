@@ -164,7 +164,8 @@ def _decision(v: Verdict, as_of: date, lang: str) -> Decision:
     title = rule.title(lang)
     checks = v.checks
     timeline = _timeline(v, checks, lang) if v.changes else None
-    word = status_words(rule.kind, lang)[v.status]
+    phase = v.phase
+    word = status_words(rule.kind, lang)[phase if rule.kind != "compliance" else v.status]
     summary = T("summary_" + v.status.value, lang, title=title)
     if rule.kind == "compliance":
         summary = T("summary_compliance", lang, title=title, word=word)
@@ -176,6 +177,7 @@ def _decision(v: Verdict, as_of: date, lang: str) -> Decision:
         subject=rule.subject,
         kind=rule.kind,
         status=v.status,
+        phase=phase,
         status_text=word,
         summary=summary,
         conditions=[_condition(rule, c, lang, v.facts) for c in checks],

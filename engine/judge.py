@@ -43,7 +43,7 @@ from engine.codes import (
     UNSET,
     WHY,
 )
-from engine.decision import Result, Status
+from engine.decision import Phase, Result, Status
 from engine.facts import FACTS, Reads, depends_on, derivation, missing_inputs, reading, rederive
 from engine.matcher import Matches, leaf_rule_names, window_id
 from engine.rulebook import Bracket, Group, KeyDate, Leaf, ParamRef, Rule
@@ -222,6 +222,16 @@ class Verdict:
     @property
     def period_text(self) -> str | None:
         return self.grant.period_text
+
+    @property
+    def phase(self) -> Phase:
+        """The status as people read it: a refusal that the timeline turns into eligibility on a
+        later day is "not yet"; an entitlement whose last day has passed has "ended"."""
+        if self.outcome is self.plan.ended:
+            return Phase.ended
+        if self.status is Status.not_eligible and any(new is Status.eligible for _, new in self.changes):
+            return Phase.not_yet
+        return Phase(self.status.value)
 
     @property
     def granted(self) -> bool:

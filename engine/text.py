@@ -28,10 +28,20 @@ COMPLIANCE_WORDS = {
 }
 
 
+# The words for a decision's phase (engine/decision.py ``Phase``): "not yet" and "ended" are never
+# worded as a refusal.
+PHASE_WORDS = {
+    "zh": {**STATUS_WORDS["zh"], "not_yet": "尚未符合", "ended": "已期满"},
+    "en": {**STATUS_WORDS["en"], "not_yet": "not_yet", "ended": "ended"},
+}
+
+
 def status_words(kind: str, lang: str) -> dict[str, str]:
-    """The words people read for a program's statuses."""
+    """The words people read for a program's statuses and phases."""
     lang = "zh" if lang == "zh" else "en"
-    return COMPLIANCE_WORDS[lang] if kind == "compliance" else STATUS_WORDS[lang]
+    if kind == "compliance":
+        return COMPLIANCE_WORDS[lang]
+    return PHASE_WORDS[lang]
 
 
 TEMPLATES: dict[str, dict[str, str]] = {

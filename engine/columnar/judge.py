@@ -40,7 +40,7 @@ from engine.codes import (
 )
 from engine.columnar import cal
 from engine.columnar.table import Col, Table, groups
-from engine.decision import Status
+from engine.decision import Phase, Status
 from engine.facts import ENGINE_INPUTS, FACTS, derivation, missing_inputs
 from engine.judge import HOLDS, Judge, Outcome, Plan, Verdict, _Cond
 from engine.rulebook import ParamRef
@@ -273,6 +273,8 @@ def _program(
         outcome, inverse, change_group, changes = _ending(
             plan, table, dates, outcomes, outcome, refused, inverse, heads, change_group, changes, layout
         )
+    if changes:
+        inverse = _not_yet(plan, outcomes, outcome, inverse, heads, change_group, changes, layout)
     return Judged(
         plan,
         outcomes,
@@ -299,7 +301,7 @@ def _ending(
     outcome: np.ndarray,
     refused: np.ndarray,
     head: np.ndarray,
-    heads: list[str],
+    heads: list[list[str]],
     change_group: np.ndarray,
     changes: list[Any],
     layout: Any,
@@ -326,6 +328,33 @@ def _ending(
         change_group = change_group.copy()
         change_group[running] = len(changes) - len(merged) + inverse
     return outcome, head, change_group, changes
+
+
+def _not_yet(
+    plan: Plan,
+    outcomes: list[Outcome],
+    outcome: np.ndarray,
+    head: np.ndarray,
+    heads: list[list[str]],
+    change_group: np.ndarray,
+    changes: list[Any],
+    layout: Any,
+) -> np.ndarray:
+    """``Verdict.phase`` on arrays: a refused row whose changes make it eligible later reads
+    "not yet" in its status cell, never as a refusal."""
+    soon = np.array([any(new is Status.eligible for _, new in c) for c in changes] + [False])
+    refused = np.array([o.status is Status.not_eligible and o is not plan.ended for o in outcomes])
+    rows = np.flatnonzero(refused[outcome] & soon[change_group])  # group -1 reads the final False
+    if not len(rows):
+        return head
+    head = head.copy()
+    word = layout.phase_word(plan.rule.id, Phase.not_yet)
+    variants: dict[int, int] = {}
+    for h in np.unique(head[rows]).tolist():
+        variants[h] = len(heads)
+        heads.append([word, *heads[h][1:]])
+    head[rows] = np.array([variants[h] for h in head[rows].tolist()], dtype=head.dtype)
+    return head
 
 
 def _key_dates(
