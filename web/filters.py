@@ -57,7 +57,7 @@ def state_word(state: str) -> str:
 def phase_counts(evaluation: dict[str, Any]) -> dict[str, int]:
     """A stored decision's counts per phase, read from its stored evaluation (the record is the truth:
     decisions saved before "not yet" was counted apart are counted right too)."""
-    return phase.counts(Evaluation.model_validate(evaluation))
+    return phase.counts(Evaluation.model_validate(phase.with_phase(evaluation)))
 
 
 def register_filters(app: Flask) -> None:
@@ -73,7 +73,6 @@ def register_filters(app: Flask) -> None:
             "role_word": role_word,
             "kind_word": kind_word,
             "state_word": state_word,
-            "phase": phase.phase,
             "phase_words": phase.words,
             "phase_dated": phase.dated,
             "phase_counts": phase_counts,

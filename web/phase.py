@@ -10,38 +10,42 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
+from typing import Any
 
 from flask_babel import gettext as _
 
-from engine.decision import Decision, Evaluation, Status
+from engine.decision import Decision, Evaluation, Phase
 
 PHASES = ("eligible", "not_yet", "needs_information", "not_eligible", "ended")
 
 
-def phase(d: Decision) -> str:
-    """The decision's phase: the engine's ``Decision.phase`` when it gives one, else read from the
-    status and the timeline (not eligible today with a day it becomes eligible is "not yet")."""
-    given = getattr(d, "phase", None)
-    if given:
-        return str(given)
-    if d.status is Status.not_eligible and d.timeline and d.timeline.eligible_from:
-        return "not_yet"
-    return d.status.value
-
-
 def phase_date(d: Decision) -> date | None:
-    """The day that goes with the phase: from when a "not yet" is eligible, the last day of an ended one."""
-    which = phase(d)
-    if which == "not_yet" and d.timeline:
+    """The day that goes with the phase: from when a "not yet" is eligible; the last day of an
+    ended entitlement (its latest key date, the 最长领取至 the engine ended it on)."""
+    if d.phase is Phase.not_yet and d.timeline:
         return d.timeline.eligible_from
-    if which == "ended" and d.timeline:
-        return d.timeline.eligible_until
+    if d.phase is Phase.ended:
+        days = [k.date for k in d.dates if k.date]
+        return max(days) if days else None
     return None
+
+
+def with_phase(evaluation: dict[str, Any]) -> dict[str, Any]:
+    """A stored evaluation with each decision's phase: records kept before the engine gave one
+    read it from their status and timeline, as the engine would have (ended was a plain refusal then)."""
+    decisions = []
+    for d in evaluation.get("decisions", []):
+        if "phase" not in d:
+            timeline = d.get("timeline") or {}
+            not_yet = d.get("status") == "not_eligible" and timeline.get("eligible_from")
+            d = {**d, "phase": "not_yet" if not_yet else d.get("status")}
+        decisions.append(d)
+    return {**evaluation, "decisions": decisions}
 
 
 def counts(evaluation: Evaluation) -> dict[str, int]:
     """Decisions per phase, in the phases' order (a list's and the history's counts)."""
-    found = Counter(phase(d) for d in evaluation.decisions)
+    found = Counter(d.phase.value for d in evaluation.decisions)
     return {p: found[p] for p in PHASES if found[p]}
 
 
@@ -58,7 +62,7 @@ def words() -> dict[str, str]:
 
 def dated(d: Decision) -> str:
     """The phase with its date: 尚未符合（2020年10月31日起符合）, 已期满（2020年10月31日止）."""
-    which, day = phase(d), phase_date(d)
+    which, day = d.phase.value, phase_date(d)
     word = words()[which]
     if day is None:
         return word

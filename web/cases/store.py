@@ -138,7 +138,7 @@ def get_decision(record: CaseRecord, decision_id: int) -> DecisionRecord:
 
 
 def stored_evaluation(decision: DecisionRecord) -> Evaluation:
-    return Evaluation.model_validate(decision.evaluation)
+    return Evaluation.model_validate(phase.with_phase(decision.evaluation))
 
 
 def inputs_of(decision: DecisionRecord | None) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from web.drafts import draft_done
 from web.evaluator import desk_engine, evaluate
 from web.i18n import lang
 from web.paging import asked_page
-from web.phase import PHASES, phase
+from web.phase import PHASES
 from web.records import CaseRecord, DecisionRecord
 from web.reviews import receipt
 from web.security import login_required
@@ -180,7 +180,7 @@ def display_evaluation(decision: DecisionRecord) -> tuple[Evaluation, bool]:
 
 def _grouped(evaluation: Evaluation) -> list[tuple[str, list[Any]]]:
     """Decisions by phase; "not yet" and "ended" only when some decision is in them."""
-    groups = [(p, [d for d in evaluation.decisions if phase(d) == p]) for p in PHASES]
+    groups = [(p, [d for d in evaluation.decisions if d.phase.value == p]) for p in PHASES]
     return [(p, items) for p, items in groups if items or p in ALWAYS_SHOWN]
 
 
