@@ -5,8 +5,9 @@ the document and the day it applies from (``rules/districts.yaml``, or the file 
 ``SUBSIDY_DISTRICTS_FILE``; the desk keeps the same model in its database). A setting no district
 has declared stays unknown: the decision says so and names who must declare it, it never assumes yes.
 
-Each district also names what a written decision must tell the applicant: the handling office, the
-review body (行政复议机关) and the court (行政诉讼) with their time limits, and its local standards
+Each district also names what a written decision must tell the applicant: the handling office with its
+address, phone and hours, the days allowed to bring missing documents, the review body (行政复议机关)
+and the court (行政诉讼) with their time limits, and its local standards
 (an amount a rule leaves to 当地标准), each with its document and start date.
 """
 
@@ -55,7 +56,19 @@ class Standard(Strict):
 
 REVIEW_DAYS = 60  # 行政复议法 (2023) Art. 20: within 60 days of knowing of the decision
 SUIT_MONTHS = 6  # 行政诉讼法 Art. 46: within 6 months of knowing of the decision
-SETTINGS_KEYS = ("declared", "standards", "office", "review_body", "court", "review_days", "suit_months")
+SETTINGS_KEYS = (
+    "declared",
+    "standards",
+    "office",
+    "address",
+    "phone",
+    "hours",
+    "supply_days",
+    "review_body",
+    "court",
+    "review_days",
+    "suit_months",
+)
 
 
 class DistrictSettings(Strict):
@@ -67,6 +80,13 @@ class DistrictSettings(Strict):
     # "task23_one_off_hiring_subsidy.amount_per_person"
     standards: dict[str, list[Standard]] = Field(default_factory=dict)
     office: str | None = Field(None, max_length=100)  # 经办机构: the office that handles and signs
+    # Where and when the applicant reaches the office, printed on the notice.
+    address: str | None = Field(None, max_length=100)  # 办理地址
+    phone: str | None = Field(None, max_length=40)  # 咨询电话
+    hours: str | None = Field(None, max_length=100)  # 办公时间
+    # 补充材料期限: days from the notice's date to bring what is still needed. No law fixes it, so it
+    # has no default: a notice that asks for documents is not issued until the district sets it.
+    supply_days: int | None = Field(None, ge=1, le=365)
     review_body: str | None = Field(None, max_length=100)  # 行政复议机关
     court: str | None = Field(None, max_length=100)  # 行政诉讼管辖法院
     review_days: int = Field(REVIEW_DAYS, ge=1, le=365)
