@@ -14,7 +14,7 @@ from engine.evaluate import CaseModel
 from engine.models import parse_case
 from engine.report import summarise
 from web import db
-from web.cases import store
+from web.cases import application, store
 from web.cases.fields import CaseForm, form_for
 from web.cases.forms import Submission, defaults, read, values_from_case
 from web.drafts import draft_done
@@ -51,7 +51,16 @@ def _render_form(
 ) -> ResponseReturnValue:
     key = f"case-edit-{record.ref}" if record else f"case-new-{form.kind}"
     return (
-        render_template("cases/form.html", form=form, sub=sub, action=action, record=record, draft_key=key),
+        render_template(
+            "cases/form.html",
+            form=form,
+            sub=sub,
+            action=action,
+            record=record,
+            draft_key=key,
+            offers=application.offers(form.kind),
+            always=application.ALWAYS_ASKED,
+        ),
         status,
     )
 
@@ -103,8 +112,10 @@ def edit_case(ref: str) -> ResponseReturnValue:
     last = store.latest(record)
     action = url_for("cases.edit_case", ref=ref)
     if request.method == "GET":
-        values = values_from_case(form, store.inputs_of(last), date.today())
-        return _render_form(form, Submission(values=values), action, record)
+        inputs = store.inputs_of(last)
+        values = values_from_case(form, inputs, date.today())
+        sub = Submission(values=values, applied_for=list(inputs.get("applied_for") or []))
+        return _render_form(form, sub, action, record)
     confirmations = store.inputs_of(last).get("confirmations") or {}
     sub = read(form, request.form, confirmations)
     if sub.ok:
@@ -145,7 +156,7 @@ def answer(ref: str) -> ResponseReturnValue:
     if not answered:
         flash(_("没有填写任何答案"), "warning")
         return redirect(url_for("cases.show_case", ref=ref))
-    sub = read(form, values, confirmations)
+    sub = read(form, values, confirmations, inputs.get("applied_for") or [])
     if sub.ok:
         try:
             _evaluate_and_store(sub, record)
@@ -240,3 +251,27 @@ def print_decision(ref: str, decision_id: int) -> ResponseReturnValue:
 def history(ref: str) -> ResponseReturnValue:
     record = store.get_case(db.session(), g.user, ref)
     return render_template("cases/history.html", record=record, decisions=list(reversed(record.decisions)))
+
+
+@bp.post("/<ref>/apply")
+@login_required
+def apply_program(ref: str) -> ResponseReturnValue:
+    """A program from "可能还符合" added to the application with one click: the case is evaluated
+    again on the same date and the decision kept, as an answer is."""
+    record = store.get_case(db.session(), g.user, ref)
+    last = store.latest(record)
+    if last is None:
+        return redirect(url_for("cases.edit_case", ref=ref))
+    program = request.form.get("program", "")
+    suggested = {s.program for s in store.stored_evaluation(last).suggestions}
+    if program not in suggested:
+        flash(_("这个项目不在“可能还符合”之列，未加入申请"), "warning")
+        return redirect(url_for("cases.show_case", ref=ref))
+    inputs = store.inputs_of(last)
+    try:
+        case = parse_case({**inputs, "applied_for": [*(inputs.get("applied_for") or []), program]})
+        evaluate_and_store(case, last.as_of, record)
+    except ValueError as err:
+        flash(str(err), "error")
+        return redirect(url_for("cases.show_case", ref=ref))
+    return redirect(url_for("cases.show_case", ref=ref, _anchor=f"program-{program}"))

@@ -27,7 +27,9 @@ from web.notices.materials import to_bring
 from web.records import CaseRecord, DecisionRecord
 
 # The notice's title as it heads the shipped text (rules/notice/qita-2020-4.txt).
-NOTICE_TITLE = "《重庆市人民政府办公厅关于印发贯彻落实〈国务院关于进一步做好稳就业工作的意见〉重点任务分工的通知》"
+NOTICE_TITLE = (
+    "《重庆市人民政府办公厅关于印发贯彻落实〈国务院关于进一步做好稳就业工作的意见〉重点任务分工的通知》"
+)
 # Laws a rule's notes rest on, as the notes name them ("民法典第1259条", "《失业保险条例》第14条").
 LAWS = {
     "民法典": "《中华人民共和国民法典》",
@@ -184,9 +186,8 @@ def _come_back(d: Decision) -> str | None:
 def _basis(d: Decision) -> str:
     tasks = "、".join(str(t) for t in d.citation.tasks)
     text = f"{NOTICE_TITLE}（{d.citation.document}）第{tasks}项任务：{_quoted(d.citation.quote)}"
-    laws = dict.fromkeys(
-        f"{LAWS[name]}第{_numeral(int(article))}条" for note in d.notes for name, article in LAW_ARTICLE.findall(note)
-    )
+    cited = [found for note in d.notes for found in LAW_ARTICLE.findall(note)]
+    laws = dict.fromkeys(f"{LAWS[name]}第{_numeral(int(article))}条" for name, article in cited)
     return text + ("；" + "；".join(laws) if laws else "") + "。"
 
 
@@ -261,7 +262,7 @@ def build(
         pending=[_pending(d) for d in applied if d.phase is Phase.needs_information],
         reference=evaluation.rules_version,
         decided_on=chinese_date(issued),
-        supply_by=chinese_date(issued + timedelta(days=settings.supply_days)) if settings.supply_days else None,
+        supply_by=_supply_by(issued, settings.supply_days),
         caseworker=author.full_name or author.username,
         district=district,
         settings=settings,
@@ -269,6 +270,11 @@ def build(
     notice.missing = missing_settings(notice)
     notice.unready = unready(notice)
     return notice
+
+
+def _supply_by(issued: date, days: int | None) -> str | None:
+    """The last day to bring what is needed: the district's number of days after the notice's date."""
+    return chinese_date(issued + timedelta(days=days)) if days else None
 
 
 def _local_day(value: datetime) -> date:
