@@ -88,7 +88,7 @@ class Notice:
     district: str
     settings: DistrictSettings
     missing: list[str] = field(default_factory=list)  # district settings the notice needs
-    unready: list[str] = field(default_factory=list)  # what the case itself lacks
+    unready: list[str] = field(default_factory=list)  # what the case itself lacks: "applied_for", "case_id"
 
     @property
     def reference_code(self) -> str:
@@ -284,13 +284,8 @@ def _local_day(value: datetime) -> date:
 
 
 def unready(notice: Notice) -> list[str]:
-    """What the case must state before a notice is issued on it."""
-    out = []
-    if not notice.applied:
-        out.append("申请项目（告知书只就申请的项目作出决定）")
-    if not notice.case_number:
-        out.append("案件编号")
-    return out
+    """What the case must state before a notice is issued on it (the page words each one)."""
+    return [name for name, given in (("applied_for", notice.applied), ("case_id", notice.case_number)) if not given]
 
 
 def missing_settings(notice: Notice) -> list[str]:
