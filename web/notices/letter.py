@@ -285,7 +285,8 @@ def _local_day(value: datetime) -> date:
 
 def unready(notice: Notice) -> list[str]:
     """What the case must state before a notice is issued on it (the page words each one)."""
-    return [name for name, given in (("applied_for", notice.applied), ("case_id", notice.case_number)) if not given]
+    given = {"applied_for": notice.applied, "case_id": notice.case_number}
+    return [name for name, value in given.items() if not value]
 
 
 def missing_settings(notice: Notice) -> list[str]:
