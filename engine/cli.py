@@ -55,6 +55,19 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         district = data.setdefault("district", {})
         if isinstance(district, dict) and not district.get("name"):
             district["name"] = args.district
+    if args.program and isinstance(data, dict):
+        from engine.applications import find_program
+        from engine.evaluate import default_engine
+
+        ids = []
+        for named in args.program:
+            rule = find_program(default_engine().book, named)
+            if rule is None:
+                return _fail(f"--program：没有这个项目：{visible(named)}（用 subsidy rules 查看全部项目）")
+            ids.append(rule.id)
+        applied = data.setdefault("applied_for", [])
+        if isinstance(applied, list):  # anything else is refused below, naming the field
+            applied.extend(ids)
     as_of = args.as_of or date.today()
     try:
         case = parse_case(data, as_of)
@@ -111,6 +124,12 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--lang", choices=["zh", "en"], default="zh")
     ev.add_argument(
         "--district", help="办理的区县（案件未写明区县时适用），如 渝中区；其设置见 rules/districts.yaml"
+    )
+    ev.add_argument(
+        "--program",
+        action="append",
+        metavar="ID",
+        help="申请事项：项目ID或名称（可重复），加入案件的 applied_for；只判断这些项目，其余列为可能还符合",
     )
     ev.set_defaults(func=cmd_evaluate)
 

@@ -13,6 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+Day = date
+
 
 class Status(StrEnum):
     eligible = "eligible"
@@ -143,14 +145,34 @@ class Decision(Out):
     notes: list[str]
 
 
+class Suggestion(Out):
+    """A program the applicant did not apply for but may get: advice beside an application, never a
+    refusal. ``eligible`` now; ``eligible_from`` a later ``date`` (the facts staying as they are);
+    ``one_answer``: a single ``question`` away from a decision."""
+
+    program: str
+    title: str
+    lead_units: list[str]
+    kind: Literal["eligible", "eligible_from", "one_answer"]
+    date: Day | None = None  # ``Day``: a field named ``date`` with a default hides the type
+    question: MissingFact | None = None
+
+
 class Evaluation(Out):
-    """All decisions for one case on one evaluation date, under one version of the rules."""
+    """All decisions for one case on one evaluation date, under one version of the rules.
+
+    With ``applied_for`` (what the person applies for), ``decisions`` holds those programs only,
+    ``questions`` only what they need, and ``suggestions`` the other programs the person may get.
+    """
 
     case_id: str | None
     subject: Literal["person", "enterprise"]
     as_of: date
     rules_version: str
     lang: Literal["zh", "en"]
+    applied_for: list[str] = []
     decisions: list[Decision]
-    # Every question once, those that more decisions wait on first.
+    # Every question once: those that settle the decisions nearest to an answer first, a question
+    # about what happened when a period ended after the question for the period's end date.
     questions: list[Question] = []
+    suggestions: list[Suggestion] = []

@@ -46,6 +46,8 @@ MESSAGES = {
     "union_tag_not_found": "缺少案件类型 kind（person 或 enterprise）",
     "string_unicode": "应为文字",
     "string_sub_type": "应为文字",
+    "list_type": "应为列表（JSON 数组）",
+    "too_long": "过多（最多 {max_length} 项）",
 }
 UNKNOWN = "取值无效"  # a pydantic error this table does not word yet: never English to a caseworker
 

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
+from engine.applications import check_applied, questions, suggestions, waits_for
 from engine.decision import (
     Amount,
     Citation,
@@ -21,7 +22,6 @@ from engine.decision import (
     Grant,
     KeyDate,
     MissingFact,
-    Question,
     Result,
     Status,
     StatusChange,
@@ -91,6 +91,8 @@ class Engine:
     def _prepare(self, case: CaseModel, as_of: date) -> tuple[dict[str, Any], dict[str, Any]]:
         if case.confirmations and (unknown := set(case.confirmations) - self._confirmations):
             raise ValueError(f"未知的确认事项：{', '.join(sorted(unknown))}")
+        if case.applied_for:
+            check_applied(self.book, case.kind, case.applied_for)
         facts = case_facts(case, as_of, self.settings)
         get, kind = facts.get, case.kind
         durable = {k: v for n, k in self._plain[kind] if (v := get(n)) is not None}
@@ -105,15 +107,24 @@ class Engine:
         return facts, durable
 
     def _publish(self, case: CaseModel, verdicts: list[Verdict], as_of: date, lang: str) -> Evaluation:
+        """Every program decided (a screening), or those applied for and the rest as suggestions."""
         decisions = [_decision(v, as_of, lang) for v in verdicts]
+        offered: list[Decision] = []
+        if applied := case.applied_for:
+            by_program = {d.program: d for d in decisions}
+            offered = [d for d in decisions if d.program not in applied]
+            decisions = [by_program[p] for p in applied]
+            verdicts = [v for v in verdicts if v.rule.id in applied]
         return Evaluation(
             case_id=case.case_id,
             subject=case.kind,
             as_of=as_of,
             rules_version=self.book.version,
             lang="zh" if lang == "zh" else "en",
+            applied_for=applied,
             decisions=decisions,
-            questions=questions(decisions),
+            questions=questions(decisions, waits_for(verdicts)),
+            suggestions=suggestions(offered),
         )
 
 
@@ -137,16 +148,6 @@ def local_standard_keys(book: RuleBook) -> list[str]:
         if a is not None and a.param and None in rule.parameters[a.param].values.values():
             out.append(f"{rule.id}.{a.param}")
     return out
-
-
-def questions(decisions: list[Decision]) -> list[Question]:
-    """Every decision's questions once, those that more decisions wait on first (stable otherwise)."""
-    found: dict[str, tuple[MissingFact, list[str]]] = {}
-    for d in decisions:
-        for m in d.missing:
-            found.setdefault(m.fact, (m, []))[1].append(d.program)
-    ranked = sorted(found.values(), key=lambda item: -len(item[1]))
-    return [Question(**m.model_dump(), programs=programs) for m, programs in ranked]
 
 
 @lru_cache(maxsize=1)

@@ -47,6 +47,9 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
 # Dates and yes/no as every way in writes them (JSON, registry cells, the form): engine/values.py.
 Day = Annotated[date, BeforeValidator(parse_date)]
 YesNo = Annotated[bool, BeforeValidator(parse_yes_no)]
+# A program applied for, by its id (``task55_benefit_to_retirement``): the engine refuses one its
+# rule book does not hold (engine/applications.py), as it refuses an unknown confirmation.
+ProgramId = Annotated[Text, AfterValidator(no_control)]
 # A case number is printed on the terminal and copied into every output file: an ESC or CR in it
 # could forge a "符合" line, a NUL would end up in the results, so control characters are refused.
 CaseId = Annotated[Text, AfterValidator(no_control)]
@@ -575,12 +578,29 @@ class District(Strict):
     )
 
 
+def _once(ids: list[str]) -> list[str]:
+    """A program named twice is applied for once, in the order first named."""
+    return list(dict.fromkeys(ids))
+
+
+# What the person applies for: then only these programs are decided, the others are advice
+# (Evaluation.suggestions). Empty: every program of the subject is screened.
+AppliedFor = Annotated[list[ProgramId], Field(max_length=100), AfterValidator(_once)]
+APPLIED_FOR = (
+    "申请的项目ID（subsidy rules 可查），如 task55_benefit_to_retirement；"
+    "只判断这些项目，其余列为可能还符合。为空时筛查全部项目。"
+    " Program ids applied for: only these are decided, the others are suggestions;"
+    " empty: every program is screened."
+)
+
+
 class PersonCase(Strict):
     kind: Literal["person"] = "person"
     case_id: CaseId | None = Field(None, title="案件编号")
     person: Person = Field(default_factory=Person, title="申请人")
     district: District = Field(default_factory=District, title="区县")
     confirmations: dict[str, YesNo] = Field(default_factory=dict, title="经办人确认事项")
+    applied_for: AppliedFor = Field(default_factory=list, title="申请事项", description=APPLIED_FOR)
 
 
 class EnterpriseCase(Strict):
@@ -590,6 +610,7 @@ class EnterpriseCase(Strict):
     hire: Hire | None = Field(None, title="招用")
     district: District = Field(default_factory=District, title="区县")
     confirmations: dict[str, YesNo] = Field(default_factory=dict, title="经办人确认事项")
+    applied_for: AppliedFor = Field(default_factory=list, title="申请事项", description=APPLIED_FOR)
 
 
 Case = Annotated[PersonCase | EnterpriseCase, Field(discriminator="kind")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.decision import Decision, Evaluation, Question, Result, Status
+from engine.decision import Decision, Evaluation, Question, Result, Status, Suggestion
 
 HEAD = {
     "zh": {Status.eligible: "符合", Status.needs_information: "需补充信息", Status.not_eligible: "不符合"},
@@ -35,11 +35,16 @@ WORDS = {
         "summary": "【摘要】",
         "now": "现在符合",
         "later": "尚未符合，届时符合",
-        "questions": "需询问（影响项目多的在前）",
+        "questions": "需询问（离结论最近的项目所需的在前）",
         "waiting": "需补充信息",
         "refused": "不符合",
         "affects": "影响",
         "details": "【各项目详情】",
+        "applied": "【申请事项】",
+        "suggested": "【可能还符合（未申请，供参考）】",
+        "eligible": "现在符合",
+        "eligible_from": "自{day}起符合",
+        "one_answer": "还需回答一个问题：{question}",
     },
     "en": {
         "task": "task",
@@ -60,11 +65,16 @@ WORDS = {
         "summary": "SUMMARY",
         "now": "eligible now",
         "later": "not yet, eligible from a date",
-        "questions": "to ask (those most decisions wait on first)",
+        "questions": "to ask (those that settle the nearest decisions first)",
         "waiting": "needs information",
         "refused": "not eligible",
         "affects": "for",
         "details": "DETAILS",
+        "applied": "APPLIED FOR",
+        "suggested": "MAY ALSO QUALIFY (not applied for; advice)",
+        "eligible": "eligible now",
+        "eligible_from": "eligible from {day}",
+        "one_answer": "one answer away: {question}",
     },
 }
 ORDER = [Status.eligible, Status.needs_information, Status.not_eligible]
@@ -77,13 +87,18 @@ PUNCT = {
 }
 
 
+def _head(d: Decision, lang: str) -> str:
+    """The decision's word: 符合 / 不符合 / 需补充信息 (合规 …), ELIGIBLE … in English."""
+    head = d.status_text if lang == "zh" or d.kind == "compliance" else HEAD[lang][d.status]
+    return head if lang == "zh" else head.upper()
+
+
 def render_decision(d: Decision, lang: str = "zh") -> str:
     w, p = WORDS[lang], PUNCT[lang]
     colon = p[":"]
     tasks = p[","].join(str(t) for t in d.citation.tasks)
     lead = p[","].join(d.lead_units)
-    head = d.status_text if lang == "zh" or d.kind == "compliance" else HEAD[lang][d.status]
-    head = head if lang == "zh" else head.upper()
+    head = _head(d, lang)
     lines = [f"【{head}】{d.title}{p['(']}{p['task']}{tasks}{p[';']}{w['lead']}{colon}{lead}{p[')']}"]
     if d.grant:
         lines.append(f"  {w['grant']}{colon}{d.grant.text}")
@@ -138,11 +153,43 @@ def summarise(e: Evaluation) -> Summary:
     )
 
 
+def _questions(e: Evaluation) -> list[str]:
+    """The case's questions in the order to ask them, each with the programs it settles."""
+    w, p = WORDS[e.lang], PUNCT[e.lang]
+    sep = p[","]
+    titles = {d.program: d.title for d in e.decisions}
+    lines = [f"  {w['questions']}{p[':']}".rstrip()] if e.questions else []
+    for n, q in enumerate(e.questions, 1):
+        programs = sep.join(titles[program] for program in q.programs)
+        lines.append(f"    {n}. {q.question}{p['(']}{w['affects']}{p[':']}{programs}{p[')']}")
+    return lines
+
+
+def _suggestion(s: Suggestion, lang: str) -> str:
+    w, p = WORDS[lang], PUNCT[lang]
+    state = w[s.kind].format(day=s.date, question=s.question.question if s.question else "")
+    lead = p[","].join(s.lead_units)
+    return f"  · {s.title}{p[':']}{state}{p['(']}{w['lead']}{p[':']}{lead}{p[')']}"
+
+
+def render_application(e: Evaluation) -> list[str]:
+    """An application first: each program applied for, what to ask for it; then the other programs
+    the person may get, as advice."""
+    w, p = WORDS[e.lang], PUNCT[e.lang]
+    lines = [w["applied"]]
+    for d in e.decisions:
+        when = f"{p['(']}{d.timeline.text}{p[')']}" if d.timeline else ""
+        lines.append(f"  {d.title}{p[':']}{_head(d, e.lang)}{when}")
+    lines += _questions(e)
+    if e.suggestions:
+        lines += ["", w["suggested"], *(_suggestion(s, e.lang) for s in e.suggestions)]
+    return lines
+
+
 def render_summary(e: Evaluation) -> list[str]:
     """One screen first: eligible now, eligible from a date, what to ask in order, the rest."""
     w, p = WORDS[e.lang], PUNCT[e.lang]
     colon, sep = p[":"], p[","]
-    titles = {d.program: d.title for d in e.decisions}
     s = summarise(e)
     lines = [w["summary"]]
 
@@ -152,11 +199,7 @@ def render_summary(e: Evaluation) -> list[str]:
 
     row(w["now"], [f"{d.title}{p['(']}{d.timeline.text}{p[')']}" if d.timeline else d.title for d in s.now])
     row(w["later"], [f"{d.title}{p['(']}{d.timeline.text}{p[')']}" for d in s.later if d.timeline])
-    if s.questions:
-        lines.append(f"  {w['questions']}{colon}".rstrip())
-        for n, q in enumerate(s.questions, 1):
-            programs = sep.join(titles[program] for program in q.programs)
-            lines.append(f"    {n}. {q.question}{p['(']}{w['affects']}{colon}{programs}{p[')']}")
+    lines += _questions(e)
     row(w["waiting"], [d.title for d in s.waiting])
     row(w["refused"], [d.title for d in s.refused])
     return lines
@@ -167,7 +210,8 @@ def render_evaluation(e: Evaluation) -> str:
     head = f"{w['as_of']}{colon}{e.as_of}  {w['version']}{colon}{e.rules_version}"
     if e.case_id:
         head += f"  {w['case']}{colon}{e.case_id}"
-    blocks = [head, "\n".join(render_summary(e)), w["details"]]
+    first = render_application(e) if e.applied_for else render_summary(e)
+    blocks = [head, "\n".join(first), w["details"]]
     for status in ORDER:
         blocks += [render_decision(d, e.lang) for d in e.decisions if d.status == status]
     return "\n\n".join(blocks)

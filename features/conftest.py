@@ -7,6 +7,7 @@ date fails with the list of the known ones.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,6 +19,7 @@ import yaml
 from pydantic import ValidationError
 from pytest_bdd import given, parsers, then, when
 
+from engine.applications import find_program
 from engine.decision import Decision, Evaluation
 from engine.districts import districts, load_districts
 from engine.errors import describe
@@ -28,6 +30,12 @@ from engine.rulebook import load_rulebook, rules_dir
 
 STATUS = {"符合": "eligible", "不符合": "not_eligible", "需补充信息": "needs_information"}
 RESULT = {"满足": "met", "不满足": "not_met", "未知": "unknown"}
+SUGGESTED = {"现在符合": "eligible", "届时符合": "eligible_from", "还需一个回答": "one_answer"}
+NAMES = r"(?P<names>(“[^”]+”、?)+)"  # “甲”、“乙”: one or more quoted names
+
+
+def _names(text: str) -> list[str]:
+    return re.findall(r"“([^”]+)”", text)
 
 
 @dataclass
@@ -39,6 +47,8 @@ class Situation:
     evaluation: Evaluation | None = None
     errors: list[str] = field(default_factory=list)
     declarations: dict[str, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
+    applied_for: list[str] = field(default_factory=list)
+    engine: Engine | None = None
 
     def decision(self, title: str) -> Decision:
         assert self.evaluation is not None, "先写“当评估资格时”"
@@ -120,9 +130,20 @@ def confirm(situation: Situation, title: str, text: str, value: str) -> None:
     raise AssertionError(f"没有项目“{title}”")
 
 
+@given(parsers.re("申请事项为" + NAMES))
+def applies_for(situation: Situation, names: str) -> None:
+    """Programs by their Chinese title (or id); an unknown name is passed on, for the engine to refuse."""
+    book = default_engine().book
+    for name in _names(names):
+        rule = find_program(book, name)
+        situation.applied_for.append(rule.id if rule else name)
+
+
 @when("评估资格时")
 def evaluate(situation: Situation, request: pytest.FixtureRequest) -> None:
     data = {**situation.data, "kind": situation.subject, "confirmations": situation.confirmations}
+    if situation.applied_for:
+        data["applied_for"] = situation.applied_for
     try:
         case = parse_case(data)
     except ValidationError as err:
@@ -137,7 +158,11 @@ def evaluate(situation: Situation, request: pytest.FixtureRequest) -> None:
         path.write_text(yaml.safe_dump(table, allow_unicode=True), encoding="utf-8")
         districts.cache_clear()
         engine = Engine(load_rulebook())  # memories of its own: the settings differ from the shipped ones
-    situation.evaluation = engine.evaluate(case, situation.as_of)
+    situation.engine = engine
+    try:
+        situation.evaluation = engine.evaluate(case, situation.as_of)
+    except ValueError as err:  # what the engine refuses: an unknown program or confirmation
+        situation.errors = [str(err)]
 
 
 @then(parsers.re(r"“(?P<title>[^”]+)”的结果为“(?P<status>[^”]+)”"))
@@ -248,6 +273,63 @@ def asks_first(situation: Situation, label: str) -> None:
     assert situation.evaluation is not None
     asked = [q.label for q in situation.evaluation.questions]
     assert asked and asked[0] == label, f"本案需询问的是：{'、'.join(asked) or '（无）'}"
+
+
+@then(parsers.re("本案依次询问" + NAMES))
+def asks_in_order(situation: Situation, names: str) -> None:
+    assert situation.evaluation is not None, f"案件被退回：{situation.errors}"
+    asked = [q.label for q in situation.evaluation.questions]
+    assert asked == _names(names), f"本案需询问的是：{'、'.join(asked) or '（无）'}"
+
+
+@then(parsers.re(r"本案先询问“(?P<first>[^”]+)”，后询问“(?P<then>[^”]+)”"))
+def asks_before(situation: Situation, first: str, then: str) -> None:
+    assert situation.evaluation is not None, f"案件被退回：{situation.errors}"
+    asked = [q.label for q in situation.evaluation.questions]
+    assert first in asked and then in asked, f"本案需询问的是：{'、'.join(asked) or '（无）'}"
+    assert asked.index(first) < asked.index(then), f"本案需询问的是：{'、'.join(asked)}"
+
+
+@then(parsers.re(r"本案至多询问(?P<n>[0-9]+)个问题"))
+def asks_at_most(situation: Situation, n: str) -> None:
+    assert situation.evaluation is not None, f"案件被退回：{situation.errors}"
+    asked = [q.label for q in situation.evaluation.questions]
+    assert len(asked) <= int(n), f"本案需询问的是：{'、'.join(asked)}"
+
+
+@then(parsers.re("本案只判断" + NAMES))
+def decides_only(situation: Situation, names: str) -> None:
+    assert situation.evaluation is not None, f"案件被退回：{situation.errors}"
+    decided = [d.title for d in situation.evaluation.decisions]
+    assert decided == _names(names), f"本案判断的是：{'、'.join(decided)}"
+
+
+@then(parsers.re(r"“(?P<title>[^”]+)”(?P<no>不)?列为可能还符合(：(?P<kind>[^”]+))?"))
+def suggested(situation: Situation, title: str, no: str | None, kind: str | None) -> None:
+    assert situation.evaluation is not None, f"案件被退回：{situation.errors}"
+    found = {s.title: s for s in situation.evaluation.suggestions}
+    listed = "、".join(found) or "（无）"
+    if no:
+        assert title not in found, f"“{title}”列为可能还符合；可能还符合的有：{listed}"
+        return
+    assert title in found, f"“{title}”没有列为可能还符合；可能还符合的有：{listed}"
+    if kind is not None:
+        assert kind in SUGGESTED, f"应为：{'、'.join(SUGGESTED)}"
+        assert found[title].kind == SUGGESTED[kind], f"“{title}”为 {found[title].kind}"
+
+
+@then("可能还符合的项目在筛查中都不是不符合")
+def suggestions_are_no_refusals(situation: Situation) -> None:
+    """The same case screened for every program: nothing suggested is a refusal there."""
+    assert situation.evaluation is not None and situation.engine is not None
+    assert situation.evaluation.suggestions, "没有列出可能还符合的项目"
+    data = {**situation.data, "kind": situation.subject, "confirmations": situation.confirmations}
+    screened = situation.engine.evaluate(parse_case(data), situation.evaluation.as_of)
+    decided = {d.program: d for d in screened.decisions}
+    for s in situation.evaluation.suggestions:
+        d = decided[s.program]
+        not_yet = d.timeline is not None and d.timeline.eligible_from is not None
+        assert d.status != "not_eligible" or not_yet, f"“{s.title}”在筛查中为不符合：{d.summary}"
 
 
 @then(parsers.re(r"“(?P<title>[^”]+)”的实施期限状态为“(?P<state>[^”]+)”"))

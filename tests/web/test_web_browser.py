@@ -164,7 +164,7 @@ def test_a_caseworker_at_the_counter(server: str, browser) -> None:
     assert "失业保险金继续发放至法定退休年龄" in eligible
     assert "2021-03-10" in eligible and "市人力社保局" in eligible
     assert "满足：" in eligible
-    assert page.inner_text("#ask-title") == "需询问（影响项目多的在前）"
+    assert page.inner_text("#ask-title") == "需询问（离结论最近的项目所需的在前）"
     shot(page, "04-result")
     case_url = page.url
 

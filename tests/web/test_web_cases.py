@@ -237,7 +237,7 @@ def test_questions_are_answered_in_place(alice: tuple[FlaskClient, str]) -> None
     client, token = alice
     path = new_person_case(client, token, **{"person.id_number": VALID_ID, "person.employed": "no"})
     page = text(client.get(path))
-    assert "需询问（影响项目多的在前）" in page
+    assert "需询问（离结论最近的项目所需的在前）" in page
     assert "申请人领取失业保险金哪天期满？" in page
     assert 'name="person.ui_benefit_end_date"' in page
     response = client.post(

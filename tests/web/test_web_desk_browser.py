@@ -221,7 +221,7 @@ def test_what_if_search_english_and_units(server: str, browser) -> None:
     assert "E-2020-0003" in page.inner_text("table.cases")
     page.fill("#q", VALID_ID)
     page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    page.wait_for_url(f"**q={VALID_ID}*")  # the URL before it also has q=: wait for this search's
     assert "E-2020-0003" in page.inner_text("table.cases")
     shot(page, "08-search-hired-person")
 
@@ -229,7 +229,7 @@ def test_what_if_search_english_and_units(server: str, browser) -> None:
     page.locator("header .tools button[name=lang]").click()
     page.wait_for_selector("html[lang=en]")
     asked = page.inner_text("section.ask")
-    assert "Questions to ask (those most decisions wait on first)" in asked
+    assert "Questions to ask (those that settle the nearest decisions first)" in asked
     assert "Is the applicant" in asked and "Please provide" not in page.inner_text("main")
     shot(page, "09-english-questions", full_page=True)
     page.locator("header .tools button[name=lang]").click()

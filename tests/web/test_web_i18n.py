@@ -46,12 +46,13 @@ def test_language_switch(alice: tuple[FlaskClient, str]) -> None:
     client, token = alice
     path = new_person_case(client, token, **{"person.employed": "no", "person.dibao_recipient": "yes"})
     zh = client.get(path).get_data(as_text=True)
-    assert '<html lang="zh-CN">' in zh and "需询问（影响项目多的在前）" in zh and "低保渐退" in zh
+    assert '<html lang="zh-CN">' in zh and "需询问（离结论最近的项目所需的在前）" in zh and "低保渐退" in zh
     response = client.post("/lang", data={"csrf_token": token, "lang": "en", "next": path})
     assert response.status_code == 302 and response.location == path
     en = client.get(path).get_data(as_text=True)
     assert '<html lang="en">' in en
-    assert "Questions to ask (those most decisions wait on first)" in en and "Evaluation date" in en
+    assert "Questions to ask (those that settle the nearest decisions first)" in en
+    assert "Evaluation date" in en
     # The questions worded as well as the Chinese, never "Please provide: X".
     assert "Is the applicant able to work?" in en and "Please provide" not in en
     assert "Graduated exit from the minimum living guarantee" in en  # the engine's English text

@@ -196,7 +196,7 @@ def _grouped(evaluation: Evaluation) -> list[tuple[str, list[Any]]]:
 
 
 def _questions(evaluation: Evaluation, form: CaseForm) -> list[dict[str, Any]]:
-    """The case's questions, those more decisions wait on first (Evaluation.questions), each with
+    """The case's questions in the order to ask them (Evaluation.questions), each with
     its input and the programs that wait on it."""
     titles = {d.program: d.title for d in evaluation.decisions}
     return [
