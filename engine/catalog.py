@@ -149,6 +149,10 @@ def describe_rule(rule: Rule, lang: str = "zh") -> str:
                 lines.append(f"{pad}- {node.text(lang)}  [{node.fact} {node.op} {value}]")
             else:
                 lines.append(f"{pad}- {node.text(lang)}  [{'经办人确认' if zh else 'confirm'}]")
+            said = ("满足时：{}；不满足时：{}" if zh else "when met: {}; when not: {}").format(
+                node.holds(lang), node.fails(lang)
+            )
+            lines.append(f"{pad}  {said}")
             return
         word = {"all": "以下全部" if zh else "all of", "any": "以下任一" if zh else "any of"}
         head = node.text(lang) + "：" if node.text else ""

@@ -11,7 +11,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 Day = date
 
@@ -45,10 +45,16 @@ class Out(BaseModel):
 
 
 class ConditionResult(Out):
+    """One condition: ``reason`` is what a caseworker or citizen reads, a sentence about the person in
+    the notice's terms; ``detail`` is the comparison behind it (fact, value, threshold), for reviewers."""
+
     id: str
     text: str
     result: Result
-    reason: str
+    reason: str = Field(description="A sentence about the person, e.g. 申请人目前未就业")
+    detail: str | None = Field(
+        default=None, description="The comparison behind the reason (fact, the case's value, the rule's)"
+    )
     fact: str | None = None
     group: str | None = None  # the enclosing group, e.g. “签订1年以上劳动合同（满足其一即可）”
     changes_on: date | None = None  # a condition that moves with time: the day its result changes

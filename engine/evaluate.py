@@ -29,7 +29,7 @@ from engine.decision import (
     WindowInfo,
 )
 from engine.districts import DistrictBook, districts
-from engine.facts import FACTS, FactSpec, ask, case_facts
+from engine.facts import FACTS, FactSpec, ask, case_facts, missing_inputs
 from engine.judge import Check, Judge, Verdict
 from engine.matcher import SUBJECTS, Matcher, encode, key, ref_key
 from engine.models import EnterpriseCase, PersonCase
@@ -235,7 +235,7 @@ def _timeline(v: Verdict, checks: list[Check], lang: str) -> Timeline:
 
 def _between(spec: FactSpec, facts: dict[str, Any]) -> list[tuple[str, Any]] | None:
     """A count of days between two dates is quoted by its dates, never as a (negative) count."""
-    if spec.unit != "天" or len(spec.derived_from) != 2 or "case.as_of" in spec.derived_from:
+    if spec.unit != "天" or len(spec.derived_from) != 2:
         return None
     if any(FACTS[n].type != "date" or facts.get(n) is None for n in spec.derived_from):
         return None
@@ -243,7 +243,8 @@ def _between(spec: FactSpec, facts: dict[str, Any]) -> list[tuple[str, Any]] | N
 
 
 def _condition(rule: Rule, c: Check, lang: str, facts: dict[str, Any]) -> ConditionResult:
-    """A condition's result worded: the reason names the fact, the case's value and the rule's."""
+    """A condition's result worded: the reason is the rule's sentence about the person, the detail
+    the comparison behind it (fact, the case's value, the rule's) for reviewers."""
     if c.why == "ended":
         label = next(d.label(lang) for d in rule.outcome.dates if d.ends)
         return ConditionResult(
@@ -254,75 +255,107 @@ def _condition(rule: Rule, c: Check, lang: str, facts: dict[str, Any]) -> Condit
         )
     if c.leaf is None:
         w = rule.window
-        assert w is not None
-        label = FACTS[w.judged_on].label(lang)
+        assert w is not None and c.fact is not None
         if c.why == "missing":
-            reason = T("missing", lang, label=label)
+            reason = _unknown(rule, c.fact, lang, facts)
         else:
-            start = w.start or "—"
-            reason = T("window_" + c.result.value, lang, label=label, value=c.value, start=start, end=w.end)
+            period = T("window_period", lang, start=w.start, end=w.end) if w.start else None
+            period = period or T("window_period_open", lang, end=w.end)
+            label = FACTS[w.judged_on].label(lang)
+            reason = T("window_" + c.result.value, lang, label=label, value=c.value, period=period)
         return ConditionResult(id="window", text=w.text(lang), result=c.result, reason=reason, fact=c.fact)
-    if c.why in ("unconfirmed", "param_unset"):
-        reason = T(c.why, lang)
+    leaf = c.leaf
+    detail = None
+    if c.why == "missing":
+        assert c.fact is not None
+        reason = _unknown(rule, c.fact, lang, facts)
+    elif c.why == "unconfirmed":
+        reason = T("unconfirmed", lang, text=leaf.text(lang))
+    elif c.why == "param_unset":
+        reason = T("param_unset", lang)
     elif c.why == "not_in_force":
         reason = T("not_in_force", lang, day=c.value, start=c.expected)
     elif c.why == "anyway":
         labels = "、".join(FACTS[n].label(lang) for n in c.regardless)
-        reason = T("anyway_" + c.result.value, lang, labels=labels)
-    elif c.until or (c.since and c.leaf and c.leaf.timing):
-        reason = _timed_reason(c, lang)
+        labels = labels if lang == "zh" else labels[:1].lower() + labels[1:]  # “whatever the training …”
+        said = (leaf.holds if c.result is Result.met else leaf.fails)(lang)
+        quotes = "{" in said  # a sentence that quotes the value cannot be said of an unknown one
+        reason = T("anyway_" + c.result.value if quotes else "anyway", lang, labels=labels, sentence=said)
     elif c.why == "confirmed":
-        reason = T("confirmed_" + c.result.value, lang)
+        reason, detail = _sentence(c, lang), T("confirmed_" + c.result.value, lang)
     else:
-        assert c.fact is not None
-        spec = FACTS[c.fact]
-        between = _between(spec, facts)
-        if c.why == "missing":
-            reason = T("missing", lang, label=spec.label(lang))
-        elif between:
-            (a, day_a), (b, day_b) = between
-            reason = T(
-                "compare_dates_" + c.result.value,
-                lang,
-                a=FACTS[a].label(lang),
-                day_a=day_a,
-                b=FACTS[b].label(lang),
-                day_b=day_b,
-                label=spec.label(lang),
-                expected=op_text(c.leaf.op, c.expected, spec, lang),
-            )
-        else:
-            reason = T(
-                "compare_" + c.result.value,
-                lang,
-                label=spec.label(lang),
-                value=fmt_value(c.value, spec, lang),
-                expected=op_text(c.leaf.op, c.expected, spec, lang),
-            )
+        reason, detail = _sentence(c, lang), _comparison(c, lang, facts)
+        if c.until or (c.since and leaf.timing):
+            reason = _timed_reason(c, reason, lang)
     group = T("group_" + c.group.mode, lang, text=c.group.text(lang)) if c.group and c.group.text else None
     return ConditionResult(
-        id=c.leaf.id,
-        text=c.leaf.text(lang),
+        id=leaf.id,
+        text=leaf.text(lang),
         result=c.result,
         reason=reason,
+        detail=detail,
         fact=c.fact,
         group=group,
         changes_on=c.until,
     )
 
 
-def _timed_reason(c: Check, lang: str) -> str:
-    """A condition that moves with time, worded by its dates, never by a count of days."""
+def _sentence(c: Check, lang: str) -> str:
+    """The rule file's sentence for a met or failed condition, quoting the value and the threshold."""
+    assert c.leaf is not None
+    said = (c.leaf.holds if c.result is Result.met else c.leaf.fails)(lang)
+    if c.leaf.fact is None:
+        return said
+    spec = FACTS[c.leaf.fact]
+    return said.format(value=fmt_value(c.value, spec, lang), expected=fmt_value(c.expected, spec, lang))
+
+
+def _comparison(c: Check, lang: str, facts: dict[str, Any]) -> str:
+    """The fact, the case's value and the rule's, as a reviewer checks them; a count of days between
+    two dates is quoted by its dates."""
+    assert c.leaf is not None and c.fact is not None
+    spec = FACTS[c.fact]
+    expected = op_text(c.leaf.op, c.expected, spec, lang)
+    between = _between(spec, facts)
+    if between:
+        (a, day_a), (b, day_b) = between
+        return T(
+            "compare_dates_" + c.result.value,
+            lang,
+            a=FACTS[a].label(lang),
+            day_a=day_a,
+            b=FACTS[b].label(lang),
+            day_b=day_b,
+            label=spec.label(lang),
+            expected=expected,
+        )
+    value = fmt_value(c.value, spec, lang)
+    return T("compare_" + c.result.value, lang, label=spec.label(lang), value=value, expected=expected)
+
+
+def _unknown(rule: Rule, fact: str, lang: str, facts: dict[str, Any]) -> str:
+    """What is not yet known, as the questions that obtain it (the unknown inputs behind ``fact``); a
+    district setting not yet declared says so in its own words."""
+    asked = [_missing(rule, n, lang, facts) for n in missing_inputs(fact, facts) or [fact]]
+    questions = ("" if lang == "zh" else " ").join(m.question for m in asked if m.asked_of != "district")
+    said = [T("unknown", lang, what=questions)] if questions else []
+    said += [m.question for m in asked if m.asked_of == "district"]
+    return ("；" if lang == "zh" else "; ").join(said)
+
+
+def _timed_reason(c: Check, sentence: str, lang: str) -> str:
+    """A condition that moves with time, worded by its dates, never by a count of days: as the notice
+    words its event (``timing``), else the sentence with the day it changes."""
     assert c.leaf is not None
     timing = c.leaf.timing
-    outcome = "timed_" + c.result.value
     if timing and c.until:
-        return T(outcome, lang, event=timing.before(lang).format(date=c.until))
+        return timing.before(lang).format(date=c.until)
     if timing and c.since:
-        return T(outcome, lang, event=timing.after(lang).format(date=c.since))
+        return timing.after(lang).format(date=c.since)
+    assert c.until is not None
     if c.result is Result.met:
-        return T("met_until", lang, day=c.until - timedelta(days=1))
-    return T("not_met_from", lang, day=c.until)
+        return T("met_until", lang, sentence=sentence, day=c.until - timedelta(days=1))
+    return T("not_met_from", lang, sentence=sentence, day=c.until)
 
 
 def _missing(rule: Rule, name: str, lang: str, facts: dict[str, Any]) -> MissingFact:

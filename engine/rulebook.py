@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import string
 from datetime import date
 from functools import cached_property
 from importlib import resources
@@ -74,11 +75,27 @@ class Timing(Strict):
     after: Text
 
 
+PLACES = {"value", "expected"}  # what a fact's ``holds``/``fails`` sentence may quote
+
+
+def _places(text: Text) -> set[str]:
+    """The placeholders a sentence names, in either language ("" for a bare ``{}``)."""
+    parsed = [part for lang in (text.zh, text.en) for part in string.Formatter().parse(lang)]
+    return {name for _, name, _, _ in parsed if name is not None}
+
+
 class Leaf(Strict):
-    """One condition: a fact compared with a value, or a confirmation the caseworker gives."""
+    """One condition: a fact compared with a value, or a confirmation the caseworker gives.
+
+    ``holds`` / ``fails`` are the sentences a caseworker or citizen reads when it is met / not met,
+    about the person in the notice's terms (“申请人目前未就业”); a fact's sentence may quote
+    ``{value}`` (the case's) and ``{expected}`` (the rule's), formatted as the reasons format them.
+    """
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     text: Text
+    holds: Text
+    fails: Text
     fact: str | None = None
     op: Op = "=="
     value: Scalar | list[Scalar] | ParamRef | None = None
@@ -93,6 +110,15 @@ class Leaf(Strict):
             raise ValueError("a condition on a fact needs a `value`")
         if self.op == "in" and not isinstance(self.value, list):
             raise ValueError("op `in` needs a list value")
+        allowed = PLACES if self.fact is not None else set()
+        for name in ("holds", "fails"):
+            try:
+                unknown = _places(getattr(self, name)) - allowed
+            except ValueError as err:  # an unpaired brace
+                raise ValueError(f"`{name}`: {err}") from None
+            if unknown:
+                may = "only {value} and {expected}" if allowed else "no placeholders"
+                raise ValueError(f"`{name}` names {', '.join(sorted(unknown))}: a sentence may quote {may}")
         return self
 
 
@@ -313,8 +339,31 @@ def _line_index(text: str) -> dict[tuple[Any, ...], int]:
     return index
 
 
+def _key_path(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A pydantic error location as the file's keys: without the union's branch names
+    (``Leaf``, ``function-after[_fact_or_confirm(), Leaf]``)."""
+    return tuple(p for p in loc if not (isinstance(p, str) and (p in {"Leaf", "Group"} or "[" in p)))
+
+
+def _fits(data: Any, loc: tuple[Any, ...]) -> bool:
+    """Whether an error's union branch (a condition or a group) is the one its node is written as:
+    a leaf's error is not repeated as the errors it would have as a group, nor the other way."""
+    node = data
+    for part in loc:
+        branch = "Group" if "Group" in str(part) else "Leaf" if "Leaf" in str(part) else None
+        if branch is not None:
+            if isinstance(node, dict) and branch != ("Group" if {"all", "any"} & set(node) else "Leaf"):
+                return False
+            continue
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return True
+    return True
+
+
 def _line_for(index: dict[tuple[Any, ...], int], loc: tuple[Any, ...]) -> int | None:
-    path = tuple(p for p in loc if not (isinstance(p, str) and p in {"Leaf", "Group"}))
+    path = _key_path(loc)
     while path:
         if path in index:
             return index[path]
@@ -337,8 +386,10 @@ def parse_rule(text: str, source: str) -> Rule:
         lines = []
         for e in err.errors():
             loc = tuple(e["loc"])
+            if not _fits(data, loc):
+                continue
             line = _line_for(index, loc)
-            key = ".".join(str(p) for p in loc if p not in ("Leaf", "Group")) or "(file)"
+            key = ".".join(str(p) for p in _key_path(loc)) or "(file)"
             lines.append(f"{source}:{line}: {key}: {e['msg']}")
         raise RuleFileError("\n".join(lines)) from None
 

@@ -1,7 +1,8 @@
 """The words of a decision, in Chinese first and English beside it.
 
-Reasons are built from these templates and the facts' own labels, so every reason names the fact,
-the applicant's value and what the notice asks of it.
+A condition's reason is the rule file's own sentence about the person (``holds`` / ``fails``); these
+templates word the rest (what is not yet known, the window, dates) and the reviewer's ``detail``, which
+names the fact, the applicant's value and what the notice asks of it.
 """
 
 from __future__ import annotations
@@ -45,11 +46,14 @@ def status_words(kind: str, lang: str) -> dict[str, str]:
 
 
 TEMPLATES: dict[str, dict[str, str]] = {
-    "missing": {"zh": "未知：缺少“{label}”", "en": "Unknown: {label} not given"},
+    # What is not yet known, asked as the question that obtains it.
+    "unknown": {"zh": "尚不清楚：{what}", "en": "Not yet known: {what}"},
     "param_unset": {
-        "zh": "未知：该条件的标准未设定（按当地标准）",
-        "en": "Unknown: the threshold is set by the local standard",
+        "zh": "本项标准按当地标准，尚未设定，暂无法判断",
+        "en": "The threshold is set by the local standard and has not been set yet",
     },
+    "unconfirmed": {"zh": "尚待经办人核实：{text}", "en": "For the caseworker to confirm: {text}"},
+    # The comparison behind a reason (ConditionResult.detail), for reviewers.
     "compare_met": {
         "zh": "满足：{label}为{value}，要求{expected}",
         "en": "Met: {label} is {value}; required {expected}",
@@ -66,17 +70,18 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "zh": "不满足：{label}为{value}，要求{expected}",
         "en": "Not met: {label} is {value}; required {expected}",
     },
-    "unconfirmed": {"zh": "未知：需经办人核实确认", "en": "Unknown: the caseworker must confirm"},
-    "confirmed_met": {"zh": "满足：经办人已核实确认", "en": "Met: confirmed by the caseworker"},
-    "confirmed_not_met": {"zh": "不满足：经办人核实为否", "en": "Not met: the caseworker found it not so"},
+    "confirmed_met": {"zh": "经办人已核实确认", "en": "Confirmed by the caseworker"},
+    "confirmed_not_met": {"zh": "经办人核实为否", "en": "The caseworker found it not so"},
     "window_met": {
-        "zh": "满足：{label}{value}在实施期限{start}至{end}内",
-        "en": "Met: {label} {value} is within the period {start} to {end}",
+        "zh": "{label}{value}在实施期限（{period}）内",
+        "en": "{label} {value} is within the period ({period})",
     },
     "window_not_met": {
-        "zh": "不满足：{label}{value}不在实施期限{start}至{end}内",
-        "en": "Not met: {label} {value} is outside the period {start} to {end}",
+        "zh": "{label}{value}不在实施期限（{period}）内",
+        "en": "{label} {value} is outside the period ({period})",
     },
+    "window_period": {"zh": "{start}至{end}", "en": "{start} to {end}"},
+    "window_period_open": {"zh": "至{end}", "en": "up to {end}"},
     "window_state_open": {"zh": "政策在实施期限内", "en": "The measure is in force"},
     "window_state_closed": {
         "zh": "实施期限已于{end}届满，仅{label}在期限内的情形可以享受",
@@ -99,23 +104,19 @@ TEMPLATES: dict[str, dict[str, str]] = {
     "group_any": {"zh": "{text}（满足其一即可）", "en": "{text} (any of)"},
     "months": {"zh": "{n}个月", "en": "{n} months"},
     "not_in_force": {
-        "zh": "不满足：{day}时本项尚未施行（{start}起施行）",
-        "en": "Not met: not yet in force on {day} (in force from {start})",
+        "zh": "{day}时本项尚未施行（{start}起施行）",
+        "en": "Not yet in force on {day} (in force from {start})",
     },
-    "anyway_met": {
-        "zh": "满足：无论{labels}如何，均满足",
-        "en": "Met: whatever the {labels}, this holds",
-    },
+    "anyway": {"zh": "{sentence}（无论{labels}如何）", "en": "{sentence} (whatever the {labels})"},
+    "anyway_met": {"zh": "无论{labels}如何，本项均满足", "en": "Whatever the {labels}, this holds"},
     "anyway_not_met": {
-        "zh": "不满足：无论{labels}如何，均不满足",
-        "en": "Not met: whatever the {labels}, this does not hold",
+        "zh": "无论{labels}如何，本项均不满足",
+        "en": "Whatever the {labels}, this does not hold",
     },
     "ended_text": {"zh": "享受期限尚未届满", "en": "The entitlement has not yet run out"},
-    "ended": {"zh": "不满足：{label}{day}，已届满", "en": "Not met: {label} {day}; it has run out"},
-    "met_until": {"zh": "满足：至{day}止", "en": "Met until {day}"},
-    "not_met_from": {"zh": "不满足：{day}起满足", "en": "Not met: met from {day}"},
-    "timed_met": {"zh": "满足：{event}", "en": "Met: {event}"},
-    "timed_not_met": {"zh": "不满足：{event}", "en": "Not met: {event}"},
+    "ended": {"zh": "{label}{day}，已届满", "en": "{label} {day}: it has run out"},
+    "met_until": {"zh": "{sentence}（至{day}止）", "en": "{sentence} (until {day})"},
+    "not_met_from": {"zh": "{sentence}（{day}起满足）", "en": "{sentence} (met from {day})"},
     "summary_not_yet": {
         "zh": "尚未符合{title}条件，{day}起符合",
         "en": "Not yet eligible for {title}: eligible from {day}",

@@ -255,6 +255,17 @@ def reason_is(situation: Situation, title: str, text: str, reason: str) -> None:
     raise AssertionError(f"“{title}”没有条件“{text}”")
 
 
+@then(parsers.re(r"“(?P<title>[^”]+)”的条件“(?P<text>[^”]+)”的核对依据为“(?P<detail>[^”]+)”"))
+def detail_is(situation: Situation, title: str, text: str, detail: str) -> None:
+    """The comparison behind a reason, kept apart from it for reviewers."""
+    d = situation.decision(title)
+    for c in d.conditions:
+        if text in (c.text, c.id):
+            assert c.detail == detail, f"{c.text}：{c.detail}"
+            return
+    raise AssertionError(f"“{title}”没有条件“{text}”")
+
+
 @then(parsers.re(r"“(?P<title>[^”]+)”不询问“(?P<label>[^”]+)”"))
 def does_not_ask(situation: Situation, title: str, label: str) -> None:
     asked = [m.label for m in situation.decision(title).missing]

@@ -162,6 +162,7 @@ def test_rules_show_one_program():
     assert "通知原文：对企业吸纳登记失业半年以上人员就业" in out.stdout
     assert "实施期限：2020-01-01 ~ 2020-12-31（按招用日期判断）" in out.stdout
     assert "[hire.unemployed_months_at_hire >= {min_registered_months}]" in out.stdout
+    assert "满足时：所在区县实施一次性吸纳就业补贴；不满足时：所在区县未实施一次性吸纳就业补贴" in out.stdout
     assert "2020-01-01 起：按当地标准" in out.stdout
 
 

@@ -138,13 +138,13 @@ def test_no_decision_needs_information_without_a_question(engine):
 
 
 def test_no_reason_counts_negative_days(engine):
-    """Reasons are worded by dates (将于…期满), never as a negative count of days."""
+    """Reasons and their details are worded by dates (将于…期满), never as a negative count of days."""
     for case in _cases(engine, 11, 3):
         for d in engine.evaluate(case, AS_OF).decisions:
             for c in d.conditions:
                 spec = FACTS.get(c.fact or "")
                 if spec and spec.unit == "天":
-                    assert "为-" not in c.reason, (d.program, c.reason)
+                    assert "为-" not in c.reason + (c.detail or ""), (d.program, c.reason, c.detail)
 
 
 def test_no_reason_or_timeline_shows_a_missing_value(engine):
@@ -152,6 +152,6 @@ def test_no_reason_or_timeline_shows_a_missing_value(engine):
     for case in _cases(engine, 12, 3):
         for as_of, lang in product((date(2020, 3, 1), AS_OF), ("zh", "en")):  # before and after 2020-03-04
             for d in engine.evaluate(case, as_of, lang).decisions:
-                texts = [c.reason for c in d.conditions] + [d.summary]
+                texts = [t for c in d.conditions for t in (c.reason, c.detail or "")] + [d.summary]
                 texts += [d.timeline.text] if d.timeline else []
                 assert not any("None" in t for t in texts), (d.program, texts)

@@ -65,3 +65,32 @@ def test_duplicate_rule_id_is_refused():
 def test_every_shipped_file_is_a_rule_or_the_catalog():
     names = {p.name for p in Path(rules_dir()).glob("*.yaml")}
     assert names - {"catalog.yaml", "districts.yaml"} == {f"{r}.yaml" for r in load_rulebook().rules}
+
+
+FAILS = next(line for line in GOOD.splitlines(keepends=True) if "fails:" in line and "稳定就业" in line)
+
+
+def test_a_condition_without_its_fails_sentence_is_refused_with_its_line():
+    assert FAILS in GOOD
+    text = GOOD.replace(FAILS, "")
+    line = text.splitlines().index("    - id: not_stably_employed") + 1
+    assert f"x.yaml:{line}: conditions.all.2.fails: Field required" in _error(text)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "says"),
+    [
+        ("期满时申请人为{values}", "`fails` names values: a sentence may quote only {value} and {expected}"),
+        ("期满时申请人{date}", "`fails` names date"),
+        ("期满时申请人{", "`fails`: Single '{' encountered"),
+    ],
+)
+def test_a_sentence_may_quote_only_the_value_and_the_threshold(sentence, says):
+    assert says in _error(GOOD.replace("期满时申请人已实现稳定就业", sentence))
+
+
+def test_a_confirmation_sentence_quotes_nothing():
+    text = (rules_dir() / "task57_temporary_living_allowance.yaml").read_text("utf-8")
+    bad = text.replace("申请人不符合当地规定的其他条件", "申请人{value}")
+    with pytest.raises(RuleFileError, match="`fails` names value: a sentence may quote no placeholders"):
+        parse_rule(bad, "x.yaml")

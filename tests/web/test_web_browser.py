@@ -163,7 +163,7 @@ def test_a_caseworker_at_the_counter(server: str, browser) -> None:
     eligible = page.inner_text("section.status-group.eligible")
     assert "失业保险金继续发放至法定退休年龄" in eligible
     assert "2021-03-10" in eligible and "市人力社保局" in eligible
-    assert "满足：" in eligible
+    assert "申请人领取期满仍未就业" in eligible  # a reason: a sentence about the applicant
     assert page.inner_text("#ask-title") == "需询问（离结论最近的项目所需的在前）"
     shot(page, "04-result")
     case_url = page.url
@@ -196,6 +196,7 @@ def test_a_caseworker_at_the_counter(server: str, browser) -> None:
     assert page.url == case_url
     assert "Unemployment benefit continued to statutory retirement age" in page.inner_text("main")
     assert "Evaluation date" in page.inner_text("main")
+    assert "The applicant is still without work after the benefit period" in page.inner_text("main")
     shot(page, "06-result-en")
     page.focus("header .tools button[name=lang]")
     page.keyboard.press("Enter")
