@@ -154,7 +154,8 @@ def test_the_notice_decides_what_was_applied_for_in_plain_words(app: Flask) -> N
     assert "自收到本告知书之日起6个月内向重庆市渝中区人民法院提起行政诉讼" in whole
     assert "行政复议法》第二十条" in whole and "行政诉讼法》第四十六条" in whole
     # 依据 quotes the notice by its title and the law the rule rests on
-    assert NOTICE_TITLE + "（其他〔2020〕4号）第59项任务：“对实现就业的低保对象，可通过‘低保渐退’等措施" in whole
+    quoted = "第59项任务：“对实现就业的低保对象，可通过‘低保渐退’等措施"
+    assert f"{NOTICE_TITLE}（其他〔2020〕4号）{quoted}" in whole
     assert "《中华人民共和国民法典》第一千二百五十九条" in whole
     # what is still needed: what to bring, by a date, where; what the office checks itself
     assert f"请于{supply_by(app)}前（含当日）携带下列材料到重庆市渝中区人力资源和社会保障局补充" in whole
@@ -166,7 +167,8 @@ def test_the_notice_decides_what_was_applied_for_in_plain_words(app: Flask) -> N
     assert "经办人：王小丽" in whole and "alice" not in whole
     assert "重庆市渝中区人力资源和社会保障局（盖章）" in whole
     # facts relied on, in dates people read, the ID number masked
-    assert "失业保险金期满日期2020年10月31日" in whole and "500101********0015" in whole and MAN_1961 not in whole
+    assert "失业保险金期满日期2020年10月31日" in whole
+    assert "500101********0015" in whole and MAN_1961 not in whole
     # nothing from the repository or the engine's comparisons; clean punctuation
     for word in NEVER + BAD_PUNCTUATION:
         assert word not in whole, word
@@ -184,7 +186,8 @@ def test_a_notice_with_nothing_refused_or_pending_has_no_empty_section(app: Flas
     response = client.get(notice_path(client, path))
     assert response.status_code == 200
     whole = "".join(pages(response.data))
-    headings = re.findall(r"([一二三四五六七])、(申请人和申请事项|认定的事实|审核结果、理由和依据|联系方式)", whole)
+    titles = "申请人和申请事项|认定的事实|审核结果、理由和依据|联系方式"
+    headings = re.findall(rf"([一二三四五六七])、({titles})", whole)
     assert [n for n, _ in headings] == ["一", "二", "三", "四"]  # numbered without a gap
     assert "申请人的权利" not in whole and "尚需补充材料" not in whole and "行政复议" not in whole
 

@@ -123,9 +123,18 @@ def _numeral(n: int) -> str:
     return out
 
 
+ISO_DAY = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+
+
+def _dates_as_read(text: str) -> str:
+    """2020-10-31 as a letter writes it: 2020年10月31日."""
+    return ISO_DAY.sub(lambda m: f"{int(m[1])}年{int(m[2])}月{int(m[3])}日", text)
+
+
 def _sentence(text: str) -> str:
-    """One sentence, ending in a single 。 (a question keeps its ？) whatever punctuation it came with."""
-    text = text.strip().rstrip(END_PUNCT)
+    """One sentence, ending in a single 。 (a question keeps its ？) whatever punctuation it came with,
+    its dates as a letter writes them."""
+    text = _dates_as_read(text.strip().rstrip(END_PUNCT))
     return text if text.endswith(("？", "！")) else text + "。"
 
 
@@ -178,7 +187,7 @@ def _come_back(d: Decision) -> str | None:
     if d.phase is not Phase.not_yet or not d.timeline or not d.timeline.eligible_from:
         return None
     text = f"请于{chinese_date(d.timeline.eligible_from)}起再来办理"
-    if still := [c.rstrip(END_PUNCT) for c in d.timeline.still_required]:
+    if still := [_dates_as_read(c.rstrip(END_PUNCT)) for c in d.timeline.still_required]:
         text += "，届时仍须满足：" + "；".join(still)
     return text + "。"
 
