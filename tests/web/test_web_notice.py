@@ -142,6 +142,7 @@ def test_the_notice_decides_what_was_applied_for_in_plain_words(app: Flask) -> N
         assert f"第{number}页，共{len(text)}页" in page
     # only what was applied for, each as its phase
     assert "申请事项失业保险金继续发放至法定退休年龄；低保渐退；临时生活补助；失业保险金" in whole
+    assert "审核所依据的日期2020年9月15日" in whole
     assert "登记失业人员定期联系和就业服务" not in whole and "劳动预备制" not in whole  # not applied for
     assert "低保渐退：不符合" in whole and "失业保险金：符合" in whole
     # not yet: the day to come back and what must still hold, and no refusal

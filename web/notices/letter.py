@@ -81,6 +81,7 @@ class Notice:
     facts: list[tuple[str, str]]
     programs: list[Program]  # decided, refusals first
     pending: list[Pending]  # applied for, not decided yet: what is still needed
+    as_of: str  # the day the decision was judged on, 2020年9月15日
     reference: str  # the rules version, printed only as a reference code
     decided_on: str  # 2020年9月15日, Chongqing time
     supply_by: str | None  # the day to bring what is needed by
@@ -269,6 +270,7 @@ def build(
         facts=facts_relied_on(record, inputs),
         programs=decided,
         pending=[_pending(d) for d in applied if d.phase is Phase.needs_information],
+        as_of=chinese_date(evaluation.as_of),
         reference=evaluation.rules_version,
         decided_on=chinese_date(issued),
         supply_by=_supply_by(issued, settings.supply_days),
