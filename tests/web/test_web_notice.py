@@ -191,6 +191,8 @@ def test_a_notice_with_nothing_refused_or_pending_has_no_empty_section(app: Flas
     headings = re.findall(rf"([一二三四五六七])、({titles})", whole)
     assert [n for n, _ in headings] == ["一", "二", "三", "四"]  # numbered without a gap
     assert "申请人的权利" not in whole and "尚需补充材料" not in whole and "行政复议" not in whole
+    # the facts relied on are those the program applied for reads
+    assert "失业保险累计缴费月数150个月" in whole and "低保对象" not in whole and "出生日期" not in whole
 
 
 def test_the_notice_is_the_stored_decision_not_a_fresh_run(app: Flask) -> None:

@@ -20,8 +20,10 @@ from typing import Any
 
 from engine.decision import Decision, Evaluation, Phase, Result
 from engine.districts import DistrictSettings
+from engine.evaluate import default_engine
 from engine.labels import input_facts
 from engine.text import fmt_value
+from web.cases.application import inputs_read
 from web.filters import CHINA
 from web.notices.materials import to_bring
 from web.records import CaseRecord, DecisionRecord
@@ -152,10 +154,15 @@ def _read(inputs: dict[str, Any], dotted: str) -> Any:
     return node
 
 
-def facts_relied_on(record: CaseRecord, inputs: dict[str, Any]) -> list[tuple[str, str]]:
-    """Every fact the caseworker stated, by its form label, ID numbers masked as on the case list."""
+def facts_relied_on(record: CaseRecord, inputs: dict[str, Any], programs: list[str]) -> list[tuple[str, str]]:
+    """The facts stated that the programs applied for read (and the district), by their form labels,
+    ID numbers masked as on the case list."""
+    rules = default_engine().book.rules
+    read = {"district.name"}.union(*(inputs_read(rules[p]) for p in programs if p in rules))
     out = []
     for spec in input_facts(record.kind):
+        if spec.name not in read:
+            continue
         value = _read(inputs, spec.name)
         if value is None or value == "":
             continue
@@ -267,7 +274,7 @@ def build(
         case_number=record.case_id or "",
         applicant=_applicant(record, inputs),
         applied=[d.title for d in applied],
-        facts=facts_relied_on(record, inputs),
+        facts=facts_relied_on(record, inputs, [d.program for d in applied]),
         programs=decided,
         pending=[_pending(d) for d in applied if d.phase is Phase.needs_information],
         as_of=chinese_date(evaluation.as_of),
