@@ -253,3 +253,18 @@ def test_the_notice_title_is_the_shipped_notices_own() -> None:
 )
 def test_articles_are_cited_in_chinese_numerals(n: int, words: str) -> None:
     assert _numeral(n) == words
+
+
+def test_an_ended_entitlement_reads_as_ended_with_its_last_day(app: Flask) -> None:
+    set_up_district(app)
+    client = app.test_client()
+    token = login(client, "alice")
+    path = applied_case(client, token, ["task55_unemployment_benefit"], as_of="2021-06-15")
+    response = client.get(notice_path(client, path))
+    assert response.status_code == 200
+    whole = "".join(pages(response.data))
+    assert "失业保险金：已期满（2020年10月31日止）" in whole
+    assert "申请人对上述“失业保险金”的决定不服的" in whole  # an end is a decision the applicant may contest
+    assert "失业保险金：不符合" not in whole
+    card = client.get(path).get_data(as_text=True)
+    assert '<span class="badge ended">已期满（2020-10-31止）</span>' in card
