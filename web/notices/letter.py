@@ -183,7 +183,7 @@ def _reasons(d: Decision) -> list[str]:
 
 
 def _heading(d: Decision) -> str:
-    word = WORDS[d.phase]
+    word = d.status_text if d.kind == "compliance" else WORDS[d.phase]  # 合规 / 不合规
     if d.phase is Phase.not_yet and d.timeline and d.timeline.eligible_from:
         return f"{word}（自{chinese_date(d.timeline.eligible_from)}起符合）"
     if d.phase is Phase.ended and (days := [k.date for k in d.dates if k.date]):
