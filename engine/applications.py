@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from datetime import date
 
 from engine.codes import MISSING, UNCONFIRMED
-from engine.decision import Decision, MissingFact, Question, Status, Suggestion
-from engine.facts import depends_on, missing_inputs
+from engine.decision import Decision, MissingFact, Phase, Question, Status, Suggestion
+from engine.facts import missing_inputs
 from engine.judge import Verdict
 from engine.rulebook import Rule, RuleBook
 
@@ -48,8 +48,8 @@ def check_applied(book: RuleBook, subject: str, applied_for: list[str]) -> None:
 
 def waits_for(verdicts: Iterable[Verdict]) -> dict[str, set[str]]:
     """Per question, the questions it is asked after: in a program's conditions, what follows a
-    condition judged against the evaluation date (a period that has ended, an age reached) is what
-    happened at that date ("领取期满仍未就业"), asked once that date is known."""
+    ``period_ended`` condition (the notice's 期满) is what happened when that period ended
+    ("领取期满仍未就业"), asked once the period's last day is known."""
     after: dict[str, set[str]] = {}
     for v in verdicts:
         if v.status is not Status.needs_information:
@@ -66,7 +66,7 @@ def waits_for(verdicts: Iterable[Verdict]) -> dict[str, set[str]]:
             for name in inputs:
                 if dated and name not in dated:
                     after.setdefault(name, set()).update(dated)
-            if cond.leaf is not None and cond.confirm is None and "case.as_of" in depends_on(cond.fact):
+            if cond.leaf is not None and cond.leaf.period_ended:
                 dated.update(inputs)
     return after
 
@@ -90,8 +90,8 @@ def questions(decisions: list[Decision], after: dict[str, set[str]]) -> list[Que
 
 def suggestions(decisions: list[Decision]) -> list[Suggestion]:
     """The programs not applied for that the person may get: eligible now, from a later date, or
-    one answer away. A refusal, or a program needing more than one answer, is no suggestion, and
-    a compliance check is nothing a person gets."""
+    one answer away. A refusal, an entitlement that has ended, or a program needing more than one
+    answer is no suggestion, and a compliance check is nothing a person gets."""
     now: list[Suggestion] = []
     later: list[Suggestion] = []
     near: list[Suggestion] = []
@@ -99,11 +99,11 @@ def suggestions(decisions: list[Decision]) -> list[Suggestion]:
         base = {"program": d.program, "title": d.title, "lead_units": d.lead_units}
         if d.kind == "compliance":
             continue
-        if d.status is Status.eligible:
+        if d.phase is Phase.eligible:
             now.append(Suggestion(kind="eligible", **base))
-        elif d.status is Status.not_eligible and d.timeline and d.timeline.eligible_from:
+        elif d.phase is Phase.not_yet and d.timeline:
             later.append(Suggestion(kind="eligible_from", date=d.timeline.eligible_from, **base))
-        elif d.status is Status.needs_information and len(d.missing) == 1:
+        elif d.phase is Phase.needs_information and len(d.missing) == 1:
             near.append(Suggestion(kind="one_answer", question=d.missing[0], **base))
     later.sort(key=lambda s: s.date or date.max)  # the nearest date first
     return [*now, *later, *near]

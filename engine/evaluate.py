@@ -245,13 +245,12 @@ def _between(spec: FactSpec, facts: dict[str, Any]) -> list[tuple[str, Any]] | N
 def _condition(rule: Rule, c: Check, lang: str, facts: dict[str, Any]) -> ConditionResult:
     """A condition's result worded: the reason is the rule's sentence about the person, the detail
     the comparison behind it (fact, the case's value, the rule's) for reviewers."""
-    if c.why == "ended":
-        label = next(d.label(lang) for d in rule.outcome.dates if d.ends)
+    if c.why == "ended":  # worded as the rule words the event that ended it
         return ConditionResult(
             id="entitlement_ended",
             text=T("ended_text", lang),
             result=c.result,
-            reason=T("ended", lang, label=label, day=c.value),
+            reason=c.expected.ends(lang).format(date=c.value),
         )
     if c.leaf is None:
         w = rule.window
@@ -285,8 +284,8 @@ def _condition(rule: Rule, c: Check, lang: str, facts: dict[str, Any]) -> Condit
         reason, detail = _sentence(c, lang), T("confirmed_" + c.result.value, lang)
     else:
         reason, detail = _sentence(c, lang), _comparison(c, lang, facts)
-        if c.until or (c.since and leaf.timing):
-            reason = _timed_reason(c, reason, lang)
+        if c.until or (leaf.timing and (c.since or _last_day(c, facts))):
+            reason = _timed_reason(c, reason, lang, facts)
     group = T("group_" + c.group.mode, lang, text=c.group.text(lang)) if c.group and c.group.text else None
     return ConditionResult(
         id=leaf.id,
@@ -343,11 +342,20 @@ def _unknown(rule: Rule, fact: str, lang: str, facts: dict[str, Any]) -> str:
     return ("；" if lang == "zh" else "; ").join(said)
 
 
-def _timed_reason(c: Check, sentence: str, lang: str) -> str:
+def _last_day(c: Check, facts: dict[str, Any]) -> date | None:
+    """The last day of the period a ``period_ended`` condition waits for (None if not one, or unknown)."""
+    return facts.get(c.leaf.period_ended) if c.leaf and c.leaf.period_ended else None
+
+
+def _timed_reason(c: Check, sentence: str, lang: str, facts: dict[str, Any]) -> str:
     """A condition that moves with time, worded by its dates, never by a count of days: as the notice
-    words its event (``timing``), else the sentence with the day it changes."""
+    words its event (``timing``), else the sentence with the day it changes. A period's end is
+    worded by its last day, though the condition it triggers holds from the day after."""
     assert c.leaf is not None
     timing = c.leaf.timing
+    last = _last_day(c, facts)
+    if timing and last:  # a period's end: the same day whether it is still to come or has passed
+        return (timing.after if c.result is Result.met else timing.before)(lang).format(date=last)
     if timing and c.until:
         return timing.before(lang).format(date=c.until)
     if timing and c.since:

@@ -418,6 +418,16 @@ DERIVED: list[Derived] = [
 FACTS: dict[str, FactSpec] = {s.name: s for s in INPUT_FACTS} | {d.spec.name: d.spec for d in DERIVED}
 
 
+@cache
+def days_since(date_fact: str) -> str | None:
+    """The derived fact counting full days from ``date_fact`` to the evaluation date (None if none
+    is derived): what a rule's ``period_ended`` compares."""
+    for spec in FACTS.values():
+        if spec.derived_from == (date_fact, "case.as_of") and spec.unit == "天":
+            return spec.name
+    return None
+
+
 def ask(name: str, lang: str = "zh") -> str:
     """The question that obtains an input fact."""
     spec = FACTS[name]

@@ -246,9 +246,11 @@ class Verdict:
         return self._conditions(a, b)
 
     def _ended(self) -> Check:
-        """The entitlement's last day has passed: the reason the program no longer grants it."""
-        end = next(day for d, day in self.dates.days if d.ends)
-        return Check(None, Result.not_met, "ended", None, value=end)
+        """The entitlement's last day has passed: the reason the program no longer grants it (the
+        day in ``value``, the key date that ended it in ``expected``)."""
+        last = self.plan.last_day(self.dates)
+        assert last is not None
+        return Check(None, Result.not_met, "ended", None, value=last[1], expected=last[0])
 
     def _conditions(self, a: int, b: int) -> list[Check]:
         out = []
@@ -336,8 +338,9 @@ class Plan:
         self._base = o.amount.of if o.amount else None
         self._by = o.period.by if o.period else None
         self._date_facts = tuple(d.fact for d in o.dates)
-        # The key date on which the entitlement ends, if one does: after it the answer is a refusal.
-        self.ends = next((i for i, d in enumerate(o.dates) if d.ends), None)
+        # The key dates on which the entitlement ends, if it does: after the earliest known one the
+        # program grants nothing.
+        self.ends = tuple(i for i, d in enumerate(o.dates) if d.ends)
         self.ended = Outcome(rule.id, Status.not_eligible, ("entitlement_ended",), (), ())
 
     def _compile(self, node: Leaf | Group, group: Group | None) -> None:
@@ -405,12 +408,26 @@ class Plan:
         dates = Dates(_dates(rule, facts, ref, grant.period_months)) if self._date_facts else NO_DATES
         return Verdict(self, combined, missing, outcomes, facts, ref, grant, dates)
 
+    def end_of(self, v: Verdict) -> tuple[KeyDate, date] | None:
+        """The entitlement's last day for a verdict, worked out also for one refused today (its
+        timeline may grant it on a later day, and the grant must end then too)."""
+        if v.dates.days or not self.ends:
+            return self.last_day(v.dates)
+        months = _period_months(self.rule, v.facts, v.ref)
+        return self.last_day(Dates(_dates(self.rule, v.facts, v.ref, months)))
+
+    def last_day(self, dates: Dates) -> tuple[KeyDate, date] | None:
+        """The entitlement's last day: the earliest known of its ending key dates (None if none is known)."""
+        known = [dates.days[i] for i in self.ends if dates.days and dates.days[i][1] is not None]
+        return min(known, key=lambda kd: kd[1]) if known else None  # type: ignore[return-value]
+
     def expired(self, v: Verdict) -> Verdict:
-        """A granted entitlement whose last day (``ends``) has passed is refused; its dates stay."""
-        if v.status is Status.not_eligible or not v.dates.days:
+        """An entitlement not refused whose last day has passed is refused, nothing asked; its dates
+        stay. It ends whatever is still unknown: a stated end date needs no other answer."""
+        if v.status is Status.not_eligible:
             return v
-        last = v.dates.days[self.ends][1]  # type: ignore[index]
-        if last is None or last >= v.facts["case.as_of"]:
+        last = self.last_day(v.dates)
+        if last is None or last[1] >= v.facts["case.as_of"]:
             return v
         return Verdict(self, self.ended, (), v.outcomes, v.facts, v.ref, dates=v.dates, changes=v.changes)
 
@@ -444,7 +461,7 @@ class Judge:
             if (options := _answers(plan, cond))
         ]
         self._timed = [p for p, plan in enumerate(self.plans) if plan.timed]
-        self._ending = [p for p, plan in enumerate(self.plans) if plan.ends is not None]
+        self._ending = [p for p, plan in enumerate(self.plans) if plan.ends]
 
     def judge(
         self, facts: dict[str, Any], confirmations: dict[str, bool], matched: Matches, lang: str = "zh"

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.decision import Decision, Evaluation, Question, Result, Status, Suggestion
+from engine.decision import Decision, Evaluation, Phase, Question, Result, Status, Suggestion
 
-HEAD = {
-    "zh": {Status.eligible: "符合", Status.needs_information: "需补充信息", Status.not_eligible: "不符合"},
-    "en": {
-        Status.eligible: "ELIGIBLE",
-        Status.needs_information: "NEEDS INFORMATION",
-        Status.not_eligible: "NOT ELIGIBLE",
-    },
+# The English heading of a decision by its phase (the Chinese one is the decision's status_text).
+HEAD_EN = {
+    Phase.eligible: "ELIGIBLE",
+    Phase.not_yet: "NOT YET ELIGIBLE",
+    Phase.needs_information: "NEEDS INFORMATION",
+    Phase.not_eligible: "NOT ELIGIBLE",
+    Phase.ended: "ENDED",
 }
 MARK = {Result.met: "✓", Result.not_met: "✗", Result.unknown: "?"}
 WORDS = {
@@ -88,8 +88,9 @@ PUNCT = {
 
 
 def _head(d: Decision, lang: str) -> str:
-    """The decision's word: 符合 / 不符合 / 需补充信息 (合规 …), ELIGIBLE … in English."""
-    head = d.status_text if lang == "zh" or d.kind == "compliance" else HEAD[lang][d.status]
+    """The decision's word by its phase: 符合 / 尚未符合 / 需补充信息 / 不符合 / 已期满 (合规 …),
+    ELIGIBLE, NOT YET ELIGIBLE … in English."""
+    head = d.status_text if lang == "zh" or d.kind == "compliance" else HEAD_EN[d.phase]
     return head if lang == "zh" else head.upper()
 
 

@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import Field, ValidationError, model_validator
 
-from engine.facts import FACTS, FactSpec
+from engine.facts import FACTS, FactSpec, days_since
 from engine.words import Strict, Text
 
 Op = Literal["==", "!=", ">=", "<=", ">", "<", "in"]
@@ -90,6 +90,11 @@ class Leaf(Strict):
     ``holds`` / ``fails`` are the sentences a caseworker or citizen reads when it is met / not met,
     about the person in the notice's terms (“申请人目前未就业”); a fact's sentence may quote
     ``{value}`` (the case's) and ``{expected}`` (the rule's), formatted as the reasons format them.
+
+    ``period_ended: <date fact>`` is the notice's “期满”: a period whose last day is that date has
+    ended. A period's last day belongs to it (民法典第203条: it runs to 24:00), so the condition holds
+    from the day after; the loader writes it as the comparison ``days since that date > 0``, and
+    the rest of the engine reads that comparison like any other.
     """
 
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
@@ -101,6 +106,20 @@ class Leaf(Strict):
     value: Scalar | list[Scalar] | ParamRef | None = None
     confirm: Text | None = None
     timing: Timing | None = None
+    period_ended: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _period_ended(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or data.get("period_ended") is None:
+            return data
+        if any(key in data for key in ("fact", "op", "value")):
+            raise ValueError("`period_ended` stands for fact, op and value: give none of them")
+        last_day = data["period_ended"]
+        fact = days_since(last_day) if isinstance(last_day, str) else None
+        if fact is None:
+            raise ValueError(f"period_ended: `{last_day}` is no date fact whose days since are counted")
+        return {**data, "fact": fact, "op": ">", "value": 0}
 
     @model_validator(mode="after")
     def _fact_or_confirm(self) -> Leaf:
@@ -181,12 +200,16 @@ class Period(Strict):
 
 
 class KeyDate(Strict):
+    """A date the decision states. ``ends``: this is a last day of the entitlement, worded as the
+    notice words the event ("已于{date}达到法定退休年龄"); after it the program grants nothing. Where
+    several dates end it (a stated end and a computed one), the earliest known one does."""
+
     id: str
     label: Text
     fact: str
     add_months: int | ParamRef | Literal["period"] | None = None
     minus_days: int = 0
-    ends: bool = False  # the last day of the entitlement: after it, the program no longer grants anything
+    ends: Text | None = None
 
 
 class Outcome(Strict):

@@ -114,7 +114,6 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "en": "Whatever the {labels}, this does not hold",
     },
     "ended_text": {"zh": "享受期限尚未届满", "en": "The entitlement has not yet run out"},
-    "ended": {"zh": "{label}{day}，已届满", "en": "{label} {day}: it has run out"},
     "met_until": {"zh": "{sentence}（至{day}止）", "en": "{sentence} (until {day})"},
     "not_met_from": {"zh": "{sentence}（{day}起满足）", "en": "{sentence} (met from {day})"},
     "summary_not_yet": {

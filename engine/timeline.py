@@ -40,17 +40,21 @@ def inputs(plan: Plan, cond: _Cond) -> tuple[str, ...]:
     return tuple(names)
 
 
-def flip(plan: Plan, index: int, facts: dict[str, Any], subject: str, forward: bool) -> date | None:
+def flip(
+    plan: Plan, index: int, facts: dict[str, Any], subject: str, forward: bool, start: date | None = None
+) -> date | None:
     """The day condition ``index`` of ``plan`` changes from its result on the evaluation date (forward),
-    or the day it took that result (backward), as its fact moves with time; None beyond a century."""
+    or the day it took that result (backward), as its fact moves with time; None beyond a century.
+    From ``start`` instead of the evaluation date, the parameters are read as in force on ``start``
+    (a parameter's later value: ``changes`` searches each of its periods from its first day)."""
     cond = plan.conds[index]
-    ref = reference(plan, facts)  # the fact's own day: parameters as in force today (``changes`` moves them)
+    ref = reference(plan, facts) if start is None else start
     reads = reading(subject, (cond.fact,))
 
     def met(ordinal: int) -> bool:
         return cond.on(on_day(facts, date.fromordinal(ordinal), subject, reads), ref) == MET
 
-    now = facts["case.as_of"].toordinal()
+    now = (start or facts["case.as_of"]).toordinal()
     held = met(now)
     far = min(now + HORIZON_DAYS, LAST_DAY) if forward else max(now - HORIZON_DAYS, FIRST_DAY)
     if met(far) == held:  # no change between today and ``far``
@@ -72,8 +76,15 @@ def changes(plan: Plan, outcomes: tuple[int, ...], facts: dict[str, Any], subjec
     for j in moving:
         if (found := flip(plan, j, facts, subject, forward=True)) is not None:
             days.add(found)
-        if plan.reads_as_of:  # a parameter may change more than once: each of its starts is a day
-            days.update(start for start, _, _, _ in plan.conds[j].periods if start and start > day)
+        if plan.reads_as_of:
+            # A parameter read on the evaluation date comes into force, or changes, on each of its
+            # starts: each is a day, and the condition may change again inside that period (a
+            # business counts its months under a threshold not yet in force today).
+            for start, _, _, _ in plan.conds[j].periods:
+                if start and start > day:
+                    days.add(start)
+                    if (found := flip(plan, j, facts, subject, forward=True, start=start)) is not None:
+                        days.add(found)
     status = plan.outcome(outcomes).status
     current = list(outcomes)
     out: list[tuple[date, Status]] = []
@@ -92,11 +103,13 @@ def changes(plan: Plan, outcomes: tuple[int, ...], facts: dict[str, Any], subjec
 
 
 def until_end(verdict: Verdict) -> Changes:
-    """A granted entitlement with a last day (the benefit's 最长领取至) stops the day after it."""
+    """An entitlement with a last day (the benefit's 最长领取至) stops the day after it, whether it
+    is granted today or only from a later day."""
     plan = verdict.plan
-    if verdict.outcome is plan.ended or not verdict.dates.days:
+    last = plan.end_of(verdict)
+    if verdict.outcome is plan.ended or last is None:
         return verdict.changes
-    return stop_after(verdict.changes, verdict.status, verdict.dates.days[plan.ends][1])
+    return stop_after(verdict.changes, verdict.status, last[1])
 
 
 def stop_after(changes: Changes, status: Status, last: date | None) -> Changes:

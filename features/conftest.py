@@ -28,7 +28,14 @@ from engine.labels import fact_by_label, parse_value, set_fact
 from engine.models import parse_case
 from engine.rulebook import load_rulebook, rules_dir
 
-STATUS = {"符合": "eligible", "不符合": "not_eligible", "需补充信息": "needs_information"}
+# The result as people read it (``Decision.phase``): 尚未符合 and 已期满 are not refusals.
+STATUS = {
+    "符合": "eligible",
+    "不符合": "not_eligible",
+    "需补充信息": "needs_information",
+    "尚未符合": "not_yet",
+    "已期满": "ended",
+}
 RESULT = {"满足": "met", "不满足": "not_met", "未知": "unknown"}
 SUGGESTED = {"现在符合": "eligible", "届时符合": "eligible_from", "还需一个回答": "one_answer"}
 NAMES = r"(?P<names>(“[^”]+”、?)+)"  # “甲”、“乙”: one or more quoted names
@@ -171,7 +178,7 @@ def status_is(situation: Situation, title: str, status: str) -> None:
     assert not situation.errors, f"案件被退回：{situation.errors}"
     d = situation.decision(title)
     reasons = "\n".join(c.reason for c in d.conditions)
-    assert d.status == STATUS[status], f"“{title}”的结果为 {d.status}，而不是{status}。\n{reasons}"
+    assert d.phase == STATUS[status], f"“{title}”的结果为 {d.status_text}，而不是{status}。\n{reasons}"
 
 
 @then(parsers.re(r"“(?P<title>[^”]+)”的结论文字为“(?P<word>[^”]+)”"))
@@ -339,8 +346,7 @@ def suggestions_are_no_refusals(situation: Situation) -> None:
     decided = {d.program: d for d in screened.decisions}
     for s in situation.evaluation.suggestions:
         d = decided[s.program]
-        not_yet = d.timeline is not None and d.timeline.eligible_from is not None
-        assert d.status != "not_eligible" or not_yet, f"“{s.title}”在筛查中为不符合：{d.summary}"
+        assert d.phase not in ("not_eligible", "ended"), f"“{s.title}”在筛查中为{d.status_text}：{d.summary}"
 
 
 @then(parsers.re(r"“(?P<title>[^”]+)”的实施期限状态为“(?P<state>[^”]+)”"))

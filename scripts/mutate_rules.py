@@ -2,8 +2,10 @@
 
 Each mutant changes one thing in one rule file: a threshold ±1, 以上 ↔ 超过 (>= ↔ >, <= ↔ <),
 a window bound or a date ±1 day, the date a window is judged on, one condition dropped, the lead
-unit. The features of that rule's task run against the altered rules (``SUBSIDY_RULES_DIR``); a
-mutant every scenario still passes is alive: the specification does not pin what it changed.
+unit, a trigger (``period_ended``) that holds on the period's last day itself, an entitlement's end
+dropped or a day late. The features of that rule's task run against the altered rules
+(``SUBSIDY_RULES_DIR``); a mutant every scenario still passes is alive: the specification does not
+pin what it changed.
 
     python scripts/mutate_rules.py                 # every mutant (a few minutes on 2 cores)
     python scripts/mutate_rules.py --sample 40     # a seeded sample (CI)
@@ -93,6 +95,16 @@ def mutants(name: str, rule: dict[str, Any]) -> Iterator[Mutant]:
                 yield changed(f"{where}: {value} → {day}", lambda d, at=at, v=day: at(d).update(value=v))
         if op in FLIP:
             yield changed(f"{where}: {op} → {FLIP[op]}", lambda d, at=at, o=FLIP[op]: at(d).update(op=o))
+        if leaf.get("period_ended"):  # 期满 counted wrongly: holding on the period's last day itself
+
+            def on_last_day(data: dict[str, Any], at: Any = at, last: str = leaf["period_ended"]) -> None:
+                from engine.facts import days_since
+
+                node = at(data)
+                del node["period_ended"]
+                node.update(fact=days_since(last), op=">=", value=0)
+
+            yield changed(f"{where}: period_ended → holds on its last day", on_last_day)
 
     for _leaf, siblings, i, where in list(_leaves(rule["conditions"], "conditions")):
         if len(siblings) > 1:
@@ -128,6 +140,18 @@ def mutants(name: str, rule: dict[str, Any]) -> Iterator[Mutant]:
                     values[m] = values.pop(s)
 
                 yield changed(f"parameters.{pname}: start {start} → {moved}", move)
+
+    for i, key_date in enumerate(rule["outcome"].get("dates") or []):
+        if key_date.get("ends"):  # an entitlement that never ends, or ends a day late
+            yield changed(
+                f"outcome.dates.{key_date['id']}: ends dropped",
+                lambda d, i=i: d["outcome"]["dates"][i].pop("ends"),
+            )
+            late = key_date.get("minus_days", 0) - 1
+            yield changed(
+                f"outcome.dates.{key_date['id']}: ends a day later",
+                lambda d, i=i, late=late: d["outcome"]["dates"][i].update(minus_days=late),
+            )
 
     window = rule.get("window")
     if window:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from engine.decision import Decision, Evaluation, Status
+from engine.decision import Decision, Evaluation, Phase, Status
 from engine.evaluate import default_engine, evaluate
 from engine.models import parse_case
 from engine.schema import case_schema, decision_schema
@@ -56,7 +56,7 @@ def test_an_application_asks_only_what_its_programs_need():
     assert len(applied.questions) < len(screened.questions)
 
 
-@pytest.mark.parametrize("as_of", [date(2020, 8, 30), date(2020, 9, 15), date(2021, 1, 4)])
+@pytest.mark.parametrize("as_of", [date(2020, 8, 30), date(2020, 9, 15), date(2021, 1, 4), date(2021, 7, 1)])
 def test_suggestions_are_what_the_screening_offers_never_a_refusal(as_of: date):
     screened = {d.program: d for d in evaluate(case(as_of=as_of), as_of).decisions}
     applied = evaluate(case([TRAINING], as_of=as_of), as_of)
@@ -65,13 +65,13 @@ def test_suggestions_are_what_the_screening_offers_never_a_refusal(as_of: date):
     for program, d in screened.items():
         if program == TRAINING:
             continue
-        not_yet = d.status is Status.not_eligible and d.timeline and d.timeline.eligible_from
         s = found.get(program)
-        if d.kind == "compliance" or (d.status is Status.not_eligible and not not_yet):
+        if d.kind == "compliance" or d.phase in (Phase.not_eligible, Phase.ended):
             assert s is None, program  # a refusal is never suggested
-        elif d.status is Status.eligible:
+        elif d.phase is Phase.eligible:
             assert s is not None and s.kind == "eligible", program
-        elif not_yet:
+        elif d.phase is Phase.not_yet:
+            assert d.status is Status.not_eligible and d.timeline and d.timeline.eligible_from
             assert s is not None and s.kind == "eligible_from" and s.date == d.timeline.eligible_from
         elif len(d.missing) == 1:
             assert s is not None and s.kind == "one_answer" and s.question.fact == d.missing[0].fact
@@ -92,7 +92,7 @@ def test_a_program_not_yet_due_is_suggested_from_its_date():
 
 def test_a_refused_program_and_one_many_answers_away_are_not_suggested():
     screened = {d.program: d for d in evaluate(case(), AS_OF).decisions}
-    refused = [p for p, d in screened.items() if d.status is Status.not_eligible and not d.timeline]
+    refused = [p for p, d in screened.items() if d.phase in (Phase.not_eligible, Phase.ended)]
     far = [p for p, d in screened.items() if len(d.missing) > 1]
     assert refused and far
     offered = {s.program for s in evaluate(case([CONTINUATION]), AS_OF).suggestions}

@@ -277,21 +277,21 @@ def _rows(r: random.Random, n: int) -> list[list[str]]:
     return rows
 
 
-def _job(lang: str = "zh", long: bool = False) -> work.Job:
+def _job(lang: str = "zh", long: bool = False, as_of: date = AS_OF) -> work.Job:
     cols = map_columns(HEADER, "person", ENGINE.book.confirmation_keys())
     carried = [HEADER[i] for i in cols.carried]  # as subsidy batch lays out its results
-    return work.Job(ENGINE, cols, Layout(ENGINE.book, lang, long, carried), AS_OF)
+    return work.Job(ENGINE, cols, Layout(ENGINE.book, lang, long, carried), as_of)
 
 
 def _each_alone(job: work.Job, records: list) -> work.Done:
     """What per-case evaluation says of each record: its case read by the per-row reader (or its
     error rows), judged alone by the engine, worded by the layout."""
-    cols, layout = job.columns, job.layout
+    cols, layout, as_of = job.columns, job.layout, job.as_of
     done = work.Done(b"", b"")
     out: list[str] = []
     errors: list[list[str]] = []
     for line, fields, problem in records:
-        case, bad = work.read_row(cols, len(cols.headers), line, fields, problem, AS_OF)
+        case, bad = work.read_row(cols, len(cols.headers), line, fields, problem, as_of)
         if case is None and bad:
             errors += bad
             done.rejected += 1
@@ -299,7 +299,7 @@ def _each_alone(job: work.Job, records: list) -> work.Done:
         if case is None:
             done.blank += 1
             continue
-        [verdicts] = ENGINE.judge_many([case], AS_OF, layout.lang)
+        [verdicts] = ENGINE.judge_many([case], as_of, layout.lang)
         out.append(layout.lines(case.case_id or "", line, case.kind, verdicts, cols.carried_cells(fields)))
         done.counts.update(f"{v.outcome.program}|{v.outcome.status}" for v in verdicts)
         done.decided += 1
@@ -307,8 +307,10 @@ def _each_alone(job: work.Job, records: list) -> work.Done:
     return done
 
 
-def _both(rows: list[list[str]], lang: str = "zh", long: bool = False, plain: bool = False):
-    job = _job(lang, long)
+def _both(
+    rows: list[list[str]], lang: str = "zh", long: bool = False, plain: bool = False, as_of: date = AS_OF
+):
+    job = _job(lang, long, as_of)
     records = [(i + 2, row, None) for i, row in enumerate(rows)]
     chunk = Plain(2, "".join(",".join(row) + "\r\n" for row in rows)) if plain else records
     as_arrow = columnar.evaluate(job, chunk, arrow=True)
@@ -335,6 +337,23 @@ def test_random_boundary_registries_decide_exactly_as_the_per_case_engine(seed, 
     rows = _rows(random.Random(seed), n)
     lang, long = ("zh", False) if shape == "zh" else ("en", True)
     _same(*_both(rows, lang, long))
+
+
+def test_a_threshold_not_yet_in_force_gives_the_day_it_is_met_the_same():
+    """On 2020-01-15 task 29's 正常经营1年以上 is not yet in force (from 2020-03-04): a business begun
+    on 2019-12-01 qualifies from 2020-12-01, one begun in 2018 from 2020-03-04, on both evaluators."""
+    rows = []
+    for i, start in enumerate(["2019-12-01", "2018-05-20", "2020-01-10", "2019-03-04", "2019-03-05"]):
+        row = dict.fromkeys(HEADER, "")
+        row.update(
+            {"案件编号": f"B{i}", "类型": "个人", "返乡农民工": "是", "首次创业": "是", "正常经营": "是"}
+        )
+        row[next(h for h, s in SPECS.items() if s.name == "person.business_start_date")] = start
+        rows.append(list(row.values()))
+    alone, new, as_arrow = _both(rows, as_of=date(2020, 1, 15))
+    _same(alone, new, as_arrow)
+    text = alone.out.decode()
+    assert "尚未符合" in text and "2020-12-01起符合" in text and "2020-03-04起符合" in text
 
 
 @pytest.mark.parametrize("plain", [False, True])

@@ -43,7 +43,7 @@ def decision(evaluation: Evaluation, program: str):
     return next(d for d in evaluation.decisions if d.program == program)
 
 
-def benefit_case(months: int | None, benefit_end: str = "2020-08-31") -> Any:
+def benefit_case(months: int | None, benefit_end: str = "2021-06-30") -> Any:
     person = {
         "birth_date": "1961-03-10",
         "sex": "male",
@@ -135,6 +135,17 @@ def test_a_missing_fact_asks_its_question(engine):
     assert benefit.missing[0].question == "申请人失业保险累计缴费多少个月？"
 
 
+def test_a_stated_end_that_has_passed_ends_the_benefit_without_asking(engine):
+    """2020-08-31 is the benefit's last day: on 2020-09-15 it has ended, whatever is unknown."""
+    benefit = decision(engine.evaluate(benefit_case(None, "2020-08-31"), AS_OF), BENEFIT)
+    assert (benefit.status, benefit.phase, benefit.status_text) == ("not_eligible", "ended", "已期满")
+    assert benefit.missing == []
+    assert benefit.conditions[0].reason == "失业保险金已于2020-08-31领取期满"
+    on_last_day = decision(engine.evaluate(benefit_case(None, "2020-08-31"), date(2020, 8, 31)), BENEFIT)
+    assert on_last_day.status == Status.needs_information
+    assert on_last_day.timeline is not None and on_last_day.timeline.eligible_until is None
+
+
 # --- the published JSON Schema ------------------------------------------------------------------
 
 
@@ -197,7 +208,7 @@ def test_the_engine_asserts_the_case_into_durable_rules(monkeypatch):
     alias = engine.matcher.alias  # inside durable-rules, properties go by short aliases
     fact = {name: asserted[a] for name, a in alias.items() if a in asserted}
     assert fact["person__ui_contribution_months"] == 36
-    assert fact["person__days_since_benefit_end"] == (AS_OF - date(2020, 8, 31)).days
+    assert fact["person__days_since_benefit_end"] == (AS_OF - date(2021, 6, 30)).days
     assert "person__ui_benefit_end_date" not in alias  # no rule compares it: not asserted
 
 
@@ -261,7 +272,7 @@ def test_a_changed_durable_threshold_moves_the_retirement_boundary(engine, monke
     """“不足1年”: exactly 12 months before retirement is refused, unless the network says 13."""
     tampered = _engine_with(
         monkeypatch,
-        f"{TO_RETIREMENT}/less_than_one_year_to_retirement@2019-12-24",
+        f"{TO_RETIREMENT}/less_than_one_year_to_retirement@2020-03-04",
         "person__months_to_retirement_at_benefit_end",
         12,
         13,

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.evaluate import default_engine
+from engine.evaluate import Engine, default_engine
 from engine.facts import FACTS
 from engine.models import parse_case
-from engine.rulebook import load_rulebook
+from engine.rulebook import load_rulebook, rules_dir
 from engine.schema import decision_schema
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
@@ -139,3 +139,25 @@ def test_a_district_setting_not_yet_declared_says_so_in_its_own_words():
     c = _conditions(data, "task23_one_off_hiring_subsidy")["district_offers"]
     assert c.result == "unknown"
     assert c.reason.startswith("云阳县尚未声明：本区县实施一次性吸纳就业补贴")
+
+
+def test_a_condition_that_moves_with_time_without_timing_words_gives_the_day(tmp_path):
+    """Without a ``timing`` text, the sentence is said with the day its result changes."""
+    for path in rules_dir().glob("task*.yaml"):
+        text = path.read_text("utf-8")
+        if path.stem == "task48_unemployment_registration":
+            text, removed = re.subn(r"      timing:\n(        .*\n){2}", "", text)
+            assert removed == 2
+        (tmp_path / path.name).write_text(text, "utf-8")
+    engine = Engine(load_rulebook(tmp_path))
+
+    def reason(birth: str, leaf: str, lang: str = "zh") -> str:
+        case = parse_case({"kind": "person", "person": {"birth_date": birth, "sex": "male"}})
+        decisions = engine.evaluate(case, date(2020, 9, 15), lang).decisions
+        registration = next(d for d in decisions if d.program == "task48_unemployment_registration")
+        return next(c.reason for c in registration.conditions if c.id == leaf)
+
+    assert reason("2004-09-20", "at_least_16") == "申请人现年15岁，未满16岁（2020-09-20起满足）"
+    assert reason("2004-09-20", "at_least_16", "en") == "The applicant is 15, under 16 (met from 2020-09-20)"
+    assert reason("1960-10-01", "at_least_16") == "申请人现年59岁，已年满16岁"  # it does not change back
+    assert reason("1960-10-01", "before_retirement") == "申请人未达到法定退休年龄（至2020-09-30止）"

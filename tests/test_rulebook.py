@@ -1,5 +1,6 @@
 """The loader refuses bad rule files, naming the file and the line."""
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -65,6 +66,25 @@ def test_duplicate_rule_id_is_refused():
 def test_every_shipped_file_is_a_rule_or_the_catalog():
     names = {p.name for p in Path(rules_dir()).glob("*.yaml")}
     assert names - {"catalog.yaml", "districts.yaml"} == {f"{r}.yaml" for r in load_rulebook().rules}
+
+
+def test_each_parameter_comes_into_force_as_sources_md_reads_it():
+    """One reading of when parameters come into force (rules/SOURCES.md), held to every rule file:
+    each parameter's first date is the table's, and the table names no parameter that is not there."""
+    table = rules_dir() / "SOURCES.md"
+    text = table.read_text("utf-8").split("## When each parameter comes into force", 1)[1]
+    stated: dict[tuple[str, str], date] = {}
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and cells[0].startswith("task"):
+            for name in cells[1].split(", "):
+                stated[(cells[0], name)] = date.fromisoformat(cells[2])
+    found = {
+        (rule.id, name): min(param.values)
+        for rule in load_rulebook().rules.values()
+        for name, param in rule.parameters.items()
+    }
+    assert found == stated
 
 
 FAILS = next(line for line in GOOD.splitlines(keepends=True) if "fails:" in line and "稳定就业" in line)

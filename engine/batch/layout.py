@@ -23,7 +23,7 @@ from engine.decision import Status
 from engine.facts import FACTS
 from engine.judge import Dates, Verdict
 from engine.rulebook import KeyDate, RuleBook
-from engine.text import PHASE_WORDS, STATUS_WORDS, status_words
+from engine.text import STATUS_WORDS, status_words
 from engine.timeline import Changes
 
 KIND = {
@@ -92,7 +92,7 @@ class Layout:
         self._status = STATUS_WORDS[self.lang]
         # Chinese cells are read by people (合规/不合规 for a compliance check); English ones by scripts.
         self._words = {
-            r.id: status_words(r.kind, "zh") if self.lang == "zh" else PHASE_WORDS["en"] for r in self.rules
+            r.id: status_words(r.kind, "zh") if self.lang == "zh" else self._status for r in self.rules
         }
         self._kind = KIND[self.lang]
         self._labels = self._missing_labels() if self.lang == "zh" else {}
@@ -183,7 +183,8 @@ class Layout:
         return [self._words[v.rule.id][v.status], grant, ";".join(v.failed), missing]
 
     def phase_word(self, rule_id: str, phase: str) -> str:
-        """The status cell's word: "not yet" and "ended" are not worded as refusals."""
+        """The status cell's word: in Chinese, "not yet" and "ended" are not worded as refusals; the
+        English cells, which scripts read, keep the three statuses of the contract."""
         words = self._words[rule_id]
         return words.get(phase, words[Status.not_eligible])
 

@@ -42,7 +42,7 @@ from engine.columnar import cal
 from engine.columnar.table import Col, Table, groups
 from engine.decision import Phase, Status
 from engine.facts import ENGINE_INPUTS, FACTS, derivation, missing_inputs
-from engine.judge import HOLDS, Judge, Outcome, Plan, Verdict, _Cond
+from engine.judge import HOLDS, Judge, Outcome, Plan, Verdict, _Cond, _period_months
 from engine.rulebook import ParamRef
 from engine.timeline import HORIZON_DAYS, LAST_DAY, stop_after
 
@@ -266,13 +266,14 @@ def _program(
         heads.append(layout.cells(v))
     dates = None
     if plan._date_facts:
-        months = np.array([-1 if v.grant.period_months is None else v.grant.period_months for v in verdicts])
-        months = months[verdict_group] if len(verdicts) else np.full(n, -1)
-        dates = _key_dates(plan, table, ref, period, months, ~refused)
-    if plan.ends is not None and dates is not None:
-        outcome, inverse, change_group, changes = _ending(
-            plan, table, dates, outcomes, outcome, refused, inverse, heads, change_group, changes, layout
-        )
+        # every row's key dates (``Plan.end_of`` reads them for a row refused today too); a
+        # refused row shows none
+        every = _key_dates(plan, table, ref, period, _months(plan, table, ref, period), np.ones(n, bool))
+        dates = [(d, day, known & ~refused) for d, day, known in every]
+        if plan.ends:
+            outcome, inverse, change_group, changes = _ending(
+                plan, table, every, outcomes, outcome, refused, inverse, heads, change_group, changes, layout
+            )
     if changes:
         inverse = _not_yet(plan, outcomes, outcome, inverse, heads, change_group, changes, layout)
     return Judged(
@@ -308,7 +309,9 @@ def _ending(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[Any]]:
     """``Plan.verdict`` and ``timeline.until_end`` on arrays: an entitlement whose last day has
     passed is refused (``plan.ended``); one still running stops the day after its last day."""
-    _, last, known = dates[plan.ends]
+    # the earliest known of the ending key dates (``Plan.last_day``)
+    last = np.min([np.where(dates[i][2], dates[i][1], NEVER) for i in plan.ends], axis=0)
+    known = last != NEVER
     as_of = table.cols["case.as_of"].values
     ended = ~refused & known & (last < as_of)
     if ended.any():
@@ -316,7 +319,7 @@ def _ending(
         outcome = np.where(ended, len(outcomes) - 1, outcome)
         heads.append(layout.cells(Verdict(plan, plan.ended, (), (), {}, _day(as_of[0]))))
         head = np.where(ended, len(heads) - 1, head)
-    running = np.flatnonzero(~refused & ~ended & known)
+    running = np.flatnonzero(~ended & known & (~refused | (change_group >= 0)))
     if len(running):
         inverse, firsts = groups([change_group[running], last[running], outcome[running]])
         merged = {}
@@ -355,6 +358,17 @@ def _not_yet(
         heads.append([word, *heads[h][1:]])
     head[rows] = np.array([variants[h] for h in head[rows].tolist()], dtype=head.dtype)
     return head
+
+
+def _months(plan: Plan, table: Table, ref: np.ndarray, period: np.ndarray) -> np.ndarray:
+    """The grant's period in months for every row (``judge._period_months``; -1 when not fixed),
+    worked out once per distinct parameter period and scale fact."""
+    if plan.rule.outcome.period is None:
+        return np.full(table.n, -1, dtype=np.int64)
+    parts = [period] + ([table.cols[plan._by].codes()] if plan._by else [])
+    inverse, firsts = groups(parts)
+    found = [_period_months(plan.rule, table.facts(int(f)), _day(ref[f])) for f in firsts]
+    return np.array([-1 if m is None else m for m in found], dtype=np.int64)[inverse]
 
 
 def _key_dates(
@@ -397,13 +411,17 @@ def _statuses(plan: Plan, block: np.ndarray) -> np.ndarray:
     return np.array(found, dtype=np.int64)[inverse]
 
 
-def _flip(plan: Plan, j: int, part: Table) -> np.ndarray:
+def _flip(plan: Plan, j: int, part: Table, start: int | None = None) -> np.ndarray:
     """``timeline.flip`` forward for every row: the day condition ``j`` changes from its result on
-    the evaluation date, as its fact moves with time (NEVER beyond a century)."""
+    the evaluation date (or on day number ``start``, parameters as in force then), as its fact moves
+    with time (NEVER beyond a century)."""
     cond = plan.conds[j]
     facts = (cond.fact,) if cond.confirm is None else ()
-    ref = reference(plan, part)  # parameters as in force today, as the scalar flip reads them
-    now = part.cols["case.as_of"].values
+    if start is None:
+        ref = reference(plan, part)  # parameters as in force today, as the scalar flip reads them
+        now = part.cols["case.as_of"].values
+    else:
+        ref = now = np.full(part.n, start, dtype=np.int64)
 
     def met(rows: np.ndarray, days: np.ndarray) -> np.ndarray:
         on = part.take(rows).on_days(days, facts)
@@ -447,12 +465,15 @@ def _changes(plan: Plan, block: np.ndarray, table: Table) -> tuple[np.ndarray, l
             inverse, reps = groups(
                 [table.cols[m].codes()[rows] for m in names] or [np.zeros(len(rows), np.int64)]
             )
-            candidates.append(_flip(plan, j, table.take(rows[reps]))[inverse])
-            if plan.reads_as_of:  # a parameter may change more than once: each of its starts is a day
+            part = table.take(rows[reps])
+            candidates.append(_flip(plan, j, part)[inverse])
+            if plan.reads_as_of:  # each start of a parameter is a day, and a period to search (timeline)
                 for start, _, _, _ in plan.conds[j].periods:
                     if start is not None:
                         day = start.toordinal()
-                        candidates.append(np.where(day > as_of[rows], day, NEVER))
+                        later = day > as_of[rows]
+                        candidates.append(np.where(later, day, NEVER))
+                        candidates.append(np.where(later, _flip(plan, j, part, day)[inverse], NEVER))
         days = np.sort(np.column_stack(candidates), axis=1)
         current = status[rows].copy()
         for k in range(days.shape[1]):

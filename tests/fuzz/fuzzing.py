@@ -136,7 +136,9 @@ def id_numbers() -> st.SearchStrategy[str]:
     )
 
 
-def cases(confirmation_keys: list[str]) -> st.SearchStrategy[Any]:
+def cases(confirmation_keys: list[str], programs: tuple[str, ...] = ()) -> st.SearchStrategy[Any]:
+    """Cases of both kinds, valid or not; with ``programs``, now and then an application for some
+    of them (or for a program that does not exist)."""
     confirmations = st.dictionaries(
         st.sampled_from(confirmation_keys) | st.text(max_size=8), st.booleans() | junk, max_size=2
     )
@@ -148,6 +150,10 @@ def cases(confirmation_keys: list[str]) -> st.SearchStrategy[Any]:
         "district": model(District),
         "confirmations": confirmations,
     }
+    if programs:
+        known = st.lists(st.sampled_from(programs), min_size=1, max_size=2)
+        named = st.sampled_from(programs) | st.text(max_size=8)
+        common["applied_for"] = st.one_of(known, known, st.lists(named, max_size=3), junk)
     person_case = st.fixed_dictionaries({"kind": st.just("person")}, optional={"person": person, **common})
     enterprise_case = st.fixed_dictionaries(
         {"kind": st.just("enterprise")},

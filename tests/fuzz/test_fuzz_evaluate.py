@@ -19,7 +19,11 @@ from engine.models import parse_case
 PER_EXAMPLE = 25  # cases per Hypothesis example: 400 examples make the 10,000 cases
 CJK = re.compile("[\u4e00-\u9fff]")
 ENGINE = default_engine()
-CASES = st.lists(cases(sorted(ENGINE.book.confirmation_keys())), min_size=PER_EXAMPLE, max_size=PER_EXAMPLE)
+CASES = st.lists(
+    cases(sorted(ENGINE.book.confirmation_keys()), tuple(sorted(ENGINE.book.rules))),
+    min_size=PER_EXAMPLE,
+    max_size=PER_EXAMPLE,
+)
 
 
 def check(data: Any, as_of: date, lang: str) -> str:
@@ -36,7 +40,7 @@ def check(data: Any, as_of: date, lang: str) -> str:
         return "refused"
     try:
         result = evaluate(case, as_of, lang)
-    except ValueError as err:  # an unknown confirmation, worded by the engine
+    except ValueError as err:  # an unknown confirmation or program, worded by the engine
         assert CJK.search(str(err)), str(err)
         return "refused"
     assert result.decisions

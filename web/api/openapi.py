@@ -87,7 +87,8 @@ def openapi_document() -> dict[str, Any]:
             "title": "稳就业补贴资格评估 API (其他〔2020〕4号)",
             "version": "1",
             "description": "Evaluate a person or enterprise case against every program of the Chongqing "
-            "notice 其他〔2020〕4号. The same case models and output as `subsidy evaluate --json`.",
+            "notice 其他〔2020〕4号, or only the programs its `applied_for` names (the others the person "
+            "may get are then `suggestions`). The same case models and output as `subsidy evaluate --json`.",
         },
         "servers": [{"url": "/"}],
         "paths": {
