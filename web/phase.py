@@ -15,18 +15,21 @@ from typing import Any
 from flask_babel import gettext as _
 
 from engine.decision import Decision, Evaluation, Phase
+from engine.evaluate import default_engine
 
 PHASES = ("eligible", "not_yet", "needs_information", "not_eligible", "ended")
 
 
 def phase_date(d: Decision) -> date | None:
     """The day that goes with the phase: from when a "not yet" is eligible; the last day of an
-    ended entitlement (its latest key date, the 最长领取至 the engine ended it on)."""
+    ended entitlement (the earliest of its key dates that the rule says end it, as the engine reads)."""
     if d.phase is Phase.not_yet and d.timeline:
         return d.timeline.eligible_from
     if d.phase is Phase.ended:
-        days = [k.date for k in d.dates if k.date]
-        return max(days) if days else None
+        rule = default_engine().book.rules.get(d.program)
+        ending = {k.id for k in rule.outcome.dates if k.ends} if rule else set()
+        days = [k.date for k in d.dates if k.date and k.id in ending]
+        return min(days) if days else None
     return None
 
 

@@ -103,7 +103,7 @@ def test_not_yet_is_counted_as_not_yet_on_the_card_the_list_and_the_history(
     for _ in range(2):  # as the engine gives it, then as a record kept before decisions had a phase
         card, listed, history = shown()
         assert (
-            '<span class="badge not_yet">尚未符合（2020-10-31起符合）</span> 失业保险金继续发放至法定退休年龄'
+            '<span class="badge not_yet">尚未符合（2020-11-01起符合）</span> 失业保险金继续发放至法定退休年龄'
             in card
         )
         assert ">不符合（0）</h2>" in card and ">尚未符合（1）</h2>" in card

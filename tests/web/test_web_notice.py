@@ -35,7 +35,7 @@ pypdf = pytest.importorskip("pypdf", reason="pypdf reads the notice back (pip in
 
 MAN_1961 = "500101196105200015"  # a man born 1961-05-20 (checksum valid)
 APPLIED = [
-    "task55_benefit_to_retirement",  # not yet: eligible from 2020-10-31, when his benefit ends
+    "task55_benefit_to_retirement",  # not yet: eligible from 2020-11-01, the day after his benefit ends
     "task59_dibao_gradual_exit",  # refused: he receives no 低保
     "task57_temporary_living_allowance",  # needs information
     "task55_unemployment_benefit",  # eligible
@@ -146,8 +146,8 @@ def test_the_notice_decides_what_was_applied_for_in_plain_words(app: Flask) -> N
     assert "登记失业人员定期联系和就业服务" not in whole and "劳动预备制" not in whole  # not applied for
     assert "低保渐退：不符合" in whole and "失业保险金：符合" in whole
     # not yet: the day to come back and what must still hold, and no refusal
-    assert "失业保险金继续发放至法定退休年龄：尚未符合（自2020年10月31日起符合）" in whole
-    assert "请于2020年10月31日起再来办理，届时仍须满足：领取期满仍未就业" in whole
+    assert "失业保险金继续发放至法定退休年龄：尚未符合（自2020年11月1日起符合）" in whole
+    assert "请于2020年11月1日起再来办理，届时仍须满足：领取期满仍未就业" in whole
     assert "失业保险金继续发放至法定退休年龄：不符合" not in whole
     # rights for the refusal applied for only, with the district's body, court and both time limits
     assert "申请人对上述“低保渐退”的决定不服的" in whole

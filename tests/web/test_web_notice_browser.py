@@ -126,7 +126,7 @@ def test_2_not_yet_is_never_a_refusal(server: str, browser) -> None:
     page = log_in(browser, server, "alice")
     case_url = apply_for(page, server, "渝中-尚未-0002", [NOT_YET])
     card = page.locator(f"#program-{NOT_YET}")
-    assert card.locator(".badge").inner_text() == "尚未符合（2020-10-31起符合）"
+    assert card.locator(".badge").inner_text() == "尚未符合（2020-11-01起符合）"
     assert "不符合" not in card.locator("h3").inner_text()
     assert page.inner_text("#group-not_yet") == "尚未符合（1）"
     assert page.inner_text("#group-not_eligible") == "不符合（0）"
@@ -146,7 +146,7 @@ def test_2_not_yet_is_never_a_refusal(server: str, browser) -> None:
     page.locator("#whatif-run").click()
     page.wait_for_selector("#whatif-title")
     row = page.locator("tr.changed", has_text="失业保险金继续发放至法定退休年龄")
-    assert row.locator("td:nth-child(2) .badge").inner_text() == "尚未符合（2020-10-31起符合）"
+    assert row.locator("td:nth-child(2) .badge").inner_text() == "尚未符合（2020-11-01起符合）"
     assert row.locator("td:nth-child(3) .badge").inner_text() == "符合"
     shot(page, "2-04-what-if")
     page.context.close()
@@ -198,8 +198,8 @@ def test_3_the_notice_in_plain_words(server: str, browser) -> None:
     for number, one in enumerate(text, 1):
         assert "案件编号：渝中<b>&0003" in one and f"第{number}页，共{len(text)}页" in one
         assert re.search(r"参考编号：[0-9a-f]{12}", one)
-    assert "失业保险金继续发放至法定退休年龄：尚未符合（自2020年10月31日起符合）" in whole
-    assert "请于2020年10月31日起再来办理，届时仍须满足：" in whole
+    assert "失业保险金继续发放至法定退休年龄：尚未符合（自2020年11月1日起符合）" in whole
+    assert "请于2020年11月1日起再来办理，届时仍须满足：" in whole
     assert "低保渐退：不符合" in whole and "申请人对上述“低保渐退”的决定不服的" in whole
     assert "申请人不是低保对象。" in whole  # a reason about the person
     assert "请携带" in whole and "前（含当日）携带下列材料到重庆市渝中区人力资源和社会保障局补充" in whole

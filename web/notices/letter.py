@@ -26,6 +26,7 @@ from engine.text import fmt_value
 from web.cases.application import inputs_read
 from web.filters import CHINA
 from web.notices.materials import to_bring
+from web.phase import phase_date
 from web.records import CaseRecord, DecisionRecord
 
 # The notice's title as it heads the shipped text (rules/notice/qita-2020-4.txt).
@@ -154,14 +155,16 @@ def _read(inputs: dict[str, Any], dotted: str) -> Any:
     return node
 
 
-def facts_relied_on(record: CaseRecord, inputs: dict[str, Any], programs: list[str]) -> list[tuple[str, str]]:
-    """The facts stated that the programs applied for read (and the district), by their form labels,
-    ID numbers masked as on the case list."""
+def facts_relied_on(
+    record: CaseRecord, inputs: dict[str, Any], programs: list[str] | None = None
+) -> list[tuple[str, str]]:
+    """The facts stated, by their form labels, ID numbers masked as on the case list; with
+    ``programs``, only those their rules read (and the district)."""
     rules = default_engine().book.rules
-    read = {"district.name"}.union(*(inputs_read(rules[p]) for p in programs if p in rules))
+    read = {"district.name"}.union(*(inputs_read(rules[p]) for p in programs or [] if p in rules))
     out = []
     for spec in input_facts(record.kind):
-        if spec.name not in read:
+        if programs is not None and spec.name not in read:
             continue
         value = _read(inputs, spec.name)
         if value is None or value == "":
@@ -184,10 +187,10 @@ def _reasons(d: Decision) -> list[str]:
 
 def _heading(d: Decision) -> str:
     word = d.status_text if d.kind == "compliance" else WORDS[d.phase]  # 合规 / 不合规
-    if d.phase is Phase.not_yet and d.timeline and d.timeline.eligible_from:
-        return f"{word}（自{chinese_date(d.timeline.eligible_from)}起符合）"
-    if d.phase is Phase.ended and (days := [k.date for k in d.dates if k.date]):
-        return f"{word}（{chinese_date(max(days))}止）"
+    if d.phase is Phase.not_yet and (first := phase_date(d)):
+        return f"{word}（自{chinese_date(first)}起符合）"
+    if d.phase is Phase.ended and (last := phase_date(d)):
+        return f"{word}（{chinese_date(last)}止）"
     return word
 
 
