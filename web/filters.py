@@ -8,7 +8,6 @@ from typing import Any
 from flask import Flask
 from flask_babel import gettext as _
 
-from engine.decision import Evaluation
 from engine.text import choice_label
 from web import phase
 from web.i18n import lang
@@ -54,12 +53,6 @@ def state_word(state: str) -> str:
     return words.get(state, state)
 
 
-def phase_counts(evaluation: dict[str, Any]) -> dict[str, int]:
-    """A stored decision's counts per phase, read from its stored evaluation (the record is the truth:
-    decisions saved before "not yet" was counted apart are counted right too)."""
-    return phase.counts(Evaluation.model_validate(phase.with_phase(evaluation)))
-
-
 def register_filters(app: Flask) -> None:
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["iso_utc"] = iso_utc
@@ -75,5 +68,5 @@ def register_filters(app: Flask) -> None:
             "state_word": state_word,
             "phase_words": phase.words,
             "phase_dated": phase.dated,
-            "phase_counts": phase_counts,
+            "phase_counts": phase.counts,
         }

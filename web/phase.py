@@ -46,9 +46,14 @@ def with_phase(evaluation: dict[str, Any]) -> dict[str, Any]:
     return {**evaluation, "decisions": decisions}
 
 
-def counts(evaluation: Evaluation) -> dict[str, int]:
-    """Decisions per phase, in the phases' order (a list's and the history's counts)."""
-    found = Counter(d.phase.value for d in evaluation.decisions)
+def counts(evaluation: Evaluation | dict[str, Any]) -> dict[str, int]:
+    """Decisions per phase, in the phases' order: of an evaluation, or of one as stored (a list's
+    and the history's counts, read from the record, so decisions kept before the engine gave a
+    phase are counted right too)."""
+    if isinstance(evaluation, Evaluation):
+        found = Counter(d.phase.value for d in evaluation.decisions)
+    else:
+        found = Counter(d["phase"] for d in with_phase(evaluation)["decisions"])
     return {p: found[p] for p in PHASES if found[p]}
 
 
@@ -64,7 +69,7 @@ def words() -> dict[str, str]:
 
 
 def dated(d: Decision) -> str:
-    """The phase with its date: 尚未符合（2020年10月31日起符合）, 已期满（2020年10月31日止）."""
+    """The phase with its date: 尚未符合（2020-11-01起符合）, 已期满（2020-10-31止）."""
     which, day = d.phase.value, phase_date(d)
     word = words()[which]
     if day is None:
