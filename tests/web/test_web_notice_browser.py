@@ -119,6 +119,12 @@ def test_1_the_application_asks_what_it_needs_and_suggests_the_rest(server: str,
     assert page.locator("article.decision").count() == 2
     assert page.locator(f"#suggest-{program}").count() == 0
     shot(page, "1-04-added")
+    page.set_viewport_size({"width": 375, "height": 812})  # a phone: the application scrolls only down
+    for url in (page.url, server + "/cases/new/person"):
+        page.goto(url)
+        width = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        assert page.evaluate(width) <= 0, url
+    shot(page, "1-05-phone-form", full_page=False)
     page.context.close()
 
 
