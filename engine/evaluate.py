@@ -218,6 +218,11 @@ def _timeline(v: Verdict, checks: list[Check], lang: str) -> Timeline:
             )
     elif eligible_until:
         parts = [T("timeline_until", lang, day=eligible_until)]
+        after = next(new for day, new in v.changes if day > eligible_until)
+        if after is Status.needs_information:  # not a refusal: from then on a question decides it
+            parts.append(
+                T("timeline_change", lang, day=eligible_until + timedelta(days=1), status=words[after])
+            )
     else:
         parts = [T("timeline_change", lang, day=day, status=words[new]) for day, new in v.changes]
     sep = "；" if lang == "zh" else "; "

@@ -325,6 +325,9 @@ class Plan:
             )
         )
         self.flip_inputs = {i: timeline.inputs(self, c) for i, c in self.timed}
+        # The answers each unknown input of a condition could take, where they are few (``_answers``):
+        # a condition every answer decides alike is decided without asking, today and on later days.
+        self.answers = {j: options for j, c in enumerate(self.conds) if (options := _answers(self, c))}
         o = rule.outcome
         # What a grant and the key dates vary with besides the case's facts, which the columnar
         # evaluator groups its rows by: the dates from which a parameter the outcome reads changes
@@ -455,10 +458,9 @@ class Judge:
         # Parameters are read on the date the policy names (``Rule.reference_fact``), else as-of.
         self._ref_facts = [(p, plan.ref_fact) for p, plan in enumerate(self.plans) if plan.ref_fact]
         self._resolvable = [
-            (plan.span[0] + j, p, cond, options, _reads(self.subject, plan, cond))
+            (plan.span[0] + j, p, plan.conds[j], options, _reads(self.subject, plan, plan.conds[j]))
             for p, plan in enumerate(self.plans)
-            for j, cond in enumerate(plan.conds)
-            if (options := _answers(plan, cond))
+            for j, options in plan.answers.items()
         ]
         self._timed = [p for p, plan in enumerate(self.plans) if plan.timed]
         self._ending = [p for p, plan in enumerate(self.plans) if plan.ends]

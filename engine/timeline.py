@@ -11,11 +11,12 @@ those conditions moved (``Plan.outcome``): the timeline is never a second copy o
 from __future__ import annotations
 
 from datetime import date, timedelta
+from itertools import product
 from typing import TYPE_CHECKING, Any
 
-from engine.codes import MET, NOT_IN_FORCE, NOT_MET
+from engine.codes import MET, MET_ANYWAY, MISSING, NOT_IN_FORCE, NOT_MET, NOT_MET_ANYWAY
 from engine.decision import Status
-from engine.facts import FACTS, derivation, on_day, reading
+from engine.facts import FACTS, Reads, derivation, missing_inputs, on_day, reading, rederive
 
 if TYPE_CHECKING:
     from engine.judge import Plan, Verdict, _Cond
@@ -66,25 +67,50 @@ def flip(
     return date.fromordinal(outside if forward else inside)
 
 
+def answered(plan: Plan, j: int, facts: dict[str, Any], subject: str) -> list[dict[str, Any]] | None:
+    """The facts had the applicant given each possible answer to what keeps condition ``j``
+    unknown (``Plan.answers``); None when an unknown input has no such short list."""
+    options = plan.answers.get(j)
+    cond = plan.conds[j]
+    missing = missing_inputs(cond.fact, facts)
+    if options is None or not missing or any(m not in options for m in missing):
+        return None
+    reads = reading(subject, (cond.fact, plan.ref_fact) if plan.ref_fact else (cond.fact,), timed=False)
+    return [
+        {**facts, **rederive(facts, subject, reads, dict(zip(missing, answers, strict=True)))}
+        for answers in product(*(options[m] for m in missing))
+    ]
+
+
 def changes(plan: Plan, outcomes: tuple[int, ...], facts: dict[str, Any], subject: str) -> Changes:
-    """Each later day on which the program's status changes, and the status from that day."""
-    moving = [j for j, _ in plan.timed if outcomes[j] in (MET, NOT_MET, NOT_IN_FORCE)]
+    """Each later day on which the program's status changes, and the status from that day.
+
+    A condition decided whatever the unknown answer (a woman's post, today) moves with each answer:
+    from the day the answers part it needs that answer, and once they agree again it is decided."""
+    variants = {
+        j: found
+        for j, _ in plan.timed
+        if outcomes[j] in (MET_ANYWAY, NOT_MET_ANYWAY, MISSING)
+        and (found := answered(plan, j, facts, subject)) is not None
+    }
+    moving = [j for j, _ in plan.timed if outcomes[j] in (MET, NOT_MET, NOT_IN_FORCE) or j in variants]
     if not moving:
         return ()
     day = facts["case.as_of"]
     days: set[date] = set()
     for j in moving:
-        if (found := flip(plan, j, facts, subject, forward=True)) is not None:
-            days.add(found)
-        if plan.reads_as_of:
-            # A parameter read on the evaluation date comes into force, or changes, on each of its
-            # starts: each is a day, and the condition may change again inside that period (a
-            # business counts its months under a threshold not yet in force today).
-            for start, _, _, _ in plan.conds[j].periods:
-                if start and start > day:
-                    days.add(start)
-                    if (found := flip(plan, j, facts, subject, forward=True, start=start)) is not None:
-                        days.add(found)
+        for each in variants.get(j, [facts]):
+            if (found := flip(plan, j, each, subject, forward=True)) is not None:
+                days.add(found)
+            if plan.reads_as_of:
+                # A parameter read on the evaluation date comes into force, or changes, on each of
+                # its starts: each is a day, and the condition may change again inside that period
+                # (a business counts its months under a threshold not yet in force today).
+                for start, _, _, _ in plan.conds[j].periods:
+                    if start and start > day:
+                        days.add(start)
+                        if (found := flip(plan, j, each, subject, forward=True, start=start)) is not None:
+                            days.add(found)
     status = plan.outcome(outcomes).status
     current = list(outcomes)
     out: list[tuple[date, Status]] = []
@@ -94,12 +120,25 @@ def changes(plan: Plan, outcomes: tuple[int, ...], facts: dict[str, Any], subjec
         on = on_day(facts, when, subject, reads)
         ref = reference(plan, on)
         for j in moving:
-            current[j] = plan.conds[j].on(on, ref)
+            if j in variants:
+                cond = plan.conds[j]
+                seen = {cond.on(o, reference(plan, o)) for o in _on(variants[j], when, subject, reads)}
+                current[j] = AGREED.get(seen.pop(), MISSING) if len(seen) == 1 else MISSING
+            else:
+                current[j] = plan.conds[j].on(on, ref)
         new = plan.outcome(tuple(current)).status
         if new is not status:
             out.append((when, new))
             status = new
     return tuple(out)
+
+
+# What every answer agreeing gives (engine/judge.py ``Judge._resolve``); a rule not yet in force stays so.
+AGREED = {MET: MET_ANYWAY, NOT_MET: NOT_MET_ANYWAY, NOT_IN_FORCE: NOT_IN_FORCE}
+
+
+def _on(variants: list[dict[str, Any]], when: date, subject: str, reads: Reads) -> list[dict[str, Any]]:
+    return [on_day(v, when, subject, reads) for v in variants]
 
 
 def until_end(verdict: Verdict) -> Changes:

@@ -444,20 +444,75 @@ def _flip(plan: Plan, j: int, part: Table, start: int | None = None) -> np.ndarr
     return np.where(found, hi, NEVER)
 
 
+def _in(sub: np.ndarray, n: int, found: np.ndarray) -> np.ndarray:
+    """``found`` for rows ``sub`` of ``n``, NEVER for the others."""
+    out = np.full(n, NEVER, dtype=np.int64)
+    out[sub] = found
+    return out
+
+
+def _answered(plan: Plan, j: int, part: Table) -> list[tuple[np.ndarray, list[Table]]]:
+    """``timeline.answered`` on arrays: rows (of ``part``) grouped by what keeps condition ``j``
+    unknown, each group with its rows had the applicant given each possible answer; rows with an
+    unknown that has no short list of answers are left out (they stay unknown)."""
+    cond, options = plan.conds[j], plan.answers[j]
+    names = [n for n in derivation(cond.fact) if n in part.cols]
+    inverse, firsts = groups([(~part.cols[n].valid).astype(np.int64) for n in names])
+    out = []
+    for g, first in enumerate(firsts):
+        missing = missing_inputs(cond.fact, part.facts(int(first)))
+        if not missing or any(m not in options for m in missing):
+            continue
+        sub = np.flatnonzero(inverse == g)
+        taken = part.take(sub)
+        answers = product(*(options[m] for m in missing))
+        out.append((sub, [taken.answered(dict(zip(missing, a, strict=True))) for a in answers]))
+    return out
+
+
+def _agreed(plan: Plan, j: int, part: Table, days: np.ndarray) -> np.ndarray:
+    """Condition ``j`` on ``days`` when every answer agrees (``timeline.AGREED``), else MISSING."""
+    cond = plan.conds[j]
+    out = np.full(part.n, MISSING, dtype=np.int8)
+    for sub, tables in _answered(plan, j, part):
+        seen = [
+            codes(cond, on, reference(plan, on))
+            for on in (t.on_days(days[sub], (cond.fact,)) for t in tables)
+        ]
+        first = seen[0]
+        same = np.logical_and.reduce([s == first for s in seen])
+        agreed = np.where(
+            first == MET,
+            MET_ANYWAY,
+            np.where(
+                first == NOT_MET, NOT_MET_ANYWAY, np.where(first == NOT_IN_FORCE, NOT_IN_FORCE, MISSING)
+            ),
+        )
+        out[sub] = np.where(same, agreed, MISSING)
+    return out
+
+
 def _changes(plan: Plan, block: np.ndarray, table: Table) -> tuple[np.ndarray, list[Any]]:
     """``timeline.changes`` for every row: each later day the program's status changes, the other
     facts staying as they are. Returns each row's group (-1: no change) and each group's changes."""
     n = table.n
     timed = [j for j, _ in plan.timed]
-    moving = np.isin(block[:, timed], (MET, NOT_MET, NOT_IN_FORCE))
-    pattern, firsts = groups([_pack(moving.astype(np.int8))])
+    # 1: a condition that moves with time; 2: one decided whatever the unknown answer, or not yet
+    # decided, that moves with each answer (``timeline.answered``)
+    plain = np.isin(block[:, timed], (MET, NOT_MET, NOT_IN_FORCE))
+    answerable = np.array([j in plan.answers for j in timed], dtype=bool)
+    agreed = np.isin(block[:, timed], (MET_ANYWAY, NOT_MET_ANYWAY, MISSING)) & answerable
+    kind = plain.astype(np.int8) + 2 * agreed.astype(np.int8)
+    pattern, firsts = groups([_pack(kind)])
     as_of = table.cols["case.as_of"].values
     status = _statuses(plan, block)
     events: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (rows, day, new status)
     for g, first in enumerate(firsts):
-        js = [timed[k] for k in np.flatnonzero(moving[first])]
+        ks = np.flatnonzero(kind[first])
+        js = [timed[k] for k in ks]
         if not js:
             continue
+        answered = {timed[k] for k in ks if kind[first, k] == 2}
         rows = np.flatnonzero(pattern == g)
         candidates = []
         for j in js:
@@ -466,14 +521,20 @@ def _changes(plan: Plan, block: np.ndarray, table: Table) -> tuple[np.ndarray, l
                 [table.cols[m].codes()[rows] for m in names] or [np.zeros(len(rows), np.int64)]
             )
             part = table.take(rows[reps])
-            candidates.append(_flip(plan, j, part)[inverse])
-            if plan.reads_as_of:  # each start of a parameter is a day, and a period to search (timeline)
-                for start, _, _, _ in plan.conds[j].periods:
-                    if start is not None:
-                        day = start.toordinal()
-                        later = day > as_of[rows]
-                        candidates.append(np.where(later, day, NEVER))
-                        candidates.append(np.where(later, _flip(plan, j, part, day)[inverse], NEVER))
+            variants = _answered(plan, j, part) if j in answered else [(np.arange(part.n), [part])]
+            for sub, tables in variants:
+                for each in tables:
+                    candidates.append(_in(sub, part.n, _flip(plan, j, each))[inverse])
+                    if plan.reads_as_of:  # each start of a parameter is a day, and a period to search
+                        for start, _, _, _ in plan.conds[j].periods:
+                            if start is not None:
+                                day = start.toordinal()
+                                later = day > as_of[rows]
+                                found = _in(sub, part.n, _flip(plan, j, each, day))[inverse]
+                                candidates.append(np.where(later, day, NEVER))
+                                candidates.append(np.where(later, found, NEVER))
+        if not candidates:  # unknowns no answer list settles: nothing moves
+            continue
         days = np.sort(np.column_stack(candidates), axis=1)
         current = status[rows].copy()
         for k in range(days.shape[1]):
@@ -488,7 +549,10 @@ def _changes(plan: Plan, block: np.ndarray, table: Table) -> tuple[np.ndarray, l
             ref = reference(plan, on)
             cur = block[sub].copy()
             for j in js:
-                cur[:, j] = codes(plan.conds[j], on, ref)
+                if j in answered:
+                    cur[:, j] = _agreed(plan, j, table.take(sub), days[live, k])
+                else:
+                    cur[:, j] = codes(plan.conds[j], on, ref)
             new = _statuses(plan, cur)
             changed = new != current[live]
             events.append((sub[changed], days[live, k][changed], new[changed]))
