@@ -151,7 +151,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as instance:
         env = {**os.environ, "SUBSIDY_INSTANCE_PATH": instance}
         env.pop("SUBSIDY_DATABASE_URL", None)
-        subsidy("create-user", "bench", "--password-stdin", env=env, stdin="bench-password\n")
+        subsidy("create-user", "bench", "--password-stdin", env=env, stdin="plum kettle orbit 7\n")
         token = subsidy("create-token", "bench", env=env)
         port = free_port()
         process = start_server(args.server, port, env)

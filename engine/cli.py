@@ -147,6 +147,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_batch_command(sub)
 
+    from engine.screen.cli import add_parsers as add_screen_commands  # compare, screen (免申即享)
+
+    add_screen_commands(sub)
+
     from web.commands import add_web_commands  # serve, db upgrade, create-admin … (the web desk)
 
     add_web_commands(sub)

@@ -60,9 +60,9 @@ SETTINGS_KEYS = (
     "declared",
     "standards",
     "office",
-    "address",
-    "phone",
-    "hours",
+    "office_address",
+    "office_phone",
+    "office_hours",
     "supply_days",
     "review_body",
     "court",
@@ -80,10 +80,10 @@ class DistrictSettings(Strict):
     # "task23_one_off_hiring_subsidy.amount_per_person"
     standards: dict[str, list[Standard]] = Field(default_factory=dict)
     office: str | None = Field(None, max_length=100)  # 经办机构: the office that handles and signs
-    # Where and when the applicant reaches the office, printed on the notice.
-    address: str | None = Field(None, max_length=100)  # 办理地址
-    phone: str | None = Field(None, max_length=40)  # 咨询电话
-    hours: str | None = Field(None, max_length=100)  # 办公时间
+    # where people go and whom they call (letters to those who qualify, notices)
+    office_address: str | None = Field(None, max_length=200)  # 办公地址
+    office_phone: str | None = Field(None, max_length=50)  # 联系电话
+    office_hours: str | None = Field(None, max_length=100)  # 办公时间, e.g. 工作日 9:00-12:00、14:00-17:00
     # 补充材料期限: days from the notice's date to bring what is still needed. No law fixes it, so it
     # has no default: a notice that asks for documents is not issued until the district sets it.
     supply_days: int | None = Field(None, ge=1, le=365)

@@ -14,9 +14,9 @@ from datetime import date, timedelta
 from itertools import product
 from typing import TYPE_CHECKING, Any
 
-from engine.codes import MET, MET_ANYWAY, MISSING, NOT_IN_FORCE, NOT_MET, NOT_MET_ANYWAY
+from engine.codes import MET, MET_ANYWAY, MISSING, NOT_IN_FORCE, NOT_MET, NOT_MET_ANYWAY, UNSET
 from engine.decision import Status
-from engine.facts import FACTS, Reads, derivation, missing_inputs, on_day, reading, rederive
+from engine.facts import FACTS, derivation, missing_inputs, on_day, reading, rederive
 
 if TYPE_CHECKING:
     from engine.judge import Plan, Verdict, _Cond
@@ -122,7 +122,10 @@ def changes(plan: Plan, outcomes: tuple[int, ...], facts: dict[str, Any], subjec
         for j in moving:
             if j in variants:
                 cond = plan.conds[j]
-                seen = {cond.on(o, reference(plan, o)) for o in _on(variants[j], when, subject, reads)}
+                seen = {
+                    cond.on(o, reference(plan, o))
+                    for o in (on_day(v, when, subject, reads) for v in variants[j])
+                }
                 current[j] = AGREED.get(seen.pop(), MISSING) if len(seen) == 1 else MISSING
             else:
                 current[j] = plan.conds[j].on(on, ref)
@@ -133,12 +136,9 @@ def changes(plan: Plan, outcomes: tuple[int, ...], facts: dict[str, Any], subjec
     return tuple(out)
 
 
-# What every answer agreeing gives (engine/judge.py ``Judge._resolve``); a rule not yet in force stays so.
-AGREED = {MET: MET_ANYWAY, NOT_MET: NOT_MET_ANYWAY, NOT_IN_FORCE: NOT_IN_FORCE}
-
-
-def _on(variants: list[dict[str, Any]], when: date, subject: str, reads: Reads) -> list[dict[str, Any]]:
-    return [on_day(v, when, subject, reads) for v in variants]
+# What every answer agreeing gives, as the engine reads it on that day (engine/judge.py
+# ``Judge._resolve``): a rule not yet in force, or a threshold not set, reads so whatever the answer.
+AGREED = {MET: MET_ANYWAY, NOT_MET: NOT_MET_ANYWAY, NOT_IN_FORCE: NOT_IN_FORCE, UNSET: UNSET}
 
 
 def until_end(verdict: Verdict) -> Changes:

@@ -4,13 +4,18 @@ Passwords are hashed by werkzeug (scrypt); API tokens and session keys are rando
 sha256 is stored, so a copy of the database gives none of them. A password must have at least 10
 characters and not be easy to guess (zxcvbn's estimate, which checks it against its list of the
 30,000 commonest passwords from leaks, names and words, and against the username): ASVS 2.1.
+Nor may it hold the username, the user's name in pinyin or their district's (web.pinyin): those are
+the first words anyone guessing at a caseworker's account tries.
+
+A user may hold several API tokens, each with an expiry (``TOKEN_DAYS``, 90 by default); a password
+change, an admin's reset and disabling the account revoke every one of them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -18,7 +23,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
 from engine.districts import shipped_names
-from web.records import ROLES, AuditEvent, LoginSession, User, utcnow
+from web.pinyin import district_words, name_words
+from web.records import ROLES, ApiToken, AuditEvent, LoginSession, User, utcnow
 
 TOKEN_PREFIX = "sbt_"
 MIN_PASSWORD = 10
@@ -47,7 +53,7 @@ def create_user(
     if role not in ROLES:
         raise AccountError(f"角色应为 {'、'.join(ROLES)} 之一")
     district = check_district(district, role)
-    check_password(password, username, district)
+    check_password(password, username, district, full_name)
     if db.scalar(select(User).where(User.username == username)) is not None:
         raise AccountError(f"用户名已存在：{username}")
     user = User(
@@ -82,13 +88,31 @@ def set_district(db: Session, user: User, district: str, full_name: str | None =
     db.commit()
 
 
-def check_password(password: str, username: str, district: str = "") -> None:
-    """Refuse a password that is short or easy to guess, saying why in Chinese."""
+def _personal_word(password: str, username: str, district: str, full_name: str) -> str | None:
+    """The username, name or district the password holds (case and spacing ignored), if any."""
+    folded = "".join(password.lower().split())
+    candidates = [(username.lower(), "用户名")] if len(username) >= 3 else []
+    candidates += [(w, "姓名") for w in name_words(full_name)]
+    candidates += [(w, "所属区县") for w in district_words(district)]
+    for word, what in candidates:
+        if len(word) >= 2 and word in folded:
+            return what
+    return None
+
+
+def check_password(password: str, username: str, district: str = "", full_name: str = "") -> None:
+    """Refuse a password that is short, easy to guess or holds the user's own names, saying why in Chinese."""
     if len(password) < MIN_PASSWORD:
         raise AccountError(f"密码至少{MIN_PASSWORD}个字符")
     if len(password) > MAX_PASSWORD:
         raise AccountError(f"密码最多{MAX_PASSWORD}个字符")
-    words = [w for w in (username, district, *SITE_WORDS) if w]
+    what = _personal_word(password, username, district, full_name)
+    if what is not None:
+        spelled = "" if what == "用户名" else "（含其拼音）"
+        raise AccountError(f"密码不能包含{what}{spelled}：这是猜密码的人最先试的，请换一个与本人无关的密码")
+    words = [
+        w for w in (username, district, *name_words(full_name), *district_words(district), *SITE_WORDS) if w
+    ]
     if zxcvbn(password, user_inputs=words)["score"] < MIN_STRENGTH:
         raise AccountError(
             "密码太常见或太容易猜到（如常用密码、连续或重复的字符、日期、用户名），"
@@ -96,13 +120,16 @@ def check_password(password: str, username: str, district: str = "") -> None:
         )
 
 
-def set_password(db: Session, user: User, password: str, must_change: bool = False) -> None:
-    """A new password for ``user``; every session of theirs ends (the caller opens a new one)."""
-    check_password(password, user.username, user.district)
+def set_password(db: Session, user: User, password: str, must_change: bool = False) -> int:
+    """A new password for ``user``; every session and API token of theirs ends (the caller opens a
+    new session, and writes the audit lines); how many tokens were revoked."""
+    check_password(password, user.username, user.district, user.full_name)
     user.password_hash = generate_password_hash(password)
     user.must_change_password = must_change
     end_all_sessions(db, user)
+    revoked = revoke_all_tokens(db, user)
     db.commit()
+    return revoked
 
 
 def password_matches(user: User, password: str) -> bool:
@@ -121,24 +148,67 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def issue_token(db: Session, user: User) -> str:
-    """A new API token for ``user`` (replacing any previous one); shown once, stored hashed."""
+def issue_token(db: Session, user: User, days: int, label: str = "") -> tuple[str, ApiToken]:
+    """A new API token for ``user``, valid ``days`` days; shown once, stored hashed (committed)."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    user.api_token_hash = _token_hash(token)
+    now = utcnow()
+    row = ApiToken(
+        user_id=user.id,
+        token_hash=_token_hash(token),
+        label=label.strip()[:64],
+        created_at=now,
+        expires_at=now + timedelta(days=days),
+    )
+    db.add(row)
     db.commit()
-    return token
+    return token, row
 
 
-def revoke_token(db: Session, user: User) -> None:
-    user.api_token_hash = None
-    db.commit()
+def tokens_of(db: Session, user: User) -> list[ApiToken]:
+    """The user's tokens, unexpired ones first, newest first."""
+    rows = db.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc()))
+    now = utcnow()
+    return sorted(rows, key=lambda t: _aware(t.expires_at) <= now)
+
+
+def revoke_token(db: Session, user: User, token_id: int) -> ApiToken | None:
+    """Revoke one of ``user``'s own tokens (None: no such token of theirs); committed."""
+    row = db.scalar(select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id))
+    if row is not None:
+        db.delete(row)
+        db.commit()
+    return row
+
+
+def revoke_all_tokens(db: Session, user: User) -> int:
+    """Every API token of ``user`` stops working (not committed here); how many there were."""
+    result = db.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _aware(when: datetime) -> datetime:
+    """SQLite hands back times without their zone: they are UTC."""
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def user_for_token(db: Session, token: str) -> User | None:
+    """The active user of an unexpired token; the token's last use is noted."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
-    user = db.scalar(select(User).where(User.api_token_hash == _token_hash(token)))
-    return user if user is not None and user.active else None
+    now = utcnow()
+    query = (
+        select(User, ApiToken)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == _token_hash(token), ApiToken.expires_at > now, User.active)
+    )
+    row = db.execute(query).first()
+    if row is None:
+        return None
+    user, found = row
+    if found.last_used_at is None or _aware(found.last_used_at) < now - timedelta(minutes=1):
+        found.last_used_at = now  # to the minute: not a write per request
+        db.commit()
+    return user
 
 
 def open_session(db: Session, user: User, lifetime: timedelta) -> str:
@@ -171,6 +241,21 @@ def session_for_key(db: Session, key: str) -> tuple[User, datetime] | None:
     return (row[0], row[1]) if row else None
 
 
+MAX_SESSION = timedelta(hours=12)  # ASVS 3.3.2: however often extended, a login ends 12 h after it began
+
+
+def extend_session(db: Session, key: str, lifetime: timedelta) -> datetime | None:
+    """The session with this key lasts ``lifetime`` from now (the page's 延长登录), but never past
+    MAX_SESSION from its start; its new end, or None if it has already ended. Committed."""
+    row = db.get(LoginSession, _token_hash(key)) if len(key) <= 100 else None
+    now = utcnow()
+    if row is None or _aware(row.expires_at) <= now:
+        return None
+    row.expires_at = max(_aware(row.expires_at), min(now + lifetime, _aware(row.created_at) + MAX_SESSION))
+    db.commit()
+    return row.expires_at
+
+
 def end_session(db: Session, key: str) -> None:
     db.execute(delete(LoginSession).where(LoginSession.key_hash == _token_hash(key)))
     db.commit()
@@ -181,11 +266,27 @@ def end_all_sessions(db: Session, user: User) -> None:
     db.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
 
 
-def audit(db: Session, event: str, username: str, address: str, actor: str = "", detail: str = "") -> None:
-    """One line of the audit log, committed."""
+def audit(
+    db: Session,
+    event: str,
+    username: str,
+    address: str,
+    actor: str = "",
+    detail: str = "",
+    district: str | None = None,
+) -> None:
+    """One line of the audit log, committed. ``district`` (whose supervisor reads the line) defaults
+    to the account's district."""
+    if district is None:
+        district = db.scalar(select(User.district).where(User.username == username)) or ""
     db.add(
         AuditEvent(
-            event=event, username=username[:64], actor=actor[:64], address=address[:64], detail=detail[:200]
+            event=event,
+            username=username[:64],
+            actor=actor[:64],
+            address=address[:64],
+            detail=detail[:200],
+            district=district[:64],
         )
     )
     db.commit()

@@ -9,7 +9,8 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from web import db, errors, i18n, security, settings
+from web import db, english, errors, i18n, sealing, security, settings
+from web.drafts import draft_key
 from web.filters import register_filters
 
 
@@ -31,15 +32,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     db.init_app(app)
+    sealing.init_app(app)
     security.init_app(app)
     i18n.init_app(app)
+    english.init_app(app)
     errors.init_app(app)
     register_filters(app)
+    app.jinja_env.globals["user_draft_key"] = draft_key
 
     from web.admin.views import bp as admin_bp
     from web.api.views import bp as api_bp
     from web.auth.views import bp as auth_bp
     from web.batches.views import bp as batches_bp
+    from web.caseload.views import bp as caseload_bp
     from web.cases.views import bp as cases_bp
     from web.districts.views import bp as districts_bp
     from web.notices.views import bp as notices_bp
@@ -56,6 +61,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         notices_bp,
         reviews_bp,
         api_bp,
+        caseload_bp,
     ):
         app.register_blueprint(blueprint)
     return app

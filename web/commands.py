@@ -31,7 +31,9 @@ def add_web_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[t
     user.add_argument("--role", choices=["caseworker", "supervisor", "admin"], default="caseworker")
     user.set_defaults(func=cmd_create_user)
 
-    token = sub.add_parser("create-token", help="为账号生成 API 令牌（旧令牌作废）")
+    token = sub.add_parser(
+        "create-token", help="为账号生成 API 令牌（SUBSIDY_TOKEN_DAYS 天后失效，默认 90 天）"
+    )
     token.add_argument("username")
     token.set_defaults(func=cmd_create_token)
 
@@ -52,8 +54,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_db(args: argparse.Namespace) -> int:
     from web import create_app
     from web.migrate import upgrade
+    from web.sealing import seal_existing
 
-    upgrade(create_app().config["DATABASE_URL"])
+    app = create_app()
+    upgrade(app.config["DATABASE_URL"])
+    seal_existing(app)
     print("数据库已是最新结构", file=sys.stderr)
     return 0
 
@@ -100,7 +105,7 @@ def cmd_create_token(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
     from web import create_app, db
-    from web.accounts import issue_token
+    from web.accounts import audit, issue_token
     from web.records import User
 
     app = create_app()
@@ -109,5 +114,15 @@ def cmd_create_token(args: argparse.Namespace) -> int:
         if user is None:
             print(f"没有这个账号：{args.username}", file=sys.stderr)
             return EXIT_BAD_INPUT
-        print(issue_token(session, user))
+        days = app.config["TOKEN_DAYS"]
+        token, row = issue_token(session, user, days, "subsidy create-token")
+        audit(
+            session,
+            "token_issued",
+            user.username,
+            "",
+            "subsidy create-token",
+            f"#{row.id} {row.expires_at:%Y-%m-%d}",
+        )
+        print(token)
     return 0

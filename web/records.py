@@ -16,6 +16,8 @@ from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from web.sealing import SealedJson
+
 ROLES = ("caseworker", "supervisor", "admin")
 JsonDoc = JSON().with_variant(JSONB(), "postgresql")
 
@@ -38,14 +40,29 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16), default="caseworker")
     district: Mapped[str] = mapped_column(String(64), default="")
     active: Mapped[bool] = mapped_column(default=True)
-    # sha256 of the user's API token (high-entropy, so a fast hash is enough); None: no token.
-    api_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     # Set when an admin resets the password: the next page after login is the password change.
     must_change_password: Mapped[bool] = mapped_column(default=False)
     # A district typed before districts were chosen from the list that named none of the 38
     # (migration 0004): shown on the accounts page until an admin chooses one.
     district_unmatched: Mapped[str] = mapped_column(String(64), default="")
+
+
+class ApiToken(Base):
+    """One API token of a user: only its sha256 (high-entropy, so a fast hash is enough), until it
+    expires or is revoked (by its owner, or with all of them at a password change, a reset or when
+    the account is disabled: re-enabling an account restores none)."""
+
+    __tablename__ = "api_tokens"
+    __table_args__ = (Index("ix_api_tokens_user", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 
 
 class LoginSession(Base):
@@ -62,10 +79,13 @@ class LoginSession(Base):
 
 
 class AuditEvent(Base):
-    """Who signed in or failed to, and what admins did to accounts; also what login throttling counts.
+    """Who signed in or failed to, what admins did to accounts, tokens issued and revoked, access
+    refused, and every view or download of a decision, notice or batch result; also what login
+    throttling counts.
 
     ``username`` is the account the event is about (as typed, for a failed login); ``actor`` the
-    admin who acted. Never a case's data.
+    one who acted; ``district`` whose supervisor reads it (the case's or the account's district);
+    ``detail`` names the record (a case number, a batch's file), never a case's data.
     """
 
     __tablename__ = "audit_log"
@@ -81,6 +101,7 @@ class AuditEvent(Base):
     actor: Mapped[str] = mapped_column(String(64), default="")
     address: Mapped[str] = mapped_column(String(64), default="")
     detail: Mapped[str] = mapped_column(String(200), default="")
+    district: Mapped[str] = mapped_column(String(64), default="")
 
 
 class CaseRecord(Base):
@@ -90,6 +111,8 @@ class CaseRecord(Base):
         Index("ix_cases_district", "district"),
         Index("ix_cases_id_last4", "id_last4"),
         Index("ix_cases_id_hash", "id_hash"),
+        # A case number names one case of a district (NULLs never collide: none is left blank).
+        Index("ux_cases_district_case_id", "district", "case_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -99,7 +122,7 @@ class CaseRecord(Base):
     name: Mapped[str | None] = mapped_column(String(100), default=None)
     id_masked: Mapped[str | None] = mapped_column(String(24), default=None)  # 500101********0037
     id_last4: Mapped[str | None] = mapped_column(String(4), default=None)
-    # The hired person's name (enterprise cases) and sha256 of the full ID number, for search.
+    # The hired person's name (enterprise cases) and HMAC of the full ID number (web.sealing), for search.
     person_name: Mapped[str | None] = mapped_column(String(100), default=None)
     id_hash: Mapped[str | None] = mapped_column(String(64), default=None)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -119,20 +142,32 @@ class DecisionRecord(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_pk: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
-    inputs: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
+    inputs: Mapped[dict[str, Any]] = mapped_column(SealedJson)  # ID numbers encrypted (web.sealing)
     as_of: Mapped[date] = mapped_column(Date)
     rules_version: Mapped[str] = mapped_column(String(64))
-    evaluation: Mapped[dict[str, Any]] = mapped_column(JsonDoc)
+    evaluation: Mapped[dict[str, Any]] = mapped_column(SealedJson)
     summary: Mapped[dict[str, Any]] = mapped_column(JsonDoc)  # {status: count}, for lists
     # What reproduces it: the engine's version and every parameter value and district setting used
     # (web/cases/receipt.py); None for decisions taken before migration 0004.
     engine_version: Mapped[str | None] = mapped_column(String(32), default=None)
-    receipt: Mapped[dict[str, Any] | None] = mapped_column(JsonDoc, default=None)
+    receipt: Mapped[dict[str, Any] | None] = mapped_column(SealedJson, default=None)
+    # False only for decisions stored before migration 0005, until web.sealing encrypts them.
+    sealed: Mapped[bool] = mapped_column(default=True)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     case: Mapped[CaseRecord] = relationship(back_populates="decisions")
     author: Mapped[User] = relationship()
+
+
+class CaseNumberCounter(Base):
+    """The last case number a district gave out in a year (a blank case number takes the next)."""
+
+    __tablename__ = "case_numbers"
+
+    district: Mapped[str] = mapped_column(String(64), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)
 
 
 class DistrictSettingsRecord(Base):

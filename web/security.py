@@ -3,14 +3,17 @@
 A request is authenticated either by the session cookie (the browser) or, on /api/ only, by an
 ``Authorization: Bearer`` token. CSRF is checked on every unsafe request except token-authenticated
 API calls: a token is never sent by a browser on its own, so it cannot be forged cross-site.
-A caseworker sees their own records, a supervisor their district's, an admin all (``visible``).
+A caseworker sees their own records of their own district, a supervisor their district's, an admin
+all (``visible``). A record that exists but is not the user's to see answers 404, like a missing
+one, and the refusal is written to the audit log, as is every view or download of a decision,
+notice or batch result (``audit_access``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
@@ -22,7 +25,7 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import BadRequest
 
 from web import db
-from web.accounts import session_for_key, user_for_token
+from web.accounts import audit, session_for_key, user_for_token
 from web.records import BatchRun, CaseRecord, User
 
 csrf = CSRFProtect()
@@ -81,6 +84,10 @@ def _load_user() -> None:
     if token is not None:
         g.via_token = True
         g.user = user_for_token(db.session(), token)
+        if g.user is None:  # unknown, expired or revoked, or its account disabled
+            audit(
+                db.session(), "token_refused", "", client_address(), detail=f"{request.method} {request.path}"
+            )
         return  # a token request never falls back to the session
     key = session.get("sid")
     if isinstance(key, str) and (found := session_for_key(db.session(), key)) is not None:
@@ -94,6 +101,7 @@ PASSWORD_CHANGE_ALLOWED = {
     "auth.logout",
     "main.switch_language",
     "main.session_status",
+    "main.extend_session",
     "static",
 }
 
@@ -190,7 +198,7 @@ def visible(model: type[Owned], user: User) -> Select[tuple[Owned]]:
     """The rows of ``model`` the user may see; anything else answers 404, as if it did not exist."""
     query = select(model)
     if user.role == "caseworker":
-        return query.where(model.owner_id == user.id)
+        return query.where(model.owner_id == user.id, model.district == user.district)
     if user.role == "supervisor":
         return query.where(model.district == user.district)
     return query  # admin
@@ -202,8 +210,41 @@ def visible_by_ref(session: Session, model: type[Owned], user: User, ref: str) -
         abort(404)
     row = session.scalar(visible(model, user).where(model.ref == ref))
     if row is None:
+        district = session.scalar(select(model.district).where(model.ref == ref))
+        if district is not None:  # there, but not theirs
+            refuse(district)
         abort(404)
     return row
+
+
+def refuse(district: str = "") -> NoReturn:
+    """404, as for a page that does not exist, with the attempt in the audit log."""
+    user = g.get("user")
+    if user is not None:
+        audit(
+            db.session(),
+            "access_refused",
+            user.username,
+            client_address(),
+            actor=user.username,
+            detail=f"{request.method} {request.path}"[:200],
+            district=district or user.district,
+        )
+    abort(404)
+
+
+def audit_access(event: str, district: str, detail: str) -> None:
+    """A view or download of a decision, notice or batch result, by the signed-in user."""
+    user = g.user
+    audit(
+        db.session(),
+        event,
+        user.username,
+        client_address(),
+        actor=user.username,
+        detail=detail,
+        district=district,
+    )
 
 
 def login_required(view: F) -> F:
@@ -224,7 +265,7 @@ def role_required(*roles: str) -> Callable[[F], F]:
         @login_required
         def wrapped(*args: Any, **kwargs: Any) -> ResponseReturnValue:
             if g.user.role not in roles:
-                abort(404)  # a page that is not yours does not exist
+                refuse()  # a page that is not yours does not exist
             return view(*args, **kwargs)
 
         return wrapped  # type: ignore[return-value]

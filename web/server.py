@@ -6,11 +6,13 @@ import sys
 
 from web import create_app
 from web.migrate import upgrade
+from web.sealing import seal_existing
 
 
 def serve(host: str = "127.0.0.1", port: int = 5000, threads: int = 8) -> int:
     app = create_app()
     upgrade(app.config["DATABASE_URL"])
+    seal_existing(app)  # ID numbers stored before migration 0005: encrypted now
     from engine.evaluate import default_engine
 
     default_engine()  # compile the rules before the first caseworker waits for it

@@ -43,16 +43,17 @@ def private_file(path: Path, append: bool = False) -> int:
     return fd
 
 
-def instance_secret(instance_path: Path) -> str:
-    """The secret key kept in the instance folder, generated (0600) by the first process to start.
+def instance_secret(instance_path: Path, name: str = "secret_key") -> str:
+    """A secret kept in the instance folder (the session key, the data key), generated (0600) by
+    the first process to start.
 
     Several workers may start at once on a fresh folder: each writes a complete key to a file of its
     own and links it to ``secret_key``; the link either appears whole or fails because another
     worker's key is already there, which is then the one every worker reads. Never empty, never two.
     """
-    path = private_folder(instance_path) / "secret_key"
+    path = private_folder(instance_path) / name
     if not path.exists():
-        tmp = instance_path / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        tmp = instance_path / f".{name}.{os.getpid()}.{secrets.token_hex(4)}"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             with os.fdopen(fd, "w", encoding="ascii") as out:
@@ -73,14 +74,14 @@ def instance_secret(instance_path: Path) -> str:
         time.sleep(0.05)
 
 
-def secret_from_environment(env: Mapping[str, str]) -> str | None:
-    """SUBSIDY_SECRET_KEY if set; one shorter than 32 characters stops the start."""
-    key = env.get("SUBSIDY_SECRET_KEY", "").strip()
+def secret_from_environment(env: Mapping[str, str], variable: str = "SUBSIDY_SECRET_KEY") -> str | None:
+    """The secret in ``variable`` if set; one shorter than 32 characters stops the start."""
+    key = env.get(variable, "").strip()
     if not key:
         return None
     if len(key) < MIN_SECRET_KEY:
         raise ValueError(
-            f"SUBSIDY_SECRET_KEY 过短（{len(key)} 个字符）：应至少 {MIN_SECRET_KEY} 个随机字符，"
+            f"{variable} 过短（{len(key)} 个字符）：应至少 {MIN_SECRET_KEY} 个随机字符，"
             "例如 python3 -c 'import secrets; print(secrets.token_urlsafe(48))' 的输出"
         )
     return key
@@ -141,6 +142,8 @@ def from_environment(instance_path: Path, overrides: dict[str, Any] | None = Non
         "LOGIN_MAX_FAILURES": _positive(env, "SUBSIDY_LOGIN_MAX_FAILURES", 5),
         "LOGIN_MAX_FAILURES_PER_ADDRESS": _positive(env, "SUBSIDY_LOGIN_MAX_FAILURES_PER_ADDRESS", 30),
         "LOGIN_WINDOW_MINUTES": _positive(env, "SUBSIDY_LOGIN_WINDOW_MINUTES", 15),
+        "LOGIN_MAX_FAILURES_PER_ACCOUNT": _positive(env, "SUBSIDY_LOGIN_MAX_FAILURES_PER_ACCOUNT", 20),
+        "TOKEN_DAYS": _positive(env, "SUBSIDY_TOKEN_DAYS", 90),
         # Reverse proxies in front that set X-Forwarded-For/-Proto: the client's address is then
         # theirs to tell (login throttling and the audit log need the real one). 0: none.
         "PROXY_HOPS": _whole(env, "SUBSIDY_PROXY_HOPS", 0),
@@ -148,4 +151,8 @@ def from_environment(instance_path: Path, overrides: dict[str, Any] | None = Non
     settings.update(overrides)
     if not settings.get("SECRET_KEY"):
         settings["SECRET_KEY"] = secret_from_environment(env) or instance_secret(instance_path)
+    if not settings.get("DATA_KEY"):  # encrypts ID numbers at rest (web.sealing): never in the database
+        settings["DATA_KEY"] = secret_from_environment(env, "SUBSIDY_DATA_KEY") or instance_secret(
+            instance_path, "data_key"
+        )
     return settings

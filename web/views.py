@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from flask import Blueprint, g, redirect, request, session, url_for
+from flask import Blueprint, current_app, g, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 
+from web import accounts, db
 from web.i18n import LANGS
 from web.security import safe_next
 
@@ -40,6 +41,22 @@ def session_status() -> ResponseReturnValue:
     if ends.tzinfo is None:
         ends = ends.replace(tzinfo=UTC)
     return {"signed_in": True, "ends": ends.isoformat()}
+
+
+@bp.post("/session/extend")
+def extend_session() -> ResponseReturnValue:
+    """The session warning's 延长登录: the login lasts its full time again from now (CSRF-checked
+    like every POST; the page sends its token in X-CSRFToken)."""
+    key = session.get("sid")
+    ends = None
+    if g.get("user") is not None and isinstance(key, str):
+        ends = accounts.extend_session(db.session(), key, current_app.permanent_session_lifetime)
+    if ends is None:
+        return {"signed_in": False}
+    if ends.tzinfo is None:
+        ends = ends.replace(tzinfo=UTC)
+    before = g.session_ends if g.session_ends.tzinfo else g.session_ends.replace(tzinfo=UTC)
+    return {"signed_in": True, "ends": ends.isoformat(), "extended": ends > before}
 
 
 @bp.get("/healthz")

@@ -44,7 +44,7 @@ from engine.decision import Phase, Status
 from engine.facts import ENGINE_INPUTS, FACTS, derivation, missing_inputs
 from engine.judge import HOLDS, Judge, Outcome, Plan, Verdict, _Cond, _period_months
 from engine.rulebook import ParamRef
-from engine.timeline import HORIZON_DAYS, LAST_DAY, stop_after
+from engine.timeline import AGREED, HORIZON_DAYS, LAST_DAY, stop_after
 
 # The per-case reading's comparisons work on arrays as they are; ``in`` is read by np.isin (below).
 _OPS: dict[str, Callable[[Any, Any], Any]] = {op: f for op, f in HOLDS.items() if op != "in"}
@@ -471,7 +471,7 @@ def _answered(plan: Plan, j: int, part: Table) -> list[tuple[np.ndarray, list[Ta
 
 
 def _agreed(plan: Plan, j: int, part: Table, days: np.ndarray) -> np.ndarray:
-    """Condition ``j`` on ``days`` when every answer agrees (``timeline.AGREED``), else MISSING."""
+    """Condition ``j`` on ``days`` as every answer agreeing reads it (``timeline.AGREED``), else MISSING."""
     cond = plan.conds[j]
     out = np.full(part.n, MISSING, dtype=np.int8)
     for sub, tables in _answered(plan, j, part):
@@ -481,13 +481,9 @@ def _agreed(plan: Plan, j: int, part: Table, days: np.ndarray) -> np.ndarray:
         ]
         first = seen[0]
         same = np.logical_and.reduce([s == first for s in seen])
-        agreed = np.where(
-            first == MET,
-            MET_ANYWAY,
-            np.where(
-                first == NOT_MET, NOT_MET_ANYWAY, np.where(first == NOT_IN_FORCE, NOT_IN_FORCE, MISSING)
-            ),
-        )
+        agreed = np.full(len(sub), MISSING, dtype=np.int8)
+        for code, reads_as in AGREED.items():
+            agreed[first == code] = reads_as
         out[sub] = np.where(same, agreed, MISSING)
     return out
 

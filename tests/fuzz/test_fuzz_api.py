@@ -40,9 +40,9 @@ def _app_and_token() -> tuple[object, str]:
     )
     upgrade(url)
     with db.database(app).sessions() as session:
-        create_user(session, "fuzz", "fuzz-password-1", "caseworker", "渝中区")
+        create_user(session, "fuzz", "plum kettle orbit 7", "caseworker", "渝中区")
         user = session.scalar(select(User).where(User.username == "fuzz"))
-        return app, issue_token(session, user)
+        return app, issue_token(session, user, 90)[0]
 
 
 APP, TOKEN = _app_and_token()

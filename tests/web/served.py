@@ -73,9 +73,34 @@ def serving(instance: Path, *users: tuple[str, ...], **env_extra: str) -> Iterat
         process.wait(timeout=20)
 
 
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_violations(page: Any) -> list[str]:
+    """axe-core's WCAG 2.1 A/AA violations on the page as it stands: the copy of axe.min.js the PyPI
+    axe-playwright-python package ships, injected through the DevTools protocol (past the page's
+    CSP, like any test script). [] when that package is not installed (pip install -e '.[test]')."""
+    try:
+        from importlib import resources
+
+        source = (resources.files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8")
+    except (ModuleNotFoundError, FileNotFoundError):
+        return []
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(source)
+    return page.evaluate(
+        "options => axe.run(document, options).then(r => r.violations.map(v => "
+        "v.id + ': ' + v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', ')))",
+        {"runOnly": {"type": "tag", "values": WCAG}},
+    )
+
+
 def screenshot(page: Any, path: Path, full_page: bool = False) -> None:
-    """A screenshot for the record (the tests assert on the page's text). Chromium under load
-    sometimes answers "Unable to capture screenshot" once: it is asked again."""
+    """A screenshot for the record (the tests assert on the page's text), of a page axe-core finds
+    no WCAG 2.1 A/AA violation on. Chromium under load sometimes answers "Unable to capture
+    screenshot" once: it is asked again."""
+    found = axe_violations(page)
+    assert found == [], f"axe-core, {page.url}: {found}"
     try:
         page.screenshot(path=str(path), full_page=full_page)
     except Exception as err:  # playwright's Error; playwright is imported only by browser tests

@@ -18,7 +18,7 @@ from engine.catalog import build_catalog
 from web import db
 from web.accounts import issue_token
 from web.api.openapi import openapi_document
-from web.records import User
+from web.records import ApiToken, User
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = sorted((ROOT / "samples").glob("*.json"))
@@ -27,7 +27,7 @@ SAMPLES = sorted((ROOT / "samples").glob("*.json"))
 @pytest.fixture
 def token(app: Flask) -> str:
     with db.database(app).sessions() as session:
-        return issue_token(session, session.scalar(select(User).where(User.username == "alice")))
+        return issue_token(session, session.scalar(select(User).where(User.username == "alice")), 90)[0]
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -60,8 +60,8 @@ def test_api_answers_equal_the_cli(app: Flask, token: str, sample: Path, lang: s
 
 def test_token_is_stored_hashed(app: Flask, token: str) -> None:
     with db.database(app).sessions() as session:
-        user = session.scalar(select(User).where(User.username == "alice"))
-    assert user.api_token_hash and token not in user.api_token_hash and len(user.api_token_hash) == 64
+        stored = session.scalars(select(ApiToken.token_hash)).all()
+    assert len(stored) == 1 and token not in stored[0] and len(stored[0]) == 64
 
 
 def test_no_or_bad_credentials_is_401_json(app: Flask) -> None:
@@ -187,12 +187,20 @@ def test_openapi_document_is_valid_3_1(app: Flask) -> None:
 def test_token_page_issues_and_revokes(app: Flask) -> None:
     client = app.test_client()
     csrf = login(client, "alice")
-    page = client.post("/admin/token", data={"csrf_token": csrf, "action": "issue"}).get_data(as_text=True)
-    token = page.split('<code id="new-token">')[1].split("</code>")[0]
+    issued = []
+    for label in ("ERP", "报表"):
+        data = {"csrf_token": csrf, "action": "issue", "label": label}
+        page = client.post("/admin/token", data=data).get_data(as_text=True)
+        issued.append(page.split('<code id="new-token">')[1].split("</code>")[0])
     api = app.test_client()
-    assert api.post("/api/v1/evaluate", json={}, headers=bearer(token)).status_code == 200
-    client.post("/admin/token", data={"csrf_token": csrf, "action": "revoke"})
-    assert api.post("/api/v1/evaluate", json={}, headers=bearer(token)).status_code == 401
+    assert all(api.post("/api/v1/evaluate", json={}, headers=bearer(t)).status_code == 200 for t in issued)
+    with db.database(app).sessions() as session:
+        first = session.scalar(select(ApiToken.id).where(ApiToken.label == "ERP"))
+    page = client.get("/admin/token").get_data(as_text=True)
+    assert "ERP" in page and "报表" in page and issued[0] not in page  # listed, never shown again
+    client.post("/admin/token", data={"csrf_token": csrf, "action": "revoke", "token": str(first)})
+    assert api.post("/api/v1/evaluate", json={}, headers=bearer(issued[0])).status_code == 401
+    assert api.post("/api/v1/evaluate", json={}, headers=bearer(issued[1])).status_code == 200
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,7 @@ CONTINUATION = "task55_benefit_to_retirement"
 @pytest.fixture
 def token(app: Flask) -> str:
     with db.database(app).sessions() as session:
-        return issue_token(session, session.scalar(select(User).where(User.username == "alice")))
+        return issue_token(session, session.scalar(select(User).where(User.username == "alice")), 90)[0]
 
 
 def post(app: Flask, token: str, body: dict) -> tuple[int, dict]:

@@ -43,7 +43,12 @@ def test_first_admin_and_accounts(tmp_path: Path) -> None:
     assert run(tmp_path, "create-token", "nobody").returncode == 2
     engine = create_engine(f"sqlite:///{tmp_path / 'subsidy.sqlite3'}")
     with engine.connect() as conn:
-        row = conn.execute(text("SELECT role, district, password_hash, api_token_hash FROM users")).one()
+        row = conn.execute(
+            text(
+                "SELECT role, district, password_hash, token_hash "
+                "FROM users JOIN api_tokens ON api_tokens.user_id = users.id"
+            )
+        ).one()
     engine.dispose()
     assert row[0] == "admin" and row[1] == "渝中区"
     assert "plum kettle 42" not in row[2] and row[2].startswith(("scrypt:", "pbkdf2:"))

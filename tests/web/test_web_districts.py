@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from urllib.parse import quote
 
@@ -167,7 +168,7 @@ def migrated_from_0003(url: str) -> dict[str, list[tuple]]:
             ),
             {"inputs": json.dumps(inputs, ensure_ascii=False)},
         )
-    upgrade(url)
+    upgrade(url, "0004_desk")  # 0005 then keys the hash (test_web_access_l2.py)
     with engine.connect() as conn:
         out = {
             "users": [
@@ -211,3 +212,31 @@ def test_an_unmatched_district_is_shown_until_chosen(app: Flask) -> None:
     moved = client.post(f"/admin/users/{bob_id}/district", data={"csrf_token": token, "district": "渝北区"})
     assert moved.status_code == 302
     assert "两江新区" not in page(client.get("/admin/users"))
+
+
+def test_every_row_input_has_a_name_of_its_own_and_errors_point_at_their_input(app: Flask) -> None:
+    """WCAG 1.3.1, 3.3.1, 4.1.2: each row's inputs are named by the setting, the row and the
+    column (aria-labelledby), and a refused value is marked on its input and linked from the summary."""
+    client = app.test_client()
+    token = login(client, "sue")
+    form = client.get("/districts/渝中区").get_data(as_text=True)
+    ids = dict(re.findall(r'id="([^"]+)"[^>]*>([^<]*)<', form))
+
+    def name(labelledby: str) -> str:
+        return " ".join(ids.get(part, "?").strip() for part in labelledby.split())
+
+    names = [name(n) for n in re.findall(r'<(?:input|select)[^>]*aria-labelledby="([^"]+)"', form)]
+    assert len(names) > 10 and len(set(names)) == len(names)  # no two alike
+    assert all("?" not in n for n in names)
+    data = {"csrf_token": token, "office": "某局", "review_days": "60", "suit_months": "6"}
+    data |= {"decl-offers_hiring_subsidy-0-from": "2020-13-01", "decl-offers_hiring_subsidy-0-value": "yes"}
+    refused = client.post("/districts/渝中区", data=data)
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert '<a href="#decl-offers_hiring_subsidy-0-from">' in page
+    assert '<a href="#decl-offers_hiring_subsidy-0-document">' in page
+    field = re.search(r'<input id="decl-offers_hiring_subsidy-0-from"[^>]*>', page).group(0)
+    assert (
+        'aria-invalid="true"' in field and 'aria-describedby="decl-offers_hiring_subsidy-0-from-err"' in field
+    )
+    assert 'id="decl-offers_hiring_subsidy-0-from-err"' in page

@@ -40,7 +40,7 @@ def _case_count(app: Flask) -> int:
 def check_nul_is_refused_per_field(app: Flask) -> None:
     client = app.test_client()
     token = login(client, "alice")
-    search = client.get("/cases?q=0037%00")
+    search = client.post("/cases", data={"csrf_token": token, "q": "0037\x00"})
     assert search.status_code == 400
     assert "“搜索”中含有不允许的空字符（NUL）" in search.get_data(as_text=True)
     data = {"csrf_token": token, "as_of": "2020-09-15", "person.name": "张\x00某"}

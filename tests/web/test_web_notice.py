@@ -59,9 +59,9 @@ PERSON = {
 }
 SETTINGS = {
     "office": "重庆市渝中区人力资源和社会保障局",
-    "address": "重庆市渝中区中山一路1号",
-    "phone": "023-63000000",
-    "hours": "工作日9:00-12:00，14:00-17:30",
+    "office_address": "重庆市渝中区中山一路1号",
+    "office_phone": "023-63000000",
+    "office_hours": "工作日9:00-12:00，14:00-17:30",
     "supply_days": "15",
     "review_body": "重庆市渝中区人民政府",
     "court": "重庆市渝中区人民法院",
@@ -116,7 +116,7 @@ def test_no_notice_before_the_district_names_its_office_address_phone_review_bod
     refused = client.get(notice_path(client, path))
     assert refused.status_code == 409
     text = refused.get_data(as_text=True)
-    for missing in ("经办机构", "办理地址", "咨询电话", "补充材料期限", "行政复议机关", "行政诉讼管辖法院"):
+    for missing in ("经办机构", "办公地址", "联系电话", "补充材料期限", "行政复议机关", "行政诉讼管辖法院"):
         assert missing in text.split("尚未设置：", 1)[1].split("。", 1)[0]
 
 
@@ -163,7 +163,7 @@ def test_the_notice_decides_what_was_applied_for_in_plain_words(app: Flask) -> N
     assert "请携带原单位出具的解除劳动关系证明或《就业创业证》。" in whole
     assert "其余事项由本机关核实，无需申请人提供材料。" in whole
     # the office's address, phone and hours; signed by the caseworker's name for the office
-    assert "办理地址重庆市渝中区中山一路1号" in whole and "咨询电话023-63000000" in whole
+    assert "办公地址重庆市渝中区中山一路1号" in whole and "联系电话023-63000000" in whole
     assert "办公时间工作日9:00-12:00，14:00-17:30" in whole
     assert "经办人：王小丽" in whole and "alice" not in whole
     assert "重庆市渝中区人力资源和社会保障局（盖章）" in whole
@@ -232,7 +232,7 @@ def test_the_settings_the_notice_prints_are_saved_and_checked(app: Flask) -> Non
     assert bad.status_code == 422 and "补充材料期限（日）应为正整数，或留空" in bad.get_data(as_text=True)
     assert root.post("/districts/渝中区", data={"csrf_token": token, **SETTINGS}).status_code == 302
     form = root.get("/districts/渝中区").get_data(as_text=True)
-    for name in ("address", "phone", "hours", "supply_days"):
+    for name in ("office_address", "office_phone", "office_hours", "supply_days"):
         assert f'name="{name}" value="{SETTINGS[name]}"' in form
 
 

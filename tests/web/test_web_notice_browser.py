@@ -181,7 +181,7 @@ def test_3_the_notice_in_plain_words(server: str, browser) -> None:
     case_url = apply_for(page, server, "渝中<b>&0003", applied)
     page.locator("a", has_text="告知书（PDF）").click()  # before the district names its office: not issued
     page.wait_for_selector("text=暂不能出具告知书")
-    assert "办理地址" in page.inner_text("main") and "咨询电话" in page.inner_text("main")
+    assert "办公地址" in page.inner_text("main") and "联系电话" in page.inner_text("main")
     shot(page, "3-01-not-issued", full_page=False)
 
     admin = log_in(browser, server, "root")
@@ -209,7 +209,7 @@ def test_3_the_notice_in_plain_words(server: str, browser) -> None:
     assert "低保渐退：不符合" in whole and "申请人对上述“低保渐退”的决定不服的" in whole
     assert "申请人不是低保对象。" in whole  # a reason about the person
     assert "请携带" in whole and "前（含当日）携带下列材料到重庆市渝中区人力资源和社会保障局补充" in whole
-    assert "办理地址重庆市渝中区中山一路1号" in whole and "咨询电话023-63000000" in whole
+    assert "办公地址重庆市渝中区中山一路1号" in whole and "联系电话023-63000000" in whole
     assert "依据：《重庆市人民政府办公厅关于印发" in whole and "经办人：王小丽" in whole
     assert "登记失业人员定期联系和就业服务" not in whole and "劳动预备制" not in whole  # not applied for
     for word in NEVER + BAD_PUNCTUATION + ("&lt;", "&amp;"):

@@ -27,7 +27,8 @@ def test_migrate_and_round_trip_on_postgresql(tmp_path: Path, pg_url: str) -> No
         path = new_person_case(
             client, token, case_id="PG-1", **{"person.name": "张某", "person.id_number": VALID_ID}
         )
-        assert "500101********0037" in client.get("/cases?q=0037").get_data(as_text=True)
+        found = client.post("/cases", data={"csrf_token": token, "q": VALID_ID}).get_data(as_text=True)
+        assert "500101********0037" in found
         assert "张某" in client.get(path).get_data(as_text=True)
         with db.database(app).sessions() as session:
             record = session.scalar(select(CaseRecord).where(CaseRecord.case_id == "PG-1"))

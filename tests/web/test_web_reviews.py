@@ -55,9 +55,9 @@ def test_a_decision_keeps_its_receipt(alice: tuple[FlaskClient, str]) -> None:
             "declared": {},
             "standards": {},
             "office": None,
-            "address": None,
-            "phone": None,
-            "hours": None,
+            "office_address": None,
+            "office_phone": None,
+            "office_hours": None,
             "supply_days": None,
             "review_body": None,
             "court": None,
@@ -91,11 +91,11 @@ def test_search_finds_an_enterprise_case_by_the_hired_person(alice: tuple[FlaskC
     client, token = alice
     hiring_case(client, token)
     for q in ("李某", VALID_ID, VALID_ID[-4:], "机械制造"):
-        listed = page(client.get("/cases", query_string={"q": q}))
+        listed = page(client.post("/cases", data={"csrf_token": token, "q": q}))
         assert "E-1" in listed, q
-    assert "E-1" not in page(client.get("/cases", query_string={"q": "王某"}))
+    assert "E-1" not in page(client.post("/cases", data={"csrf_token": token, "q": "王某"}))
     other = VALID_ID[:-1] + "1"
-    assert "E-1" not in page(client.get("/cases", query_string={"q": other}))
+    assert "E-1" not in page(client.post("/cases", data={"csrf_token": token, "q": other}))
 
 
 def test_what_if_shows_which_decisions_change_and_saves_nothing(app: Flask) -> None:

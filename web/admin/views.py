@@ -1,9 +1,12 @@
-"""Accounts (admin only): create, disable or enable, reset a password; the audit log; and each
-user's own API token. Every admin action on an account is written to the audit log."""
+"""Accounts (admin only): create, disable or enable, reset a password; the audit log (admins all of
+it, a supervisor their district's); and each user's own API tokens. Every admin action on an
+account, and every token issued or revoked, is written to the audit log."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from datetime import UTC
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -17,12 +20,14 @@ from web.accounts import (
     create_user,
     end_all_sessions,
     issue_token,
+    revoke_all_tokens,
     revoke_token,
     set_district,
     set_password,
+    tokens_of,
 )
 from web.paging import asked_page, one_page
-from web.records import ROLES, AuditEvent, User
+from web.records import ROLES, ApiToken, AuditEvent, User, utcnow
 from web.security import client_address, login_required, role_required
 
 bp = Blueprint("admin", __name__, template_folder="templates", url_prefix="/admin")
@@ -82,8 +87,10 @@ def set_active(user_id: int) -> ResponseReturnValue:
     if user.id == g.user.id and not active:
         return _users_page(_("不能停用自己的账号"), 422)
     user.active = active
+    revoked = 0
     if not active:
         end_all_sessions(session, user)
+        revoked = revoke_all_tokens(session, user)  # re-enabling restores none of them
     session.commit()
     audit(
         session,
@@ -91,11 +98,12 @@ def set_active(user_id: int) -> ResponseReturnValue:
         user.username,
         client_address(),
         g.user.username,
+        f"作废 API 令牌 {revoked} 个" if revoked else "",
     )
     if active:
         flash(_("已启用账号：%(name)s", name=user.username), "ok")
     else:
-        flash(_("已停用账号：%(name)s（已退出所有登录）", name=user.username), "ok")
+        flash(_("已停用账号：%(name)s（已退出所有登录，API 令牌全部作废）", name=user.username), "ok")
     return redirect(url_for("admin.users"))
 
 
@@ -124,20 +132,25 @@ def reset_password(user_id: int) -> ResponseReturnValue:
     session = db.session()
     user = _account(user_id)
     try:
-        set_password(session, user, request.form.get("password", "")[: MAX_PASSWORD + 1], must_change=True)
+        revoked = set_password(
+            session, user, request.form.get("password", "")[: MAX_PASSWORD + 1], must_change=True
+        )
     except AccountError as err:
         return _users_page(_("重置 %(name)s 的密码失败：", name=user.username) + str(err), 422)
-    audit(session, "password_reset", user.username, client_address(), g.user.username)
+    detail = f"作废 API 令牌 {revoked} 个" if revoked else ""
+    audit(session, "password_reset", user.username, client_address(), g.user.username, detail)
     flash(_("已重置 %(name)s 的密码；该用户下次登录时须设置新密码", name=user.username), "ok")
     return redirect(url_for("admin.users"))
 
 
 @bp.get("/audit")
-@role_required("admin")
+@role_required("admin", "supervisor")
 def audit_log() -> ResponseReturnValue:
-    """Logins (successful and failed), logouts, password changes and admin actions, newest first."""
+    """The audit log, newest first: all of it for an admin, a supervisor's own district for them."""
     page, size = asked_page()
     newest_first = select(AuditEvent).order_by(AuditEvent.id.desc())
+    if g.user.role == "supervisor":
+        newest_first = newest_first.where(AuditEvent.district == g.user.district)
     rows, total = one_page(db.session(), newest_first, page, size)
     return render_template(
         "admin/audit.html", rows=rows, total=total, page=page, size=size, event_word=event_word
@@ -157,6 +170,17 @@ def event_word(event: str) -> str:
         "batch_expired": _("批次到期删除"),
         "district_settings": _("修改区县设置"),
         "user_district": _("修改账号区县"),
+        "token_issued": _("生成 API 令牌"),
+        "token_revoked": _("作废 API 令牌"),
+        "token_refused": _("API 令牌被拒"),
+        "access_refused": _("拒绝访问"),
+        "decision_viewed": _("查看决定"),
+        "decision_printed": _("打印决定"),
+        "receipt_viewed": _("查看回执"),
+        "receipt_downloaded": _("下载回执"),
+        "notice_downloaded": _("下载告知书"),
+        "batch_viewed": _("查看批量结果"),
+        "batch_downloaded": _("下载批量结果"),
     }
     return words.get(event, event)
 
@@ -164,14 +188,31 @@ def event_word(event: str) -> str:
 @bp.route("/token", methods=["GET", "POST"])
 @login_required
 def token() -> ResponseReturnValue:
-    """Issue (or revoke) the signed-in user's API token; the token is shown once only."""
+    """The signed-in user's API tokens: issue one (shown once), see each one's expiry, revoke one."""
+    session = db.session()
+    user: User = g.user
     new_token = None
     if request.method == "POST":
         if request.form.get("action") == "revoke":
-            revoke_token(db.session(), g.user)
-            flash(_("API 令牌已作废"), "ok")
+            row = revoke_token(session, user, request.form.get("token", type=int) or 0)
+            if row is not None:
+                audit(
+                    session, "token_revoked", user.username, client_address(), user.username, _token_name(row)
+                )
+                flash(_("API 令牌已作废"), "ok")
         else:
-            new_token = issue_token(db.session(), g.user)
+            days = current_app.config["TOKEN_DAYS"]
+            new_token, row = issue_token(session, user, days, request.form.get("label", "")[:64])
+            audit(session, "token_issued", user.username, client_address(), user.username, _token_name(row))
+    now = utcnow()
+    rows = [
+        (t, t.expires_at.replace(tzinfo=t.expires_at.tzinfo or UTC) <= now) for t in tokens_of(session, user)
+    ]
     return render_template(
-        "admin/token.html", new_token=new_token, has_token=g.user.api_token_hash is not None
+        "admin/token.html", new_token=new_token, tokens=rows, days=current_app.config["TOKEN_DAYS"]
     )
+
+
+def _token_name(row: ApiToken) -> str:
+    """How the audit log names a token: its number, label and expiry, never the token."""
+    return f"#{row.id} {row.label} {row.expires_at:%Y-%m-%d}".replace("  ", " ")

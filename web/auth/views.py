@@ -19,6 +19,7 @@ from web.accounts import (
     set_password,
 )
 from web.auth import throttle
+from web.drafts import wipe_drafts
 from web.records import User
 from web.security import client_address, login_required, safe_next, sign_out_browser
 
@@ -83,6 +84,7 @@ def logout() -> ResponseReturnValue:
     if g.get("user") is not None:
         audit(db.session(), "logout", g.user.username, client_address())
     sign_out_browser()
+    wipe_drafts()  # the login page wipes every draft this browser kept
     return redirect(url_for("auth.login"))
 
 
@@ -109,11 +111,19 @@ def password() -> ResponseReturnValue:
             error, status = _("新密码不能与原密码相同"), 422
         else:
             try:
-                set_password(db.session(), user, new)
+                revoked = set_password(db.session(), user, new)
             except AccountError as err:
                 error, status = str(err), 422
             else:
-                audit(db.session(), "password_changed", user.username, address, actor=user.username)
+                detail = f"作废 API 令牌 {revoked} 个" if revoked else ""
+                audit(
+                    db.session(),
+                    "password_changed",
+                    user.username,
+                    address,
+                    actor=user.username,
+                    detail=detail,
+                )
                 _sign_in(user)
                 flash(_("密码已修改；其他设备上的登录已全部退出"), "ok")
                 return redirect(url_for("cases.list_cases"))

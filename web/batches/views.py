@@ -39,7 +39,7 @@ from web.evaluator import desk_engine
 from web.i18n import lang
 from web.paging import asked_page
 from web.records import BatchRun
-from web.security import larger_body, login_required
+from web.security import audit_access, larger_body, login_required
 
 bp = Blueprint("batches", __name__, template_folder="templates", url_prefix="/batches")
 ORDER = ("eligible", "needs_information", "not_eligible")
@@ -166,6 +166,8 @@ def _programs(progress: Progress) -> list[tuple[str, list[int]]]:
 def show_run(ref: str) -> ResponseReturnValue:
     run = store.get_run(db.session(), g.user, ref)
     progress = _progress(run)
+    if progress.state == "done":
+        audit_access("batch_viewed", run.district, run.filename)
     return render_template(
         "batches/show.html", run=run, progress=progress, programs=_programs(progress), order=ORDER
     )
@@ -190,6 +192,7 @@ def download(ref: str, which: str) -> ResponseReturnValue:
     path = folder.result if which == "result" else folder.errors
     if not path.is_file():  # its folder was removed on the server
         abort(404)
+    audit_access("batch_downloaded", run.district, f"{run.filename} · {which}")
     stem = PurePosixPath(run.filename).stem
     suffix = _("评估结果") if which == "result" else _("有误行")
     response = send_file(

@@ -7,21 +7,22 @@ that does not exist, so a URL never reveals that someone else's case is there.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import date
 from typing import Any
 
 from flask import abort
-from sqlalchemy import or_
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.decision import Evaluation
 from engine.idcard import IdNumberError, parse_id_number
-from engine.models import EnterpriseCase, PersonCase
+from engine.models import EnterpriseCase, PersonCase, parse_case
 from web import phase
 from web.paging import one_page
-from web.records import CaseRecord, DecisionRecord, User, utcnow
+from web.records import CaseNumberCounter, CaseRecord, DecisionRecord, User, utcnow
+from web.sealing import search_hash
 from web.security import visible, visible_by_ref
 
 
@@ -32,11 +33,6 @@ def get_case(db: Session, user: User, ref: str) -> CaseRecord:
 def _like(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
-
-
-def id_hash(number: str) -> str:
-    """The key a full ID number is found by (the number itself stays in the decision's inputs)."""
-    return hashlib.sha256(number.strip().upper().encode("ascii", "replace")).hexdigest()
 
 
 def search(db: Session, user: User, q: str, page: int, size: int) -> tuple[list[CaseRecord], int]:
@@ -53,7 +49,7 @@ def search(db: Session, user: User, q: str, page: int, size: int) -> tuple[list[
         if len(q) == 4:
             terms.append(CaseRecord.id_last4 == q.upper())
         if len(q) == 18:
-            terms.append(CaseRecord.id_hash == id_hash(q))
+            terms.append(CaseRecord.id_hash == search_hash(q))
         query = query.where(or_(*terms))
     return one_page(db, query.order_by(CaseRecord.updated_at.desc(), CaseRecord.id.desc()), page, size)
 
@@ -83,7 +79,14 @@ def _apply_identity(record: CaseRecord, case: PersonCase | EnterpriseCase) -> No
         number = None
     record.id_masked = mask_id(number) if number else None
     record.id_last4 = number[-4:] if number else None
-    record.id_hash = id_hash(number) if number else None
+    record.id_hash = search_hash(number) if number else None
+
+
+def apply_identity_hash(record: CaseRecord) -> None:
+    """Key the search hash of a case stored before sealing, from its latest inputs."""
+    last = latest(record)
+    if last is not None:
+        _apply_identity(record, parse_case(last.inputs))
 
 
 def summary(evaluation: Evaluation) -> dict[str, int]:
@@ -92,10 +95,55 @@ def summary(evaluation: Evaluation) -> dict[str, int]:
 
 
 def create_case(db: Session, user: User, case: PersonCase | EnterpriseCase) -> CaseRecord:
-    record = CaseRecord(ref=secrets.token_hex(8), kind=case.kind, owner_id=user.id, district=user.district)
+    """A new case of the district ``case`` names (views.own_district has made it the user's own)."""
+    district = case_district(case, user)
+    record = CaseRecord(ref=secrets.token_hex(8), kind=case.kind, owner_id=user.id, district=district)
     _apply_identity(record, case)
     db.add(record)
     return record
+
+
+def case_district(case: PersonCase | EnterpriseCase, user: User) -> str:
+    """The district a case belongs to: the one it names, else its author's."""
+    return case.district.name.value if case.district.name is not None else user.district
+
+
+def case_number(district: str, year: int, n: int) -> str:
+    """A district's n-th case of a year: 渝中区-2026-00001 (migration 0005 numbers the same way)."""
+    return f"{district}-{year}-{n:05d}" if district else f"{year}-{n:05d}"
+
+
+def next_case_number(db: Session, district: str, year: int) -> str:
+    """The district's next free case number this year (a number typed by hand is skipped over).
+
+    The counter is raised by one UPDATE, atomic on SQLite and PostgreSQL alike, so two caseworkers
+    saving at once never get the same number; the first number of a year inserts its row.
+    """
+    while True:
+        raised = db.execute(
+            update(CaseNumberCounter)
+            .where(CaseNumberCounter.district == district, CaseNumberCounter.year == year)
+            .values(last=CaseNumberCounter.last + 1)
+            .returning(CaseNumberCounter.last)
+        ).scalar()
+        if raised is None:
+            try:
+                with db.begin_nested():
+                    db.add(CaseNumberCounter(district=district, year=year, last=1))
+                raised = 1
+            except IntegrityError:
+                continue  # another request made the row first: raise it instead
+        number = case_number(district, year, raised)
+        if holder_of(db, district, number) is None:
+            return number
+
+
+def holder_of(db: Session, district: str, number: str, other_than: int | None = None) -> CaseRecord | None:
+    """The case of ``district`` that already has case number ``number`` (not case ``other_than``)."""
+    query = select(CaseRecord).where(CaseRecord.district == district, CaseRecord.case_id == number)
+    if other_than is not None:
+        query = query.where(CaseRecord.id != other_than)
+    return db.scalar(query)
 
 
 def add_decision(
@@ -122,7 +170,13 @@ def add_decision(
         receipt=receipt,
     )
     db.add(decision)
-    db.commit()
+    try:
+        db.commit()
+    except IntegrityError as err:  # two saves took the same number at once: the second is told
+        db.rollback()
+        raise ValueError(
+            f"案件编号“{record.case_id}”刚刚被本区县的另一案件使用：请换一个编号，或留空由系统编号"
+        ) from err
     return decision
 
 

@@ -15,7 +15,8 @@ from engine.models import parse_case
 from engine.report import summarise
 from web import db
 from web.cases import application, store
-from web.cases.fields import CaseForm, form_for
+from web.cases.claim import claim, form_for_user
+from web.cases.fields import CaseForm
 from web.cases.forms import Submission, defaults, read, values_from_case
 from web.drafts import draft_done
 from web.evaluator import desk_engine, evaluate
@@ -24,7 +25,7 @@ from web.paging import asked_page
 from web.phase import PHASES
 from web.records import CaseRecord, DecisionRecord
 from web.reviews import receipt
-from web.security import login_required
+from web.security import audit_access, login_required
 
 bp = Blueprint("cases", __name__, template_folder="templates", url_prefix="/cases")
 KINDS = ("person", "enterprise")
@@ -37,10 +38,12 @@ def _kind_or_404(kind: str) -> str:
     return kind
 
 
-@bp.get("")
+@bp.route("", methods=["GET", "POST"])
 @login_required
 def list_cases() -> ResponseReturnValue:
-    q = request.args.get("q", "")[:100]
+    """The user's cases; a search is POSTed (an ID number never in a URL, a log or the history),
+    and so is each page of its results."""
+    q = request.form.get("q", "")[:100] if request.method == "POST" else ""
     page, size = asked_page()
     rows, total = store.search(db.session(), g.user, q, page, size)
     return render_template("cases/list.html", rows=rows, total=total, q=q, page=page, size=size)
@@ -88,11 +91,12 @@ def _evaluation_error(sub: Submission, err: ValueError) -> None:
 @bp.route("/new/<kind>", methods=["GET", "POST"])
 @login_required
 def new_case(kind: str) -> ResponseReturnValue:
-    form = form_for(_kind_or_404(kind))
+    form = form_for_user(_kind_or_404(kind), g.user)
     action = url_for("cases.new_case", kind=kind)
     if request.method == "GET":
         return _render_form(form, Submission(values=defaults(form)), action)
     sub = read(form, request.form)
+    claim(db.session(), g.user, sub, None)
     if sub.ok:
         try:
             record = _evaluate_and_store(sub, None)
@@ -108,7 +112,7 @@ def new_case(kind: str) -> ResponseReturnValue:
 @login_required
 def edit_case(ref: str) -> ResponseReturnValue:
     record = store.get_case(db.session(), g.user, ref)
-    form = form_for(record.kind)
+    form = form_for_user(record.kind, g.user)
     last = store.latest(record)
     action = url_for("cases.edit_case", ref=ref)
     if request.method == "GET":
@@ -118,6 +122,7 @@ def edit_case(ref: str) -> ResponseReturnValue:
         return _render_form(form, sub, action, record)
     confirmations = store.inputs_of(last).get("confirmations") or {}
     sub = read(form, request.form, confirmations)
+    claim(db.session(), g.user, sub, record)
     if sub.ok:
         try:
             _evaluate_and_store(sub, record)
@@ -137,7 +142,7 @@ def answer(ref: str) -> ResponseReturnValue:
     last = store.latest(record)
     if last is None:
         return redirect(url_for("cases.edit_case", ref=ref))
-    form = form_for(record.kind)
+    form = form_for_user(record.kind, g.user)
     inputs = store.inputs_of(last)
     asked = {m.fact for d in store.stored_evaluation(last).decisions for m in d.missing}
     values = values_from_case(form, inputs, last.as_of)
@@ -157,6 +162,7 @@ def answer(ref: str) -> ResponseReturnValue:
         flash(_("没有填写任何答案"), "warning")
         return redirect(url_for("cases.show_case", ref=ref))
     sub = read(form, values, confirmations, inputs.get("applied_for") or [])
+    claim(db.session(), g.user, sub, record)
     if sub.ok:
         try:
             _evaluate_and_store(sub, record)
@@ -206,9 +212,11 @@ def _questions(evaluation: Evaluation, form: CaseForm) -> list[dict[str, Any]]:
 
 
 def _result(record: CaseRecord, decision: DecisionRecord, template: str) -> ResponseReturnValue:
+    event = "decision_printed" if template == "cases/print.html" else "decision_viewed"
+    audit_access(event, record.district, f"{record.case_id or record.ref} · {decision.id}")
     evaluation, as_stored = display_evaluation(decision)
     is_latest = decision is store.latest(record)
-    form = form_for(record.kind)
+    form = form_for_user(record.kind, g.user)
     return render_template(
         template,
         record=record,

@@ -17,7 +17,7 @@ from engine.evaluate import Engine, local_standard_keys
 from engine.rulebook import RuleBook
 
 ROW = re.compile(r"^(decl|std)-([A-Za-z0-9_.]+)-(\d{1,3})-(from|value|document)$")
-TEXTS = ("office", "address", "phone", "hours", "review_body", "court")
+TEXTS = ("office", "office_address", "office_phone", "office_hours", "review_body", "court")
 NUMBERS = {"review_days": "行政复议期限（日）", "suit_months": "行政诉讼期限（月）"}
 OPTIONAL_NUMBERS = {"supply_days": "补充材料期限（日）"}  # blank: not set
 
@@ -41,7 +41,17 @@ class SettingsForm:
     declared: dict[str, list[Line]] = field(default_factory=dict)
     standards: dict[str, list[Line]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    # The input each error is about (its id and name: decl-<term>-<row>-<part>, review_days…):
+    # the summary links to it, and the input names its error (aria-describedby).
+    at: dict[str, list[str]] = field(default_factory=dict)
+    links: list[tuple[str, str]] = field(default_factory=list)  # (input id or "", message)
     settings: DistrictSettings | None = None
+
+    def add(self, where: str, message: str) -> None:
+        self.errors.append(message)
+        self.links.append((where, message))
+        if where:
+            self.at.setdefault(where, []).append(message)
 
 
 def standard_options(book: RuleBook) -> list[tuple[str, str, str]]:
@@ -94,7 +104,7 @@ def read(submitted: Mapping[str, Any], terms: dict[str, str], keys: dict[str, st
     for name, label in NUMBERS.items():
         text = form.texts[name]
         if not text.isdigit():
-            form.errors.append(f"{label}应为正整数")
+            form.add(name, f"{label}应为正整数")
         else:
             data[name] = int(text)
     for name, label in OPTIONAL_NUMBERS.items():
@@ -104,12 +114,10 @@ def read(submitted: Mapping[str, Any], terms: dict[str, str], keys: dict[str, st
         elif text:
             data[name] = int(text)
     data["declared"] = {
-        term: [_line(line, form.errors, terms[term], True) for line in lines if not line.empty]
-        for term, lines in form.declared.items()
+        term: _lines(lines, form, terms[term], f"decl-{term}") for term, lines in form.declared.items()
     }
     data["standards"] = {
-        key: [_line(line, form.errors, keys[key], False) for line in lines if not line.empty]
-        for key, lines in form.standards.items()
+        key: _lines(lines, form, keys[key], f"std-{key}") for key, lines in form.standards.items()
     }
     data["declared"] = {k: v for k, v in data["declared"].items() if v}
     data["standards"] = {k: v for k, v in data["standards"].items() if v}
@@ -120,22 +128,29 @@ def read(submitted: Mapping[str, Any], terms: dict[str, str], keys: dict[str, st
     except ValidationError as err:
         for e in err.errors():
             where = ".".join(str(p) for p in e["loc"])
-            form.errors.append(f"{where}：{e['msg']}")
+            form.add("", f"{where}：{e['msg']}")
     return form
 
 
-def _line(line: Line, errors: list[str], where: str, declared: bool) -> dict[str, Any]:
-    """A filled row as the model takes it; what is wrong is added to ``errors``, naming the row."""
+def _lines(lines: list[Line], form: SettingsForm, where: str, prefix: str) -> list[dict[str, Any]]:
+    """The filled rows of one setting; a row's inputs are ``prefix``-<its place in the form>-…"""
+    return [_line(line, form, where, f"{prefix}-{i}") for i, line in enumerate(lines) if not line.empty]
+
+
+def _line(line: Line, form: SettingsForm, where: str, base: str) -> dict[str, Any]:
+    """A filled row as the model takes it; what is wrong is added to the form, naming the row and
+    pointing at its input (``base``-from, -value, -document)."""
+    declared = base.startswith("decl-")
     try:
         day = date.fromisoformat(line.from_)
     except ValueError:
-        errors.append(f"{where}：起始日期“{line.from_}”应为 YYYY-MM-DD")
+        form.add(f"{base}-from", f"{where}：起始日期“{line.from_}”应为 YYYY-MM-DD")
         day = date.min
     if not line.document:
-        errors.append(f"{where}：自{line.from_}起的一行缺少依据文件")
+        form.add(f"{base}-document", f"{where}：自{line.from_}起的一行缺少依据文件")
     if declared:
         if line.value not in ("yes", "no"):
-            errors.append(f"{where}：自{line.from_}起的一行应选择“实施”或“不实施”")
+            form.add(f"{base}-value", f"{where}：自{line.from_}起的一行应选择“实施”或“不实施”")
         value: Any = line.value == "yes"
     else:
         try:
@@ -143,7 +158,7 @@ def _line(line: Line, errors: list[str], where: str, declared: bool) -> dict[str
             if not value.is_finite() or value < 0:
                 raise InvalidOperation
         except InvalidOperation:
-            errors.append(f"{where}：标准“{line.value}”应为不小于0的数")
+            form.add(f"{base}-value", f"{where}：标准“{line.value}”应为不小于0的数")
             value = Decimal(0)
     return {"from": day, "value": value, "document": line.document}
 

@@ -18,6 +18,8 @@ from web.accounts import audit
 from web.districts import form as settings_form
 from web.districts import store
 from web.drafts import draft_done
+from web.i18n import lang
+from web.reviews.receipt import unit_word
 from web.security import client_address, role_required
 
 bp = Blueprint("districts", __name__, template_folder="templates", url_prefix="/districts")
@@ -38,9 +40,26 @@ def list_districts() -> ResponseReturnValue:
 
 
 def _labels() -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """What errors name each setting by (Chinese, as every error message), and the page's words for
+    each local standard and its unit (in the page's language)."""
     terms = {key: term.label.zh for key, term in districts().terms.items()}
     options = settings_form.standard_options(default_engine().book)
     return terms, {key: label for key, label, _unit in options}, {key: unit for key, _l, unit in options}
+
+
+def _shown_labels(units: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """Each local standard's label and unit in the page's language."""
+    book = default_engine().book
+    words = {}
+    for key in units:
+        program, _, param = key.partition(".")
+        rule = book.rules[program]
+        words[key] = (
+            f"{rule.title.zh} · {rule.parameters[param].label.zh}"
+            if lang() == "zh"
+            else f"{rule.title.en} · {rule.parameters[param].label.en}"
+        )
+    return words, {key: unit_word(unit, lang()) for key, unit in units.items()}
 
 
 @bp.route("/<name>", methods=["GET", "POST"])
@@ -62,25 +81,27 @@ def edit(name: str) -> ResponseReturnValue:
             problem = settings_form.check_with_engine(default_engine().book, candidate)
             if problem is None:
                 store.save(session, name, form.settings, g.user.username)
-                audit(session, "district_settings", name, client_address(), g.user.username, name)
+                who = g.user.username
+                audit(session, "district_settings", name, client_address(), who, name, district=name)
                 flash(_("已保存%(name)s的区县设置，此后的评估按新设置进行", name=name), "ok")
                 draft_done(f"district-{name}")
                 return redirect(url_for("districts.edit", name=name))
-            form.errors.append(problem)
+            form.add("", problem)
         # Re-show what was typed, with an empty row to add under each setting.
         for rows in (*form.declared.values(), *form.standards.values()):
             if not rows or not rows[-1].empty:
                 rows.append(settings_form.Line())
         status = 422
     record = store.record_of(session, name)
+    shown_keys, shown_units = _shown_labels(units)
     return (
         render_template(
             "districts/edit.html",
             name=name,
             form=form,
             terms=districts().terms,
-            keys=keys,
-            units=units,
+            keys=shown_keys,
+            units=shown_units,
             record=record,
         ),
         status,

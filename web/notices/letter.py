@@ -313,7 +313,7 @@ def unready(notice: Notice) -> list[str]:
 def missing_settings(notice: Notice) -> list[str]:
     """The district settings this notice prints and lacks: the office, its address and phone; the
     review body and court for a refusal; the days to bring documents in when some are asked for."""
-    wanted = [("office", "经办机构"), ("address", "办理地址"), ("phone", "咨询电话")]
+    wanted = [("office", "经办机构"), ("office_address", "办公地址"), ("office_phone", "联系电话")]
     if notice.contested:
         wanted += [("review_body", "行政复议机关"), ("court", "行政诉讼管辖法院")]
     if any(p.asks for p in notice.pending):

@@ -17,7 +17,7 @@ from web import db
 from web.cases import store
 from web.districts import store as district_store
 from web.notices import letter
-from web.security import login_required
+from web.security import audit_access, login_required
 
 bp = Blueprint("notices", __name__, template_folder="templates", url_prefix="/cases")
 
@@ -55,6 +55,7 @@ def notice_pdf(ref: str, decision_id: int) -> ResponseReturnValue:
 
     html = render_template("notices/notice.html", n=notice)
     pdf = HTML(string=html, base_url=None).write_pdf()
+    audit_access("notice_downloaded", record.district, f"{record.case_id} · {decision.id}")
     name = f"notice-{record.case_id}-{decision.id}.pdf"
     return (
         pdf,

@@ -16,10 +16,10 @@ from web.cases.fields import FormField, form_for
 from web.cases.forms import read, values_from_case
 from web.evaluator import desk_engine
 from web.i18n import lang
-from web.notices.letter import facts_relied_on
 from web.records import DecisionRecord
 from web.reviews import diff
-from web.security import login_required
+from web.reviews import receipt as receipt_words
+from web.security import audit_access, login_required
 
 bp = Blueprint("reviews", __name__, template_folder="templates", url_prefix="/cases")
 
@@ -29,12 +29,15 @@ bp = Blueprint("reviews", __name__, template_folder="templates", url_prefix="/ca
 def receipt(ref: str, decision_id: int) -> ResponseReturnValue:
     record = store.get_case(db.session(), g.user, ref)
     decision = store.get_decision(record, decision_id)
+    audit_access("receipt_viewed", record.district, f"{record.case_id or record.ref} · {decision.id}")
     return render_template(
         "reviews/receipt.html",
         record=record,
         decision=decision,
-        facts=facts_relied_on(record, decision.inputs),
+        facts=receipt_words.fact_rows(record.kind, decision.inputs, lang()),
         receipt=decision.receipt or {},
+        parameters=receipt_words.parameter_rows(desk_engine(), decision.receipt or {}, lang()),
+        declared=receipt_words.settings_rows(decision.receipt or {}, lang()),
     )
 
 
@@ -59,6 +62,7 @@ def receipt_document(decision: DecisionRecord) -> dict:
 def receipt_json(ref: str, decision_id: int) -> ResponseReturnValue:
     record = store.get_case(db.session(), g.user, ref)
     response = jsonify(receipt_document(store.get_decision(record, decision_id)))
+    audit_access("receipt_downloaded", record.district, f"{record.case_id or record.ref} · {decision_id}")
     name = f"receipt-{record.ref}-{decision_id}.json"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
@@ -88,6 +92,7 @@ def compare(ref: str) -> ResponseReturnValue:
     record = store.get_case(db.session(), g.user, ref)
     a = store.get_decision(record, request.args.get("a", type=int) or 0)
     b = store.get_decision(record, request.args.get("b", type=int) or 0)
+    audit_access("decision_viewed", record.district, f"{record.case_id or record.ref} · {a.id} ↔ {b.id}")
     ea, eb = store.stored_evaluation(a), store.stored_evaluation(b)
     changes = diff.programs(ea, eb)
     return render_template(

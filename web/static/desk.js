@@ -1,7 +1,11 @@
 // No lost work: forms marked data-draft are kept in this browser while they are typed, offered
 // again after a new login, and dropped once the server has saved them (body data-draft-done).
-// The login's end is announced 10 minutes ahead, and a logout in another tab within a minute.
-// All words come from the page (data-msg-*), in its language.
+// A draft is stored encrypted (AES-GCM) under a key the server gives only to the signed-in user's
+// pages (body data-draft-key), and every draft is wiped at logout (body data-wipe-drafts) and when
+// the page notices the login has ended: an unsaved form still open is kept again, encrypted, when
+// it is submitted, so it can be restored after signing in again.
+// The login's end is announced 10 minutes ahead, with a button that extends it, and a logout in
+// another tab is noticed within a minute. All words come from the page (data-msg-*), in its language.
 (function () {
   "use strict";
   var body = document.body;
@@ -16,6 +20,42 @@
   }
 
   function keyFor(form) { return PREFIX + user + ":" + form.dataset.draft; }
+
+  function wipe(store) {
+    if (!store) return;
+    for (var i = store.length - 1; i >= 0; i--) {
+      var k = store.key(i);
+      if (k && k.indexOf(PREFIX) === 0) store.removeItem(k);
+    }
+  }
+
+  var cryptoKey = null; // a promise of the AES-GCM key, or null: no drafts are kept without one
+  function draftKey() {
+    if (cryptoKey || !body.dataset.draftKey || !(window.crypto && window.crypto.subtle)) return cryptoKey;
+    var raw = Uint8Array.from(atob(body.dataset.draftKey), function (c) { return c.charCodeAt(0); });
+    cryptoKey = window.crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]);
+    return cryptoKey;
+  }
+
+  function b64(bytes) { return btoa(String.fromCharCode.apply(null, new Uint8Array(bytes))); }
+  function unb64(text) { return Uint8Array.from(atob(text), function (c) { return c.charCodeAt(0); }); }
+
+  function seal(values) {
+    var key = draftKey();
+    if (!key) return Promise.reject(new Error("no key"));
+    var iv = window.crypto.getRandomValues(new Uint8Array(12));
+    var data = new TextEncoder().encode(JSON.stringify(values));
+    return key.then(function (k) { return window.crypto.subtle.encrypt({ name: "AES-GCM", iv: iv }, k, data); })
+      .then(function (sealed) { return { saved: Date.now(), iv: b64(iv), data: b64(sealed) }; });
+  }
+
+  function unseal(item) {
+    var key = draftKey();
+    if (!key || !item || !item.iv || !item.data) return Promise.reject(new Error("no draft"));
+    return key.then(function (k) {
+      return window.crypto.subtle.decrypt({ name: "AES-GCM", iv: unb64(item.iv) }, k, unb64(item.data));
+    }).then(function (plain) { return { saved: item.saved, values: JSON.parse(new TextDecoder().decode(plain)) }; });
+  }
 
   function fields(form) {
     var out = {};
@@ -70,33 +110,74 @@
     form.parentNode.insertBefore(bar, form);
   }
 
+  var loginEnded = false;
+
   function drafts() {
     var store = storage();
+    if (store && body.dataset.wipeDrafts) wipe(store); // just signed out: nothing stays behind
     if (!store || !user) return;
     clean(store);
     if (body.dataset.draftDone) store.removeItem(PREFIX + user + ":" + body.dataset.draftDone);
     document.querySelectorAll("form[data-draft]").forEach(function (form) {
       var key = keyFor(form);
       var initial = fields(form);
-      var draft = null;
-      try { draft = JSON.parse(store.getItem(key) || "null"); } catch (e) { draft = null; }
-      if (draft && draft.values && !same(draft.values, initial)) offer(form, store, draft, initial);
+      var item = null;
+      try { item = JSON.parse(store.getItem(key) || "null"); } catch (e) { item = null; }
+      if (item) {
+        unseal(item).then(function (draft) {
+          if (!same(draft.values, initial)) offer(form, store, draft, initial);
+        }, function () { store.removeItem(key); }); // another key (a new password) or clear text: gone
+      }
       var timer = null;
-      function save() {
+      function save(always) {
+        if (loginEnded && always !== true) return; // wiped at the login's end; kept again on submit
         var values = fields(form);
         if (same(values, initial)) return; // nothing typed yet: no draft
-        store.setItem(key, JSON.stringify({ saved: Date.now(), values: values }));
+        seal(values).then(function (sealed) { store.setItem(key, JSON.stringify(sealed)); }, function () {});
       }
       form.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(save, 300); });
       form.addEventListener("change", save);
-      form.addEventListener("submit", save); // kept until the server says it was saved
+      var resubmitting = false;
+      form.addEventListener("submit", function (event) { // kept until the server says it was saved
+        if (!loginEnded) { save(true); return; }
+        if (resubmitting) return;
+        // The login has ended and the drafts were wiped: keep this one (encrypted) before the
+        // submit leaves the page, so it can be restored after signing in again.
+        event.preventDefault();
+        var submitter = event.submitter;
+        var values = fields(form);
+        var done = function () { // after this event's dispatch: a submit requested inside it is ignored
+          resubmitting = true;
+          setTimeout(function () { form.requestSubmit(submitter || undefined); }, 0);
+        };
+        if (same(values, initial)) { done(); return; }
+        seal(values).then(function (sealed) { store.setItem(key, JSON.stringify(sealed)); }).then(done, done);
+      });
     });
   }
 
-  function warn(message, withLogin) {
+  function endedNow() {
+    loginEnded = true;
+    wipe(storage());
+    warn(body.dataset.msgEnded, true);
+  }
+
+  function warn(message, withLogin, onExtend) {
     var box = document.getElementById("session-warning");
     if (!box) return;
+    if (onExtend && !box.hidden && document.getElementById("session-extend")) {
+      box.firstChild.textContent = message + " "; // the minutes left, without moving the focus
+      return;
+    }
     box.textContent = message + " ";
+    if (onExtend) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.id = "session-extend";
+      button.textContent = body.dataset.msgExtend;
+      button.addEventListener("click", onExtend);
+      box.appendChild(button);
+    }
     if (withLogin) {
       var a = document.createElement("a");
       a.href = body.dataset.loginUrl;
@@ -118,18 +199,42 @@
       var left = ends - Date.now();
       if (left <= 0) {
         ended = true;
-        warn(body.dataset.msgEnded, true);
+        endedNow();
       } else if (left <= WARN_MS) {
         var time = new Date(ends).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-        warn(body.dataset.msgEnding.replace("{time}", time).replace("{minutes}", Math.ceil(left / 60000)), false);
+        warn(body.dataset.msgEnding.replace("{time}", time).replace("{minutes}", Math.ceil(left / 60000)), false, extend);
+      } else {
+        var box = document.getElementById("session-warning");
+        if (box && !box.hidden && document.getElementById("session-extend")) {
+          box.hidden = true;
+          box.textContent = "";
+        }
       }
+    }
+    function extend() {
+      fetch(body.dataset.extendUrl, {
+        method: "POST", credentials: "same-origin", cache: "no-store",
+        headers: { "X-CSRFToken": body.dataset.csrf || "" }
+      })
+        .then(function (r) { return r.json(); })
+        .then(function (s) {
+          if (!s.signed_in) { ended = true; endedNow(); return; }
+          ends = Date.parse(s.ends);
+          tick();
+          var box = document.getElementById("session-warning");
+          var note = document.getElementById("session-extended");
+          // At the 12-hour limit a login cannot be extended: the page says so, to save and sign in again.
+          if (note) { note.textContent = s.extended ? body.dataset.msgExtended : body.dataset.msgLongest; note.hidden = false; }
+          if (box && box.contains(document.activeElement)) document.getElementById("main").focus();
+        })
+        .catch(function () { /* offline: the warning stays, with its button */ });
     }
     function ask() {
       if (ended) return;
       fetch(body.dataset.statusUrl, { credentials: "same-origin", cache: "no-store" })
         .then(function (r) { return r.json(); })
         .then(function (s) {
-          if (!s.signed_in) { ended = true; warn(body.dataset.msgEnded, true); }
+          if (!s.signed_in) { ended = true; endedNow(); }
           else if (s.ends) { ends = Date.parse(s.ends); tick(); }
         })
         .catch(function () { /* offline for a moment: ask again next time */ });
@@ -139,6 +244,19 @@
     setInterval(ask, Number(body.dataset.statusEvery || 60000));
     document.addEventListener("visibilitychange", function () { if (!document.hidden) ask(); });
   }
+
+  // Enter on a yes/no option chooses it; it never submits the whole form (a keyboard user pressing
+  // Enter to choose "是" once saved an empty case). Enter on a text field or a button still submits.
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    if (event.key !== "Enter" || !target || target.tagName !== "INPUT") return;
+    if (target.type !== "radio" && target.type !== "checkbox") return;
+    event.preventDefault();
+    if (target.type === "radio" && !target.checked) {
+      target.checked = true;
+      target.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+  });
 
   drafts();
   session();

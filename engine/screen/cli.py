@@ -1,0 +1,155 @@
+"""``subsidy compare`` and ``subsidy screen``: their arguments and entry points (engine/cli.py only
+registers them)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from engine.cli import as_of_date
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"应为正整数：{text}")
+    return int(text)
+
+
+def add_parsers(sub: Any) -> None:
+    c = sub.add_parser("compare", help="两套规则对同一名册的影响：新增符合、不再符合、金额变化")
+    c.add_argument("input", help="名册（CSV 或 Parquet，与 subsidy batch 相同）")
+    c.add_argument(
+        "--rules",
+        action="append",
+        required=True,
+        metavar="DIR",
+        help="规则文件夹（rules/ 的副本；写两次：原规则、新规则）；文件夹内有 districts.yaml 时用其区县设置",
+    )
+    c.add_argument("--as-of", type=as_of_date, help="评估日期 YYYY-MM-DD（默认今天）")
+    c.add_argument("-o", "--output", help="结果 CSV（UTF-8 带 BOM）；不写则输出到屏幕")
+    c.add_argument(
+        "--kind", choices=["person", "enterprise"], default="person", help="没有“类型”列时的案件类型"
+    )
+    c.add_argument("--workers", type=_positive, help="并行进程数（默认为 CPU 核数）")
+    c.add_argument("--chunk", type=_positive, help="每块行数（默认 50000）")
+    c.add_argument("--quiet", action="store_true", help="不显示进度条")
+    c.set_defaults(func=cmd_compare)
+
+    s = sub.add_parser("screen", help="免申即享：从名册找出符合、即将符合、即将期满、差一项信息的人")
+    s.add_argument("input", help="名册（CSV 或 Parquet，与 subsidy batch 相同）")
+    s.add_argument("-o", "--output", required=True, help="输出文件夹（每个区县、牵头单位一份清单和公示名单）")
+    s.add_argument("--as-of", type=as_of_date, help="评估日期 YYYY-MM-DD（默认今天）")
+    s.add_argument("--horizon", type=_positive, default=90, help="向前看的天数（默认 90 天）")
+    s.add_argument("--district", help="只输出这个区县，如 渝中区")
+    s.add_argument(
+        "--kind", choices=["person", "enterprise"], default="person", help="没有“类型”列时的案件类型"
+    )
+    s.add_argument("--letters", action="store_true", help="同时生成告知信 PDF（每个区县一份）")
+    s.add_argument("--parquet", action="store_true", help="工作清单另存一份 Parquet")
+    s.add_argument("--resume", action="store_true", help="从中断处继续上次未完成的运行（同一输出文件夹）")
+    s.add_argument("--workers", type=_positive, help="并行进程数（默认为 CPU 核数）")
+    s.add_argument("--chunk", type=_positive, help="每块行数（默认 50000）")
+    s.add_argument("--quiet", action="store_true", help="不显示进度条")
+    s.set_defaults(func=cmd_screen)
+
+    r = sub.add_parser("recheck", help="审核台已存结论按现行规则和区县设置重新判断，列出会变化的结论")
+    r.add_argument("--district", help="只核对这个区县的案件，如 渝中区")
+    r.add_argument("-o", "--output", help="结果 CSV（UTF-8 带 BOM）；不写则输出到屏幕")
+    r.set_defaults(func=cmd_recheck)
+
+
+def cmd_recheck(args: argparse.Namespace) -> int:
+    from web.caseload.command import cmd_recheck as run  # the desk's database: Flask only when asked
+
+    return run(args)
+
+
+def _fail(message: str) -> int:
+    print(message, file=sys.stderr)
+    return 2
+
+
+def _registry(path: str) -> Path | None:
+    source = Path(path)
+    return source if source.is_file() or source.is_dir() else None
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from engine.batch.reader import FileError
+    from engine.rulebook import RuleFileError
+    from engine.screen.compare import compare, csv_rows, load_book, summary, write_csv
+
+    if len(args.rules) != 2:
+        return _fail(f"--rules 应写两次（原规则、新规则），而不是{len(args.rules)}次")
+    source = _registry(args.input)
+    if source is None:
+        return _fail(f"找不到名册文件：{args.input}")
+    books = []
+    for folder in map(Path, args.rules):
+        if not folder.is_dir() or not any(folder.glob("task*.yaml")):
+            return _fail(f"--rules {folder}：不是规则文件夹（其中应有 task*.yaml 规则文件）")
+        try:
+            books.append(load_book(folder))
+        except (RuleFileError, ValueError) as err:
+            return _fail(f"--rules {folder}：规则文件有误：{err}")
+    as_of = args.as_of or date.today()
+    try:
+        result = compare(source, *books, as_of, args.kind, args.workers, args.chunk, sys.stderr, args.quiet)
+    except FileError as err:
+        return _fail(f"{source}：{err}")
+    except KeyboardInterrupt:
+        print("\n已中断。", file=sys.stderr)
+        return 130
+    if args.output:
+        write_csv(result, Path(args.output))
+        print(summary(result))
+    else:
+        from engine.batch.layout import csv_text
+
+        sys.stdout.write(csv_text(csv_rows(result)))
+        print(summary(result), file=sys.stderr)
+    return 0
+
+
+def cmd_screen(args: argparse.Namespace) -> int:
+    from engine.batch.checkpoint import ResumeError
+    from engine.batch.reader import FileError
+    from engine.screen.screen import Options, screen
+
+    source = _registry(args.input)
+    if source is None:
+        return _fail(f"找不到名册文件：{args.input}")
+    out = Path(args.output)
+    if out.exists() and not out.is_dir():
+        return _fail(f"输出位置 {out} 是一个文件；请给出文件夹")
+    opts = Options(
+        source,
+        out,
+        args.as_of or date.today(),
+        args.horizon,
+        args.district,
+        args.kind,
+        args.letters,
+        args.workers,
+        args.chunk,
+        args.quiet,
+        args.parquet,
+        args.resume,
+    )
+    try:
+        report = screen(opts, log=sys.stderr)
+    except (FileError, ResumeError) as err:
+        return _fail(f"{source}：{err}")
+    except ValueError as err:
+        return _fail(str(err))
+    except KeyboardInterrupt:
+        print(
+            "\n已中断；已完成的部分保留在输出文件夹的 .screen 中，用 --resume 可从中断处继续。",
+            file=sys.stderr,
+        )
+        return 130
+    print(report)
+    return 0

@@ -1,0 +1,210 @@
+"""``subsidy screen`` on the scenario registry (tests/data/screen/registry.csv), on 2020-09-15.
+
+Known answers for the unemployment benefit (task 55) and the flexible-employment extension (task 32):
+S01 (渝中区) draws the benefit to 2021-12-31: eligible now, no application needed; S03 (江北区) draws it
+to 2020-10-31: it ends within 90 days; S02's flexible-employment subsidy ends 2020-10-31, so the
+year's extension is hers from the day after (民法典 Art. 203) to 2021-10-31; S04 lacks only whether
+she wants work; S07 (no district) draws it to 2021-04-30; S08's benefit ended on 2020-08-31; S05
+works; S06's row has an impossible date.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from engine.cli import main
+from engine.screen.screen import Options, mask_id, mask_name, screen
+
+REGISTRY = Path(__file__).parent / "data" / "screen" / "registry.csv"
+AS_OF = date(2020, 9, 15)
+WATCHED = ("task55_unemployment_benefit", "task32_flexible_employment_subsidy_extension")
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig") as f:
+        return list(csv.DictReader(f))
+
+
+def _worklists(out: Path) -> list[dict[str, str]]:
+    return [row for path in sorted(out.glob("*/*-工作清单.csv")) for row in _read(path)]
+
+
+def _run(out: Path, **kw: object) -> str:
+    return screen(Options(REGISTRY, out, AS_OF, workers=1, quiet=True, **kw))  # type: ignore[arg-type]
+
+
+def _registry_ids() -> list[str]:
+    return [r["身份证号码"] for r in _read(REGISTRY)]
+
+
+def test_worklist_known_answers(tmp_path: Path) -> None:
+    report = _run(tmp_path)
+    rows = [r for r in _worklists(tmp_path) if r["项目"] in WATCHED]
+    found = {
+        (r["类别"], r["案件编号"], r["项目"], r["符合起始日期"], r["享受截止日期"], r["区县"]) for r in rows
+    }
+    benefit, extension = WATCHED
+    assert found == {
+        ("即将期满", "S03", benefit, "", "2020-10-31", "江北区"),
+        ("即将符合", "S02", extension, "2020-11-01", "2021-10-31", "渝中区"),
+        ("现在符合（免申即享）", "S01", benefit, "", "2021-12-31", "渝中区"),
+        ("现在符合（免申即享）", "S07", benefit, "", "2021-04-30", "（未填区县）"),
+        ("差一项信息", "S04", benefit, "", "", "江北区"),
+    }
+    one = next(r for r in rows if r["案件编号"] == "S04")
+    assert (one["待问事项"], one["由谁回答"]) == ("申请人是否有就业要求？", "本人")
+    assert "申请人是否有就业要求？" in one["列入原因"]
+    assert all(r["列入原因"] for r in _worklists(tmp_path))
+    # the worklist of a district and lead unit holds only that district's and unit's rows
+    for path in tmp_path.glob("*/*-工作清单.csv"):
+        assert {(r["区县"], r["牵头单位"]) for r in _read(path)} == {
+            (path.parent.name, path.name.split("-")[0])
+        }
+    assert "名册读取 8 行：已评估 7 行，数据有误 1 行" in report
+
+
+def test_worklists_as_parquet_when_asked(tmp_path: Path) -> None:
+    import polars as pl
+
+    _run(tmp_path, parquet=True)
+    for path in tmp_path.glob("*/*-工作清单.csv"):
+        table = pl.read_parquet(path.with_suffix(".parquet"))
+        assert table.columns == list(_read(path)[0]) and table.to_dicts() == _read(path)
+
+
+def test_bad_rows_reported_with_line_numbers(tmp_path: Path) -> None:
+    _run(tmp_path)
+    errors = _read(tmp_path / "有误行.csv")
+    assert [(e["行号"], e["案件编号"], e["列"]) for e in errors] == [("7", "S06", "失业保险金起始日期")]
+    assert "S06" not in {r["案件编号"] for r in _worklists(tmp_path)}
+
+
+def test_horizon_moves_what_is_soon(tmp_path: Path) -> None:
+    _run(tmp_path, horizon=30)  # 2020-10-31 is 46 days away
+    rows = {(r["类别"], r["案件编号"]) for r in _worklists(tmp_path) if r["项目"] in WATCHED}
+    assert ("现在符合（免申即享）", "S03") in rows and ("即将期满", "S03") not in rows
+    assert not any(case == "S02" for _, case in rows)
+
+
+def test_one_district(tmp_path: Path) -> None:
+    _run(tmp_path, district="江北区")
+    assert {p.name for p in tmp_path.iterdir() if p.is_dir()} == {"江北区"}
+    assert {r["案件编号"] for r in _worklists(tmp_path)} == {"S03", "S04"}
+
+
+def test_public_list_masks_names_and_never_prints_an_id_number(tmp_path: Path) -> None:
+    _run(tmp_path)
+    published = {p.parent.name: _read(p) for p in tmp_path.glob("*/*-公示名单.csv")}
+    benefit = {
+        (d, r["姓名/单位"], r["身份证号码/统一社会信用代码"])
+        for d, rows in published.items()
+        for r in rows
+        if r["项目"] == "失业保险金"
+    }
+    assert benefit == {
+        ("渝中区", "王*明", "500103********0113"),
+        ("江北区", "张*", "500105********0319"),
+        ("（未填区县）", "陈*", "500112********071X"),
+    }
+    text = "".join(p.read_text(encoding="utf-8-sig") for p in tmp_path.glob("*/*-公示名单.csv"))
+    for number in _registry_ids():
+        assert number not in text
+    for name in ("王小明", "张伟", "陈杰", "杨芳"):
+        assert name not in text
+
+
+def test_masks() -> None:
+    assert [mask_name(n) for n in ("张伟", "王小明", "欧阳小明", "李")] == ["张*", "王*明", "欧**明", "李"]
+    assert mask_id("500103197503100113") == "500103********0113"
+    assert mask_id("12345") == "*****"
+
+
+def test_parquet_registry_gives_the_same_lists(tmp_path: Path) -> None:
+    import polars as pl
+
+    parquet = tmp_path / "registry.parquet"
+    pl.read_csv(REGISTRY, infer_schema=False).write_parquet(parquet)
+    _run(tmp_path / "csv")
+    screen(Options(parquet, tmp_path / "pq", AS_OF, workers=1, quiet=True))
+    assert _worklists(tmp_path / "pq") == _worklists(tmp_path / "csv")
+    assert _read(tmp_path / "pq" / "有误行.csv") == _read(tmp_path / "csv" / "有误行.csv")
+
+
+def test_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    args = [
+        "screen",
+        str(REGISTRY),
+        "-o",
+        str(out),
+        "--as-of",
+        "2020-09-15",
+        "--workers",
+        "2",
+        "--chunk",
+        "3",
+    ]
+    assert main(args) == 0
+    printed = capsys.readouterr().out
+    ending = {r["行号"] for r in _worklists(out) if r["类别"] == "即将期满"}
+    assert ending and f"即将期满：{len(ending)} 人" in printed  # the summary counts what the lists hold
+    single = tmp_path / "single"
+    assert main([*args[:3], str(single), *args[4:6], "--workers", "1"]) == 0
+    assert _worklists(out) == _worklists(single)  # chunks and workers change nothing
+    assert main(["screen", str(REGISTRY), "-o", str(out), "--district", "火星区"]) == 2
+    assert "没有这个区县：火星区" in capsys.readouterr().err
+
+
+def test_an_interrupted_run_resumes_to_the_same_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import engine.screen.screen as module
+    from engine.batch.checkpoint import ResumeError
+
+    _run(tmp_path / "whole", chunk=2)
+    real = module.judge_registry
+    seen: list[int] = []
+
+    def stopping(*args: object, **kw: object):  # the run is killed after its second chunk
+        for k, item in enumerate(real(*args, **kw)):  # type: ignore[arg-type]
+            if k == 2:
+                raise KeyboardInterrupt
+            yield item
+
+    monkeypatch.setattr(module, "judge_registry", stopping)
+    with pytest.raises(KeyboardInterrupt):
+        _run(tmp_path / "cut", chunk=2)
+    assert (tmp_path / "cut" / ".screen" / "checkpoint.json").exists()
+
+    def counting(*args: object, **kw: object):
+        for item in real(*args, **kw):  # type: ignore[arg-type]
+            seen.append(item[2])
+            yield item
+
+    monkeypatch.setattr(module, "judge_registry", counting)
+    with pytest.raises(ResumeError, match="horizon 原为 90，现为 30"):
+        _run(tmp_path / "cut", chunk=2, horizon=30, resume=True)
+    _run(tmp_path / "cut", chunk=2, resume=True)
+    assert seen and min(seen) > 6  # read on after line 5: the two chunks done were not read again
+    files = sorted(p.relative_to(tmp_path / "whole") for p in (tmp_path / "whole").rglob("*.csv"))
+    assert files == sorted(p.relative_to(tmp_path / "cut") for p in (tmp_path / "cut").rglob("*.csv"))
+    for f in files:
+        assert (tmp_path / "cut" / f).read_bytes() == (tmp_path / "whole" / f).read_bytes()
+    assert not (tmp_path / "cut" / ".screen").exists()
+
+
+def test_cells_are_safe_to_open_in_a_spreadsheet(tmp_path: Path) -> None:
+    registry = tmp_path / "registry.csv"
+    registry.write_text(
+        REGISTRY.read_text(encoding="utf-8").replace("S01,王小明", "=1+1,=HYPERLINK()"), encoding="utf-8"
+    )
+    screen(Options(registry, tmp_path / "out", AS_OF, workers=1, quiet=True))
+    rows = _read(tmp_path / "out" / "渝中区" / "市人力社保局-工作清单.csv")
+    mine = [r for r in rows if r["行号"] == "2"]
+    assert mine and all(r["案件编号"] == "'=1+1" and r["姓名/单位"] == "'=HYPERLINK()" for r in mine)
+    public = _read(tmp_path / "out" / "渝中区" / "市人力社保局-公示名单.csv")
+    assert "'" + mask_name("=HYPERLINK()") in {r["姓名/单位"] for r in public}

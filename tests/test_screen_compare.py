@@ -1,0 +1,165 @@
+"""``subsidy compare`` on the scenario registry (tests/data/screen/registry.csv), whose answers are
+known: under the shipped rules on 2020-09-15, S01 (渝中区) and S03 (江北区) and S07 (no district) draw
+the unemployment benefit, S08's ended on 2020-08-31, S04 waits for one answer and S06 is a bad row.
+The proposed book raises the contribution needed to 24 months, pays at least 18 months and sets
+the monthly amount at 1500 元: S07 (18 months paid in) loses it, S08 (30 months, from 2019-09-01,
+now to 2021-02-28) gains it."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from engine.batch.run import Options, run
+from engine.cli import main
+from engine.evaluate import Engine
+from engine.rulebook import rules_dir
+from engine.screen.compare import Comparison, compare, load_book
+
+REGISTRY = Path(__file__).parent / "data" / "screen" / "registry.csv"
+AS_OF = date(2020, 9, 15)
+BENEFIT = "task55_unemployment_benefit"
+
+
+@pytest.fixture(scope="module")
+def proposed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of rules/ with task 55's contribution, period and amount changed."""
+    folder = tmp_path_factory.mktemp("proposed") / "rules"
+    shutil.copytree(rules_dir(), folder)
+    path = folder / f"{BENEFIT}.yaml"
+    text = path.read_text(encoding="utf-8")
+    changed = (
+        text.replace("      1999-01-22: 12\n", "      1999-01-22: 24\n", 1)
+        .replace("- {threshold: 12, value: 12}", "- {threshold: 12, value: 18}")
+        .replace("      1999-01-22: null", "      1999-01-22: 1500")
+    )
+    assert changed.count("1999-01-22: 24") == 1 and "value: 18}" in changed and ": 1500" in changed
+    path.write_text(changed, encoding="utf-8")
+    return folder
+
+
+def _rows(c: Comparison, program: str) -> dict[str, tuple[int, ...]]:
+    return {
+        r.district: (r.eligible_a, r.eligible_b, r.gained, r.lost, r.unpriced_a)
+        for r in c.rows
+        if r.program == program
+    }
+
+
+def test_known_answers(proposed: Path) -> None:
+    c = compare(REGISTRY, load_book(rules_dir()), load_book(proposed), AS_OF, workers=1)
+    assert (c.decided, c.rejected) == (7, 1)
+    assert c.errors[0][:3] == ["7", "S06", "失业保险金起始日期"]
+    assert _rows(c, BENEFIT) == {
+        "渝中区": (1, 2, 1, 0, 1),  # S08 gains; S01 stays
+        "江北区": (1, 1, 0, 0, 1),  # S03 stays; S04 still waits for an answer
+        "（未填区县）": (1, 0, 0, 1, 1),  # S07 loses
+    }
+    cost = {r.district: (r.cost_a, r.cost_b) for r in c.rows if r.program == BENEFIT}
+    # 1500 a month: S01 for 24 months, S03 and S08 for 18; nothing was priced before
+    assert cost["渝中区"] == (0, Decimal(1500 * 24 + 1500 * 18))
+    assert cost["江北区"] == (0, Decimal(1500 * 18))
+    assert not c.unchanged
+    assert c.a.version != c.b.version
+
+
+def test_identical_books_report_no_change(tmp_path: Path) -> None:
+    copy = tmp_path / "rules"
+    shutil.copytree(rules_dir(), copy)
+    c = compare(REGISTRY, load_book(rules_dir()), load_book(copy), AS_OF, workers=1)
+    assert c.unchanged and c.a.book.version == c.b.book.version
+    assert all(r.gained == r.lost == 0 and r.eligible_a == r.eligible_b for r in c.rows)
+
+
+def _batch(book_dir: Path, out: Path) -> dict[tuple[str, str], str]:
+    """One ``subsidy batch`` run (long, English): (line, program) → status."""
+    b = load_book(book_dir)
+    run(
+        Options(REGISTRY, out, as_of=AS_OF, long=True, lang="en", workers=1, quiet=True),
+        Engine(b.book, b.settings),
+    )
+    with out.open(encoding="utf-8-sig") as f:
+        return {(r["line"], r["program"]): r["status"] for r in csv.DictReader(f)}
+
+
+def test_compare_equals_two_batch_runs_diffed(proposed: Path, tmp_path: Path) -> None:
+    before = _batch(rules_dir(), tmp_path / "a.csv")
+    after = _batch(proposed, tmp_path / "b.csv")
+    with REGISTRY.open(encoding="utf-8-sig") as f:
+        district = {str(k + 2): r["区县"] or "（未填区县）" for k, r in enumerate(csv.DictReader(f))}
+    expected: dict[tuple[str, str], list[int]] = {}
+    for key, a in before.items():
+        line, program = key
+        b = after[key]
+        counts = expected.setdefault((program, district[line]), [0, 0, 0, 0, 0])
+        counts[0] += 1
+        counts[1] += a == "eligible"
+        counts[2] += b == "eligible"
+        counts[3] += a != "eligible" and b == "eligible"
+        counts[4] += a == "eligible" and b != "eligible"
+    # the pool path, in chunks of three rows, gives what the batch runs give
+    c = compare(REGISTRY, load_book(rules_dir()), load_book(proposed), AS_OF, workers=2, chunk=3)
+    found = {
+        (r.program, r.district): [r.people, r.eligible_a, r.eligible_b, r.gained, r.lost] for r in c.rows
+    }
+    assert found == expected
+    assert any(v[3] for v in found.values()) and any(v[4] for v in found.values())
+
+
+def test_command_writes_csv_and_summary(
+    proposed: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "impact.csv"
+    argv = ["compare", str(REGISTRY), "--rules", str(rules_dir()), "--rules", str(proposed)]
+    assert main([*argv, "--as-of", "2020-09-15", "-o", str(out), "--workers", "1"]) == 0
+    text = capsys.readouterr().out
+    assert "失业保险金：符合 3 人 → 3 人（新增 1 人，不再符合 1 人）" in text
+    with out.open(encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f))
+    row = next(r for r in rows if r["项目"] == BENEFIT and r["区县"] == "渝中区")
+    assert (row["新增符合"], row["不再符合"], row["新规则金额合计（元）"]) == ("1", "0", "63000")
+
+
+def test_command_refuses_bad_arguments(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["compare", str(REGISTRY), "--rules", str(rules_dir())]) == 2
+    assert "--rules 应写两次" in capsys.readouterr().err
+    assert main(["compare", str(REGISTRY), "--rules", str(tmp_path), "--rules", str(rules_dir())]) == 2
+    assert "不是规则文件夹" in capsys.readouterr().err
+    assert main(["compare", str(tmp_path / "none.csv"), "--rules", "a", "--rules", "b"]) == 2
+    assert "找不到名册文件" in capsys.readouterr().err
+
+
+def test_parquet_registry_reads_as_its_csv(proposed: Path, tmp_path: Path) -> None:
+    import polars as pl
+
+    parquet = tmp_path / "registry.parquet"
+    pl.read_csv(REGISTRY, infer_schema=False).write_parquet(parquet)
+    books = load_book(rules_dir()), load_book(proposed)
+    from_csv = compare(REGISTRY, *books, AS_OF, workers=1)
+    from_parquet = compare(parquet, *books, AS_OF, workers=1)
+    assert from_parquet.rows == from_csv.rows
+    assert from_parquet.errors == from_csv.errors
+
+
+def test_a_districts_local_standard_in_the_proposed_folder(tmp_path: Path) -> None:
+    import yaml
+
+    folder = tmp_path / "rules"
+    shutil.copytree(rules_dir(), folder)
+    table = yaml.safe_load((folder / "districts.yaml").read_text(encoding="utf-8"))
+    standard = {"from": date(2019, 1, 1), "value": 1200, "document": "渝中人社发〔2020〕9号"}
+    table["districts"]["渝中区"] = {"standards": {f"{BENEFIT}.monthly_amount": [standard]}}
+    (folder / "districts.yaml").write_text(yaml.safe_dump(table, allow_unicode=True), encoding="utf-8")
+    c = compare(REGISTRY, load_book(rules_dir()), load_book(folder), AS_OF, workers=1)
+    rows = {r.district: r for r in c.rows if r.program == BENEFIT}
+    assert (rows["渝中区"].cost_a, rows["渝中区"].cost_b) == (0, Decimal(1200 * 24))  # S01, 24 months
+    assert (rows["渝中区"].unpriced_a, rows["渝中区"].unpriced_b) == (1, 0)
+    assert (rows["江北区"].cost_b, rows["江北区"].unpriced_b) == (0, 1)  # no standard there
+    assert all(r.gained == r.lost == 0 for r in c.rows)
+    assert c.a.book.version == c.b.book.version and c.a.version != c.b.version  # the settings differ
+    assert not c.unchanged
