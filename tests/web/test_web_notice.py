@@ -229,7 +229,9 @@ def test_the_settings_the_notice_prints_are_saved_and_checked(app: Flask) -> Non
     root = app.test_client()
     token = login(root, "root")
     bad = root.post("/districts/渝中区", data={"csrf_token": token, **SETTINGS, "supply_days": "十五"})
-    assert bad.status_code == 422 and "补充材料期限（日）应为正整数，或留空" in bad.get_data(as_text=True)
+    assert bad.status_code == 422
+    error = '<span class="err" id="supply_days-err">补充材料期限（日）应为正整数，或留空</span>'
+    assert error in bad.get_data(as_text=True)  # beside its input
     assert root.post("/districts/渝中区", data={"csrf_token": token, **SETTINGS}).status_code == 302
     form = root.get("/districts/渝中区").get_data(as_text=True)
     for name in ("office_address", "office_phone", "office_hours", "supply_days"):

@@ -110,7 +110,7 @@ def read(submitted: Mapping[str, Any], terms: dict[str, str], keys: dict[str, st
     for name, label in OPTIONAL_NUMBERS.items():
         text = form.texts[name]
         if text and not text.isdigit():
-            form.errors.append(f"{label}应为正整数，或留空")
+            form.add(name, f"{label}应为正整数，或留空")
         elif text:
             data[name] = int(text)
     data["declared"] = {
