@@ -157,7 +157,7 @@ def test_the_notice_decides_what_was_applied_for_in_plain_words(app: Flask) -> N
     # 依据 quotes the notice by its title and the law the rule rests on
     quoted = "第59项任务：“对实现就业的低保对象，可通过‘低保渐退’等措施"
     assert f"{NOTICE_TITLE}（其他〔2020〕4号）{quoted}" in whole
-    assert "《中华人民共和国民法典》第一千二百五十九条" in whole
+    assert "《中华人民共和国民法典》第一千二百五十九条、第二百零三条" in whole  # a law named once
     # what is still needed: what to bring, by a date, where; what the office checks itself
     assert f"请于{supply_by(app)}前（含当日）携带下列材料到重庆市渝中区人力资源和社会保障局补充" in whole
     assert "请携带原单位出具的解除劳动关系证明或《就业创业证》。" in whole

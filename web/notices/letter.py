@@ -206,8 +206,10 @@ def _come_back(d: Decision) -> str | None:
 def _basis(d: Decision) -> str:
     tasks = "、".join(str(t) for t in d.citation.tasks)
     text = f"{NOTICE_TITLE}（{d.citation.document}）第{tasks}项任务：{_quoted(d.citation.quote)}"
-    cited = [found for note in d.notes for found in LAW_ARTICLE.findall(note)]
-    laws = dict.fromkeys(f"{LAWS[name]}第{_numeral(int(article))}条" for name, article in cited)
+    articles: dict[str, dict[str, None]] = {}  # a law's articles once each, in the order cited
+    for name, article in (found for note in d.notes for found in LAW_ARTICLE.findall(note)):
+        articles.setdefault(LAWS[name], {})[f"第{_numeral(int(article))}条"] = None
+    laws = [law + "、".join(cited) for law, cited in articles.items()]
     return text + ("；" + "；".join(laws) if laws else "") + "。"
 
 
