@@ -104,6 +104,17 @@ def test_1_the_application_asks_what_it_needs_and_suggests_the_rest(server: str,
         assert page.locator(f"#{other}").is_hidden(), other
     assert "按所选申请事项" in page.inner_text("#apply-status")
     shot(page, "1-02-only-what-it-needs")
+    # a draft keeps the whole application: both ticks come back, and the form asks for what they need
+    page.check('input[name="applied_for"][value="task55_unemployment_benefit"]')
+    page.fill("#f-case_id", "渝中-草稿-0001")
+    page.wait_for_timeout(500)  # the draft is written 0.3 s after typing stops
+    page.reload()
+    page.wait_for_selector("#draft-restore")
+    page.click("#draft-restore")
+    assert page.is_checked(f'input[name="applied_for"][value="{NOT_YET}"]')
+    assert page.is_checked('input[name="applied_for"][value="task55_unemployment_benefit"]')
+    assert page.locator("#f-person-ui_contribution_months").is_visible()  # the benefit's own fact
+    assert page.locator("#f-person-dibao_recipient").is_hidden()
 
     apply_for(page, server, "渝中-申请-0001", [NOT_YET])
     main = page.inner_text("main")
