@@ -5,8 +5,9 @@ the document and the day it applies from (``rules/districts.yaml``, or the file 
 ``SUBSIDY_DISTRICTS_FILE``; the desk keeps the same model in its database). A setting no district
 has declared stays unknown: the decision says so and names who must declare it, it never assumes yes.
 
-Each district also names what a written decision must tell the applicant: the handling office, the
-review body (行政复议机关) and the court (行政诉讼) with their time limits, and its local standards
+Each district also names what a written decision must tell the applicant: the handling office with its
+address, phone and hours, the days allowed to bring missing documents, the review body (行政复议机关)
+and the court (行政诉讼) with their time limits, and its local standards
 (an amount a rule leaves to 当地标准), each with its document and start date.
 """
 
@@ -62,6 +63,7 @@ SETTINGS_KEYS = (
     "office_address",
     "office_phone",
     "office_hours",
+    "supply_days",
     "review_body",
     "court",
     "review_days",
@@ -82,6 +84,9 @@ class DistrictSettings(Strict):
     office_address: str | None = Field(None, max_length=200)  # 办公地址
     office_phone: str | None = Field(None, max_length=50)  # 联系电话
     office_hours: str | None = Field(None, max_length=100)  # 办公时间, e.g. 工作日 9:00-12:00、14:00-17:00
+    # 补充材料期限: days from the notice's date to bring what is still needed. No law fixes it, so it
+    # has no default: a notice that asks for documents is not issued until the district sets it.
+    supply_days: int | None = Field(None, ge=1, le=365)
     review_body: str | None = Field(None, max_length=100)  # 行政复议机关
     court: str | None = Field(None, max_length=100)  # 行政诉讼管辖法院
     review_days: int = Field(REVIEW_DAYS, ge=1, le=365)

@@ -9,6 +9,7 @@ from flask import Flask
 from flask_babel import gettext as _
 
 from engine.text import choice_label
+from web import phase
 from web.i18n import lang
 
 CHINA = timezone(timedelta(hours=8), "UTC+8")
@@ -65,4 +66,7 @@ def register_filters(app: Flask) -> None:
             "role_word": role_word,
             "kind_word": kind_word,
             "state_word": state_word,
+            "phase_words": phase.words,
+            "phase_dated": phase.dated,
+            "phase_counts": phase.counts,
         }

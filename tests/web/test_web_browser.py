@@ -11,7 +11,6 @@ Skipped, with the reason, when /usr/bin/chromium or playwright is missing (CI in
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -58,9 +57,11 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture(scope="module", autouse=True)
 def screenshots_dir() -> None:
-    if SHOTS.exists():
-        shutil.rmtree(SHOTS)
-    SHOTS.mkdir(parents=True)
+    """This test's own old screenshots (01-login.png…) go; the other browser tests' (desk-*,
+    notice-*), which may be written at the same time by another worker, stay."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for old in SHOTS.glob("[0-9][0-9]-*.png"):
+        old.unlink()
 
 
 def shot(page, name: str, full_page: bool = False) -> None:

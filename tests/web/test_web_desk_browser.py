@@ -63,8 +63,10 @@ def log_in(page, server: str, username: str) -> None:
     page.wait_for_url(lambda url: "/login" not in url)
 
 
-def enterprise_case(page, server: str, case_id: str) -> str:
+def enterprise_case(page, server: str, case_id: str, applied: tuple[str, ...] = ()) -> str:
     page.goto(server + "/cases/new/enterprise")
+    for program in applied:  # what the enterprise applies for (a notice decides only that)
+        page.check(f'input[name="applied_for"][value="{program}"]')
     values = {
         "f-case_id": case_id,
         "f-as_of": "2020-09-15",
@@ -110,7 +112,7 @@ def test_a_district_sets_its_settings_and_prints_a_notice(server: str, browser) 
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     alice = context.new_page()
     log_in(alice, server, "alice")
-    case_url = enterprise_case(alice, server, "E-2020-0001")
+    case_url = enterprise_case(alice, server, "E-2020-0001", ("task23_one_off_hiring_subsidy",))
     assert "渝中区尚未声明" in alice.inner_text("main")  # never assumed
 
     admin_context = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -127,6 +129,8 @@ def test_a_district_sets_its_settings_and_prints_a_notice(server: str, browser) 
     shot(admin, "02-districts", full_page=True)
     admin.goto(server + "/districts/" + urllib.request.quote("渝中区"))
     admin.fill("#office", "重庆市渝中区人力资源和社会保障局")
+    admin.fill("#office_address", "重庆市渝中区中山一路1号")
+    admin.fill("#office_phone", "023-63000000")
     admin.fill("#review_body", "重庆市渝中区人民政府")
     admin.fill("#court", "重庆市渝中区人民法院")
     admin.fill('[name="decl-offers_hiring_subsidy-0-from"]', "2020-01-01")

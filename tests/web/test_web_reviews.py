@@ -58,6 +58,7 @@ def test_a_decision_keeps_its_receipt(alice: tuple[FlaskClient, str]) -> None:
             "office_address": None,
             "office_phone": None,
             "office_hours": None,
+            "supply_days": None,
             "review_body": None,
             "court": None,
             "review_days": 60,

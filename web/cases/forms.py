@@ -32,6 +32,7 @@ class Submission:
     labels: dict[str, str] = field(default_factory=dict)  # error key → the field's label
     case: PersonCase | EnterpriseCase | None = None
     as_of: date | None = None
+    applied_for: list[str] = field(default_factory=list)  # the programs applied for, by id
 
     def add(self, name: str, label: str, message: str) -> None:
         self.errors.setdefault(name, []).append(message)
@@ -51,17 +52,30 @@ def _text(form: Mapping[str, Any], name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+def applied(submitted: Mapping[str, Any]) -> list[str]:
+    """The programs ticked under 申请事项 (``applied_for``, one checkbox each)."""
+    given = submitted.getlist("applied_for") if hasattr(submitted, "getlist") else []
+    return [p.strip()[:100] for p in given if isinstance(p, str) and p.strip()][:100]
+
+
 def read(
-    form: CaseForm, submitted: Mapping[str, Any], confirmations: dict[str, bool] | None = None
+    form: CaseForm,
+    submitted: Mapping[str, Any],
+    confirmations: dict[str, bool] | None = None,
+    applied_for: list[str] | None = None,
 ) -> Submission:
     """Validate a submitted form against the case model of ``form.kind``.
 
-    ``confirmations`` are the caseworker's earlier confirmations, carried over unchanged.
+    ``confirmations`` are the caseworker's earlier confirmations, carried over unchanged;
+    ``applied_for`` the application as stored, when the form does not carry its checkboxes.
     """
     sub = Submission(values={f.name: _text(submitted, f.name).strip() for f in form.fields})
+    sub.applied_for = list(applied_for) if applied_for is not None else applied(submitted)
     data: dict[str, Any] = {"kind": form.kind}
     if confirmations:
         data["confirmations"] = dict(confirmations)
+    if sub.applied_for:
+        data["applied_for"] = sub.applied_for
     for f in form.fields:
         raw = sub.values[f.name]
         if len(raw) > f.max_length:

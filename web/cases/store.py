@@ -8,7 +8,6 @@ that does not exist, so a URL never reveals that someone else's case is there.
 from __future__ import annotations
 
 import secrets
-from collections import Counter
 from datetime import date
 from typing import Any
 
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session
 from engine.decision import Evaluation
 from engine.idcard import IdNumberError, parse_id_number
 from engine.models import EnterpriseCase, PersonCase, parse_case
+from web import phase
 from web.paging import one_page
 from web.records import CaseNumberCounter, CaseRecord, DecisionRecord, User, utcnow
 from web.sealing import search_hash
@@ -90,7 +90,8 @@ def apply_identity_hash(record: CaseRecord) -> None:
 
 
 def summary(evaluation: Evaluation) -> dict[str, int]:
-    return dict(Counter(d.status.value for d in evaluation.decisions))
+    """Decisions per phase (web/phase.py), kept beside the evaluation for readers of the table."""
+    return phase.counts(evaluation)
 
 
 def create_case(db: Session, user: User, case: PersonCase | EnterpriseCase) -> CaseRecord:
@@ -191,7 +192,7 @@ def get_decision(record: CaseRecord, decision_id: int) -> DecisionRecord:
 
 
 def stored_evaluation(decision: DecisionRecord) -> Evaluation:
-    return Evaluation.model_validate(decision.evaluation)
+    return Evaluation.model_validate(phase.with_phase(decision.evaluation))
 
 
 def inputs_of(decision: DecisionRecord | None) -> dict[str, Any]:

@@ -9,12 +9,12 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from engine.decision import Evaluation, Status
+from engine.decision import Evaluation
 from engine.evaluate import CaseModel
 from engine.models import parse_case
 from engine.report import summarise
 from web import db
-from web.cases import store
+from web.cases import application, store
 from web.cases.claim import claim, form_for_user
 from web.cases.fields import CaseForm
 from web.cases.forms import Submission, defaults, read, values_from_case
@@ -22,13 +22,14 @@ from web.drafts import draft_done
 from web.evaluator import desk_engine, evaluate
 from web.i18n import lang
 from web.paging import asked_page
+from web.phase import PHASES
 from web.records import CaseRecord, DecisionRecord
 from web.reviews import receipt
 from web.security import audit_access, login_required
 
 bp = Blueprint("cases", __name__, template_folder="templates", url_prefix="/cases")
 KINDS = ("person", "enterprise")
-ORDER = [Status.eligible, Status.needs_information, Status.not_eligible]
+ALWAYS_SHOWN = ("eligible", "needs_information", "not_eligible")
 
 
 def _kind_or_404(kind: str) -> str:
@@ -53,7 +54,16 @@ def _render_form(
 ) -> ResponseReturnValue:
     key = f"case-edit-{record.ref}" if record else f"case-new-{form.kind}"
     return (
-        render_template("cases/form.html", form=form, sub=sub, action=action, record=record, draft_key=key),
+        render_template(
+            "cases/form.html",
+            form=form,
+            sub=sub,
+            action=action,
+            record=record,
+            draft_key=key,
+            offers=application.offers(form.kind),
+            always=application.ALWAYS_ASKED,
+        ),
         status,
     )
 
@@ -106,8 +116,10 @@ def edit_case(ref: str) -> ResponseReturnValue:
     last = store.latest(record)
     action = url_for("cases.edit_case", ref=ref)
     if request.method == "GET":
-        values = values_from_case(form, store.inputs_of(last), date.today())
-        return _render_form(form, Submission(values=values), action, record)
+        inputs = store.inputs_of(last)
+        values = values_from_case(form, inputs, date.today())
+        sub = Submission(values=values, applied_for=list(inputs.get("applied_for") or []))
+        return _render_form(form, sub, action, record)
     confirmations = store.inputs_of(last).get("confirmations") or {}
     sub = read(form, request.form, confirmations)
     claim(db.session(), g.user, sub, record)
@@ -149,7 +161,7 @@ def answer(ref: str) -> ResponseReturnValue:
     if not answered:
         flash(_("没有填写任何答案"), "warning")
         return redirect(url_for("cases.show_case", ref=ref))
-    sub = read(form, values, confirmations)
+    sub = read(form, values, confirmations, inputs.get("applied_for") or [])
     claim(db.session(), g.user, sub, record)
     if sub.ok:
         try:
@@ -184,7 +196,9 @@ def display_evaluation(decision: DecisionRecord) -> tuple[Evaluation, bool]:
 
 
 def _grouped(evaluation: Evaluation) -> list[tuple[str, list[Any]]]:
-    return [(s.value, [d for d in evaluation.decisions if d.status == s]) for s in ORDER]
+    """Decisions by phase; "not yet" and "ended" only when some decision is in them."""
+    groups = [(p, [d for d in evaluation.decisions if d.phase.value == p]) for p in PHASES]
+    return [(p, items) for p, items in groups if items or p in ALWAYS_SHOWN]
 
 
 def _questions(evaluation: Evaluation, form: CaseForm) -> list[dict[str, Any]]:
@@ -245,3 +259,27 @@ def print_decision(ref: str, decision_id: int) -> ResponseReturnValue:
 def history(ref: str) -> ResponseReturnValue:
     record = store.get_case(db.session(), g.user, ref)
     return render_template("cases/history.html", record=record, decisions=list(reversed(record.decisions)))
+
+
+@bp.post("/<ref>/apply")
+@login_required
+def apply_program(ref: str) -> ResponseReturnValue:
+    """A program from "可能还符合" added to the application with one click: the case is evaluated
+    again on the same date and the decision kept, as an answer is."""
+    record = store.get_case(db.session(), g.user, ref)
+    last = store.latest(record)
+    if last is None:
+        return redirect(url_for("cases.edit_case", ref=ref))
+    program = request.form.get("program", "")
+    suggested = {s.program for s in store.stored_evaluation(last).suggestions}
+    if program not in suggested:
+        flash(_("这个项目不在“可能还符合”之列，未加入申请"), "warning")
+        return redirect(url_for("cases.show_case", ref=ref))
+    inputs = store.inputs_of(last)
+    try:
+        case = parse_case({**inputs, "applied_for": [*(inputs.get("applied_for") or []), program]})
+        evaluate_and_store(case, last.as_of, record)
+    except ValueError as err:
+        flash(str(err), "error")
+        return redirect(url_for("cases.show_case", ref=ref))
+    return redirect(url_for("cases.show_case", ref=ref, _anchor=f"program-{program}"))

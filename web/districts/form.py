@@ -17,8 +17,9 @@ from engine.evaluate import Engine, local_standard_keys
 from engine.rulebook import RuleBook
 
 ROW = re.compile(r"^(decl|std)-([A-Za-z0-9_.]+)-(\d{1,3})-(from|value|document)$")
-TEXTS = ("office", "review_body", "court")
+TEXTS = ("office", "office_address", "office_phone", "office_hours", "review_body", "court")
 NUMBERS = {"review_days": "行政复议期限（日）", "suit_months": "行政诉讼期限（月）"}
+OPTIONAL_NUMBERS = {"supply_days": "补充材料期限（日）"}  # blank: not set
 
 
 @dataclass
@@ -67,7 +68,7 @@ def standard_options(book: RuleBook) -> list[tuple[str, str, str]]:
 def from_settings(settings: DistrictSettings, terms: list[str], keys: list[str]) -> SettingsForm:
     """The stored settings as form rows, with one empty row to add under each setting."""
     form = SettingsForm(
-        texts={name: str(getattr(settings, name) or "") for name in (*TEXTS, *NUMBERS)},
+        texts={name: str(getattr(settings, name) or "") for name in (*TEXTS, *NUMBERS, *OPTIONAL_NUMBERS)},
     )
     for term in terms:
         rows = [
@@ -83,7 +84,8 @@ def from_settings(settings: DistrictSettings, terms: list[str], keys: list[str])
 
 def read(submitted: Mapping[str, Any], terms: dict[str, str], keys: dict[str, str]) -> SettingsForm:
     """The submitted form; ``terms`` and ``keys`` map each setting to the label its errors name."""
-    form = SettingsForm(texts={n: str(submitted.get(n, "")).strip()[:100] for n in (*TEXTS, *NUMBERS)})
+    names = (*TEXTS, *NUMBERS, *OPTIONAL_NUMBERS)
+    form = SettingsForm(texts={n: str(submitted.get(n, "")).strip()[:100] for n in names})
     rows: dict[tuple[str, str], dict[int, Line]] = {}
     for name, value in submitted.items():
         match = ROW.match(name)
@@ -104,6 +106,12 @@ def read(submitted: Mapping[str, Any], terms: dict[str, str], keys: dict[str, st
         if not text.isdigit():
             form.add(name, f"{label}应为正整数")
         else:
+            data[name] = int(text)
+    for name, label in OPTIONAL_NUMBERS.items():
+        text = form.texts[name]
+        if text and not text.isdigit():
+            form.add(name, f"{label}应为正整数，或留空")
+        elif text:
             data[name] = int(text)
     data["declared"] = {
         term: _lines(lines, form, terms[term], f"decl-{term}") for term, lines in form.declared.items()

@@ -1,8 +1,9 @@
 """The decision notice (告知书) as a PDF, rendered on the server by WeasyPrint from the stored decision.
 
-Page numbers and the case number stand on every page (CSS paged media); the district's handling
-office, review body and court come from its settings, and a notice that lacks them is not issued:
-the page says what to set, and where.
+Page numbers and the case number stand on every page (CSS paged media), the rules version only as a
+reference code in the footer; the district's office, its address, phone and hours, the days to bring
+documents, the review body and the court come from its settings. A notice that lacks what it must
+print (a setting, the case's application or number) is not issued: the page says what to set, and where.
 """
 
 from __future__ import annotations
@@ -40,12 +41,13 @@ def notice_pdf(ref: str, decision_id: int) -> ResponseReturnValue:
     district = case_district(record.district, decision.inputs)
     settings = district_store.settings_of(session, district) if district else None
     notice = letter.build(record, decision, evaluation, settings or DistrictSettings(), district)
-    if notice.missing:
+    if notice.missing or notice.unready:
         page = render_template(
             "notices/missing.html",
             record=record,
             district=district,
             missing=notice.missing,
+            unready=notice.unready,
             settings_url=url_for("districts.edit", name=district) if district else None,
         )
         return page, 409
@@ -53,8 +55,8 @@ def notice_pdf(ref: str, decision_id: int) -> ResponseReturnValue:
 
     html = render_template("notices/notice.html", n=notice)
     pdf = HTML(string=html, base_url=None).write_pdf()
-    audit_access("notice_downloaded", record.district, f"{record.case_id or record.ref} · {decision.id}")
-    name = f"notice-{record.case_id or record.ref}-{decision.id}.pdf"
+    audit_access("notice_downloaded", record.district, f"{record.case_id} · {decision.id}")
+    name = f"notice-{record.case_id}-{decision.id}.pdf"
     return (
         pdf,
         200,

@@ -8,6 +8,7 @@ from typing import Any
 
 from engine.decision import Decision, Evaluation
 from engine.facts import FACTS
+from web.phase import phase_date
 
 
 @dataclass
@@ -22,7 +23,8 @@ class ProgramChange:
         if self.before is None or self.after is None:
             return True
         return (
-            self.before.status != self.after.status
+            self.before.phase != self.after.phase
+            or phase_date(self.before) != phase_date(self.after)
             or self.conditions != []
             or _amount(self.before) != _amount(self.after)
         )

@@ -147,7 +147,7 @@ def what_if(ref: str) -> ResponseReturnValue:
             raw = request.form.get(f.name)
             if isinstance(raw, str):
                 values[f.name] = raw.strip()
-        sub = read(form, values, confirmations)
+        sub = read(form, values, confirmations, last.inputs.get("applied_for") or [])
         errors = sub.errors
         if sub.ok and sub.case is not None and sub.as_of is not None:
             after = engine.evaluate(sub.case, sub.as_of, lang())

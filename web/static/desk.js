@@ -62,7 +62,9 @@
     Array.prototype.forEach.call(form.elements, function (el) {
       if (!el.name || SKIP[el.name] || el.type === "file" || el.type === "submit" || el.type === "hidden") return;
       if ((el.type === "radio" || el.type === "checkbox") && !el.checked) return;
-      out[el.name] = el.value;
+      // Ticked boxes of one name (申请事项) are kept together, a list.
+      if (el.type === "checkbox") out[el.name] = (out[el.name] || []).concat([el.value]);
+      else out[el.name] = el.value;
     });
     return out;
   }
@@ -72,8 +74,12 @@
   function fill(form, values) {
     Array.prototype.forEach.call(form.elements, function (el) {
       if (!el.name || !(el.name in values) || SKIP[el.name] || el.type === "hidden") return;
-      if (el.type === "radio" || el.type === "checkbox") el.checked = el.value === values[el.name];
-      else el.value = values[el.name];
+      var value = values[el.name];
+      if (el.type === "checkbox") {
+        el.checked = Array.isArray(value) ? value.indexOf(el.value) !== -1 : el.value === value;
+        el.dispatchEvent(new Event("change", { bubbles: true }));  // apply.js shows what they need
+      } else if (el.type === "radio") el.checked = el.value === value;
+      else el.value = value;
     });
     form.querySelectorAll("details").forEach(function (d) { d.open = true; });
   }
