@@ -326,3 +326,26 @@ def test_the_errors_file_is_in_english_with_lang_en(tmp_path):
     for _, _, _, reason in rows[1:]:
         unquoted = re.sub(r'"[^"]*"', "", reason)
         assert not re.search(r"[\u4e00-\u9fff]", unquoted), reason
+
+
+def test_an_application_cell_reads_back_the_programs_it_names():
+    """Any programs of a kind, each named by its id or a title, joined by any separator, read back
+    as those programs in that order (a title holding 、 whole); a name no program has is refused."""
+    import random
+
+    from engine.batch.columns import APPLIED_SEPARATORS, book_columns
+    from engine.evaluate import default_engine
+
+    book = default_engine().book
+    cols = book_columns(["案件编号", "申请项目"], "person", book)
+    rules = [r for r in book.rules.values() if r.subject == "person"]
+    r = random.Random(21)
+    for _ in range(500):
+        chosen = r.sample(rules, r.randint(1, 4))
+        names = [r.choice([x.id, x.title.zh, x.title.en]) for x in chosen]
+        text = names[0]
+        for name in names[1:]:
+            text += "".join(r.choice(APPLIED_SEPARATORS) for _ in range(r.randint(1, 2))) + name
+        assert cols.applied_for(text, "person") == (tuple(x.id for x in chosen), None), text
+        ids, problem = cols.applied_for(text + "、失业补助金", "person")
+        assert ids == () and problem is not None and "失业补助金" in problem
