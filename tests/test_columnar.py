@@ -323,7 +323,7 @@ def _each_alone(job: work.Job, records: list) -> work.Done:
             layout.lines(case.case_id or "", line, case.kind, verdicts, carried, case.applied_for, suggested)
         )
         decided = [v for v in verdicts if not case.applied_for or v.rule.id in case.applied_for]
-        done.counts.update(f"{v.outcome.program}|{v.outcome.status}" for v in decided)
+        done.counts.update(f"{v.outcome.program}|{v.phase}" for v in decided)
         done.decided += 1
     done.out, done.err = "".join(out).encode(), csv_text(errors).encode()
     return done
@@ -392,6 +392,9 @@ def test_a_threshold_not_yet_in_force_gives_the_day_it_is_met_the_same():
     _same(alone, new, as_arrow)
     text = alone.out.decode()
     assert "尚未符合" in text and "2020-12-01起符合" in text and "2020-03-04起符合" in text
+    # counted as not yet, never as a refusal, on both evaluators
+    assert new.counts["task29_returning_entrepreneur_subsidy|not_yet"] == 5
+    assert new.counts["task29_returning_entrepreneur_subsidy|not_eligible"] == 0
 
 
 @pytest.mark.parametrize("plain", [False, True])

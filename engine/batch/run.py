@@ -90,12 +90,17 @@ def run_csv(opts: Options, engine: Engine | None = None, log: TextIO | None = No
     return totals
 
 
+PHASE_ORDER = ("eligible", "not_yet", "needs_information", "not_eligible", "ended")
+
+
 def summary(totals: Totals, engine: Engine, errors: Path, lang: str = "zh") -> str:
-    """The run in numbers, in ``lang``: rows read = decided + rejected, then each program's statuses."""
-    from engine.text import STATUS_WORDS
+    """The run in numbers, in ``lang``: rows read = decided + rejected, then each program's phases
+    (尚未符合 and 已期满 apart from 不符合)."""
+    from engine.text import PHASE_WORDS
 
     zh = lang == "zh"
-    words = STATUS_WORDS["zh" if zh else "en"]
+    every = PHASE_WORDS["zh" if zh else "en"]
+    words = {p: every[p] for p in PHASE_ORDER}
     if zh:
         head = f"读取 {totals.read:,} 行：已评估 {totals.decided:,} 行，数据有误 {totals.rejected:,} 行"
         head += f"（见 {errors}）" if totals.rejected else ""

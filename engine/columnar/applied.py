@@ -16,7 +16,7 @@ import numpy as np
 import polars as pl
 
 from engine.batch.layout import Layout, Suggested
-from engine.columnar.judge import Judged
+from engine.columnar.judge import Judged, phase_counts
 from engine.decision import Status
 
 NONE, NOW, LATER, NEAR = 0, 1, 2, 3  # a program's state, as a suggestion
@@ -97,10 +97,8 @@ def applications(
 
 
 def decided_counts(judged: list[Judged], shown: list[np.ndarray]) -> Counter[str]:
-    """Each program's statuses over the rows that decide it ("program|status" → rows)."""
+    """Each program's phases over the rows that decide it ("program|phase" → rows)."""
     counts: Counter[str] = Counter()
     for j, rows in zip(judged, shown, strict=True):
-        for k, c in zip(*np.unique(j.outcome[rows], return_counts=True), strict=True):
-            o = j.outcomes[k]
-            counts[f"{o.program}|{o.status}"] += int(c)
+        counts.update(phase_counts(j, j.phases()[rows]))
     return counts

@@ -82,6 +82,16 @@ class Judged:
     asks: list[tuple[str, ...]] = field(default_factory=list)  # per head: the facts still needed
     eligible_from: list[date | None] = field(default_factory=list)  # per change: the first eligible day
 
+    def phases(self) -> np.ndarray:
+        """Each row's ``Verdict.phase`` (its value): a refusal with an eligible day to come is "not
+        yet", an entitlement past its last day "ended"; what the batch counts."""
+        ended = self.plan.ended
+        word = [Phase.ended.value if o is ended else o.status.value for o in self.outcomes]
+        phase = np.array(word, dtype=object)[self.outcome]
+        soon = np.array([d is not None for d in self.eligible_from] + [False])[self.change]  # -1: none
+        phase[(phase == Phase.not_eligible.value) & soon] = Phase.not_yet.value
+        return phase
+
 
 def refs(judge: Judge, table: Table) -> list[np.ndarray]:
     """Per program, the day its dated parameters are read on: its reference fact's, else as-of."""
@@ -145,11 +155,17 @@ def judge_table(judge: Judge, table: Table, layout: Any, lang: str) -> tuple[lis
     out = []
     for p, plan in enumerate(judge.plans):
         judged = _program(judge, p, plan, table, matrix, ref[p], layout, lang)
-        for k, c in zip(*np.unique(judged.outcome, return_counts=True), strict=True):
-            o = judged.outcomes[k]
-            counts[f"{o.program}|{o.status}"] += int(c)
+        counts.update(phase_counts(judged, judged.phases()))
         out.append(judged)
     return out, counts
+
+
+def phase_counts(judged: Judged, phases: np.ndarray) -> Counter[str]:
+    """Rows per phase of one program ("program|phase" → rows): not yet is not counted as a refusal."""
+    program = judged.plan.rule.id
+    return Counter(
+        {f"{program}|{p}": int(c) for p, c in zip(*np.unique(phases, return_counts=True), strict=True)}
+    )
 
 
 def _resolve(judge: Judge, table: Table, matrix: np.ndarray, ref: list[np.ndarray]) -> None:

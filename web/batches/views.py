@@ -38,11 +38,12 @@ from web.batches.upload import Upload
 from web.evaluator import desk_engine
 from web.i18n import lang
 from web.paging import asked_page
+from web.phase import PHASES
 from web.records import BatchRun
 from web.security import audit_access, larger_body, login_required
 
 bp = Blueprint("batches", __name__, template_folder="templates", url_prefix="/batches")
-ORDER = ("eligible", "needs_information", "not_eligible")
+ORDER = PHASES  # a batch counts phases: not yet and ended apart from refusals (web/phase.py)
 CSV = "text/csv"  # werkzeug adds "; charset=utf-8" to text types
 
 
