@@ -212,6 +212,33 @@ class Layout:
             return "；".join([f"{d.label.zh} {day.isoformat()}" for d, day in dates.days if day])
         return ";".join([f"{d.id}={day.isoformat()}" for d, day in dates.days if day])
 
+    def change_texts(self, days: Any, status: Any) -> Any:
+        """``change_text`` for a column of rows (the columnar evaluator's ``Changes``: a day number
+        and a status index per slot, -1 for none), as one cell per row (a polars Series)."""
+        import polars as pl
+
+        from engine.columnar.cal import EPOCH
+
+        statuses = list(Status)
+        if self.lang == "zh":
+            words = [self._status[s] for s in statuses]
+            joint, sep = "起", "；"
+        else:
+            words = [s.value for s in statuses]
+            joint, sep = "=", ";"
+        parts = []
+        for k in range(status.shape[1]):
+            slot = status[:, k]
+            iso = (
+                pl.Series(days[:, k] - EPOCH, dtype=pl.Int64)
+                .cast(pl.Int32)
+                .cast(pl.Date)
+                .dt.strftime("%Y-%m-%d")
+            )
+            word = pl.Series(words, dtype=pl.String).gather(pl.Series(slot.clip(0), dtype=pl.Int64))
+            parts.append(pl.when(pl.Series(slot >= 0)).then(iso + joint + word).otherwise(None))
+        return pl.select(pl.concat_str(parts, separator=sep, ignore_nulls=True).fill_null("")).to_series()
+
     def date_texts(self, dates: list[tuple[KeyDate, Any, Any]]) -> Any:
         """``_date_text`` for a column of rows (the columnar evaluator's): each key date as
         (KeyDate, day numbers, known), worded as one cell per row (a polars Series; "" for none)."""

@@ -11,12 +11,13 @@ combination of a row's application and its programs' states.
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 
 import numpy as np
 import polars as pl
 
 from engine.batch.layout import Layout, Suggested
-from engine.columnar.judge import Judged, phase_counts
+from engine.columnar.judge import NEVER, Judged, phase_counts
 from engine.decision import Status
 
 NONE, NOW, LATER, NEAR = 0, 1, 2, 3  # a program's state, as a suggestion
@@ -32,12 +33,12 @@ def _states(j: Judged) -> tuple[np.ndarray, np.ndarray, list]:
     status = np.array([o.status for o in j.outcomes], dtype=object)[j.outcome]
     ended = np.array([o is j.plan.ended for o in j.outcomes])[j.outcome]
     state[status == Status.eligible] = NOW
-    days = [*j.eligible_from, None]  # index -1: no change
-    later = np.array([d is not None for d in days])[j.change] & (status == Status.not_eligible) & ~ended
-    details: list = [None, *dict.fromkeys(d for d in j.eligible_from if d is not None)]
-    where = {d: k for k, d in enumerate(details)}
+    first = j.changes.first_eligible()
+    later = (first != NEVER) & (status == Status.not_eligible) & ~ended
+    days = np.unique(first[later])
+    details: list = [None, *(date.fromordinal(int(d)) for d in days)]
     state[later] = LATER
-    detail[later] = np.array([where[days[c]] for c in j.change[later].tolist()], dtype=np.int64)
+    detail[later] = np.searchsorted(days, first[later]) + 1
     one = np.array([len(a) == 1 for a in j.asks])[j.head] & (status == Status.needs_information)
     facts = list(dict.fromkeys(a[0] for a in j.asks if len(a) == 1))
     base = len(details)
@@ -61,8 +62,14 @@ def applications(
         decided = np.array([not a or j.plan.rule.id in a for a in kinds] + [True])
         shown.append(decided[group] if n else np.zeros(0, dtype=bool))
     states = [_states(j) for j in judged]
-    # rows alike in application and in every program's state share one cell
-    key = np.column_stack([group, *(s for s, _, _ in states), *(d for _, d, _ in states)]) if n else None
+    # rows alike in application and in every program's state share one cell; a row applying for
+    # nothing has none, whatever its states
+    applies = np.array([bool(a) for a in kinds], dtype=np.int64)[group] if n else None
+    key = (
+        np.column_stack([group, *(s * applies for s, _, _ in states), *(d * applies for _, d, _ in states)])
+        if n
+        else None
+    )
     if key is None:
         return shown, pl.Series([], dtype=pl.String)
     distinct, inverse = np.unique(key, axis=0, return_inverse=True)

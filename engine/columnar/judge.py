@@ -44,7 +44,7 @@ from engine.decision import Phase, Status
 from engine.facts import ENGINE_INPUTS, FACTS, derivation, missing_inputs
 from engine.judge import HOLDS, Judge, Outcome, Plan, Verdict, _Cond, _period_months
 from engine.rulebook import ParamRef
-from engine.timeline import AGREED, HORIZON_DAYS, LAST_DAY, stop_after
+from engine.timeline import AGREED, HORIZON_DAYS, LAST_DAY
 
 # The per-case reading's comparisons work on arrays as they are; ``in`` is read by np.isin (below).
 _OPS: dict[str, Callable[[Any, Any], Any]] = {op: f for op, f in HOLDS.items() if op != "in"}
@@ -68,6 +68,37 @@ def holds(op: str, col: Col, expected: Any) -> np.ndarray:
 
 
 @dataclass
+class Changes:
+    """``timeline.changes`` of every row as arrays: slot k of a row is its k-th change, in day order
+    (``days`` day numbers, ``status`` an index into STATUSES, -1 for an empty slot). Merged, tested
+    and worded as arrays: a row's changes are its own days (a birthday, a retirement date), so any
+    work per distinct row would be work per row."""
+
+    days: np.ndarray
+    status: np.ndarray
+
+    @staticmethod
+    def none(n: int) -> Changes:
+        return Changes(np.zeros((n, 1), dtype=np.int64), np.full((n, 1), -1, dtype=np.int64))
+
+    def any(self) -> np.ndarray:
+        return self.status[:, 0] >= 0
+
+    def soon(self) -> np.ndarray:
+        """Rows that become eligible on some later day."""
+        return (self.status == STATUSES.index(Status.eligible)).any(axis=1)
+
+    def first_eligible(self) -> np.ndarray:
+        """Per row, the first day it is eligible from (NEVER: none)."""
+        hit = self.status == STATUSES.index(Status.eligible)
+        k = hit.argmax(axis=1)
+        return np.where(hit.any(axis=1), self.days[np.arange(len(k)), k], NEVER)
+
+    def take(self, rows: np.ndarray) -> Changes:
+        return Changes(self.days[rows], self.status[rows])
+
+
+@dataclass
 class Judged:
     """One program's judgement of every row of a table."""
 
@@ -77,19 +108,17 @@ class Judged:
     head: np.ndarray  # per row: index into ``heads``
     heads: list[list[str]]  # the first four cells (status, grant, failed, questions)
     dates: list[tuple[Any, np.ndarray, np.ndarray]] | None  # key dates: (KeyDate, day, known)
-    change: np.ndarray  # per row: index into ``changes`` (-1: none)
-    changes: list[str]  # the changes cell's text
+    changes: Changes  # per row: each later day the status changes, and the status from then
     asks: list[tuple[str, ...]] = field(default_factory=list)  # per head: the facts still needed
-    eligible_from: list[date | None] = field(default_factory=list)  # per change: the first eligible day
 
     def phases(self) -> np.ndarray:
-        """Each row's ``Verdict.phase`` (its value): a refusal with an eligible day to come is "not
-        yet", an entitlement past its last day "ended"; what the batch counts."""
+        """Each row's ``Verdict.phase`` (an index into PHASES): a refusal with an eligible day to
+        come is "not yet", an entitlement past its last day "ended"; what the batch counts."""
         ended = self.plan.ended
-        word = [Phase.ended.value if o is ended else o.status.value for o in self.outcomes]
-        phase = np.array(word, dtype=object)[self.outcome]
-        soon = np.array([d is not None for d in self.eligible_from] + [False])[self.change]  # -1: none
-        phase[(phase == Phase.not_eligible.value) & soon] = Phase.not_yet.value
+        found = [PHASES.index(Phase.ended if o is ended else Phase(o.status.value)) for o in self.outcomes]
+        phase = np.array(found, dtype=np.int64)[self.outcome]
+        refused = PHASES.index(Phase.not_eligible)
+        phase[(phase == refused) & self.changes.soon()] = PHASES.index(Phase.not_yet)
         return phase
 
 
@@ -163,9 +192,8 @@ def judge_table(judge: Judge, table: Table, layout: Any, lang: str) -> tuple[lis
 def phase_counts(judged: Judged, phases: np.ndarray) -> Counter[str]:
     """Rows per phase of one program ("program|phase" → rows): not yet is not counted as a refusal."""
     program = judged.plan.rule.id
-    return Counter(
-        {f"{program}|{p}": int(c) for p, c in zip(*np.unique(phases, return_counts=True), strict=True)}
-    )
+    found = np.bincount(phases, minlength=len(PHASES))
+    return Counter({f"{program}|{p.value}": int(c) for p, c in zip(PHASES, found, strict=True) if c})
 
 
 def _resolve(judge: Judge, table: Table, matrix: np.ndarray, ref: list[np.ndarray]) -> None:
@@ -268,7 +296,7 @@ def _program(
             verdicts.append(plan.verdict(outcomes[outcome[r]], key, table.facts(r), _day(ref[r]), lang))
         verdict_group[rows] = inverse
 
-    change_group, changes = _changes(plan, block, table) if plan.timed else (np.full(n, -1), [])
+    changes = _changes(plan, block, table) if plan.timed else Changes.none(n)
 
     # The first four cells, worded by the layout from one Verdict per distinct shape.
     inverse, seg_firsts = groups([outcome, verdict_group + 1])
@@ -291,11 +319,10 @@ def _program(
         every = _key_dates(plan, table, ref, period, _months(plan, table, ref, period), np.ones(n, bool))
         dates = [(d, day, known & ~refused) for d, day, known in every]
         if plan.ends:
-            outcome, inverse, change_group, changes = _ending(
-                plan, table, every, outcomes, outcome, refused, inverse, heads, change_group, changes, layout
+            outcome, inverse, changes = _ending(
+                plan, table, every, outcomes, outcome, refused, inverse, heads, changes, layout
             )
-    if changes:
-        inverse = _not_yet(plan, outcomes, outcome, inverse, heads, change_group, changes, layout)
+    inverse = _not_yet(plan, outcomes, outcome, inverse, heads, changes, layout)
     return Judged(
         plan,
         outcomes,
@@ -303,10 +330,8 @@ def _program(
         inverse,
         heads,
         dates,
-        change_group,
-        [layout.change_text(c) for c in changes],
+        changes,
         asks + [()] * (len(heads) - len(asks)),  # heads added for refusals ask nothing
-        [next((day for day, new in c if new is Status.eligible), None) for c in changes],
     )
 
 
@@ -325,10 +350,9 @@ def _ending(
     refused: np.ndarray,
     head: np.ndarray,
     heads: list[list[str]],
-    change_group: np.ndarray,
-    changes: list[Any],
+    changes: Changes,
     layout: Any,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[Any]]:
+) -> tuple[np.ndarray, np.ndarray, Changes]:
     """``Plan.verdict`` and ``timeline.until_end`` on arrays: an entitlement whose last day has
     passed is refused (``plan.ended``); one still running stops the day after its last day."""
     # the earliest known of the ending key dates (``Plan.last_day``)
@@ -341,18 +365,30 @@ def _ending(
         outcome = np.where(ended, len(outcomes) - 1, outcome)
         heads.append(layout.cells(Verdict(plan, plan.ended, (), (), {}, _day(as_of[0]))))
         head = np.where(ended, len(heads) - 1, head)
-    running = np.flatnonzero(~ended & known & (~refused | (change_group >= 0)))
-    if len(running):
-        inverse, firsts = groups([change_group[running], last[running], outcome[running]])
-        merged = {}
-        for g, first in enumerate(firsts):
-            r = int(running[first])
-            before = changes[change_group[r]] if change_group[r] >= 0 else ()
-            merged[g] = stop_after(before, outcomes[outcome[r]].status, _day(last[r]))
-        changes = [*changes, *merged.values()]
-        change_group = change_group.copy()
-        change_group[running] = len(changes) - len(merged) + inverse
-    return outcome, head, change_group, changes
+    running = ~ended & known & (~refused | changes.any())
+    if running.any():
+        today = np.array([STATUSES.index(o.status) for o in outcomes], dtype=np.int64)[outcome]
+        changes = _stop_after(changes, today, last, running)
+    return outcome, head, changes
+
+
+def _stop_after(changes: Changes, today: np.ndarray, last: np.ndarray, rows: np.ndarray) -> Changes:
+    """``timeline.stop_after`` for the rows ``rows`` (a mask): their changes from the day after
+    ``last`` dropped, and a refusal from that day unless the row is refused by then anyway."""
+    days, status = changes.days, changes.status
+    n = len(status)
+    stop = np.where(rows, last, 0) + 1  # an unknown last day is NEVER: not for these rows
+    kept = (status >= 0) & (days < stop[:, None])  # a prefix: the slots are in day order
+    count = kept.sum(axis=1)
+    before = np.where(count > 0, status[np.arange(n), np.maximum(count - 1, 0)], today)
+    refused = STATUSES.index(Status.not_eligible)
+    add = rows & (before != refused)
+    days = np.concatenate([days, np.zeros((n, 1), dtype=np.int64)], axis=1)
+    status = np.concatenate([np.where(rows[:, None] & ~kept, -1, status), np.full((n, 1), -1, np.int64)], 1)
+    at = np.flatnonzero(add)
+    days[at, count[at]] = stop[at]
+    status[at, count[at]] = refused
+    return Changes(days, status)
 
 
 def _not_yet(
@@ -361,15 +397,13 @@ def _not_yet(
     outcome: np.ndarray,
     head: np.ndarray,
     heads: list[list[str]],
-    change_group: np.ndarray,
-    changes: list[Any],
+    changes: Changes,
     layout: Any,
 ) -> np.ndarray:
     """``Verdict.phase`` on arrays: a refused row whose changes make it eligible later reads
     "not yet" in its status cell, never as a refusal."""
-    soon = np.array([any(new is Status.eligible for _, new in c) for c in changes] + [False])
     refused = np.array([o.status is Status.not_eligible and o is not plan.ended for o in outcomes])
-    rows = np.flatnonzero(refused[outcome] & soon[change_group])  # group -1 reads the final False
+    rows = np.flatnonzero(refused[outcome] & changes.soon())
     if not len(rows):
         return head
     head = head.copy()
@@ -423,6 +457,7 @@ def _key_dates(
 
 
 STATUSES = list(Status)
+PHASES = list(Phase)
 NEVER = np.iinfo(np.int64).max
 
 
@@ -510,9 +545,9 @@ def _agreed(plan: Plan, j: int, part: Table, days: np.ndarray) -> np.ndarray:
     return out
 
 
-def _changes(plan: Plan, block: np.ndarray, table: Table) -> tuple[np.ndarray, list[Any]]:
+def _changes(plan: Plan, block: np.ndarray, table: Table) -> Changes:
     """``timeline.changes`` for every row: each later day the program's status changes, the other
-    facts staying as they are. Returns each row's group (-1: no change) and each group's changes."""
+    facts staying as they are."""
     n = table.n
     timed = [j for j, _ in plan.timed]
     # 1: a condition that moves with time; 2: one decided whatever the unknown answer, or not yet
@@ -575,10 +610,9 @@ def _changes(plan: Plan, block: np.ndarray, table: Table) -> tuple[np.ndarray, l
             changed = new != current[live]
             events.append((sub[changed], days[live, k][changed], new[changed]))
             current[live] = new
-    group = np.full(n, -1, dtype=np.int64)
     if not events:
-        return group, []
-    # Each row's changes as one row of (day, status) pairs, grouped.
+        return Changes.none(n)
+    # Each row's changes as one row of (day, status) slots.
     width = max(int(np.bincount(np.concatenate([e[0] for e in events]), minlength=n).max()), 1)
     day_m = np.zeros((n, width), dtype=np.int64)
     st_m = np.full((n, width), -1, dtype=np.int64)
@@ -587,16 +621,7 @@ def _changes(plan: Plan, block: np.ndarray, table: Table) -> tuple[np.ndarray, l
         day_m[rows, fill[rows]] = days_k
         st_m[rows, fill[rows]] = new
         fill[rows] += 1
-    has = np.flatnonzero(fill > 0)
-    inverse, reps = groups(
-        [*(day_m[has, k] for k in range(width)), *(st_m[has, k] + 1 for k in range(width))]
-    )
-    out = []
-    for rep in reps:
-        r = has[rep]
-        out.append(tuple((_day(day_m[r, k]), STATUSES[st_m[r, k]]) for k in range(width) if st_m[r, k] >= 0))
-    group[has] = inverse
-    return group, out
+    return Changes(day_m, st_m)
 
 
 def _day(x: Any) -> date:

@@ -77,7 +77,8 @@ def _program(layout: Layout, judged: Judged) -> list[Column]:
         dates = layout.date_texts(judged.dates)
     else:
         dates = pl.Series([""] * n, dtype=pl.String) if n else pl.Series([], dtype=pl.String)
-    changes = Coded([(safe_word(c),) for c in judged.changes], judged.change)
+    # the product's own words and ISO dates, as the key dates: safe as they are
+    changes = layout.change_texts(judged.changes.days, judged.changes.status)
     return [heads, dates, changes]
 
 

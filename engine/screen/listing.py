@@ -9,7 +9,6 @@ of eligibility and the last, the amount where set, and the questions still open.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -17,11 +16,12 @@ import numpy as np
 import polars as pl
 
 from engine.batch.columns import Columns
+from engine.columnar.cal import EPOCH
+from engine.columnar.judge import NEVER, Changes
 from engine.decision import Status
 from engine.judge import Verdict
 from engine.rulebook import Rule
 from engine.screen.judged import JudgedTable, Judgement
-from engine.timeline import Changes
 
 # Carried columns by the fact they hold: the person a row is about, for each kind of case.
 NAME = {"person": "person.name", "enterprise": "enterprise.name"}
@@ -59,7 +59,7 @@ class Head(NamedTuple):
 
 
 class Plainly:
-    """The columnar evaluator's layout hooks (``cells``, ``change_text``), keeping data, not words."""
+    """The columnar evaluator's layout hooks (``cells``, ``phase_word``), keeping data, not words."""
 
     lang = "zh"
 
@@ -70,24 +70,29 @@ class Plainly:
         figure = v.amount.text if v.amount and v.amount.value is not None else ""
         return Head(v.status.value, cost(v), grant, v.missing, figure)
 
-    def change_text(self, changes: Changes) -> Changes:
-        return changes
-
     def phase_word(self, rule_id: str, phase: str) -> str:
         return phase
 
 
-def _ends(changes: Changes, status: Status) -> tuple[date | None, date | None]:
-    """(eligible from, eligible until) as the published timeline words them (engine/evaluate.py)."""
-    eligible_from = eligible_until = None
-    current = status
-    for day, new in changes:
-        if new is Status.eligible and status is Status.not_eligible and eligible_from is None:
-            eligible_from = day
-        if current is Status.eligible and new is not Status.eligible and eligible_until is None:
-            eligible_until = day - timedelta(days=1)
-        current = new
-    return eligible_from, eligible_until
+def _ends(changes: Changes, today: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, (eligible from, eligible until) as day numbers (NEVER: none), as the published
+    timeline words them (engine/evaluate.py): from the first eligible day of a row refused today;
+    until the day before the first change that leaves eligibility."""
+    eligible, refused = STATUSES.index(Status.eligible), STATUSES.index(Status.not_eligible)
+    start = np.where(today == refused, changes.first_eligible(), NEVER)
+    status, days = changes.status, changes.days
+    before = np.concatenate([today[:, None], status[:, :-1]], axis=1)  # the status before each slot
+    leaves = (before == eligible) & (status >= 0) & (status != eligible)
+    k = leaves.argmax(axis=1)
+    until = np.where(leaves.any(axis=1), days[np.arange(len(k)), k] - 1, NEVER)
+    return start, until
+
+
+def _dates(days: np.ndarray) -> pl.Series:
+    """Day numbers as dates (NEVER: null)."""
+    known = days != NEVER
+    series = pl.Series(np.where(known, days, EPOCH) - EPOCH, dtype=pl.Int64).cast(pl.Int32).cast(pl.Date)
+    return pl.select(pl.when(pl.Series(known)).then(series).otherwise(None)).to_series()
 
 
 STATUSES = list(Status)
@@ -168,21 +173,13 @@ def _timeline(
 ) -> dict[str, pl.Series]:
     """Phase, eligible from and until, grant words and questions for every row of one program."""
     ended = np.array([o is plan.ended for o in j.outcomes], dtype=bool)[j.outcome]
-    # eligible from / until: per distinct (changes, status today)
-    key = (np.asarray(j.change, dtype=np.int64) + 1) * len(STATUSES) + status
-    uniq, inverse = np.unique(key, return_inverse=True)
-    found = []
-    for k in uniq.tolist():
-        group, today = divmod(k, len(STATUSES))
-        changes: Changes = j.changes[group - 1] if group else ()
-        found.append(_ends(changes, STATUSES[today]))
-    starts = np.array([f is not None for f, _ in found], dtype=bool)[inverse]
+    start, until = _ends(j.changes, np.asarray(status, dtype=np.int64))
     phase = np.where(ended, 5, status)  # 0..2: the statuses; 3: not yet; 5: ended
-    phase = np.where((status == STATUSES.index(Status.not_eligible)) & starts & ~ended, 3, phase)
+    phase = np.where((status == STATUSES.index(Status.not_eligible)) & (start != NEVER) & ~ended, 3, phase)
     return {
         "phase": _pick([*(s.value for s in STATUSES), "not_yet", "", "ended"], pl.String, phase),
-        "eligible_from": _pick([f for f, _ in found], pl.Date, inverse),
-        "eligible_until": _pick([u for _, u in found], pl.Date, inverse),
+        "eligible_from": _dates(start),
+        "eligible_until": _dates(until),
         "grant": _pick([h.grant for h in heads], pl.String, pick),
         "amount_text": _pick([h.amount_text for h in heads], pl.String, pick),
         "missing": _pick([list(h.missing) for h in heads], pl.List(pl.String), pick),
