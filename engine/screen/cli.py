@@ -18,6 +18,16 @@ def _positive(text: str) -> int:
     return int(text)
 
 
+def _run_options(parser: argparse.ArgumentParser) -> None:
+    """How a registry is read and worked through: the options compare and screen share with batch."""
+    parser.add_argument(
+        "--kind", choices=["person", "enterprise"], default="person", help="没有“类型”列时的案件类型"
+    )
+    parser.add_argument("--workers", type=_positive, help="并行进程数（默认为 CPU 核数）")
+    parser.add_argument("--chunk", type=_positive, help="每块行数（默认 50000）")
+    parser.add_argument("--quiet", action="store_true", help="不显示进度条")
+
+
 def add_parsers(sub: Any) -> None:
     c = sub.add_parser("compare", help="两套规则对同一名册的影响：新增符合、不再符合、金额变化")
     c.add_argument("input", help="名册（CSV 或 Parquet，与 subsidy batch 相同）")
@@ -30,12 +40,7 @@ def add_parsers(sub: Any) -> None:
     )
     c.add_argument("--as-of", type=as_of_date, help="评估日期 YYYY-MM-DD（默认今天）")
     c.add_argument("-o", "--output", help="结果 CSV（UTF-8 带 BOM）；不写则输出到屏幕")
-    c.add_argument(
-        "--kind", choices=["person", "enterprise"], default="person", help="没有“类型”列时的案件类型"
-    )
-    c.add_argument("--workers", type=_positive, help="并行进程数（默认为 CPU 核数）")
-    c.add_argument("--chunk", type=_positive, help="每块行数（默认 50000）")
-    c.add_argument("--quiet", action="store_true", help="不显示进度条")
+    _run_options(c)
     c.set_defaults(func=cmd_compare)
 
     s = sub.add_parser("screen", help="免申即享：从名册找出符合、即将符合、即将期满、差一项信息的人")
@@ -44,15 +49,10 @@ def add_parsers(sub: Any) -> None:
     s.add_argument("--as-of", type=as_of_date, help="评估日期 YYYY-MM-DD（默认今天）")
     s.add_argument("--horizon", type=_positive, default=90, help="向前看的天数（默认 90 天）")
     s.add_argument("--district", help="只输出这个区县，如 渝中区")
-    s.add_argument(
-        "--kind", choices=["person", "enterprise"], default="person", help="没有“类型”列时的案件类型"
-    )
     s.add_argument("--letters", action="store_true", help="同时生成告知信 PDF（每个区县一份）")
     s.add_argument("--parquet", action="store_true", help="工作清单另存一份 Parquet")
     s.add_argument("--resume", action="store_true", help="从中断处继续上次未完成的运行（同一输出文件夹）")
-    s.add_argument("--workers", type=_positive, help="并行进程数（默认为 CPU 核数）")
-    s.add_argument("--chunk", type=_positive, help="每块行数（默认 50000）")
-    s.add_argument("--quiet", action="store_true", help="不显示进度条")
+    _run_options(s)
     s.set_defaults(func=cmd_screen)
 
     r = sub.add_parser("recheck", help="审核台已存结论按现行规则和区县设置重新判断，列出会变化的结论")
