@@ -19,6 +19,7 @@ import random
 from datetime import date, timedelta
 
 import numpy as np
+import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -103,6 +104,20 @@ def test_retirement_dates_equal_the_schedule_s(group):
         except (ValueError, OverflowError):
             expected = None
         assert (date.fromordinal(int(g)) if k else None) == expected, d
+
+
+def test_a_day_is_worded_as_its_iso_text_inside_and_outside_the_day_table():
+    inside = [date(1900, 1, 1), date(1960, 2, 29), date(2020, 9, 15), date(2199, 12, 31)]
+    outside = [date(1, 1, 1), date(999, 12, 31), date(1000, 1, 1), date(1899, 12, 31), date(2200, 1, 1)]
+    outside += [date(9999, 12, 31), date(1, 1, 1)]  # a day the call formats, twice
+    days = [d.toordinal() for d in inside + outside]
+    days += [cal.MAX_ORDINAL + 1]  # past 9999: worded as polars words it, as the cells always were
+    unknown = [0, -5, cal.MAX_ORDINAL + 10, np.iinfo(np.int64).max, days[0]]  # not shown: no text
+    shown = [True] * len(days) + [False] * len(unknown)
+    got = pl.select(cal.iso_texts(np.array(days + unknown), np.array(shown))).to_series().to_list()
+    past = pl.Series([cal.MAX_ORDINAL + 1 - cal.EPOCH]).cast(pl.Int32).cast(pl.Date).dt.strftime("%Y-%m-%d")
+    assert got == [d.isoformat() for d in inside + outside] + past.to_list() + [None] * len(unknown)
+    assert date.fromordinal(cal.ISO_FIRST) in inside and date.fromordinal(cal.ISO_LAST) in inside
 
 
 # --- registries on every boundary ------------------------------------------------------------------

@@ -214,10 +214,11 @@ class Layout:
 
     def change_texts(self, days: Any, status: Any) -> Any:
         """``change_text`` for a column of rows (the columnar evaluator's ``Changes``: a day number
-        and a status index per slot, -1 for none), as one cell per row (a polars Series)."""
+        and a status index per slot, -1 for none), as one cell per row: a polars expression, so a
+        table's cells are worded in one query (engine/columnar/output.py)."""
         import polars as pl
 
-        from engine.columnar.cal import EPOCH
+        from engine.columnar.cal import iso_texts
 
         statuses = list(Status)
         if self.lang == "zh":
@@ -226,33 +227,28 @@ class Layout:
         else:
             words = [s.value for s in statuses]
             joint, sep = "=", ";"
+        table = pl.lit(pl.Series(words, dtype=pl.String))
         parts = []
         for k in range(status.shape[1]):
             slot = status[:, k]
-            iso = (
-                pl.Series(days[:, k] - EPOCH, dtype=pl.Int64)
-                .cast(pl.Int32)
-                .cast(pl.Date)
-                .dt.strftime("%Y-%m-%d")
-            )
-            word = pl.Series(words, dtype=pl.String).gather(pl.Series(slot.clip(0), dtype=pl.Int64))
-            parts.append(pl.when(pl.Series(slot >= 0)).then(iso + joint + word).otherwise(None))
-        return pl.select(pl.concat_str(parts, separator=sep, ignore_nulls=True).fill_null("")).to_series()
+            word = table.gather(pl.Series(slot.clip(0)))  # an empty slot's day is null: so is its text
+            parts.append(iso_texts(days[:, k], slot >= 0) + joint + word)
+        return pl.concat_str(parts, separator=sep, ignore_nulls=True).fill_null("")
 
     def date_texts(self, dates: list[tuple[KeyDate, Any, Any]]) -> Any:
         """``_date_text`` for a column of rows (the columnar evaluator's): each key date as
-        (KeyDate, day numbers, known), worded as one cell per row (a polars Series; "" for none)."""
+        (KeyDate, day numbers, known), worded as one cell per row ("" for none): a polars
+        expression, as ``change_texts``."""
         import polars as pl
 
-        from engine.columnar.cal import EPOCH
+        from engine.columnar.cal import iso_texts
 
         parts = []
         for d, days, known in dates:
-            iso = pl.Series(days - EPOCH, dtype=pl.Int64).cast(pl.Int32).cast(pl.Date).dt.strftime("%Y-%m-%d")
             word = f"{d.label.zh} " if self.lang == "zh" else f"{d.id}="
-            parts.append(pl.when(pl.Series(known)).then(pl.lit(word) + iso).otherwise(None))
+            parts.append(word + iso_texts(days, known))
         sep = "；" if self.lang == "zh" else ";"
-        return pl.select(pl.concat_str(parts, separator=sep, ignore_nulls=True).fill_null("")).to_series()
+        return pl.concat_str(parts, separator=sep, ignore_nulls=True).fill_null("")
 
     def cells(self, v: Verdict) -> list[str]:
         """A verdict's first five cells: status, grant, failed conditions in words and by id,

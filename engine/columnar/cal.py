@@ -3,19 +3,52 @@
 The same counts as the scalar functions (Civil Code Art. 202's month-end rule, 29 February reached
 on 28 February), for a whole column at once. A result that would fall outside years 1..9999 is
 invalid, where the scalar function raises (and ``facts.derive`` leaves the fact unknown).
-tests/test_columnar_calendar.py compares each with its scalar twin on month ends and 29 February.
+tests/test_columnar.py compares each with its scalar twin on month ends and 29 February.
+A day's ISO text is a function of its day number alone, so ``iso_texts`` formats each day once per
+process and words a column of days by gathering from that table.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 
 import numpy as np
+import polars as pl
 
 from engine.retirement import SCHEDULES, RetirementGroup
 
 EPOCH = 719_163  # date(1970, 1, 1).toordinal()
 MIN_ORDINAL, MAX_ORDINAL = 1, 3_652_059  # date.min, date.max
+# The days ``iso_texts`` keeps formatted: births, work and retirement fall between (110,000 texts;
+# every day of years 1..9999 would be 3.6 million, for the odd 9999-12-31 "no end" of a registry).
+ISO_FIRST, ISO_LAST = date(1900, 1, 1).toordinal(), date(2199, 12, 31).toordinal()
+
+
+def iso_texts(days: np.ndarray, shown: np.ndarray) -> pl.Expr:
+    """Each shown day's ISO text (``date.isoformat()``), null where not shown, as an expression of
+    the day table: a gather by day number, where formatting would be per row. A shown day the table
+    does not hold is formatted for the call, once per distinct day, as the table is (polars' text,
+    which is Python's for years 1..9999)."""
+    table = _iso_table()
+    index = days - ISO_FIRST
+    outside = shown & ((days < ISO_FIRST) | (days > ISO_LAST))
+    if outside.any():
+        extra, inverse = np.unique(days[outside], return_inverse=True)
+        index[outside] = len(table) + inverse
+        table = pl.concat([table, _strftime(extra)])
+    # a row not shown reads past the end: null
+    return pl.lit(table).gather(pl.Series(np.where(shown, index, len(table))), null_on_oob=True)
+
+
+@cache
+def _iso_table() -> pl.Series:
+    """Every day's ISO text from ISO_FIRST to ISO_LAST, formatted once per process, when first read."""
+    return _strftime(np.arange(ISO_FIRST, ISO_LAST + 1, dtype=np.int64))
+
+
+def _strftime(days: np.ndarray) -> pl.Series:
+    return pl.Series(days - EPOCH, dtype=pl.Int64).cast(pl.Int32).cast(pl.Date).dt.strftime("%Y-%m-%d")
 
 
 def ymd(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

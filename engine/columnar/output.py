@@ -41,28 +41,36 @@ class Coded:
 
 
 Column = Coded | pl.Series  # a Series: String (safe text, "" empty) or Int64 (line numbers)
+Pending = Coded | pl.Series | pl.Expr  # an Expr: a String column, worded with a table's others
 
 
 def safe(text: pl.Series) -> pl.Series:
     """``safe_cell`` for every row of a String Series."""
-    return pl.select(
-        pl.lit(text)
-        .str.replace_all(CONTROL, "\ufffd")
-        .pipe(lambda t: pl.when(t.str.contains(FORMULA)).then("'" + t).otherwise(t))
-    ).to_series()
+    return pl.select(_safe(pl.lit(text))).to_series()
+
+
+def _safe(text: pl.Expr) -> pl.Expr:
+    return text.str.replace_all(CONTROL, "\ufffd").pipe(
+        lambda t: pl.when(t.str.contains(FORMULA)).then("'" + t).otherwise(t)
+    )
 
 
 def quoted(text: pl.Series) -> pl.Series:
     """``csv_field``'s quoting for every row of a String Series of safe text."""
-    return pl.select(
-        pl.when(pl.lit(text).str.contains('[",\r\n]'))
-        .then('"' + pl.lit(text).str.replace_all('"', '""', literal=True) + '"')
-        .otherwise(pl.lit(text))
-    ).to_series()
+    return pl.select(_quoted(pl.lit(text))).to_series()
 
 
-def _program(layout: Layout, judged: Judged) -> list[Column]:
-    """A program's seven columns: five coded, the key dates (the row's own), the changes."""
+def _quoted(text: pl.Expr) -> pl.Expr:
+    return (
+        pl.when(text.str.contains('[",\r\n]'))
+        .then('"' + text.str.replace_all('"', '""', literal=True) + '"')
+        .otherwise(text)
+    )
+
+
+def _program(layout: Layout, judged: Judged, shown: np.ndarray | None) -> list[Pending]:
+    """A program's seven columns: five coded, the key dates (the row's own), the changes; empty
+    cells in the rows not ``shown`` (None: every row shown)."""
     n = len(judged.head)
     known: dict[str, str] = {}  # a program's cells repeat a few words: each made safe once
 
@@ -72,20 +80,25 @@ def _program(layout: Layout, judged: Judged) -> list[Column]:
             found = known[text] = safe_cell(text)
         return found
 
-    heads = Coded([tuple(map(safe_word, cells)) for cells in judged.heads], judged.head)
-    if judged.dates is not None:  # the product's own words and ISO dates: safe as they are
+    index = judged.head if shown is None else np.where(shown, judged.head, -1)
+    heads = Coded([tuple(map(safe_word, cells)) for cells in judged.heads], index)
+    # the product's own words and ISO dates: safe as they are
+    if judged.dates is None:
+        dates = pl.repeat("", n, dtype=pl.String)
+    elif shown is None:
         dates = layout.date_texts(judged.dates)
     else:
-        dates = pl.Series([""] * n, dtype=pl.String) if n else pl.Series([], dtype=pl.String)
-    # the product's own words and ISO dates, as the key dates: safe as they are
-    changes = layout.change_texts(judged.changes.days, judged.changes.status)
-    return [heads, dates, changes]
+        dates = layout.date_texts([(d, day, known & shown) for d, day, known in judged.dates])
+    status = judged.changes.status
+    if shown is not None:
+        status = np.where(shown[:, None], status, -1)
+    return [heads, dates, layout.change_texts(judged.changes.days, status)]
 
 
-def _blank(n: int) -> list[Column]:
+def _blank(n: int) -> list[Pending]:
     """A program of the other kind of case: seven empty cells."""
     none = np.full(n, -1, dtype=np.int64)
-    return [Coded([("",) * HEAD_CELLS], none), pl.Series([""] * n, dtype=pl.String), Coded([("",)], none)]
+    return [Coded([("",) * HEAD_CELLS], none), pl.repeat("", n, dtype=pl.String), Coded([("",)], none)]
 
 
 def columns(
@@ -102,24 +115,23 @@ def columns(
     the wide shape, one per program (in rule-book order for ``subject``) for the long one, each
     with the rows it holds (None: every row). ``carried``: the carried input columns' cells as
     written (stripped); ``shown``: per program, the rows that decide it (None: all; a program a
-    row does not apply for has empty cells, or no long row); ``suggestions``: the 可能还符合 cells."""
+    row does not apply for has empty cells, or no long row); ``suggestions``: the 可能还符合 cells.
+    The rows' own texts (case numbers, names, key dates, changes) are worded in one query."""
     n = len(line_numbers)
-    head: list[Column] = [
-        safe(case_ids),
+    head: list[Pending] = [
+        _safe(pl.lit(case_ids)),
         pl.Series(line_numbers, dtype=pl.Int64),
         Coded([(layout.kind_word(subject),)], np.zeros(n, dtype=np.int64)),
-        *(safe(c) for c in carried),
+        *(_safe(pl.lit(c)) for c in carried),
     ]
     if layout.applications:
-        head.append(safe(suggestions) if suggestions is not None else pl.Series([""] * n, dtype=pl.String))
+        none = pl.repeat("", n, dtype=pl.String)
+        head.append(_safe(pl.lit(suggestions)) if suggestions is not None else none)
     if layout.long:
+        head, *programs = _worded([head, *(_program(layout, j, None) for j in judged)])
         out = []
-        for k, j in enumerate(judged):
-            cols = [
-                *head,
-                Coded([layout.program_cells(j.plan.rule.id)], np.zeros(n, np.int64)),
-                *_program(layout, j),
-            ]
+        for k, (j, program) in enumerate(zip(judged, programs, strict=True)):
+            cols = [*head, Coded([layout.program_cells(j.plan.rule.id)], np.zeros(n, np.int64)), *program]
             rows = None if shown is None or shown[k].all() else shown[k]
             out.append((rows, cols if rows is None else [_select(c, rows) for c in cols]))
         return out
@@ -130,11 +142,16 @@ def columns(
             wide += _blank(n)
             continue
         k, j = next(mine)
-        program = _program(layout, j)
-        if shown is not None and not shown[k].all():
-            program = [_hide(c, shown[k]) for c in program]
-        wide += program
-    return [(None, wide)]
+        wide += _program(layout, j, None if shown is None or shown[k].all() else shown[k])
+    return [(None, *_worded([wide]))]
+
+
+def _worded(tables: list[list[Pending]]) -> list[list[Column]]:
+    """The columns with each expression among them evaluated: all in one query, where a query per
+    column and program would cost more to plan and run than the wording itself."""
+    exprs = [c for cols in tables for c in cols if isinstance(c, pl.Expr)]
+    frame = iter(pl.select([e.alias(str(k)) for k, e in enumerate(exprs)]).iter_columns())
+    return [[next(frame) if isinstance(c, pl.Expr) else c for c in cols] for cols in tables]
 
 
 def _select(c: Column, rows: np.ndarray) -> Column:
@@ -142,13 +159,6 @@ def _select(c: Column, rows: np.ndarray) -> Column:
     if isinstance(c, Coded):
         return Coded(c.entries, c.index[rows])
     return c.filter(pl.Series(rows))
-
-
-def _hide(c: Column, shown: np.ndarray) -> Column:
-    """A column with empty cells where not ``shown``."""
-    if isinstance(c, Coded):
-        return Coded(c.entries, np.where(shown, c.index, -1))
-    return pl.select(pl.when(pl.Series(shown)).then(pl.lit(c)).otherwise(pl.lit(""))).to_series()
 
 
 def csv_lines(cols: list[Column]) -> pl.Series:
