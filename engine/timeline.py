@@ -12,33 +12,15 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from itertools import product
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from engine.codes import MET, MET_ANYWAY, MISSING, NOT_IN_FORCE, NOT_MET, NOT_MET_ANYWAY, UNSET
 from engine.decision import Status
-from engine.facts import FACTS, derivation, missing_inputs, on_day, reading, rederive
-
-if TYPE_CHECKING:
-    from engine.judge import Plan, Verdict, _Cond
+from engine.facts import missing_inputs, on_day, reading, rederive
+from engine.plan import Changes, Plan, Verdict
 
 HORIZON_DAYS = 36_525  # a hundred years: past it no decision of this notice can still change
 FIRST_DAY, LAST_DAY = date(1, 1, 2).toordinal(), date(9999, 12, 30).toordinal()
-Changes = tuple[tuple[date, Status], ...]
-
-
-def reference(plan: Plan, facts: dict[str, Any]) -> date:
-    """The day a program's dated parameters are read on: its reference fact's, else the evaluation date."""
-    if plan.ref_fact is not None and (day := facts.get(plan.ref_fact)) is not None:
-        return day
-    return facts["case.as_of"]
-
-
-def inputs(plan: Plan, cond: _Cond) -> tuple[str, ...]:
-    """The input facts (besides the evaluation date) that decide when ``cond`` changes."""
-    names = [n for n in derivation(cond.fact) if not FACTS[n].derived_from and n != "case.as_of"]
-    if plan.ref_fact is not None and plan.ref_fact not in names:
-        names.append(plan.ref_fact)
-    return tuple(names)
 
 
 def flip(
@@ -49,7 +31,7 @@ def flip(
     From ``start`` instead of the evaluation date, the parameters are read as in force on ``start``
     (a parameter's later value: ``changes`` searches each of its periods from its first day)."""
     cond = plan.conds[index]
-    ref = reference(plan, facts) if start is None else start
+    ref = plan.reference(facts) if start is None else start
     reads = reading(subject, (cond.fact,))
 
     def met(ordinal: int) -> bool:
@@ -118,12 +100,12 @@ def changes(plan: Plan, outcomes: tuple[int, ...], facts: dict[str, Any], subjec
     reads = reading(subject, (*names, plan.ref_fact) if plan.ref_fact else names)
     for when in sorted(days):
         on = on_day(facts, when, subject, reads)
-        ref = reference(plan, on)
+        ref = plan.reference(on)
         for j in moving:
             if j in variants:
                 cond = plan.conds[j]
                 seen = {
-                    cond.on(o, reference(plan, o))
+                    cond.on(o, plan.reference(o))
                     for o in (on_day(v, when, subject, reads) for v in variants[j])
                 }
                 current[j] = AGREED.get(seen.pop(), MISSING) if len(seen) == 1 else MISSING

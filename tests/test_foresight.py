@@ -1,7 +1,7 @@
 """What the engine says beyond the evaluation date is what it would say on that date.
 
 A decision's timeline, the conditions it decides without asking, and the Python reading of each
-condition (``_Cond.on``) are checked against the engine itself: evaluating the same case on the
+condition (``Cond.on``) are checked against the engine itself: evaluating the same case on the
 day a change is announced, and on the day before, and evaluating the case with each possible
 answer filled in.
 """
@@ -19,6 +19,7 @@ from engine.codes import MET_ANYWAY, MISSING, NOT_MET_ANYWAY
 from engine.decision import Status
 from engine.evaluate import Engine
 from engine.facts import FACTS
+from engine.judge import checks
 from engine.matcher import constants
 from engine.models import parse_case
 from engine.rulebook import load_rulebook
@@ -94,7 +95,7 @@ def test_a_condition_decided_without_asking_is_decided_by_every_answer(engine):
         data["person"]["ui_benefit_end_date"] = "2020-08-31"
         [verdicts] = engine.judge_many([parse_case(data)], AS_OF)
         key = verdicts[0].outcomes
-        for i, p, cond, options, _ in judge._resolvable:
+        for i, p, cond, options, _ in judge.resolvable:
             if key[i] not in (MET_ANYWAY, NOT_MET_ANYWAY):
                 continue
             found += 1
@@ -103,13 +104,13 @@ def test_a_condition_decided_without_asking_is_decided_by_every_answer(engine):
                 [filled] = engine.judge_many([answered], AS_OF)
                 expected = {MET_ANYWAY: "met", NOT_MET_ANYWAY: "not_met"}[key[i]]
                 a = judge.plans[p].span[0]
-                check = filled[p].checks[i - a]
+                check = checks(filled[p])[i - a]
                 assert check.result.value == expected, (birth, cond.leaf, post)
     assert found >= 3
 
 
 def test_python_reading_of_each_condition_equals_durable_rules(engine):
-    """``_Cond.on`` (used for other days and other answers) agrees with the durable-rules match on
+    """``Cond.on`` (used for other days and other answers) agrees with the durable-rules match on
     the evaluation date, for every condition of random cases around every constant."""
     compared = 0
     for case in _cases(engine, 1999, 3):
