@@ -1,6 +1,6 @@
 """Evaluate a case against every program: durable-rules matches, ``judge`` decides, this explains.
 
-``Engine.judge_many`` is the one path from cases to judgements (plain data, see engine/judge.py);
+``Engine.judge_many`` is the one path from cases to judgements (plain data, see engine/plan.py);
 ``evaluate`` words those judgements as the published pydantic ``Evaluation``, and the batch writer
 reads them directly.
 """
