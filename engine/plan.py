@@ -26,7 +26,7 @@ from typing import Any
 from engine import calendar
 from engine.codes import FAILS, MET, MISSING, NOT_IN_FORCE, NOT_MET, RESULT, UNCONFIRMED, UNSET
 from engine.decision import Phase, Result, Status
-from engine.facts import FACTS, depends_on, derivation, missing_inputs
+from engine.facts import FACTS, depends_on, derivation, derivation_step, missing_inputs
 from engine.matcher import Matches, leaf_rule_names, window_id
 from engine.rulebook import Bracket, Group, KeyDate, Leaf, ParamRef, Rule
 from engine.text import LOCAL_STANDARD, T
@@ -223,6 +223,40 @@ class Verdict:
         return self.status is not Status.not_eligible
 
 
+# How a condition's fact moves with the evaluation date, where a formula gives the day it reaches a
+# value (engine/timeline.py ``reach_days``): the fact is the date itself, or full years, months or
+# days counted from another fact to the date, or days left from the date to another fact.
+MOVES: dict[Any, str] = {
+    calendar.age_on: "years",
+    calendar.full_years: "years",
+    calendar.full_months: "months",
+    calendar.full_days: "days",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Motion:
+    """A timed condition's fact as a count between the evaluation date and one other fact."""
+
+    kind: str  # "date" (the fact is the evaluation date), "years", "months", "days", "days_left"
+    other: str | None = None  # the fact counted from (or, for days_left, to)
+
+
+def motion(subject: str, cond: Cond) -> Motion | None:
+    """How ``cond``'s fact moves with the evaluation date, or None where no formula says when it
+    reaches a value (the timeline then searches for the day)."""
+    if cond.fact == "case.as_of":
+        return Motion("date")
+    step = derivation_step(subject, cond.fact)
+    if step is None or len(step[2]) != 2 or "case.as_of" not in step[2] or step[1] not in MOVES:
+        return None
+    first, second = step[2]
+    kind = MOVES[step[1]]
+    if second == "case.as_of":
+        return Motion(kind, first)
+    return Motion("days_left", second) if kind == "days" else None
+
+
 @dataclass(frozen=True, slots=True)
 class VerdictReads:
     """What a program's verdict reads of a case besides its conditions' outcomes and the questions'
@@ -283,6 +317,7 @@ class Plan:
             )
         )
         self.flip_inputs = {i: self._flip_inputs(c) for i, c in self.timed}
+        self.motions = {i: found for i, c in self.timed if (found := motion(rule.subject, c)) is not None}
         # The answers each unknown input of a condition could take, where they are few (``_answers``):
         # a condition every answer decides alike is decided without asking, today and on later days.
         self.answers = {j: options for j, c in enumerate(self.conds) if (options := _answers(self, c))}

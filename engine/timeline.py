@@ -14,10 +14,11 @@ from datetime import date, timedelta
 from itertools import product
 from typing import Any
 
+from engine import calendar
 from engine.codes import MET, MET_ANYWAY, MISSING, NOT_IN_FORCE, NOT_MET, NOT_MET_ANYWAY, UNSET
 from engine.decision import Status
 from engine.facts import missing_inputs, on_day, reading, rederive
-from engine.plan import Changes, Plan, Verdict
+from engine.plan import Changes, Cond, Motion, Plan, Verdict
 
 HORIZON_DAYS = 36_525  # a hundred years: past it no decision of this notice can still change
 FIRST_DAY, LAST_DAY = date(1, 1, 2).toordinal(), date(9999, 12, 30).toordinal()
@@ -29,7 +30,11 @@ def flip(
     """The day condition ``index`` of ``plan`` changes from its result on the evaluation date (forward),
     or the day it took that result (backward), as its fact moves with time; None beyond a century.
     From ``start`` instead of the evaluation date, the parameters are read as in force on ``start``
-    (a parameter's later value: ``changes`` searches each of its periods from its first day)."""
+    (a parameter's later value: ``changes`` searches each of its periods from its first day).
+
+    Where the fact is a count between the date and another fact (``Plan.motions``), the days its
+    result can change on are worked out (``reach_days``) and each is checked, with the day before it;
+    otherwise, or if no such day checks out, the day is found by bisection."""
     cond = plan.conds[index]
     ref = plan.reference(facts) if start is None else start
     reads = reading(subject, (cond.fact,))
@@ -43,10 +48,45 @@ def flip(
     if met(far) == held:  # no change between today and ``far``
         return None
     inside, outside = now, far  # ``inside`` keeps today's result, ``outside`` the other
+    moves = plan.motions.get(index)
+    days = reach_days(moves, cond, facts, ref) if moves is not None else None
+    for day in sorted(days or (), reverse=not forward):
+        if forward and now < day <= far and met(day) != held:
+            return date.fromordinal(day) if met(day - 1) == held else _bisect(met, held, now, far, forward)
+        if not forward and far < day <= now and met(day - 1) != held:
+            return date.fromordinal(day) if met(day) == held else _bisect(met, held, now, far, forward)
+    return _bisect(met, held, inside, outside, forward)
+
+
+def _bisect(met: Any, held: bool, inside: int, outside: int, forward: bool) -> date:
+    """The change day between ``inside`` (today's result) and ``outside`` (the other), by bisection."""
     while abs(outside - inside) > 1:
         mid = (inside + outside) // 2
         inside, outside = (mid, outside) if met(mid) == held else (inside, mid)
     return date.fromordinal(outside if forward else inside)
+
+
+def reach_days(moves: Motion, cond: Cond, facts: dict[str, Any], ref: date) -> list[int] | None:
+    """The days (as day numbers) on which ``cond``'s result can change, its fact moving as ``moves``
+    says: where the count reaches the value compared with, or one past it (``>`` and ``<=`` change
+    there); a window's first day and the day after its last. None where no formula applies."""
+    if cond.bounds is not None:
+        first, last = cond.bounds
+        return [*([first.toordinal()] if first else []), last.toordinal() + 1]
+    expected = cond.at(ref)[1]
+    if moves.kind == "date":
+        return [expected.toordinal(), expected.toordinal() + 1] if isinstance(expected, date) else None
+    other = facts.get(moves.other) if moves.other else None
+    if not isinstance(expected, int) or isinstance(expected, bool) or other is None:
+        return None
+    if moves.kind == "days":  # the date minus ``other``: at least k from other + k
+        return [other.toordinal() + expected, other.toordinal() + expected + 1]
+    if moves.kind == "days_left":  # ``other`` minus the date: at most k from other - k
+        return [other.toordinal() - expected, other.toordinal() - expected + 1]
+    if expected < 1:  # a count of months or years below one: no formula here
+        return None
+    months = 12 if moves.kind == "years" else 1
+    return [calendar.add_months(other, months * k).toordinal() for k in (expected, expected + 1)]
 
 
 def answered(plan: Plan, j: int, facts: dict[str, Any], subject: str) -> list[dict[str, Any]] | None:

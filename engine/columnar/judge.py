@@ -475,7 +475,8 @@ def _statuses(plan: Plan, block: np.ndarray) -> np.ndarray:
 def _flip(plan: Plan, j: int, part: Table, start: int | None = None) -> np.ndarray:
     """``timeline.flip`` forward for every row: the day condition ``j`` changes from its result on
     the evaluation date (or on day number ``start``, parameters as in force then), as its fact moves
-    with time (NEVER beyond a century)."""
+    with time (NEVER beyond a century): worked out where a formula gives it (``_reach``) and checked
+    with the day before, else found by bisection."""
     cond = plan.conds[j]
     facts = (cond.fact,) if cond.confirm is None else ()
     if start is None:
@@ -492,7 +493,23 @@ def _flip(plan: Plan, j: int, part: Table, start: int | None = None) -> np.ndarr
     held = met(every, now)
     lo, hi = now.copy(), np.minimum(now + HORIZON_DAYS, LAST_DAY)
     found = met(every, hi) != held
-    active = found.copy()
+    out = np.where(found, hi, NEVER)
+    settled = ~found  # no change within the century: nothing to work out
+    search = np.zeros(part.n, dtype=bool)
+    reach = _reach(plan, j, part, ref)
+    for days in np.sort(reach, axis=1).T if reach is not None else ():  # candidates, earliest first
+        rows = np.flatnonzero(~settled & (days > now) & (days <= hi))
+        if not len(rows):
+            continue
+        day = days[rows]
+        changed = met(rows, day) != held[rows]
+        rows, day = rows[changed], day[changed]
+        right = met(rows, day - 1) == held[rows]  # else the formula is wrong here: search
+        out[rows[right]] = day[right]
+        settled[rows] = True
+        search[rows[~right]] = True
+    search |= ~settled  # a change no candidate gave: search
+    active = search.copy()
     while True:
         active &= hi - lo > 1
         rows = np.flatnonzero(active)
@@ -502,7 +519,54 @@ def _flip(plan: Plan, j: int, part: Table, start: int | None = None) -> np.ndarr
         same = met(rows, mid) == held[rows]
         lo[rows] = np.where(same, mid, lo[rows])
         hi[rows] = np.where(same, hi[rows], mid)
-    return np.where(found, hi, NEVER)
+    return np.where(search, hi, out)
+
+
+def _reach(plan: Plan, j: int, part: Table, ref: np.ndarray) -> np.ndarray | None:
+    """``timeline.reach_days`` for every row: two candidate days per row (NEVER where none), or
+    None where no formula applies to condition ``j``."""
+    cond, moves = plan.conds[j], plan.motions.get(j)
+    if moves is None:
+        return None
+    n = part.n
+    if cond.bounds is not None:
+        first, last = cond.bounds
+        return np.column_stack(
+            [np.full(n, NEVER if first is None else first.toordinal()), np.full(n, last.toordinal() + 1)]
+        ).astype(np.int64)
+    # the value compared with, per row (a dated parameter: as in force on the row's day)
+    periods = [(s, e) for s, _, _, e in cond.periods]
+    if any(e is not None and (isinstance(e, bool) or not isinstance(e, int | date)) for _, e in periods):
+        return None
+    if moves.kind == "date" and any(not isinstance(e, date) for _, e in periods if e is not None):
+        return None
+    if moves.kind != "date" and any(isinstance(e, date) for _, e in periods):
+        return None
+    values = [-1 if e is None else _typed(e, None) for _, e in periods]
+    known = [e is not None for _, e in periods]
+    starts = np.array([s.toordinal() if s else np.iinfo(np.int64).min for s, _ in periods], dtype=np.int64)
+    k = np.clip(np.searchsorted(starts, ref, side="right") - 1, 0, len(periods) - 1)
+    inside = np.searchsorted(starts, ref, side="right") > 0
+    expected = np.array(values, dtype=np.int64)[k]
+    valid = np.array(known, dtype=bool)[k] & inside
+    if moves.kind == "date":
+        days = np.column_stack([expected, expected + 1])
+    else:
+        other = part.cols[moves.other]
+        valid &= other.valid
+        base = np.where(valid, other.values, 0)
+        if moves.kind == "days":
+            days = np.column_stack([base + expected, base + expected + 1])
+        elif moves.kind == "days_left":
+            days = np.column_stack([base - expected, base - expected + 1])
+        else:
+            months = 12 if moves.kind == "years" else 1
+            valid &= expected >= 1
+            safe = np.where(valid, base, cal.EPOCH)
+            a, ok_a = cal.add_months(safe, np.where(valid, months * expected, 0))
+            b, ok_b = cal.add_months(safe, np.where(valid, months * (expected + 1), 0))
+            days = np.column_stack([np.where(ok_a, a, NEVER), np.where(ok_b, b, NEVER)])
+    return np.where(valid[:, None], days, NEVER)
 
 
 def _in(sub: np.ndarray, n: int, found: np.ndarray) -> np.ndarray:
