@@ -19,7 +19,7 @@ from engine.batch.columns import Columns
 from engine.columnar.cal import EPOCH
 from engine.columnar.judge import NEVER, Changes
 from engine.decision import Status
-from engine.judge import Verdict
+from engine.plan import Verdict
 from engine.rulebook import Rule
 from engine.screen.judged import JudgedTable, Judgement
 
