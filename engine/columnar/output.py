@@ -57,15 +57,11 @@ def _safe(text: pl.Expr) -> pl.Expr:
 
 def quoted(text: pl.Series) -> pl.Series:
     """``csv_field``'s quoting for every row of a String Series of safe text."""
-    return pl.select(_quoted(pl.lit(text))).to_series()
-
-
-def _quoted(text: pl.Expr) -> pl.Expr:
-    return (
-        pl.when(text.str.contains('[",\r\n]'))
-        .then('"' + text.str.replace_all('"', '""', literal=True) + '"')
-        .otherwise(text)
-    )
+    return pl.select(
+        pl.when(pl.lit(text).str.contains('[",\r\n]'))
+        .then('"' + pl.lit(text).str.replace_all('"', '""', literal=True) + '"')
+        .otherwise(pl.lit(text))
+    ).to_series()
 
 
 def _program(layout: Layout, judged: Judged, shown: np.ndarray | None) -> list[Pending]:
