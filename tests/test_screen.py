@@ -208,3 +208,30 @@ def test_cells_are_safe_to_open_in_a_spreadsheet(tmp_path: Path) -> None:
     assert mine and all(r["案件编号"] == "'=1+1" and r["姓名/单位"] == "'=HYPERLINK()" for r in mine)
     public = _read(tmp_path / "out" / "渝中区" / "市人力社保局-公示名单.csv")
     assert "'" + mask_name("=HYPERLINK()") in {r["姓名/单位"] for r in public}
+
+
+def test_a_bad_row_is_worded_in_the_jobs_language() -> None:
+    """Screen reads a chunk as the batch does (engine/columnar/judged.py): a bad row's reason is in
+    the job's language, Chinese for the screen's own job, English for a job in English."""
+    from engine.batch.columns import map_columns
+    from engine.batch.layout import Layout
+    from engine.batch.reader import Reader
+    from engine.batch.work import Job
+    from engine.columnar.judged import judge_chunk
+    from engine.evaluate import default_engine
+    from engine.screen.listing import Plainly
+
+    engine = default_engine()
+    reader = Reader(REGISTRY)
+    cols = map_columns(reader.headers, "person", engine.book.confirmation_keys())
+    [(rows, _, _)] = list(reader.chunks(100))
+    reader.close()
+    english = Layout.of(engine.book, "en", False, cols)
+    reasons = {
+        lang: judge_chunk(Job(engine, cols, layout, AS_OF), rows).errors  # type: ignore[arg-type]
+        for lang, layout in (("zh", Plainly()), ("en", english))
+    }
+    assert reasons == {
+        "zh": [["7", "S06", "失业保险金起始日期", "没有这一天：2020年13月1日"]],
+        "en": [["7", "S06", "失业保险金起始日期", "no such day: 2020-13-01"]],
+    }

@@ -92,10 +92,12 @@ def test_no_full_id_number_and_missing_contacts_reported(screened: tuple[Path, s
 
 
 def test_an_enterprise_is_named_as_it_is(tmp_path: Path) -> None:
-    from engine.batch.template import template_file
+    from engine.batch.layout import csv_text
+    from engine.batch.template import template_rows
 
+    header, example = template_rows("enterprise")  # the headers and the example unit, as a case
     registry = tmp_path / "units.csv"
-    registry.write_bytes(template_file("enterprise"))  # the headers and one example unit
+    registry.write_text(csv_text([header, ["E-001", *example[1:]]]), encoding="utf-8")
     report = screen(
         Options(registry, tmp_path / "out", date(2020, 9, 15), kind="enterprise", letters=True, workers=1)
     )

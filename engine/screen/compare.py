@@ -22,9 +22,9 @@ import polars as pl
 
 from engine.batch.columns import Columns
 from engine.batch.layout import csv_text
+from engine.columnar.judged import Judgement
 from engine.districts import DistrictBook, districts, load_districts
 from engine.rulebook import RuleBook, load_rulebook
-from engine.screen.judged import Judgement
 from engine.screen.listing import listing, money_unit
 from engine.screen.source import Registry, judge_registry
 

@@ -37,10 +37,10 @@ from engine.batch.checkpoint import (
 )
 from engine.batch.columns import Columns
 from engine.batch.layout import ERROR_HEAD, csv_text
+from engine.columnar.judged import Judgement
 from engine.districts import DistrictBook
 from engine.evaluate import Engine, _missing, default_engine
 from engine.rulebook import RuleBook
-from engine.screen.judged import Judgement
 from engine.screen.listing import NO_DISTRICT, listing
 from engine.screen.source import Registry, judge_registry
 
