@@ -210,6 +210,40 @@ def test_cells_are_safe_to_open_in_a_spreadsheet(tmp_path: Path) -> None:
     assert "'" + mask_name("=HYPERLINK()") in {r["姓名/单位"] for r in public}
 
 
+def _template_registry(path: Path, short: bool) -> Path:
+    """A template filled in below its example (``subsidy batch --template``): the example row, the
+    same person under a case number of their own (C-001), and with ``short`` an example row missing
+    its cells (read one by one, not by the column reader)."""
+    from engine.batch.layout import csv_text
+    from engine.batch.template import template_rows
+
+    header, example = template_rows("person")
+    rows = [header, example, ["C-001", *example[1:]]]
+    if short:
+        rows.append([example[0].replace("001", "002"), example[1]])
+    if path.suffix == ".parquet":
+        import polars as pl
+
+        pl.DataFrame(rows[1:], schema=header, orient="row").write_parquet(path)
+    else:
+        path.write_text(csv_text(rows), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_a_templates_example_rows_are_skipped_and_counted(tmp_path: Path, suffix: str) -> None:
+    """As ``subsidy batch`` skips them: never judged, listed or reported as bad, but counted."""
+    registry = _template_registry(tmp_path / f"template.{suffix}", short=suffix == "csv")
+    out = tmp_path / "out"
+    report = screen(Options(registry, out, AS_OF, workers=1, quiet=True))
+    examples = 2 if suffix == "csv" else 1
+    read = f"名册读取 1 行：已评估 1 行，数据有误 0 行（见 {out / '有误行.csv'}）"
+    assert f"{read}，模板示例行 {examples} 行（已跳过）" in report
+    assert _read(out / "有误行.csv") == []
+    listed = _worklists(out)
+    assert listed and {r["案件编号"] for r in listed} == {"C-001"}
+
+
 def test_a_bad_row_is_worded_in_the_jobs_language() -> None:
     """Screen reads a chunk as the batch does (engine/columnar/judged.py): a bad row's reason is in
     the job's language, Chinese for the screen's own job, English for a job in English."""

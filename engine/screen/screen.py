@@ -126,6 +126,7 @@ class Part:
     decided: int
     rejected: int
     blank: int
+    examples: int
 
 
 def reduce(
@@ -133,7 +134,7 @@ def reduce(
 ) -> Part:
     j = judgements[0]
     listed = categorize(listing(j, columns[0]), as_of, horizon, district)
-    return Part(listed, j.errors, j.decided, j.rejected, j.blank)
+    return Part(listed, j.errors, j.decided, j.rejected, j.blank, j.examples)
 
 
 def mask_name(name: str) -> str:
@@ -306,6 +307,7 @@ class Result:
     decided: int
     rejected: int
     blank: int
+    examples: int  # a template's example rows, skipped
     files: list[Path]
     warnings: list[str] = field(default_factory=list)
 
@@ -350,6 +352,7 @@ def judge(opts: Options, engine: Engine, log: Any = None) -> Result:
         "source": str(opts.source.resolve()),
     }
     cp = read_checkpoint(checkpoint) if opts.resume else None
+    zero = {"read": 0, "decided": 0, "rejected": 0, "blank": 0, "examples": 0}
     if opts.resume and cp is None and log is not None:
         print("没有可续跑的检查点，从头开始。", file=log)
     elif not opts.resume and checkpoint.exists() and log is not None:
@@ -363,12 +366,12 @@ def judge(opts: Options, engine: Engine, log: Any = None) -> Result:
         for late in parts.glob("part-*.parquet"):
             if int(late.stem[5:]) >= cp.out_bytes:
                 late.unlink()
-        totals, done, start = dict(cp.totals), cp.out_bytes, (cp.offset, cp.line)
+        totals, done, start = zero | cp.totals, cp.out_bytes, (cp.offset, cp.line)
     else:
         shutil.rmtree(parts, ignore_errors=True)
         parts.mkdir(parents=True)
         errors.write_bytes(b"")
-        totals, done, start = {"read": 0, "decided": 0, "rejected": 0, "blank": 0}, 0, None
+        totals, done, start = zero, 0, None
     chunks = judge_registry(
         registry, books, opts.kind, opts.as_of, reducer, opts.workers, opts.chunk, log, opts.quiet, start
     )
@@ -381,14 +384,15 @@ def judge(opts: Options, engine: Engine, log: Any = None) -> Result:
             err.flush()
             os.fsync(err.fileno())
             done += 1
-            for k in ("decided", "rejected", "blank"):
+            for k in ("decided", "rejected", "blank", "examples"):
                 totals[k] += getattr(part, k)
             totals["read"] = totals["decided"] + totals["rejected"]
             identity = {} if registry.parquet else fingerprint(opts.source, end)
             write_checkpoint(checkpoint, Checkpoint(options, end, line, done, err.tell(), totals, identity))
     found = sorted(parts.glob("part-*.parquet"))
     listed = pl.scan_parquet(found) if found else categorize(listing_empty(), opts.as_of, 1, None).lazy()
-    return Result(listed, errors, totals["decided"], totals["rejected"], totals["blank"], [])
+    counted = (totals[k] for k in ("decided", "rejected", "blank", "examples"))
+    return Result(listed, errors, *counted, [])
 
 
 def listing_empty() -> pl.DataFrame:
@@ -435,7 +439,8 @@ def report(result: Result, opts: Options) -> str:
         + (f"，只列 {opts.district}" if opts.district else ""),
         f"名册读取 {result.decided + result.rejected:,} 行：已评估 {result.decided:,} 行，"
         f"数据有误 {result.rejected:,} 行（见 {opts.out / '有误行.csv'}）"
-        + (f"，空行 {result.blank:,} 行" if result.blank else ""),
+        + (f"，空行 {result.blank:,} 行" if result.blank else "")
+        + (f"，模板示例行 {result.examples:,} 行（已跳过）" if result.examples else ""),
     ]
     counts = (
         result.listed.group_by("category").agg(pl.len(), pl.col("line").n_unique().alias("people")).collect()
