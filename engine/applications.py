@@ -18,7 +18,7 @@ from datetime import date
 from engine.codes import MISSING, UNCONFIRMED
 from engine.decision import Decision, MissingFact, Phase, Question, Status, Suggestion
 from engine.facts import missing_inputs
-from engine.judge import Verdict
+from engine.plan import Verdict
 from engine.rulebook import Rule, RuleBook
 
 SUBJECT_ZH = {"person": "个人", "enterprise": "单位"}

@@ -1,6 +1,6 @@
 """Evaluate a case against every program: durable-rules matches, ``judge`` decides, this explains.
 
-``Engine.judge_many`` is the one path from cases to judgements (plain data, see engine/judge.py);
+``Engine.judge_many`` is the one path from cases to judgements (plain data, see engine/plan.py);
 ``evaluate`` words those judgements as the published pydantic ``Evaluation``, and the batch writer
 reads them directly.
 """
@@ -30,9 +30,10 @@ from engine.decision import (
 )
 from engine.districts import DistrictBook, districts
 from engine.facts import FACTS, FactSpec, ask, case_facts, missing_inputs
-from engine.judge import Check, Judge, Verdict
+from engine.judge import Judge, checks
 from engine.matcher import SUBJECTS, Matcher, encode, key, ref_key
 from engine.models import EnterpriseCase, PersonCase
+from engine.plan import Check, Verdict
 from engine.rulebook import Rule, RuleBook, load_rulebook
 from engine.text import T, fmt_value, op_text, status_words
 
@@ -167,8 +168,8 @@ def evaluate(case: CaseModel, as_of: date | None = None, lang: str = "zh") -> Ev
 def _decision(v: Verdict, as_of: date, lang: str) -> Decision:
     rule = v.rule
     title = rule.title(lang)
-    checks = v.checks
-    timeline = _timeline(v, checks, lang) if v.changes else None
+    reasons = checks(v)
+    timeline = _timeline(v, reasons, lang) if v.changes else None
     phase = v.phase
     word = status_words(rule.kind, lang)[phase if rule.kind != "compliance" else v.status]
     summary = T("summary_" + v.status.value, lang, title=title)
@@ -185,8 +186,8 @@ def _decision(v: Verdict, as_of: date, lang: str) -> Decision:
         phase=phase,
         status_text=word,
         summary=summary,
-        conditions=[_condition(rule, c, lang, v.facts) for c in checks],
-        missing=[_missing(rule, name, lang, v.facts) for name in v.missing],
+        conditions=[_condition(rule, c, lang, v.facts) for c in reasons],
+        missing=[missing_fact(rule, name, lang, v.facts) for name in v.missing],
         citation=Citation(tasks=rule.tasks, quote=rule.quote),
         lead_units=rule.lead_units,
         responsible_units=rule.responsible_units,
@@ -344,7 +345,7 @@ def _comparison(c: Check, lang: str, facts: dict[str, Any]) -> str:
 def _unknown(rule: Rule, fact: str, lang: str, facts: dict[str, Any]) -> str:
     """What is not yet known, as the questions that obtain it (the unknown inputs behind ``fact``); a
     district setting not yet declared says so in its own words."""
-    asked = [_missing(rule, n, lang, facts) for n in missing_inputs(fact, facts) or [fact]]
+    asked = [missing_fact(rule, n, lang, facts) for n in missing_inputs(fact, facts) or [fact]]
     questions = ("" if lang == "zh" else " ").join(m.question for m in asked if m.asked_of != "district")
     said = [T("unknown", lang, what=questions)] if questions else []
     said += [m.question for m in asked if m.asked_of == "district"]
@@ -375,7 +376,7 @@ def _timed_reason(c: Check, sentence: str, lang: str, facts: dict[str, Any]) -> 
     return T("not_met_from", lang, sentence=sentence, day=c.until)
 
 
-def _missing(rule: Rule, name: str, lang: str, facts: dict[str, Any]) -> MissingFact:
+def missing_fact(rule: Rule, name: str, lang: str, facts: dict[str, Any]) -> MissingFact:
     for leaf in rule.leaves:
         if leaf.confirm is not None and name == f"confirm.{rule.confirmation_key(leaf)}":
             return MissingFact(

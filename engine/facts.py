@@ -169,7 +169,7 @@ def _person_derived(prefix: str, zh: str, en: str, subjects: tuple[Subject, ...]
             "法定退休日期",
             "Statutory retirement date",
             [f"{p}.birth_date", f"{p}.retirement_group"],
-            _retirement_date,
+            retirement_day,
         ),
         d(
             "days_to_retirement",
@@ -249,12 +249,12 @@ def _person_derived(prefix: str, zh: str, en: str, subjects: tuple[Subject, ...]
 # Derived facts are computed for every row of a registry, from a few thousand distinct inputs:
 # the cached functions below answer a repeated question without running Python code.
 @lru_cache(maxsize=1 << 15)
-def _retirement_date(birth: date, group: str) -> date:
+def retirement_day(birth: date, group: str) -> date:
     return retirement_date(RetirementGroup(group), birth)
 
 
 @lru_cache(maxsize=64)
-def _retirement_group(sex: str, female_post: str | None) -> str | None:
+def retirement_group_of(sex: str, female_post: str | None) -> str | None:
     """A man's group needs only his sex; a woman's also needs her post (55 or 50)."""
     if sex == Sex.male:
         return RetirementGroup.male.value
@@ -263,12 +263,12 @@ def _retirement_group(sex: str, female_post: str | None) -> str | None:
     return None
 
 
-def _percent(part: int, whole: int) -> float | None:
+def percent(part: int, whole: int) -> float | None:
     """Exact for every ratio whose true value is a representable threshold (20, 10, 5.5 …)."""
     return None if whole == 0 else 100 * part / whole
 
 
-def _contract_months(start: date, end: date) -> int:
+def contract_months(start: date, end: date) -> int:
     """A contract 2020-03-01..2021-02-28 runs 12 full months: count up to the day after its end."""
     return calendar.full_months(start, end + timedelta(days=1))
 
@@ -287,7 +287,7 @@ def _enterprise_derived() -> list[Derived]:
                 derived_from=("enterprise.laid_off_count", "enterprise.insured_staff_count"),
                 unit="%",
             ),
-            _percent,
+            percent,
         ),
         Derived(
             FactSpec(
@@ -300,7 +300,7 @@ def _enterprise_derived() -> list[Derived]:
                 derived_from=("enterprise.new_eligible_hires", "enterprise.staff_count"),
                 unit="%",
             ),
-            _percent,
+            percent,
         ),
         Derived(
             FactSpec(
@@ -339,7 +339,7 @@ def _enterprise_derived() -> list[Derived]:
                 derived_from=("hire.contract_start_date", "hire.contract_end_date"),
                 unit="个月",
             ),
-            _contract_months,
+            contract_months,
         ),
     ]
 
@@ -356,7 +356,7 @@ def _group_spec(prefix: str, zh: str, en: str, subjects: tuple[Subject, ...]) ->
             choices=tuple(g.value for g in RetirementGroup),
             derived_from=(f"{prefix}.sex", f"{prefix}.female_post"),
         ),
-        _retirement_group,
+        retirement_group_of,
         optional=(f"{prefix}.female_post",),
     )
 
@@ -521,7 +521,7 @@ _Step = tuple[str, DerivedFn, tuple[str, ...], tuple[str, ...] | None]
 _plans: dict[str, tuple[list[Derived], list[_Step], dict[str, _Step]]] = {}
 
 
-def _derivations(subject: str) -> list[_Step]:
+def derivations(subject: str) -> list[_Step]:
     """(name, function, inputs, required inputs if some are optional) of a subject's derived facts,
     in order; worked out again whenever ``DERIVED`` is replaced (tests wrap its functions)."""
     return _plan(subject)[1]
@@ -567,7 +567,7 @@ def case_facts(
 def derive(out: dict[str, Any], subject: str, steps: list[_Step] | None = None) -> dict[str, Any]:
     """Fill the derived facts of ``out`` (all of the subject's, or only ``steps``) from its inputs."""
     get = out.get
-    for step in _derivations(subject) if steps is None else steps:
+    for step in derivations(subject) if steps is None else steps:
         out[step[0]] = derived(step, get)
     return out
 
@@ -595,7 +595,7 @@ _timed: dict[str, tuple[list[_Step], list[_Step]]] = {}
 
 def timed_steps(subject: str) -> list[_Step]:
     """The derivations that read the evaluation date, directly or through another derived fact."""
-    steps = _derivations(subject)
+    steps = derivations(subject)
     known = _timed.get(subject)
     if known is None or known[0] is not steps:
         known = _timed[subject] = (steps, [s for s in steps if "case.as_of" in depends_on(s[0])])
@@ -615,7 +615,7 @@ _reads: dict[tuple[str, tuple[str, ...], bool], tuple[list[_Step], Reads]] = {}
 def reading(subject: str, facts: tuple[str, ...], timed: bool = True) -> Reads:
     """What ``rederive`` needs to work out only ``facts`` again: their derivations, and the steps
     among them (only those that read the evaluation date, when ``timed``)."""
-    steps = timed_steps(subject) if timed else _derivations(subject)
+    steps = timed_steps(subject) if timed else derivations(subject)
     key = (subject, facts, timed)
     known = _reads.get(key)
     if known is None or known[0] is not steps:

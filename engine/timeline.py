@@ -12,33 +12,16 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from itertools import product
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from engine import calendar
 from engine.codes import MET, MET_ANYWAY, MISSING, NOT_IN_FORCE, NOT_MET, NOT_MET_ANYWAY, UNSET
 from engine.decision import Status
-from engine.facts import FACTS, derivation, missing_inputs, on_day, reading, rederive
-
-if TYPE_CHECKING:
-    from engine.judge import Plan, Verdict, _Cond
+from engine.facts import missing_inputs, on_day, reading, rederive
+from engine.plan import Changes, Cond, Motion, Plan, Verdict
 
 HORIZON_DAYS = 36_525  # a hundred years: past it no decision of this notice can still change
 FIRST_DAY, LAST_DAY = date(1, 1, 2).toordinal(), date(9999, 12, 30).toordinal()
-Changes = tuple[tuple[date, Status], ...]
-
-
-def reference(plan: Plan, facts: dict[str, Any]) -> date:
-    """The day a program's dated parameters are read on: its reference fact's, else the evaluation date."""
-    if plan.ref_fact is not None and (day := facts.get(plan.ref_fact)) is not None:
-        return day
-    return facts["case.as_of"]
-
-
-def inputs(plan: Plan, cond: _Cond) -> tuple[str, ...]:
-    """The input facts (besides the evaluation date) that decide when ``cond`` changes."""
-    names = [n for n in derivation(cond.fact) if not FACTS[n].derived_from and n != "case.as_of"]
-    if plan.ref_fact is not None and plan.ref_fact not in names:
-        names.append(plan.ref_fact)
-    return tuple(names)
 
 
 def flip(
@@ -47,9 +30,13 @@ def flip(
     """The day condition ``index`` of ``plan`` changes from its result on the evaluation date (forward),
     or the day it took that result (backward), as its fact moves with time; None beyond a century.
     From ``start`` instead of the evaluation date, the parameters are read as in force on ``start``
-    (a parameter's later value: ``changes`` searches each of its periods from its first day)."""
+    (a parameter's later value: ``changes`` searches each of its periods from its first day).
+
+    Where the fact is a count between the date and another fact (``Plan.motions``), the days its
+    result can change on are worked out (``reach_days``) and each is checked, with the day before it;
+    otherwise, or if no such day checks out, the day is found by bisection."""
     cond = plan.conds[index]
-    ref = reference(plan, facts) if start is None else start
+    ref = plan.reference(facts) if start is None else start
     reads = reading(subject, (cond.fact,))
 
     def met(ordinal: int) -> bool:
@@ -61,10 +48,45 @@ def flip(
     if met(far) == held:  # no change between today and ``far``
         return None
     inside, outside = now, far  # ``inside`` keeps today's result, ``outside`` the other
+    moves = plan.motions.get(index)
+    days = reach_days(moves, cond, facts, ref) if moves is not None else None
+    for day in sorted(days or (), reverse=not forward):
+        if forward and now < day <= far and met(day) != held:
+            return date.fromordinal(day) if met(day - 1) == held else _bisect(met, held, now, far, forward)
+        if not forward and far < day <= now and met(day - 1) != held:
+            return date.fromordinal(day) if met(day) == held else _bisect(met, held, now, far, forward)
+    return _bisect(met, held, inside, outside, forward)
+
+
+def _bisect(met: Any, held: bool, inside: int, outside: int, forward: bool) -> date:
+    """The change day between ``inside`` (today's result) and ``outside`` (the other), by bisection."""
     while abs(outside - inside) > 1:
         mid = (inside + outside) // 2
         inside, outside = (mid, outside) if met(mid) == held else (inside, mid)
     return date.fromordinal(outside if forward else inside)
+
+
+def reach_days(moves: Motion, cond: Cond, facts: dict[str, Any], ref: date) -> list[int] | None:
+    """The days (as day numbers) on which ``cond``'s result can change, its fact moving as ``moves``
+    says: where the count reaches the value compared with, or one past it (``>`` and ``<=`` change
+    there); a window's first day and the day after its last. None where no formula applies."""
+    if cond.bounds is not None:
+        first, last = cond.bounds
+        return [*([first.toordinal()] if first else []), last.toordinal() + 1]
+    expected = cond.at(ref)[1]
+    if moves.kind == "date":
+        return [expected.toordinal(), expected.toordinal() + 1] if isinstance(expected, date) else None
+    other = facts.get(moves.other) if moves.other else None
+    if not isinstance(expected, int) or isinstance(expected, bool) or other is None:
+        return None
+    if moves.kind == "days":  # the date minus ``other``: at least k from other + k
+        return [other.toordinal() + expected, other.toordinal() + expected + 1]
+    if moves.kind == "days_left":  # ``other`` minus the date: at most k from other - k
+        return [other.toordinal() - expected, other.toordinal() - expected + 1]
+    if expected < 1:  # a count of months or years below one: no formula here
+        return None
+    months = 12 if moves.kind == "years" else 1
+    return [calendar.add_months(other, months * k).toordinal() for k in (expected, expected + 1)]
 
 
 def answered(plan: Plan, j: int, facts: dict[str, Any], subject: str) -> list[dict[str, Any]] | None:
@@ -118,12 +140,12 @@ def changes(plan: Plan, outcomes: tuple[int, ...], facts: dict[str, Any], subjec
     reads = reading(subject, (*names, plan.ref_fact) if plan.ref_fact else names)
     for when in sorted(days):
         on = on_day(facts, when, subject, reads)
-        ref = reference(plan, on)
+        ref = plan.reference(on)
         for j in moving:
             if j in variants:
                 cond = plan.conds[j]
                 seen = {
-                    cond.on(o, reference(plan, o))
+                    cond.on(o, plan.reference(o))
                     for o in (on_day(v, when, subject, reads) for v in variants[j])
                 }
                 current[j] = AGREED.get(seen.pop(), MISSING) if len(seen) == 1 else MISSING

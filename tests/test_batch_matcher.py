@@ -20,6 +20,7 @@ import pytest
 from engine import matcher as matcher_module
 from engine.decision import Status
 from engine.evaluate import Engine
+from engine.judge import checks
 from engine.labels import input_facts
 from engine.matcher import constants, encode, parse_hits
 from engine.models import parse_case
@@ -179,14 +180,14 @@ def _judgement(verdicts: list[Any]) -> list[tuple[Any, ...]]:
     """What a verdict says: status, each condition's result and reason, questions, grant, dates."""
     out = []
     for v in verdicts:
-        checks = [(c.id, c.result, c.why, c.expected) for c in v.checks]
+        reasons = [(c.id, c.result, c.why, c.expected) for c in checks(v)]
         out.append(
             (
                 v.rule.id,
                 v.status,
                 v.failed,
                 v.missing,
-                checks,
+                reasons,
                 v.amount,
                 v.period_text,
                 v.dates.days,

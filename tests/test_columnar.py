@@ -533,3 +533,31 @@ def test_a_cluster_decides_each_partition_and_resumes_by_partition(tmp_path, mak
         assert "as_of 原为 2020-09-15，现为 2021-01-01" in str(refused.value)
         assert "lang 原为 zh，现为 en" in str(refused.value)
         assert results[0].stat().st_mtime_ns == stamp
+
+
+def test_change_days_worked_out_on_arrays_are_the_per_case_ones():
+    """Each row's candidate change days (``_reach``) are those ``timeline.reach_days`` works out for its
+    case alone: the two evaluators find a change day by the same formula, or both search for it."""
+    from engine.columnar.judge import NEVER, _reach, reference
+    from engine.columnar.table import from_facts
+    from engine.facts import case_facts
+    from engine.timeline import reach_days
+
+    cols = book_columns(HEADER, "person", ENGINE.book)
+    cases = []
+    for i, row in enumerate(_rows(random.Random(2026), 400)):
+        case, _ = work.read_row(cols, len(HEADER), i + 2, row, None, AS_OF)
+        if case is not None and case.kind == "person":
+            cases.append(case)
+    facts = [case_facts(case, AS_OF, ENGINE.settings) for case in cases]
+    table = from_facts("person", facts, [c.confirmations for c in cases], AS_OF, ENGINE.settings)
+    compared = 0
+    for plan in ENGINE.judge_of("person").plans:
+        for j, moves in plan.motions.items():
+            found = _reach(plan, j, table, reference(plan, table))
+            for r, one in enumerate(facts):
+                days = reach_days(moves, plan.conds[j], one, plan.reference(one))
+                on_arrays = sorted(found[r][found[r] != NEVER].tolist())
+                assert on_arrays == sorted(days or []), (plan.rule.id, j, r)
+                compared += bool(days)
+    assert compared > 1000

@@ -1,13 +1,14 @@
 """What the engine says beyond the evaluation date is what it would say on that date.
 
 A decision's timeline, the conditions it decides without asking, and the Python reading of each
-condition (``_Cond.on``) are checked against the engine itself: evaluating the same case on the
+condition (``Cond.on``) are checked against the engine itself: evaluating the same case on the
 day a change is announced, and on the day before, and evaluating the case with each possible
 answer filled in.
 """
 
 from __future__ import annotations
 
+import copy
 import random
 from datetime import date, timedelta
 from itertools import product
@@ -15,10 +16,12 @@ from typing import Any
 
 import pytest
 
+from engine import timeline
 from engine.codes import MET_ANYWAY, MISSING, NOT_MET_ANYWAY
 from engine.decision import Status
 from engine.evaluate import Engine
-from engine.facts import FACTS
+from engine.facts import FACTS, case_facts
+from engine.judge import checks
 from engine.matcher import constants
 from engine.models import parse_case
 from engine.rulebook import load_rulebook
@@ -85,16 +88,52 @@ def test_no_change_is_missed_in_the_years_ahead(engine):
                 assert later[d.program] == expected, (case, d.program, day)
 
 
+def test_a_change_day_worked_out_is_the_day_bisection_finds(engine, monkeypatch):
+    """``timeline.flip`` works out the day a count reaches its threshold (``reach_days``) and checks it;
+    bisection over days, the search it replaces, finds the same day forward and backward, from today
+    and from each later start of a parameter, for every moving condition of the generated cases."""
+    searched = 0
+    bisect = timeline._bisect
+
+    def counted(*args: Any) -> date:
+        nonlocal searched
+        searched += 1
+        return bisect(*args)
+
+    monkeypatch.setattr(timeline, "_bisect", counted)
+    compared = 0
+    for case in _cases(engine, 4242, 3):
+        facts = case_facts(case, AS_OF, engine.settings)
+        for plan in engine.judge_of(case.kind).plans:
+            blind = copy.copy(plan)
+            blind.motions = {}  # no formula: the day is searched for
+            for i in plan.motions:
+                starts = [None] + [s for s, _, _, _ in plan.conds[i].periods if s and s > AS_OF]
+                for forward, start in product((True, False), starts):
+                    worked_out = timeline.flip(plan, i, facts, case.kind, forward, start)
+                    before = searched
+                    assert worked_out == timeline.flip(blind, i, facts, case.kind, forward, start), (
+                        case,
+                        plan.rule.id,
+                        i,
+                        forward,
+                    )
+                    searched = before  # only the worked-out days' searches count
+                    compared += worked_out is not None
+    assert compared > 200
+    assert searched == 0  # every change day was worked out, none searched for
+
+
 def test_a_condition_decided_without_asking_is_decided_by_every_answer(engine):
     """MET_ANYWAY / NOT_MET_ANYWAY: filling in each possible answer gives that very result."""
-    judge = engine._judges["person"]
+    judge = engine.judge_of("person")
     found = 0
     for birth in ("1961-03-10", "1970-09-01", "1970-12-15", "2004-01-10", "1990-05-01"):
         data = {"kind": "person", "person": {"birth_date": birth, "sex": "female", "employed": False}}
         data["person"]["ui_benefit_end_date"] = "2020-08-31"
         [verdicts] = engine.judge_many([parse_case(data)], AS_OF)
         key = verdicts[0].outcomes
-        for i, p, cond, options, _ in judge._resolvable:
+        for i, p, cond, options, _ in judge.resolvable:
             if key[i] not in (MET_ANYWAY, NOT_MET_ANYWAY):
                 continue
             found += 1
@@ -103,13 +142,13 @@ def test_a_condition_decided_without_asking_is_decided_by_every_answer(engine):
                 [filled] = engine.judge_many([answered], AS_OF)
                 expected = {MET_ANYWAY: "met", NOT_MET_ANYWAY: "not_met"}[key[i]]
                 a = judge.plans[p].span[0]
-                check = filled[p].checks[i - a]
+                check = checks(filled[p])[i - a]
                 assert check.result.value == expected, (birth, cond.leaf, post)
     assert found >= 3
 
 
 def test_python_reading_of_each_condition_equals_durable_rules(engine):
-    """``_Cond.on`` (used for other days and other answers) agrees with the durable-rules match on
+    """``Cond.on`` (used for other days and other answers) agrees with the durable-rules match on
     the evaluation date, for every condition of random cases around every constant."""
     compared = 0
     for case in _cases(engine, 1999, 3):

@@ -21,10 +21,9 @@ from typing import Any
 
 from engine.decision import Status
 from engine.facts import FACTS
-from engine.judge import Dates, Verdict
+from engine.plan import Changes, Dates, Verdict
 from engine.rulebook import KeyDate, RuleBook
 from engine.text import STATUS_WORDS, status_words
-from engine.timeline import Changes
 
 KIND = {
     "zh": {"person": "个人", "enterprise": "单位"},

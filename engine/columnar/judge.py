@@ -1,8 +1,8 @@
 """A table of cases judged by the rule book's own compiled plans, column by column.
 
-No second copy of the policy: each condition of each ``Plan`` (engine/judge.py ``_Cond``: its fact,
+No second copy of the policy: each condition of each ``Plan`` (engine/plan.py ``Cond``: its fact,
 its operator as ``HOLDS`` reads it, its dated periods, a window's bounds) becomes one array
-expression giving the outcome codes of engine/codes.py for every row, exactly as ``_Cond.outcome``
+expression giving the outcome codes of engine/codes.py for every row, exactly as ``Cond.outcome``
 gives them from durable-rules' matches. What those codes mean goes through ``Plan.outcome`` once
 per distinct combination (the all/any tree exists once). Everything that depends on a row's own
 values beyond its codes is worked out by the per-case code itself, once per distinct combination
@@ -41,8 +41,9 @@ from engine.codes import (
 from engine.columnar import cal
 from engine.columnar.table import Col, Table, groups
 from engine.decision import Phase, Status
-from engine.facts import ENGINE_INPUTS, FACTS, derivation, missing_inputs
-from engine.judge import HOLDS, Judge, Outcome, Plan, Verdict, _Cond, _period_months
+from engine.facts import ENGINE_INPUTS, derivation, missing_inputs
+from engine.judge import Judge
+from engine.plan import HOLDS, Cond, Outcome, Plan, Verdict, period_months
 from engine.rulebook import ParamRef
 from engine.timeline import AGREED, HORIZON_DAYS, LAST_DAY
 
@@ -135,8 +136,8 @@ def refs(judge: Judge, table: Table) -> list[np.ndarray]:
     return out
 
 
-def codes(cond: _Cond, table: Table, ref: np.ndarray) -> np.ndarray:
-    """``cond``'s outcome for every row on the evaluation date (``_Cond.outcome``)."""
+def codes(cond: Cond, table: Table, ref: np.ndarray) -> np.ndarray:
+    """``cond``'s outcome for every row on the evaluation date (``Cond.outcome``)."""
     n = table.n
     if cond.confirm is not None:
         given = table.confirmations.get(cond.confirm)
@@ -155,7 +156,7 @@ def codes(cond: _Cond, table: Table, ref: np.ndarray) -> np.ndarray:
     if cond.fixed is not None:
         met = holds(op, col, cond.fixed[1])
         return np.where(col.valid, np.where(met, MET, NOT_MET), MISSING).astype(np.int8)
-    # A dated parameter: the period in force on the reference date, as ``_Cond.at``.
+    # A dated parameter: the period in force on the reference date, as ``Cond.at``.
     starts = np.array([s.toordinal() for s, _, _, _ in cond.periods], dtype=np.int64)
     period = np.searchsorted(starts, ref, side="right") - 1
     out = np.full(n, NOT_IN_FORCE, dtype=np.int8)
@@ -200,7 +201,7 @@ def _resolve(judge: Judge, table: Table, matrix: np.ndarray, ref: list[np.ndarra
     """Unknown derived conditions whose every possible answer agrees (``Judge._resolve``): the
     facts to ask are found by ``missing_inputs`` once per pattern of unknown facts, then the
     condition is read on arrays for every combination of answers."""
-    for i, p, cond, options, _ in judge._resolvable:
+    for i, p, cond, options, _ in judge.resolvable:
         rows = np.flatnonzero(matrix[:, i] == MISSING)
         if not len(rows):
             continue
@@ -276,18 +277,20 @@ def _program(
     verdicts: list[Verdict] = []
     rows = np.flatnonzero(~refused)
     period = np.zeros(n, dtype=np.int64)
-    if plan._dated:
-        starts = np.array([s.toordinal() for s in plan._starts], dtype=np.int64)
+    if plan.reads.starts:
+        starts = np.array([s.toordinal() for s in plan.reads.starts], dtype=np.int64)
         period = np.searchsorted(starts, ref, side="right")
     if len(rows):
         cols = table.cols
         parts = [outcome[rows], period[rows]]
         reads = {f for o in outcomes if o.fixed is None for f in o.reads}
         parts += [(~cols[f].valid[rows]).astype(np.int64) for f in sorted(reads)]
-        # the grant's two facts, and the district whose local standard may fix the amount
-        facts = [f for f in (plan._base, plan._by, "district.name") if f and f in FACTS]
+        # what the grant reads (``Plan.reads``): its facts, and the district whose local standard
+        # may fix the amount, read on the row's own day
+        local = _local_standards(plan, table)
+        facts = [*plan.reads.grant, *(("district.name",) if local else ())]
         parts += [cols[f].codes()[rows] for f in table.inputs_of(facts) if f in cols]
-        if _local_standards(plan, table):  # a local standard is read on the row's own day
+        if local:
             parts.append(ref[rows] - int(ref.min()))
         inverse, group_firsts = groups(parts)
         for first in group_firsts:
@@ -313,7 +316,7 @@ def _program(
         heads.append(layout.cells(v))
         asks.append(v.missing)
     dates = None
-    if plan._date_facts:
+    if plan.reads.dates:
         # every row's key dates (``Plan.end_of`` reads them for a row refused today too); a
         # refused row shows none
         every = _key_dates(plan, table, ref, period, _months(plan, table, ref, period), np.ones(n, bool))
@@ -338,7 +341,8 @@ def _program(
 def _local_standards(plan: Plan, table: Table) -> bool:
     """Whether some district sets one of the program's amounts by a local standard."""
     prefix = f"{plan.rule.id}."
-    return any(k.startswith(prefix) for d in table.settings.districts.values() for k in d.standards)
+    districts = table.settings.districts.values()
+    return plan.reads.local and any(k.startswith(prefix) for d in districts for k in d.standards)
 
 
 def _ending(
@@ -417,20 +421,20 @@ def _not_yet(
 
 
 def _months(plan: Plan, table: Table, ref: np.ndarray, period: np.ndarray) -> np.ndarray:
-    """The grant's period in months for every row (``judge._period_months``; -1 when not fixed),
-    worked out once per distinct parameter period and scale fact."""
+    """The grant's period in months for every row (``plan.period_months``; -1 when not fixed),
+    worked out once per distinct parameter period and grant facts (``Plan.reads``)."""
     if plan.rule.outcome.period is None:
         return np.full(table.n, -1, dtype=np.int64)
-    parts = [period] + ([table.cols[plan._by].codes()] if plan._by else [])
-    inverse, firsts = groups(parts)
-    found = [_period_months(plan.rule, table.facts(int(f)), _day(ref[f])) for f in firsts]
+    inverse, firsts = groups([period] + [table.cols[f].codes() for f in plan.reads.grant])
+    given = plan.reads.given
+    found = [period_months(plan.rule, given(table.facts(int(f))), _day(ref[f])) for f in firsts]
     return np.array([-1 if m is None else m for m in found], dtype=np.int64)[inverse]
 
 
 def _key_dates(
     plan: Plan, table: Table, ref: np.ndarray, period: np.ndarray, months: np.ndarray, granted: np.ndarray
 ) -> list[tuple[Any, np.ndarray, np.ndarray]]:
-    """Each key date of the program for every row (``judge._dates``): (KeyDate, day, known)."""
+    """Each key date of the program for every row (``plan._dates``): (KeyDate, day, known)."""
     rule = plan.rule
     out = []
     for d in rule.outcome.dates:
@@ -443,7 +447,7 @@ def _key_dates(
             valid = valid & (months >= 0)
         elif isinstance(d.add_months, ParamRef):
             param = rule.parameters[d.add_months.param]
-            values = [param.at(s) for s in plan._starts]  # in force from each start on
+            values = [param.at(s) for s in plan.reads.starts]  # in force from each start on
             table_ = np.array([-1] + [-1 if v is None else int(v) for v in values], dtype=np.int64)
             add = table_[period]
             valid = valid & (add >= 0)
@@ -471,7 +475,8 @@ def _statuses(plan: Plan, block: np.ndarray) -> np.ndarray:
 def _flip(plan: Plan, j: int, part: Table, start: int | None = None) -> np.ndarray:
     """``timeline.flip`` forward for every row: the day condition ``j`` changes from its result on
     the evaluation date (or on day number ``start``, parameters as in force then), as its fact moves
-    with time (NEVER beyond a century)."""
+    with time (NEVER beyond a century): worked out where a formula gives it (``_reach``) and checked
+    with the day before, else found by bisection."""
     cond = plan.conds[j]
     facts = (cond.fact,) if cond.confirm is None else ()
     if start is None:
@@ -488,7 +493,23 @@ def _flip(plan: Plan, j: int, part: Table, start: int | None = None) -> np.ndarr
     held = met(every, now)
     lo, hi = now.copy(), np.minimum(now + HORIZON_DAYS, LAST_DAY)
     found = met(every, hi) != held
-    active = found.copy()
+    out = np.where(found, hi, NEVER)
+    settled = ~found  # no change within the century: nothing to work out
+    search = np.zeros(part.n, dtype=bool)
+    reach = _reach(plan, j, part, ref)
+    for days in np.sort(reach, axis=1).T if reach is not None else ():  # candidates, earliest first
+        rows = np.flatnonzero(~settled & (days > now) & (days <= hi))
+        if not len(rows):
+            continue
+        day = days[rows]
+        changed = met(rows, day) != held[rows]
+        rows, day = rows[changed], day[changed]
+        right = met(rows, day - 1) == held[rows]  # else the formula is wrong here: search
+        out[rows[right]] = day[right]
+        settled[rows] = True
+        search[rows[~right]] = True
+    search |= ~settled  # a change no candidate gave: search
+    active = search.copy()
     while True:
         active &= hi - lo > 1
         rows = np.flatnonzero(active)
@@ -498,7 +519,54 @@ def _flip(plan: Plan, j: int, part: Table, start: int | None = None) -> np.ndarr
         same = met(rows, mid) == held[rows]
         lo[rows] = np.where(same, mid, lo[rows])
         hi[rows] = np.where(same, hi[rows], mid)
-    return np.where(found, hi, NEVER)
+    return np.where(search, hi, out)
+
+
+def _reach(plan: Plan, j: int, part: Table, ref: np.ndarray) -> np.ndarray | None:
+    """``timeline.reach_days`` for every row: two candidate days per row (NEVER where none), or
+    None where no formula applies to condition ``j``."""
+    cond, moves = plan.conds[j], plan.motions.get(j)
+    if moves is None:
+        return None
+    n = part.n
+    if cond.bounds is not None:
+        first, last = cond.bounds
+        return np.column_stack(
+            [np.full(n, NEVER if first is None else first.toordinal()), np.full(n, last.toordinal() + 1)]
+        ).astype(np.int64)
+    # the value compared with, per row (a dated parameter: as in force on the row's day)
+    periods = [(s, e) for s, _, _, e in cond.periods]
+    if any(e is not None and (isinstance(e, bool) or not isinstance(e, int | date)) for _, e in periods):
+        return None
+    if moves.kind == "date" and any(not isinstance(e, date) for _, e in periods if e is not None):
+        return None
+    if moves.kind != "date" and any(isinstance(e, date) for _, e in periods):
+        return None
+    values = [-1 if e is None else _typed(e, None) for _, e in periods]
+    known = [e is not None for _, e in periods]
+    starts = np.array([s.toordinal() if s else np.iinfo(np.int64).min for s, _ in periods], dtype=np.int64)
+    k = np.clip(np.searchsorted(starts, ref, side="right") - 1, 0, len(periods) - 1)
+    inside = np.searchsorted(starts, ref, side="right") > 0
+    expected = np.array(values, dtype=np.int64)[k]
+    valid = np.array(known, dtype=bool)[k] & inside
+    if moves.kind == "date":
+        days = np.column_stack([expected, expected + 1])
+    else:
+        other = part.cols[moves.other]
+        valid &= other.valid
+        base = np.where(valid, other.values, 0)
+        if moves.kind == "days":
+            days = np.column_stack([base + expected, base + expected + 1])
+        elif moves.kind == "days_left":
+            days = np.column_stack([base - expected, base - expected + 1])
+        else:
+            months = 12 if moves.kind == "years" else 1
+            valid &= expected >= 1
+            safe = np.where(valid, base, cal.EPOCH)
+            a, ok_a = cal.add_months(safe, np.where(valid, months * expected, 0))
+            b, ok_b = cal.add_months(safe, np.where(valid, months * (expected + 1), 0))
+            days = np.column_stack([np.where(ok_a, a, NEVER), np.where(ok_b, b, NEVER)])
+    return np.where(valid[:, None], days, NEVER)
 
 
 def _in(sub: np.ndarray, n: int, found: np.ndarray) -> np.ndarray:

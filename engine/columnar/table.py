@@ -119,7 +119,7 @@ class Table:
             c.valid[:] = value is not None
             cols[name] = c
         table = Table(self.subject, self.n, self.as_of, self.settings, cols, self.confirmations)
-        moved = [s for s in F._derivations(self.subject) if set(inputs) & set(F.depends_on(s[0]))]
+        moved = [s for s in F.derivations(self.subject) if set(inputs) & set(F.depends_on(s[0]))]
         derive_columns(table, cols["case.as_of"].values, moved)
         return table
 
@@ -221,7 +221,7 @@ def derive_columns(table: Table, as_of: np.ndarray | None = None, steps: list | 
     cols["case.as_of"] = Col("date", as_of, np.ones(n, bool))
     if "district.settings" not in cols:  # given by the engine, never unknown
         cols["district.settings"] = Col("text", np.full(n, None, dtype=object), np.ones(n, bool))
-    for name, fn, inputs, required in F._derivations(table.subject) if steps is None else steps:
+    for name, fn, inputs, required in F.derivations(table.subject) if steps is None else steps:
         spec = FACTS[name]
         args = [cols[i] for i in inputs if i != "district.settings"]
         valid = np.ones(n, dtype=bool)
@@ -296,7 +296,7 @@ def _retirement(birth: Col, group: Col) -> tuple[np.ndarray, np.ndarray]:
 def _group(sex: Col, post: Col) -> tuple[np.ndarray, np.ndarray]:
     values = np.full(len(sex.values), None, dtype=object)
     for s, p in {(s, p) for s, p in zip(sex.values[sex.valid], post.values[sex.valid], strict=True)}:
-        g = F._retirement_group(s, p)
+        g = F.retirement_group_of(s, p)
         values[sex.valid & (sex.values == s) & ((post.values == p) if p is not None else ~post.valid)] = g
     return values, np.not_equal(values, None)
 
@@ -318,10 +318,10 @@ _VECTOR = {
     calendar.full_years: _years,
     calendar.full_months: _months,
     calendar.full_days: _days,
-    F._retirement_date: _retirement,
-    F._retirement_group: _group,
-    F._percent: _percent,
-    F._contract_months: _contract,
+    F.retirement_day: _retirement,
+    F.retirement_group_of: _group,
+    F.percent: _percent,
+    F.contract_months: _contract,
 }
 
 

@@ -152,7 +152,7 @@ def missing_contacts(office: DistrictSettings) -> list[str]:
 def write_letters(listed: pl.LazyFrame, opts: Options, words: Words) -> tuple[list[Path], list[str]]:
     """Each district's letters as ``OUT/<district>/告知信.pdf``; returns the files written and what
     each district has still to set for them."""
-    from engine.screen.screen import _folder
+    from engine.screen.screen import folder_name
 
     settings = words.settings
     version = words.book.version
@@ -179,7 +179,7 @@ def write_letters(listed: pl.LazyFrame, opts: Options, words: Words) -> tuple[li
     render_all(tasks, opts.workers or os.cpu_count() or 1)
     written = []
     for district, parts in plan:
-        target = opts.out / _folder(district) / "告知信.pdf"
+        target = opts.out / folder_name(district) / "告知信.pdf"
         target.parent.mkdir(parents=True, exist_ok=True)
         join(parts, target)
         written.append(target)

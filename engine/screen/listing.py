@@ -20,7 +20,7 @@ from engine.columnar.cal import EPOCH
 from engine.columnar.judge import NEVER, Changes
 from engine.columnar.judged import JudgedTable, Judgement
 from engine.decision import Status
-from engine.judge import Verdict
+from engine.plan import Verdict
 from engine.rulebook import Rule
 
 # Carried columns by the fact they hold: the person a row is about, for each kind of case.

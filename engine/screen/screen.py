@@ -39,7 +39,7 @@ from engine.batch.columns import Columns
 from engine.batch.layout import ERROR_HEAD, csv_text
 from engine.columnar.judged import Judgement
 from engine.districts import DistrictBook
-from engine.evaluate import Engine, _missing, default_engine
+from engine.evaluate import Engine, default_engine, missing_fact
 from engine.rulebook import RuleBook
 from engine.screen.listing import NO_DISTRICT, listing
 from engine.screen.source import Registry, judge_registry
@@ -175,7 +175,7 @@ class Words:
         key = (program, fact, district)
         if key not in self._asked:
             facts = {"district.settings": self.settings, "district.name": district}
-            m = _missing(self.book.rules[program], fact, "zh", facts)
+            m = missing_fact(self.book.rules[program], fact, "zh", facts)
             who = (
                 APPLICANT[self.book.rules[program].subject]
                 if m.asked_of == "applicant"
@@ -295,7 +295,7 @@ def _write(path: Path, rows: list[list[str]]) -> None:
     path.write_bytes(BOM + csv_text(rows).encode("utf-8"))
 
 
-def _folder(name: str) -> str:
+def folder_name(name: str) -> str:
     """A district's or unit's name as a folder name (they are fixed words; no path separators)."""
     return name.replace("/", "／").replace("\\", "＼").strip(".") or "_"
 
@@ -417,8 +417,8 @@ def write(result: Result, opts: Options, words: Words) -> None:
             leads.setdefault(words.lead(program), []).append(program)
         for lead, programs in sorted(leads.items()):
             frame = rows_of.filter(pl.col("program").is_in(programs))
-            folder = opts.out / _folder(district)
-            path = folder / f"{_folder(lead)}-工作清单.csv"
+            folder = opts.out / folder_name(district)
+            path = folder / f"{folder_name(lead)}-工作清单.csv"
             rows = worklist(frame, words, opts.horizon)
             _write_frame(path, rows)
             result.files.append(path)
@@ -427,7 +427,7 @@ def write(result: Result, opts: Options, words: Words) -> None:
                 result.files.append(path.with_suffix(".parquet"))
             published = public_rows(frame, words)
             if len(published) > 1:  # nobody granted: no list to publish
-                public = folder / f"{_folder(lead)}-公示名单.csv"
+                public = folder / f"{folder_name(lead)}-公示名单.csv"
                 _write(public, published)
                 result.files.append(public)
 
