@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 
 from engine.cli import main
-from engine.screen.screen import Options, mask_id, mask_name, screen
+from engine.screen.options import Options
+from engine.screen.screen import screen
+from engine.screen.words import mask_id, mask_name
 
 REGISTRY = Path(__file__).parent / "data" / "screen" / "registry.csv"
 AS_OF = date(2020, 9, 15)

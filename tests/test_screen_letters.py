@@ -16,7 +16,8 @@ import yaml
 from engine.districts import SHIPPED, load_districts
 from engine.evaluate import Engine
 from engine.rulebook import load_rulebook
-from engine.screen.screen import Options, screen
+from engine.screen.options import Options
+from engine.screen.screen import screen
 
 pytestmark = pytest.mark.skipif(
     shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) reads letters"
@@ -120,7 +121,8 @@ def test_a_part_rendered_before_an_interruption_is_kept(tmp_path: Path) -> None:
 
     from engine.evaluate import default_engine
     from engine.screen import letters as L
-    from engine.screen.screen import Words, judge
+    from engine.screen.screen import judge
+    from engine.screen.words import Words
 
     engine = default_engine()
     opts = Options(REGISTRY, tmp_path / "out", date(2020, 9, 15), workers=1, quiet=True, district="江北区")

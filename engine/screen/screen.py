@@ -38,11 +38,11 @@ from engine.batch.checkpoint import (
 from engine.batch.columns import Columns
 from engine.batch.layout import ERROR_HEAD, csv_text
 from engine.columnar.judged import Judgement
-from engine.districts import DistrictBook
-from engine.evaluate import Engine, default_engine, missing_fact
-from engine.rulebook import RuleBook
+from engine.evaluate import Engine, default_engine
 from engine.screen.listing import NO_DISTRICT, listing
+from engine.screen.options import Options
 from engine.screen.source import Registry, judge_registry
+from engine.screen.words import APPLICANT, Words, folder_name, mask_id, mask_name
 
 BOM = b"\xef\xbb\xbf"
 CATEGORIES = {  # the worklist's order: what must be done first
@@ -58,8 +58,6 @@ PHASE_WORDS = {
     "not_eligible": "不符合",
     "ended": "已期满",
 }
-WHO = {"caseworker": "经办人（核实）"}  # the applicant: 本人 or 本单位 (APPLICANT)
-APPLICANT = {"person": "本人", "enterprise": "本单位"}
 WORKLIST_HEAD = [
     "类别",
     "区县",
@@ -80,22 +78,6 @@ WORKLIST_HEAD = [
 ]
 PUBLIC_HEAD = ["序号", "姓名/单位", "身份证号码/统一社会信用代码", "项目", "金额"]
 PUBLISHED_KINDS = ("grant", "extension")  # 公示 lists grants, not registrations or compliance checks
-
-
-@dataclass
-class Options:
-    source: Path
-    out: Path
-    as_of: date
-    horizon: int = 90
-    district: str | None = None
-    kind: str = "person"
-    letters: bool = False
-    workers: int | None = None
-    chunk: int | None = None
-    quiet: bool = False
-    parquet: bool = False  # the worklists also as Parquet (same columns, every cell a string)
-    resume: bool = False  # read on after the last chunk an interrupted run completed
 
 
 def categorize(frame: pl.DataFrame, as_of: date, horizon: int, district: str | None) -> pl.DataFrame:
@@ -135,57 +117,6 @@ def reduce(
     j = judgements[0]
     listed = categorize(listing(j, columns[0]), as_of, horizon, district)
     return Part(listed, j.errors, j.decided, j.rejected, j.blank, j.examples)
-
-
-def mask_name(name: str) -> str:
-    """张三 → 张*, 王小明 → 王*明, 欧阳小明 → 欧**明: the middle masked, as 公示 lists print them."""
-    name = name.strip()
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
-
-
-def mask_id(number: str) -> str:
-    """The first 6 and last 4 characters of an ID number (as the desk's notices show it); a shorter
-    text is masked whole: a full ID number is never printed."""
-    number = number.strip()
-    if len(number) < 15:
-        return "*" * len(number)
-    return number[:6] + "*" * (len(number) - 10) + number[-4:]
-
-
-class Words:
-    """Program titles, lead units and questions, worded once each."""
-
-    def __init__(self, book: RuleBook, settings: DistrictBook):
-        self.book = book
-        self.settings = settings
-        self._asked: dict[tuple[str, str, str], tuple[str, str]] = {}
-
-    def lead(self, program: str) -> str:
-        return "、".join(self.book.rules[program].lead_units)
-
-    def title(self, program: str) -> str:
-        return self.book.rules[program].title("zh")
-
-    def question(self, program: str, fact: str, district: str) -> tuple[str, str]:
-        """(the question, who answers it)."""
-        key = (program, fact, district)
-        if key not in self._asked:
-            facts = {"district.settings": self.settings, "district.name": district}
-            m = missing_fact(self.book.rules[program], fact, "zh", facts)
-            who = (
-                APPLICANT[self.book.rules[program].subject]
-                if m.asked_of == "applicant"
-                else WHO.get(m.asked_of)
-            )
-            if who is None:  # a district setting: its office declares it
-                term = self.settings.terms[fact.split(".", 1)[1]]
-                who = f"{district}{term.declared_by('zh')}"
-            self._asked[key] = (m.question, who)
-        return self._asked[key]
 
 
 def worklist(frame: pl.DataFrame, words: Words, horizon: int) -> pl.DataFrame:
@@ -293,11 +224,6 @@ def public_rows(frame: pl.DataFrame, words: Words) -> list[list[str]]:
 def _write(path: Path, rows: list[list[str]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(BOM + csv_text(rows).encode("utf-8"))
-
-
-def folder_name(name: str) -> str:
-    """A district's or unit's name as a folder name (they are fixed words; no path separators)."""
-    return name.replace("/", "／").replace("\\", "＼").strip(".") or "_"
 
 
 @dataclass
