@@ -43,7 +43,9 @@ def main() -> None:
 
     from engine.evaluate import default_engine
     from engine.screen import letters as L
-    from engine.screen.screen import Options, Words, judge
+    from engine.screen.options import Options
+    from engine.screen.screen import judge
+    from engine.screen.words import Words
 
     work = Path(tempfile.mkdtemp(prefix="letters-bench-"))
     try:

@@ -295,9 +295,9 @@ def test_a_row_the_engine_cannot_judge_is_reported_and_the_run_finishes(
     judge is reported on its own error row, the others are decided."""
     import polars as pl
 
-    from engine.columnar import chunk
+    from engine.columnar import judged
 
-    real = chunk.judge_table
+    real = judged.judge_table
 
     def judge_table(judge, table, *args):  # a bug that only one case triggers
         born = table.cols["person.birth_date"]
@@ -305,7 +305,7 @@ def test_a_row_the_engine_cannot_judge_is_reported_and_the_run_finishes(
             raise OverflowError("date value out of range")
         return real(judge, table, *args)
 
-    monkeypatch.setattr(chunk, "judge_table", judge_table)
+    monkeypatch.setattr(judged, "judge_table", judge_table)
     source = tmp_path / "in.csv"
     source.write_text("案件编号,出生日期\nA,1960-01-01\nBUG,1960-01-02\nC,1960-01-01\n", "utf-8")
     if suffix == "parquet":

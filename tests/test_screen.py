@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 
 from engine.cli import main
-from engine.screen.screen import Options, mask_id, mask_name, screen
+from engine.screen.options import Options
+from engine.screen.screen import screen
+from engine.screen.words import mask_id, mask_name
 
 REGISTRY = Path(__file__).parent / "data" / "screen" / "registry.csv"
 AS_OF = date(2020, 9, 15)
@@ -208,3 +210,64 @@ def test_cells_are_safe_to_open_in_a_spreadsheet(tmp_path: Path) -> None:
     assert mine and all(r["案件编号"] == "'=1+1" and r["姓名/单位"] == "'=HYPERLINK()" for r in mine)
     public = _read(tmp_path / "out" / "渝中区" / "市人力社保局-公示名单.csv")
     assert "'" + mask_name("=HYPERLINK()") in {r["姓名/单位"] for r in public}
+
+
+def _template_registry(path: Path, short: bool) -> Path:
+    """A template filled in below its example (``subsidy batch --template``): the example row, the
+    same person under a case number of their own (C-001), and with ``short`` an example row missing
+    its cells (read one by one, not by the column reader)."""
+    from engine.batch.layout import csv_text
+    from engine.batch.template import template_rows
+
+    header, example = template_rows("person")
+    rows = [header, example, ["C-001", *example[1:]]]
+    if short:
+        rows.append([example[0].replace("001", "002"), example[1]])
+    if path.suffix == ".parquet":
+        import polars as pl
+
+        pl.DataFrame(rows[1:], schema=header, orient="row").write_parquet(path)
+    else:
+        path.write_text(csv_text(rows), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_a_templates_example_rows_are_skipped_and_counted(tmp_path: Path, suffix: str) -> None:
+    """As ``subsidy batch`` skips them: never judged, listed or reported as bad, but counted."""
+    registry = _template_registry(tmp_path / f"template.{suffix}", short=suffix == "csv")
+    out = tmp_path / "out"
+    report = screen(Options(registry, out, AS_OF, workers=1, quiet=True))
+    examples = 2 if suffix == "csv" else 1
+    read = f"名册读取 1 行：已评估 1 行，数据有误 0 行（见 {out / '有误行.csv'}）"
+    assert f"{read}，模板示例行 {examples} 行（已跳过）" in report
+    assert _read(out / "有误行.csv") == []
+    listed = _worklists(out)
+    assert listed and {r["案件编号"] for r in listed} == {"C-001"}
+
+
+def test_a_bad_row_is_worded_in_the_jobs_language() -> None:
+    """Screen reads a chunk as the batch does (engine/columnar/judged.py): a bad row's reason is in
+    the job's language, Chinese for the screen's own job, English for a job in English."""
+    from engine.batch.columns import map_columns
+    from engine.batch.layout import Layout
+    from engine.batch.reader import Reader
+    from engine.batch.work import Job
+    from engine.columnar.judged import judge_chunk
+    from engine.evaluate import default_engine
+    from engine.screen.listing import Plainly
+
+    engine = default_engine()
+    reader = Reader(REGISTRY)
+    cols = map_columns(reader.headers, "person", engine.book.confirmation_keys())
+    [(rows, _, _)] = list(reader.chunks(100))
+    reader.close()
+    english = Layout.of(engine.book, "en", False, cols)
+    reasons = {
+        lang: judge_chunk(Job(engine, cols, layout, AS_OF), rows).errors  # type: ignore[arg-type]
+        for lang, layout in (("zh", Plainly()), ("en", english))
+    }
+    assert reasons == {
+        "zh": [["7", "S06", "失业保险金起始日期", "没有这一天：2020年13月1日"]],
+        "en": [["7", "S06", "失业保险金起始日期", "no such day: 2020-13-01"]],
+    }

@@ -163,3 +163,20 @@ def test_a_districts_local_standard_in_the_proposed_folder(tmp_path: Path) -> No
     assert all(r.gained == r.lost == 0 for r in c.rows)
     assert c.a.book.version == c.b.book.version and c.a.version != c.b.version  # the settings differ
     assert not c.unchanged
+
+
+def test_a_templates_example_row_is_skipped_and_counted(tmp_path: Path) -> None:
+    """As ``subsidy batch`` skips it: the example row of ``subsidy batch --template`` is neither
+    compared nor reported as bad, and the summary counts it."""
+    from engine.batch.layout import csv_text
+    from engine.batch.template import template_rows
+    from engine.screen.compare import summary
+
+    header, example = template_rows("person")
+    registry = tmp_path / "template.csv"
+    registry.write_text(csv_text([header, example, ["C-001", *example[1:]]]), encoding="utf-8")
+    book = load_book(rules_dir())
+    c = compare(registry, book, book, AS_OF, workers=1)
+    assert (c.decided, c.rejected, c.examples, c.errors) == (1, 0, 1, [])
+    assert {r.people for r in c.rows} == {1}
+    assert "名册读取 1 行：已评估 1 行，数据有误 0 行，模板示例行 1 行（已跳过）" in summary(c)

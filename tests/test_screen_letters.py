@@ -16,7 +16,8 @@ import yaml
 from engine.districts import SHIPPED, load_districts
 from engine.evaluate import Engine
 from engine.rulebook import load_rulebook
-from engine.screen.screen import Options, screen
+from engine.screen.options import Options
+from engine.screen.screen import screen
 
 pytestmark = pytest.mark.skipif(
     shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) reads letters"
@@ -92,10 +93,12 @@ def test_no_full_id_number_and_missing_contacts_reported(screened: tuple[Path, s
 
 
 def test_an_enterprise_is_named_as_it_is(tmp_path: Path) -> None:
-    from engine.batch.template import template_file
+    from engine.batch.layout import csv_text
+    from engine.batch.template import template_rows
 
+    header, example = template_rows("enterprise")  # the headers and the example unit, as a case
     registry = tmp_path / "units.csv"
-    registry.write_bytes(template_file("enterprise"))  # the headers and one example unit
+    registry.write_text(csv_text([header, ["E-001", *example[1:]]]), encoding="utf-8")
     report = screen(
         Options(registry, tmp_path / "out", date(2020, 9, 15), kind="enterprise", letters=True, workers=1)
     )
@@ -118,7 +121,8 @@ def test_a_part_rendered_before_an_interruption_is_kept(tmp_path: Path) -> None:
 
     from engine.evaluate import default_engine
     from engine.screen import letters as L
-    from engine.screen.screen import Words, judge
+    from engine.screen.screen import judge
+    from engine.screen.words import Words
 
     engine = default_engine()
     opts = Options(REGISTRY, tmp_path / "out", date(2020, 9, 15), workers=1, quiet=True, district="江北区")

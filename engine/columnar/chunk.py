@@ -2,9 +2,9 @@
 
 A chunk's result is a ``Done``: its output as CSV text (or, for Parquet, as an Arrow IPC stream),
 its error rows and its counts, so the writer, the checkpoints and ``--resume`` are shared by every
-input. Rows the column reader cannot vouch for (engine/columnar/parse.py) are read one by one by
-``work.read_row``; their cases are judged as a small table of their own. A chunk the evaluator
-cannot judge (a bug) is judged row by row, and a row it still cannot judge is reported.
+input. The chunk is read and judged as ``screen`` and ``compare`` read and judge theirs
+(engine/columnar/judged.py); here each judged table is worded into its output columns. A chunk the
+evaluator cannot judge (a bug) is judged row by row, and a row it still cannot judge is reported.
 """
 
 from __future__ import annotations
@@ -19,14 +19,10 @@ import pyarrow as pa
 
 from engine.batch.layout import Layout, csv_text
 from engine.batch.reader import Plain, Row
-from engine.batch.template import EXAMPLE_PREFIXES, is_example
-from engine.batch.work import Done, Job, read_row
+from engine.batch.work import Done, Job
 from engine.columnar.applied import applications, decided_counts
-from engine.columnar.judge import judge_table
+from engine.columnar.judged import JudgedTable, Judgement, judge_cells, judge_chunk
 from engine.columnar.output import Column, arrow_columns, columns, csv_lines, result_schema
-from engine.columnar.parse import ASCII_SPACE, read_block
-from engine.columnar.table import build, from_facts
-from engine.facts import case_facts
 
 _job: Job | None = None
 
@@ -110,153 +106,42 @@ def _combine(layout: Layout, dones: list[Done], arrow: bool) -> Done:
     return out
 
 
-def _split(rows: list[Row] | Plain, width: int) -> tuple[np.ndarray, list[pl.Series], list[Row]]:
-    """(line numbers, cells by column) of records with exactly ``width`` fields that look like
-    data, and every other record (blank, short, long, unreadable) to read one by one."""
-    if isinstance(rows, Plain):
-        text = rows.text.replace("\r", "") if "\r" in rows.text else rows.text
-        all_lines = text.split("\n")
-        if all_lines[-1] == "":
-            all_lines.pop()
-        s = pl.Series(all_lines, dtype=pl.String)
-        numbers = np.arange(len(all_lines), dtype=np.int64) + rows.line
-        fields = _np(s.str.count_matches(",", literal=True)) + 1
-        good = (fields == width) & ~_np(s.str.contains(r"^[, \t\x0b\x0c]*$"))
-        others = [
-            (int(numbers[i]), all_lines[i].split(",") if all_lines[i] else [], None)
-            for i in np.flatnonzero(~good)
-        ]
-        keep = pl.Series(np.flatnonzero(good), dtype=pl.Int64)
-        parts = s.gather(keep).str.split_exact(",", width - 1).struct.unnest()
-        return numbers[good], [parts.to_series(k) for k in range(width)], others
-    good_rows = [r for r in rows if r[2] is None and len(r[1]) == width and "".join(r[1]).strip()]
-    others = [r for r in rows if not (r[2] is None and len(r[1]) == width and "".join(r[1]).strip())]
-    numbers = np.array([r[0] for r in good_rows], dtype=np.int64)
-    columns = list(zip(*(r[1] for r in good_rows), strict=True)) if good_rows else [()] * width
-    return numbers, [pl.Series(list(c), dtype=pl.String) for c in columns], others
-
-
-def _np(s: pl.Series) -> np.ndarray:
-    return s.to_numpy()
-
-
 def evaluate(job: Job, rows: list[Row] | Plain, arrow: bool = False) -> Done:
-    numbers, cells, others = _split(rows, len(job.columns.headers))
-    return _evaluate(job, numbers, cells, others, arrow)
+    return _done(job.layout, judge_chunk(job, rows), arrow)
 
 
 def evaluate_cells(job: Job, cells: list[pl.Series], first_line: int, arrow: bool = False) -> Done:
     """A block of rows given as text columns (a Parquet record batch), numbered from ``first_line``;
     with ``arrow``, ``Done.out`` is the result as an Arrow IPC stream instead of CSV text."""
-    n = len(cells[0]) if cells else 0
-    numbers = np.arange(n, dtype=np.int64) + first_line
-    blank = _np(
-        pl.select(pl.concat_str([pl.lit(c) for c in cells]).str.contains(r"^[ \t\x0b\x0c\r\n]*$")).to_series()
-    )
-    if blank.any():
-        frame = pl.DataFrame(cells)
-        others: list[Row] = [(int(numbers[i]), list(frame.row(int(i))), None) for i in np.flatnonzero(blank)]
-        keep = pl.Series(np.flatnonzero(~blank), dtype=pl.Int64)
-        cells, numbers = [c.gather(keep) for c in cells], numbers[~blank]
-    else:
-        others = []
-    return _evaluate(job, numbers, cells, others, arrow)
-
-
-def _evaluate(
-    job: Job, numbers: np.ndarray, cells: list[pl.Series], others: list[Row], arrow: bool = False
-) -> Done:
-    cols, layout, engine = job.columns, job.layout, job.engine
-    done = Done(b"", b"")
-    if cols.case_id is not None and len(numbers):
-        example = _np(cells[cols.case_id].str.strip_chars().str.starts_with(EXAMPLE_PREFIXES[0]))
-        example |= _np(cells[cols.case_id].str.strip_chars().str.starts_with(EXAMPLE_PREFIXES[1]))
-        if example.any():
-            done.examples += int(example.sum())
-            keep = pl.Series(np.flatnonzero(~example), dtype=pl.Int64)
-            cells, numbers = [c.gather(keep) for c in cells], numbers[~example]
-    suspect, reads, case_ids = read_block(cols, cells, job.as_of)
-    pieces: list[Piece] = []
-    counts: Counter[str] = Counter()
-    for subject, read in reads.items():
-        if not len(read.rows):
-            continue
-        table = build(subject, len(read.rows), job.as_of, engine.settings, read.inputs, read.confirmations)
-        judged, c = judge_table(engine.judge_of(subject), table, layout, layout.lang)
-        idx = pl.Series(read.rows, dtype=pl.Int64)
-        carried = [cells[i].gather(idx).str.strip_chars(ASCII_SPACE) for i in cols.carried]
-        lines = numbers[read.rows]
-        applied = None
-        if cols.applied is not None:
-            written = cells[cols.applied].gather(idx).str.strip_chars(ASCII_SPACE)
-            ids = {t: cols.applied_for(t, subject)[0] for t in written.unique().to_list()}
-            applied = [ids[t] for t in written.to_list()]
-        c = _shape(layout, subject, case_ids.gather(idx), lines, judged, carried, applied, c, pieces)
-        counts.update(c)
-        done.decided += len(read.rows)
-    # Rows read one by one: the suspect ones and the rest.
-    if suspect.any():
-        frame = pl.DataFrame(cells)
-        others += [(int(numbers[i]), list(frame.row(int(i))), None) for i in np.flatnonzero(suspect)]
-    errors: list[tuple[int, list[list[str]]]] = []
-    cases: dict[str, list] = {"person": [], "enterprise": []}
-    for line, fields, problem in others:
-        if is_example(cols.case_id_of(fields)):
-            done.examples += 1
-            continue
-        case, bad = read_row(cols, len(cols.headers), line, fields, problem, job.as_of, layout.lang)
-        if case is not None:
-            cases[case.kind].append((line, case, cols.carried_cells(fields)))
-        elif bad:
-            errors.append((line, bad))
-            done.rejected += 1
-        else:
-            done.blank += 1
-    for subject, found in cases.items():
-        if not found:
-            continue
-        facts = [case_facts(case, job.as_of, engine.settings) for _, case, _ in found]
-        table = from_facts(subject, facts, [c.confirmations for _, c, _ in found], job.as_of, engine.settings)
-        judged, c = judge_table(engine.judge_of(subject), table, layout, layout.lang)
-        lines = np.array([line for line, _, _ in found], dtype=np.int64)
-        ids = pl.Series([case.case_id or "" for _, case, _ in found], dtype=pl.String)
-        carried = [
-            pl.Series([cells[k] for _, _, cells in found], dtype=pl.String) for k in range(len(cols.carried))
-        ]
-        applied = [tuple(case.applied_for) for _, case, _ in found] if cols.applied is not None else None
-        counts.update(_shape(layout, subject, ids, lines, judged, carried, applied, c, pieces))
-        done.decided += len(found)
-    done.out = _render(layout, pieces, arrow)
-    errors.sort(key=lambda e: e[0])
-    done.err = csv_text([row for _, bad in errors for row in bad]).encode("utf-8")
-    for k, v in counts.items():
-        done.counts[k] += v
-    return done
+    return _done(job.layout, judge_cells(job, cells, first_line), arrow)
 
 
 Piece = tuple[np.ndarray, int, list[Column]]  # (line numbers, program's place in a long row, columns)
 
 
-def _shape(
-    layout: Layout,
-    subject: str,
-    case_ids: pl.Series,
-    lines: np.ndarray,
-    judged: list[Any],
-    carried: list[pl.Series],
-    applied: list[tuple[str, ...]] | None,
-    counts: Counter[str],
-    pieces: list[Piece],
-) -> Counter[str]:
+def _done(layout: Layout, judgement: Judgement, arrow: bool) -> Done:
+    """A judged chunk worded: its output rows in input order, its error rows and its counts."""
+    j = judgement
+    err = csv_text(j.errors).encode("utf-8")
+    done = Done(b"", err, decided=j.decided, rejected=j.rejected, blank=j.blank, examples=j.examples)
+    pieces: list[Piece] = []
+    for table in judgement.tables:
+        done.counts.update(_shape(layout, table, pieces))
+    done.out = _render(layout, pieces, arrow)
+    return done
+
+
+def _shape(layout: Layout, t: JudgedTable, pieces: list[Piece]) -> Counter[str]:
     """A judged table's output columns, added to ``pieces``; its counts. With a 申请项目 column
-    (``applied``), a row decides only what it applies for: counted, and shown, are those."""
+    (``t.applied``), a row decides only what it applies for: counted, and shown, are those."""
     shown = suggestions = None
-    if applied is not None:
-        shown, suggestions = applications(layout, judged, applied)
-        counts = decided_counts(judged, shown)
-    shapes = columns(layout, subject, case_ids, lines, judged, carried, shown, suggestions)
+    counts = t.counts
+    if t.applied is not None:
+        shown, suggestions = applications(layout, t.judged, t.applied)
+        counts = decided_counts(t.judged, shown)
+    shapes = columns(layout, t.subject, t.case_ids, t.lines, t.judged, t.carried, shown, suggestions)
     for k, (rows, cols) in enumerate(shapes):
-        pieces.append((lines if rows is None else lines[rows], k, cols))
+        pieces.append((t.lines if rows is None else t.lines[rows], k, cols))
     return counts
 
 

@@ -117,7 +117,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def cmd_screen(args: argparse.Namespace) -> int:
     from engine.batch.checkpoint import ResumeError
     from engine.batch.reader import FileError
-    from engine.screen.screen import Options, screen
+    from engine.screen.options import Options
+    from engine.screen.screen import screen
 
     source = _registry(args.input)
     if source is None:

@@ -22,9 +22,9 @@ import polars as pl
 
 from engine.batch.columns import Columns
 from engine.batch.layout import csv_text
+from engine.columnar.judged import Judgement
 from engine.districts import DistrictBook, districts, load_districts
 from engine.rulebook import RuleBook, load_rulebook
-from engine.screen.judged import Judgement
 from engine.screen.listing import listing, money_unit
 from engine.screen.source import Registry, judge_registry
 
@@ -83,6 +83,7 @@ class Tally:
     decided: int = 0
     rejected: int = 0
     blank: int = 0
+    examples: int = 0
     errors: list[list[str]] = field(default_factory=list)
 
 
@@ -104,6 +105,7 @@ def reduce(judgements: list[Judgement], columns: list[Columns]) -> Tally:
         tally.groups[(program, district, sa, sb, ma, mb)] += n
     first = judgements[0]  # both books read the same rows: the first one's errors stand for both
     tally.decided, tally.rejected, tally.blank = first.decided, first.rejected, first.blank
+    tally.examples = first.examples
     tally.errors = first.errors
     return tally
 
@@ -132,6 +134,7 @@ class Comparison:
     decided: int
     rejected: int
     blank: int
+    examples: int  # a template's example rows, skipped
     errors: list[list[str]]
 
     @property
@@ -158,6 +161,7 @@ def compare(
         total.decided += part.decided
         total.rejected += part.rejected
         total.blank += part.blank
+        total.examples += part.examples
         total.errors += part.errors
     rows: dict[tuple[str, str], Row] = {}
     for (program, district, sa, sb, ma, mb), n in total.groups.items():
@@ -175,7 +179,8 @@ def compare(
         row.lost += n if sa == ELIGIBLE and sb != ELIGIBLE else 0
     order = {rid: k for k, rid in enumerate([*a.book.rules, *b.book.rules])}
     ordered = sorted(rows.values(), key=lambda r: (order[r.program], r.district))
-    return Comparison(a, b, as_of, ordered, total.decided, total.rejected, total.blank, total.errors)
+    t = total
+    return Comparison(a, b, as_of, ordered, t.decided, t.rejected, t.blank, t.examples, t.errors)
 
 
 def _money(book: Book, program: str) -> bool:
@@ -219,7 +224,8 @@ def summary(c: Comparison) -> str:
         f"评估日期 {c.as_of.isoformat()}；原规则 {c.a.directory}（版本 {c.a.version}），"
         f"新规则 {c.b.directory}（版本 {c.b.version}）",
         f"名册读取 {c.decided + c.rejected:,} 行：已评估 {c.decided:,} 行，数据有误 {c.rejected:,} 行"
-        + (f"，空行 {c.blank:,} 行" if c.blank else ""),
+        + (f"，空行 {c.blank:,} 行" if c.blank else "")
+        + (f"，模板示例行 {c.examples:,} 行（已跳过）" if c.examples else ""),
     ]
     if c.unchanged:
         lines.append("两份规则对本名册的结论完全相同：没有人新增符合或不再符合，金额不变。")

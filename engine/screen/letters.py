@@ -25,10 +25,10 @@ import polars as pl
 
 from engine.districts import DistrictSettings
 from engine.screen.render import render
-from engine.screen.screen import Words, mask_id
+from engine.screen.words import Words, folder_name, mask_id
 
 if TYPE_CHECKING:
-    from engine.screen.screen import Options
+    from engine.screen.options import Options
 
 PART = 100  # letters to a document: WeasyPrint's fixed costs paid once per hundred pages
 TEMPLATE = Path(__file__).with_name("letter.html")
@@ -152,7 +152,6 @@ def missing_contacts(office: DistrictSettings) -> list[str]:
 def write_letters(listed: pl.LazyFrame, opts: Options, words: Words) -> tuple[list[Path], list[str]]:
     """Each district's letters as ``OUT/<district>/告知信.pdf``; returns the files written and what
     each district has still to set for them."""
-    from engine.screen.screen import folder_name
 
     settings = words.settings
     version = words.book.version

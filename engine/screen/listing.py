@@ -18,10 +18,10 @@ import polars as pl
 from engine.batch.columns import Columns
 from engine.columnar.cal import EPOCH
 from engine.columnar.judge import NEVER, Changes
+from engine.columnar.judged import JudgedTable, Judgement
 from engine.decision import Status
 from engine.plan import Verdict
 from engine.rulebook import Rule
-from engine.screen.judged import JudgedTable, Judgement
 
 # Carried columns by the fact they hold: the person a row is about, for each kind of case.
 NAME = {"person": "person.name", "enterprise": "enterprise.name"}

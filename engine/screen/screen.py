@@ -37,12 +37,12 @@ from engine.batch.checkpoint import (
 )
 from engine.batch.columns import Columns
 from engine.batch.layout import ERROR_HEAD, csv_text
-from engine.districts import DistrictBook
-from engine.evaluate import Engine, default_engine, missing_fact
-from engine.rulebook import RuleBook
-from engine.screen.judged import Judgement
+from engine.columnar.judged import Judgement
+from engine.evaluate import Engine, default_engine
 from engine.screen.listing import NO_DISTRICT, listing
+from engine.screen.options import Options
 from engine.screen.source import Registry, judge_registry
+from engine.screen.words import APPLICANT, Words, folder_name, mask_id, mask_name
 
 BOM = b"\xef\xbb\xbf"
 CATEGORIES = {  # the worklist's order: what must be done first
@@ -58,8 +58,6 @@ PHASE_WORDS = {
     "not_eligible": "不符合",
     "ended": "已期满",
 }
-WHO = {"caseworker": "经办人（核实）"}  # the applicant: 本人 or 本单位 (APPLICANT)
-APPLICANT = {"person": "本人", "enterprise": "本单位"}
 WORKLIST_HEAD = [
     "类别",
     "区县",
@@ -80,22 +78,6 @@ WORKLIST_HEAD = [
 ]
 PUBLIC_HEAD = ["序号", "姓名/单位", "身份证号码/统一社会信用代码", "项目", "金额"]
 PUBLISHED_KINDS = ("grant", "extension")  # 公示 lists grants, not registrations or compliance checks
-
-
-@dataclass
-class Options:
-    source: Path
-    out: Path
-    as_of: date
-    horizon: int = 90
-    district: str | None = None
-    kind: str = "person"
-    letters: bool = False
-    workers: int | None = None
-    chunk: int | None = None
-    quiet: bool = False
-    parquet: bool = False  # the worklists also as Parquet (same columns, every cell a string)
-    resume: bool = False  # read on after the last chunk an interrupted run completed
 
 
 def categorize(frame: pl.DataFrame, as_of: date, horizon: int, district: str | None) -> pl.DataFrame:
@@ -126,6 +108,7 @@ class Part:
     decided: int
     rejected: int
     blank: int
+    examples: int
 
 
 def reduce(
@@ -133,58 +116,7 @@ def reduce(
 ) -> Part:
     j = judgements[0]
     listed = categorize(listing(j, columns[0]), as_of, horizon, district)
-    return Part(listed, j.errors, j.decided, j.rejected, j.blank)
-
-
-def mask_name(name: str) -> str:
-    """张三 → 张*, 王小明 → 王*明, 欧阳小明 → 欧**明: the middle masked, as 公示 lists print them."""
-    name = name.strip()
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
-
-
-def mask_id(number: str) -> str:
-    """The first 6 and last 4 characters of an ID number (as the desk's notices show it); a shorter
-    text is masked whole: a full ID number is never printed."""
-    number = number.strip()
-    if len(number) < 15:
-        return "*" * len(number)
-    return number[:6] + "*" * (len(number) - 10) + number[-4:]
-
-
-class Words:
-    """Program titles, lead units and questions, worded once each."""
-
-    def __init__(self, book: RuleBook, settings: DistrictBook):
-        self.book = book
-        self.settings = settings
-        self._asked: dict[tuple[str, str, str], tuple[str, str]] = {}
-
-    def lead(self, program: str) -> str:
-        return "、".join(self.book.rules[program].lead_units)
-
-    def title(self, program: str) -> str:
-        return self.book.rules[program].title("zh")
-
-    def question(self, program: str, fact: str, district: str) -> tuple[str, str]:
-        """(the question, who answers it)."""
-        key = (program, fact, district)
-        if key not in self._asked:
-            facts = {"district.settings": self.settings, "district.name": district}
-            m = missing_fact(self.book.rules[program], fact, "zh", facts)
-            who = (
-                APPLICANT[self.book.rules[program].subject]
-                if m.asked_of == "applicant"
-                else WHO.get(m.asked_of)
-            )
-            if who is None:  # a district setting: its office declares it
-                term = self.settings.terms[fact.split(".", 1)[1]]
-                who = f"{district}{term.declared_by('zh')}"
-            self._asked[key] = (m.question, who)
-        return self._asked[key]
+    return Part(listed, j.errors, j.decided, j.rejected, j.blank, j.examples)
 
 
 def worklist(frame: pl.DataFrame, words: Words, horizon: int) -> pl.DataFrame:
@@ -294,11 +226,6 @@ def _write(path: Path, rows: list[list[str]]) -> None:
     path.write_bytes(BOM + csv_text(rows).encode("utf-8"))
 
 
-def folder_name(name: str) -> str:
-    """A district's or unit's name as a folder name (they are fixed words; no path separators)."""
-    return name.replace("/", "／").replace("\\", "＼").strip(".") or "_"
-
-
 @dataclass
 class Result:
     listed: pl.LazyFrame  # the rows the office acts on, read from the run's parts on disk
@@ -306,6 +233,7 @@ class Result:
     decided: int
     rejected: int
     blank: int
+    examples: int  # a template's example rows, skipped
     files: list[Path]
     warnings: list[str] = field(default_factory=list)
 
@@ -350,6 +278,7 @@ def judge(opts: Options, engine: Engine, log: Any = None) -> Result:
         "source": str(opts.source.resolve()),
     }
     cp = read_checkpoint(checkpoint) if opts.resume else None
+    zero = {"read": 0, "decided": 0, "rejected": 0, "blank": 0, "examples": 0}
     if opts.resume and cp is None and log is not None:
         print("没有可续跑的检查点，从头开始。", file=log)
     elif not opts.resume and checkpoint.exists() and log is not None:
@@ -363,12 +292,12 @@ def judge(opts: Options, engine: Engine, log: Any = None) -> Result:
         for late in parts.glob("part-*.parquet"):
             if int(late.stem[5:]) >= cp.out_bytes:
                 late.unlink()
-        totals, done, start = dict(cp.totals), cp.out_bytes, (cp.offset, cp.line)
+        totals, done, start = zero | cp.totals, cp.out_bytes, (cp.offset, cp.line)
     else:
         shutil.rmtree(parts, ignore_errors=True)
         parts.mkdir(parents=True)
         errors.write_bytes(b"")
-        totals, done, start = {"read": 0, "decided": 0, "rejected": 0, "blank": 0}, 0, None
+        totals, done, start = zero, 0, None
     chunks = judge_registry(
         registry, books, opts.kind, opts.as_of, reducer, opts.workers, opts.chunk, log, opts.quiet, start
     )
@@ -381,14 +310,15 @@ def judge(opts: Options, engine: Engine, log: Any = None) -> Result:
             err.flush()
             os.fsync(err.fileno())
             done += 1
-            for k in ("decided", "rejected", "blank"):
+            for k in ("decided", "rejected", "blank", "examples"):
                 totals[k] += getattr(part, k)
             totals["read"] = totals["decided"] + totals["rejected"]
             identity = {} if registry.parquet else fingerprint(opts.source, end)
             write_checkpoint(checkpoint, Checkpoint(options, end, line, done, err.tell(), totals, identity))
     found = sorted(parts.glob("part-*.parquet"))
     listed = pl.scan_parquet(found) if found else categorize(listing_empty(), opts.as_of, 1, None).lazy()
-    return Result(listed, errors, totals["decided"], totals["rejected"], totals["blank"], [])
+    counted = (totals[k] for k in ("decided", "rejected", "blank", "examples"))
+    return Result(listed, errors, *counted, [])
 
 
 def listing_empty() -> pl.DataFrame:
@@ -435,7 +365,8 @@ def report(result: Result, opts: Options) -> str:
         + (f"，只列 {opts.district}" if opts.district else ""),
         f"名册读取 {result.decided + result.rejected:,} 行：已评估 {result.decided:,} 行，"
         f"数据有误 {result.rejected:,} 行（见 {opts.out / '有误行.csv'}）"
-        + (f"，空行 {result.blank:,} 行" if result.blank else ""),
+        + (f"，空行 {result.blank:,} 行" if result.blank else "")
+        + (f"，模板示例行 {result.examples:,} 行（已跳过）" if result.examples else ""),
     ]
     counts = (
         result.listed.group_by("category").agg(pl.len(), pl.col("line").n_unique().alias("people")).collect()

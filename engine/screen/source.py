@@ -23,11 +23,11 @@ from engine.batch.progress import Progress, wanted
 from engine.batch.reader import Reader
 from engine.batch.run import COLUMNAR_CHUNK, in_order
 from engine.batch.work import Job
+from engine.columnar.judged import Judgement, judge_cells, judge_chunk
 from engine.columnar.parquet import as_text, batches, dataset, is_parquet
 from engine.districts import DistrictBook
 from engine.evaluate import Engine
 from engine.rulebook import RuleBook
-from engine.screen.judged import Judgement, judge_cells, judge_chunk
 from engine.screen.listing import Plainly
 
 Reduce = Callable[[list[Judgement], list[Columns]], Any]
