@@ -7,6 +7,8 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
 def _imports() -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for path in (ROOT / "engine").rglob("*.py"):
