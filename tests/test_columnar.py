@@ -576,3 +576,24 @@ def test_change_days_worked_out_on_arrays_are_the_per_case_ones():
                 assert on_arrays == sorted(days or []), (plan.rule.id, j, r)
                 compared += bool(days)
     assert compared > 1000
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    arrays=st.lists(st.lists(st.integers(0, 2**40), min_size=1, max_size=3), min_size=1, max_size=200).map(
+        lambda rows: [np.array([r[i % len(r)] for r in rows], dtype=np.int64) for i in range(3)]
+    ),
+    small=st.booleans(),
+)
+def test_rows_are_grouped_as_np_unique_groups_them(arrays, small):
+    """``groups`` (counted where the codes span a small range, else sorted) numbers each row's group
+    and finds each group's first row exactly as ``np.unique`` over the rows' code tuples does."""
+    from engine.columnar.table import groups
+
+    if small:
+        arrays = [a % 5 for a in arrays]
+    rows = np.column_stack(arrays)
+    _, firsts, inverse = np.unique(rows, axis=0, return_index=True, return_inverse=True)
+    found, found_firsts = groups(arrays)
+    assert found.tolist() == inverse.reshape(-1).tolist()
+    assert found_firsts.tolist() == firsts.tolist()

@@ -326,16 +326,32 @@ _VECTOR = {
 
 
 def groups(codes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Rows grouped by equal codes in every array: each row's group, and each group's first row."""
+    """Rows grouped by equal codes in every array: each row's group, and each group's first row
+    (groups in the order of their codes, as ``np.unique`` numbers them)."""
     n = len(codes[0]) if codes else 0
     key = np.zeros(n, dtype=np.int64)
     for c in codes:
         radix = int(c.max()) + 1 if n else 1
         if n and (int(key.max()) + 1) * radix >= 1 << 62:
-            key = np.unique(key, return_inverse=True)[1].astype(np.int64)
+            key = _factorize(key)[0]
         key = key * radix + c
+    return _factorize(key)
+
+
+def _factorize(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(key, return_inverse=True, return_index=True)``'s inverse and first rows. Codes
+    span a small range (a few values per condition): counted in one pass instead of sorted."""
+    n = len(key)
+    if n and int(key.min()) >= 0 and (top := int(key.max())) < 4 * n + (1 << 16):
+        present = np.zeros(top + 1, dtype=bool)
+        present[key] = True
+        numbers = np.cumsum(present) - 1
+        inverse = numbers[key]
+        firsts = np.full(int(numbers[-1]) + 1, n, dtype=np.int64)
+        np.minimum.at(firsts, inverse, np.arange(n, dtype=np.int64))
+        return inverse, firsts
     _, firsts, inverse = np.unique(key, return_index=True, return_inverse=True)
-    return inverse.reshape(-1), firsts
+    return inverse.reshape(-1).astype(np.int64), firsts
 
 
 def column(type_: str, values: list[Any]) -> Col:
