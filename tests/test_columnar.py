@@ -597,3 +597,17 @@ def test_rows_are_grouped_as_np_unique_groups_them(arrays, small):
     found, found_firsts = groups(arrays)
     assert found.tolist() == inverse.reshape(-1).tolist()
     assert found_firsts.tolist() == firsts.tolist()
+
+
+def test_a_text_column_s_bytes_are_its_rows_joined():
+    """``utf8_bytes`` reads the rows' text from Arrow's buffer: equal to joining them, for a column
+    in several chunks, a slice of one (its rows start inside the buffer), nulls (no text) and none."""
+    from engine.columnar.chunk import utf8_bytes
+
+    rows = ["案件,一\r\n", "", 'b,"c"\r\n', None, "最后\r\n"]
+    joined = "".join(r or "" for r in rows).encode("utf-8")
+    one = pl.Series(rows, dtype=pl.String)
+    assert utf8_bytes(one) == joined
+    assert utf8_bytes(pl.concat([one[:2], one[2:]], rechunk=False)) == joined
+    assert utf8_bytes(one[2:]) == "".join(r or "" for r in rows[2:]).encode("utf-8")
+    assert utf8_bytes(pl.Series([], dtype=pl.String)) == b""

@@ -167,7 +167,22 @@ def _render(layout: Layout, pieces: list[Piece], arrow: bool) -> bytes:
     if len(parts) > 1:
         order = np.lexsort((np.concatenate(program), np.concatenate(lines)))
         text = text.gather(pl.Series(order, dtype=pl.Int64))
-    return text.str.join("").item().encode("utf-8")
+    return utf8_bytes(text)
+
+
+def utf8_bytes(text: pl.Series) -> bytes:
+    """A String Series' rows one after another, as UTF-8: Arrow keeps a string column's text in one
+    buffer, so its rows in order are a slice of it (no Python string of the whole chunk is built)."""
+    column = text.to_arrow()
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    column = column.cast(pa.large_string())
+    if not len(column):
+        return b""
+    if column.null_count:
+        column = column.fill_null("")
+    ends = np.frombuffer(column.buffers()[1], dtype=np.int64)
+    return column.buffers()[2][int(ends[column.offset]) : int(ends[column.offset + len(column)])].to_pybytes()
 
 
 def _ipc(table: pa.Table | None, layout: Layout) -> bytes:
