@@ -63,6 +63,7 @@ def test_two_workers_write_the_same_bytes_as_one(registry, reference, tmp_path):
     out = tmp_path / "out.csv"
     assert main(batch(registry, out, "--workers", "2")) == 0
     assert results(out) == reference
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv", "out.errors.csv"]  # no hand-over left
 
 
 def _command(registry: Path, out: Path, *extra: str) -> list[str]:
@@ -103,6 +104,7 @@ def test_kill_and_resume_gives_identical_bytes(registry, reference, tmp_path):
     assert finished.returncode == 0, finished.stderr
     assert results(out) == reference
     assert not outputs.checkpoint.exists() and not outputs.out_part.exists() and not outputs.err_part.exists()
+    assert not outputs.hand_over.exists()  # the killed workers' files went with their folder
     assert "读取 12,000 行" in finished.stderr
 
 
@@ -209,3 +211,27 @@ def test_a_killed_parquet_run_resumes_to_the_same_bytes(parquet_registry, tmp_pa
     assert out.read_bytes() == whole.read_bytes()
     assert (tmp_path / "out.errors.csv").read_bytes() == (tmp_path / "whole.errors.csv").read_bytes()
     assert not checkpoint.exists() and not out.with_name(out.name + ".partial").exists()
+
+
+@pytest.mark.parametrize("kernel", [True, False])
+def test_a_worker_s_file_of_rows_is_appended_whole_and_removed(tmp_path, monkeypatch, kernel):
+    """``Outputs.append`` copies a worker's file into the results by the kernel, or through Python
+    where the kernel cannot copy between the two files; either way whole, in order, then removed."""
+    if not kernel:
+
+        def refused(*args):
+            raise OSError(18, "Invalid cross-device link")
+
+        monkeypatch.setattr(os, "copy_file_range", refused)
+    outputs = Outputs(tmp_path / "out.csv", tmp_path / "out.errors.csv")
+    outputs.start(b"head\r\n", b"errors\r\n")
+    folder = outputs.hand_over_folder()
+    part = folder / "chunk.csv"
+    part.write_bytes("一,二\r\n".encode() * 10_000)
+    sizes = outputs.append(b"", b"bad\r\n", str(part))
+    outputs.append(b"last\r\n", b"")
+    outputs.close()
+    written = outputs.out_part.read_bytes()
+    assert written == b"head\r\n" + "一,二\r\n".encode() * 10_000 + b"last\r\n"
+    assert sizes == (len(written) - len(b"last\r\n"), len(b"errors\r\nbad\r\n"))
+    assert not part.exists() and not folder.exists()

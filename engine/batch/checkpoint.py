@@ -109,7 +109,7 @@ def no_checkpoint(checkpoint: Path) -> ResumeError:
 
 def leftovers(out: Path, errors: Path) -> list[Path]:
     """Every file a run of ``out`` leaves while unfinished (CSV and Parquet runs alike)."""
-    names = (".partial", ".checkpoint", ".checkpoint.tmp", ".tmp")
+    names = (".partial", ".checkpoint", ".checkpoint.tmp", ".tmp", ".parts")
     return [out.with_name(out.name + n) for n in names] + [errors.with_name(errors.name + ".partial")]
 
 
@@ -129,6 +129,24 @@ def clear_unresumable(out: Path, errors: Path) -> bool:
         else:
             path.unlink(missing_ok=True)
     return False
+
+
+def _copy_into(part: Path, target: BinaryIO) -> None:
+    """A worker's file of rows appended to ``target`` by the kernel (no copy through Python), then
+    removed."""
+    with part.open("rb") as f:
+        size, done = os.fstat(f.fileno()).st_size, 0
+        try:
+            while done < size and (moved := os.copy_file_range(f.fileno(), target.fileno(), size - done)):
+                done += moved
+        except (AttributeError, OSError):  # no such call here, or not between these file systems
+            pass
+        if done < size:  # the rest through Python
+            f.seek(done)
+            target.seek(0, os.SEEK_END)
+            shutil.copyfileobj(f, target)
+    target.seek(0, os.SEEK_END)
+    part.unlink()
 
 
 def write_checkpoint(path: Path, cp: Checkpoint) -> None:
@@ -180,6 +198,7 @@ class Outputs:
         self.out_part = out.with_name(out.name + ".partial")
         self.err_part = errors.with_name(errors.name + ".partial")
         self.checkpoint = out.with_name(out.name + ".checkpoint")
+        self.hand_over = out.with_name(out.name + ".parts")  # workers' chunk rows, until appended
         self._out: BinaryIO | None = None
         self._err: BinaryIO | None = None
 
@@ -212,15 +231,25 @@ class Outputs:
             f.truncate(size)
             f.seek(size)
 
-    def append(self, out: bytes, err: bytes) -> tuple[int, int]:
-        """Write one chunk's rows and make them durable; returns both files' lengths."""
+    def append(self, out: bytes, err: bytes, out_file: str | None = None) -> tuple[int, int]:
+        """Write one chunk's rows (``out``, or a worker's file of them) and make them durable;
+        returns both files' lengths."""
         assert self._out is not None and self._err is not None
         for f, data in ((self._out, out), (self._err, err)):
             if data:
                 f.write(data)
             f.flush()
+        if out_file is not None:
+            _copy_into(Path(out_file), self._out)
+        for f in (self._out, self._err):
             os.fsync(f.fileno())
         return self._out.tell(), self._err.tell()
+
+    def hand_over_folder(self) -> Path:
+        """A fresh, empty folder for the workers' chunk rows (``chunk.handed_over``)."""
+        shutil.rmtree(self.hand_over, ignore_errors=True)
+        self.hand_over.mkdir()
+        return self.hand_over
 
     def save(self, cp: Checkpoint) -> None:
         write_checkpoint(self.checkpoint, cp)
@@ -239,6 +268,7 @@ class Outputs:
             if f is not None:
                 f.close()
         self._out = self._err = None
+        shutil.rmtree(self.hand_over, ignore_errors=True)
 
     def discard(self) -> None:
         self.close()

@@ -70,14 +70,17 @@ def run_csv(opts: Options, engine: Engine | None = None, log: TextIO | None = No
         columnar.set_job(Job(engine, columns, layout, as_of))
         # polars' thread pool does not survive a fork: workers start afresh and compile their own
         # engine from the same rule book and district settings.
-        start = ("spawn", columnar.start_worker, (engine.book, engine.settings, columns, opts, as_of))
         progress = Progress(reader.size, wanted(log, opts.quiet), log)
         workers = opts.workers or os.cpu_count() or 1
         head = head_hash(opts.source)
         chunks, workers = pool_size(reader.chunks(opts.chunk or COLUMNAR_CHUNK), workers)
+        # workers leave each chunk's rows in a file, which is appended without passing through here
+        hand_over = outputs.hand_over_folder() if workers > 1 else None
+        setup = (engine.book, engine.settings, columns, opts, as_of, hand_over)
+        start = ("spawn", columnar.start_worker, setup)
         for done, end, line in in_order(chunks, workers, columnar.process, start):
             totals.add(done)
-            sizes = outputs.append(done.out, done.err)
+            sizes = outputs.append(done.out, done.err, done.out_file)
             identity = fingerprint(opts.source, end, head)
             outputs.save(Checkpoint(options, end, line, *sizes, totals.dump(), identity))
             progress.update(end, totals.read)

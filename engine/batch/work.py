@@ -38,6 +38,7 @@ class Done:
     blank: int = 0
     examples: int = 0  # a template's example rows, skipped
     counts: Counter[str] = field(default_factory=Counter)  # "program|status" → cases
+    out_file: str | None = None  # a worker's ``out`` left in this file instead (``chunk.handed_over``)
 
 
 def read_row(

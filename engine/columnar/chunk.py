@@ -10,7 +10,10 @@ evaluator cannot judge (a bug) is judged row by row, and a row it still cannot j
 from __future__ import annotations
 
 import gc
+import os
+import tempfile
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,6 +28,7 @@ from engine.columnar.judged import JudgedTable, Judgement, judge_cells, judge_ch
 from engine.columnar.output import Column, arrow_columns, columns, csv_lines, result_schema
 
 _job: Job | None = None
+_hand_over: Path | None = None  # a worker leaves its chunks' output rows in files here
 
 
 def set_job(job: Job) -> None:
@@ -37,22 +41,40 @@ def current_job() -> Job:
     return _job
 
 
-def start_worker(book: Any, settings: Any, columns: Any, opts: Any, as_of: Any) -> None:
-    """A worker process's own engine and job, compiled from the run's rule book and settings."""
+def start_worker(
+    book: Any, settings: Any, columns: Any, opts: Any, as_of: Any, hand_over: Path | None = None
+) -> None:
+    """A worker process's own engine and job, compiled from the run's rule book and settings; with
+    ``hand_over``, the folder its chunks' output rows are left in (``handed_over``)."""
     import signal
 
     from engine.batch.layout import Layout
     from engine.evaluate import Engine
 
+    global _hand_over
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
     engine = Engine(book, settings)
     set_job(Job(engine, columns, Layout.of(book, opts.lang, opts.long, columns), as_of))
+    _hand_over = hand_over
 
 
 def process(rows: list[Row] | Plain) -> Done:
     """A chunk of CSV records (a worker's task)."""
     job = current_job()
-    return safely(job, lambda: evaluate(job, rows), lambda: _records(rows), False)
+    return handed_over(safely(job, lambda: evaluate(job, rows), lambda: _records(rows), False))
+
+
+def handed_over(done: Done) -> Done:
+    """In a worker with a hand-over folder, ``done`` with its output rows left in a file of it: the
+    main process copies the file into the results (in the kernel) instead of receiving the rows
+    through the pool's pipe and writing them again."""
+    if _hand_over is None or not done.out:
+        return done
+    fd, name = tempfile.mkstemp(dir=_hand_over, suffix=".csv")
+    with os.fdopen(fd, "wb") as f:
+        f.write(done.out)
+    done.out, done.out_file = b"", name
+    return done
 
 
 def _records(rows: list[Row] | Plain) -> list[Row]:
