@@ -10,9 +10,9 @@ from functools import lru_cache
 from importlib import resources
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict
 
+from engine import safeyaml
 from engine.notice import tasks
 from engine.rulebook import Rule, RuleBook, load_rulebook
 
@@ -83,7 +83,7 @@ class Entry(BaseModel):
 @lru_cache(maxsize=1)
 def catalog_file() -> CatalogFile:
     raw = (resources.files("rules") / "catalog.yaml").read_text(encoding="utf-8")
-    return CatalogFile.model_validate(yaml.safe_load(raw))
+    return CatalogFile.model_validate(safeyaml.load(raw))
 
 
 def build_catalog(book: RuleBook | None = None) -> list[Entry]:

@@ -21,9 +21,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import Field, model_validator
 
+from engine import safeyaml
 from engine.words import Strict, Text
 
 SHIPPED = Path(str(resources.files("rules"))) / "districts.yaml"
@@ -160,7 +160,7 @@ def _in_force(values: list[Any], day: date) -> Any:
 
 def load_districts(path: Path | None = None) -> DistrictBook:
     text = (path or SHIPPED).read_text(encoding="utf-8")
-    return DistrictBook.model_validate(yaml.safe_load(text))
+    return DistrictBook.model_validate(safeyaml.load(text))
 
 
 @cache

@@ -20,6 +20,7 @@ import yaml
 from pydantic import Field, ValidationError, model_validator
 
 from engine.facts import FACTS, FactSpec, days_since
+from engine.safeyaml import SafeLoader
 from engine.words import Strict, Text
 
 Op = Literal["==", "!=", ">=", "<=", ">", "<", "in"]
@@ -324,7 +325,7 @@ def _check_value(spec: FactSpec, leaf: Leaf, params: dict[str, Parameter]) -> No
         raise ValueError(f"condition `{leaf.id}`: unknown parameter `{leaf.value.param}`")
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(SafeLoader):  # type: ignore[valid-type,misc]
     """Safe YAML, except that an impossible date (2020-02-30) stays text for pydantic to report."""
 
     def construct_yaml_timestamp(self, node: yaml.Node) -> Any:  # type: ignore[override]
