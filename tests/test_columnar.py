@@ -611,3 +611,24 @@ def test_a_text_column_s_bytes_are_its_rows_joined():
     assert utf8_bytes(pl.concat([one[:2], one[2:]], rechunk=False)) == joined
     assert utf8_bytes(one[2:]) == "".join(r or "" for r in rows[2:]).encode("utf-8")
     assert utf8_bytes(pl.Series([], dtype=pl.String)) == b""
+
+
+def test_days_read_from_the_table_and_worked_out_are_python_s_dates():
+    """``cal.ymd`` and ``cal.first_of_month`` read the table for days of years 1800..2399 and work out
+    any other: both agree with Python's dates, for every day of the table, its edges and beyond."""
+    first, last = date(1800, 1, 1).toordinal(), date(2399, 12, 31).toordinal()
+    inside = np.arange(first, last + 1, dtype=np.int64)
+    across = np.array([first - 1, first, last, last + 1, 1, date.max.toordinal()], dtype=np.int64)
+    for days in (inside, across):
+        year, month, day = cal.ymd(days)
+        expected = [date.fromordinal(int(d)) for d in days]
+        assert year.tolist() == [d.year for d in expected]
+        assert month.tolist() == [d.month for d in expected]
+        assert day.tolist() == [d.day for d in expected]
+    months = np.arange(1800 * 12, 2400 * 12 + 1, dtype=np.int64)
+    for index in (
+        months,
+        np.array([1799 * 12 + 11, 1800 * 12, 2400 * 12, 2400 * 12 + 1, 12, 9999 * 12 + 11]),
+    ):
+        found = cal.first_of_month(index).tolist()
+        assert found == [date(int(i) // 12, int(i) % 12 + 1, 1).toordinal() for i in index]

@@ -4,8 +4,9 @@ The same counts as the scalar functions (Civil Code Art. 202's month-end rule, 2
 on 28 February), for a whole column at once. A result that would fall outside years 1..9999 is
 invalid, where the scalar function raises (and ``facts.derive`` leaves the fact unknown).
 tests/test_columnar.py compares each with its scalar twin on month ends and 29 February.
-A day's ISO text is a function of its day number alone, so ``iso_texts`` formats each day once per
-process and words a column of days by gathering from that table.
+A day's year, month and day, a month's first day and a day's ISO text are functions of one number,
+so each is worked out once per process for the years registries hold (tables) and read for a whole
+column by gathering from them; a day outside them is worked out on its own.
 """
 
 from __future__ import annotations
@@ -52,6 +53,16 @@ def _strftime(days: np.ndarray) -> pl.Series:
 
 
 def ymd(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Year, month and day of each day number: read from the table of years 1800..2399, where
+    registries' days fall, else worked out (``_civil``)."""
+    index = days - TABLE_FIRST
+    if len(days) and int(index.min()) >= 0 and int(index.max()) < len(_days_table()[0]):
+        year, month, day = _days_table()
+        return year[index], month[index], day[index]
+    return _civil(days)
+
+
+def _civil(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Year, month and day of each day number (integer arithmetic: H. Hinnant's civil_from_days)."""
     z = days.astype(np.int64) - 1 + 306  # days since 0000-03-01
     era = np.floor_divide(z, 146_097)
@@ -66,8 +77,17 @@ def ymd(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def first_of_month(index: np.ndarray) -> np.ndarray:
-    """Day number of the first day of month ``index`` (year * 12 + month - 1): H. Hinnant's
-    days_from_civil, in integers."""
+    """Day number of the first day of month ``index`` (year * 12 + month - 1): read from the table
+    of years 1800..2399, else worked out (``_days_from_civil``)."""
+    table = _months_table()
+    at = index - TABLE_FIRST_MONTH
+    if len(index) and int(at.min()) >= 0 and int(at.max()) < len(table):
+        return table[at]
+    return _days_from_civil(index)
+
+
+def _days_from_civil(index: np.ndarray) -> np.ndarray:
+    """H. Hinnant's days_from_civil, in integers."""
     year, month = index // 12, index % 12 + 1
     year = year - (month <= 2)
     era = np.floor_divide(year, 400)
@@ -75,6 +95,24 @@ def first_of_month(index: np.ndarray) -> np.ndarray:
     doy = (153 * np.where(month > 2, month - 3, month + 9) + 2) // 5
     doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
     return era * 146_097 + doe - 306 + 1
+
+
+# Day and month arithmetic on a registry's columns is table lookups: births, work and retirement
+# fall in these years; a day outside them is worked out by the integer formulas above.
+TABLE_FIRST, TABLE_FIRST_MONTH = date(1800, 1, 1).toordinal(), 1800 * 12
+TABLE_YEARS = 600
+
+
+@cache
+def _days_table() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    last = date(TABLE_FIRST_MONTH // 12 + TABLE_YEARS - 1, 12, 31).toordinal()
+    return _civil(np.arange(TABLE_FIRST, last + 1, dtype=np.int64))
+
+
+@cache
+def _months_table() -> np.ndarray:
+    months = np.arange(TABLE_FIRST_MONTH, TABLE_FIRST_MONTH + 12 * TABLE_YEARS + 1, dtype=np.int64)
+    return _days_from_civil(months)
 
 
 def month_length(year: np.ndarray, month: np.ndarray) -> np.ndarray:
