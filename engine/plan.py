@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -267,11 +267,11 @@ class VerdictReads:
     dates: tuple[str, ...]  # the facts the key dates count from
     starts: tuple[date, ...]  # days from which a parameter of the grant or of a key date changes
     local: bool  # an amount a district's local standard may fix: read at the district, on the day
+    facts: tuple[str, ...] = field(init=False)  # every fact a verdict is given
 
-    @property
-    def facts(self) -> tuple[str, ...]:
-        """Every fact a verdict is given."""
-        return (*self.grant, *self.dates, *(("district.name", "district.settings") if self.local else ()))
+    def __post_init__(self) -> None:
+        district = ("district.name", "district.settings") if self.local else ()
+        object.__setattr__(self, "facts", (*self.grant, *self.dates, *district))
 
     def given(self, facts: dict[str, Any]) -> dict[str, Any]:
         """Of a case's facts, those a verdict reads (``facts``)."""
@@ -327,7 +327,7 @@ class Plan:
         params += [d.add_months.param for d in o.dates if isinstance(d.add_months, ParamRef)]
         self.reads = VerdictReads(
             grant=tuple(f for f in (o.amount and o.amount.of, o.period and o.period.by) if f),
-            dates=tuple(d.fact for d in o.dates),
+            dates=tuple(dict.fromkeys(d.fact for d in o.dates)),
             starts=tuple(sorted({start for p in params for start in rule.parameters[p].values})),
             local=bool(o.amount and o.amount.param),
         )

@@ -2,10 +2,12 @@
 
 Some conditions move with the evaluation date: an age, the months registered unemployed, the days
 since a period ended, a window judged on that date, a dated parameter read on it. Each such fact
-only grows (or only shrinks) as days pass, so a comparison on it changes its result at most once;
-the day it does is found by bisection over days, reading the condition on the facts of that day
-(``facts.on_day``). A program's status on each such day is its own condition tree read again with
-those conditions moved (``Plan.outcome``): the timeline is never a second copy of the policy.
+only grows (or only shrinks) as days pass, so a comparison on it changes its result at most once.
+Where the fact counts years, months or days between the date and another fact, the day it reaches
+the value compared with is worked out (``reach_days``) and checked on the facts of that day and the
+day before (``facts.on_day``); any other fact's day is found by bisection over days. A program's
+status on each such day is its own condition tree read again with those conditions moved
+(``Plan.outcome``): the timeline is never a second copy of the policy.
 """
 
 from __future__ import annotations
@@ -47,7 +49,6 @@ def flip(
     far = min(now + HORIZON_DAYS, LAST_DAY) if forward else max(now - HORIZON_DAYS, FIRST_DAY)
     if met(far) == held:  # no change between today and ``far``
         return None
-    inside, outside = now, far  # ``inside`` keeps today's result, ``outside`` the other
     moves = plan.motions.get(index)
     days = reach_days(moves, cond, facts, ref) if moves is not None else None
     for day in sorted(days or (), reverse=not forward):
@@ -55,7 +56,7 @@ def flip(
             return date.fromordinal(day) if met(day - 1) == held else _bisect(met, held, now, far, forward)
         if not forward and far < day <= now and met(day - 1) != held:
             return date.fromordinal(day) if met(day) == held else _bisect(met, held, now, far, forward)
-    return _bisect(met, held, inside, outside, forward)
+    return _bisect(met, held, now, far, forward)
 
 
 def _bisect(met: Any, held: bool, inside: int, outside: int, forward: bool) -> date:
