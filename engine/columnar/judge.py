@@ -123,19 +123,6 @@ class Judged:
         return phase
 
 
-def refs(judge: Judge, table: Table) -> list[np.ndarray]:
-    """Per program, the day its dated parameters are read on: its reference fact's, else as-of."""
-    as_of = table.cols["case.as_of"].values
-    out = []
-    for plan in judge.plans:
-        if plan.ref_fact:
-            c = table.cols[plan.ref_fact]
-            out.append(np.where(c.valid, c.values, as_of))
-        else:
-            out.append(as_of)
-    return out
-
-
 def codes(cond: Cond, table: Table, ref: np.ndarray) -> np.ndarray:
     """``cond``'s outcome for every row on the evaluation date (``Cond.outcome``)."""
     n = table.n
@@ -173,7 +160,7 @@ def codes(cond: Cond, table: Table, ref: np.ndarray) -> np.ndarray:
 def judge_table(judge: Judge, table: Table, layout: Any, lang: str) -> tuple[list[Judged], Counter[str]]:
     """Every program's judgement and output cells for every row of ``table``."""
     n = table.n
-    ref = refs(judge, table)
+    ref = [reference(plan, table) for plan in judge.plans]
     width = sum(len(p.conds) for p in judge.plans)
     matrix = np.zeros((n, width), dtype=np.int8)
     for p, plan in enumerate(judge.plans):
@@ -236,7 +223,8 @@ def _resolve(judge: Judge, table: Table, matrix: np.ndarray, ref: list[np.ndarra
 
 
 def reference(plan: Plan, table: Table) -> np.ndarray:
-    """``timeline.reference`` per row: the reference fact's day, else the evaluation date."""
+    """``Plan.reference`` per row: the day the program's dated parameters are read on, its reference
+    fact's where known, else the evaluation date."""
     as_of = table.cols["case.as_of"].values
     if plan.ref_fact is None:
         return as_of
