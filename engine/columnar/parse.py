@@ -165,8 +165,9 @@ def read_block(
         idx = pl.Series(rows, dtype=pl.Int64)
         bad = np.zeros(len(rows), dtype=bool)
         inputs: dict[str, Col] = {}
-        for column in cols.facts[subject]:
-            col, wrong = _read(column, stripped[column.index].gather(idx))
+        facts = cols.facts[subject]
+        frame = pl.DataFrame({f"c{k}": stripped[c.index].gather(idx) for k, c in enumerate(facts)})
+        for column, (col, wrong) in zip(facts, _read_all(facts, frame), strict=True):
             inputs[column.spec.name] = col
             bad |= wrong
         for i in cols.foreign[subject]:
@@ -202,8 +203,44 @@ _INT = r"^(0|[1-9][0-9]{0,8})$"
 _NUMBER = r"^(0|[1-9][0-9]{0,10})(\.[0-9]{1,2})?$"
 
 
-def _read(column: Column, text: pl.Series) -> tuple[Col, np.ndarray]:
-    """One column's cells: typed values, and the cells this reader cannot vouch for."""
+def _read_all(columns: list[Column], frame: pl.DataFrame) -> list[tuple[Col, np.ndarray]]:
+    """Each column's cells (``frame``'s column ``c{k}`` for ``columns[k]``): typed values, and the
+    cells this reader cannot vouch for. Every column's text is read in one polars query."""
+    exprs = [e for k, column in enumerate(columns) for e in _reading(column, f"c{k}")]
+    found = frame.select(exprs) if exprs else pl.DataFrame()
+    return [_read(column, frame[f"c{k}"], found, f"c{k}") for k, column in enumerate(columns)]
+
+
+def _reading(column: Column, name: str) -> list[pl.Expr]:
+    """What ``_read`` needs of a column's text, as expressions named ``{name}.…``."""
+    spec, text = column.spec, pl.col(name)
+    if limits(column).unknown:
+        return []
+    if spec.type == "bool":
+        assert column.words is not None
+        words = {k: int(v) for k, v in column.words.items()}
+        mapped = text.str.to_lowercase().replace_strict(words, default=None, return_dtype=pl.Int8)
+        return [mapped.alias(f"{name}.mapped")]
+    if spec.type == "choice":
+        assert column.words is not None
+        mapped = text.replace_strict(dict(column.words), default=None, return_dtype=pl.String)
+        return [mapped.alias(f"{name}.mapped")]
+    if spec.type == "date":
+        days = text.str.to_date("%Y-%m-%d", strict=False).cast(pl.Int64)
+        return [text.str.contains(_DATE).alias(f"{name}.shaped"), days.alias(f"{name}.days")]
+    if spec.type in ("int", "number"):
+        shaped = text.str.contains(_INT if spec.type == "int" else _NUMBER)
+        value = pl.when(shaped).then(text).otherwise(None)
+        value = (
+            value.cast(pl.Int64).fill_null(0) if spec.type == "int" else value.cast(pl.Float64).fill_null(0.0)
+        )
+        return [shaped.alias(f"{name}.shaped"), value.alias(f"{name}.value")]
+    return [text.str.len_chars().alias(f"{name}.length")]
+
+
+def _read(column: Column, text: pl.Series, found: pl.DataFrame, name: str) -> tuple[Col, np.ndarray]:
+    """One column's cells: typed values, and the cells this reader cannot vouch for (``found``
+    holds the column's ``_reading``)."""
     spec = column.spec
     n = len(text)
     given = _np(text != "")
@@ -212,37 +249,24 @@ def _read(column: Column, text: pl.Series) -> tuple[Col, np.ndarray]:
     if lim.unknown:
         return col, given
     if spec.type in ("bool", "choice"):
-        assert column.words is not None
-        key = text.str.to_lowercase() if spec.type == "bool" else text
-        words = {k: v for k, v in column.words.items()}
+        mapped = found[f"{name}.mapped"]
+        ok = _np(mapped.is_not_null())
         if spec.type == "bool":
-            mapped = key.replace_strict(
-                {k: int(v) for k, v in words.items()}, default=None, return_dtype=pl.Int8
-            )
-            ok = _np(mapped.is_not_null())
             col.values = _np(mapped.fill_null(0)).astype(bool)
         else:
-            mapped = key.replace_strict(words, default=None, return_dtype=pl.String)
-            ok = _np(mapped.is_not_null())
             col.values = _np(mapped).astype(object)
         col.valid = given & ok
         return col, given & ~ok
     if spec.type == "date":
-        shaped = _np(text.str.contains(_DATE))
-        days = text.str.to_date("%Y-%m-%d", strict=False).cast(pl.Int64)
-        ok = shaped & _np(days.is_not_null())
+        days = found[f"{name}.days"]
+        ok = _np(found[f"{name}.shaped"]) & _np(days.is_not_null())
         values = _np(days.fill_null(0)) + cal.EPOCH
         ok &= (values >= FIRST_DAY) & (values <= LAST_DAY)
         col.values, col.valid = np.where(ok, values, 0), given & ok
         return col, given & ~ok
     if spec.type == "int":
-        ok = _np(text.str.contains(_INT))
-        values = _np(
-            pl.select(pl.when(pl.Series(ok)).then(text).otherwise(None))
-            .to_series()
-            .cast(pl.Int64)
-            .fill_null(0)
-        )
+        ok = _np(found[f"{name}.shaped"])
+        values = _np(found[f"{name}.value"])
         if lim.ge is not None:
             ok &= values >= lim.ge
         if lim.le is not None:
@@ -250,26 +274,21 @@ def _read(column: Column, text: pl.Series) -> tuple[Col, np.ndarray]:
         col.values, col.valid = values, given & ok
         return col, given & ~ok
     if spec.type == "number":
-        ok = _np(text.str.contains(_NUMBER))
+        ok = _np(found[f"{name}.shaped"])
         if (lim.max_digits is not None and lim.max_digits < 13) or (
             lim.decimal_places is not None and lim.decimal_places < 2
         ):
             ok &= False
         if (lim.ge is not None and lim.ge > 0) or lim.le is not None:
             ok &= False
-        values = _np(
-            pl.select(pl.when(pl.Series(ok)).then(text).otherwise(None))
-            .to_series()
-            .cast(pl.Float64)
-            .fill_null(0.0)
-        )
+        values = _np(found[f"{name}.value"])
         col.values, col.valid = values, given & ok
         col.exact = np.where(given & ok, _np(text).astype(object), None)
         return col, given & ~ok
     # text
     ok = np.ones(n, dtype=bool)
     if lim.max_length is not None:
-        ok &= _np(text.str.len_chars() <= lim.max_length)
+        ok &= _np(found[f"{name}.length"] <= lim.max_length)
     if lim.pattern is not None:
         pattern = re.compile(lim.pattern)
         ok &= np.array(
