@@ -278,6 +278,9 @@ class VerdictReads:
         return {name: facts.get(name) for name in self.facts}
 
 
+MEANINGS = 4096  # combinations of condition outcomes a plan keeps the meaning of
+
+
 class Plan:
     """One rule compiled for judging many cases; safe to share between threads."""
 
@@ -335,6 +338,7 @@ class Plan:
         # program grants nothing.
         self.ends = tuple(i for i, d in enumerate(o.dates) if d.ends)
         self.ended = Outcome(rule.id, Status.not_eligible, ("entitlement_ended",), (), ())
+        self._meanings: dict[tuple[int, ...], Outcome] = {}
 
     def _compile(self, node: Leaf | Group, group: Group | None) -> None:
         if isinstance(node, Group):
@@ -361,7 +365,16 @@ class Plan:
     def outcome(self, outcomes: tuple[int, ...]) -> Outcome:
         """What this program's conditions' outcomes (its own slice) mean: status, the failed
         conditions that decide it, and the facts to ask for (fixed when no derived fact is among
-        them, else worked out per case)."""
+        them, else worked out per case). A function of the outcomes alone, and a program's cases
+        repeat a few hundred combinations: each is worked out once (up to ``MEANINGS`` kept)."""
+        found = self._meanings.get(outcomes)
+        if found is None:
+            if len(self._meanings) >= MEANINGS:
+                self._meanings.clear()
+            found = self._meanings[outcomes] = self._meaning(outcomes)
+        return found
+
+    def _meaning(self, outcomes: tuple[int, ...]) -> Outcome:
         index = iter(range(len(outcomes)))
         judged = []
         if self.rule.window:
