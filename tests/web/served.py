@@ -1,4 +1,5 @@
-"""`subsidy serve` as a real process on a free loopback port, for the browser and crash tests."""
+"""`subsidy serve` as a real process on a free loopback port, for the browser and crash tests; and
+the browser tests' Chromium (Debian's, driven by the PyPI playwright package), logged in the same way."""
 
 from __future__ import annotations
 
@@ -13,7 +14,21 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from web_helpers import PASSWORD
+
+CHROMIUM = Path(os.environ.get("SUBSIDY_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--lang=en-US",  # date inputs then take MM DD YYYY, whatever the machine's locale
+]
+SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 
 
 def subsidy() -> list[str]:
@@ -108,3 +123,32 @@ def screenshot(page: Any, path: Path, full_page: bool = False) -> None:
             raise
         page.wait_for_timeout(500)
         page.screenshot(path=str(path), full_page=full_page)
+
+
+def playwright_or_skip() -> Any:
+    """playwright's sync API for a browser test module, or the module skipped with the reason when
+    Chromium or playwright is missing (CI installs both). Call it at the module's top level."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium; .ci/run does)", allow_module_level=True)
+    return pytest.importorskip("playwright.sync_api", reason="the PyPI playwright package is not installed")
+
+
+@contextmanager
+def chromium(sync_api: Any) -> Iterator[Any]:
+    """A headless Chromium for a module's tests; the screenshots folder made."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def log_in(page: Any, base: str, username: str) -> None:
+    """``username`` logged in with the tests' password, past the login page."""
+    page.goto(base + "/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(lambda url: "/login" not in url)

@@ -10,19 +10,14 @@ Skipped, with the reason, when /usr/bin/chromium or playwright is missing (CI in
 
 from __future__ import annotations
 
-import os
 import urllib.request
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
-from served import PASSWORD, axe_violations, screenshot, serving
+from served import PASSWORD, SHOTS, axe_violations, chromium, log_in, playwright_or_skip, screenshot, serving
 
-CHROMIUM = Path(os.environ.get("SUBSIDY_CHROMIUM", "/usr/bin/chromium"))
-ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "artifacts" / "screenshots"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync", "--lang=en-US"]
 VALID_ID = "500101196103100037"
 YEAR = date.today().year
 USERS = (
@@ -31,9 +26,7 @@ USERS = (
     ("create-user", "sue", "--role", "supervisor", "--district", "渝中区"),
 )
 
-if not CHROMIUM.exists():
-    pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium; .ci/run does)", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="the PyPI playwright package is not installed")
+sync_api = playwright_or_skip()
 pytest.importorskip("axe_playwright_python", reason="pip install -e '.[test]' brings axe-core")
 
 
@@ -45,11 +38,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with chromium(sync_api) as instance:
         yield instance
-        instance.close()
 
 
 def shot(page, name: str, full_page: bool = False) -> None:
@@ -60,14 +50,6 @@ def axe_clean(page) -> None:
     """No WCAG 2.1 A/AA violation on the page as it stands (axe-core, see served.axe_violations)."""
     found = axe_violations(page)
     assert found == [], f"{page.url}: {found}"
-
-
-def log_in(page, server: str, username: str) -> None:
-    page.goto(server + "/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(lambda url: "/login" not in url)
 
 
 def chinese_outside_lang(page) -> list[str]:

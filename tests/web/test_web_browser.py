@@ -10,32 +10,16 @@ Skipped, with the reason, when /usr/bin/chromium or playwright is missing (CI in
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from served import PASSWORD, screenshot, serving
+from served import PASSWORD, SHOTS, chromium, playwright_or_skip, screenshot, serving
 
-CHROMIUM = Path(os.environ.get("SUBSIDY_CHROMIUM", "/usr/bin/chromium"))
-ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "artifacts" / "screenshots"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--lang=en-US",  # date inputs then take MM DD YYYY, whatever the machine's locale
-]
 VALID_ID = "500101196103100037"
 BAD_ID = "500101196103100038"
 
-if not CHROMIUM.exists():
-    pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium; .ci/run does)", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="the PyPI playwright package is not installed")
+sync_api = playwright_or_skip()
 
 
 @pytest.fixture(scope="module")
@@ -49,10 +33,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium(sync_api) as instance:
         yield instance
-        instance.close()
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -5,23 +5,16 @@ missing."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
-from served import PASSWORD, screenshot, serving
+from served import SHOTS, chromium, log_in, playwright_or_skip, screenshot, serving
 
 from engine.calendar import add_months
 
-CHROMIUM = Path(os.environ.get("SUBSIDY_CHROMIUM", "/usr/bin/chromium"))
-SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-
-if not CHROMIUM.exists():
-    pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium; .ci/run does)", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="the PyPI playwright package is not installed")
+sync_api = playwright_or_skip()
 
 
 @pytest.fixture(scope="module")
@@ -36,13 +29,9 @@ def test_todo_page(server: str) -> None:
     today = date.today()
     start = add_months(today, -12) + timedelta(days=10)
     until = add_months(start, 12) - timedelta(days=1)
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox"])
+    with chromium(sync_api) as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.goto(server + "/login")
-        page.fill("#username", "alice")
-        page.fill("#password", PASSWORD)
-        page.press("#password", "Enter")
+        log_in(page, server, "alice")
         page.wait_for_url(server + "/cases")
 
         page.goto(server + "/cases/new/person")
@@ -66,11 +55,9 @@ def test_todo_page(server: str) -> None:
         assert row.count() == 1
         text = row.inner_text()
         assert until.isoformat() in text and "失业保险金" in text and "到期前联系本人" in text
-        SHOTS.mkdir(parents=True, exist_ok=True)
         screenshot(page, SHOTS / "caseload-todo.png")  # after axe-core finds no WCAG 2.1 A/AA violation
 
         page.locator("a", has_text="7天").click()
         page.wait_for_url(server + "/caseload/todo?days=7")
         assert page.locator("tbody tr", has_text="TODO-1").count() == 0
         assert "这段时间内没有结论变化的案件" in page.inner_text("main")
-        browser.close()

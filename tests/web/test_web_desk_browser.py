@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 import shutil
 import subprocess
@@ -19,17 +18,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from served import PASSWORD, screenshot, serving
+from served import PASSWORD, SHOTS, chromium, log_in, playwright_or_skip, screenshot, serving
 
-CHROMIUM = Path(os.environ.get("SUBSIDY_CHROMIUM", "/usr/bin/chromium"))
-ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "artifacts" / "screenshots"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync", "--lang=en-US"]
 VALID_ID = "500101196103100037"
 
-if not CHROMIUM.exists():
-    pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium; .ci/run does)", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="the PyPI playwright package is not installed")
+sync_api = playwright_or_skip()
 pypdf = pytest.importorskip("pypdf", reason="pypdf reads the notice back (pip install -e '.[test]')")
 
 
@@ -44,23 +37,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with chromium(sync_api) as instance:
         yield instance
-        instance.close()
 
 
 def shot(page, name: str, full_page: bool = False) -> None:
     screenshot(page, SHOTS / f"desk-{name}.png", full_page)
-
-
-def log_in(page, server: str, username: str) -> None:
-    page.goto(server + "/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(lambda url: "/login" not in url)
 
 
 def enterprise_case(page, server: str, case_id: str, applied: tuple[str, ...] = ()) -> str:

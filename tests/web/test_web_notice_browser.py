@@ -7,7 +7,6 @@ Skipped, with the reason, when /usr/bin/chromium or playwright is missing (CI in
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -16,16 +15,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from served import PASSWORD, screenshot, serving
+from served import SHOTS, chromium, playwright_or_skip, screenshot, serving
+from served import log_in as logged_in
 from test_web_notice import BAD_PUNCTUATION, MAN_1961, NEVER, SETTINGS
 
-CHROMIUM = Path(os.environ.get("SUBSIDY_CHROMIUM", "/usr/bin/chromium"))
-SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync", "--lang=en-US"]
-
-if not CHROMIUM.exists():
-    pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium; .ci/run does)", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="the PyPI playwright package is not installed")
+sync_api = playwright_or_skip()
 pypdf = pytest.importorskip("pypdf", reason="pypdf reads the notice back (pip install -e '.[test]')")
 
 USERS = (("create-admin", "root"), ("create-user", "alice", "--district", "渝中区", "--name", "王小丽"))
@@ -40,11 +34,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with chromium(sync_api) as instance:
         yield instance
-        instance.close()
 
 
 def shot(page, name: str, full_page: bool = True) -> None:
@@ -53,11 +44,7 @@ def shot(page, name: str, full_page: bool = True) -> None:
 
 def log_in(browser, server: str, username: str):
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    page.goto(server + "/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.keyboard.press("Enter")
-    page.wait_for_url(lambda url: "/login" not in url)
+    logged_in(page, server, username)
     return page
 
 
