@@ -294,11 +294,28 @@ def _retirement(birth: Col, group: Col) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _group(sex: Col, post: Col) -> tuple[np.ndarray, np.ndarray]:
+    """``retirement_group_of`` once per distinct (sex, post) of the rows whose sex is known (a post
+    not given is None), found by comparing whole columns with each distinct value in turn."""
     values = np.full(len(sex.values), None, dtype=object)
-    for s, p in {(s, p) for s, p in zip(sex.values[sex.valid], post.values[sex.valid], strict=True)}:
-        g = F.retirement_group_of(s, p)
-        values[sex.valid & (sex.values == s) & ((post.values == p) if p is not None else ~post.valid)] = g
-    return values, np.not_equal(values, None)
+    ok = np.zeros(len(sex.values), dtype=bool)
+    for rows in _distinct_rows(sex.values, np.flatnonzero(sex.valid)):
+        given = post.valid[rows]
+        for part, known in ((rows[given], True), (rows[~given], False)):
+            for same in _distinct_rows(post.values, part) if known else ([part] if len(part) else []):
+                g = F.retirement_group_of(sex.values[same[0]], post.values[same[0]] if known else None)
+                if g is not None:
+                    values[same] = g
+                    ok[same] = True
+    return values, ok
+
+
+def _distinct_rows(values: np.ndarray, rows: np.ndarray) -> Iterator[np.ndarray]:
+    """``rows`` split by equal ``values`` (a few distinct ones: one comparison of the rest each)."""
+    while len(rows):
+        same = np.asarray(values[rows] == values[rows[0]], dtype=bool)
+        same[0] = True  # a value unequal to itself is a group of its own
+        yield rows[same]
+        rows = rows[~same]
 
 
 def _percent(part: Col, whole: Col) -> tuple[np.ndarray, np.ndarray]:
