@@ -13,9 +13,11 @@ ends and 29 February.
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import random
+from dataclasses import replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -576,6 +578,58 @@ def test_change_days_worked_out_on_arrays_are_the_per_case_ones():
                 assert on_arrays == sorted(days or []), (plan.rule.id, j, r)
                 compared += bool(days)
     assert compared > 1000
+
+
+def test_change_days_kept_with_a_table_are_those_worked_out_each_time():
+    """The timeline's work kept with a table (``Table.memo``: a condition's change days, shared by
+    the programs that have it, and the answers to its unknowns) gives every program the changes it
+    gets when nothing is kept, on a registry whose programs share their age and retirement
+    conditions."""
+    from engine.columnar.judge import _flips, judge_table
+    from engine.columnar.table import from_facts
+    from engine.facts import case_facts
+
+    class Forgetful(dict):
+        def __setitem__(self, key, value):  # nothing kept: everything worked out again
+            pass
+
+    cols = book_columns(HEADER, "person", ENGINE.book)
+    cases = []
+    for i, row in enumerate(_rows(random.Random(2027), 600)):
+        case, _ = work.read_row(cols, len(HEADER), i + 2, row, None, AS_OF)
+        if case is not None and case.kind == "person":
+            cases.append(case)
+    facts = [case_facts(case, AS_OF, ENGINE.settings) for case in cases]
+    layout = _job().layout
+
+    def judged(forget: bool):
+        table = from_facts("person", facts, [c.confirmations for c in cases], AS_OF, ENGINE.settings)
+        if forget:
+            table.memo = Forgetful()
+        return judge_table(ENGINE.judge_of("person"), table, layout, "zh")[0], table
+
+    kept, table = judged(False)
+    alone, _ = judged(True)
+    timed = sum(len(p.timed) for p in ENGINE.judge_of("person").plans)
+    assert len([k for k in table.memo if k[0] == "flips"]) < timed  # some programs share
+    moved = 0
+    for a, b in zip(kept, alone, strict=True):
+        assert a.changes.days.tolist() == b.changes.days.tolist(), a.plan.rule.id
+        assert a.changes.status.tolist() == b.changes.status.tolist(), a.plan.rule.id
+        moved += int(a.changes.any().sum())
+    assert moved > 100
+    # a condition alike but for the value compared with is not shared: 18 years, not 16
+    plan = next(p for p in ENGINE.judge_of("person").plans if p.rule.id == "task40_unemployed_training")
+    j = next(j for j, c in plan.timed if c.fact == "person.age")
+    other = copy.copy(plan)
+    other.conds = list(plan.conds)
+    other.conds[j] = replace(
+        plan.conds[j], periods=tuple((s, e, n, 18) for s, e, n, _ in plan.conds[j].periods)
+    )
+    rows = np.arange(table.n)
+    found = _flips(other, j, table, rows, False)
+    assert found.tolist() == _flips(other, j, judged(True)[1], rows, False).tolist()
+    assert found.tolist() != _flips(plan, j, table, rows, False).tolist()
 
 
 @settings(max_examples=60, deadline=None)

@@ -39,7 +39,7 @@ from engine.codes import (
     UNSET,
 )
 from engine.columnar import cal
-from engine.columnar.table import Col, Table, groups
+from engine.columnar.table import Col, Moving, Table, groups
 from engine.decision import Phase, Status
 from engine.facts import ENGINE_INPUTS, derivation, missing_inputs
 from engine.judge import Judge
@@ -466,7 +466,7 @@ def _flip(plan: Plan, j: int, part: Table, start: int | None = None) -> np.ndarr
     with time (NEVER beyond a century): worked out where a formula gives it (``_reach``) and checked
     with the day before, else found by bisection."""
     cond = plan.conds[j]
-    facts = (cond.fact,) if cond.confirm is None else ()
+    moving = part.moving((cond.fact,))
     if start is None:
         ref = reference(plan, part)  # parameters as in force today, as the scalar flip reads them
         now = part.cols["case.as_of"].values
@@ -474,8 +474,7 @@ def _flip(plan: Plan, j: int, part: Table, start: int | None = None) -> np.ndarr
         ref = now = np.full(part.n, start, dtype=np.int64)
 
     def met(rows: np.ndarray, days: np.ndarray) -> np.ndarray:
-        on = part.take(rows).on_days(days, facts)
-        return codes(cond, on, ref[rows]) == MET
+        return codes(cond, moving.on(rows, days), ref[rows]) == MET
 
     every = np.arange(part.n)
     held = met(every, now)
@@ -557,48 +556,179 @@ def _reach(plan: Plan, j: int, part: Table, ref: np.ndarray) -> np.ndarray | Non
     return np.where(valid[:, None], days, NEVER)
 
 
-def _in(sub: np.ndarray, n: int, found: np.ndarray) -> np.ndarray:
-    """``found`` for rows ``sub`` of ``n``, NEVER for the others."""
-    out = np.full(n, NEVER, dtype=np.int64)
-    out[sub] = found
-    return out
+@dataclass
+class _Answers:
+    """``timeline.answered`` for every row of a table: the rows grouped by what keeps a condition
+    unknown, each group's rows had the applicant given each possible answer (only the condition's
+    fact, the program's reference fact and what they derive from worked out again), ready to be
+    read on any day. Worked out once per table: every day and every program with the condition
+    reads them."""
+
+    group: np.ndarray  # per row: its group, -1 where nothing is missing or an unknown has no short list
+    at: np.ndarray  # per row: its position among its group's rows
+    tables: list[list[Table]]  # per group: its rows with each answer
+    moving: list[list[Moving]]  # the same, to be read on other days
 
 
-def _answered(plan: Plan, j: int, part: Table) -> list[tuple[np.ndarray, list[Table]]]:
-    """``timeline.answered`` on arrays: rows (of ``part``) grouped by what keeps condition ``j``
-    unknown, each group with its rows had the applicant given each possible answer; rows with an
-    unknown that has no short list of answers are left out (they stay unknown)."""
+def _answered(plan: Plan, j: int, table: Table) -> _Answers:
+    """Condition ``j``'s ``_Answers`` for ``table`` (once per table, fact and answers)."""
     cond, options = plan.conds[j], plan.answers[j]
-    names = [n for n in derivation(cond.fact) if n in part.cols]
-    inverse, firsts = groups([(~part.cols[n].valid).astype(np.int64) for n in names])
-    out = []
+    reads = _reads(plan, (j,))
+    key = ("answers", reads, tuple(options.items()))
+    found = table.memo.get(key)
+    if found is not None:
+        return found
+    names = [n for n in derivation(cond.fact) if n in table.cols]
+    inverse, firsts = groups([(~table.cols[n].valid).astype(np.int64) for n in names])
+    group = np.full(table.n, -1, dtype=np.int64)
+    at = np.zeros(table.n, dtype=np.int64)
+    tables: list[list[Table]] = []
     for g, first in enumerate(firsts):
-        missing = missing_inputs(cond.fact, part.facts(int(first)))
+        missing = missing_inputs(cond.fact, table.facts(int(first)))
         if not missing or any(m not in options for m in missing):
             continue
         sub = np.flatnonzero(inverse == g)
-        taken = part.take(sub)
+        group[sub], at[sub] = len(tables), np.arange(len(sub))
+        taken = table.take(sub)
         answers = product(*(options[m] for m in missing))
-        out.append((sub, [taken.answered(dict(zip(missing, a, strict=True))) for a in answers]))
-    return out
+        tables.append([taken.answered(dict(zip(missing, a, strict=True)), reads) for a in answers])
+    moving = [[t.moving(reads) for t in each] for each in tables]
+    found = table.memo[key] = _Answers(group, at, tables, moving)
+    return found
 
 
-def _agreed(plan: Plan, j: int, part: Table, days: np.ndarray) -> np.ndarray:
-    """Condition ``j`` on ``days`` as every answer agreeing reads it (``timeline.AGREED``), else MISSING."""
+def _agreed(plan: Plan, j: int, table: Table, rows: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """Condition ``j`` for ``rows`` on ``days`` as every answer agreeing reads it
+    (``timeline.AGREED``), else MISSING."""
     cond = plan.conds[j]
-    out = np.full(part.n, MISSING, dtype=np.int8)
-    for sub, tables in _answered(plan, j, part):
-        seen = [
-            codes(cond, on, reference(plan, on))
-            for on in (t.on_days(days[sub], (cond.fact,)) for t in tables)
-        ]
+    answers = _answered(plan, j, table)
+    out = np.full(len(rows), MISSING, dtype=np.int8)
+    group = answers.group[rows]
+    for g, moving in enumerate(answers.moving):
+        sel = np.flatnonzero(group == g)
+        if not len(sel):
+            continue
+        at = answers.at[rows[sel]]
+        seen = [codes(cond, on, reference(plan, on)) for on in (m.on(at, days[sel]) for m in moving)]
         first = seen[0]
         same = np.logical_and.reduce([s == first for s in seen])
-        agreed = np.full(len(sub), MISSING, dtype=np.int8)
+        agreed = np.full(len(sel), MISSING, dtype=np.int8)
         for code, reads_as in AGREED.items():
             agreed[first == code] = reads_as
-        out[sub] = np.where(same, agreed, MISSING)
+        out[sel] = np.where(same, agreed, MISSING)
     return out
+
+
+def _reads(plan: Plan, js: Any) -> tuple[str, ...]:
+    """What conditions ``js`` read on another day: their facts, and the program's reference fact."""
+    ref = [plan.ref_fact] if plan.ref_fact else []
+    return tuple(dict.fromkeys([*(plan.conds[j].fact for j in js), *ref]))
+
+
+@dataclass
+class _Flips:
+    """The days one condition can change on (``timeline.flip``, from the evaluation date and from
+    each later start of its parameters), per group of a table's rows with equal inputs of those
+    days (``Plan.flip_inputs``): worked out for the groups asked for so far, once per table for
+    every program with the same condition (the age and retirement conditions of four programs)."""
+
+    inverse: np.ndarray  # per row: its group
+    firsts: np.ndarray  # per group: its first row
+    days: np.ndarray  # per group: the days, NEVER where none (a column per answer and start)
+    done: np.ndarray  # per group: worked out
+
+
+def _flips(plan: Plan, j: int, table: Table, rows: np.ndarray, answered: bool) -> np.ndarray:
+    """The days condition ``j`` of ``rows`` can change on, as with each possible answer where
+    ``answered`` (``timeline.answered``): a row per row, NEVER where none."""
+    cond = plan.conds[j]
+    last = int(table.cols["case.as_of"].values.max()) if table.n else 0
+    starts = [s.toordinal() for s, _, _, _ in cond.periods if s is not None] if plan.reads_as_of else []
+    starts = [s for s in starts if s > last]  # a start no row has still to come gives no day
+    slots = int(np.prod([len(a) for a in plan.answers[j].values()])) if answered else 1
+    key = ("flips", _same_flips(plan, j), answered)
+    found = table.memo.get(key)
+    if found is None:
+        names = tuple(m for m in plan.flip_inputs[j] if m in table.cols and m not in ENGINE_INPUTS)
+        inverse, firsts = _grouped(table, names)
+        width = slots * (1 + 2 * len(starts))
+        days = np.full((len(firsts), width), NEVER, dtype=np.int64)
+        found = table.memo[key] = _Flips(inverse, firsts, days, np.zeros(len(firsts), dtype=bool))
+    group = found.inverse[rows]
+    wanted = np.zeros(len(found.firsts), dtype=bool)
+    wanted[group] = True
+    need = np.flatnonzero(wanted & ~found.done)
+    if len(need):
+        reps = found.firsts[need]
+        found.days[need] = _flip_days(plan, j, table, reps, answered, starts, found.days.shape[1])
+        found.done[need] = True
+    return found.days[group]
+
+
+def _flip_days(
+    plan: Plan, j: int, table: Table, reps: np.ndarray, answered: bool, starts: list[int], width: int
+) -> np.ndarray:
+    """``_flips`` for rows ``reps`` of ``table``: a column per answer, each followed by every later
+    start of the parameters and the day the condition changes from it."""
+    out = np.full((len(reps), width), NEVER, dtype=np.int64)
+    if answered:
+        answers = _answered(plan, j, table)
+        group = answers.group[reps]
+        variants = []
+        for g, tables in enumerate(answers.tables):
+            sel = np.flatnonzero(group == g)
+            if len(sel):
+                variants.append((sel, [t.take(answers.at[reps[sel]]) for t in tables]))
+    else:
+        variants = [(np.arange(len(reps)), [table.take(reps)])]
+    as_of = table.cols["case.as_of"].values[reps]
+    per = 1 + 2 * len(starts)
+    for sel, parts in variants:
+        for c, part in enumerate(parts):
+            out[sel, c * per] = _flip(plan, j, part)
+            for s, day in enumerate(starts):  # each start of a parameter is a day, and a period to search
+                later = day > as_of[sel]
+                out[sel, c * per + 1 + 2 * s] = np.where(later, day, NEVER)
+                out[sel, c * per + 2 + 2 * s] = np.where(later, _flip(plan, j, part, day), NEVER)
+    return out
+
+
+def _same_flips(plan: Plan, j: int) -> Any:
+    """What condition ``j``'s change days depend on besides the row (conditions of other programs
+    alike in it share them): its fact and comparison, values and windows, the program's reference
+    fact and the answers its unknowns could take."""
+    cond = plan.conds[j]
+    key = (
+        cond.fact,
+        cond.leaf.op if cond.leaf is not None else None,
+        tuple((s, e, x) for s, e, _, x in cond.periods),
+        None if cond.fixed is None else (cond.fixed[1],),
+        cond.bounds,
+        plan.ref_fact,
+        plan.reads_as_of,
+        tuple(plan.answers.get(j, {}).items()),
+    )
+    try:
+        hash(key)
+    except TypeError:  # a value with no hash (a list): shared with no other program
+        return (plan.rule.id, j)
+    return key
+
+
+def _grouped(table: Table, names: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """``groups`` of all of the table's rows by the values of ``names`` (once per table)."""
+    key = ("groups", names)
+    found = table.memo.get(key)
+    if found is None:
+        codes_ = [table.cols[m].codes() for m in names] or [np.zeros(table.n, np.int64)]
+        found = table.memo[key] = groups(codes_)
+    return found
+
+
+# A condition's code today (engine/codes.py) → 1 where it moves with time, 2 where it moves with
+# each answer to what keeps it unknown (a condition with a short list of answers: ``Plan.answers``).
+_PLAIN = np.isin(np.arange(8), (MET, NOT_MET, NOT_IN_FORCE)).astype(np.int8)
+_ANSWERABLE = 2 * np.isin(np.arange(8), (MET_ANYWAY, NOT_MET_ANYWAY, MISSING)).astype(np.int8)
 
 
 def _changes(plan: Plan, block: np.ndarray, table: Table) -> Changes:
@@ -608,12 +738,10 @@ def _changes(plan: Plan, block: np.ndarray, table: Table) -> Changes:
     timed = [j for j, _ in plan.timed]
     # 1: a condition that moves with time; 2: one decided whatever the unknown answer, or not yet
     # decided, that moves with each answer (``timeline.answered``)
-    plain = np.isin(block[:, timed], (MET, NOT_MET, NOT_IN_FORCE))
     answerable = np.array([j in plan.answers for j in timed], dtype=bool)
-    agreed = np.isin(block[:, timed], (MET_ANYWAY, NOT_MET_ANYWAY, MISSING)) & answerable
-    kind = plain.astype(np.int8) + 2 * agreed.astype(np.int8)
+    now = block[:, timed]
+    kind = _PLAIN[now] + np.where(answerable, _ANSWERABLE[now], 0).astype(np.int8)
     pattern, firsts = groups([_pack(kind)])
-    as_of = table.cols["case.as_of"].values
     status = _statuses(plan, block)
     events: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (rows, day, new status)
     for g, first in enumerate(firsts):
@@ -623,29 +751,10 @@ def _changes(plan: Plan, block: np.ndarray, table: Table) -> Changes:
             continue
         answered = {timed[k] for k in ks if kind[first, k] == 2}
         rows = np.flatnonzero(pattern == g)
-        candidates = []
-        for j in js:
-            names = [m for m in plan.flip_inputs[j] if m in table.cols and m not in ENGINE_INPUTS]
-            inverse, reps = groups(
-                [table.cols[m].codes()[rows] for m in names] or [np.zeros(len(rows), np.int64)]
-            )
-            part = table.take(rows[reps])
-            variants = _answered(plan, j, part) if j in answered else [(np.arange(part.n), [part])]
-            for sub, tables in variants:
-                for each in tables:
-                    candidates.append(_in(sub, part.n, _flip(plan, j, each))[inverse])
-                    if plan.reads_as_of:  # each start of a parameter is a day, and a period to search
-                        for start, _, _, _ in plan.conds[j].periods:
-                            if start is not None:
-                                day = start.toordinal()
-                                later = day > as_of[rows]
-                                found = _in(sub, part.n, _flip(plan, j, each, day))[inverse]
-                                candidates.append(np.where(later, day, NEVER))
-                                candidates.append(np.where(later, found, NEVER))
-        if not candidates:  # unknowns no answer list settles: nothing moves
-            continue
-        days = np.sort(np.column_stack(candidates), axis=1)
+        candidates = np.concatenate([_flips(plan, j, table, rows, j in answered) for j in js], axis=1)
+        days = np.sort(candidates[:, (candidates != NEVER).any(axis=0)], axis=1)
         current = status[rows].copy()
+        moving = table.moving(_reads(plan, js))
         for k in range(days.shape[1]):
             live = np.flatnonzero(days[:, k] != NEVER)
             if not len(live):
@@ -654,12 +763,12 @@ def _changes(plan: Plan, block: np.ndarray, table: Table) -> Changes:
             if k:
                 live = live[days[live, k] != days[live, k - 1]]
             sub = rows[live]
-            on = table.take(sub).on_days(days[live, k], tuple(plan.conds[j].fact for j in js))
+            on = moving.on(sub, days[live, k])
             ref = reference(plan, on)
             cur = block[sub].copy()
             for j in js:
                 if j in answered:
-                    cur[:, j] = _agreed(plan, j, table.take(sub), days[live, k])
+                    cur[:, j] = _agreed(plan, j, table, sub, days[live, k])
                 else:
                     cur[:, j] = codes(plan.conds[j], on, ref)
             new = _statuses(plan, cur)

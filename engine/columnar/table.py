@@ -92,6 +92,9 @@ class Table:
     cols: dict[str, Col]  # every input fact of the subject, then every derived one
     confirmations: dict[str, np.ndarray] = field(default_factory=dict)  # key → int8: -1 unset, 0, 1
     _rows: dict[int, RowFacts] = field(default_factory=dict)
+    # work the programs judging this table share (engine/columnar/judge.py: the days a condition
+    # changes on, the answers its unknowns could take), kept with the rows it was worked out for
+    memo: dict[Any, Any] = field(default_factory=dict)
 
     def facts(self, i: int) -> RowFacts:
         """Row ``i``'s facts as ``case_facts`` gives them, each worked out when first read (the
@@ -110,8 +113,10 @@ class Table:
         confirmed = {k: v[rows] for k, v in self.confirmations.items()}
         return Table(self.subject, len(rows), self.as_of, self.settings, cols, confirmed)
 
-    def answered(self, inputs: dict[str, Any]) -> Table:
-        """The same facts had the applicant answered ``inputs`` (``facts.with_inputs``)."""
+    def answered(self, inputs: dict[str, Any], facts: tuple[str, ...] | None = None) -> Table:
+        """The same facts had the applicant answered ``inputs`` (``facts.with_inputs``); given
+        ``facts``, only they and what they are derived from are worked out again (as
+        ``timeline.answered`` does), the other derived facts keep today's values."""
         cols = _copy(self.cols)
         for name, value in inputs.items():
             c = empty(FACTS[name].type, self.n)
@@ -120,15 +125,19 @@ class Table:
             cols[name] = c
         table = Table(self.subject, self.n, self.as_of, self.settings, cols, self.confirmations)
         moved = [s for s in F.derivations(self.subject) if set(inputs) & set(F.depends_on(s[0]))]
+        if facts is not None:
+            names = F.reading(self.subject, facts, timed=False)[0]
+            moved = [s for s in moved if s[0] in names]
         derive_columns(table, cols["case.as_of"].values, moved)
         return table
 
-    def on_days(self, days: np.ndarray, facts: tuple[str, ...]) -> Table:
-        """``facts`` on other evaluation dates, one per row (``facts.on_day``): only what they are
-        derived from that reads the date moves."""
-        table = Table(self.subject, self.n, self.as_of, self.settings, _copy(self.cols), self.confirmations)
-        derive_columns(table, days, F.reading(self.subject, facts)[1])
-        return table
+    def moving(self, facts: tuple[str, ...]) -> Moving:
+        """``facts`` ready to be read on other evaluation dates (``Moving.on``)."""
+        steps = F.reading(self.subject, facts)[1]
+        made = {step[0] for step in steps}
+        reads = dict.fromkeys([*(i for step in steps for i in step[2]), *facts])
+        fixed = {n: self.cols[n] for n in reads if n not in made and n not in ENGINE_INPUTS}
+        return Moving(self.subject, self.as_of, self.settings, fixed, steps)
 
     def inputs_of(self, names: list[str] | tuple[str, ...]) -> list[str]:
         """The input facts the given facts are computed from (themselves when they are inputs)."""
@@ -138,6 +147,27 @@ class Table:
                 if not FACTS[n].derived_from and n not in ENGINE_INPUTS and n not in out:
                     out.append(n)
         return out
+
+
+@dataclass
+class Moving:
+    """Some facts of a table's rows on other evaluation dates (``facts.on_day``), asked for many
+    days (each candidate day and bisection step of engine/columnar/judge.py's timeline): only the
+    steps of their derivations that read the date are worked out, from the columns those steps
+    read that do not move with it (a retirement date, a birth date), read once."""
+
+    subject: str
+    as_of: date
+    settings: DistrictBook
+    fixed: dict[str, Col]  # what the steps read that does not move, and the facts that do not
+    steps: list  # the derivation steps that read the date
+
+    def on(self, rows: np.ndarray, days: np.ndarray) -> Table:
+        """The facts (and the evaluation date) of ``rows`` on ``days``, one per row."""
+        cols = {name: _take(c, rows) for name, c in self.fixed.items()}
+        table = Table(self.subject, len(rows), self.as_of, self.settings, cols)
+        derive_columns(table, days, self.steps)
+        return table
 
 
 class RowFacts(Mapping[str, Any]):
