@@ -14,7 +14,9 @@ of exactly the inputs it reads:
 - the output cells: ``Layout``'s own wording of such a ``Verdict``.
 
 A registry repeats these combinations (a few thousand per program in a million rows), so the
-scalar code runs a few thousand times, never once per row.
+scalar code runs a few thousand times, never once per row. A chunk's groups are told apart by codes
+local to it; the verdicts and their cells are kept by the values those codes stand for, in the job
+(``Job.memo``), so a later chunk's repeated combinations cost a lookup.
 """
 
 from __future__ import annotations
