@@ -17,8 +17,10 @@ import copy
 import csv
 import io
 import random
+from collections import Counter
 from dataclasses import replace
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -418,6 +420,41 @@ def test_a_threshold_not_yet_in_force_gives_the_day_it_is_met_the_same():
 def test_a_large_boundary_registry_is_decided_the_same(plain):
     rows = _rows(random.Random(2020), 3000)
     _same(*_both(rows, plain=plain))
+
+
+def test_a_job_s_later_chunks_reuse_its_answers_and_decide_the_same(monkeypatch):
+    """What a job keeps for its later chunks (``Job.memo``: each verdict and head by the values it
+    reads) gives the bytes a fresh job gives: a registry judged in one chunk, and in chunks of 40
+    rows through one job, each chunk also as the per-case engine decides it. The later chunks
+    repeat earlier rows under another case id with one cell drawn again, so a verdict's key repeats
+    with other values beside it; a chunk judged again asks ``Plan.verdict`` nothing."""
+    from engine.plan import Plan
+
+    plans = [p for s in ("person", "enterprise") for p in ENGINE.judge_of(s).plans]
+    grant = [h for h, spec in SPECS.items() if any(spec.name in p.reads.grant for p in plans)]
+    r = random.Random(55)
+    rows = _rows(r, 240)
+    for i, row in enumerate(rows[:160]):  # every other one with a fact a grant is read at drawn again
+        twin = dict(zip(HEADER, row, strict=True))
+        twin["案件编号"] = f"T{i}"
+        h = r.choice(grant if i % 2 else HEADER[2:])
+        twin[h] = _cell(r, h, twin, "")
+        rows.append(list(twin.values()))
+    records = [(i + 2, row, None) for i, row in enumerate(rows)]
+    whole = columnar.evaluate(_job(), records)
+    job = _job()
+    parts = [records[k : k + 40] for k in range(0, len(records), 40)]
+    done = [columnar.evaluate(job, part) for part in parts]
+    assert b"".join(d.out for d in done) == whole.out
+    assert b"".join(d.err for d in done) == whole.err
+    assert sum((d.counts for d in done), Counter()) == whole.counts
+    for part, d in zip(parts, done, strict=True):
+        _same(_each_alone(job, part), d)
+    asked: list[Any] = []
+    real = Plan.verdict
+    monkeypatch.setattr(Plan, "verdict", lambda *a: asked.append(a) or real(*a))
+    again = columnar.evaluate(job, parts[-1])
+    assert not asked and again.out == done[-1].out
 
 
 def test_blank_short_and_long_lines_in_plain_text_are_counted_as_row_by_row():

@@ -40,8 +40,9 @@ def _engine() -> Engine:
     return Engine(load_rulebook(), settings=book)
 
 
-def test_each_row_gets_its_own_district_s_standard_in_force_on_its_own_day():
-    engine = _engine()
+def _registry(engine: Engine) -> tuple[list[str], Job, list[list[str]]]:
+    """Rows of three districts hired on two days, the job to judge them, and each row's cells as
+    the engine judges its case alone (on a fresh engine)."""
     rows = []
     contracts = [("2020-03-16", "2021-03-15"), ("2020-07-01", "2021-06-30")]
     for k, (district, (hired, end)) in enumerate(
@@ -51,22 +52,37 @@ def test_each_row_gets_its_own_district_s_standard_in_force_on_its_own_day():
     header = HEADER.split(",")
     cols = map_columns(header, "person", engine.book.confirmation_keys())
     layout = Layout(engine.book)
-    job = Job(engine, cols, layout, AS_OF)
-    done = chunk.evaluate(job, Plain(2, "".join(r + "\r\n" for r in rows)))
-    assert done.decided == len(rows) and not done.err
-    got = list(csv.reader(io.StringIO(done.out.decode("utf-8"))))
     expected = []
     for k, row in enumerate(rows):
         case, problems = row_case(cols, row.split(","), AS_OF)
         assert case is not None, problems
-        [verdicts] = _engine().judge_many([case], AS_OF, "zh")  # each case alone, on a fresh engine
+        [verdicts] = _engine().judge_many([case], AS_OF, "zh")
         expected += list(
             csv.reader(io.StringIO(layout.lines(case.case_id or "", k + 2, "enterprise", verdicts)))
         )
+    return rows, Job(engine, cols, layout, AS_OF), expected
+
+
+def test_each_row_gets_its_own_district_s_standard_in_force_on_its_own_day():
+    rows, job, expected = _registry(_engine())
+    done = chunk.evaluate(job, Plain(2, "".join(r + "\r\n" for r in rows)))
+    assert done.decided == len(rows) and not done.err
+    got = list(csv.reader(io.StringIO(done.out.decode("utf-8"))))
     assert got == expected
-    grant = layout.header().index("一次性吸纳就业补贴·标准和期限")
+    grant = job.layout.header().index("一次性吸纳就业补贴·标准和期限")
     amounts = {(r[0], r[grant].split(" ")[0]) for r in got}
     assert {"1000", "2000", "1500"} <= {a for _, a in amounts}
+
+
+def test_a_job_s_later_chunks_read_each_row_s_standard_on_its_own_day():
+    """What a job keeps for its later chunks (``Job.memo``) is kept by the day a standard is read
+    on: a district's rows hired on another day, in another chunk, get that day's standard."""
+    rows, job, expected = _registry(_engine())
+    got = []
+    for k, row in enumerate(rows):  # a chunk per row, through one job
+        done = chunk.evaluate(job, Plain(k + 2, row + "\r\n"))
+        got += list(csv.reader(io.StringIO(done.out.decode("utf-8"))))
+    assert got == expected
 
 
 def test_one_engine_reads_each_case_s_standard_on_its_own_day():

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from engine.batch.columns import Columns, row_case
 from engine.batch.layout import Layout
@@ -25,6 +26,9 @@ class Job:
     columns: Columns
     layout: Layout
     as_of: date
+    # What the columnar evaluator works out once per distinct combination of values, kept for the
+    # run's later chunks (engine/columnar/judge.py ``judge_table``)
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass

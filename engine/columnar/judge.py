@@ -14,7 +14,9 @@ of exactly the inputs it reads:
 - the output cells: ``Layout``'s own wording of such a ``Verdict``.
 
 A registry repeats these combinations (a few thousand per program in a million rows), so the
-scalar code runs a few thousand times, never once per row.
+scalar code runs a few thousand times, never once per row. A chunk's groups are told apart by codes
+local to it; the verdicts and their cells are kept by the values those codes stand for, in the job
+(``Job.memo``), so a later chunk's repeated combinations cost a lookup.
 """
 
 from __future__ import annotations
@@ -157,8 +159,13 @@ def codes(cond: Cond, table: Table, ref: np.ndarray) -> np.ndarray:
     return out
 
 
-def judge_table(judge: Judge, table: Table, layout: Any, lang: str) -> tuple[list[Judged], Counter[str]]:
-    """Every program's judgement and output cells for every row of ``table``."""
+def judge_table(
+    judge: Judge, table: Table, layout: Any, lang: str, memo: dict[Any, Any] | None = None
+) -> tuple[list[Judged], Counter[str]]:
+    """Every program's judgement and output cells for every row of ``table``; ``memo`` keeps what
+    is worked out once per distinct combination of values for the next tables (a job's, so the
+    layout is the same: ``Job.memo``)."""
+    memo = {} if memo is None else memo
     n = table.n
     ref = [reference(plan, table) for plan in judge.plans]
     width = sum(len(p.conds) for p in judge.plans)
@@ -171,7 +178,7 @@ def judge_table(judge: Judge, table: Table, layout: Any, lang: str) -> tuple[lis
     counts: Counter[str] = Counter()
     out = []
     for p, plan in enumerate(judge.plans):
-        judged = _program(judge, p, plan, table, matrix, ref[p], layout, lang)
+        judged = _program(judge, p, plan, table, matrix, ref[p], layout, lang, memo)
         counts.update(phase_counts(judged, judged.phases()))
         out.append(judged)
     return out, counts
@@ -249,20 +256,22 @@ def _program(
     ref: np.ndarray,
     layout: Any,
     lang: str,
+    memo: dict[Any, Any],
 ) -> Judged:
     n = table.n
     a, b = plan.span
     block = matrix[:, a:b]
     packed = _pack(block)
     slice_of, firsts = groups([packed])
-    outcomes = [plan.outcome(tuple(block[f].tolist())) for f in firsts]
+    slices = [tuple(block[f].tolist()) for f in firsts]
+    outcomes = [plan.outcome(s) for s in slices]
     outcome = slice_of  # the outcome is a function of the slice: index by it
     refused = np.array([o.status is Status.not_eligible for o in outcomes], dtype=bool)[outcome]
 
     # Questions and grant: per distinct (outcome, which of the questions' facts are unknown,
     # parameter period, the grant's two facts, the district), everything Plan.verdict reads.
     verdict_group = np.full(n, -1, dtype=np.int64)
-    verdicts: list[Verdict] = []
+    found: list[tuple[Any, tuple[str, ...]]] = []  # per verdict group: its head, its questions
     rows = np.flatnonzero(~refused)
     period = np.zeros(n, dtype=np.int64)
     if plan.reads.starts:
@@ -271,38 +280,49 @@ def _program(
     if len(rows):
         cols = table.cols
         parts = [outcome[rows], period[rows]]
-        reads = {f for o in outcomes if o.fixed is None for f in o.reads}
-        parts += [(~cols[f].valid[rows]).astype(np.int64) for f in sorted(reads)]
+        reads = sorted({f for o in outcomes if o.fixed is None for f in o.reads})
+        parts += [(~cols[f].valid[rows]).astype(np.int64) for f in reads]
         # what the grant reads (``Plan.reads``): its facts, and the district whose local standard
         # may fix the amount, read on the row's own day
         local = _local_standards(plan, table)
         facts = [*plan.reads.grant, *(("district.name",) if local else ())]
-        parts += [cols[f].codes()[rows] for f in table.inputs_of(facts) if f in cols]
+        inputs = [f for f in table.inputs_of(facts) if f in cols]
+        parts += [cols[f].codes()[rows] for f in inputs]
         if local:
             parts.append(ref[rows] - int(ref.min()))
         inverse, group_firsts = groups(parts)
-        for first in group_firsts:
-            r = int(rows[first])
-            key = tuple(matrix[r].tolist())
-            verdicts.append(plan.verdict(outcomes[outcome[r]], key, table.facts(r), _day(ref[r]), lang))
+        at = rows[group_firsts]
+        kept = _kept(memo, (plan.rule.id, "verdict", lang, table.as_of))
+        keys = _verdict_keys(table, slices, outcomes, outcome[at], period[at], reads, inputs, ref, local, at)
+        for key, r in zip(keys, at.tolist(), strict=True):
+            head = kept.get(key)
+            if head is None:
+                o, day = outcomes[outcome[r]], _day(ref[r])
+                v = plan.verdict(o, tuple(matrix[r].tolist()), table.facts(r), day, lang)
+                head = kept[key] = (layout.cells(v), v.missing)
+            found.append(head)
         verdict_group[rows] = inverse
 
     changes = _changes(plan, block, table) if plan.timed else Changes.none(n)
 
-    # The first four cells, worded by the layout from one Verdict per distinct shape.
+    # The first four cells, worded by the layout from one Verdict per distinct shape; a refusal's
+    # read its outcome only.
     inverse, seg_firsts = groups([outcome, verdict_group + 1])
     heads = []
     asks: list[tuple[str, ...]] = []
-    for first in seg_firsts:
-        r = int(first)
-        o = outcomes[outcome[r]]
-        if verdict_group[r] >= 0:
-            v = verdicts[verdict_group[r]]
-            v = Verdict(plan, o, v.missing, v.outcomes, v.facts, v.ref, v.grant)
+    refusals = _kept(memo, (plan.rule.id, "refused", lang))
+    for first in seg_firsts.tolist():
+        g = int(verdict_group[first])
+        if g >= 0:
+            cells, missing = found[g]
         else:
-            v = Verdict(plan, o, (), (), {}, _day(ref[r]))
-        heads.append(layout.cells(v))
-        asks.append(v.missing)
+            s = slices[outcome[first]]
+            cells, missing = refusals.get(s), ()
+            if cells is None:
+                v = Verdict(plan, outcomes[outcome[first]], (), (), {}, _day(ref[first]))
+                cells = refusals[s] = layout.cells(v)
+        heads.append(cells)
+        asks.append(missing)
     dates = None
     if plan.reads.dates:
         # every row's key dates (``Plan.end_of`` reads them for a row refused today too); a
@@ -324,6 +344,52 @@ def _program(
         changes,
         asks + [()] * (len(heads) - len(asks)),  # heads added for refusals ask nothing
     )
+
+
+KEPT = 8192  # answers a job keeps per program and kind (``_kept``): its memory stays flat
+
+
+def _kept(memo: dict[Any, Any], scope: tuple[Any, ...]) -> dict[Any, Any]:
+    """The answers ``memo`` keeps for ``scope`` (a program, a kind of answer, the language, the
+    evaluation date where it is read), emptied once it holds ``KEPT``."""
+    found = memo.get(scope)
+    if found is None or len(found) >= KEPT:
+        found = memo[scope] = {}
+    return found
+
+
+def _verdict_keys(
+    table: Table,
+    slices: list[tuple[int, ...]],
+    outcomes: list[Outcome],
+    outcome: np.ndarray,  # at ``rows``, as ``period``
+    period: np.ndarray,
+    reads: list[str],
+    inputs: list[str],
+    ref: np.ndarray,
+    local: bool,
+    rows: np.ndarray,
+) -> list[tuple[Any, ...]]:
+    """For ``rows``, the values of what ``Plan.verdict`` reads, as ``_program`` groups them by codes
+    local to a table: the program's outcomes, which of its questions' facts are unknown (the
+    outcome's own ``reads``), the parameter period, the grant's inputs and, with a local standard,
+    the day it is read on."""
+    cols = table.cols
+    known = {f: cols[f].valid[rows].tolist() for f in reads}
+    values = [_values(cols[f], rows) for f in inputs]
+    grant = list(zip(*values, strict=True)) if values else [()] * len(rows)
+    days = ref[rows].tolist() if local else [None] * len(rows)
+    out = []
+    for g, (k, p, day) in enumerate(zip(outcome.tolist(), period.tolist(), days, strict=True)):
+        unknown = tuple(known[f][g] for f in outcomes[k].reads) if outcomes[k].fixed is None else ()
+        out.append((slices[k], p, unknown, grant[g], day))
+    return out
+
+
+def _values(col: Col, rows: np.ndarray) -> list[Any]:
+    """A column's values at ``rows`` as ``Col.codes`` tells them apart (None: unknown)."""
+    known = col.valid[rows].tolist()
+    return [v if ok else None for v, ok in zip(col.values[rows].tolist(), known, strict=True)]
 
 
 def _local_standards(plan: Plan, table: Table) -> bool:

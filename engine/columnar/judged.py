@@ -123,7 +123,7 @@ def judge_rows(job: Job, numbers: np.ndarray, cells: list[pl.Series], others: li
         if not len(read.rows):
             continue
         table = build(subject, len(read.rows), job.as_of, engine.settings, read.inputs, read.confirmations)
-        judged, counts = judge_table(engine.judge_of(subject), table, job.layout, lang)
+        judged, counts = judge_table(engine.judge_of(subject), table, job.layout, lang, job.memo)
         idx = pl.Series(read.rows, dtype=pl.Int64)
         carried = [cells[i].gather(idx).str.strip_chars(ASCII_SPACE) for i in cols.carried]
         applied = None
@@ -158,7 +158,7 @@ def judge_rows(job: Job, numbers: np.ndarray, cells: list[pl.Series], others: li
             continue
         facts = [case_facts(case, job.as_of, engine.settings) for _, case, _ in found]
         table = from_facts(subject, facts, [c.confirmations for _, c, _ in found], job.as_of, engine.settings)
-        judged, counts = judge_table(engine.judge_of(subject), table, job.layout, lang)
+        judged, counts = judge_table(engine.judge_of(subject), table, job.layout, lang, job.memo)
         lines = np.array([line for line, _, _ in found], dtype=np.int64)
         ids = pl.Series([case.case_id or "" for _, case, _ in found], dtype=pl.String)
         carried = [
