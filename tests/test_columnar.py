@@ -365,7 +365,7 @@ def _both(
 
 def _same(alone, new, as_arrow=None) -> None:
     assert new.err.decode() == alone.err.decode()
-    assert new.out.decode() == alone.out.decode()
+    assert bytes(new.out).decode() == alone.out.decode()
     assert (new.decided, new.rejected, new.blank) == (alone.decided, alone.rejected, alone.blank)
     assert +new.counts == +alone.counts
     if as_arrow is not None:  # the Parquet rendering holds the same cells (empty: null)

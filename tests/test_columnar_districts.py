@@ -67,7 +67,7 @@ def test_each_row_gets_its_own_district_s_standard_in_force_on_its_own_day():
     rows, job, expected = _registry(_engine())
     done = chunk.evaluate(job, Plain(2, "".join(r + "\r\n" for r in rows)))
     assert done.decided == len(rows) and not done.err
-    got = list(csv.reader(io.StringIO(done.out.decode("utf-8"))))
+    got = list(csv.reader(io.StringIO(bytes(done.out).decode("utf-8"))))
     assert got == expected
     grant = job.layout.header().index("一次性吸纳就业补贴·标准和期限")
     amounts = {(r[0], r[grant].split(" ")[0]) for r in got}
@@ -81,7 +81,7 @@ def test_a_job_s_later_chunks_read_each_row_s_standard_on_its_own_day():
     got = []
     for k, row in enumerate(rows):  # a chunk per row, through one job
         done = chunk.evaluate(job, Plain(k + 2, row + "\r\n"))
-        got += list(csv.reader(io.StringIO(done.out.decode("utf-8"))))
+        got += list(csv.reader(io.StringIO(bytes(done.out).decode("utf-8"))))
     assert got == expected
 
 

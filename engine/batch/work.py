@@ -10,12 +10,15 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.batch.columns import Columns, row_case
 from engine.batch.layout import Layout
 from engine.evaluate import CaseModel, Engine
 from engine.values import Words, in_lang
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 @dataclass(frozen=True)
@@ -33,9 +36,10 @@ class Job:
 
 @dataclass
 class Done:
-    """A chunk's result: encoded rows for both files and what to count."""
+    """A chunk's result: encoded rows for both files and what to count. The output rows may be
+    left in Arrow's memory (``pa.Buffer``), which files are written from without a copy."""
 
-    out: bytes
+    out: bytes | pa.Buffer
     err: bytes
     decided: int = 0
     rejected: int = 0

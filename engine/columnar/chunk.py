@@ -167,7 +167,7 @@ def _shape(layout: Layout, t: JudgedTable, pieces: list[Piece]) -> Counter[str]:
     return counts
 
 
-def _render(layout: Layout, pieces: list[Piece], arrow: bool) -> bytes:
+def _render(layout: Layout, pieces: list[Piece], arrow: bool) -> bytes | pa.Buffer:
     """The pieces' rows in input order (long: each case's programs in rule-book order), as CSV
     text or as an Arrow IPC stream."""
     lines = [ln for ln, _, _ in pieces]
@@ -192,26 +192,27 @@ def _render(layout: Layout, pieces: list[Piece], arrow: bool) -> bytes:
     return utf8_bytes(text)
 
 
-def utf8_bytes(text: pl.Series) -> bytes:
+def utf8_bytes(text: pl.Series) -> bytes | pa.Buffer:
     """A String Series' rows one after another, as UTF-8: Arrow keeps a string column's text in one
-    buffer, so its rows in order are a slice of it (no Python string of the whole chunk is built)."""
-    column = text.to_arrow()
+    buffer, so its rows in order are a slice of it, handed on as it is (written to a file from
+    Arrow's memory: no Python string or bytes of the whole chunk is built)."""
+    column = text.to_arrow(compat_level=pl.CompatLevel.oldest())  # large_string: no copy to cast
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks()
-    column = column.cast(pa.large_string())
     if not len(column):
         return b""
     if column.null_count:
         column = column.fill_null("")
     ends = np.frombuffer(column.buffers()[1], dtype=np.int64)
-    return column.buffers()[2][int(ends[column.offset]) : int(ends[column.offset + len(column)])].to_pybytes()
+    start, end = int(ends[column.offset]), int(ends[column.offset + len(column)])
+    return column.buffers()[2].slice(start, end - start)
 
 
-def _ipc(table: pa.Table | None, layout: Layout) -> bytes:
+def _ipc(table: pa.Table | None, layout: Layout) -> pa.Buffer:
     """A result table as an Arrow IPC stream (no table: an empty one)."""
     schema = result_schema(layout)
     sink = pa.BufferOutputStream()
     # LZ4: the coded columns' indices shrink sevenfold, for the pipe and the part files
     with pa.ipc.new_stream(sink, schema, options=pa.ipc.IpcWriteOptions(compression="lz4")) as writer:
         writer.write_table(table if table is not None else schema.empty_table())
-    return sink.getvalue().to_pybytes()
+    return sink.getvalue()

@@ -188,7 +188,7 @@ class Results:
     def _part(self, k: int) -> Path:
         return self.parts / f"part-{k:06d}.{'csv' if self.csv else 'arrow'}"
 
-    def add(self, data: bytes) -> None:
+    def add(self, data: bytes | pa.Buffer) -> None:
         part = self._part(self.chunks)
         tmp = part.with_suffix(".tmp")
         with tmp.open("wb") as f:
@@ -199,7 +199,7 @@ class Results:
         self._write(data)
         self.chunks += 1
 
-    def _write(self, data: bytes) -> None:
+    def _write(self, data: bytes | pa.Buffer) -> None:
         if self._writer is None:
             self._file.write(data)
         else:
