@@ -198,10 +198,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# polars sets its allocator (jemalloc) to hand freed pages back to the system within half a second,
+# for programs that hold on to little between queries. A batch makes the same chunk-sized buffers
+# chunk after chunk (a CSV chunk's text is some 85 MB) and faulted them in again every time: a quarter
+# of a CSV run's CPU was the kernel's. The command keeps them for jemalloc's own default of 10 s.
+# polars adds this to its own setting when it is first imported (later in this process, and in each
+# worker, which inherits it); a value the user has set is kept.
+ALLOCATOR = ("_RJEM_MALLOC_CONF", "dirty_decay_ms:10000")
+
+
 def main(argv: list[str] | None = None) -> int:
     if (reason := unsupported_python()) is not None:
         print(reason, file=sys.stderr)
         return 1
+    os.environ.setdefault(*ALLOCATOR)
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))

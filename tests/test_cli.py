@@ -270,3 +270,27 @@ def test_schema_input_lists_the_case_and_registry_fields():
     assert person["目前已就业"]["values"] == ["是", "否"]
     assert "失业保险累计缴费月数" in json.dumps(schema["$defs"], ensure_ascii=False)  # titles in Chinese
     assert {c["header"] for c in columns["special"]} >= {"案件编号", "类型"}
+
+
+ALLOCATOR_PROBE = """
+import os, sys
+from engine.cli import main
+main(["rules", "--json"])
+import polars  # takes its allocator's settings from the environment when first imported
+print(os.environ["_RJEM_MALLOC_CONF"], file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("given", [None, "dirty_decay_ms:0"])
+def test_the_command_keeps_freed_pages_unless_the_user_said_otherwise(given):
+    """polars' allocator setting (``_RJEM_MALLOC_CONF``, later values win) ends with the command's
+    10 s in a ``subsidy`` process and in the workers it starts, which inherit it; a user's own
+    setting is kept instead."""
+    env = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"}
+    if given is not None:
+        env["_RJEM_MALLOC_CONF"] = given
+    done = subprocess.run(
+        [sys.executable, "-c", ALLOCATOR_PROBE], env=env, capture_output=True, text=True, check=True
+    )
+    setting = done.stderr.strip().splitlines()[-1]
+    assert setting.endswith("," + (given or "dirty_decay_ms:10000")), setting
