@@ -202,16 +202,24 @@ def build_parser() -> argparse.ArgumentParser:
 # for programs that hold on to little between queries. A batch makes the same chunk-sized buffers
 # chunk after chunk (a CSV chunk's text is some 85 MB) and faulted them in again every time: a quarter
 # of a CSV run's CPU was the kernel's. The command keeps them for jemalloc's own default of 10 s.
-# polars adds this to its own setting when it is first imported (later in this process, and in each
-# worker, which inherits it); a value the user has set is kept.
-ALLOCATOR = ("_RJEM_MALLOC_CONF", "dirty_decay_ms:10000")
+ALLOCATOR_SETTINGS = "_RJEM_MALLOC_CONF"
+KEEP_FREED_PAGES = "dirty_decay_ms:10000"
+
+
+def keep_freed_pages() -> None:
+    """Add ``KEEP_FREED_PAGES`` to the allocator's settings, last (the last value of a setting wins):
+    polars puts its own in front when first imported, in this process and in every worker, which
+    inherits them; so does a process started by a Python program that had imported polars."""
+    found = os.environ.get(ALLOCATOR_SETTINGS, "")
+    if not found.endswith(KEEP_FREED_PAGES):
+        os.environ[ALLOCATOR_SETTINGS] = f"{found},{KEEP_FREED_PAGES}" if found else KEEP_FREED_PAGES
 
 
 def main(argv: list[str] | None = None) -> int:
     if (reason := unsupported_python()) is not None:
         print(reason, file=sys.stderr)
         return 1
-    os.environ.setdefault(*ALLOCATOR)
+    keep_freed_pages()
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
