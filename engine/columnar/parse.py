@@ -19,6 +19,7 @@ from typing import get_args
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 from annotated_types import Ge, Le, MaxLen
 from pydantic import BaseModel, BeforeValidator, StringConstraints
 
@@ -126,6 +127,20 @@ def _np(s: pl.Series) -> np.ndarray:
     return s.to_numpy()
 
 
+class _Stripped:
+    """A block's cells without their ASCII spaces, each column stripped when first asked for."""
+
+    def __init__(self, cells: list[pl.Series]) -> None:
+        self.cells = cells
+        self.done: dict[int, pl.Series] = {}
+
+    def __getitem__(self, i: int) -> pl.Series:
+        found = self.done.get(i)
+        if found is None:
+            found = self.done[i] = self.cells[i].str.strip_chars(ASCII_SPACE)
+        return found
+
+
 def read_block(
     cols: Columns, cells: list[pl.Series], as_of: date
 ) -> tuple[np.ndarray, dict[str, Read], pl.Series]:
@@ -138,7 +153,8 @@ def read_block(
     free = {c.index for columns in cols.facts.values() for c in columns if c.spec.type == "text"}
     for i in sorted(free | ({cols.case_id} if cols.case_id is not None else set())):
         suspect |= _np(cells[i].str.contains(SUSPECT_CHARS))
-    stripped = [c.str.strip_chars(ASCII_SPACE) for c in cells]
+    # the facts' cells are stripped as they are read (``_read_all``); the others here, when used
+    stripped = _Stripped(cells)
     if cols.case_id is not None:
         case_ids = stripped[cols.case_id]
         suspect |= _np(case_ids.str.len_chars() > 100)
@@ -162,27 +178,34 @@ def read_block(
         rows = np.flatnonzero(kinds == subject)
         if not len(rows):
             continue
+        every = len(rows) == n  # a registry of one kind: its rows are all the block's, in order
         idx = pl.Series(rows, dtype=pl.Int64)
+
+        def of(c: pl.Series, idx: pl.Series = idx, every: bool = every) -> pl.Series:
+            return c if every else c.gather(idx)
+
         bad = np.zeros(len(rows), dtype=bool)
         inputs: dict[str, Col] = {}
         facts = cols.facts[subject]
-        frame = pl.DataFrame({f"c{k}": stripped[c.index].gather(idx) for k, c in enumerate(facts)})
-        for column, (col, wrong) in zip(facts, _read_all(facts, frame), strict=True):
+        frame = pl.DataFrame({f"c{k}": of(cells[c.index]) for k, c in enumerate(facts)})
+        texts: dict[str, pl.Series] = {}
+        for column, (col, wrong, text) in zip(facts, _read_all(facts, frame), strict=True):
             inputs[column.spec.name] = col
+            texts[column.spec.name] = text
             bad |= wrong
         for i in cols.foreign[subject]:
-            bad |= _np(stripped[i].gather(idx) != "")
+            bad |= _np(of(stripped[i]) != "")
         confirmations = {}
         for i, key in cols.confirmations:
-            v = stripped[i].gather(idx).str.to_lowercase()
+            v = of(stripped[i]).str.to_lowercase()
             yes, no = _np(v.is_in(list(TRUE))), _np(v.is_in(list(FALSE)))
             bad |= ~(yes | no | _np(v == ""))
             confirmations[key] = np.where(yes, 1, np.where(no, 0, -1)).astype(np.int8)
         if cols.applied is not None:  # a 申请项目 cell naming no program goes one by one
-            written = stripped[cols.applied].gather(idx)
+            written = of(stripped[cols.applied])
             good = [t for t in written.unique().to_list() if cols.applied_for(t, subject)[1] is None]
             bad |= ~_np(written.is_in(good))
-        bad |= _agree(inputs, as_of.toordinal())
+        bad |= _agree(inputs, texts, as_of.toordinal())
         suspect[rows[bad]] = True
         out[subject] = Read(rows, inputs, confirmations)
     # keep only the clean rows of each kind
@@ -203,12 +226,15 @@ _INT = r"^(0|[1-9][0-9]{0,8})$"
 _NUMBER = r"^(0|[1-9][0-9]{0,10})(\.[0-9]{1,2})?$"
 
 
-def _read_all(columns: list[Column], frame: pl.DataFrame) -> list[tuple[Col, np.ndarray]]:
-    """Each column's cells (``frame``'s column ``c{k}`` for ``columns[k]``): typed values, and the
-    cells this reader cannot vouch for. Every column's text is read in one polars query."""
-    exprs = [e for k, column in enumerate(columns) for e in _reading(column, f"c{k}")]
-    found = frame.select(exprs) if exprs else pl.DataFrame()
-    return [_read(column, frame[f"c{k}"], found, f"c{k}") for k, column in enumerate(columns)]
+def _read_all(columns: list[Column], frame: pl.DataFrame) -> list[tuple[Col, np.ndarray, pl.Series]]:
+    """Each column's cells (``frame``'s column ``c{k}`` for ``columns[k]``, as written): typed
+    values, the cells this reader cannot vouch for, and the text without its ASCII spaces. Every
+    column's text is stripped and read in one polars query."""
+    names = [f"c{k}" for k in range(len(columns))]
+    exprs = [e for name, column in zip(names, columns, strict=True) for e in _reading(column, name)]
+    stripped = frame.lazy().select(pl.col(n).str.strip_chars(ASCII_SPACE) for n in names)
+    found = stripped.select(*names, *exprs).collect()
+    return [(*_read(column, found[n], found, n), found[n]) for n, column in zip(names, columns, strict=True)]
 
 
 def _reading(column: Column, name: str) -> list[pl.Expr]:
@@ -299,10 +325,10 @@ def _read(column: Column, text: pl.Series, found: pl.DataFrame, name: str) -> tu
     return col, given & ~ok
 
 
-def _agree(inputs: dict[str, Col], as_of: int) -> np.ndarray:
+def _agree(inputs: dict[str, Col], texts: dict[str, pl.Series], as_of: int) -> np.ndarray:
     """The models' validators: an ID number's checksum, birth date and sex, which also fill the
     birth date and sex when they are not written; a birth after the evaluation date; a contract
-    that ends before it starts."""
+    that ends before it starts. ``texts``: each input's cells as read (stripped)."""
     n = len(next(iter(inputs.values())).values) if inputs else 0
     bad = np.zeros(n, dtype=bool)
     for name, col in inputs.items():
@@ -313,11 +339,9 @@ def _agree(inputs: dict[str, Col], as_of: int) -> np.ndarray:
             continue
         prefix = name.rsplit(".", 1)[0]
         ids = inputs[name]
-        text = pl.Series(np.where(ids.valid, ids.values, "").astype(str), dtype=pl.String)
         given = ids.valid
-        ok = _np(text.str.contains(r"^[0-9]{17}[0-9X]$"))
-        # each number's 18 characters as code points (a well-shaped stand-in where it is not)
-        chars = np.where(ok, ids.values, "0" * 18).astype("U18").view(np.uint32).reshape(n, 18)
+        ok = given & _np(texts[name].str.contains(r"^[0-9]{17}[0-9X]$"))
+        chars = _id_chars(texts[name], ok)
         digits = chars[:, :17].astype(np.int64) - ord("0")
         ok &= np.array([ord(c) for c in CHECK])[digits @ np.array(WEIGHTS) % 11] == chars[:, 17]
         year = digits[:, 6] * 1000 + digits[:, 7] * 100 + digits[:, 8] * 10 + digits[:, 9]
@@ -344,3 +368,19 @@ def _agree(inputs: dict[str, Col], as_of: int) -> np.ndarray:
     if start is not None and end is not None:
         bad |= start.valid & end.valid & (end.values < start.values)
     return bad
+
+
+def _id_chars(text: pl.Series, ok: np.ndarray) -> np.ndarray:
+    """The 18 characters of each ID number where ``ok`` (18 ASCII characters: as many bytes), read
+    from the Arrow buffer the column's text sits in; a well-shaped stand-in elsewhere."""
+    out = np.full((len(ok), 18), ord("0"), dtype=np.uint8)
+    rows = np.flatnonzero(ok)
+    if not len(rows):
+        return out
+    column = text.to_arrow(compat_level=pl.CompatLevel.oldest())  # large_string: offsets, bytes
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    starts = np.frombuffer(column.buffers()[1], dtype=np.int64)[column.offset : column.offset + len(column)]
+    data = np.frombuffer(column.buffers()[2], dtype=np.uint8)
+    out[rows] = data[starts[rows, None] + np.arange(18)]
+    return out
