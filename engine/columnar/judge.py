@@ -762,10 +762,11 @@ def _flip_days(
 def _same_flips(plan: Plan, j: int) -> Any:
     """What condition ``j``'s change days depend on besides the row (conditions of other programs
     alike in it share them): its fact and comparison, values and windows, the program's reference
-    fact and the answers its unknowns could take."""
+    fact and the answers its unknowns could take (and a confirmation's key, should one ever move)."""
     cond = plan.conds[j]
     key = (
         cond.fact,
+        cond.confirm,
         cond.leaf.op if cond.leaf is not None else None,
         tuple((s, e, x) for s, e, _, x in cond.periods),
         None if cond.fixed is None else (cond.fixed[1],),
