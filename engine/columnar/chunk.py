@@ -24,6 +24,7 @@ from engine.batch.layout import Layout, csv_text
 from engine.batch.reader import Plain, Row
 from engine.batch.work import Done, Job
 from engine.columnar.applied import applications, decided_counts
+from engine.columnar.arrowtext import text_buffer
 from engine.columnar.judged import JudgedTable, Judgement, judge_cells, judge_chunk
 from engine.columnar.output import Column, arrow_columns, columns, csv_lines, result_schema
 
@@ -196,16 +197,10 @@ def utf8_bytes(text: pl.Series) -> bytes | pa.Buffer:
     """A String Series' rows one after another, as UTF-8: Arrow keeps a string column's text in one
     buffer, so its rows in order are a slice of it, handed on as it is (written to a file from
     Arrow's memory: no Python string or bytes of the whole chunk is built)."""
-    column = text.to_arrow(compat_level=pl.CompatLevel.oldest())  # large_string: no copy to cast
-    if isinstance(column, pa.ChunkedArray):
-        column = column.combine_chunks()
-    if not len(column):
+    if not len(text):
         return b""
-    if column.null_count:
-        column = column.fill_null("")
-    ends = np.frombuffer(column.buffers()[1], dtype=np.int64)
-    start, end = int(ends[column.offset]), int(ends[column.offset + len(column)])
-    return column.buffers()[2].slice(start, end - start)
+    ends, data = text_buffer(text)
+    return data.slice(int(ends[0]), int(ends[-1] - ends[0]))
 
 
 def _ipc(table: pa.Table | None, layout: Layout) -> pa.Buffer:

@@ -15,16 +15,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import get_args
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
 from annotated_types import Ge, Le, MaxLen
 from pydantic import BaseModel, BeforeValidator, StringConstraints
 
 from engine.batch.columns import KINDS, Column, Columns
 from engine.columnar import cal
+from engine.columnar.arrowtext import text_buffer
 from engine.columnar.table import Col, empty
 from engine.idcard import CHECK, WEIGHTS
 from engine.labels import FALSE, TRUE
@@ -127,20 +128,6 @@ def _np(s: pl.Series) -> np.ndarray:
     return s.to_numpy()
 
 
-class _Stripped:
-    """A block's cells without their ASCII spaces, each column stripped when first asked for."""
-
-    def __init__(self, cells: list[pl.Series]) -> None:
-        self.cells = cells
-        self.done: dict[int, pl.Series] = {}
-
-    def __getitem__(self, i: int) -> pl.Series:
-        found = self.done.get(i)
-        if found is None:
-            found = self.done[i] = self.cells[i].str.strip_chars(ASCII_SPACE)
-        return found
-
-
 def read_block(
     cols: Columns, cells: list[pl.Series], as_of: date
 ) -> tuple[np.ndarray, dict[str, Read], pl.Series]:
@@ -154,14 +141,18 @@ def read_block(
     for i in sorted(free | ({cols.case_id} if cols.case_id is not None else set())):
         suspect |= _np(cells[i].str.contains(SUSPECT_CHARS))
     # the facts' cells are stripped as they are read (``_read_all``); the others here, when used
-    stripped = _Stripped(cells)
+
+    @cache
+    def stripped(i: int) -> pl.Series:
+        return cells[i].str.strip_chars(ASCII_SPACE)
+
     if cols.case_id is not None:
-        case_ids = stripped[cols.case_id]
+        case_ids = stripped(cols.case_id)
         suspect |= _np(case_ids.str.len_chars() > 100)
     else:
         case_ids = pl.Series([""] * n, dtype=pl.String)
     if cols.kind is not None:
-        written = stripped[cols.kind]
+        written = stripped(cols.kind)
         kind = written.replace_strict(KINDS, default=None, return_dtype=pl.String)
         kind = kind.fill_null(
             written.str.to_lowercase().replace_strict(KINDS, default=None, return_dtype=pl.String)
@@ -194,15 +185,15 @@ def read_block(
             texts[column.spec.name] = text
             bad |= wrong
         for i in cols.foreign[subject]:
-            bad |= _np(of(stripped[i]) != "")
+            bad |= _np(of(stripped(i)) != "")
         confirmations = {}
         for i, key in cols.confirmations:
-            v = of(stripped[i]).str.to_lowercase()
+            v = of(stripped(i)).str.to_lowercase()
             yes, no = _np(v.is_in(list(TRUE))), _np(v.is_in(list(FALSE)))
             bad |= ~(yes | no | _np(v == ""))
             confirmations[key] = np.where(yes, 1, np.where(no, 0, -1)).astype(np.int8)
         if cols.applied is not None:  # a 申请项目 cell naming no program goes one by one
-            written = of(stripped[cols.applied])
+            written = of(stripped(cols.applied))
             good = [t for t in written.unique().to_list() if cols.applied_for(t, subject)[1] is None]
             bad |= ~_np(written.is_in(good))
         bad |= _agree(inputs, texts, as_of.toordinal())
@@ -377,10 +368,6 @@ def _id_chars(text: pl.Series, ok: np.ndarray) -> np.ndarray:
     rows = np.flatnonzero(ok)
     if not len(rows):
         return out
-    column = text.to_arrow(compat_level=pl.CompatLevel.oldest())  # large_string: offsets, bytes
-    if isinstance(column, pa.ChunkedArray):
-        column = column.combine_chunks()
-    starts = np.frombuffer(column.buffers()[1], dtype=np.int64)[column.offset : column.offset + len(column)]
-    data = np.frombuffer(column.buffers()[2], dtype=np.uint8)
-    out[rows] = data[starts[rows, None] + np.arange(18)]
+    starts, data = text_buffer(text)
+    out[rows] = np.frombuffer(data, dtype=np.uint8)[starts[rows, None] + np.arange(18)]
     return out
