@@ -589,21 +589,27 @@ def test_a_cluster_decides_each_partition_and_resumes_by_partition(tmp_path, mak
         assert results[0].stat().st_mtime_ns == stamp
 
 
+def _person_cases(seed: int, n: int) -> tuple[list, list[dict]]:
+    """The person rows of ``n`` random boundary rows, read one by one: their cases and facts."""
+    from engine.facts import case_facts
+
+    cols = book_columns(HEADER, "person", ENGINE.book)
+    cases = []
+    for i, row in enumerate(_rows(random.Random(seed), n)):
+        case, _ = work.read_row(cols, len(HEADER), i + 2, row, None, AS_OF)
+        if case is not None and case.kind == "person":
+            cases.append(case)
+    return cases, [case_facts(case, AS_OF, ENGINE.settings) for case in cases]
+
+
 def test_change_days_worked_out_on_arrays_are_the_per_case_ones():
     """Each row's candidate change days (``_reach``) are those ``timeline.reach_days`` works out for its
     case alone: the two evaluators find a change day by the same formula, or both search for it."""
     from engine.columnar.judge import NEVER, _reach, reference
     from engine.columnar.table import from_facts
-    from engine.facts import case_facts
     from engine.timeline import reach_days
 
-    cols = book_columns(HEADER, "person", ENGINE.book)
-    cases = []
-    for i, row in enumerate(_rows(random.Random(2026), 400)):
-        case, _ = work.read_row(cols, len(HEADER), i + 2, row, None, AS_OF)
-        if case is not None and case.kind == "person":
-            cases.append(case)
-    facts = [case_facts(case, AS_OF, ENGINE.settings) for case in cases]
+    cases, facts = _person_cases(2026, 400)
     table = from_facts("person", facts, [c.confirmations for c in cases], AS_OF, ENGINE.settings)
     compared = 0
     for plan in ENGINE.judge_of("person").plans:
@@ -624,19 +630,12 @@ def test_change_days_kept_with_a_table_are_those_worked_out_each_time():
     conditions."""
     from engine.columnar.judge import _flips, judge_table
     from engine.columnar.table import from_facts
-    from engine.facts import case_facts
 
     class Forgetful(dict):
         def __setitem__(self, key, value):  # nothing kept: everything worked out again
             pass
 
-    cols = book_columns(HEADER, "person", ENGINE.book)
-    cases = []
-    for i, row in enumerate(_rows(random.Random(2027), 600)):
-        case, _ = work.read_row(cols, len(HEADER), i + 2, row, None, AS_OF)
-        if case is not None and case.kind == "person":
-            cases.append(case)
-    facts = [case_facts(case, AS_OF, ENGINE.settings) for case in cases]
+    cases, facts = _person_cases(2027, 600)
     layout = _job().layout
 
     def judged(forget: bool):
