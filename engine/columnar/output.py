@@ -20,11 +20,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from engine.batch.layout import HEAD, HEAD_CELLS, Layout, quote, safe_cell
+from engine.columnar.arrowtext import text_buffer
 from engine.columnar.judge import Judged
 
 # engine/batch/layout.py's _CONTROL and FORMULA_START, as Rust regexes (polars).
 CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x{9f}\x{200e}\x{200f}\x{202a}-\x{202e}\x{2066}-\x{2069}]"
 FORMULA = r"^[=+\-@\t\r]"
+CODED = pa.dictionary(pa.int32(), pa.string())  # a coded column's Arrow type
 
 
 @dataclass
@@ -180,11 +182,9 @@ def arrow_columns(cols: list[Column]) -> list[pa.Array]:
     out: list[pa.Array] = []
     for c in cols:
         if isinstance(c, Coded):
-            used = np.bincount(c.index[c.index >= 0], minlength=len(c.entries)) > 0
-            for k in range(c.width):
-                out.append(_dictionary([e[k] for e in c.entries], used, c.index))
+            out += _dictionaries(c)
         elif c.dtype == pl.String:
-            out.append(pl.select(pl.lit(c).replace("", None)).to_series().to_arrow().cast(pa.string()))
+            out.append(_text(c))
         else:
             out.append(c.to_arrow())
     return out
@@ -192,8 +192,9 @@ def arrow_columns(cols: list[Column]) -> list[pa.Array]:
 
 def result_schema(layout: Layout) -> pa.Schema:
     """The Arrow (Parquet) results' columns: the CSV's, ``行号`` as int64, every other a string
-    (dictionary-encoded where a column takes a few texts; a reader sees plain strings)."""
-    text, coded = pa.string(), pa.dictionary(pa.int32(), pa.string())
+    (dictionary-encoded where a column takes a few texts; a reader sees plain strings). A row's own
+    texts are large strings, as polars holds them (``_text``): in Parquet the same as strings."""
+    text, coded = pa.large_string(), CODED
     program = [coded] * HEAD_CELLS + [text, coded]
     types = [text, pa.int64(), coded] + [text] * (len(layout.carried) + layout.applications)
     if layout.long:
@@ -203,17 +204,45 @@ def result_schema(layout: Layout) -> pa.Schema:
     return pa.schema(list(zip(layout.header(), types, strict=True)))
 
 
-def _dictionary(texts: list[str], used: np.ndarray, index: np.ndarray) -> pa.DictionaryArray:
-    """A coded column as a dictionary array in a canonical form (the distinct non-empty texts its
-    rows use, sorted; "" as null), so equal columns are written as equal bytes however they were
-    judged."""
-    words = sorted({t for t, u in zip(texts, used, strict=True) if u and t})
-    position = {w: i for i, w in enumerate(words)}
-    remap = np.array([position.get(t, -1) for t in texts] + [-1], dtype=np.int32)  # -1: empty
-    codes = remap[index]  # index -1 reads the last entry: empty
-    empty = codes < 0
-    indices = pa.array(np.where(empty, 0, codes), mask=empty, type=pa.int32())
-    return pa.DictionaryArray.from_arrays(indices, pa.array(words, pa.string()))
+def _text(text: pl.Series) -> pa.LargeStringArray:
+    """A String column as an Arrow array, an empty cell null: polars' text as it is, with a validity
+    bitmap read from the rows' lengths (no pass to replace "" by null, none to cast)."""
+    if not len(text):
+        return pa.array([], pa.large_string())
+    ends, data = text_buffer(text)
+    valid = ends[1:] > ends[:-1]
+    n = len(valid)
+    nulls = n - int(np.count_nonzero(valid))
+    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little")) if nulls else None
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(ends), data, bitmap, nulls)
+
+
+def _dictionaries(c: Coded) -> list[pa.DictionaryArray]:
+    """A coded column's ``width`` columns as dictionary arrays in a canonical form (the distinct
+    non-empty texts its rows use, sorted; "" as null), so equal columns are written as equal bytes
+    however they were judged. Each is built from its buffers: its codes are in the dictionary's
+    bounds by construction (no pass to check them), its validity is their sign, packed; a column
+    no row fills (a program of the other kind of case, a cell its status leaves empty: about half
+    of them) is nulls, without reading the rows."""
+    n = len(c.index)
+    used = np.bincount(c.index[c.index >= 0], minlength=len(c.entries)) > 0
+    out = []
+    for k in range(c.width):
+        texts = [e[k] for e in c.entries]
+        words = sorted({t for t, u in zip(texts, used, strict=True) if u and t})
+        if not words:
+            out.append(pa.nulls(n, CODED))
+            continue
+        position = {w: i for i, w in enumerate(words)}
+        remap = np.array([position.get(t, -1) for t in texts] + [-1], dtype=np.int32)  # -1: empty
+        codes = remap[c.index]  # index -1 reads the last entry: empty
+        valid = codes >= 0
+        nulls = n - int(np.count_nonzero(valid))
+        bitmap = pa.py_buffer(np.packbits(valid, bitorder="little")) if nulls else None
+        np.maximum(codes, 0, out=codes)  # a null row's code 0: in bounds for whatever reads all codes
+        indices = pa.Array.from_buffers(pa.int32(), n, [bitmap, pa.py_buffer(codes)], nulls)
+        out.append(pa.DictionaryArray.from_arrays(indices, pa.array(words, CODED.value_type), safe=False))
+    return out
 
 
 def parquet_writer(path: Path, layout: Layout) -> pq.ParquetWriter:
