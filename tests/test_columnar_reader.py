@@ -12,13 +12,14 @@ import csv
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.batch.columns import map_columns, row_case
 from engine.batch.layout import csv_field, safe_cell
-from engine.columnar.output import quoted, safe
+from engine.columnar.output import Coded, arrow_columns, quoted, safe
 from engine.columnar.parquet import batches, dataset
 from engine.columnar.parse import VALIDATORS_KNOWN, limits, read_block
 from engine.evaluate import default_engine
@@ -68,6 +69,34 @@ def test_formulas_control_characters_and_quotes_in_particular():
     texts = ["=1+1", "+x", "-1", "@a", "\tx", "\rx", 'a"b', "a,b", "a\nb", "\x00\x1b", "\u202eabc", "ok"]
     series = pl.Series(texts, dtype=pl.String)
     assert quoted(safe(series)).to_list() == [csv_field(t) for t in texts]
+
+
+WORDS = ["", "符合", "不符合", "=x", "a"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(WORDS), st.sampled_from(WORDS)), min_size=1, max_size=6, unique=True),
+    st.lists(st.integers(-1, 5), max_size=40),
+    st.randoms(use_true_random=False),
+)
+def test_coded_and_text_columns_as_arrow_hold_the_cells_in_one_form_however_they_were_coded(
+    entries: list[tuple[str, str]], rows: list[int], random
+):
+    """A coded column's arrays hold its rows' texts ("" as null) over the distinct non-empty texts
+    its rows use, sorted: the same arrays from its entries in another order, with unused ones."""
+    index = np.array([min(r, len(entries) - 1) for r in rows], dtype=np.int64)
+    cells = [entries[i] if i >= 0 else ("", "") for i in index]
+    shuffled = [*entries, ("unused", "")]
+    random.shuffle(shuffled)
+    again = Coded(shuffled, np.array([shuffled.index(entries[i]) if i >= 0 else -1 for i in index], np.int64))
+    arrays = arrow_columns([Coded(entries, index), pl.Series([c[0] for c in cells], dtype=pl.String)])
+    for k, array in enumerate(arrays[:2]):
+        array.validate(full=True)
+        assert array.to_pylist() == [c[k] or None for c in cells]
+        assert array.dictionary.to_pylist() == sorted({c[k] for c in cells} - {""})
+    assert arrow_columns([again]) == arrays[:2]
+    assert arrays[2].to_pylist() == [c[0] or None for c in cells]
 
 
 def test_parquet_batches_start_at_the_checkpoint_s_row_and_read_one_row_group_at_a_time(tmp_path: Path):
