@@ -42,7 +42,7 @@ HOSTILE = [
 
 
 def _rendered(cols: list[Column]) -> str:
-    return "".join(csv_lines(cols).to_list())
+    return "".join(csv_lines([cols]).to_list())
 
 
 def _coded(entries: list[tuple[str, ...]], index: np.ndarray) -> Coded:
@@ -101,4 +101,15 @@ def test_any_texts_are_written_as_the_per_field_writer_writes_them(texts, entrie
 def test_columns_of_one_text_alone_still_give_each_row_its_line():
     """Every column the same in every row (a screen frame of empty cells): one line per row."""
     cols: list[Column] = [pl.Series([None] * 3, dtype=pl.String), _coded([("a,b",)], np.zeros(3, np.int64))]
-    assert csv_lines(cols).to_list() == [',"a,b"\r\n'] * 3
+    assert csv_lines([cols]).to_list() == [',"a,b"\r\n'] * 3
+
+
+def test_a_column_in_several_tables_is_written_in_each_as_in_one_alone():
+    """A long row's head columns are the same objects in every program's table: quoted once."""
+    n = len(HOSTILE)
+    head, lines = safe(pl.Series(HOSTILE, dtype=pl.String)), pl.Series(range(n), dtype=pl.Int64)
+    programs = [("", ""), (HOSTILE[0], "x"), (HOSTILE[1], "y")]
+    tables: list[list[Column]] = [[head, _coded([p], np.zeros(n, dtype=np.int64)), lines] for p in programs]
+    rows = [[h, *p, str(i)] for p in programs for i, h in enumerate(HOSTILE)]
+    assert "".join(csv_lines(tables).to_list()) == csv_text(rows)
+    assert csv_lines(tables).to_list() == [x for cols in tables for x in csv_lines([cols]).to_list()]

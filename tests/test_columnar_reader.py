@@ -61,13 +61,13 @@ def test_cells_are_made_safe_and_quoted_on_columns_as_one_by_one(texts: list[str
     """The column writers' Rust regexes (engine/columnar/output.py) against the one CSV writer."""
     series = pl.Series(texts, dtype=pl.String)
     assert safe(series).to_list() == [safe_cell(t) or None for t in texts]
-    assert csv_lines([safe(series)]).to_list() == [csv_text([[t]]) for t in texts]
+    assert csv_lines([[safe(series)]]).to_list() == [csv_text([[t]]) for t in texts]
 
 
 def test_formulas_control_characters_and_quotes_in_particular():
     texts = ["=1+1", "+x", "-1", "@a", "\tx", "\rx", 'a"b', "a,b", "a\nb", "\x00\x1b", "\u202eabc", "ok"]
     series = pl.Series(texts, dtype=pl.String)
-    assert csv_lines([safe(series)]).to_list() == [csv_text([[t]]) for t in texts]
+    assert csv_lines([[safe(series)]]).to_list() == [csv_text([[t]]) for t in texts]
 
 
 def test_parquet_batches_start_at_the_checkpoint_s_row_and_read_one_row_group_at_a_time(tmp_path: Path):

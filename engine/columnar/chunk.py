@@ -186,7 +186,7 @@ def _render(layout: Layout, pieces: list[Piece], arrow: bool) -> bytes | pa.Buff
         return _ipc(table, layout)
     if not parts:
         return b""
-    text = pl.concat([csv_lines(cols) for cols in parts])
+    text = csv_lines(parts)
     if len(parts) > 1:
         order = np.lexsort((np.concatenate(program), np.concatenate(lines)))
         text = text.gather(pl.Series(order, dtype=pl.Int64))

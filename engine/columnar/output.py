@@ -150,19 +150,26 @@ def _select(c: Column, rows: np.ndarray) -> Column:
     return c.filter(pl.Series(rows))
 
 
-def csv_lines(cols: list[Column]) -> pl.Series:
-    """Each row as CSV text, CRLF-terminated: one ``concat_str`` of the columns' fields, where a
-    run of columns whose cells are the same in every row (a program of another kind of case, a
-    program without key dates) is one text, and a coded column's texts take in the constant
-    columns beside it: polars' time goes by the parts a line is joined from."""
-    parts: list[_Part] = []
-    for c in cols:
-        part = _part(c)
-        parts[-1:] = _joined(parts[-1], part) if parts else [part]
-    exprs = [_expr(p) for p in parts]
-    lines = pl.select(pl.concat_str([*exprs[:-1], exprs[-1] + "\r\n"], separator=",")).to_series()
-    n = len(cols[0].index) if isinstance(cols[0], Coded) else len(cols[0])
-    return lines if len(lines) == n else lines.new_from_index(0, n)  # texts alone: one row
+def csv_lines(tables: list[list[Column]]) -> pl.Series:
+    """Each row of the tables, one table after another, as CSV text, CRLF-terminated: per table one
+    ``concat_str`` of its columns' fields, where a run of columns whose cells are the same in every
+    row (a program of another kind of case, a program without key dates) is one text, and a coded
+    column's texts take in the constant columns beside it: polars' time goes by the parts a line is
+    joined from. A column in several tables (a long row's head, in each program's) is quoted once."""
+    known: dict[int, _Part] = {}  # by id: the tables' columns are alive until the lines are made
+    lines = []
+    for cols in tables:
+        parts: list[_Part] = []
+        for c in cols:
+            part = known.get(id(c))
+            if part is None:
+                part = known[id(c)] = _part(c)
+            parts[-1:] = _joined(parts[-1], part) if parts else [part]
+        exprs = [_expr(p) for p in parts]
+        text = pl.select(pl.concat_str([*exprs[:-1], exprs[-1] + "\r\n"], separator=",")).to_series()
+        n = len(cols[0].index) if isinstance(cols[0], Coded) else len(cols[0])
+        lines.append(text if len(text) == n else text.new_from_index(0, n))  # texts alone: one row
+    return pl.concat(lines, rechunk=True)  # one chunk: gathered by row, many would be searched
 
 
 # A part of a CSV line: one text for every row, a coded one (the row's text is texts[index]; each
