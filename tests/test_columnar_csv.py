@@ -104,12 +104,17 @@ def test_columns_of_one_text_alone_still_give_each_row_its_line():
     assert csv_lines([cols]).to_list() == [',"a,b"\r\n'] * 3
 
 
-def test_a_column_in_several_tables_is_written_in_each_as_in_one_alone():
-    """A long row's head columns are the same objects in every program's table: quoted once."""
+def test_columns_shared_by_several_tables_are_written_in_each_as_in_one_alone():
+    """A long row's head columns are the same objects in every program's table: joined once."""
     n = len(HOSTILE)
     head, lines = safe(pl.Series(HOSTILE, dtype=pl.String)), pl.Series(range(n), dtype=pl.Int64)
+    kind = _coded([("个人", ",")], np.zeros(n, dtype=np.int64))
     programs = [("", ""), (HOSTILE[0], "x"), (HOSTILE[1], "y")]
-    tables: list[list[Column]] = [[head, _coded([p], np.zeros(n, dtype=np.int64)), lines] for p in programs]
-    rows = [[h, *p, str(i)] for p in programs for i, h in enumerate(HOSTILE)]
+    tables: list[list[Column]] = [
+        [head, kind, lines, _coded([p], np.zeros(n, dtype=np.int64)), head] for p in programs
+    ]
+    rows = [[h, "个人", ",", str(i), *p, h] for p in programs for i, h in enumerate(HOSTILE)]
     assert "".join(csv_lines(tables).to_list()) == csv_text(rows)
     assert csv_lines(tables).to_list() == [x for cols in tables for x in csv_lines([cols]).to_list()]
+    same = [[kind, lines]] * 2  # every column shared
+    assert csv_lines(same).to_list() == csv_lines(same[:1]).to_list() * 2

@@ -155,21 +155,41 @@ def csv_lines(tables: list[list[Column]]) -> pl.Series:
     ``concat_str`` of its columns' fields, where a run of columns whose cells are the same in every
     row (a program of another kind of case, a program without key dates) is one text, and a coded
     column's texts take in the constant columns beside it: polars' time goes by the parts a line is
-    joined from. A column in several tables (a long row's head, in each program's) is quoted once."""
-    known: dict[int, _Part] = {}  # by id: the tables' columns are alive until the lines are made
+    joined from. The leading columns every table shares (a long row's head, the same columns in
+    each program's table) are joined once, one part of each table's lines."""
+    shared = _shared(tables)
+    head = _parts(tables[0][:shared])
+    if len(head) > 1:
+        head = [pl.select(pl.concat_str([_expr(p) for p in head], separator=",")).to_series()]
     lines = []
     for cols in tables:
-        parts: list[_Part] = []
-        for c in cols:
-            part = known.get(id(c))
-            if part is None:
-                part = known[id(c)] = _part(c)
-            parts[-1:] = _joined(parts[-1], part) if parts else [part]
+        parts = head
+        for part in _parts(cols[shared:]):
+            parts = [*parts[:-1], *_joined(parts[-1], part)] if parts else [part]
         exprs = [_expr(p) for p in parts]
         text = pl.select(pl.concat_str([*exprs[:-1], exprs[-1] + "\r\n"], separator=",")).to_series()
         n = len(cols[0].index) if isinstance(cols[0], Coded) else len(cols[0])
         lines.append(text if len(text) == n else text.new_from_index(0, n))  # texts alone: one row
     return pl.concat(lines, rechunk=True)  # one chunk: gathered by row, many would be searched
+
+
+def _shared(tables: list[list[Column]]) -> int:
+    """How many leading columns are the same columns in every table (none for a table alone)."""
+    if len(tables) < 2:
+        return 0
+    first, *others = tables
+    return next(
+        (k for k, c in enumerate(first) if any(k >= len(t) or t[k] is not c for t in others)), len(first)
+    )
+
+
+def _parts(cols: list[Column]) -> list[_Part]:
+    """The columns' fields as the fewest parts: each column's, joined where ``_joined`` can."""
+    parts: list[_Part] = []
+    for c in cols:
+        part = _part(c)
+        parts[-1:] = _joined(parts[-1], part) if parts else [part]
+    return parts
 
 
 # A part of a CSV line: one text for every row, a coded one (the row's text is texts[index]; each
