@@ -199,7 +199,7 @@ PRODUCT = 256  # two coded parts side by side are one while their pairs of texts
 
 
 def _part(c: Column) -> _Part:
-    """A column's fields as CSV text, quoted where they need it."""
+    """A column's fields as CSV text, quoted where they need it (``quote``), an empty cell empty."""
     if isinstance(c, Coded):
         texts = ["," * (c.width - 1), *(",".join(quote(t) for t in e) for e in c.entries)]
         first = int(c.index[0]) if len(c.index) else -1
@@ -220,7 +220,8 @@ def _part(c: Column) -> _Part:
 
 
 def _joined(a: _Part, b: _Part) -> list[_Part]:
-    """``a`` and ``b`` as one part where either is one text for every row (else both)."""
+    """``a`` and ``b`` as one part where either is one text for every row or both are coded with
+    at most ``PRODUCT`` pairs of texts (else both, as they are)."""
     if isinstance(a, str) and isinstance(b, str):
         return [f"{a},{b}"]
     if isinstance(a, tuple) and isinstance(b, str):
