@@ -18,8 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.batch.columns import map_columns, row_case
-from engine.batch.layout import csv_field, safe_cell
-from engine.columnar.output import Coded, arrow_columns, quoted, safe
+from engine.batch.layout import csv_text, safe_cell
+from engine.columnar.output import Coded, arrow_columns, csv_lines, safe
 from engine.columnar.parquet import batches, dataset
 from engine.columnar.parse import VALIDATORS_KNOWN, limits, read_block
 from engine.evaluate import default_engine
@@ -61,14 +61,14 @@ def test_a_birth_after_the_evaluation_date_is_left_to_the_per_row_reader(tmp_pat
 def test_cells_are_made_safe_and_quoted_on_columns_as_one_by_one(texts: list[str]):
     """The column writers' Rust regexes (engine/columnar/output.py) against the one CSV writer."""
     series = pl.Series(texts, dtype=pl.String)
-    assert safe(series).to_list() == [safe_cell(t) for t in texts]
-    assert quoted(safe(series)).to_list() == [csv_field(t) for t in texts]
+    assert safe(series).to_list() == [safe_cell(t) or None for t in texts]
+    assert csv_lines([[safe(series)]]).to_list() == [csv_text([[t]]) for t in texts]
 
 
 def test_formulas_control_characters_and_quotes_in_particular():
     texts = ["=1+1", "+x", "-1", "@a", "\tx", "\rx", 'a"b', "a,b", "a\nb", "\x00\x1b", "\u202eabc", "ok"]
     series = pl.Series(texts, dtype=pl.String)
-    assert quoted(safe(series)).to_list() == [csv_field(t) for t in texts]
+    assert csv_lines([[safe(series)]]).to_list() == [csv_text([[t]]) for t in texts]
 
 
 WORDS = ["", "符合", "不符合", "=x", "a"]
@@ -80,7 +80,7 @@ WORDS = ["", "符合", "不符合", "=x", "a"]
     st.lists(st.integers(-1, 5), max_size=40),
     st.randoms(use_true_random=False),
 )
-def test_coded_and_text_columns_as_arrow_hold_the_cells_in_one_form_however_they_were_coded(
+def test_a_coded_column_as_arrow_holds_its_cells_in_one_form_however_it_was_coded(
     entries: list[tuple[str, str]], rows: list[int], random
 ):
     """A coded column's arrays hold its rows' texts ("" as null) over the distinct non-empty texts
@@ -90,13 +90,12 @@ def test_coded_and_text_columns_as_arrow_hold_the_cells_in_one_form_however_they
     shuffled = [*entries, ("unused", "")]
     random.shuffle(shuffled)
     again = Coded(shuffled, np.array([shuffled.index(entries[i]) if i >= 0 else -1 for i in index], np.int64))
-    arrays = arrow_columns([Coded(entries, index), pl.Series([c[0] for c in cells], dtype=pl.String)])
-    for k, array in enumerate(arrays[:2]):
+    arrays = arrow_columns([Coded(entries, index)])
+    for k, array in enumerate(arrays):
         array.validate(full=True)
         assert array.to_pylist() == [c[k] or None for c in cells]
         assert array.dictionary.to_pylist() == sorted({c[k] for c in cells} - {""})
-    assert arrow_columns([again]) == arrays[:2]
-    assert arrays[2].to_pylist() == [c[0] or None for c in cells]
+    assert arrow_columns([again]) == arrays
 
 
 def test_parquet_batches_start_at_the_checkpoint_s_row_and_read_one_row_group_at_a_time(tmp_path: Path):
