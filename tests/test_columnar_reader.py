@@ -90,12 +90,14 @@ def test_a_coded_column_as_arrow_holds_its_cells_in_one_form_however_it_was_code
     shuffled = [*entries, ("unused", "")]
     random.shuffle(shuffled)
     again = Coded(shuffled, np.array([shuffled.index(entries[i]) if i >= 0 else -1 for i in index], np.int64))
-    arrays = arrow_columns([Coded(entries, index)])
+    coded = Coded(entries, index)
+    arrays, shared = arrow_columns([[coded], [coded]])
+    assert all(a is b for a, b in zip(shared, arrays, strict=True))  # shared by two tables: converted once
     for k, array in enumerate(arrays):
         array.validate(full=True)
         assert array.to_pylist() == [c[k] or None for c in cells]
         assert array.dictionary.to_pylist() == sorted({c[k] for c in cells} - {""})
-    assert arrow_columns([again]) == arrays
+    assert arrow_columns([[again]]) == [arrays]
 
 
 def test_parquet_batches_start_at_the_checkpoint_s_row_and_read_one_row_group_at_a_time(tmp_path: Path):

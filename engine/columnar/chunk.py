@@ -175,7 +175,7 @@ def _render(layout: Layout, pieces: list[Piece], arrow: bool) -> bytes | pa.Buff
     parts = [cols for _, _, cols in pieces]
     if arrow:
         schema = result_schema(layout)
-        tables = [pa.Table.from_arrays(arrow_columns(cols), schema=schema) for cols in parts]
+        tables = [pa.Table.from_arrays(arrays, schema=schema) for arrays in arrow_columns(parts)]
         if not tables:
             return schema.empty_table()
         if len(tables) == 1:

@@ -251,18 +251,25 @@ def _quoted(text: pl.Expr) -> pl.Expr:
     )
 
 
-def arrow_columns(cols: list[Column]) -> list[pa.Array]:
-    """The same columns as Arrow arrays: strings (dictionary-encoded where coded; null where the
-    CSV cell is empty) and the line numbers as int64."""
-    out: list[pa.Array] = []
-    for c in cols:
-        if isinstance(c, Coded):
-            out += _dictionaries(c)
-        elif c.dtype == pl.String:
-            out.append(c.to_arrow().cast(pa.string()))
-        else:
-            out.append(c.to_arrow())
-    return out
+def arrow_columns(tables: list[list[Column]]) -> list[list[pa.Array]]:
+    """The tables' columns as Arrow arrays: strings (dictionary-encoded where coded; null where the
+    CSV cell is empty) and the line numbers as int64. A column several tables share (a long row's
+    head, in each program's table) is converted once, its arrays shared."""
+    known: dict[int, list[pa.Array]] = {}  # by id: the tables hold each column while it is used
+
+    def arrays(c: Column) -> list[pa.Array]:
+        found = known.get(id(c))
+        if found is None:
+            if isinstance(c, Coded):
+                found = _dictionaries(c)
+            elif c.dtype == pl.String:
+                found = [c.to_arrow().cast(pa.string())]
+            else:
+                found = [c.to_arrow()]
+            known[id(c)] = found
+        return found
+
+    return [[a for c in cols for a in arrays(c)] for cols in tables]
 
 
 def result_schema(layout: Layout) -> pa.Schema:
