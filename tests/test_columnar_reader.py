@@ -132,3 +132,31 @@ def test_id_numbers_are_vouched_for_exactly_where_the_per_row_reader_accepts_the
     assert suspect[ID_EDGES.index(_with_check("50010120190229001"))]  # no such day
     assert suspect[ID_EDGES.index(_with_check("50010118991231001"))]  # before 1900
     assert suspect[ID_EDGES.index(_with_check("50010120200916001"))]  # after the evaluation date
+
+
+# Cells of a few distinct texts, each read once per chunk: good, spaced, odd and bad spellings.
+FEW_TEXTS = {
+    "出生日期": ["1970-01-01", " 1970-01-01 ", "1970-1-1", "9999-12-31", "", "2020-02-30", "1970-01-01\x00"],
+    "性别": ["男", "女", " 女", "male", "", "男性", "女\u3000"],
+    "目前已就业": ["是", " 是", "否", "YES", "", "x", "true", "是\xa0"],
+    "失业保险累计缴费月数": ["12", "012", " 12", "-1", "", "1.5", "999999999999", "=1+1"],
+}
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(*(st.sampled_from(v) for v in FEW_TEXTS.values())), min_size=1, max_size=40))
+def test_a_column_read_once_per_distinct_cell_reads_each_row_as_if_alone(rows: list[tuple[str, ...]]):
+    engine = default_engine()
+    cols = map_columns(list(FEW_TEXTS), "person", engine.book.confirmation_keys())
+    cells = [pl.Series([r[k] for r in rows], dtype=pl.String) for k in range(len(FEW_TEXTS))]
+    suspect, reads, _ = read_block(cols, cells, AS_OF)
+    for i, row in enumerate(rows):
+        alone, read_alone, _ = read_block(cols, [pl.Series([c], dtype=pl.String) for c in row], AS_OF)
+        assert suspect[i] == alone[0], row
+        if suspect[i]:
+            continue
+        k = list(reads["person"].rows).index(i)
+        for name, col in reads["person"].inputs.items():
+            other = read_alone["person"].inputs[name]
+            assert col.valid[k] == other.valid[0], (row, name)
+            assert not col.valid[k] or col.values[k] == other.values[0], (row, name)

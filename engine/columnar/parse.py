@@ -20,6 +20,7 @@ from typing import get_args
 
 import numpy as np
 import polars as pl
+import pyarrow.compute as pc
 from annotated_types import Ge, Le, MaxLen
 from pydantic import BaseModel, BeforeValidator, StringConstraints
 
@@ -178,11 +179,9 @@ def read_block(
         bad = np.zeros(len(rows), dtype=bool)
         inputs: dict[str, Col] = {}
         facts = cols.facts[subject]
-        frame = pl.DataFrame({f"c{k}": of(cells[c.index]) for k, c in enumerate(facts)})
-        texts: dict[str, pl.Series] = {}
-        for column, (col, wrong, text) in zip(facts, _read_all(facts, frame), strict=True):
+        read, texts = _read_all(facts, [of(cells[c.index]) for c in facts])
+        for column, (col, wrong) in zip(facts, read, strict=True):
             inputs[column.spec.name] = col
-            texts[column.spec.name] = text
             bad |= wrong
         for i in cols.foreign[subject]:
             bad |= _np(of(stripped(i)) != "")
@@ -217,15 +216,53 @@ _INT = r"^(0|[1-9][0-9]{0,8})$"
 _NUMBER = r"^(0|[1-9][0-9]{0,10})(\.[0-9]{1,2})?$"
 
 
-def _read_all(columns: list[Column], frame: pl.DataFrame) -> list[tuple[Col, np.ndarray, pl.Series]]:
-    """Each column's cells (``frame``'s column ``c{k}`` for ``columns[k]``, as written): typed
-    values, the cells this reader cannot vouch for, and the text without its ASCII spaces. Every
-    column's text is stripped and read in one polars query."""
-    names = [f"c{k}" for k in range(len(columns))]
-    exprs = [e for name, column in zip(names, columns, strict=True) for e in _reading(column, name)]
-    stripped = frame.lazy().select(pl.col(n).str.strip_chars(ASCII_SPACE) for n in names)
-    found = stripped.select(*names, *exprs).collect()
-    return [(*_read(column, found[n], found, n), found[n]) for n, column in zip(names, columns, strict=True)]
+def _read_all(
+    columns: list[Column], cells: list[pl.Series]
+) -> tuple[list[tuple[Col, np.ndarray]], dict[str, pl.Series]]:
+    """Each column's cells (``cells[k]`` for ``columns[k]``, as written): typed values and the
+    cells this reader cannot vouch for; and the texts' cells without their ASCII spaces, by name.
+
+    A cell's reading depends on its text alone, and a column of yes/no, options, dates or numbers
+    holds few distinct texts: those are read once each (``_distinct``) and their readings handed
+    to the rows that hold them. A text column (names, ID numbers: nearly one text a row) is read
+    row by row. Either way every column's text is stripped and read in one polars query."""
+    coded = {
+        k: _distinct(s) for k, (c, s) in enumerate(zip(columns, cells, strict=True)) if c.spec.type != "text"
+    }
+    by_row = {k: s for k, s in enumerate(cells) if k not in coded}
+    read: dict[int, tuple[Col, np.ndarray]] = {}
+    texts: dict[str, pl.Series] = {}
+    for group in ({k: distinct for k, (_, distinct) in coded.items()}, by_row):
+        if not group:
+            continue
+        found = _query({f"c{k}": (columns[k], s) for k, s in group.items()})
+        for k in group:
+            name = f"c{k}"
+            col, wrong = _read(columns[k], found[name], found, name)
+            if k in coded:  # each row takes its distinct cell's reading
+                rows = coded[k][0]
+                exact = None if col.exact is None else col.exact[rows]
+                col, wrong = Col(col.type, col.values[rows], col.valid[rows], exact), wrong[rows]
+            else:
+                texts[columns[k].spec.name] = found[name]
+            read[k] = col, wrong
+    return [read[k] for k in range(len(columns))], texts
+
+
+def _distinct(cells: pl.Series) -> tuple[np.ndarray, pl.Series]:
+    """(each row's place among the distinct cells, the distinct cells) of a column."""
+    encoded = pc.dictionary_encode(cells.fill_null("").to_arrow(compat_level=pl.CompatLevel.newest()))
+    return encoded.indices.to_numpy(), pl.Series(encoded.dictionary, dtype=pl.String)
+
+
+def _query(columns: dict[str, tuple[Column, pl.Series]]) -> pl.DataFrame:
+    """Each named column's cells stripped and its ``_reading``, in one polars query; a column
+    shorter than the longest (fewer distinct cells) is padded with empty cells, which no row reads."""
+    length = max(len(s) for _, s in columns.values())
+    frame = pl.DataFrame({n: s.extend_constant("", length - len(s)) for n, (_, s) in columns.items()})
+    exprs = [e for name, (column, _) in columns.items() for e in _reading(column, name)]
+    stripped = frame.lazy().select(pl.col(n).str.strip_chars(ASCII_SPACE) for n in columns)
+    return stripped.select(*columns, *exprs).collect()
 
 
 def _reading(column: Column, name: str) -> list[pl.Expr]:
@@ -319,7 +356,7 @@ def _read(column: Column, text: pl.Series, found: pl.DataFrame, name: str) -> tu
 def _agree(inputs: dict[str, Col], texts: dict[str, pl.Series], as_of: int) -> np.ndarray:
     """The models' validators: an ID number's checksum, birth date and sex, which also fill the
     birth date and sex when they are not written; a birth after the evaluation date; a contract
-    that ends before it starts. ``texts``: each input's cells as read (stripped)."""
+    that ends before it starts. ``texts``: each text input's cells as read (stripped)."""
     n = len(next(iter(inputs.values())).values) if inputs else 0
     bad = np.zeros(n, dtype=bool)
     for name, col in inputs.items():
