@@ -62,12 +62,7 @@ def judge_cells(job: Job, cells: list[pl.Series], first_line: int) -> Judgement:
     blank rows are read (and counted) one by one."""
     n = len(cells[0]) if cells else 0
     numbers = np.arange(n, dtype=np.int64) + first_line
-    text = pl.concat_str([pl.lit(c) for c in cells]) if cells else pl.lit("")
-    blank = (
-        pl.select(text.str.contains(r"^[ \t\x0b\x0c\r\n]*$")).to_series().to_numpy()
-        if n
-        else np.zeros(0, bool)
-    )
+    blank = _blank(cells, n)
     others: list[Row] = []
     if blank.any():
         frame = pl.DataFrame(cells)
@@ -75,6 +70,19 @@ def judge_cells(job: Job, cells: list[pl.Series], first_line: int) -> Judgement:
         keep = pl.Series(np.flatnonzero(~blank), dtype=pl.Int64)
         cells, numbers = [c.gather(keep) for c in cells], numbers[~blank]
     return judge_rows(job, numbers, cells, others)
+
+
+def _blank(cells: list[pl.Series], n: int) -> np.ndarray:
+    """The rows whose every cell is empty or ASCII spaces: each column is looked at only in the
+    rows still blank in the ones before it (a row's first cells are seldom all blank)."""
+    blank = np.full(n, bool(cells))
+    for column in cells:
+        rows = np.flatnonzero(blank)
+        if not len(rows):
+            break
+        part = column if len(rows) == n else column.gather(pl.Series(rows, dtype=pl.Int64))
+        blank[rows] = part.str.contains(r"^[ \t\x0b\x0c\r\n]*$").to_numpy()
+    return blank
 
 
 def split_rows(rows: list[Row] | Plain, width: int) -> tuple[np.ndarray, list[pl.Series], list[Row]]:
