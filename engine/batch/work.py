@@ -37,16 +37,18 @@ class Job:
 @dataclass
 class Done:
     """A chunk's result: encoded rows for both files and what to count. The output rows may be
-    left in Arrow's memory (``pa.Buffer``), which files are written from without a copy."""
+    left in Arrow's memory (``pa.Buffer``), which files are written from without a copy, or be an
+    Arrow table (a Parquet run's, written to Parquet where the chunk was judged)."""
 
-    out: bytes | pa.Buffer
+    out: bytes | pa.Buffer | pa.Table
     err: bytes
     decided: int = 0
     rejected: int = 0
     blank: int = 0
     examples: int = 0  # a template's example rows, skipped
     counts: Counter[str] = field(default_factory=Counter)  # "program|status" → cases
-    out_file: str | None = None  # a worker's ``out`` left in this file instead (``chunk.handed_over``)
+    out_file: str | None = None  # a worker's ``out`` left in this file instead (``chunk.handed_over``,
+    # ``parquet.process_batch``)
 
 
 def read_row(

@@ -1,6 +1,6 @@
 """One chunk of registry records in, its output and error rows out, column by column.
 
-A chunk's result is a ``Done``: its output as CSV text (or, for Parquet, as an Arrow IPC stream),
+A chunk's result is a ``Done``: its output as CSV text (or, for Parquet, as an Arrow table),
 its error rows and its counts, so the writer, the checkpoints and ``--resume`` are shared by every
 input. The chunk is read and judged as ``screen`` and ``compare`` read and judge theirs
 (engine/columnar/judged.py); here each judged table is worded into its output columns. A chunk the
@@ -122,9 +122,8 @@ def _combine(layout: Layout, dones: list[Done], arrow: bool) -> Done:
         out.examples += d.examples
         out.counts.update(d.counts)
     if arrow:
-        tables = [pa.ipc.open_stream(d.out).read_all() for d in dones]
-        whole = pa.concat_tables(tables).unify_dictionaries().combine_chunks() if tables else None
-        out.out = _ipc(whole, layout)
+        tables = [d.out for d in dones] or [_render(layout, [], True)]
+        out.out = pa.concat_tables(tables).unify_dictionaries().combine_chunks()
     else:
         out.out = b"".join(d.out for d in dones)
     return out
@@ -143,7 +142,7 @@ def evaluate_cells(
 ) -> Done:
     """A block of rows given as text columns (a Parquet record batch), numbered from ``first_line``,
     with the columns whose distinct cells are known (``distinct``, by position); with ``arrow``,
-    ``Done.out`` is the result as an Arrow IPC stream instead of CSV text."""
+    ``Done.out`` is the result as an Arrow table instead of CSV text."""
     return _done(job.layout, judge_cells(job, cells, first_line, distinct), arrow)
 
 
@@ -176,9 +175,9 @@ def _shape(layout: Layout, t: JudgedTable, pieces: list[Piece]) -> Counter[str]:
     return counts
 
 
-def _render(layout: Layout, pieces: list[Piece], arrow: bool) -> bytes | pa.Buffer:
+def _render(layout: Layout, pieces: list[Piece], arrow: bool) -> bytes | pa.Buffer | pa.Table:
     """The pieces' rows in input order (long: each case's programs in rule-book order), as CSV
-    text or as an Arrow IPC stream."""
+    text or as an Arrow table."""
     lines = [ln for ln, _, _ in pieces]
     program = [np.full(len(ln), k) for ln, k, _ in pieces]
     parts = [cols for _, _, cols in pieces]
@@ -186,12 +185,11 @@ def _render(layout: Layout, pieces: list[Piece], arrow: bool) -> bytes | pa.Buff
         schema = result_schema(layout)
         tables = [pa.Table.from_arrays(arrow_columns(cols), schema=schema) for cols in parts]
         if not tables:
-            return _ipc(None, layout)
+            return schema.empty_table()
         if len(tables) == 1:
-            return _ipc(tables[0], layout)
+            return tables[0]
         table = pa.concat_tables(tables).unify_dictionaries().combine_chunks()
-        table = table.take(pa.array(np.lexsort((np.concatenate(program), np.concatenate(lines)))))
-        return _ipc(table, layout)
+        return table.take(pa.array(np.lexsort((np.concatenate(program), np.concatenate(lines)))))
     if not parts:
         return b""
     text = pl.concat([csv_lines(cols) for cols in parts])
@@ -209,13 +207,3 @@ def utf8_bytes(text: pl.Series) -> bytes | pa.Buffer:
         return b""
     ends, data = text_buffer(text)
     return data.slice(int(ends[0]), int(ends[-1] - ends[0]))
-
-
-def _ipc(table: pa.Table | None, layout: Layout) -> pa.Buffer:
-    """A result table as an Arrow IPC stream (no table: an empty one)."""
-    schema = result_schema(layout)
-    sink = pa.BufferOutputStream()
-    # LZ4: the coded columns' indices shrink sevenfold, for the pipe and the part files
-    with pa.ipc.new_stream(sink, schema, options=pa.ipc.IpcWriteOptions(compression="lz4")) as writer:
-        writer.write_table(table if table is not None else schema.empty_table())
-    return sink.getvalue()

@@ -98,13 +98,11 @@ def evaluate_partition(task: Task) -> dict[str, Any]:
     if not arrow:
         tmp.write_bytes(BOM + csv_text([layout.header()]).encode("utf-8") + b"".join(d.out for d in dones))
     else:
-        import pyarrow as pa
-
         from engine.columnar.output import parquet_writer
 
         with parquet_writer(tmp, layout) as writer:
             for done in dones:
-                writer.write_table(pa.ipc.open_stream(done.out).read_all())
+                writer.write_table(done.out)
     for path in (tmp_err, tmp):
         with path.open("rb") as f:
             os.fsync(f.fileno())

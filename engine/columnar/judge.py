@@ -16,7 +16,9 @@ of exactly the inputs it reads:
 A registry repeats these combinations (a few thousand per program in a million rows), so the
 scalar code runs a few thousand times, never once per row. A chunk's groups are told apart by codes
 local to it; the verdicts and their cells are kept by the values those codes stand for, in the job
-(``Job.memo``), so a later chunk's repeated combinations cost a lookup.
+(``Job.memo``), so a later chunk's repeated combinations cost a lookup. A condition alike in
+several programs (``_alike``: the age and retirement conditions of four) is read once per table:
+its codes today, its resolution with each answer, its change days and its codes on those days.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import product
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -170,10 +172,12 @@ def judge_table(
     ref = [reference(plan, table) for plan in judge.plans]
     width = sum(len(p.conds) for p in judge.plans)
     matrix = np.zeros((n, width), dtype=np.int8)
+    first: dict[Any, int] = {}  # a condition alike in several programs is read once
     for p, plan in enumerate(judge.plans):
         a = plan.span[0]
         for j, cond in enumerate(plan.conds):
-            matrix[:, a + j] = codes(cond, table, ref[p])
+            i = first.setdefault(_alike(plan, j), a + j)
+            matrix[:, a + j] = codes(cond, table, ref[p]) if i == a + j else matrix[:, i]
     _resolve(judge, table, matrix, ref)
     counts: Counter[str] = Counter()
     out = []
@@ -194,12 +198,18 @@ def phase_counts(judged: Judged, phases: np.ndarray) -> Counter[str]:
 def _resolve(judge: Judge, table: Table, matrix: np.ndarray, ref: list[np.ndarray]) -> None:
     """Unknown derived conditions whose every possible answer agrees (``Judge._resolve``): the
     facts to ask are found by ``missing_inputs`` once per pattern of unknown facts, then the
-    condition is read on arrays for every combination of answers."""
+    condition is read on arrays for every combination of answers, once per table for conditions
+    alike in several programs (``_alike``)."""
+    done: dict[Any, int] = {}
     for i, p, cond, options, _ in judge.resolvable:
+        plan = judge.plans[p]
+        alike = done.setdefault(_alike(plan, i - plan.span[0]), i)
+        if alike != i:  # the same codes today, the same answers: the same resolution
+            matrix[:, i] = matrix[:, alike]
+            continue
         rows = np.flatnonzero(matrix[:, i] == MISSING)
         if not len(rows):
             continue
-        plan = judge.plans[p]
         names = [n for n in derivation(cond.fact) if n in table.cols]  # the settings are always known
         inverse, firsts = groups([(~table.cols[n].valid[rows]).astype(np.int64) for n in names])
         for g, first in enumerate(firsts):
@@ -712,7 +722,7 @@ def _flips(plan: Plan, j: int, table: Table, rows: np.ndarray, answered: bool) -
     starts = [s.toordinal() for s, _, _, _ in cond.periods if s is not None] if plan.reads_as_of else []
     starts = [s for s in starts if s > last]  # a start no row has still to come gives no day
     slots = int(np.prod([len(a) for a in plan.answers[j].values()])) if answered else 1
-    key = ("flips", _same_flips(plan, j), answered)
+    key = ("flips", _alike(plan, j), answered)
     found = table.memo.get(key)
     if found is None:
         names = tuple(m for m in plan.flip_inputs[j] if m in table.cols and m not in ENGINE_INPUTS)
@@ -759,10 +769,11 @@ def _flip_days(
     return out
 
 
-def _same_flips(plan: Plan, j: int) -> Any:
-    """What condition ``j``'s change days depend on besides the row (conditions of other programs
-    alike in it share them): its fact and comparison, values and windows, the program's reference
-    fact and the answers its unknowns could take (and a confirmation's key, should one ever move)."""
+def _alike(plan: Plan, j: int) -> Any:
+    """What condition ``j``'s codes depend on besides the row, today, with each answer to its
+    unknowns and on any later day (conditions of other programs alike in it share them): its fact
+    and comparison, values and windows, the program's reference fact and the answers its unknowns
+    could take, and a confirmation's key."""
     cond = plan.conds[j]
     key = (
         cond.fact,
@@ -798,21 +809,35 @@ _PLAIN = np.isin(np.arange(8), (MET, NOT_MET, NOT_IN_FORCE)).astype(np.int8)
 _ANSWERABLE = 2 * np.isin(np.arange(8), (MET_ANYWAY, NOT_MET_ANYWAY, MISSING)).astype(np.int8)
 
 
-def _changes(plan: Plan, block: np.ndarray, table: Table) -> Changes:
-    """``timeline.changes`` for every row: each later day the program's status changes, the other
-    facts staying as they are."""
-    n = table.n
+class _Moved(NamedTuple):
+    """The program's moving conditions on each day their rows' status may change, for one group of
+    rows that move alike (the same conditions, moving with time or with each answer): read once per
+    table for every program whose moving conditions are alike (``_alike``: four programs read age
+    and retirement), each program then reading only its own statuses from them."""
+
+    rows: np.ndarray  # the group's rows
+    ks: list[int]  # which of the program's moving conditions move (positions in ``plan.timed``)
+    steps: list[tuple[np.ndarray, np.ndarray, np.ndarray]]  # (positions in rows, day, codes there)
+
+
+def _moved(plan: Plan, block: np.ndarray, table: Table) -> list[_Moved]:
+    """Each group of rows whose moving conditions move alike, and those conditions' codes on each
+    candidate day (their change days, sorted, a day repeated once), once per table and alike
+    conditions."""
     timed = [j for j, _ in plan.timed]
+    key = ("moved", tuple(_alike(plan, j) for j in timed))
+    found = table.memo.get(key)
+    if found is not None:
+        return found
     # 1: a condition that moves with time; 2: one decided whatever the unknown answer, or not yet
     # decided, that moves with each answer (``timeline.answered``)
     answerable = np.array([j in plan.answers for j in timed], dtype=bool)
     now = block[:, timed]
     kind = _PLAIN[now] + np.where(answerable, _ANSWERABLE[now], 0).astype(np.int8)
     pattern, firsts = groups([_pack(kind)])
-    status = _statuses(plan, block)
-    events: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (rows, day, new status)
+    found = []
     for g, first in enumerate(firsts):
-        ks = np.flatnonzero(kind[first])
+        ks = np.flatnonzero(kind[first]).tolist()
         js = [timed[k] for k in ks]
         if not js:
             continue
@@ -820,8 +845,8 @@ def _changes(plan: Plan, block: np.ndarray, table: Table) -> Changes:
         rows = np.flatnonzero(pattern == g)
         candidates = np.concatenate([_flips(plan, j, table, rows, j in answered) for j in js], axis=1)
         days = np.sort(candidates[:, (candidates != NEVER).any(axis=0)], axis=1)
-        current = status[rows].copy()
         moving = table.moving(_reads(plan, js))
+        steps = []
         for k in range(days.shape[1]):
             live = np.flatnonzero(days[:, k] != NEVER)
             if not len(live):
@@ -829,18 +854,38 @@ def _changes(plan: Plan, block: np.ndarray, table: Table) -> Changes:
             # the same day twice changes nothing the second time
             if k:
                 live = live[days[live, k] != days[live, k - 1]]
-            sub = rows[live]
-            on = moving.on(sub, days[live, k])
+            sub, day = rows[live], days[live, k]
+            on = moving.on(sub, day)
             ref = reference(plan, on)
-            cur = block[sub].copy()
-            for j in js:
+            moved = np.empty((len(live), len(js)), dtype=np.int8)
+            for c, j in enumerate(js):
                 if j in answered:
-                    cur[:, j] = _agreed(plan, j, table, sub, days[live, k])
+                    moved[:, c] = _agreed(plan, j, table, sub, day)
                 else:
-                    cur[:, j] = codes(plan.conds[j], on, ref)
+                    moved[:, c] = codes(plan.conds[j], on, ref)
+            steps.append((live, day, moved))
+        found.append(_Moved(rows, ks, steps))
+    table.memo[key] = found
+    return found
+
+
+def _changes(plan: Plan, block: np.ndarray, table: Table) -> Changes:
+    """``timeline.changes`` for every row: each later day the program's status changes, the other
+    facts staying as they are."""
+    n = table.n
+    timed = [j for j, _ in plan.timed]
+    status = _statuses(plan, block)
+    events: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (rows, day, new status)
+    for rows, ks, steps in _moved(plan, block, table):
+        js = [timed[k] for k in ks]
+        current = status[rows].copy()
+        for live, day, moved in steps:
+            sub = rows[live]
+            cur = block[sub]
+            cur[:, js] = moved
             new = _statuses(plan, cur)
             changed = new != current[live]
-            events.append((sub[changed], days[live, k][changed], new[changed]))
+            events.append((sub[changed], day[changed], new[changed]))
             current[live] = new
     if not events:
         return Changes.none(n)

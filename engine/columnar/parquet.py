@@ -11,16 +11,19 @@ Record batches go to the worker pool as CSV chunks do. Output is a Parquet file 
 output's columns (line as int64, every cell as a string with the same words; a column that takes a
 few texts is dictionary-encoded, which its readers do not see), or CSV when ``-o`` names a .csv
 file. The errors file stays CSV (it is read by people). Chunks are checkpointed as with CSV: each
-chunk's result is kept as a part file in ``OUT.partial/`` (LZ4 Arrow IPC, as the worker sent it)
-and written to ``OUT.tmp`` as it arrives, in input order, so Parquet is encoded once; ``--resume``
-drops the parts after the checkpoint, writes the others again and reads on from that row;
-``OUT.tmp`` is renamed into place when the run is complete.
+chunk's result is kept as a part file in ``OUT.partial/``, which for Parquet the worker writes
+itself (a Parquet file of the chunk's rows: nothing of it passes through the main process);
+``--resume`` drops the parts after the checkpoint and reads on from that row. When the run is
+complete the parts are joined, in input order, into ``OUT.tmp`` (CSV: appended as they arrive),
+which is renamed into place: a Parquet result is the parts' row groups copied as they are, under
+one footer (engine/columnar/joined.py), so it is encoded once, by the workers.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -46,6 +49,7 @@ from engine.batch.progress import Progress, wanted
 from engine.batch.reader import FileError
 from engine.batch.work import Done, Job
 from engine.columnar.chunk import evaluate_cells
+from engine.columnar.joined import join
 from engine.columnar.output import parquet_writer
 from engine.columnar.parse import Distinct
 from engine.evaluate import Engine, default_engine
@@ -226,85 +230,92 @@ def _kept_as_dictionary(path: str) -> list[str]:
     ]
 
 
-def process_batch(task: tuple[bytes, int, bool]) -> Done:
+def process_batch(task: tuple[bytes, int, str | None]) -> Done:
     """A worker's task: one record batch as an Arrow IPC stream, numbered from a line, judged as
-    its CSV's rows would be."""
+    its CSV's rows would be. With a parts folder (Parquet output), its result is left there as a
+    Parquet file (``Done.out_file``), encoded and made durable by the worker."""
     from engine.columnar import chunk
 
-    data, first, arrow = task
+    data, first, parts = task
     job = chunk.current_job()
     cells, distinct = as_cells(pa.ipc.open_stream(data).read_all())
+    arrow = parts is not None
 
     def records() -> list[Any]:
         return [(first + k, list(row), None) for k, row in enumerate(pl.DataFrame(cells).iter_rows())]
 
-    return chunk.safely(job, lambda: evaluate_cells(job, cells, first, arrow, distinct), records, arrow)
+    done = chunk.safely(job, lambda: evaluate_cells(job, cells, first, arrow, distinct), records, arrow)
+    if parts is not None:
+        fd, name = tempfile.mkstemp(dir=parts, prefix="chunk-", suffix=".tmp")
+        os.close(fd)
+        with parquet_writer(Path(name), job.layout) as writer:
+            writer.write_table(done.out)
+        with open(name, "rb") as f:
+            os.fsync(f.fileno())
+        done.out, done.out_file = b"", name
+    return done
 
 
 class Results:
-    """The results file, written as chunks complete, in input order.
+    """The results file, from each chunk's part file in ``OUT.partial/``, in input order.
 
-    Each chunk's result is also kept as a part file in ``OUT.partial/`` until the run is complete,
-    so a resumed run writes the parts before its checkpoint again and reads on. Parquet is encoded
-    once, here, as the chunks arrive (the parts are Arrow IPC streams, as the workers send them).
+    The parts stay until the run is complete, so a resumed run keeps those before its checkpoint and
+    reads on. CSV parts are written here and appended to ``OUT.tmp`` as they arrive; Parquet parts
+    are the workers' files, renamed into place, and joined by their bytes when the run is complete.
     """
 
     def __init__(self, out: Path, layout: Layout, done_chunks: int):
         self.out, self.csv = out, out.suffix.lower() == ".csv"
         self.parts = out.with_name(out.name + ".partial")
         self.tmp = out.with_name(out.name + ".tmp")
+        self.layout = layout
         self.chunks = 0
+        for part in sorted(self.parts.glob("*")):  # parts after the checkpoint, a worker's unfinished
+            if not part.name.startswith("part-") or int(part.name.split("-")[1].split(".")[0]) >= done_chunks:
+                part.unlink()
+        self.parts.mkdir(exist_ok=True)
+        self._file = None
         if self.csv:
             self._file = self.tmp.open("wb")
             self._file.write(BOM + csv_text([layout.header()]).encode("utf-8"))
-            self._writer = None
-        else:
-            self._writer = parquet_writer(self.tmp, layout)
-        for part in sorted(self.parts.glob("part-*")):
-            if int(part.name.split("-")[1].split(".")[0]) >= done_chunks:
-                part.unlink()
-        self.parts.mkdir(exist_ok=True)
-        for k in range(done_chunks):
-            self._write(self._part(k).read_bytes())
-            self.chunks += 1
+            for k in range(done_chunks):
+                self._file.write(self._part(k).read_bytes())
+        self.chunks = done_chunks
 
     def _part(self, k: int) -> Path:
-        return self.parts / f"part-{k:06d}.{'csv' if self.csv else 'arrow'}"
+        return self.parts / f"part-{k:06d}.{'csv' if self.csv else 'parquet'}"
 
-    def add(self, data: bytes | pa.Buffer) -> None:
+    def add(self, done: Done) -> None:
         part = self._part(self.chunks)
-        tmp = part.with_suffix(".tmp")
-        with tmp.open("wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, part)
-        self._write(data)
+        if done.out_file is not None:  # a worker's Parquet file, already durable
+            os.replace(done.out_file, part)
+        else:
+            assert self._file is not None
+            tmp = part.with_suffix(".tmp")
+            with tmp.open("wb") as f:
+                f.write(done.out)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, part)
+            self._file.write(done.out)
         self.chunks += 1
 
-    def _write(self, data: bytes | pa.Buffer) -> None:
-        if self._writer is None:
-            self._file.write(data)
-        else:
-            self._writer.write_table(pa.ipc.open_stream(data).read_all())
-
     def finish(self) -> None:
-        if self._writer is None:
-            self._file.flush()
-            os.fsync(self._file.fileno())
-            self._file.close()
-        else:
-            self._writer.close()
-            _fsync(self.tmp)
+        if self._file is None:
+            empty = pa.BufferOutputStream()
+            parquet_writer(empty, self.layout).close()
+            self._file = self.tmp.open("wb")
+            join([self._part(k) for k in range(self.chunks)], empty.getvalue().to_pybytes(), self._file)
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
         os.replace(self.tmp, self.out)
         shutil.rmtree(self.parts, ignore_errors=True)
 
     def close(self) -> None:
         """Stop without finishing (the parts stay for ``--resume``)."""
-        if self._writer is None:
+        if self._file is not None:
             self._file.close()
-        else:
-            self._writer.close()
         self.tmp.unlink(missing_ok=True)
 
 
@@ -332,7 +343,6 @@ def run_parquet(opts: Options, engine: Engine | None = None, log: Any = None) ->
     size = opts.chunk or (cp.options.get("chunk") if cp else None) or COLUMNAR_CHUNK
     options = run_options(opts, as_of, layout.lang, engine.book.version)
     options |= {"input_rows": data.count_rows(), "chunk": size}
-    arrow = out.suffix.lower() != ".csv"
     if cp is not None:
         same_options(cp, options)
         totals = Totals.load(cp.totals)
@@ -351,10 +361,11 @@ def run_parquet(opts: Options, engine: Engine | None = None, log: Any = None) ->
     results = Results(out, layout, done_chunks)
     try:
         with err_part.open("ab") as err_file:
-            tasks, workers = pool_size(_tasks(data, size, skip, arrow), workers)
+            parts = None if out.suffix.lower() == ".csv" else str(results.parts)
+            tasks, workers = pool_size(_tasks(data, size, skip, parts), workers)
             for done, row, _ in in_order(tasks, workers, process_batch, start):
                 totals.add(done)
-                results.add(done.out)
+                results.add(done)
                 err_file.write(done.err)
                 err_file.flush()
                 os.fsync(err_file.fileno())
@@ -372,9 +383,9 @@ def run_parquet(opts: Options, engine: Engine | None = None, log: Any = None) ->
     return totals
 
 
-def _tasks(data: Registry, size: int, skip: int, arrow: bool) -> Iterator[tuple[Any, int, int]]:
+def _tasks(data: Registry, size: int, skip: int, parts: str | None) -> Iterator[tuple[Any, int, int]]:
     """Each record batch as a worker's task (LZ4 Arrow IPC: a quarter of the bytes to send), with
-    the rows read once it is done."""
+    the rows read once it is done; ``parts``: the folder a Parquet result is left in."""
     row = skip
     options = pa.ipc.IpcWriteOptions(compression="lz4")
     for batch in batches(data, size, skip):
@@ -382,9 +393,4 @@ def _tasks(data: Registry, size: int, skip: int, arrow: bool) -> Iterator[tuple[
         sink = pa.BufferOutputStream()
         with pa.ipc.new_stream(sink, batch.schema, options=options) as writer:
             writer.write_batch(batch)
-        yield (sink.getvalue().to_pybytes(), first, arrow), row, row + 2
-
-
-def _fsync(path: Path) -> None:
-    with path.open("rb") as f:
-        os.fsync(f.fileno())
+        yield (sink.getvalue().to_pybytes(), first, parts), row, row + 2
