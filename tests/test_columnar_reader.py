@@ -18,8 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.batch.columns import map_columns, row_case
-from engine.batch.layout import csv_field, safe_cell
-from engine.columnar.output import quoted, safe
+from engine.batch.layout import csv_text, safe_cell
+from engine.columnar.output import csv_lines, safe
 from engine.columnar.parquet import as_cells, batches, dataset
 from engine.columnar.parse import VALIDATORS_KNOWN, limits, read_block
 from engine.evaluate import default_engine
@@ -61,14 +61,14 @@ def test_a_birth_after_the_evaluation_date_is_left_to_the_per_row_reader(tmp_pat
 def test_cells_are_made_safe_and_quoted_on_columns_as_one_by_one(texts: list[str]):
     """The column writers' Rust regexes (engine/columnar/output.py) against the one CSV writer."""
     series = pl.Series(texts, dtype=pl.String)
-    assert safe(series).to_list() == [safe_cell(t) for t in texts]
-    assert quoted(safe(series)).to_list() == [csv_field(t) for t in texts]
+    assert safe(series).to_list() == [safe_cell(t) or None for t in texts]
+    assert csv_lines([[safe(series)]]).to_list() == [csv_text([[t]]) for t in texts]
 
 
 def test_formulas_control_characters_and_quotes_in_particular():
     texts = ["=1+1", "+x", "-1", "@a", "\tx", "\rx", 'a"b', "a,b", "a\nb", "\x00\x1b", "\u202eabc", "ok"]
     series = pl.Series(texts, dtype=pl.String)
-    assert quoted(safe(series)).to_list() == [csv_field(t) for t in texts]
+    assert csv_lines([[safe(series)]]).to_list() == [csv_text([[t]]) for t in texts]
 
 
 def test_parquet_batches_start_at_the_checkpoint_s_row_and_read_one_row_group_at_a_time(tmp_path: Path):

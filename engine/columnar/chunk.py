@@ -192,7 +192,7 @@ def _render(layout: Layout, pieces: list[Piece], arrow: bool) -> bytes | pa.Buff
         return table.take(pa.array(np.lexsort((np.concatenate(program), np.concatenate(lines)))))
     if not parts:
         return b""
-    text = pl.concat([csv_lines(cols) for cols in parts])
+    text = csv_lines(parts)
     if len(parts) > 1:
         order = np.lexsort((np.concatenate(program), np.concatenate(lines)))
         text = text.gather(pl.Series(order, dtype=pl.Int64))

@@ -3,10 +3,11 @@
 One representation, two renderings. Most cells of a registry's results take one of a few texts
 per program (statuses, grants, questions, the days a status changes): such a column is ``Coded``,
 each row an index into its distinct texts, so it is worded once per text and never built per row
-until CSV needs the bytes; in Arrow it is a dictionary array, which Parquet stores as it is. Cells
-that are the row's own (case numbers, names, key dates) are string columns. Every text goes
-through the same rules as ``Layout`` (``safe_cell``: no formulas, no control characters; CSV
-quoting only in the CSV rendering), so the two renderings hold the same words.
+until CSV needs the cells; in Arrow it is a dictionary array, which Parquet stores as it is. Cells
+that are the row's own (case numbers, names, key dates) are string columns, null where the cell is
+empty (as both renderings write an empty cell). Every text goes through the same rules as
+``Layout`` (``safe_cell``: no formulas, no control characters; CSV quoting only in the CSV
+rendering), so the two renderings hold the same words.
 """
 
 from __future__ import annotations
@@ -40,28 +41,19 @@ class Coded:
         return len(self.entries[0]) if self.entries else 1
 
 
-Column = Coded | pl.Series  # a Series: String (safe text, "" empty) or Int64 (line numbers)
+Column = Coded | pl.Series  # a Series: String (safe text, null where empty) or Int64 (line numbers)
 Pending = Coded | pl.Series | pl.Expr  # an Expr: a String column, worded with a table's others
 
 
 def safe(text: pl.Series) -> pl.Series:
-    """``safe_cell`` for every row of a String Series."""
-    return pl.select(_safe(pl.lit(text))).to_series()
+    """``safe_cell`` for every row of a String Series, as a column's cells: null where empty."""
+    return pl.select(_safe(pl.lit(text)).replace("", None)).to_series()
 
 
 def _safe(text: pl.Expr) -> pl.Expr:
     return text.str.replace_all(CONTROL, "\ufffd").pipe(
         lambda t: pl.when(t.str.contains(FORMULA)).then("'" + t).otherwise(t)
     )
-
-
-def quoted(text: pl.Series) -> pl.Series:
-    """``csv_field``'s quoting for every row of a String Series of safe text."""
-    return pl.select(
-        pl.when(pl.lit(text).str.contains('[",\r\n]'))
-        .then('"' + pl.lit(text).str.replace_all('"', '""', literal=True) + '"')
-        .otherwise(pl.lit(text))
-    ).to_series()
 
 
 def _program(layout: Layout, judged: Judged, shown: np.ndarray | None) -> list[Pending]:
@@ -80,7 +72,7 @@ def _program(layout: Layout, judged: Judged, shown: np.ndarray | None) -> list[P
     heads = Coded([tuple(map(safe_word, cells)) for cells in judged.heads], index)
     # the product's own words and ISO dates: safe as they are
     if judged.dates is None:
-        dates = pl.repeat("", n, dtype=pl.String)
+        dates = pl.repeat(None, n, dtype=pl.String)
     elif shown is None:
         dates = layout.date_texts(judged.dates)
     else:
@@ -94,7 +86,7 @@ def _program(layout: Layout, judged: Judged, shown: np.ndarray | None) -> list[P
 def _blank(n: int) -> list[Pending]:
     """A program of the other kind of case: seven empty cells."""
     none = np.full(n, -1, dtype=np.int64)
-    return [Coded([("",) * HEAD_CELLS], none), pl.repeat("", n, dtype=pl.String), Coded([("",)], none)]
+    return [Coded([("",) * HEAD_CELLS], none), pl.repeat(None, n, dtype=pl.String), Coded([("",)], none)]
 
 
 def columns(
@@ -121,7 +113,7 @@ def columns(
         *(_safe(pl.lit(c)) for c in carried),
     ]
     if layout.applications:
-        none = pl.repeat("", n, dtype=pl.String)
+        none = pl.repeat(None, n, dtype=pl.String)
         head.append(_safe(pl.lit(suggestions)) if suggestions is not None else none)
     if layout.long:
         head, *programs = _worded([head, *(_program(layout, j, None) for j in judged)])
@@ -143,10 +135,11 @@ def columns(
 
 
 def _worded(tables: list[list[Pending]]) -> list[list[Column]]:
-    """The columns with each expression among them evaluated: all in one query, where a query per
-    column and program would cost more to plan and run than the wording itself."""
+    """The columns with each expression among them evaluated (an empty text as null): all in one
+    query, where a query per column and program would cost more to plan and run than the wording
+    itself."""
     exprs = [c for cols in tables for c in cols if isinstance(c, pl.Expr)]
-    frame = iter(pl.select([e.alias(str(k)) for k, e in enumerate(exprs)]).iter_columns())
+    frame = iter(pl.select([e.replace("", None).alias(str(k)) for k, e in enumerate(exprs)]).iter_columns())
     return [[next(frame) if isinstance(c, pl.Expr) else c for c in cols] for cols in tables]
 
 
@@ -157,21 +150,104 @@ def _select(c: Column, rows: np.ndarray) -> Column:
     return c.filter(pl.Series(rows))
 
 
-def csv_lines(cols: list[Column]) -> pl.Series:
-    """Each row as CSV text, CRLF-terminated."""
-    parts = []
+def csv_lines(tables: list[list[Column]]) -> pl.Series:
+    """Each row of the tables, one table after another, as CSV text, CRLF-terminated: per table one
+    ``concat_str`` of its columns' fields, where a run of columns whose cells are the same in every
+    row (a program of another kind of case, a program without key dates) is one text, and a coded
+    column's texts take in the constant columns beside it: polars' time goes by the parts a line is
+    joined from. The leading columns every table shares (a long row's head, the same columns in
+    each program's table) are joined once, one part of each table's lines."""
+    shared = _shared(tables)
+    head = _parts(tables[0][:shared])
+    if len(head) > 1:
+        head = [pl.select(pl.concat_str([_expr(p) for p in head], separator=",")).to_series()]
+    lines = []
+    for cols in tables:
+        parts = head
+        for part in _parts(cols[shared:]):
+            parts = [*parts[:-1], *_joined(parts[-1], part)] if parts else [part]
+        exprs = [_expr(p) for p in parts]
+        text = pl.select(pl.concat_str([*exprs[:-1], exprs[-1] + "\r\n"], separator=",")).to_series()
+        n = len(cols[0].index) if isinstance(cols[0], Coded) else len(cols[0])
+        lines.append(text if len(text) == n else text.new_from_index(0, n))  # texts alone: one row
+    return pl.concat(lines, rechunk=True)  # one chunk: gathered by row, many would be searched
+
+
+def _shared(tables: list[list[Column]]) -> int:
+    """How many leading columns are the same columns in every table (none for a table alone)."""
+    if len(tables) < 2:
+        return 0
+    first, *others = tables
+    return next(
+        (k for k, c in enumerate(first) if any(k >= len(t) or t[k] is not c for t in others)), len(first)
+    )
+
+
+def _parts(cols: list[Column]) -> list[_Part]:
+    """The columns' fields as the fewest parts: each column's, joined where ``_joined`` can."""
+    parts: list[_Part] = []
     for c in cols:
-        if isinstance(c, Coded):
-            texts = ["," * (c.width - 1), *(",".join(quote(t) for t in e) for e in c.entries)]
-            if len(texts) == 2 and not (c.index < 0).any():
-                parts.append(pl.lit(texts[1]))
-            else:
-                parts.append(pl.lit(pl.Series(texts, dtype=pl.String).gather(pl.Series(c.index + 1))))
-        elif c.dtype == pl.String:
-            parts.append(pl.lit(quoted(c)))
-        else:
-            parts.append(pl.lit(c.cast(pl.String)))
-    return pl.select(pl.concat_str([*parts[:-1], parts[-1] + "\r\n"], separator=",")).to_series()
+        part = _part(c)
+        parts[-1:] = _joined(parts[-1], part) if parts else [part]
+    return parts
+
+
+# A part of a CSV line: one text for every row, a coded one (the row's text is texts[index]; each
+# text is one or more fields) or a String Series of fields.
+_Part = str | tuple[list[str], np.ndarray] | pl.Series
+PRODUCT = 256  # two coded parts side by side are one while their pairs of texts are at most this many
+
+
+def _part(c: Column) -> _Part:
+    """A column's fields as CSV text, quoted where they need it (``quote``), an empty cell empty."""
+    if isinstance(c, Coded):
+        texts = ["," * (c.width - 1), *(",".join(quote(t) for t in e) for e in c.entries)]
+        first = int(c.index[0]) if len(c.index) else -1
+        return texts[first + 1] if (c.index == first).all() else (texts, c.index + 1)
+    if c.dtype != pl.String:
+        return c.cast(pl.String)
+    if c.null_count() == len(c):
+        return ""
+    quoting = pl.select(pl.lit(c).str.contains('[",\r\n]')).to_series()
+    if not quoting.any():  # most columns: dates, changes, case numbers
+        return c.fill_null("")
+    return pl.select(
+        pl.when(quoting)
+        .then('"' + pl.lit(c).str.replace_all('"', '""', literal=True) + '"')
+        .otherwise(pl.lit(c))
+        .fill_null("")
+    ).to_series()
+
+
+def _joined(a: _Part, b: _Part) -> list[_Part]:
+    """``a`` and ``b`` as one part where either is one text for every row or both are coded with
+    at most ``PRODUCT`` pairs of texts (else both, as they are)."""
+    if isinstance(a, str) and isinstance(b, str):
+        return [f"{a},{b}"]
+    if isinstance(a, tuple) and isinstance(b, str):
+        return [([f"{t},{b}" for t in a[0]], a[1])]
+    if isinstance(a, str) and isinstance(b, tuple):
+        return [([f"{a},{t}" for t in b[0]], b[1])]
+    if isinstance(a, tuple) and isinstance(b, tuple) and len(a[0]) * len(b[0]) <= PRODUCT:
+        return [([f"{s},{t}" for s in a[0] for t in b[0]], a[1] * len(b[0]) + b[1])]
+    return [a, b]
+
+
+def _expr(p: _Part) -> pl.Expr:
+    if isinstance(p, str):
+        return pl.lit(p)
+    if isinstance(p, tuple):
+        return pl.lit(pl.Series(p[0], dtype=pl.String).gather(pl.Series(p[1])))
+    return pl.lit(p)
+
+
+def _quoted(text: pl.Expr) -> pl.Expr:
+    """``quote`` for every row of safe text."""
+    return (
+        pl.when(text.str.contains('[",\r\n]'))
+        .then('"' + text.str.replace_all('"', '""', literal=True) + '"')
+        .otherwise(text)
+    )
 
 
 def arrow_columns(cols: list[Column]) -> list[pa.Array]:
@@ -184,7 +260,7 @@ def arrow_columns(cols: list[Column]) -> list[pa.Array]:
             for k in range(c.width):
                 out.append(_dictionary([e[k] for e in c.entries], used, c.index))
         elif c.dtype == pl.String:
-            out.append(pl.select(pl.lit(c).replace("", None)).to_series().to_arrow().cast(pa.string()))
+            out.append(c.to_arrow().cast(pa.string()))
         else:
             out.append(c.to_arrow())
     return out

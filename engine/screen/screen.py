@@ -199,9 +199,7 @@ def _write_frame(path: Path, frame: pl.DataFrame) -> None:
     from engine.columnar.output import csv_lines, safe
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    body = (
-        csv_lines([safe(frame.get_column(c).fill_null("")) for c in frame.columns]) if frame.height else None
-    )
+    body = csv_lines([[safe(frame.get_column(c)) for c in frame.columns]]) if frame.height else None
     text = csv_text([frame.columns]) + (body.str.join("").item() if body is not None else "")
     path.write_bytes(BOM + text.encode("utf-8"))
 
