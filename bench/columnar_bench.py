@@ -106,7 +106,7 @@ def profile(source: Path, rows: int) -> dict[str, float]:
     from engine.batch.columns import map_columns
     from engine.batch.layout import Layout
     from engine.batch.work import Job
-    from engine.columnar.parquet import as_text, batches, dataset
+    from engine.columnar.parquet import as_cells, batches, dataset
     from engine.evaluate import default_engine
 
     spent: dict[str, float] = {}
@@ -132,8 +132,9 @@ def profile(source: Path, rows: int) -> dict[str, float]:
     cols = map_columns(headers, "person", engine.book.confirmation_keys())
     layout = Layout(engine.book, "zh", False, [headers[i] for i in cols.carried])
     job = Job(engine, cols, layout, date(2020, 9, 15))
-    chunk.evaluate_cells(job, as_text(next(batches(data, 1000, 0))), 2, True)  # warm up
-    text = timed("Arrow cells as text", as_text)
+    cells, distinct = as_cells(next(batches(data, 1000, 0)))
+    chunk.evaluate_cells(job, cells, 2, True, distinct)  # warm up
+    text = timed("Arrow cells as text", as_cells)
     watch(judged, "read_block", "validate cells as arrays")
     watch(judged, "build", "derived facts on arrays")
     watch(judged, "judge_table", "judge (codes, resolve, timeline, verdicts)")
@@ -142,7 +143,8 @@ def profile(source: Path, rows: int) -> dict[str, float]:
     t = time.perf_counter()
     n = 0
     for batch in batches(data, 50_000, 0):
-        chunk.evaluate_cells(job, text(batch), n + 2, True)
+        cells, distinct = text(batch)
+        chunk.evaluate_cells(job, cells, n + 2, True, distinct)
         n += batch.num_rows
         if n >= rows:
             break

@@ -465,6 +465,20 @@ def test_blank_short_and_long_lines_in_plain_text_are_counted_as_row_by_row():
     _same(_each_alone(job, chunk.rows()), columnar.evaluate(job, chunk))
 
 
+def test_blank_rows_of_a_parquet_block_are_counted_as_row_by_row():
+    rows = _rows(random.Random(9), 30)
+    width = len(HEADER)
+    rows[3] = [""] * width
+    rows[7] = [" "] * width
+    rows[11] = [""] * (width - 1) + ["\t"]  # blank: its last cell is an ASCII space
+    rows[15] = [""] * (width - 1) + ["\u3000"]  # not blank: an ideographic space is read one by one
+    rows[19] = ["x"] + [""] * (width - 1)
+    cells = [pl.Series([row[k] for row in rows], dtype=pl.String) for k in range(width)]
+    job = _job()
+    records = [(k + 2, row, None) for k, row in enumerate(rows)]
+    _same(_each_alone(job, records), columnar.evaluate_cells(job, cells, 2))
+
+
 def test_quoted_cells_read_by_the_csv_module_are_decided_the_same():
     rows = _rows(random.Random(11), 40)
     for row in rows[::3]:

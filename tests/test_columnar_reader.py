@@ -14,13 +14,14 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.batch.columns import map_columns, row_case
 from engine.batch.layout import csv_text, safe_cell
 from engine.columnar.output import Coded, arrow_columns, csv_lines, safe
-from engine.columnar.parquet import batches, dataset
+from engine.columnar.parquet import as_cells, batches, dataset
 from engine.columnar.parse import VALIDATORS_KNOWN, limits, read_block
 from engine.evaluate import default_engine
 
@@ -162,3 +163,66 @@ def test_id_numbers_are_vouched_for_exactly_where_the_per_row_reader_accepts_the
     assert suspect[ID_EDGES.index(_with_check("50010120190229001"))]  # no such day
     assert suspect[ID_EDGES.index(_with_check("50010118991231001"))]  # before 1900
     assert suspect[ID_EDGES.index(_with_check("50010120200916001"))]  # after the evaluation date
+
+
+# Cells of a few distinct texts, each read once per chunk: good, spaced, odd and bad spellings.
+FEW_TEXTS = {
+    "出生日期": ["1970-01-01", " 1970-01-01 ", "1970-1-1", "9999-12-31", "", "2020-02-30", "1970-01-01\x00"],
+    "性别": ["男", "女", " 女", "male", "", "男性", "女\u3000"],
+    "目前已就业": ["是", " 是", "否", "YES", "", "x", "true", "是\xa0"],
+    "失业保险累计缴费月数": ["12", "012", " 12", "-1", "", "1.5", "999999999999", "=1+1"],
+}
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(*(st.sampled_from(v) for v in FEW_TEXTS.values())), min_size=1, max_size=40))
+def test_a_column_read_once_per_distinct_cell_reads_each_row_as_if_alone(rows: list[tuple[str, ...]]):
+    engine = default_engine()
+    cols = map_columns(list(FEW_TEXTS), "person", engine.book.confirmation_keys())
+    cells = [pl.Series([r[k] for r in rows], dtype=pl.String) for k in range(len(FEW_TEXTS))]
+    suspect, reads, _ = read_block(cols, cells, AS_OF)
+    for i, row in enumerate(rows):
+        alone, read_alone, _ = read_block(cols, [pl.Series([c], dtype=pl.String) for c in row], AS_OF)
+        assert suspect[i] == alone[0], row
+        if suspect[i]:
+            continue
+        k = list(reads["person"].rows).index(i)
+        for name, col in reads["person"].inputs.items():
+            other = read_alone["person"].inputs[name]
+            assert col.valid[k] == other.valid[0], (row, name)
+            assert not col.valid[k] or col.values[k] == other.values[0], (row, name)
+
+
+def _as_csv_text(table: pa.Table) -> list[list[str]]:
+    """Each column as a CSV holds it, worded by polars row by row (dates ISO, booleans true/false)."""
+    frame = pl.from_arrow(table)
+    out = []
+    for s in frame.get_columns():
+        if s.dtype == pl.Date:
+            s = s.dt.strftime("%Y-%m-%d")
+        out.append(s.cast(pl.String).fill_null("").to_list())
+    return out
+
+
+def test_typed_and_dictionary_columns_are_worded_once_per_distinct_value_as_row_by_row():
+    days = [date(1970, 1, 1), None, date(2020, 2, 29), date(1970, 1, 1), date(9999, 12, 31)]
+    table = pa.table(
+        {
+            "narrow dates": pa.array([date(2020, 1, 2), None, date(2019, 12, 31), date(2020, 1, 2), None]),
+            "wide dates": pa.array(days),
+            "no dates": pa.nulls(5, pa.date32()),
+            "yes/no": pa.array([True, None, False, True, True]),
+            "int8": pa.array([-128, 127, None, 0, -128], pa.int8()),
+            "uint32": pa.array([0, 2**32 - 1, 7, 7, None], pa.uint32()),
+            "int64": pa.array([-(2**63), 2**63 - 1, 0, None, 5], pa.int64()),
+            "uint64": pa.array([2**64 - 1, 0, None, 1, 1], pa.uint64()),
+            "dictionary": pa.array(["是", None, "", "否", "是"]).dictionary_encode(),
+            "text": pa.array(["a", None, " b", "a", ""]),
+        }
+    )
+    for part in (table, table.slice(1, 3), table.slice(0, 0)):
+        cells, distinct = as_cells(part)
+        assert [c.to_list() for c in cells] == _as_csv_text(part)
+        assert set(distinct) == {0, 1, 2, 3, 4, 5, 6, 8}
+        for k, d in distinct.items():
+            assert d.texts.gather(pl.Series(d.places)).to_list() == cells[k].to_list()

@@ -27,6 +27,7 @@ from engine.columnar.applied import applications, decided_counts
 from engine.columnar.arrowtext import text_buffer
 from engine.columnar.judged import JudgedTable, Judgement, judge_cells, judge_chunk
 from engine.columnar.output import Column, arrow_columns, columns, csv_lines, result_schema
+from engine.columnar.parse import Distinct
 
 _job: Job | None = None
 _hand_over: Path | None = None  # a worker leaves its chunks' output rows in files here
@@ -132,10 +133,17 @@ def evaluate(job: Job, rows: list[Row] | Plain, arrow: bool = False) -> Done:
     return _done(job.layout, judge_chunk(job, rows), arrow)
 
 
-def evaluate_cells(job: Job, cells: list[pl.Series], first_line: int, arrow: bool = False) -> Done:
-    """A block of rows given as text columns (a Parquet record batch), numbered from ``first_line``;
-    with ``arrow``, ``Done.out`` is the result as an Arrow table instead of CSV text."""
-    return _done(job.layout, judge_cells(job, cells, first_line), arrow)
+def evaluate_cells(
+    job: Job,
+    cells: list[pl.Series],
+    first_line: int,
+    arrow: bool = False,
+    distinct: dict[int, Distinct] | None = None,
+) -> Done:
+    """A block of rows given as text columns (a Parquet record batch), numbered from ``first_line``,
+    with the columns whose distinct cells are known (``distinct``, by position); with ``arrow``,
+    ``Done.out`` is the result as an Arrow table instead of CSV text."""
+    return _done(job.layout, judge_cells(job, cells, first_line, distinct), arrow)
 
 
 Piece = tuple[np.ndarray, int, list[Column]]  # (line numbers, program's place in a long row, columns)

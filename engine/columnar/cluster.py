@@ -60,7 +60,7 @@ def evaluate_partition(task: Task) -> dict[str, Any]:
     from engine.batch.reader import Reader
     from engine.batch.work import Job
     from engine.columnar import chunk
-    from engine.columnar.parquet import as_text, batches, dataset
+    from engine.columnar.parquet import as_cells, batches, dataset
 
     engine = _engine()
     source, out, errors = Path(task.source), Path(task.out), Path(task.errors)
@@ -76,7 +76,8 @@ def evaluate_partition(task: Task) -> dict[str, Any]:
         job = Job(engine, cols, layout, as_of)
         row = 0
         for batch in batches(data, task.chunk, 0):
-            dones.append(chunk.evaluate_cells(job, as_text(batch), row + 2, arrow))
+            cells, distinct = as_cells(batch)
+            dones.append(chunk.evaluate_cells(job, cells, row + 2, arrow, distinct))
             row += batch.num_rows
     else:
         reader = Reader(source)

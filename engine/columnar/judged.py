@@ -21,7 +21,7 @@ from engine.batch.reader import Plain, Row
 from engine.batch.template import EXAMPLE_PREFIXES, is_example
 from engine.batch.work import Job, read_row
 from engine.columnar.judge import Judged, judge_table
-from engine.columnar.parse import ASCII_SPACE, read_block
+from engine.columnar.parse import ASCII_SPACE, Distinct, read_block
 from engine.columnar.table import Table, build, from_facts
 from engine.facts import case_facts
 
@@ -57,24 +57,37 @@ def judge_chunk(job: Job, rows: list[Row] | Plain) -> Judgement:
     return judge_rows(job, *split_rows(rows, len(job.columns.headers)))
 
 
-def judge_cells(job: Job, cells: list[pl.Series], first_line: int) -> Judgement:
-    """A block of rows given as text columns (a Parquet record batch), numbered from ``first_line``;
-    blank rows are read (and counted) one by one."""
+def judge_cells(
+    job: Job, cells: list[pl.Series], first_line: int, distinct: dict[int, Distinct] | None = None
+) -> Judgement:
+    """A block of rows given as text columns (a Parquet record batch), numbered from ``first_line``,
+    with the columns whose distinct cells are known (``distinct``, by position); blank rows are
+    read (and counted) one by one."""
     n = len(cells[0]) if cells else 0
     numbers = np.arange(n, dtype=np.int64) + first_line
-    text = pl.concat_str([pl.lit(c) for c in cells]) if cells else pl.lit("")
-    blank = (
-        pl.select(text.str.contains(r"^[ \t\x0b\x0c\r\n]*$")).to_series().to_numpy()
-        if n
-        else np.zeros(0, bool)
-    )
+    blank = _blank(cells, n)
     others: list[Row] = []
+    distinct = distinct or {}
     if blank.any():
         frame = pl.DataFrame(cells)
         others = [(int(numbers[i]), list(frame.row(int(i))), None) for i in np.flatnonzero(blank)]
-        keep = pl.Series(np.flatnonzero(~blank), dtype=pl.Int64)
-        cells, numbers = [c.gather(keep) for c in cells], numbers[~blank]
-    return judge_rows(job, numbers, cells, others)
+        keep = np.flatnonzero(~blank)
+        cells, numbers = [c.gather(pl.Series(keep, dtype=pl.Int64)) for c in cells], numbers[~blank]
+        distinct = {k: d.take(keep) for k, d in distinct.items()}
+    return judge_rows(job, numbers, cells, others, distinct)
+
+
+def _blank(cells: list[pl.Series], n: int) -> np.ndarray:
+    """The rows whose every cell is empty or ASCII spaces: each column is looked at only in the
+    rows still blank in the ones before it (a row's first cells are seldom all blank)."""
+    blank = np.full(n, bool(cells))
+    for column in cells:
+        rows = np.flatnonzero(blank)
+        if not len(rows):
+            break
+        part = column if len(rows) == n else column.gather(pl.Series(rows, dtype=pl.Int64))
+        blank[rows] = part.str.contains(r"^[ \t\x0b\x0c\r\n]*$").to_numpy()
+    return blank
 
 
 def split_rows(rows: list[Row] | Plain, width: int) -> tuple[np.ndarray, list[pl.Series], list[Row]]:
@@ -103,10 +116,18 @@ def split_rows(rows: list[Row] | Plain, width: int) -> tuple[np.ndarray, list[pl
     return numbers, [pl.Series(list(c), dtype=pl.String) for c in columns], others
 
 
-def judge_rows(job: Job, numbers: np.ndarray, cells: list[pl.Series], others: list[Row]) -> Judgement:
-    """Rows given as columns (``numbers``, ``cells``) read by the column reader where it vouches
-    for them, ``others`` and the rest one by one (bad rows become error rows, in the job's
-    language), example rows skipped; then judged by every program of their subject."""
+def judge_rows(
+    job: Job,
+    numbers: np.ndarray,
+    cells: list[pl.Series],
+    others: list[Row],
+    distinct: dict[int, Distinct] | None = None,
+) -> Judgement:
+    """Rows given as columns (``numbers``, ``cells``, and the columns' distinct cells where known)
+    read by the column reader where it vouches for them, ``others`` and the rest one by one (bad
+    rows become error rows, in the job's language), example rows skipped; then judged by every
+    program of their subject."""
+    distinct = distinct or {}
     cols, engine, lang = job.columns, job.engine, job.layout.lang
     out = Judgement()
     if cols.case_id is not None and len(numbers):
@@ -116,9 +137,10 @@ def judge_rows(job: Job, numbers: np.ndarray, cells: list[pl.Series], others: li
             example |= case_id.str.starts_with(prefix).to_numpy()
         if example.any():
             out.examples += int(example.sum())
-            keep = pl.Series(np.flatnonzero(~example), dtype=pl.Int64)
-            cells, numbers = [c.gather(keep) for c in cells], numbers[~example]
-    suspect, reads, case_ids = read_block(cols, cells, job.as_of)
+            keep = np.flatnonzero(~example)
+            cells, numbers = [c.gather(pl.Series(keep, dtype=pl.Int64)) for c in cells], numbers[~example]
+            distinct = {k: d.take(keep) for k, d in distinct.items()}
+    suspect, reads, case_ids = read_block(cols, cells, job.as_of, distinct)
     for subject, read in reads.items():
         if not len(read.rows):
             continue

@@ -30,6 +30,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -50,6 +51,7 @@ from engine.batch.work import Done, Job
 from engine.columnar.chunk import evaluate_cells
 from engine.columnar.joined import join
 from engine.columnar.output import parquet_writer
+from engine.columnar.parse import Distinct
 from engine.evaluate import Engine, default_engine
 
 
@@ -119,21 +121,69 @@ def cell_types(schema: pa.Schema) -> None:
             )
 
 
-def as_text(batch: pa.RecordBatch | pa.Table) -> list[pl.Series]:
-    """Every column as the text a CSV would hold (null: empty)."""
-    frame = pl.from_arrow(batch)
-    assert isinstance(frame, pl.DataFrame)
-    out = []
-    for name in frame.columns:
-        s = frame[name]
-        if s.dtype == pl.Boolean:
-            s = s.cast(pl.String)
-        elif s.dtype == pl.Date:
-            s = s.dt.strftime("%Y-%m-%d")
-        elif s.dtype != pl.String:
-            s = s.cast(pl.String)
-        out.append(s.fill_null(""))
-    return out
+def as_cells(batch: pa.RecordBatch | pa.Table) -> tuple[list[pl.Series], dict[int, Distinct]]:
+    """Every column as the text a CSV would hold (null: empty); and, by position, the columns whose
+    few distinct values are known without looking at each row (dates, yes/no, integers, columns
+    Parquet keeps as a dictionary) as their distinct texts and each row's place among them: those
+    texts are worded (and then read) once each."""
+    cells, distinct = [], {}
+    for k, column in enumerate(batch.columns):
+        if isinstance(column, pa.ChunkedArray):
+            column = column.combine_chunks()
+        coded = _distinct(column)
+        if coded is None:
+            cells.append(_text(pl.Series(column)))
+        else:
+            distinct[k] = coded
+            cells.append(coded.texts.gather(pl.Series(coded.places)))
+    return cells, distinct
+
+
+def _text(s: pl.Series) -> pl.Series:
+    """A column's cells as a CSV holds them: dates ISO, booleans ``true``/``false``, numbers as
+    polars writes them, null as empty."""
+    if s.dtype == pl.Date:
+        s = s.dt.strftime("%Y-%m-%d")
+    elif s.dtype != pl.String:
+        s = s.cast(pl.String)
+    return s.fill_null("")
+
+
+def _distinct(column: pa.Array) -> Distinct | None:
+    """A dictionary, date, boolean or integer column's distinct values as texts (the last one
+    empty, for null) and each row's place among them; None for any other column."""
+    t = column.type
+    if pa.types.is_dictionary(t):
+        values = column.dictionary
+        places = column.indices.fill_null(len(values)).to_numpy().astype(np.int64)
+    elif pa.types.is_date32(t) or pa.types.is_boolean(t) or (pa.types.is_integer(t) and t != pa.uint64()):
+        values, places = _unique(column)
+    else:
+        return None
+    return Distinct(places, _text(pl.Series(values)).extend_constant("", 1))
+
+
+def _unique(column: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """(the distinct non-null values, each row's place among them: one past them where null) of a date,
+    boolean or integer column: a table over the values' range when it is narrow (no hashing, no
+    sorting), else numpy's sort."""
+    t = column.type
+    number = pa.int8() if pa.types.is_boolean(t) else pa.int32() if pa.types.is_date32(t) else pa.int64()
+    v = column.cast(number).fill_null(0).to_numpy().astype(np.int64)
+    valid = np.asarray(column.is_valid()) if column.null_count else np.ones(len(v), dtype=bool)
+    given = v[valid]
+    if not len(given):
+        return pa.array([], t), np.zeros(len(v), dtype=np.int64)
+    lo, hi = int(given.min()), int(given.max())
+    if hi - lo < 4 * len(v) + 1024:
+        present = np.zeros(hi - lo + 1, dtype=bool)
+        present[given - lo] = True
+        uniq = np.flatnonzero(present) + lo
+        place = (np.cumsum(present) - 1)[np.where(valid, v - lo, 0)]
+    else:
+        uniq = np.unique(given)
+        place = np.searchsorted(uniq, np.where(valid, v, lo))
+    return pa.array(uniq, number).cast(t), np.where(valid, place, len(uniq))
 
 
 def batches(data: Registry, size: int, skip_rows: int) -> Iterator[pa.RecordBatch]:
@@ -141,7 +191,7 @@ def batches(data: Registry, size: int, skip_rows: int) -> Iterator[pa.RecordBatc
     group by row group (the dataset scanner reads a whole file ahead: memory would grow with it)."""
     seen = 0
     for path in data.files:
-        file = pq.ParquetFile(path)
+        file = pq.ParquetFile(path, read_dictionary=_kept_as_dictionary(path))
         for group in range(file.num_row_groups):
             rows = file.metadata.row_group(group).num_rows
             if seen + rows <= skip_rows:
@@ -164,6 +214,22 @@ def batches(data: Registry, size: int, skip_rows: int) -> Iterator[pa.RecordBatc
                 yield batch.slice(skip_rows - start) if start < skip_rows else batch
 
 
+def _kept_as_dictionary(path: str) -> list[str]:
+    """The text columns a file keeps as a dictionary (in its first row group): read as one, each
+    row is its place in it, and a column of few distinct texts is read once per text (``as_cells``)
+    with no row's text hashed again."""
+    meta = pq.read_metadata(path)
+    if not meta.num_row_groups:
+        return []
+    group = meta.row_group(0)  # the columns are flat (``cell_types``): column j is field j
+    return [
+        field.name
+        for j, field in enumerate(meta.schema.to_arrow_schema())
+        if group.column(j).has_dictionary_page
+        and (pa.types.is_string(field.type) or pa.types.is_large_string(field.type))
+    ]
+
+
 def process_batch(task: tuple[bytes, int, str | None]) -> Done:
     """A worker's task: one record batch as an Arrow IPC stream, numbered from a line, judged as
     its CSV's rows would be. With a parts folder (Parquet output), its result is left there as a
@@ -172,13 +238,13 @@ def process_batch(task: tuple[bytes, int, str | None]) -> Done:
 
     data, first, parts = task
     job = chunk.current_job()
-    cells = as_text(pa.ipc.open_stream(data).read_all())
+    cells, distinct = as_cells(pa.ipc.open_stream(data).read_all())
     arrow = parts is not None
 
     def records() -> list[Any]:
         return [(first + k, list(row), None) for k, row in enumerate(pl.DataFrame(cells).iter_rows())]
 
-    done = chunk.safely(job, lambda: evaluate_cells(job, cells, first, arrow), records, arrow)
+    done = chunk.safely(job, lambda: evaluate_cells(job, cells, first, arrow, distinct), records, arrow)
     if parts is not None:
         fd, name = tempfile.mkstemp(dir=parts, prefix="chunk-", suffix=".tmp")
         os.close(fd)

@@ -20,6 +20,7 @@ from typing import get_args
 
 import numpy as np
 import polars as pl
+import pyarrow.compute as pc
 from annotated_types import Ge, Le, MaxLen
 from pydantic import BaseModel, BeforeValidator, StringConstraints
 
@@ -115,6 +116,18 @@ def limits(column: Column) -> Limits:
     return out
 
 
+@dataclass(frozen=True)
+class Distinct:
+    """A column's cells as its distinct texts, as written, and each row's place among them (a
+    text may be held by no row)."""
+
+    places: np.ndarray
+    texts: pl.Series
+
+    def take(self, rows: np.ndarray) -> Distinct:
+        return Distinct(self.places[rows], self.texts)
+
+
 @dataclass
 class Read:
     """A kind's clean rows as typed columns."""
@@ -129,10 +142,12 @@ def _np(s: pl.Series) -> np.ndarray:
 
 
 def read_block(
-    cols: Columns, cells: list[pl.Series], as_of: date
+    cols: Columns, cells: list[pl.Series], as_of: date, distinct: dict[int, Distinct] | None = None
 ) -> tuple[np.ndarray, dict[str, Read], pl.Series]:
     """(suspect rows, each kind's clean rows as columns, case ids) for a block of rows that each
-    have exactly the header's number of fields, validated for the evaluation date ``as_of``."""
+    have exactly the header's number of fields, validated for the evaluation date ``as_of``;
+    ``distinct``: the columns (by position) whose distinct cells are known already."""
+    distinct = distinct or {}
     n = len(cells[0]) if cells else 0
     suspect = np.zeros(n, dtype=bool)
     # Only cells taken as written can hold an odd space or a control character unnoticed: every
@@ -178,11 +193,17 @@ def read_block(
         bad = np.zeros(len(rows), dtype=bool)
         inputs: dict[str, Col] = {}
         facts = cols.facts[subject]
-        frame = pl.DataFrame({f"c{k}": of(cells[c.index]) for k, c in enumerate(facts)})
-        texts: dict[str, pl.Series] = {}
-        for column, (col, wrong, text) in zip(facts, _read_all(facts, frame), strict=True):
+        given = [
+            of(cells[c.index])
+            if c.spec.type == "text" or c.index not in distinct
+            else distinct[c.index]
+            if every
+            else distinct[c.index].take(rows)
+            for c in facts
+        ]
+        read, texts = _read_all(facts, given)
+        for column, (col, wrong) in zip(facts, read, strict=True):
             inputs[column.spec.name] = col
-            texts[column.spec.name] = text
             bad |= wrong
         for i in cols.foreign[subject]:
             bad |= _np(of(stripped(i)) != "")
@@ -217,15 +238,60 @@ _INT = r"^(0|[1-9][0-9]{0,8})$"
 _NUMBER = r"^(0|[1-9][0-9]{0,10})(\.[0-9]{1,2})?$"
 
 
-def _read_all(columns: list[Column], frame: pl.DataFrame) -> list[tuple[Col, np.ndarray, pl.Series]]:
-    """Each column's cells (``frame``'s column ``c{k}`` for ``columns[k]``, as written): typed
-    values, the cells this reader cannot vouch for, and the text without its ASCII spaces. Every
-    column's text is stripped and read in one polars query."""
-    names = [f"c{k}" for k in range(len(columns))]
-    exprs = [e for name, column in zip(names, columns, strict=True) for e in _reading(column, name)]
-    stripped = frame.lazy().select(pl.col(n).str.strip_chars(ASCII_SPACE) for n in names)
-    found = stripped.select(*names, *exprs).collect()
-    return [(*_read(column, found[n], found, n), found[n]) for n, column in zip(names, columns, strict=True)]
+def _read_all(
+    columns: list[Column], cells: list[pl.Series | Distinct]
+) -> tuple[list[tuple[Col, np.ndarray]], dict[str, pl.Series]]:
+    """Each column's cells (``cells[k]`` for ``columns[k]``, as written, or as their distinct
+    texts when those are known): typed values and the cells this reader cannot vouch for; and the
+    texts' cells without their ASCII spaces, by name.
+
+    A cell's reading depends on its text alone, and a column of yes/no, options, dates or numbers
+    holds few distinct texts: those are read once each (``_distinct``) and their readings handed
+    to the rows that hold them. A text column (names, ID numbers: nearly one text a row) is read
+    row by row. Columns are stripped and read together, one polars query for the text columns and
+    one for each group of columns with alike counts of distinct cells (within a factor of four:
+    each is padded to the longest of its group)."""
+    coded = {
+        k: s if isinstance(s, Distinct) else _distinct(s)
+        for k, (c, s) in enumerate(zip(columns, cells, strict=True))
+        if c.spec.type != "text"
+    }
+    by_row = {k: s for k, s in enumerate(cells) if k not in coded}
+    read: dict[int, tuple[Col, np.ndarray]] = {}
+    texts: dict[str, pl.Series] = {}
+    alike: dict[int, dict[int, pl.Series]] = {}  # distinct cells of alike counts: read together
+    for k, d in coded.items():
+        alike.setdefault(len(d.texts).bit_length() // 2, {})[k] = d.texts
+    for group in [*alike.values(), by_row]:
+        if not group:
+            continue
+        found = _query({f"c{k}": (columns[k], s) for k, s in group.items()})
+        for k in group:
+            name = f"c{k}"
+            col, wrong = _read(columns[k], found[name], found, name)
+            if k in coded:  # each row takes its distinct cell's reading
+                rows = coded[k].places
+                exact = None if col.exact is None else col.exact[rows]
+                col, wrong = Col(col.type, col.values[rows], col.valid[rows], exact), wrong[rows]
+            else:
+                texts[columns[k].spec.name] = found[name]
+            read[k] = col, wrong
+    return [read[k] for k in range(len(columns))], texts
+
+
+def _distinct(cells: pl.Series) -> Distinct:
+    encoded = pc.dictionary_encode(cells.fill_null("").to_arrow(compat_level=pl.CompatLevel.newest()))
+    return Distinct(encoded.indices.to_numpy(), pl.Series(encoded.dictionary, dtype=pl.String))
+
+
+def _query(columns: dict[str, tuple[Column, pl.Series]]) -> pl.DataFrame:
+    """Each named column's cells stripped and its ``_reading``, in one polars query; a column
+    shorter than the longest (fewer distinct cells) is padded with empty cells, which no row reads."""
+    length = max(len(s) for _, s in columns.values())
+    frame = pl.DataFrame({n: s.extend_constant("", length - len(s)) for n, (_, s) in columns.items()})
+    exprs = [e for name, (column, _) in columns.items() for e in _reading(column, name)]
+    stripped = frame.lazy().select(pl.col(n).str.strip_chars(ASCII_SPACE) for n in columns)
+    return stripped.select(*columns, *exprs).collect()
 
 
 def _reading(column: Column, name: str) -> list[pl.Expr]:
@@ -319,7 +385,7 @@ def _read(column: Column, text: pl.Series, found: pl.DataFrame, name: str) -> tu
 def _agree(inputs: dict[str, Col], texts: dict[str, pl.Series], as_of: int) -> np.ndarray:
     """The models' validators: an ID number's checksum, birth date and sex, which also fill the
     birth date and sex when they are not written; a birth after the evaluation date; a contract
-    that ends before it starts. ``texts``: each input's cells as read (stripped)."""
+    that ends before it starts. ``texts``: each text input's cells as read (stripped)."""
     n = len(next(iter(inputs.values())).values) if inputs else 0
     bad = np.zeros(n, dtype=bool)
     for name, col in inputs.items():

@@ -24,7 +24,7 @@ from engine.batch.reader import Reader
 from engine.batch.run import COLUMNAR_CHUNK, in_order
 from engine.batch.work import Job
 from engine.columnar.judged import Judgement, judge_cells, judge_chunk
-from engine.columnar.parquet import as_text, batches, dataset, is_parquet
+from engine.columnar.parquet import as_cells, batches, dataset, is_parquet
 from engine.districts import DistrictBook
 from engine.evaluate import Engine
 from engine.rulebook import RuleBook
@@ -104,8 +104,8 @@ def work(task: tuple[str, Any, int]) -> Any:
     judgements = []
     for job in _jobs:
         if what == "parquet":
-            cells = as_text(pa.ipc.open_stream(data).read_all())
-            judgements.append(judge_cells(job, cells, first))
+            cells, distinct = as_cells(pa.ipc.open_stream(data).read_all())
+            judgements.append(judge_cells(job, cells, first, distinct))
         else:
             judgements.append(judge_chunk(job, data))
     assert _reduce is not None
