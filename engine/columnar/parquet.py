@@ -246,14 +246,20 @@ def process_batch(task: tuple[bytes, int, str | None]) -> Done:
 
     done = chunk.safely(job, lambda: evaluate_cells(job, cells, first, arrow, distinct), records, arrow)
     if parts is not None:
-        fd, name = tempfile.mkstemp(dir=parts, prefix="chunk-", suffix=".tmp")
-        os.close(fd)
-        with parquet_writer(Path(name), job.layout) as writer:
-            writer.write_table(done.out)
-        with open(name, "rb") as f:
-            os.fsync(f.fileno())
-        done.out, done.out_file = b"", name
+        done.out, done.out_file = b"", write_part(done.out, parts, job.layout)
     return done
+
+
+def write_part(table: pa.Table, parts: str, layout: Layout) -> str:
+    """A chunk's result as a Parquet file of its own in ``parts`` (the run's writer settings, so
+    the parts join by their bytes: engine/columnar/joined.py), made durable; its name."""
+    fd, name = tempfile.mkstemp(dir=parts, prefix="chunk-", suffix=".tmp")
+    os.close(fd)
+    with parquet_writer(Path(name), layout) as writer:
+        writer.write_table(table)
+    with open(name, "rb") as f:
+        os.fsync(f.fileno())
+    return name
 
 
 class Results:
@@ -362,8 +368,8 @@ def run_parquet(opts: Options, engine: Engine | None = None, log: Any = None) ->
     try:
         with err_part.open("ab") as err_file:
             parts = None if out.suffix.lower() == ".csv" else str(results.parts)
-            tasks, workers = pool_size(_tasks(data, size, skip, parts), workers)
-            for done, row, _ in in_order(tasks, workers, process_batch, start):
+            chunks, workers = pool_size(tasks(data, size, skip, parts), workers)
+            for done, row, _ in in_order(chunks, workers, process_batch, start):
                 totals.add(done)
                 results.add(done)
                 err_file.write(done.err)
@@ -383,7 +389,7 @@ def run_parquet(opts: Options, engine: Engine | None = None, log: Any = None) ->
     return totals
 
 
-def _tasks(data: Registry, size: int, skip: int, parts: str | None) -> Iterator[tuple[Any, int, int]]:
+def tasks(data: Registry, size: int, skip: int, parts: str | None) -> Iterator[tuple[Any, int, int]]:
     """Each record batch as a worker's task (LZ4 Arrow IPC: a quarter of the bytes to send), with
     the rows read once it is done; ``parts``: the folder a Parquet result is left in."""
     row = skip
