@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import ExitStack, closing
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -54,61 +56,67 @@ def _engine() -> Any:
 
 
 def evaluate_partition(task: Task) -> dict[str, Any]:
-    """Decide one partition on a worker; returns its totals (rows read, decided, rejected, counts)."""
+    """Decide one partition on a worker, each chunk written as it is judged (memory holds one
+    chunk, whatever the partition's size); returns its totals (rows read, decided, rejected, counts)."""
     from engine.batch.columns import book_columns
     from engine.batch.layout import ERROR_HEAD, Layout, csv_text
     from engine.batch.reader import Reader
     from engine.batch.work import Job
     from engine.columnar import chunk
-    from engine.columnar.parquet import as_cells, batches, dataset
+    from engine.columnar.output import parquet_writer
+    from engine.columnar.parquet import batches, dataset
 
     engine = _engine()
     source, out, errors = Path(task.source), Path(task.out), Path(task.errors)
     as_of = date.fromisoformat(task.as_of)
     arrow = out.suffix.lower() != ".csv"
     totals = Totals()
-    dones = []
-    if source.suffix.lower() == ".parquet":
-        data = dataset(source)
-        headers = [h.strip() for h in data.schema.names]
+    tmp_err = errors.with_name(errors.name + ".tmp")
+    tmp = out.with_name(out.name + ".tmp")
+    with ExitStack() as files:
+        if source.suffix.lower() == ".parquet":
+            data = dataset(source)
+            headers = [h.strip() for h in data.schema.names]
+        else:
+            reader = files.enter_context(closing(Reader(source)))
+            headers = reader.headers
         cols = book_columns(headers, task.kind, engine.book, task.carry, task.ignore)
         layout = Layout.of(engine.book, task.lang, task.long, cols)
         job = Job(engine, cols, layout, as_of)
-        row = 0
-        for batch in batches(data, task.chunk, 0):
-            cells, distinct = as_cells(batch)
-            dones.append(chunk.evaluate_cells(job, cells, row + 2, arrow, distinct))
-            row += batch.num_rows
-    else:
-        reader = Reader(source)
-        try:
-            cols = book_columns(reader.headers, task.kind, engine.book, task.carry, task.ignore)
-            layout = Layout.of(engine.book, task.lang, task.long, cols)
-            job = Job(engine, cols, layout, as_of)
-            dones = [chunk.evaluate(job, rows, arrow) for rows, _, _ in reader.chunks(task.chunk)]
-        finally:
-            reader.close()
-    for done in dones:
-        totals.add(done)
-    tmp_err = errors.with_name(errors.name + ".tmp")
-    tmp_err.write_bytes(
-        BOM + csv_text([ERROR_HEAD[layout.lang]]).encode("utf-8") + b"".join(d.err for d in dones)
-    )
-    tmp = out.with_name(out.name + ".tmp")
-    if not arrow:
-        tmp.write_bytes(BOM + csv_text([layout.header()]).encode("utf-8") + b"".join(d.out for d in dones))
-    else:
-        from engine.columnar.output import parquet_writer
-
-        with parquet_writer(tmp, layout) as writer:
-            for done in dones:
-                writer.write_table(done.out)
+        if source.suffix.lower() == ".parquet":
+            dones = _parquet_chunks(job, batches(data, task.chunk, 0), arrow)
+        else:
+            dones = (chunk.evaluate(job, rows, arrow) for rows, _, _ in reader.chunks(task.chunk))
+        err_file = files.enter_context(tmp_err.open("wb"))
+        err_file.write(BOM + csv_text([ERROR_HEAD[layout.lang]]).encode("utf-8"))
+        if arrow:
+            write = files.enter_context(parquet_writer(tmp, layout)).write_table
+        else:
+            out_file = files.enter_context(tmp.open("wb"))
+            out_file.write(BOM + csv_text([layout.header()]).encode("utf-8"))
+            write = out_file.write
+        for done in dones:
+            totals.add(done)
+            err_file.write(done.err)
+            write(done.out)
     for path in (tmp_err, tmp):
         with path.open("rb") as f:
             os.fsync(f.fileno())
     os.replace(tmp_err, errors)
     os.replace(tmp, out)  # the result last: its presence says the partition is done
     return totals.dump()
+
+
+def _parquet_chunks(job: Any, batches: Iterator[Any], arrow: bool) -> Iterator[Any]:
+    """Each record batch judged, its rows numbered as a CSV's would be."""
+    from engine.columnar.chunk import evaluate_cells
+    from engine.columnar.parquet import as_cells
+
+    row = 0
+    for batch in batches:
+        cells, distinct = as_cells(batch)
+        yield evaluate_cells(job, cells, row + 2, arrow, distinct)
+        row += batch.num_rows
 
 
 def tasks(
