@@ -195,7 +195,7 @@ CHUNK = ("--chunk", "1000")  # the last --chunk given counts
 
 def test_a_killed_parquet_run_resumes_to_the_same_bytes(parquet_registry, tmp_path):
     """SIGKILL to the run and its workers, twice, mid-file: the resumed file is byte for byte the
-    uninterrupted one's (parts kept as Arrow IPC, the Parquet file written again from them)."""
+    uninterrupted one's (the workers' Parquet parts kept, joined by their bytes at the end)."""
     whole = tmp_path / "whole.parquet"
     assert main(batch(parquet_registry, whole, "--workers", "1", *CHUNK)) == 0
     out = tmp_path / "out.parquet"
@@ -211,6 +211,25 @@ def test_a_killed_parquet_run_resumes_to_the_same_bytes(parquet_registry, tmp_pa
     assert out.read_bytes() == whole.read_bytes()
     assert (tmp_path / "out.errors.csv").read_bytes() == (tmp_path / "whole.errors.csv").read_bytes()
     assert not checkpoint.exists() and not out.with_name(out.name + ".partial").exists()
+
+
+def test_a_parquet_resume_missing_finished_parts_is_refused(parquet_registry, tmp_path, monkeypatch, capsys):
+    """A finished chunk's part gone from ``OUT.partial/`` (removed by hand, or named by another
+    version of the program): the resume is refused in one line, and nothing is written."""
+    from engine.columnar.parquet import Results
+
+    out = tmp_path / "out.parquet"
+    checkpoint = out.with_name(out.name + ".checkpoint")
+    monkeypatch.setattr(Results, "finish", lambda self: (_ for _ in ()).throw(KeyboardInterrupt))
+    assert main(batch(parquet_registry, out, "--workers", "1", *CHUNK)) == 130
+    monkeypatch.undo()
+    parts = out.with_name(out.name + ".partial")
+    (parts / "part-000001.parquet").unlink()
+    kept = sorted(p.name for p in parts.iterdir())
+    assert main(batch(parquet_registry, out, "--workers", "1", "--resume", *CHUNK)) == 2
+    err = capsys.readouterr().err
+    assert "无法续跑" in err and "第 2 块起" in err and "Traceback" not in err
+    assert not out.exists() and checkpoint.exists() and sorted(p.name for p in parts.iterdir()) == kept
 
 
 @pytest.mark.parametrize("kernel", [True, False])

@@ -37,6 +37,7 @@ import pyarrow.parquet as pq
 
 from engine.batch.checkpoint import (
     Checkpoint,
+    ResumeError,
     no_checkpoint,
     read_checkpoint,
     same_options,
@@ -275,7 +276,14 @@ class Results:
         self.parts = out.with_name(out.name + ".partial")
         self.tmp = out.with_name(out.name + ".tmp")
         self.layout = layout
-        self.chunks = 0
+        lost = [k for k in range(done_chunks) if not self._part(k).exists()]
+        if lost:  # removed by hand, or left by another version of the program (other part files)
+            raise ResumeError(
+                f"无法续跑：{self.parts.name} 中缺少已完成部分的结果（第 {lost[0] + 1} 块起）；"
+                "请不带 --resume 重新运行",
+                f"Cannot resume: {self.parts.name} lacks the results of finished chunks (from chunk "
+                f"{lost[0] + 1} on); run again without --resume",
+            )
         for part in sorted(self.parts.glob("*")):  # parts after the checkpoint, a worker's unfinished
             if not part.name.startswith("part-") or int(part.name.split("-")[1].split(".")[0]) >= done_chunks:
                 part.unlink()
