@@ -12,6 +12,7 @@
   var user = body.dataset.user || "";
   var PREFIX = "subsidy-draft:";
   var KEEP_MS = 24 * 3600 * 1000; // a draft older than a day is deleted unread
+  var SAVED = ":saved"; // beside a form's draft key: when the server last saved that form
   var WARN_MS = 10 * 60 * 1000;
   var SKIP = { csrf_token: true, password: true, password2: true, new_password: true };
 
@@ -45,8 +46,9 @@
     if (!key) return Promise.reject(new Error("no key"));
     var iv = window.crypto.getRandomValues(new Uint8Array(12));
     var data = new TextEncoder().encode(JSON.stringify(values));
+    var saved = Date.now(); // when the values were read, not when the encryption ends
     return key.then(function (k) { return window.crypto.subtle.encrypt({ name: "AES-GCM", iv: iv }, k, data); })
-      .then(function (sealed) { return { saved: Date.now(), iv: b64(iv), data: b64(sealed) }; });
+      .then(function (sealed) { return { saved: saved, iv: b64(iv), data: b64(sealed) }; });
   }
 
   function unseal(item) {
@@ -123,12 +125,20 @@
     if (store && body.dataset.wipeDrafts) wipe(store); // just signed out: nothing stays behind
     if (!store || !user) return;
     clean(store);
-    if (body.dataset.draftDone) store.removeItem(PREFIX + user + ":" + body.dataset.draftDone);
+    if (body.dataset.draftDone) {
+      // Saved by the server: the draft goes, and so does one the submitting page writes late (its
+      // encryption may end after this page has loaded): it was read before this moment.
+      var done = PREFIX + user + ":" + body.dataset.draftDone;
+      store.removeItem(done);
+      store.setItem(done + SAVED, JSON.stringify({ saved: Date.now() }));
+    }
     document.querySelectorAll("form[data-draft]").forEach(function (form) {
       var key = keyFor(form);
       var initial = fields(form);
-      var item = null;
+      var item = null, savedAt = 0;
       try { item = JSON.parse(store.getItem(key) || "null"); } catch (e) { item = null; }
+      try { savedAt = JSON.parse(store.getItem(key + SAVED) || "{}").saved || 0; } catch (e) { savedAt = 0; }
+      if (item && item.saved <= savedAt) { store.removeItem(key); item = null; } // saved since
       if (item) {
         unseal(item).then(function (draft) {
           if (!same(draft.values, initial)) offer(form, store, draft, initial);
