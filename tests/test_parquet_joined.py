@@ -34,7 +34,8 @@ def _table(start: int, n: int) -> pa.Table:
 
 
 @pytest.mark.parametrize("kernel", [True, False])
-@pytest.mark.parametrize("sizes", [[], [0], [1], [3000, 0, 17, 2500]])
+# 20 parts: over 15 row groups, a list the footer heads in Thrift's long form
+@pytest.mark.parametrize("sizes", [[], [0], [1], [3000, 0, 17, 2500], [100] * 20])
 def test_joined_parts_are_one_writer_s_bytes(tmp_path, monkeypatch, sizes, kernel):
     if not kernel:
 
