@@ -12,6 +12,7 @@ rendering), so the two renderings hold the same words.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -164,10 +165,7 @@ def csv_lines(tables: list[list[Column]]) -> pl.Series:
         head = [pl.select(pl.concat_str([_expr(p) for p in head], separator=",")).to_series()]
     lines = []
     for cols in tables:
-        parts = head
-        for part in _parts(cols[shared:]):
-            parts = [*parts[:-1], *_joined(parts[-1], part)] if parts else [part]
-        exprs = [_expr(p) for p in parts]
+        exprs = [_expr(p) for p in _folded([*head, *_parts(cols[shared:])])]
         text = pl.select(pl.concat_str([*exprs[:-1], exprs[-1] + "\r\n"], separator=",")).to_series()
         n = len(cols[0].index) if isinstance(cols[0], Coded) else len(cols[0])
         lines.append(text if len(text) == n else text.new_from_index(0, n))  # texts alone: one row
@@ -186,11 +184,15 @@ def _shared(tables: list[list[Column]]) -> int:
 
 def _parts(cols: list[Column]) -> list[_Part]:
     """The columns' fields as the fewest parts: each column's, joined where ``_joined`` can."""
-    parts: list[_Part] = []
-    for c in cols:
-        part = _part(c)
-        parts[-1:] = _joined(parts[-1], part) if parts else [part]
-    return parts
+    return _folded(_part(c) for c in cols)
+
+
+def _folded(parts: Iterable[_Part]) -> list[_Part]:
+    """``parts`` in order, each joined to the one before it where ``_joined`` can."""
+    out: list[_Part] = []
+    for part in parts:
+        out[-1:] = _joined(out[-1], part) if out else [part]
+    return out
 
 
 # A part of a CSV line: one text for every row, a coded one (the row's text is texts[index]; each
@@ -240,15 +242,6 @@ def _expr(p: _Part) -> pl.Expr:
     if isinstance(p, tuple):
         return pl.lit(pl.Series(p[0], dtype=pl.String).gather(pl.Series(p[1])))
     return pl.lit(p)
-
-
-def _quoted(text: pl.Expr) -> pl.Expr:
-    """``quote`` for every row of safe text."""
-    return (
-        pl.when(text.str.contains('[",\r\n]'))
-        .then('"' + text.str.replace_all('"', '""', literal=True) + '"')
-        .otherwise(text)
-    )
 
 
 def arrow_columns(tables: list[list[Column]]) -> list[list[pa.Array]]:
