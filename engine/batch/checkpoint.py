@@ -132,21 +132,30 @@ def clear_unresumable(out: Path, errors: Path) -> bool:
 
 
 def _copy_into(part: Path, target: BinaryIO) -> None:
-    """A worker's file of rows appended to ``target`` by the kernel (no copy through Python), then
-    removed."""
+    """A worker's file of rows appended to ``target``, then removed."""
     with part.open("rb") as f:
-        size, done = os.fstat(f.fileno()).st_size, 0
-        try:
-            while done < size and (moved := os.copy_file_range(f.fileno(), target.fileno(), size - done)):
-                done += moved
-        except (AttributeError, OSError):  # no such call here, or not between these file systems
-            pass
-        if done < size:  # the rest through Python
-            f.seek(done)
-            target.seek(0, os.SEEK_END)
-            shutil.copyfileobj(f, target)
-    target.seek(0, os.SEEK_END)
+        copy_bytes(f, target, os.fstat(f.fileno()).st_size)
     part.unlink()
+
+
+def copy_bytes(src: BinaryIO, dst: BinaryIO, size: int) -> None:
+    """``size`` bytes of ``src`` from its position appended to ``dst``, by the kernel where it can
+    (no copy through Python), else through Python."""
+    dst.flush()
+    start, done = src.tell(), 0
+    try:
+        while done < size and (moved := os.copy_file_range(src.fileno(), dst.fileno(), size - done)):
+            done += moved
+    except (AttributeError, OSError):  # no such call here, or not between these file systems
+        pass
+    dst.seek(0, os.SEEK_END)
+    src.seek(start + done)
+    while done < size:  # the rest through Python
+        data = src.read(min(size - done, 1 << 20))
+        if not data:
+            raise EOFError(f"{getattr(src, 'name', src)} ends {size - done} bytes early")
+        dst.write(data)
+        done += len(data)
 
 
 def write_checkpoint(path: Path, cp: Checkpoint) -> None:

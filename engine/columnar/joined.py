@@ -16,6 +16,8 @@ import struct
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from engine.batch.checkpoint import copy_bytes
+
 # Thrift compact types that occur in a Parquet footer
 _TRUE, _FALSE, _BYTE, _I16, _I32, _I64 = 1, 2, 3, 4, 5, 6
 _DOUBLE, _BINARY, _LIST, _SET, _STRUCT = 7, 8, 9, 10, 12
@@ -48,7 +50,7 @@ def join(parts: list[Path], empty: bytes, out: BinaryIO) -> None:
         rows += _field(meta, 3, 0)
         with part.open("rb") as f:
             f.seek(4)
-            _copy(f, out, end - 4)
+            copy_bytes(f, out, end - 4)
     meta = [[i, t, (_STRUCT, groups) if i == 4 else rows if i == 3 else v] for i, t, v in head]
     data = bytearray()
     _write_struct(data, meta)
@@ -76,24 +78,6 @@ def _move(group: Struct, by: int, ordinal: int) -> None:
                         for m in c[2]:
                             if m[0] in (9, 10, 11, 14) and m[2]:
                                 m[2] += by
-
-
-def _copy(src: BinaryIO, dst: BinaryIO, size: int) -> None:
-    """``size`` bytes from ``src`` (at its position) to the end of ``dst``, by the kernel where it
-    can (as engine/batch/checkpoint.py ``_copy_into``), else through Python."""
-    dst.flush()
-    start, done = src.tell(), 0
-    try:
-        while done < size and (moved := os.copy_file_range(src.fileno(), dst.fileno(), size - done)):
-            done += moved
-    except (AttributeError, OSError):  # no such call here, or not between these file systems
-        pass
-    dst.seek(0, os.SEEK_END)
-    src.seek(start + done)
-    while done < size:
-        data = src.read(min(size - done, 1 << 20))
-        dst.write(data)
-        done += len(data)
 
 
 # Thrift compact protocol: just what a Parquet footer uses, read and written back alike.
