@@ -150,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="subsidy",
         description="重庆市稳就业政策（其他〔2020〕4号）补贴资格规则引擎",
     )
-    parser.add_argument("--version", action="version", version=version_text())
+    parser.add_argument("--version", action="version", version=version_text(), help="显示版本号并退出")
     sub = parser.add_subparsers(dest="command", required=True)
 
     ev = sub.add_parser("evaluate", help="评估一个案件（JSON 文件）")
