@@ -215,11 +215,24 @@ def keep_freed_pages() -> None:
         os.environ[ALLOCATOR_SETTINGS] = f"{found},{KEEP_FREED_PAGES}" if found else KEEP_FREED_PAGES
 
 
+# numpy's OpenBLAS starts a thread per core when numpy is imported, and each spins for a while
+# before it sleeps: in the main process and in every worker of a batch, on two cores, some 4% of a
+# run's CPU, for no work (subsidy multiplies no float matrices; its parallelism is its workers).
+BLAS_THREADS = "OPENBLAS_NUM_THREADS"
+
+
+def one_blas_thread() -> None:
+    """OpenBLAS without threads of its own in this process and in the workers it starts (they
+    inherit the environment), unless the user has set a number."""
+    os.environ.setdefault(BLAS_THREADS, "1")
+
+
 def main(argv: list[str] | None = None) -> int:
     if (reason := unsupported_python()) is not None:
         print(reason, file=sys.stderr)
         return 1
     keep_freed_pages()
+    one_blas_thread()
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))

@@ -318,3 +318,24 @@ def test_the_command_keeps_freed_pages_whatever_it_inherits(inherited):
     )
     setting = done.stderr.strip().splitlines()[-1]
     assert setting.endswith(",dirty_decay_ms:10000"), setting
+
+
+BLAS_PROBE = """
+import os, sys
+from engine.cli import main
+main(["rules", "--json"])
+print(os.environ.get("OPENBLAS_NUM_THREADS"), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize(("inherited", "expected"), [(None, "1"), ("2", "2")])
+def test_the_command_starts_no_blas_threads_unless_asked(inherited, expected):
+    """numpy's OpenBLAS reads its thread count from the environment when first loaded: ``subsidy``
+    sets one thread for itself and its workers, and keeps a number the user set."""
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if inherited is not None:
+        env["OPENBLAS_NUM_THREADS"] = inherited
+    done = subprocess.run(
+        [sys.executable, "-c", BLAS_PROBE], env=env, capture_output=True, text=True, check=True
+    )
+    assert done.stderr.strip().splitlines()[-1] == expected
