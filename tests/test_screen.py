@@ -271,3 +271,42 @@ def test_a_bad_row_is_worded_in_the_jobs_language() -> None:
         "zh": [["7", "S06", "失业保险金起始日期", "没有这一天：2020年13月1日"]],
         "en": [["7", "S06", "失业保险金起始日期", "no such day: 2020-13-01"]],
     }
+
+
+def unjudgeable_for_s03(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug in the columnar evaluator that only S03 (born 1968-01-05) triggers."""
+    from engine.columnar import judged
+
+    real = judged.judge_table
+
+    def judge_table(judge, table, *args):  # type: ignore[no-untyped-def]
+        born = table.cols["person.birth_date"]
+        if (born.valid & (born.values == date(1968, 1, 5).toordinal())).any():
+            raise OverflowError("date value out of range")
+        return real(judge, table, *args)
+
+    monkeypatch.setattr(judged, "judge_table", judge_table)
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_a_row_the_engine_cannot_judge_is_reported_and_the_rest_listed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str
+) -> None:
+    """A chunk the columnar evaluator cannot judge is judged row by row, as ``subsidy batch`` does:
+    the one row it cannot judge is an error row of its own, every other row is listed as before."""
+    import polars as pl
+
+    source = REGISTRY
+    if suffix == "parquet":
+        source = tmp_path / "registry.parquet"
+        pl.read_csv(REGISTRY, infer_schema=False).write_parquet(source)
+    screen(Options(source, tmp_path / "before", AS_OF, workers=1, quiet=True))
+    unjudgeable_for_s03(monkeypatch)
+    report = screen(Options(source, tmp_path / "after", AS_OF, workers=1, quiet=True))
+    before = _worklists(tmp_path / "before")
+    assert any(r["案件编号"] == "S03" for r in before)
+    assert _worklists(tmp_path / "after") == [r for r in before if r["案件编号"] != "S03"]
+    errors = [(e["行号"], e["案件编号"], e["原因"]) for e in _read(tmp_path / "after" / "有误行.csv")]
+    assert [e[:2] for e in errors] == [("4", "S03"), ("7", "S06")]
+    assert "程序内部错误 OverflowError" in errors[0][2]
+    assert "已评估 6 行，数据有误 2 行" in report

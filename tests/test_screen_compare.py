@@ -180,3 +180,21 @@ def test_a_templates_example_row_is_skipped_and_counted(tmp_path: Path) -> None:
     assert (c.decided, c.rejected, c.examples, c.errors) == (1, 0, 1, [])
     assert {r.people for r in c.rows} == {1}
     assert "名册读取 1 行：已评估 1 行，数据有误 0 行，模板示例行 1 行（已跳过）" in summary(c)
+
+
+def test_a_row_the_engine_cannot_judge_is_reported_for_both_books(
+    proposed: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Judged row by row after a chunk fails, a row neither book could judge is an error row (the
+    books count the same rows); the rest are compared as before."""
+    from tests.test_screen import unjudgeable_for_s03
+
+    before = compare(REGISTRY, load_book(rules_dir()), load_book(proposed), AS_OF, workers=1)
+    unjudgeable_for_s03(monkeypatch)
+    c = compare(REGISTRY, load_book(rules_dir()), load_book(proposed), AS_OF, workers=1)
+    assert (c.decided, c.rejected) == (6, 2)
+    assert [e[:2] for e in c.errors] == [["4", "S03"], ["7", "S06"]] and "OverflowError" in c.errors[0][3]
+    people = {r.district: r.people for r in c.rows if r.program == BENEFIT}
+    assert people == {**{r.district: r.people for r in before.rows if r.program == BENEFIT}, "江北区": 1}
+    assert _rows(before, BENEFIT)["江北区"] == (1, 1, 0, 0, 1)
+    assert _rows(c, BENEFIT) == {**_rows(before, BENEFIT), "江北区": (0, 0, 0, 0, 0)}  # S03 left out

@@ -25,7 +25,7 @@ from engine.batch.reader import Plain, Row
 from engine.batch.work import Done, Job
 from engine.columnar.applied import applications, decided_counts
 from engine.columnar.arrowtext import text_buffer
-from engine.columnar.judged import JudgedTable, Judgement, judge_cells, judge_chunk
+from engine.columnar.judged import JudgedTable, Judgement, judge_cells, judge_chunk, unjudgeable
 from engine.columnar.output import Column, arrow_columns, columns, csv_lines, result_schema
 from engine.columnar.parse import Distinct
 
@@ -98,13 +98,7 @@ def safely(job: Job, whole: Any, records: Any, arrow: bool) -> Done:
                 try:
                     dones.append(evaluate(job, [(line, fields, problem)], arrow))
                 except Exception as err:
-                    why = (
-                        f"无法评估本行（程序内部错误 {type(err).__name__}），请将本行报告给系统维护人员"
-                        if job.layout.lang == "zh"
-                        else f"this row could not be judged (an internal error, {type(err).__name__}): "
-                        "report it to the maintainers"
-                    )
-                    bad = csv_text([[str(line), job.columns.case_id_of(fields), "", why]])
+                    bad = csv_text([unjudgeable(job, line, fields, err)])
                     dones.append(Done(_render(job.layout, [], arrow), bad.encode("utf-8"), rejected=1))
             return _combine(job.layout, dones, arrow)
     finally:

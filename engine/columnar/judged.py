@@ -51,6 +51,27 @@ class Judgement:
     blank: int = 0
     examples: int = 0  # a template's example rows, skipped
 
+    @classmethod
+    def joined(cls, parts: list[Judgement]) -> Judgement:
+        """Judgements of consecutive rows as one (a chunk judged row by row)."""
+        return cls(
+            [t for p in parts for t in p.tables],
+            [row for p in parts for row in p.errors],
+            *(sum(getattr(p, k) for p in parts) for k in ("decided", "rejected", "blank", "examples")),
+        )
+
+
+def unjudgeable(job: Job, line: int, fields: list[str], err: Exception) -> list[str]:
+    """The error row of a row the columnar evaluator cannot judge even alone (a bug in it): the row
+    is reported, in the job's language, and the run goes on."""
+    why = (
+        f"无法评估本行（程序内部错误 {type(err).__name__}），请将本行报告给系统维护人员"
+        if job.layout.lang == "zh"
+        else f"this row could not be judged (an internal error, {type(err).__name__}): "
+        "report it to the maintainers"
+    )
+    return [str(line), job.columns.case_id_of(fields), "", why]
+
 
 def judge_chunk(job: Job, rows: list[Row] | Plain) -> Judgement:
     """A chunk of CSV records (as the batch's reader gives them)."""

@@ -16,14 +16,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pyarrow as pa
 
 from engine.batch.columns import Columns, map_columns
 from engine.batch.progress import Progress, wanted
-from engine.batch.reader import Reader
+from engine.batch.reader import Plain, Reader, Row
 from engine.batch.run import COLUMNAR_CHUNK, in_order
 from engine.batch.work import Job
-from engine.columnar.judged import Judgement, judge_cells, judge_chunk
+from engine.columnar.judged import Judgement, judge_cells, judge_chunk, unjudgeable
 from engine.columnar.parquet import as_cells, batches, dataset, is_parquet
 from engine.districts import DistrictBook
 from engine.evaluate import Engine
@@ -99,17 +100,46 @@ def multiprocess_child() -> bool:
 
 
 def work(task: tuple[str, Any, int]) -> Any:
-    """One chunk judged by every job, reduced to what the command keeps."""
+    """One chunk judged by every job, reduced to what the command keeps. A chunk the columnar
+    evaluator cannot judge (a bug) is judged row by row, as ``subsidy batch`` does."""
     what, data, first = task
-    judgements = []
-    for job in _jobs:
-        if what == "parquet":
-            cells, distinct = as_cells(pa.ipc.open_stream(data).read_all())
-            judgements.append(judge_cells(job, cells, first, distinct))
-        else:
-            judgements.append(judge_chunk(job, data))
+    if what == "parquet":
+        cells, distinct = as_cells(pa.ipc.open_stream(data).read_all())
+
+        def whole(job: Job) -> Judgement:
+            return judge_cells(job, cells, first, distinct)
+
+        def records() -> list[Row]:
+            return [(first + k, list(row), None) for k, row in enumerate(pl.DataFrame(cells).iter_rows())]
+    else:
+
+        def whole(job: Job) -> Judgement:
+            return judge_chunk(job, data)
+
+        def records() -> list[Row]:
+            return data.rows() if isinstance(data, Plain) else data
+
+    try:
+        judgements = [whole(job) for job in _jobs]
+    except Exception:
+        judgements = _row_by_row(records())
     assert _reduce is not None
     return _reduce(judgements, [job.columns for job in _jobs])
+
+
+def _row_by_row(records: list[Row]) -> list[Judgement]:
+    """Each record judged alone by every job; one that some job cannot judge is an error row of
+    every job's (``compare`` counts both books on the same rows)."""
+    found: list[list[Judgement]] = [[] for _ in _jobs]
+    for record in records:
+        try:
+            each = [judge_chunk(job, [record]) for job in _jobs]
+        except Exception as err:
+            line, fields, _ = record
+            each = [Judgement(errors=[unjudgeable(_jobs[0], line, fields, err)], rejected=1)] * len(_jobs)
+        for parts, judgement in zip(found, each, strict=True):
+            parts.append(judgement)
+    return [Judgement.joined(parts) for parts in found]
 
 
 def judge_registry(
