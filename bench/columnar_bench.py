@@ -1,10 +1,12 @@
 """The columnar batch evaluator, as ratios measured in one run (never a timed test).
 
-    python bench/columnar_bench.py [--rows 1000000] [--workers 2] [--sample 2000] [--dask 0]
+    python bench/columnar_bench.py [--rows 1000000] [--workers 2] [--repeat 3] [--sample 2000] [--dask 0]
 
 Measures, on one registry from bench/make_registry.py:
 
-- CSV → CSV with ``subsidy batch`` (columnar), against the I/O floor: reading that input and
+- CSV → CSV with ``subsidy batch`` (columnar), against the I/O floor, the two taken in turn
+  ``--repeat`` times and compared by their medians (this machine's speed drifts by a third within
+  an evening; a pair taken together drifts together): reading that input and
   writing that same output with polars alone, nothing else (the output is loaded before the clock
   starts; issue 21's target: within 1.25×), and with one worker (never faster than the default);
 - against the per-case engine: one ``evaluate()`` per row (read, evaluate, pydantic
@@ -21,10 +23,13 @@ from __future__ import annotations
 
 import argparse
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,6 +60,43 @@ def io_floor(source: Path, result: Path, target: Path) -> float:
     pl.read_csv(source, infer_schema=False)
     out.write_csv(target)
     return time.perf_counter() - start
+
+
+def side_by_side(repeat: int, run: Callable[[], tuple[float, int]], floor: Callable[[], float]) -> Pair:
+    """``run`` and its ``floor`` taken in turn, ``repeat`` times."""
+    runs, floors, rss = [], [], 0
+    for _ in range(repeat):
+        took, peak = run()
+        runs.append(took)
+        floors.append(floor())
+        rss = max(rss, peak)
+    return Pair(runs, floors, rss)
+
+
+@dataclass
+class Pair:
+    runs: list[float]  # seconds of each run
+    floors: list[float]  # seconds of the floor taken after it
+    rss: int  # the largest peak RSS (KB)
+
+    @property
+    def took(self) -> float:
+        return statistics.median(self.runs)
+
+    @property
+    def floor(self) -> float:
+        return statistics.median(self.floors)
+
+    def ratios(self, target: float) -> str:
+        each = sorted(r / f for r, f in zip(self.runs, self.floors, strict=True))
+        return (
+            f"ratio of the medians: {self.took / self.floor:.2f}× (target ≤ {target}×); "
+            f"each pair: {', '.join(f'{r:.2f}×' for r in each)}"
+        )
+
+
+def spread(values: list[float]) -> str:
+    return f"median of {len(values)}, {min(values):.2f}–{max(values):.2f} s"
 
 
 def one_evaluate_per_row(source: Path, sample: int) -> float:
@@ -156,6 +198,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--workers", default="2")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each batch and its floor, in turn")
     parser.add_argument("--sample", type=int, default=2000, help="rows timed one evaluate() at a time")
     parser.add_argument("--dask", type=int, default=0, help="also run on a LocalCluster of N workers")
     args = parser.parse_args()
@@ -173,13 +216,21 @@ def main() -> None:
         frame[: max(args.rows // 5, 1)].write_parquet(d / "fifth.parquet")
         print(f"{args.rows:,} person rows, {args.workers} workers", flush=True)
 
-        took, rss = _run(str(source), "-o", str(d / "out.csv"), "--workers", args.workers)
-        floor = io_floor(source, d / "out.csv", d / "floor.csv")
-        print(
-            f"CSV → CSV columnar: {took:.1f} s, {args.rows / took:,.0f} rows/s, peak RSS {rss / 1024:.0f} MB"
+        csv = side_by_side(
+            args.repeat,
+            lambda: _run(str(source), "-o", str(d / "out.csv"), "--workers", args.workers),
+            lambda: io_floor(source, d / "out.csv", d / "floor.csv"),
         )
-        print(f"I/O floor (polars reads the input and writes the same output): {floor:.1f} s")
-        print(f"  ratio to the floor: {took / floor:.2f}× (target ≤ 1.25×)")
+        took = csv.took
+        print(
+            f"CSV → CSV columnar: {took:.1f} s ({spread(csv.runs)}), {args.rows / took:,.0f} rows/s, "
+            f"peak RSS {csv.rss / 1024:.0f} MB"
+        )
+        print(
+            f"I/O floor (polars reads the input and writes the same output): {csv.floor:.1f} s "
+            f"({spread(csv.floors)})"
+        )
+        print(f"  {csv.ratios(1.25)}")
         took_one, _ = _run(str(source), "-o", str(d / "out1.csv"), "--workers", "1")
         print(f"  one worker: {took_one:.1f} s (the default must never be slower)")
         per_row = one_evaluate_per_row(source, args.sample)
@@ -188,20 +239,22 @@ def main() -> None:
             f"extrapolated to {args.rows:,}: {per_row * args.rows:,.0f} s, "
             f"{per_row * args.rows / took:.1f}× the CSV → CSV batch's time"
         )
-        took_pq, rss_pq = _run(
-            str(d / "registry.parquet"), "-o", str(d / "out.parquet"), "--workers", args.workers
+        workers = args.workers
+        pq = side_by_side(
+            args.repeat,
+            lambda: _run(str(d / "registry.parquet"), "-o", str(d / "out.parquet"), "--workers", workers),
+            lambda: parquet_floor(d / "registry.parquet", d / "out.parquet", d / "floor.parquet"),
         )
-        floor_pq = parquet_floor(d / "registry.parquet", d / "out.parquet", d / "floor.parquet")
+        took_pq, rss_pq = pq.took, pq.rss
         print(
-            f"Parquet → Parquet: {took_pq:.1f} s, {args.rows / took_pq:,.0f} rows/s "
+            f"Parquet → Parquet: {took_pq:.1f} s ({spread(pq.runs)}), {args.rows / took_pq:,.0f} rows/s "
             f"(target 1,000,000), peak RSS {rss_pq / 1024:.0f} MB"
         )
-        print(f"I/O floor (pyarrow reads the input and writes the same output): {floor_pq:.1f} s")
-        ratio = took_pq / floor_pq
         print(
-            f"  ratio to the floor: {ratio:.2f}× (target ≤ 1.5×); "
-            f"the floor alone: {args.rows / floor_pq:,.0f} rows/s"
+            f"I/O floor (pyarrow reads the input and writes the same output): {pq.floor:.1f} s "
+            f"({spread(pq.floors)})"
         )
+        print(f"  {pq.ratios(1.5)}; the floor alone: {args.rows / pq.floor:,.0f} rows/s")
         took_pq_one, _ = _run(str(d / "registry.parquet"), "-o", str(d / "out1.parquet"), "--workers", "1")
         print(f"  one worker: {took_pq_one:.1f} s")
         _, rss_fifth = _run(
