@@ -1,11 +1,11 @@
 """The mutation check: do the feature files notice when a rule file says something else?
 
 Each mutant changes one thing in one rule file: a threshold ±1, 以上 ↔ 超过 (>= ↔ >, <= ↔ <),
-a window bound or a date ±1 day, the date a window is judged on, one condition dropped, the lead
-unit, a trigger (``period_ended``) that holds on the period's last day itself, an entitlement's end
-dropped or a day late. The features of that rule's task run against the altered rules
-(``SUBSIDY_RULES_DIR``); a mutant every scenario still passes is alive: the specification does not
-pin what it changed.
+是 ↔ 否 (a yes/no condition's expected answer), a window bound or a date ±1 day, the date a
+window is judged on, one condition dropped, the lead unit, a trigger (``period_ended``) that holds
+on the period's last day itself, an entitlement's end dropped or a day late. The features of that
+rule's task run against the altered rules (``SUBSIDY_RULES_DIR``); a mutant every scenario still
+passes is alive: the specification does not pin what it changed.
 
     python scripts/mutate_rules.py                 # every mutant (a few minutes on 2 cores)
     python scripts/mutate_rules.py --sample 40     # a seeded sample (CI)
@@ -81,8 +81,12 @@ def mutants(name: str, rule: dict[str, Any]) -> Iterator[Mutant]:
                 node = next(c for mode in ("all", "any") for c in node.get(mode) or [] if c.get("id") == part)
             return node
 
-        if isinstance(value, bool) or value is None:
+        if value is None:
             pass
+        elif isinstance(value, bool):  # 是 ↔ 否: the condition holds where it failed, fails where it held
+            yield changed(
+                f"{where}: {value} → {not value}", lambda d, at=at, v=not value: at(d).update(value=v)
+            )
         elif isinstance(value, int | float):
             for step in (-1, 1):
                 yield changed(
