@@ -26,6 +26,7 @@ from werkzeug.exceptions import BadRequest
 
 from web import db
 from web.accounts import audit, session_for_key, user_for_token
+from web.auth.throttle import TOKEN_REFUSED, token_refusal_logged
 from web.records import BatchRun, CaseRecord, User
 
 csrf = CSRFProtect()
@@ -84,10 +85,10 @@ def _load_user() -> None:
     if token is not None:
         g.via_token = True
         g.user = user_for_token(db.session(), token)
-        if g.user is None:  # unknown, expired or revoked, or its account disabled
-            audit(
-                db.session(), "token_refused", "", client_address(), detail=f"{request.method} {request.path}"
-            )
+        address = client_address()
+        # unknown, expired or revoked, or its account disabled; logged unless the address floods
+        if g.user is None and token_refusal_logged(db.session(), address):
+            audit(db.session(), TOKEN_REFUSED, "", address, detail=f"{request.method} {request.path}")
         return  # a token request never falls back to the session
     key = session.get("sid")
     if isinstance(key, str) and (found := session_for_key(db.session(), key)) is not None:

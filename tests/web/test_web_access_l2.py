@@ -110,6 +110,21 @@ def test_a_token_expires(app: Flask) -> None:
     assert events(app, "token_refused")[-1].detail == "POST /api/v1/evaluate"
 
 
+def test_a_flood_of_refused_tokens_is_logged_up_to_the_address_limit(app: Flask) -> None:
+    """Every refused token is answered 401; the audit log keeps the window's first
+    LOGIN_MAX_FAILURES_PER_ADDRESS refusals from one address, not a row per request of a flood,
+    and logs again once they are older than the window."""
+    limit = app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 3
+    assert [api_status(app, "no-such-token") for _ in range(limit + 2)] == [401] * (limit + 2)
+    assert len(events(app, "token_refused")) == limit
+    window = timedelta(minutes=app.config["LOGIN_WINDOW_MINUTES"])
+    with db.database(app).sessions() as session:
+        session.execute(update(AuditEvent).values(at=utcnow() - window - timedelta(seconds=1)))
+        session.commit()
+    assert api_status(app, "no-such-token") == 401
+    assert len(events(app, "token_refused")) == limit + 1
+
+
 def test_the_token_page_lists_expiry_and_logs_issue_and_revoke(app: Flask) -> None:
     client = app.test_client()
     csrf = login(client, "alice")

@@ -16,6 +16,10 @@ from the latest failure.
 
 A held attempt is answered before the password hash is computed and writes nothing, so a flood of
 them costs a query each, cannot slow other pages and does not lengthen the wait.
+
+A refused API token (``TOKEN_REFUSED``) is logged up to the per-address limit in the window and no
+further: a token cannot be guessed, so the log must show that an address is trying, not each try of
+a flood, which would otherwise write a row per request.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from web.records import AuditEvent, utcnow
 
 FAILED = "login_failed"
 SUCCEEDED = "login_ok"
+TOKEN_REFUSED = "token_refused"
 KNOWN_DAYS = 30
 FIRST_DELAY = timedelta(seconds=30)
 
@@ -106,3 +111,14 @@ def retry_at(db: Session, username: str, address: str) -> tuple[datetime, str] |
 def minutes_until(when: datetime) -> int:
     """Whole minutes (at least 1) until ``when``."""
     return max(1, -int(-(_aware(when) - utcnow()).total_seconds() // 60))
+
+
+def token_refusal_logged(db: Session, address: str) -> bool:
+    """Whether a refused API token from ``address`` goes to the audit log: while the address has
+    fewer than ``LOGIN_MAX_FAILURES_PER_ADDRESS`` refusals logged in the window."""
+    config = current_app.config
+    since = utcnow() - timedelta(minutes=config["LOGIN_WINDOW_MINUTES"])
+    refused = select(func.count()).where(
+        AuditEvent.event == TOKEN_REFUSED, AuditEvent.address == address, AuditEvent.at > since
+    )
+    return (db.scalar(refused) or 0) < config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
