@@ -157,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("case", metavar="案件文件", help="案件 JSON 文件")
     ev.add_argument("--as-of", type=as_of_date, metavar="日期", help="评估日期 YYYY-MM-DD（默认今天）")
     ev.add_argument("--json", action="store_true", help="输出 JSON（结构见 subsidy schema）")
-    ev.add_argument("--lang", choices=["zh", "en"], default="zh")
+    ev.add_argument("--lang", choices=["zh", "en"], default="zh", help="结果的语言（默认中文）")
     ev.add_argument(
         "--district", help="办理的区县（案件未写明区县时适用），如 渝中区；其设置见 rules/districts.yaml"
     )
@@ -169,10 +169,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ev.set_defaults(func=cmd_evaluate)
 
-    rules = sub.add_parser("rules", help="66项任务目录；rules show ID 查看一个项目")
-    rules.add_argument("action", nargs="?", choices=["list", "show"], default="list")
-    rules.add_argument("id", nargs="?")
-    rules.add_argument("--lang", choices=["zh", "en"], default="zh")
+    rules = sub.add_parser("rules", help="66项任务目录；rules show 项目名称或ID 查看一个项目")
+    rules.add_argument(
+        "action",
+        nargs="?",
+        choices=["list", "show"],
+        default="list",
+        help="list：目录（默认）；show：看一个项目",
+    )
+    rules.add_argument("id", nargs="?", help="show 的项目：项目ID或中文名称，如 失业保险金")
+    rules.add_argument("--lang", choices=["zh", "en"], default="zh", help="目录的语言（默认中文）")
     rules.add_argument("--json", action="store_true", help="目录输出为 JSON")
     rules.set_defaults(func=cmd_rules)
 

@@ -218,6 +218,13 @@ def test_every_help_page_is_chinese(monkeypatch):
     assert sorted({text for text in asked if text not in argparse_zh.ZH}) == []
     english = [re.search(r"[a-z']+ [a-z']+ [a-z']+", page) for page in pages]  # what gettext never sees
     assert [found.group() for found in english if found] == []
+    unexplained = [
+        f"{name} {a.option_strings[0] if a.option_strings else a.dest}"
+        for name, command in commands.choices.items()
+        for a in command._actions
+        if not a.help
+    ]
+    assert unexplained == []  # every argument says what it is for
 
 
 @pytest.mark.parametrize(

@@ -14,12 +14,12 @@ EXIT_BAD_INPUT = 2
 
 def add_web_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     serve = sub.add_parser("serve", help="启动审核台网页（先自动升级数据库）")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=5000)
+    serve.add_argument("--host", default="127.0.0.1", help="监听的地址（默认 127.0.0.1，只有本机可访问）")
+    serve.add_argument("--port", type=int, default=5000, help="监听的端口（默认 5000）")
     serve.set_defaults(func=cmd_serve)
 
     database = sub.add_parser("db", help="数据库：db upgrade 升级到最新结构")
-    database.add_argument("action", choices=["upgrade"])
+    database.add_argument("action", choices=["upgrade"], help="upgrade：把数据库升级到最新结构")
     database.set_defaults(func=cmd_db)
 
     admin = sub.add_parser("create-admin", help="创建管理员账号（首次登录用）")
@@ -28,18 +28,23 @@ def add_web_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[t
 
     user = sub.add_parser("create-user", help="创建经办人或科室负责人账号")
     _account_args(user)
-    user.add_argument("--role", choices=["caseworker", "supervisor", "admin"], default="caseworker")
+    user.add_argument(
+        "--role",
+        choices=["caseworker", "supervisor", "admin"],
+        default="caseworker",
+        help="角色：caseworker 经办人（默认）、supervisor 科室负责人、admin 管理员",
+    )
     user.set_defaults(func=cmd_create_user)
 
     token = sub.add_parser(
         "create-token", help="为账号生成 API 令牌（SUBSIDY_TOKEN_DAYS 天后失效，默认 90 天）"
     )
-    token.add_argument("username")
+    token.add_argument("username", help="账号的用户名")
     token.set_defaults(func=cmd_create_token)
 
 
 def _account_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("username")
+    parser.add_argument("username", help="登录用的用户名")
     parser.add_argument("--district", default="", help="所属区县（重庆市38个区县之一），如 渝中区")
     parser.add_argument("--name", default="", help="姓名（在告知书上署名）")
     parser.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（一行）")
