@@ -35,6 +35,7 @@ from engine.batch.layout import Layout, csv_text
 from engine.batch.reader import Plain
 from engine.columnar import cal
 from engine.columnar import chunk as columnar
+from engine.columnar.judged import split_rows
 from engine.districts import shipped_names
 from engine.evaluate import default_engine
 from engine.idcard import check_char
@@ -463,6 +464,18 @@ def test_blank_short_and_long_lines_in_plain_text_are_counted_as_row_by_row():
     job = _job()
     chunk = Plain(2, text)
     _same(_each_alone(job, chunk.rows()), columnar.evaluate(job, chunk))
+
+
+@pytest.mark.parametrize(
+    "text", ["a,b\r\nc,d\r\n", "a,b\r\nc,d", "a,b\r\n\r\n\r\n", "a,b\n,\nc,d,e\n", "\r\n", "x\n\n"]
+)
+def test_plain_text_is_split_into_the_lines_plain_rows_reads(text: str):
+    """The column reader's lines (``split_rows``) are ``Plain.rows``' lines: a final line break ends
+    the last line, blank lines between are lines."""
+    numbers, cells, others = split_rows(Plain(2, text), 2)
+    split = {int(n): [c[k] for c in cells] for k, n in enumerate(numbers)}
+    split |= {line: fields for line, fields, _ in others}
+    assert split == {line: fields for line, fields, _ in Plain(2, text).rows()}
 
 
 def test_blank_rows_of_a_parquet_block_are_counted_as_row_by_row():

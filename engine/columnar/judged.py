@@ -114,18 +114,20 @@ def _blank(cells: list[pl.Series], n: int) -> np.ndarray:
 def split_rows(rows: list[Row] | Plain, width: int) -> tuple[np.ndarray, list[pl.Series], list[Row]]:
     """(line numbers, cells by column) of records with exactly ``width`` fields that look like
     data, and every other record (blank, short, long, unreadable) to read one by one."""
-    if isinstance(rows, Plain):
-        text = rows.text.replace("\r", "") if "\r" in rows.text else rows.text
-        all_lines = text.split("\n")
-        if all_lines[-1] == "":
-            all_lines.pop()
-        s = pl.Series(all_lines, dtype=pl.String)
-        numbers = np.arange(len(all_lines), dtype=np.int64) + rows.line
+    if isinstance(rows, Plain):  # split into lines by polars, as ``Plain.rows`` splits them
+        s = pl.Series([rows.text], dtype=pl.String)
+        if "\r" in rows.text:  # CRs all end lines
+            s = s.str.replace_all("\r", "", literal=True)
+        s = s.str.split("\n").explode()
+        if rows.text.endswith("\n"):  # the text ends with a line break (unless the file ends without one)
+            s = s.head(len(s) - 1)
+        numbers = np.arange(len(s), dtype=np.int64) + rows.line
         fields = s.str.count_matches(",", literal=True).to_numpy() + 1
         good = (fields == width) & ~s.str.contains(r"^[, \t\x0b\x0c]*$").to_numpy()
+        bad = np.flatnonzero(~good)
         others = [
-            (int(numbers[i]), all_lines[i].split(",") if all_lines[i] else [], None)
-            for i in np.flatnonzero(~good)
+            (int(numbers[i]), line.split(",") if line else [], None)
+            for i, line in zip(bad, s.gather(pl.Series(bad, dtype=pl.Int64)).to_list(), strict=True)
         ]
         keep = pl.Series(np.flatnonzero(good), dtype=pl.Int64)
         parts = s.gather(keep).str.split_exact(",", width - 1).struct.unnest()
