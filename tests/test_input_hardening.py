@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import date
@@ -192,6 +193,9 @@ def test_rules_in_english(capsys) -> None:
 # --- the batch ------------------------------------------------------------------------------
 
 
+HAN = re.compile(r"[\u4e00-\u9fff]")  # Chinese characters, none in an English message
+
+
 def batch(tmp_path: Path, source: Path, *extra: str) -> tuple[int, Path, Path]:
     out = tmp_path / "out.csv"
     code = main(
@@ -215,13 +219,21 @@ def test_errors_file_may_not_be_the_registry_or_the_results(tmp_path: Path) -> N
     assert not out.exists()
 
 
-def test_a_damaged_checkpoint_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_damaged_checkpoint_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str], lang: str):
     source = tmp_path / "in.csv"
     source.write_text("出生日期\n1960-01-01\n", encoding="utf-8")
     damaged = {"options": {"as_of": "2020-09-15"}, "offset": "abc", "line": 2, "out_bytes": 0, "err_bytes": 0}
     (tmp_path / "out.csv.checkpoint").write_text(json.dumps(damaged))
-    assert batch(tmp_path, source, "--resume")[0] == 2
-    assert "检查点文件" in capsys.readouterr().err
+    assert batch(tmp_path, source, "--resume", "--lang", lang)[0] == 2
+    err = capsys.readouterr().err
+    assert ("检查点文件" in err and "应为非负整数" in err) if lang == "zh" else "offset should be" in err
+    (tmp_path / "out.csv.checkpoint").write_text("{not json")
+    assert batch(tmp_path, source, "--resume", "--lang", lang)[0] == 2
+    err = capsys.readouterr().err
+    assert "Expecting" not in err and ("已损坏" in err if lang == "zh" else "is damaged" in err)
+    if lang == "en":
+        assert not HAN.search(err)
 
 
 def test_date_cells_numbers_and_excel_forms(tmp_path: Path) -> None:
@@ -239,21 +251,30 @@ def test_date_cells_numbers_and_excel_forms(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("content", "says"),
+    ("content", "says", "in_english"),
     [
-        ("出生日期,性别\r\n1960-01-01,男\r\n".encode("utf-16-le"), "UTF-16"),
-        ("出生日期,性别\r1960-01-01,男\r".encode(), "CR"),
-        (b"PK\x03\x04\x14\x00\x06\x00" + bytes(200), "Excel 工作簿"),
-        (b"\xef\xbb\xbf", "文件是空的"),
+        ("出生日期,性别\r\n1960-01-01,男\r\n".encode("utf-16-le"), "UTF-16", "UTF-16"),
+        ("出生日期,性别\r1960-01-01,男\r".encode(), "CR", "end in CR alone"),
+        (b"PK\x03\x04\x14\x00\x06\x00" + bytes(200), "Excel 工作簿", "an Excel workbook"),
+        (b"\xef\xbb\xbf", "文件是空的", "The file is empty"),
+        ("出生日期\r,性别\n1960-01-01,男\n".encode(), "单独的回车符", "a carriage return (CR) alone"),
+        ("案件编号,案件编号\n1,2\n".encode(), "列名重复", "A repeated column name"),
+        ("出生日期,出生日期\n1960-01-01,1960-01-01\n".encode(), "同一个字段", "are the same field"),
     ],
-    ids=["utf16-no-bom", "cr-only", "xlsx", "bom-only"],
+    ids=["utf16-no-bom", "cr-only", "xlsx", "bom-only", "lone-cr-in-header", "repeated-header", "same-field"],
 )
-def test_refused_files_get_their_real_reason(tmp_path: Path, content: bytes, says: str, capsys) -> None:
+def test_refused_files_get_their_real_reason_in_the_language_asked(
+    tmp_path: Path, content: bytes, says: str, in_english: str, capsys
+) -> None:
     source = tmp_path / "in.csv"
     source.write_bytes(content)
     assert batch(tmp_path, source)[0] == 2
     err = capsys.readouterr().err
     assert says in err and "\ufffd" not in err
+    assert batch(tmp_path, source, "--lang", "en")[0] == 2
+    err = capsys.readouterr().err
+    assert in_english in err
+    assert not HAN.search(re.sub("“[^”]*”", "", err))  # Chinese only in the file's own names, quoted
 
 
 def test_a_long_unquoted_line_is_long_not_a_quote_problem(tmp_path: Path) -> None:

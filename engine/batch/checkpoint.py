@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from engine.batch.refusal import Refusal
+from engine.values import Words
 
 HEAD_BYTES = 1 << 20
 TAIL_BYTES = 1 << 16
@@ -60,26 +61,29 @@ class Checkpoint:
 TOTALS = ("read", "decided", "rejected", "blank", "examples")
 
 
-def _damage(cp: Checkpoint) -> str | None:
+def _damage(cp: Checkpoint) -> Words | None:
     """What in a parsed checkpoint has the wrong type, or None: a checkpoint edited by hand or
     cut short must be refused here, not crash the run halfway through resuming."""
     for name in ("offset", "line", "out_bytes", "err_bytes", "format"):
         value = getattr(cp, name)
         if type(value) is not int or value < 0:
-            return f"{name} 应为非负整数，而不是 {value!r}"
+            return Words(
+                f"{name} 应为非负整数，而不是 {value!r}",
+                f"{name} should be a whole number ≥ 0, not {value!r}",
+            )
     for name in ("options", "totals", "input"):
         if not isinstance(getattr(cp, name), dict):
-            return f"{name} 应为一组字段"
+            return Words(f"{name} 应为一组字段", f"{name} should be a set of fields")
     as_of = cp.options.get("as_of")
     try:
         date.fromisoformat(str(as_of))
     except ValueError:
-        return f"as_of 不是日期：{as_of!r}"
+        return Words(f"as_of 不是日期：{as_of!r}", f"as_of is not a date: {as_of!r}")
     if set(cp.totals) - {*TOTALS, "counts"} or not all(type(cp.totals.get(k, 0)) is int for k in TOTALS):
-        return "totals 中的计数不是整数"
+        return Words("totals 中的计数不是整数", "the counts in totals are not whole numbers")
     counts = cp.totals.get("counts", {})
     if not isinstance(counts, dict) or not all(type(n) is int for n in counts.values()):
-        return "totals.counts 中的计数不是整数"
+        return Words("totals.counts 中的计数不是整数", "the counts in totals.counts are not whole numbers")
     return None
 
 
@@ -90,10 +94,17 @@ def read_checkpoint(path: Path) -> Checkpoint | None:
         cp = Checkpoint(**data)
     except FileNotFoundError:
         return None
-    except (ValueError, TypeError) as err:
-        raise ResumeError(f"检查点文件 {path} 已损坏（{err}）") from None
+    except (ValueError, TypeError):  # not JSON, or not a checkpoint's fields
+        raise ResumeError(
+            f"检查点文件 {path} 已损坏（不是本程序写的检查点）；请去掉 --resume 重新运行",
+            f"The checkpoint {path} is damaged (not a checkpoint this program wrote): leave out --resume "
+            "to run afresh",
+        ) from None
     if (problem := _damage(cp)) is not None:
-        raise ResumeError(f"检查点文件 {path} 已损坏（{problem}）；请去掉 --resume 重新运行")
+        raise ResumeError(
+            f"检查点文件 {path} 已损坏（{problem}）；请去掉 --resume 重新运行",
+            f"The checkpoint {path} is damaged ({problem.en}): leave out --resume to run afresh",
+        )
     return cp
 
 
@@ -218,14 +229,22 @@ class Outputs:
         """Refuse to continue with another input, other options or partial files that were cut short."""
         same_options(cp, options)
         if fingerprint(source, cp.offset) != cp.input:
-            raise ResumeError(f"输入文件 {source} 与中断的运行读到的文件不同（大小或内容已变），不能续跑")
+            raise ResumeError(
+                f"输入文件 {source} 与中断的运行读到的文件不同（大小或内容已变），不能续跑",
+                f"The input {source} is not the file the interrupted run read (its size or content has "
+                "changed), so it cannot be continued",
+            )
         finishing = not self.err_part.exists() and self.out_part.exists() and self.errors.exists()
         if finishing and self.errors.stat().st_size == cp.err_bytes:
             # Killed while finishing, between the two renames: the errors file is already complete.
             os.replace(self.errors, self.err_part)
         for part, size in ((self.out_part, cp.out_bytes), (self.err_part, cp.err_bytes)):
             if not part.exists() or part.stat().st_size < size:
-                raise ResumeError(f"未完成的输出 {part} 缺失或比检查点记录的短，不能续跑")
+                raise ResumeError(
+                    f"未完成的输出 {part} 缺失或比检查点记录的短，不能续跑",
+                    f"The unfinished output {part} is missing or shorter than the checkpoint records, "
+                    "so the run cannot be continued",
+                )
 
     def start(self, out_head: bytes, err_head: bytes) -> tuple[int, int]:
         """Begin afresh: empty partial files holding just their headers."""

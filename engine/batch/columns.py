@@ -215,7 +215,10 @@ def map_columns(
         if header in roles:
             where = roles[header]
             if getattr(cols, where) is not None:
-                raise FileError(f"列名重复：“{header}”（第{i + 1}列）")
+                raise FileError(
+                    f"列名重复：“{header}”（第{i + 1}列）",
+                    f"A repeated column name: “{header}” (column {i + 1})",
+                )
             setattr(cols, where, i)
             if where == "applied":
                 cols.carried.append(i)  # shown in the results as written, beside what it decided
@@ -239,7 +242,11 @@ def map_columns(
                 continue
             found = found or subject in subjects
             if (subject, spec.name) in seen:
-                raise FileError(f"第{seen[subject, spec.name] + 1}列和第{i + 1}列是同一个字段“{spec.zh}”")
+                first = seen[subject, spec.name] + 1
+                raise FileError(
+                    f"第{first}列和第{i + 1}列是同一个字段“{spec.zh}”",
+                    f"Columns {first} and {i + 1} are the same field, “{spec.zh}” ({spec.name})",
+                )
             seen[subject, spec.name] = i
             cols.facts[subject].append(_column(i, spec))
             cols.header_of[spec.name] = header

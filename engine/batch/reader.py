@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import BinaryIO, NamedTuple
 
 from engine.batch.refusal import Refusal
-from engine.values import Words
+from engine.values import Words, in_lang
 
 SAMPLE = 1 << 20  # bytes read to choose the encoding
 MAX_RECORD_LINES = 100  # a quoted field spanning more lines is taken for an unclosed quote
@@ -89,6 +89,8 @@ def detect_encoding(path: Path) -> str:
 
 WORKBOOKS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # .xlsx (a zip) and .xls (OLE)
 SAVE_AS = "请在 Excel 或 WPS 中另存为“CSV UTF-8（逗号分隔）”后再试"
+SAVE_AS_EN = "save it as “CSV UTF-8 (Comma delimited)” in Excel or WPS and try again"
+EMPTY = ("文件是空的：第1行应为列名", "The file is empty: line 1 should hold the column names")
 
 
 def refuse_shape(sample: bytes) -> None:
@@ -98,13 +100,23 @@ def refuse_shape(sample: bytes) -> None:
     files, and a workbook renamed .csv as a flood of undecodable bytes.
     """
     if sample.startswith(WORKBOOKS):
-        raise FileError(f"这是 Excel 工作簿（.xlsx/.xls），不是 CSV 文件；{SAVE_AS}")
+        raise FileError(
+            f"这是 Excel 工作簿（.xlsx/.xls），不是 CSV 文件；{SAVE_AS}",
+            f"This is an Excel workbook (.xlsx/.xls), not a CSV file: {SAVE_AS_EN}",
+        )
     utf16 = sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
     # Text in UTF-16 without a BOM: every other byte of ASCII (commas, digits) is NUL.
     if utf16 or max(sample[0::2].count(0), sample[1::2].count(0)) > len(sample) // 4 > 0:
-        raise FileError(f"文件是 UTF-16 编码（Excel“Unicode 文本”）；{SAVE_AS}")
+        raise FileError(
+            f"文件是 UTF-16 编码（Excel“Unicode 文本”）；{SAVE_AS}",
+            f"The file is in UTF-16 (Excel's “Unicode Text”): {SAVE_AS_EN}",
+        )
     if b"\r" in sample and b"\n" not in sample:
-        raise FileError(f"文件的换行符只有 CR（Excel“CSV (Macintosh)”格式），无法分行；{SAVE_AS}")
+        raise FileError(
+            f"文件的换行符只有 CR（Excel“CSV (Macintosh)”格式），无法分行；{SAVE_AS}",
+            f"The file's lines end in CR alone (Excel's “CSV (Macintosh)”): it cannot be split into lines; "
+            f"{SAVE_AS_EN}",
+        )
 
 
 def readable(text: str) -> str:
@@ -155,6 +167,11 @@ def _quote_problem(error: str, line: int, quoted: bool) -> Words:
         return Words(
             f"引号不成对：第{line}行起的记录超过 {MAX_RECORD_LINES} 行仍未结束",
             f"unpaired quotes: the record from line {line} is still open after {MAX_RECORD_LINES} lines",
+        )
+    if "new-line character" in error:  # a CR alone, outside quotes (CR LF ends a line)
+        return Words(
+            f"第{line}行中有单独的回车符（CR），不在引号内：请删去它，或给该字段加上引号",
+            f"line {line} holds a carriage return (CR) alone, outside quotes: remove it or quote the field",
         )
     return Words(f"第{line}行无法按 CSV 读取（不符合 CSV 的格式）", f"line {line} is not CSV")
 
@@ -213,14 +230,17 @@ class Reader:
         self._csv = csv.reader(self._lines, strict=True)
         self.headers: list[str] = []
         header = self._next()
+        if header is not None and header.error:  # before its fields: an unreadable line has none
+            raise FileError(
+                f"第1行（列名）无法读取：{header.error}",
+                f"Line 1 (the column names) cannot be read: {in_lang(header.error, 'en')}",
+            )
         if header is None or not header.fields:
-            raise FileError("文件是空的：第1行应为列名")
-        if header.error:
-            raise FileError(f"第1行（列名）无法读取：{header.error}")
+            raise FileError(*EMPTY)
         self.headers = [h.strip() for h in header.fields]
         self.headers[0] = self.headers[0].lstrip("\ufeff").strip()
         if not any(self.headers):  # a BOM alone, or a line of commas: no column to read
-            raise FileError("文件是空的：第1行应为列名")
+            raise FileError(*EMPTY)
         self.header_end = header.end
         if offset is not None and offset != header.end:
             self._f.seek(offset)

@@ -118,7 +118,9 @@ def cell_types(schema: pa.Schema) -> None:
         if not scalar:
             raise FileError(
                 f"第{k + 1}列“{field.name}”的类型是 {field.type}，不是单元格的值（文字、数字、日期或是/否），"
-                "无法逐格读取；请导出为普通列"
+                "无法逐格读取；请导出为普通列",
+                f"Column {k + 1}, “{field.name}”, is of type {field.type}, not cell values (text, numbers, "
+                "dates or yes/no), so it cannot be read cell by cell: export it as a plain column",
             )
 
 
