@@ -1,8 +1,9 @@
 """argparse's own words (usage, errors, help headings) in Chinese, as the rest of ``subsidy`` is.
 
 argparse words its texts through ``gettext`` (its module-level ``_`` and ``ngettext``), the hook
-it offers for translations; ``install`` points them at this table for the command-line process.
-A text the table lacks stays as argparse words it.
+it offers for translations; ``install`` points them at this table for the command-line process,
+or back at argparse's own English for a command line that asks for ``--lang en``. A text the table
+lacks stays as argparse words it.
 """
 
 from __future__ import annotations
@@ -43,7 +44,10 @@ def _ngettext(singular: str, plural: str, n: int) -> str:
     return PLURAL.get((singular, plural)) or (singular if n == 1 else plural)
 
 
-def install() -> None:
-    """argparse speaks Chinese from now on in this process."""
-    argparse._ = _gettext  # type: ignore[attr-defined]
-    argparse.ngettext = _ngettext  # type: ignore[attr-defined]
+ENGLISH = (argparse._, argparse.ngettext)  # type: ignore[attr-defined]
+
+
+def install(lang: str = "zh") -> None:
+    """argparse speaks ``lang`` from now on in this process: Chinese by the table, or its English."""
+    chinese = (_gettext, _ngettext)
+    argparse._, argparse.ngettext = chinese if lang == "zh" else ENGLISH  # type: ignore[attr-defined]

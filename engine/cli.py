@@ -12,7 +12,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from engine import unsupported_python
-from engine.cliargs import as_of_date, os_reason
+from engine.cliargs import as_of_date, os_reason, words_in
 from engine.cliargs import fail as _fail
 from engine.errors import describe
 from engine.models import parse_case
@@ -142,10 +142,25 @@ def version_text() -> str:
         return "subsidy（未安装，版本未知）"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def asked_lang(argv: list[str]) -> str:
+    """The language a command line asks for (``--lang en``), known before argparse reads it, so
+    that its complaints about the arguments come in that language too."""
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg.startswith("--lang="):
+            return "en" if arg == "--lang=en" else "zh"
+        if arg == "--lang" and argv[i + 1 : i + 2] == ["en"]:
+            return "en"
+    return "zh"
+
+
+def build_parser(lang: str = "zh") -> argparse.ArgumentParser:
+    """The command line; argparse's own words (usage, errors) in Chinese unless ``lang`` is en."""
     from engine.argparse_zh import install
 
-    install()
+    install(lang)
+    words_in(lang)
     parser = argparse.ArgumentParser(
         prog="subsidy",
         description="重庆市稳就业政策（其他〔2020〕4号）补贴资格规则引擎",
@@ -239,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     keep_freed_pages()
     one_blas_thread()
-    args = build_parser().parse_args(argv)
+    args = build_parser(asked_lang(sys.argv[1:] if argv is None else argv)).parse_args(argv)
     try:
         return int(args.func(args))
     except BrokenPipeError:

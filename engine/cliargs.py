@@ -11,9 +11,20 @@ import errno
 import sys
 from datetime import date
 
-from engine.values import parse_date
+from engine.values import in_lang, parse_date
 
 EXIT_BAD_INPUT = 2
+_lang = "zh"  # the language the command line asks for (``--lang``), which argparse prints ours in
+
+
+def words_in(lang: str) -> None:
+    """The argument checks below word their complaints in ``lang`` (``main`` knows it first)."""
+    global _lang
+    _lang = lang
+
+
+def _refused(zh: str, en: str) -> argparse.ArgumentTypeError:
+    return argparse.ArgumentTypeError(en if _lang == "en" else zh)
 
 
 def as_of_date(text: str) -> date:
@@ -21,7 +32,14 @@ def as_of_date(text: str) -> date:
     try:
         return parse_date(text)
     except ValueError as err:
-        raise argparse.ArgumentTypeError(f"评估日期：{err}") from None
+        raise _refused(f"评估日期：{err}", f"the evaluation date: {in_lang(err.args[0], 'en')}") from None
+
+
+def positive(text: str) -> int:
+    """A count (workers, rows a chunk, days ahead): a whole number from 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise _refused(f"应为正整数：{text}", f"a whole number from 1, not {text}")
+    return int(text)
 
 
 def fail(message: str) -> int:

@@ -197,6 +197,27 @@ def test_argparse_speaks_chinese():
     assert "显示本帮助并退出" in helped.stdout and "show this help" not in helped.stdout
 
 
+@pytest.mark.parametrize(
+    ("args", "zh", "en"),
+    [
+        (["--as-of", "2020-13-01"], "评估日期：没有这一天：2020年13月1日", "evaluation date: no such day"),
+        (["--workers", "0"], "参数 --workers：应为正整数：0", "argument --workers: a whole number from 1"),
+        (["--bogus"], "不认识的参数：--bogus", "unrecognized arguments: --bogus"),
+    ],
+    ids=["a date that does not exist", "no workers", "an unknown option"],
+)
+def test_argument_errors_come_in_the_language_asked(tmp_path: Path, args: list[str], zh: str, en: str):
+    """argparse's words and the argument checks' follow ``--lang`` (read before argparse reads it)."""
+    base = ["batch", str(tmp_path / "in.csv"), "-o", str(tmp_path / "out.csv")]
+    chinese = run(*base, *args)
+    assert chinese.returncode == 2 and zh in chinese.stderr and "用法：subsidy" in chinese.stderr
+    for lang in (["--lang", "en"], ["--lang=en"]):
+        english = run(*base, *args, *lang)
+        assert english.returncode == 2 and "usage: subsidy" in english.stderr
+        error = english.stderr.strip().splitlines()[-1]  # the usage above it shows Chinese metavars
+        assert en in error and not re.search(r"[\u4e00-\u9fff]", error)
+
+
 def test_every_help_page_is_chinese(monkeypatch):
     """argparse words most of its own parts of a help page (headings, -h) through gettext, and each
     text it asks for is in the table; a text it never asks for (``--version``'s help before Python

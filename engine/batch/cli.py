@@ -15,18 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from engine.batch.refusal import Refusal
-from engine.cliargs import as_of_date, fail, os_reason
+from engine.cliargs import as_of_date, fail, os_reason, positive
 from engine.values import visible
 
 SCHEDULER_TIMEOUT = 5  # seconds to wait for a dask scheduler to answer
 EXIT_STOPPED = 1
 NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
-
-
-def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"应为正整数：{text}")
-    return int(text)
 
 
 def _names(text: str) -> tuple[str, ...]:
@@ -61,12 +55,12 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--long", action="store_true", help="每个案件的每个项目一行（默认每个案件一行）")
     p.add_argument("--lang", choices=["zh", "en"], default="zh", help="结果、汇总和提示的语言")
-    p.add_argument("--workers", type=_positive, metavar="N", help="并行进程数（默认为 CPU 核数）")
+    p.add_argument("--workers", type=positive, metavar="N", help="并行进程数（默认为 CPU 核数）")
     p.add_argument("--resume", action="store_true", help="从中断处继续上次未完成的运行（须有检查点）")
     p.add_argument("--quiet", action="store_true", help="不显示进度条")
     p.add_argument("--template", action="store_true", help="输出空白模板：列名和一行示例（示例行不参与评估）")
     p.add_argument(
-        "--chunk", type=_positive, default=None, metavar="行数", help="每块行数（检查点的间隔，默认 50000）"
+        "--chunk", type=positive, default=None, metavar="行数", help="每块行数（检查点的间隔，默认 50000）"
     )
     p.add_argument(
         "--carry",

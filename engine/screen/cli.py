@@ -9,13 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from engine.cliargs import as_of_date
-
-
-def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"应为正整数：{text}")
-    return int(text)
+from engine.cliargs import as_of_date, positive
 
 
 def _run_options(parser: argparse.ArgumentParser) -> None:
@@ -23,8 +17,8 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--kind", choices=["person", "enterprise"], default="person", help="没有“类型”列时的案件类型"
     )
-    parser.add_argument("--workers", type=_positive, help="并行进程数（默认为 CPU 核数）")
-    parser.add_argument("--chunk", type=_positive, help="每块行数（默认 50000）")
+    parser.add_argument("--workers", type=positive, help="并行进程数（默认为 CPU 核数）")
+    parser.add_argument("--chunk", type=positive, help="每块行数（默认 50000）")
     parser.add_argument("--quiet", action="store_true", help="不显示进度条")
 
 
@@ -47,7 +41,7 @@ def add_parsers(sub: Any) -> None:
     s.add_argument("input", help="名册（CSV 或 Parquet，与 subsidy batch 相同）")
     s.add_argument("-o", "--output", required=True, help="输出文件夹（每个区县、牵头单位一份清单和公示名单）")
     s.add_argument("--as-of", type=as_of_date, help="评估日期 YYYY-MM-DD（默认今天）")
-    s.add_argument("--horizon", type=_positive, default=90, help="向前看的天数（默认 90 天）")
+    s.add_argument("--horizon", type=positive, default=90, help="向前看的天数（默认 90 天）")
     s.add_argument("--district", help="只输出这个区县，如 渝中区")
     s.add_argument("--letters", action="store_true", help="同时生成告知信 PDF（每个区县一份）")
     s.add_argument("--parquet", action="store_true", help="工作清单另存一份 Parquet")
