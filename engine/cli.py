@@ -17,30 +17,39 @@ from engine.cliargs import fail as _fail
 from engine.errors import describe
 from engine.models import parse_case
 from engine.report import render_evaluation
-from engine.values import visible
+from engine.values import in_lang, visible
 
 EXIT_BROKEN_PIPE = 128 + 13  # SIGPIPE
 
 
-JSON_PROBLEMS = {  # the json module's complaint → the caseworker's words
-    "Expecting property name enclosed in double quotes": "应为用英文双引号括起的字段名（多了一个逗号？）",
-    "Expecting value": "这里应有一个值",
-    "Expecting ',' delimiter": "缺少逗号",
-    "Expecting ':' delimiter": "缺少冒号",
-    "Extra data": "JSON 已结束，后面还有多余的内容",
-    "Unterminated string starting at": "文字缺少结束的英文双引号",
-    "Invalid control character at": "文字中有控制字符（如换行），请去掉或写成 \\n",
-    "Invalid \\escape": "无效的反斜杠转义",
+JSON_PROBLEMS = {  # the json module's complaint → the caseworker's words, in Chinese and English
+    "Expecting property name enclosed in double quotes": (
+        "应为用英文双引号括起的字段名（多了一个逗号？）",
+        "a field name in double quotes was expected (a comma too many?)",
+    ),
+    "Expecting value": ("这里应有一个值", "a value was expected here"),
+    "Expecting ',' delimiter": ("缺少逗号", "a comma is missing"),
+    "Expecting ':' delimiter": ("缺少冒号", "a colon is missing"),
+    "Extra data": ("JSON 已结束，后面还有多余的内容", "more follows after the JSON has ended"),
+    "Unterminated string starting at": ("文字缺少结束的英文双引号", "a text lacks its closing double quote"),
+    "Invalid control character at": (
+        "文字中有控制字符（如换行），请去掉或写成 \\n",
+        "a text holds a control character (a line break?): remove it or write it as \\n",
+    ),
+    "Invalid \\escape": ("无效的反斜杠转义", "an invalid backslash escape"),
 }
 
 
-def json_problem(err: json.JSONDecodeError) -> str:
+def json_problem(err: json.JSONDecodeError, lang: str = "zh") -> str:
     """Where and what is wrong in a JSON text, in our words (not the json module's)."""
-    what = next((zh for en, zh in JSON_PROBLEMS.items() if err.msg.startswith(en)), "格式有误")
-    return f"不是有效的 JSON：第{err.lineno}行第{err.colno}列{what}"
+    said = (w for found, w in JSON_PROBLEMS.items() if err.msg.startswith(found))
+    zh, en = next(said, ("格式有误", "malformed"))
+    if lang == "en":
+        return f"not valid JSON: line {err.lineno}, column {err.colno}: {en}"
+    return f"不是有效的 JSON：第{err.lineno}行第{err.colno}列{zh}"
 
 
-def district_problem(name: str) -> str | None:
+def district_problem(name: str, lang: str = "zh") -> str | None:
     """``--district``: one of Chongqing's 38 districts and counties, or why not."""
     from engine.districts import shipped_names
 
@@ -48,31 +57,50 @@ def district_problem(name: str) -> str | None:
     if name in names:
         return None
     close = [n for n in names if n.startswith(name)] if name else []
+    if lang == "en":
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        return f"--district: there is no district “{visible(name)}”{hint}. These are: {', '.join(names)}"
     hint = f"（是否指 {'、'.join(close)}？）" if close else ""
     return f"--district：没有“{visible(name)}”这个区县{hint}。可用的有：{'、'.join(names)}"
+
+
+def _in(lang: str, zh: str, en: str) -> str:
+    return en if lang == "en" else zh
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from engine.evaluate import evaluate
 
-    path = Path(args.case)
+    path, lang = Path(args.case), args.lang
     shown = visible(str(path))
-    if args.district is not None and (problem := district_problem(args.district)) is not None:
+    if args.district is not None and (problem := district_problem(args.district, lang)) is not None:
         return _fail(problem)
     if path.is_dir():
-        return _fail(f"{shown} 是一个文件夹；请给出案件 JSON 文件的路径")
+        return _fail(_in(lang, f"{shown} 是一个文件夹；请给出案件 JSON 文件的路径", f"{shown} is a folder"))
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
-        return _fail(f"找不到案件文件：{shown}")
+        return _fail(_in(lang, f"找不到案件文件：{shown}", f"No such case file: {shown}"))
     except OSError as err:
-        return _fail(f"无法读取案件文件 {shown}（{os_reason(err)}）")
+        return _fail(
+            _in(
+                lang,
+                f"无法读取案件文件 {shown}（{os_reason(err)}）",
+                f"Cannot read the case file {shown} ({os_reason(err, 'en')})",
+            )
+        )
     except UnicodeDecodeError as err:
-        return _fail(f"{shown}：不是 UTF-8 编码的文本（第{err.start + 1}个字节无法读取）；请另存为 UTF-8")
+        return _fail(
+            _in(
+                lang,
+                f"{shown}：不是 UTF-8 编码的文本（第{err.start + 1}个字节无法读取）；请另存为 UTF-8",
+                f"{shown}: not UTF-8 text (byte {err.start + 1} cannot be read): save it as UTF-8",
+            )
+        )
     except json.JSONDecodeError as err:
-        return _fail(f"{shown}：{json_problem(err)}")
+        return _fail(f"{shown}{_in(lang, '：', ': ')}{json_problem(err, lang)}")
     except RecursionError:
-        return _fail(f"{shown}：JSON 嵌套层数过多，不是案件文件")
+        return _fail(_in(lang, f"{shown}：JSON 嵌套层数过多，不是案件文件", f"{shown}: JSON nested too deep"))
     if args.district and isinstance(data, dict):
         district = data.setdefault("district", {})
         if isinstance(district, dict) and not district.get("name"):
@@ -85,7 +113,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         for named in args.program:
             rule = find_program(default_engine().book, named)
             if rule is None:
-                return _fail(f"--program：没有这个项目：{visible(named)}（用 subsidy rules 查看全部项目）")
+                return _fail(
+                    _in(
+                        lang,
+                        f"--program：没有这个项目：{visible(named)}（用 subsidy rules 查看全部项目）",
+                        f"--program: no such program: {visible(named)} (subsidy rules lists them all)",
+                    )
+                )
             ids.append(rule.id)
         applied = data.setdefault("applied_for", [])
         if isinstance(applied, list):  # anything else is refused below, naming the field
@@ -95,10 +129,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         case = parse_case(data, as_of)
         result = evaluate(case, as_of, args.lang)
     except ValidationError as err:
+        if lang == "en":
+            lines = "\n".join(f"  - {e.field or 'the case'}: {e.words.en}" for e in describe(err))
+            return _fail(f"{shown}: the case has errors; correct these fields:\n{lines}")
         lines = "\n".join(f"  - {e}" for e in describe(err))
         return _fail(f"{shown}：案件数据有误，请更正以下字段：\n{lines}")
     except ValueError as err:
-        return _fail(f"{shown}：{visible(str(err))}")
+        said = in_lang(err.args[0], lang) if err.args else str(err)
+        return _fail(f"{shown}{_in(lang, '：', ': ')}{visible(said)}")
     if args.json:
         print(result.model_dump_json(indent=2))
     else:
@@ -117,11 +155,20 @@ def cmd_rules(args: argparse.Namespace) -> int:
     from engine.catalog import render_catalog, render_rule
 
     if args.action == "show":
+        lang = args.lang
         if not args.id:
-            return _fail("用法：subsidy rules show 项目ID或项目名称")
-        text = render_rule(args.id, args.lang)
+            return _fail(
+                _in(lang, "用法：subsidy rules show 项目ID或项目名称", "usage: subsidy rules show ID|TITLE")
+            )
+        text = render_rule(args.id, lang)
         if text is None:
-            return _fail(f"没有这个项目：{visible(args.id)}（项目ID或名称，用 subsidy rules 查看全部）")
+            return _fail(
+                _in(
+                    lang,
+                    f"没有这个项目：{visible(args.id)}（项目ID或名称，用 subsidy rules 查看全部）",
+                    f"No such program: {visible(args.id)} (an id or a title; subsidy rules lists them all)",
+                )
+            )
         print(text)
     elif args.json:
         from engine.catalog import build_catalog

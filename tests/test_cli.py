@@ -171,6 +171,8 @@ def test_rules_show_an_unknown_program():
     out = run("rules", "show", "task99_nothing")
     assert out.returncode == 2
     assert "没有这个项目：task99_nothing" in out.stderr
+    out = run("rules", "show", "task99_nothing", "--lang", "en")
+    assert out.returncode == 2 and out.stderr.startswith("No such program: task99_nothing")
 
 
 def test_schema_prints_the_published_schema():
@@ -249,22 +251,37 @@ def test_every_help_page_is_chinese(monkeypatch):
 
 
 @pytest.mark.parametrize(
-    ("content", "words", "library"),
+    ("content", "words", "english", "library"),
     [
-        (b'{"kind": "person",}', "第1行第19列应为用英文双引号括起的字段名", "Expecting property name"),
-        (b'{"kind": "person"', "第1行第18列缺少逗号", "delimiter"),
-        (b"\xff\xfe{}", "不是 UTF-8 编码的文本", "codec"),
+        (
+            b'{"kind": "person",}',
+            "第1行第19列应为用英文双引号括起的字段名",
+            "line 1, column 19: a field name in double quotes was expected",
+            "Expecting property name",
+        ),
+        (b'{"kind": "person"', "第1行第18列缺少逗号", "line 1, column 18: a comma is missing", "delimiter"),
+        (b"\xff\xfe{}", "不是 UTF-8 编码的文本", "not UTF-8 text", "codec"),
+        (
+            b'{"kind": "person", "person": {"birth_date": "9999-12-31"}}',
+            "申请人·出生日期（person.birth_date）：日期应在 1900-01-01 至 2199-12-31 之间",
+            "person.birth_date: a date between 1900-01-01 and 2199-12-31",
+            "Value error",
+        ),
     ],
-    ids=["a trailing comma", "no closing brace", "not UTF-8"],
+    ids=["a trailing comma", "no closing brace", "not UTF-8", "a field out of range"],
 )
-def test_a_damaged_case_file_is_described_in_our_words(
-    tmp_path: Path, content: bytes, words: str, library: str
+def test_a_damaged_case_file_is_described_in_our_words_in_the_language_asked(
+    tmp_path: Path, content: bytes, words: str, english: str, library: str
 ):
     path = tmp_path / "case.json"
     path.write_bytes(content)
     out = run("evaluate", str(path))
     assert out.returncode == 2
     assert words in out.stderr and library not in out.stderr
+    out = run("evaluate", str(path), "--lang", "en")
+    assert out.returncode == 2
+    assert english in out.stderr and library not in out.stderr
+    assert not re.search(r"[\u4e00-\u9fff]", out.stderr)
 
 
 def test_a_bad_district_option_is_the_option_at_fault():
@@ -272,6 +289,9 @@ def test_a_bad_district_option_is_the_option_at_fault():
     assert out.returncode == 2
     assert out.stderr.startswith("--district：没有“渝中”这个区县（是否指 渝中区？）")
     assert "案件数据有误" not in out.stderr
+    out = run("evaluate", "samples/person-near-retirement.json", "--district", "渝中", "--lang", "en")
+    assert out.returncode == 2
+    assert out.stderr.startswith("--district: there is no district “渝中” (did you mean 渝中区?)")
 
 
 def test_json_true_is_not_a_number_of_months(tmp_path: Path):
