@@ -20,8 +20,10 @@ from engine.decision import Decision, MissingFact, Phase, Question, Status, Sugg
 from engine.facts import missing_inputs
 from engine.plan import Verdict
 from engine.rulebook import Rule, RuleBook
+from engine.values import Worded, visible
 
 SUBJECT_ZH = {"person": "个人", "enterprise": "单位"}
+SUBJECT_EN = {"person": "a person", "enterprise": "an enterprise"}
 
 
 def find_program(book: RuleBook, text: str) -> Rule | None:
@@ -32,18 +34,42 @@ def find_program(book: RuleBook, text: str) -> Rule | None:
     return next((r for r in book.rules.values() if text in (r.title.zh, r.title.en)), None)
 
 
+def close_programs(book: RuleBook, text: str) -> list[Rule]:
+    """The programs whose id or title holds ``text`` (what a caseworker who typed part of a
+    title may have meant)."""
+    text = text.strip().lower()
+    if not text:
+        return []
+    return [r for r in book.rules.values() if any(text in n.lower() for n in (r.id, r.title.zh, r.title.en))]
+
+
+def no_such_program(book: RuleBook, text: str, lang: str, option: str = "") -> str:
+    """The refusal of a program name that names none, with the close ones, in ``lang``."""
+    close, shown = close_programs(book, text), visible(text)
+    if lang == "en":
+        hint = f". Did you mean {', '.join(f'{r.title.en} ({r.id})' for r in close)}?" if close else ""
+        return f"{option}No such program: {shown} (an id or a title; subsidy rules lists them all){hint}"
+    hint = f"。是否指：{'、'.join(f'{r.title.zh}（{r.id}）' for r in close)}？" if close else ""
+    return f"{option}没有这个项目：{shown}（项目ID或名称，用 subsidy rules 查看全部）{hint}"
+
+
 def check_applied(book: RuleBook, subject: str, applied_for: list[str]) -> None:
     """Refuse, naming the field and the id, a program the rule book lacks or of the other subject."""
     unknown = [p for p in applied_for if p not in book.rules]
     if unknown:
-        raise ValueError(
-            f"申请事项（applied_for）：没有这个项目：{'、'.join(unknown)}（用 subsidy rules 查看全部项目）"
+        raise Worded(
+            f"申请事项（applied_for）：没有这个项目：{'、'.join(unknown)}（用 subsidy rules 查看全部项目）",
+            f"applied_for: no such program: {', '.join(unknown)} (subsidy rules lists them all)",
         )
     other = [p for p in applied_for if book.rules[p].subject != subject]
     if other:
         named = "、".join(f"{p}（{book.rules[p].title.zh}）" for p in other)
-        theirs = SUBJECT_ZH[book.rules[other[0]].subject]
-        raise ValueError(f"申请事项（applied_for）：{named}是{theirs}的项目，本案为{SUBJECT_ZH[subject]}案件")
+        theirs = book.rules[other[0]].subject
+        raise Worded(
+            f"申请事项（applied_for）：{named}是{SUBJECT_ZH[theirs]}的项目，本案为{SUBJECT_ZH[subject]}案件",
+            f"applied_for: {', '.join(other)} {'is a program' if len(other) == 1 else 'are programs'} "
+            f"for {SUBJECT_EN[theirs]}; this case is {SUBJECT_EN[subject]}'s",
+        )
 
 
 def waits_for(verdicts: Iterable[Verdict]) -> dict[str, set[str]]:

@@ -106,20 +106,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         if isinstance(district, dict) and not district.get("name"):
             district["name"] = args.district
     if args.program and isinstance(data, dict):
-        from engine.applications import find_program
+        from engine.applications import find_program, no_such_program
         from engine.evaluate import default_engine
 
-        ids = []
+        ids, book = [], default_engine().book
         for named in args.program:
-            rule = find_program(default_engine().book, named)
+            rule = find_program(book, named)
             if rule is None:
-                return _fail(
-                    _in(
-                        lang,
-                        f"--program：没有这个项目：{visible(named)}（用 subsidy rules 查看全部项目）",
-                        f"--program: no such program: {visible(named)} (subsidy rules lists them all)",
-                    )
-                )
+                return _fail(no_such_program(book, named, lang, _in(lang, "--program：", "--program: ")))
             ids.append(rule.id)
         applied = data.setdefault("applied_for", [])
         if isinstance(applied, list):  # anything else is refused below, naming the field
@@ -152,7 +146,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
-    from engine.catalog import render_catalog, render_rule
+    from engine.catalog import load_rulebook, render_catalog, render_rule
 
     if args.action == "show":
         lang = args.lang
@@ -162,13 +156,9 @@ def cmd_rules(args: argparse.Namespace) -> int:
             )
         text = render_rule(args.id, lang)
         if text is None:
-            return _fail(
-                _in(
-                    lang,
-                    f"没有这个项目：{visible(args.id)}（项目ID或名称，用 subsidy rules 查看全部）",
-                    f"No such program: {visible(args.id)} (an id or a title; subsidy rules lists them all)",
-                )
-            )
+            from engine.applications import no_such_program
+
+            return _fail(no_such_program(load_rulebook(), args.id, lang))
         print(text)
     elif args.json:
         from engine.catalog import build_catalog

@@ -36,6 +36,7 @@ from engine.models import EnterpriseCase, PersonCase
 from engine.plan import Check, Verdict
 from engine.rulebook import Rule, RuleBook, load_rulebook
 from engine.text import T, fmt_value, op_text, status_words
+from engine.values import Worded
 
 CaseModel = PersonCase | EnterpriseCase
 
@@ -95,7 +96,8 @@ class Engine:
 
     def _prepare(self, case: CaseModel, as_of: date) -> tuple[dict[str, Any], dict[str, Any]]:
         if case.confirmations and (unknown := set(case.confirmations) - self._confirmations):
-            raise ValueError(f"未知的确认事项：{', '.join(sorted(unknown))}")
+            names = ", ".join(sorted(unknown))
+            raise Worded(f"未知的确认事项：{names}", f"unknown confirmations: {names}")
         if case.applied_for:
             check_applied(self.book, case.kind, case.applied_for)
         facts = case_facts(case, as_of, self.settings)

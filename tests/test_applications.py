@@ -198,12 +198,27 @@ def test_cli_program_adds_to_the_cases_own(tmp_path: Path):
     assert json.loads(out.stdout)["applied_for"] == [TRAINING, CONTINUATION]
 
 
-def test_cli_unknown_program_is_one_chinese_line():
+def test_cli_unknown_program_is_one_line_in_the_language_asked():
     out = subsidy("evaluate", str(SAMPLE), "--program", "task99_nothing")
     assert out.returncode == 2 and out.stdout == ""
     assert out.stderr.strip().splitlines() == [
-        "--program：没有这个项目：task99_nothing（用 subsidy rules 查看全部项目）"
+        "--program：没有这个项目：task99_nothing（项目ID或名称，用 subsidy rules 查看全部）"
     ]
+    out = subsidy("evaluate", str(SAMPLE), "--program", "task99_nothing", "--lang", "en")
+    assert out.stderr.strip().splitlines() == [
+        "--program: No such program: task99_nothing (an id or a title; subsidy rules lists them all)"
+    ]
+
+
+def test_part_of_a_title_is_answered_with_the_programs_it_may_mean():
+    out = subsidy("evaluate", str(SAMPLE), "--program", "失业保险")
+    assert out.returncode == 2
+    [line] = out.stderr.strip().splitlines()
+    assert "是否指：" in line and "失业保险金（task55_unemployment_benefit）" in line
+    assert "失业登记" not in line  # its title does not hold the words typed
+    out = subsidy("rules", "show", "unemployment insurance", "--lang", "en")
+    assert out.returncode == 2 and "Did you mean" in out.stderr
+    assert "Unemployment insurance benefit (task55_unemployment_benefit)" in out.stderr
 
 
 @pytest.mark.parametrize(
