@@ -290,6 +290,17 @@ def test_a_file_the_engine_cannot_read_is_refused_on_the_form(
     assert run_count(app) == 0 and folders(app) == []
 
 
+def test_a_refused_file_is_described_in_the_pages_language(app: Flask, alice: tuple[FlaskClient, str]):
+    client, token = alice
+    client.post("/lang", data={"csrf_token": token, "lang": "en", "next": "/batches/new"})
+    refused = [(b"", "The file is empty"), (registry_bytes([["姓名", "姓名"]]), "are the same field")]
+    for data, said in refused:
+        response = upload(client, token, data, name="r.csv", kind="person", as_of="2020-10-01", shape="long")
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422 and said in page
+        assert "文件是空的" not in page and "同一个字段" not in page
+
+
 def test_options_and_the_file_are_required(app: Flask, alice: tuple[FlaskClient, str]) -> None:
     client, token = alice
     response = client.post(

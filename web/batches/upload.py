@@ -18,7 +18,7 @@ from werkzeug.datastructures import MultiDict
 from engine.batch.columns import book_columns
 from engine.batch.reader import FileError, Reader
 from engine.evaluate import default_engine
-from web.i18n import LANGS
+from web.i18n import LANGS, lang
 
 KINDS = ("person", "enterprise")
 SHAPES = ("wide", "long")
@@ -69,18 +69,19 @@ def clean_filename(name: str | None) -> str:
 
 
 def refusal(path: Path, kind: str) -> str | None:
-    """Why the whole file cannot be run, in the engine's words; None when it can."""
+    """Why the whole file cannot be run, in the engine's words and the page's language; None when it
+    can."""
     with path.open("rb") as f:
         if f.read(4).startswith(WORKBOOKS):
             return _("这是 Excel 工作簿，不是 CSV 文件：请在 Excel 或 WPS 中另存为“CSV UTF-8（逗号分隔）”")
     try:
         reader = Reader(path)
     except FileError as err:
-        return str(err)
+        return err.text(lang())
     try:
         book_columns(reader.headers, kind, default_engine().book)
     except FileError as err:
-        return str(err)
+        return err.text(lang())
     finally:
         reader.close()
     return None
