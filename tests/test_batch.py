@@ -292,9 +292,13 @@ def test_template_round_trips_and_its_example_row_is_not_judged(tmp_path, capsys
         header, example = read(template)
         assert header[:2] == (["案件编号", "类型"] if lang == "zh" else ["case_id", "kind"])
         assert all(h.isascii() for h in header) == (lang == "en")
-        code, out, errors = run(tmp_path, template, name=f"{kind}-out.csv")
+        code, out, errors = run(tmp_path, template, "--lang", lang, name=f"{kind}-out.csv")
         assert code == 0 and read(errors)[1:] == [] and read(out)[1:] == []
-        assert "模板示例行 1 行（已跳过）" in capsys.readouterr().err
+        said = capsys.readouterr().err
+        if lang == "zh":
+            assert "读取 0 行：已评估 0 行，数据有误 0 行；模板示例行 1 行（已跳过）" in said
+        else:
+            assert "Read 0 rows: 0 evaluated, 0 with bad data; 1 template example row skipped" in said
         # the same row under a case number of its own is a case: valid, and judged
         filled = tmp_path / f"{kind}-filled.csv"
         filled.write_bytes(template.read_bytes() + csv_line(["C-001", *example[1:]]).encode("utf-8"))

@@ -96,6 +96,10 @@ def run_csv(opts: Options, engine: Engine | None = None, log: TextIO | None = No
 PHASE_ORDER = ("eligible", "not_yet", "needs_information", "not_eligible", "ended")
 
 
+def _rows(n: int, what: str = "row") -> str:
+    return f"{n:,} {what}" if n == 1 else f"{n:,} {what}s"
+
+
 def summary(totals: Totals, engine: Engine, errors: Path, lang: str = "zh") -> str:
     """The run in numbers, in ``lang``: rows read = decided + rejected, then each program's phases
     (尚未符合 and 已期满 apart from 不符合)."""
@@ -110,10 +114,10 @@ def summary(totals: Totals, engine: Engine, errors: Path, lang: str = "zh") -> s
         head += f"；空行 {totals.blank:,} 行（已跳过）" if totals.blank else ""
         head += f"；模板示例行 {totals.examples:,} 行（已跳过）" if totals.examples else ""
     else:
-        head = f"Read {totals.read:,} rows: {totals.decided:,} evaluated, {totals.rejected:,} with bad data"
+        head = f"Read {_rows(totals.read)}: {totals.decided:,} evaluated, {totals.rejected:,} with bad data"
         head += f" (see {errors})" if totals.rejected else ""
-        head += f"; {totals.blank:,} blank lines skipped" if totals.blank else ""
-        head += f"; {totals.examples:,} template example rows skipped" if totals.examples else ""
+        head += f"; {_rows(totals.blank, 'blank line')} skipped" if totals.blank else ""
+        head += f"; {_rows(totals.examples, 'template example row')} skipped" if totals.examples else ""
     lines = [head]
     for rule in engine.book.rules.values():
         counts = [totals.counts.get(f"{rule.id}|{s}", 0) for s in words]
