@@ -146,7 +146,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
-    from engine.catalog import load_rulebook, render_catalog, render_rule
+    from engine.catalog import render_catalog, render_rule
 
     if args.action == "show":
         lang = args.lang
@@ -157,6 +157,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
         text = render_rule(args.id, lang)
         if text is None:
             from engine.applications import no_such_program
+            from engine.rulebook import load_rulebook
 
             return _fail(no_such_program(load_rulebook(), args.id, lang))
         print(text)
