@@ -426,6 +426,30 @@ def test_a_job_found_dead_is_interrupted(app: Flask, alice: tuple[FlaskClient, s
     assert wait_for(client, path)["decided"] == 1
 
 
+def test_a_failed_run_says_why_in_the_pages_language(app: Flask, alice: tuple[FlaskClient, str]) -> None:
+    """The job words a refusal in both languages (status.json); the run's page shows the one the
+    desk is in."""
+    from web.batches import job
+
+    client, token = alice
+    path = started(client, token, registry_bytes([HEADER, person_row("F1")]))
+    wait_for(client, path)
+    folder = RunFolder.of(app.instance_path, path.rsplit("/", 1)[1])
+    job_exited(folder)
+    with db.database(app).sessions() as session:  # as before the first page saw it finish
+        run = session.scalar(select(BatchRun))
+        run.totals, run.finished_at = None, None
+        session.commit()
+    folder.input.write_bytes(b"")  # the registry gone empty: the job refuses it
+    assert job.main([str(folder.path)]) == 2
+    assert json.loads(folder.status_file.read_text())["error_en"].startswith("The file is empty")
+    page = client.get(path).get_data(as_text=True)
+    assert "运行失败：文件是空的" in page
+    client.post("/lang", data={"csrf_token": token, "lang": "en", "next": path})
+    page = client.get(path).get_data(as_text=True)
+    assert "The file is empty" in page and "文件是空的" not in page
+
+
 def test_a_run_uses_the_desk_district_settings_and_carries_the_names(app: Flask) -> None:
     """A registry run evaluates with the district settings saved on the desk (as a case does), and
     its results carry the input's identifying columns (单位名称, 被吸纳人员姓名) in their input order."""

@@ -31,6 +31,7 @@ class Status:
     summary: str = ""  # engine.batch.run.summary's text, as the CLI prints it
     error: str = ""
     finished_at: str | None = None  # ISO, UTC
+    error_en: str = ""  # ``error`` in English, for the English desk
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,11 @@ class Progress:
     blank: int = 0
     counts: dict[str, int] = field(default_factory=dict)  # "program|status" → cases, when done
     error: str = ""  # why it failed
+    error_en: str = ""  # the same in English
+
+    def why(self, lang: str) -> str:
+        """Why it failed, in the page's language."""
+        return self.error_en if lang == "en" and self.error_en else self.error
 
     @classmethod
     def finished(cls, totals: dict[str, Any]) -> Progress:
@@ -128,7 +134,8 @@ class RunFolder:
         try:
             return Status(**json.loads(self.status_file.read_text(encoding="utf-8")))
         except FileNotFoundError:
-            return Status("failed", error="运行目录中的文件已不存在")
+            gone = "The run's folder no longer holds its files"
+            return Status("failed", error="运行目录中的文件已不存在", error_en=gone)
 
     def take_lock(self) -> int | None:
         """The lock's descriptor, locked, if no job (or launcher) holds it; None if one does.
@@ -171,8 +178,9 @@ class RunFolder:
             share = checkpoint["offset"] / max(self.input.stat().st_size, 1)
             totals = checkpoint["totals"]
         except (FileNotFoundError, ValueError, KeyError):
-            return Progress(state, 0, error=status.error)  # no chunk finished yet
-        return Progress(state, min(int(share * 100), 99), error=status.error, **_counts(totals))
+            return Progress(state, 0, error=status.error, error_en=status.error_en)  # no chunk finished yet
+        share = min(int(share * 100), 99)
+        return Progress(state, share, error=status.error, error_en=status.error_en, **_counts(totals))
 
 
 def _counts(totals: dict[str, Any]) -> dict[str, int]:

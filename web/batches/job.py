@@ -85,12 +85,14 @@ def main(argv: list[str] | None = None) -> int:
         totals = run(opts)
     except (FileError, ResumeError) as err:
         print(err, file=sys.stderr)
-        folder.write_status(Status("failed", pid=pid, error=str(err), finished_at=_now()))
+        failed = Status("failed", pid=pid, error=err.text("zh"), error_en=err.text("en"), finished_at=_now())
+        folder.write_status(failed)
         return 2
     except Exception as err:
         traceback.print_exc()
         error = f"运行出错（{type(err).__name__}：{err}）；详情见该批次目录中的 {folder.log.name}"
-        folder.write_status(Status("failed", pid=pid, error=error, finished_at=_now()))
+        error_en = f"The run failed ({type(err).__name__}: {err}); see {folder.log.name} in the run's folder"
+        folder.write_status(Status("failed", pid=pid, error=error, error_en=error_en, finished_at=_now()))
         return 1
     text = summary(totals, default_engine(), Path(folder.errors.name))
     print(f"{_now()} 完成\n{text}", file=sys.stderr)
