@@ -12,7 +12,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from engine import unsupported_python
-from engine.cliargs import as_of_date, os_reason, words_in
+from engine.cliargs import as_of_date, os_reason, say, words_in
 from engine.cliargs import fail as _fail
 from engine.errors import describe
 from engine.models import parse_case
@@ -201,38 +201,85 @@ def build_parser(lang: str = "zh") -> argparse.ArgumentParser:
     words_in(lang)
     parser = argparse.ArgumentParser(
         prog="subsidy",
-        description="重庆市稳就业政策（其他〔2020〕4号）补贴资格规则引擎",
+        description=say(
+            "重庆市稳就业政策（其他〔2020〕4号）补贴资格规则引擎",
+            "Eligibility rules for Chongqing's 2020 stable-employment notice (其他〔2020〕4号)",
+        ),
     )
-    parser.add_argument("--version", action="version", version=version_text(), help="显示版本号并退出")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=version_text(),
+        help=say("显示版本号并退出", "show the version"),
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    ev = sub.add_parser("evaluate", help="评估一个案件（JSON 文件）")
-    ev.add_argument("case", metavar="案件文件", help="案件 JSON 文件")
-    ev.add_argument("--as-of", type=as_of_date, metavar="日期", help="评估日期 YYYY-MM-DD（默认今天）")
-    ev.add_argument("--json", action="store_true", help="输出 JSON（结构见 subsidy schema）")
-    ev.add_argument("--lang", choices=["zh", "en"], default="zh", help="结果的语言（默认中文）")
+    ev = sub.add_parser("evaluate", help=say("评估一个案件（JSON 文件）", "evaluate one case (a JSON file)"))
     ev.add_argument(
-        "--district", help="办理的区县（案件未写明区县时适用），如 渝中区；其设置见 rules/districts.yaml"
+        "case", metavar=say("案件文件", "CASE"), help=say("案件 JSON 文件", "the case's JSON file")
+    )
+    ev.add_argument(
+        "--as-of",
+        type=as_of_date,
+        metavar=say("日期", "DATE"),
+        help=say("评估日期 YYYY-MM-DD（默认今天）", "the evaluation date, YYYY-MM-DD (default: today)"),
+    )
+    ev.add_argument(
+        "--json",
+        action="store_true",
+        help=say("输出 JSON（结构见 subsidy schema）", "print JSON (as subsidy schema describes it)"),
+    )
+    ev.add_argument(
+        "--lang",
+        choices=["zh", "en"],
+        default="zh",
+        help=say("结果的语言（默认中文）", "the result's language"),
+    )
+    ev.add_argument(
+        "--district",
+        help=say(
+            "办理的区县（案件未写明区县时适用），如 渝中区；其设置见 rules/districts.yaml",
+            "the district handling the case, where the case names none (settings: rules/districts.yaml)",
+        ),
     )
     ev.add_argument(
         "--program",
         action="append",
         metavar="ID",
-        help="申请事项：项目ID或名称（可重复），加入案件的 applied_for；只判断这些项目，其余列为可能还符合",
+        help=say(
+            "申请事项：项目ID或名称（可重复），加入案件的 applied_for；只判断这些项目，其余列为可能还符合",
+            "a program applied for, by id or title (repeatable), added to the case's applied_for: only "
+            "these are decided, the others listed as may also qualify",
+        ),
     )
     ev.set_defaults(func=cmd_evaluate)
 
-    rules = sub.add_parser("rules", help="66项任务目录；rules show 项目名称或ID 查看一个项目")
+    rules = sub.add_parser(
+        "rules",
+        help=say(
+            "66项任务目录；rules show 项目名称或ID 查看一个项目",
+            "the 66 tasks; rules show ID|TITLE: a program",
+        ),
+    )
     rules.add_argument(
         "action",
         nargs="?",
         choices=["list", "show"],
         default="list",
-        help="list：目录（默认）；show：看一个项目",
+        help=say("list：目录（默认）；show：看一个项目", "list: the catalog (default); show: one program"),
     )
-    rules.add_argument("id", nargs="?", help="show 的项目：项目ID或中文名称，如 失业保险金")
-    rules.add_argument("--lang", choices=["zh", "en"], default="zh", help="目录的语言（默认中文）")
-    rules.add_argument("--json", action="store_true", help="目录输出为 JSON")
+    rules.add_argument(
+        "id",
+        nargs="?",
+        help=say("show 的项目：项目ID或中文名称，如 失业保险金", "show's program: an id or a title"),
+    )
+    rules.add_argument(
+        "--lang",
+        choices=["zh", "en"],
+        default="zh",
+        help=say("目录的语言（默认中文）", "the catalog's language"),
+    )
+    rules.add_argument("--json", action="store_true", help=say("目录输出为 JSON", "the catalog as JSON"))
     rules.set_defaults(func=cmd_rules)
 
     schema = sub.add_parser("schema", help="输出评估结果的 JSON Schema；--input：案件和名册的字段")

@@ -23,8 +23,13 @@ def words_in(lang: str) -> None:
     _lang = lang
 
 
+def say(zh: str, en: str) -> str:
+    """A help text or complaint of the command line, in the language it asks for."""
+    return en if _lang == "en" else zh
+
+
 def _refused(zh: str, en: str) -> argparse.ArgumentTypeError:
-    return argparse.ArgumentTypeError(en if _lang == "en" else zh)
+    return argparse.ArgumentTypeError(say(zh, en))
 
 
 def as_of_date(text: str) -> date:

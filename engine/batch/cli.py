@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.batch.refusal import Refusal
-from engine.cliargs import as_of_date, fail, os_reason, positive
+from engine.cliargs import as_of_date, fail, os_reason, positive, say
 from engine.values import visible
 
 SCHEDULER_TIMEOUT = 5  # seconds to wait for a dask scheduler to answer
@@ -31,56 +31,143 @@ def _names(text: str) -> tuple[str, ...]:
 
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("batch", help="批量评估名册（CSV 或 Parquet，每行一个案件）")
+    p = sub.add_parser(
+        "batch",
+        help=say(
+            "批量评估名册（CSV 或 Parquet，每行一个案件）",
+            "evaluate a registry (CSV or Parquet)",
+        ),
+    )
     p.add_argument(
         "input",
         nargs="?",
-        metavar="名册",
-        help="名册：CSV 文件（UTF-8 或 GB18030；列名为表单中文字段名或英文字段名）、"
-        "Parquet 文件或 Parquet 文件夹",
+        metavar=say("名册", "REGISTRY"),
+        help=say(
+            "名册：CSV 文件（UTF-8 或 GB18030；列名为表单中文字段名或英文字段名）、"
+            "Parquet 文件或 Parquet 文件夹",
+            "the registry: a CSV file (UTF-8 or GB18030; the form's Chinese labels or the English field "
+            "names as headers), a Parquet file or a folder of them",
+        ),
     )
     p.add_argument(
         "-o",
         "--output",
-        metavar="结果",
-        help="结果文件，格式由文件名决定：.csv（UTF-8 带 BOM）或 .parquet；--scheduler 时为结果文件夹；"
-        "--template 时为模板文件（默认输出到屏幕）",
+        metavar=say("结果", "RESULTS"),
+        help=say(
+            "结果文件，格式由文件名决定：.csv（UTF-8 带 BOM）或 .parquet；--scheduler 时为结果文件夹；"
+            "--template 时为模板文件（默认输出到屏幕）",
+            "the results file, in the format its name ends in: .csv (UTF-8 with a BOM) or .parquet; a "
+            "folder with --scheduler; the template with --template (default: the screen)",
+        ),
     )
     p.add_argument(
-        "--as-of", type=as_of_date, metavar="日期", help="评估日期 YYYY-MM-DD（默认今天；续跑时沿用原日期）"
+        "--as-of",
+        type=as_of_date,
+        metavar=say("日期", "DATE"),
+        help=say(
+            "评估日期 YYYY-MM-DD（默认今天；续跑时沿用原日期）",
+            "the evaluation date, YYYY-MM-DD (default: today; a resumed run keeps its own)",
+        ),
     )
-    p.add_argument("--errors", metavar="文件", help="有误行的报告 CSV（默认：结果文件名.errors.csv）")
     p.add_argument(
-        "--kind", choices=["person", "enterprise"], default="person", help="没有“类型”列时的案件类型"
+        "--errors",
+        metavar=say("文件", "FILE"),
+        help=say(
+            "有误行的报告 CSV（默认：结果文件名.errors.csv）",
+            "the CSV of bad rows (default: RESULTS.errors.csv)",
+        ),
     )
-    p.add_argument("--long", action="store_true", help="每个案件的每个项目一行（默认每个案件一行）")
-    p.add_argument("--lang", choices=["zh", "en"], default="zh", help="结果、汇总和提示的语言")
-    p.add_argument("--workers", type=positive, metavar="N", help="并行进程数（默认为 CPU 核数）")
-    p.add_argument("--resume", action="store_true", help="从中断处继续上次未完成的运行（须有检查点）")
-    p.add_argument("--quiet", action="store_true", help="不显示进度条")
-    p.add_argument("--template", action="store_true", help="输出空白模板：列名和一行示例（示例行不参与评估）")
     p.add_argument(
-        "--chunk", type=positive, default=None, metavar="行数", help="每块行数（检查点的间隔，默认 50000）"
+        "--kind",
+        choices=["person", "enterprise"],
+        default="person",
+        help=say(
+            "没有“类型”列时的案件类型",
+            "the kind of case where the file has no kind column",
+        ),
+    )
+    p.add_argument(
+        "--long",
+        action="store_true",
+        help=say(
+            "每个案件的每个项目一行（默认每个案件一行）",
+            "a row per case and program (default: a row per case)",
+        ),
+    )
+    p.add_argument(
+        "--lang",
+        choices=["zh", "en"],
+        default="zh",
+        help=say(
+            "结果、汇总和提示的语言",
+            "the language of the results, the summary and the messages",
+        ),
+    )
+    p.add_argument(
+        "--workers",
+        type=positive,
+        metavar="N",
+        help=say(
+            "并行进程数（默认为 CPU 核数）",
+            "processes working side by side (default: the CPU count)",
+        ),
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help=say(
+            "从中断处继续上次未完成的运行（须有检查点）",
+            "go on with an unfinished run from its checkpoint",
+        ),
+    )
+    p.add_argument("--quiet", action="store_true", help=say("不显示进度条", "no progress bar"))
+    p.add_argument(
+        "--template",
+        action="store_true",
+        help=say(
+            "输出空白模板：列名和一行示例（示例行不参与评估）",
+            "write an empty template: the headers and one example row (never evaluated)",
+        ),
+    )
+    p.add_argument(
+        "--chunk",
+        type=positive,
+        default=None,
+        metavar=say("行数", "ROWS"),
+        help=say(
+            "每块行数（检查点的间隔，默认 50000）",
+            "rows a chunk (and between checkpoints; default 50000)",
+        ),
     )
     p.add_argument(
         "--carry",
         type=_names,
-        metavar="列名",
+        metavar=say("列名", "COLUMNS"),
         default=(),
-        help="原样带入结果的其他列（规则不读取），逗号分隔，如 --carry 联系电话,备注",
+        help=say(
+            "原样带入结果的其他列（规则不读取），逗号分隔，如 --carry 联系电话,备注",
+            "other columns carried into the results as they are (no rule reads them), separated by commas",
+        ),
     )
     p.add_argument(
         "--ignore",
         type=_names,
-        metavar="列名",
+        metavar=say("列名", "COLUMNS"),
         default=(),
-        help="忽略的其他列（既不读取也不带入结果），逗号分隔",
+        help=say(
+            "忽略的其他列（既不读取也不带入结果），逗号分隔",
+            "other columns left out (neither read nor carried), separated by commas",
+        ),
     )
     p.add_argument(
         "--scheduler",
-        metavar="地址",
-        help="dask.distributed 调度器地址（如 tcp://HOST:8786）：按分区分发到集群，"
-        "-o 为结果文件夹，可断点续跑",
+        metavar=say("地址", "ADDRESS"),
+        help=say(
+            "dask.distributed 调度器地址（如 tcp://HOST:8786）：按分区分发到集群，"
+            "-o 为结果文件夹，可断点续跑",
+            "a dask.distributed scheduler (tcp://HOST:8786): partitions go to the cluster, -o is a results "
+            "folder, and a rerun resumes",
+        ),
     )
     p.set_defaults(func=command)
 
