@@ -25,7 +25,7 @@ from engine.batch.reader import Plain, Row
 from engine.batch.work import Done, Job
 from engine.columnar.applied import applications, decided_counts
 from engine.columnar.arrowtext import text_buffer
-from engine.columnar.judged import JudgedTable, Judgement, judge_cells, judge_chunk, unjudgeable
+from engine.columnar.judged import JudgedTable, Judgement, judge_cells, judge_chunk, records, unjudgeable
 from engine.columnar.output import Column, arrow_columns, columns, csv_lines, result_schema
 from engine.columnar.parse import Distinct
 
@@ -63,7 +63,7 @@ def start_worker(
 def process(rows: list[Row] | Plain) -> Done:
     """A chunk of CSV records (a worker's task)."""
     job = current_job()
-    return handed_over(safely(job, lambda: evaluate(job, rows), lambda: _records(rows), False))
+    return handed_over(safely(job, lambda: evaluate(job, rows), lambda: records(rows), False))
 
 
 def handed_over(done: Done) -> Done:
@@ -79,13 +79,9 @@ def handed_over(done: Done) -> Done:
     return done
 
 
-def _records(rows: list[Row] | Plain) -> list[Row]:
-    return rows.rows() if isinstance(rows, Plain) else rows
-
-
-def safely(job: Job, whole: Any, records: Any, arrow: bool) -> Done:
-    """``whole()``; if the columnar evaluator cannot judge the chunk (a bug), each of its
-    ``records()`` alone, so a row it cannot judge is reported on an error row of its own and the
+def safely(job: Job, whole: Any, one_by_one: Any, arrow: bool) -> Done:
+    """``whole()``; if the columnar evaluator cannot judge the chunk (a bug), each of its records
+    (``one_by_one()``) alone, so a row it cannot judge is reported on an error row of its own and the
     run goes on."""
     paused = gc.isenabled()
     gc.disable()  # a chunk makes many short-lived objects and no cycles
@@ -94,7 +90,7 @@ def safely(job: Job, whole: Any, records: Any, arrow: bool) -> Done:
             return whole()
         except Exception:
             dones = []
-            for line, fields, problem in records():
+            for line, fields, problem in one_by_one():
                 try:
                     dones.append(evaluate(job, [(line, fields, problem)], arrow))
                 except Exception as err:

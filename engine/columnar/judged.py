@@ -73,6 +73,16 @@ def unjudgeable(job: Job, line: int, fields: list[str], err: Exception) -> list[
     return [str(line), job.columns.case_id_of(fields), "", why]
 
 
+def records(rows: list[Row] | Plain) -> list[Row]:
+    """A chunk of CSV records one by one (to judge each alone after the chunk could not be)."""
+    return rows.rows() if isinstance(rows, Plain) else rows
+
+
+def cell_records(cells: list[pl.Series], first_line: int) -> list[Row]:
+    """A block of text columns as records, numbered from ``first_line`` (as ``records``)."""
+    return [(first_line + k, list(row), None) for k, row in enumerate(pl.DataFrame(cells).iter_rows())]
+
+
 def judge_chunk(job: Job, rows: list[Row] | Plain) -> Judgement:
     """A chunk of CSV records (as the batch's reader gives them)."""
     return judge_rows(job, *split_rows(rows, len(job.columns.headers)))

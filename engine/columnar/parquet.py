@@ -51,6 +51,7 @@ from engine.batch.reader import FileError
 from engine.batch.work import Done, Job
 from engine.columnar.chunk import evaluate_cells
 from engine.columnar.joined import join
+from engine.columnar.judged import cell_records
 from engine.columnar.output import parquet_writer
 from engine.columnar.parse import Distinct
 from engine.evaluate import Engine, default_engine
@@ -243,11 +244,12 @@ def process_batch(task: tuple[bytes, int, str | None]) -> Done:
     job = chunk.current_job()
     cells, distinct = as_cells(pa.ipc.open_stream(data).read_all())
     arrow = parts is not None
-
-    def records() -> list[Any]:
-        return [(first + k, list(row), None) for k, row in enumerate(pl.DataFrame(cells).iter_rows())]
-
-    done = chunk.safely(job, lambda: evaluate_cells(job, cells, first, arrow, distinct), records, arrow)
+    done = chunk.safely(
+        job,
+        lambda: evaluate_cells(job, cells, first, arrow, distinct),
+        lambda: cell_records(cells, first),
+        arrow,
+    )
     if parts is not None:
         done.out, done.out_file = b"", write_part(done.out, parts, job.layout)
     return done

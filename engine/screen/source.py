@@ -16,15 +16,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import polars as pl
 import pyarrow as pa
 
 from engine.batch.columns import Columns, map_columns
 from engine.batch.progress import Progress, wanted
-from engine.batch.reader import Plain, Reader, Row
+from engine.batch.reader import Reader, Row
 from engine.batch.run import COLUMNAR_CHUNK, in_order
 from engine.batch.work import Job
-from engine.columnar.judged import Judgement, judge_cells, judge_chunk, unjudgeable
+from engine.columnar.judged import Judgement, cell_records, judge_cells, judge_chunk, records, unjudgeable
 from engine.columnar.parquet import as_cells, batches, dataset, is_parquet
 from engine.districts import DistrictBook
 from engine.evaluate import Engine
@@ -105,24 +104,15 @@ def work(task: tuple[str, Any, int]) -> Any:
     what, data, first = task
     if what == "parquet":
         cells, distinct = as_cells(pa.ipc.open_stream(data).read_all())
-
-        def whole(job: Job) -> Judgement:
-            return judge_cells(job, cells, first, distinct)
-
-        def records() -> list[Row]:
-            return [(first + k, list(row), None) for k, row in enumerate(pl.DataFrame(cells).iter_rows())]
+        try:
+            judgements = [judge_cells(job, cells, first, distinct) for job in _jobs]
+        except Exception:
+            judgements = _row_by_row(cell_records(cells, first))
     else:
-
-        def whole(job: Job) -> Judgement:
-            return judge_chunk(job, data)
-
-        def records() -> list[Row]:
-            return data.rows() if isinstance(data, Plain) else data
-
-    try:
-        judgements = [whole(job) for job in _jobs]
-    except Exception:
-        judgements = _row_by_row(records())
+        try:
+            judgements = [judge_chunk(job, data) for job in _jobs]
+        except Exception:
+            judgements = _row_by_row(records(data))
     assert _reduce is not None
     return _reduce(judgements, [job.columns for job in _jobs])
 
