@@ -12,7 +12,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from engine import unsupported_python
-from engine.cliargs import as_of_date, os_reason, say, words_in
+from engine.cliargs import add_lang, as_of_date, os_reason, say, words_in
 from engine.cliargs import fail as _fail
 from engine.errors import describe
 from engine.models import parse_case
@@ -64,10 +64,6 @@ def district_problem(name: str, lang: str = "zh") -> str | None:
     return f"--district：没有“{visible(name)}”这个区县{hint}。可用的有：{'、'.join(names)}"
 
 
-def _in(lang: str, zh: str, en: str) -> str:
-    return en if lang == "en" else zh
-
-
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from engine.evaluate import evaluate
 
@@ -76,31 +72,31 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     if args.district is not None and (problem := district_problem(args.district, lang)) is not None:
         return _fail(problem)
     if path.is_dir():
-        return _fail(_in(lang, f"{shown} 是一个文件夹；请给出案件 JSON 文件的路径", f"{shown} is a folder"))
+        return _fail(say(f"{shown} 是一个文件夹；请给出案件 JSON 文件的路径", f"{shown} is a folder", lang))
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
-        return _fail(_in(lang, f"找不到案件文件：{shown}", f"No such case file: {shown}"))
+        return _fail(say(f"找不到案件文件：{shown}", f"No such case file: {shown}", lang))
     except OSError as err:
         return _fail(
-            _in(
-                lang,
+            say(
                 f"无法读取案件文件 {shown}（{os_reason(err)}）",
                 f"Cannot read the case file {shown} ({os_reason(err, 'en')})",
+                lang,
             )
         )
     except UnicodeDecodeError as err:
         return _fail(
-            _in(
-                lang,
+            say(
                 f"{shown}：不是 UTF-8 编码的文本（第{err.start + 1}个字节无法读取）；请另存为 UTF-8",
                 f"{shown}: not UTF-8 text (byte {err.start + 1} cannot be read): save it as UTF-8",
+                lang,
             )
         )
     except json.JSONDecodeError as err:
-        return _fail(f"{shown}{_in(lang, '：', ': ')}{json_problem(err, lang)}")
+        return _fail(f"{shown}{say('：', ': ', lang)}{json_problem(err, lang)}")
     except RecursionError:
-        return _fail(_in(lang, f"{shown}：JSON 嵌套层数过多，不是案件文件", f"{shown}: JSON nested too deep"))
+        return _fail(say(f"{shown}：JSON 嵌套层数过多，不是案件文件", f"{shown}: JSON nested too deep", lang))
     if args.district and isinstance(data, dict):
         district = data.setdefault("district", {})
         if isinstance(district, dict) and not district.get("name"):
@@ -113,7 +109,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         for named in args.program:
             rule = find_program(book, named)
             if rule is None:
-                return _fail(no_such_program(book, named, lang, _in(lang, "--program：", "--program: ")))
+                return _fail(no_such_program(book, named, lang, say("--program：", "--program: ", lang)))
             ids.append(rule.id)
         applied = data.setdefault("applied_for", [])
         if isinstance(applied, list):  # anything else is refused below, naming the field
@@ -130,7 +126,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         return _fail(f"{shown}：案件数据有误，请更正以下字段：\n{lines}")
     except ValueError as err:
         said = in_lang(err.args[0], lang) if err.args else str(err)
-        return _fail(f"{shown}{_in(lang, '：', ': ')}{visible(said)}")
+        return _fail(f"{shown}{say('：', ': ', lang)}{visible(said)}")
     if args.json:
         print(result.model_dump_json(indent=2))
     else:
@@ -152,7 +148,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
         lang = args.lang
         if not args.id:
             return _fail(
-                _in(lang, "用法：subsidy rules show 项目ID或项目名称", "usage: subsidy rules show ID|TITLE")
+                say("用法：subsidy rules show 项目ID或项目名称", "usage: subsidy rules show ID|TITLE", lang)
             )
         text = render_rule(args.id, lang)
         if text is None:
@@ -229,12 +225,7 @@ def build_parser(lang: str = "zh") -> argparse.ArgumentParser:
         action="store_true",
         help=say("输出 JSON（结构见 subsidy schema）", "print JSON (as subsidy schema describes it)"),
     )
-    ev.add_argument(
-        "--lang",
-        choices=["zh", "en"],
-        default="zh",
-        help=say("结果的语言（默认中文）", "the result's language"),
-    )
+    add_lang(ev, "结果的语言（默认中文）", "the result's language")
     ev.add_argument(
         "--district",
         help=say(
@@ -273,12 +264,7 @@ def build_parser(lang: str = "zh") -> argparse.ArgumentParser:
         nargs="?",
         help=say("show 的项目：项目ID或中文名称，如 失业保险金", "show's program: an id or a title"),
     )
-    rules.add_argument(
-        "--lang",
-        choices=["zh", "en"],
-        default="zh",
-        help=say("目录的语言（默认中文）", "the catalog's language"),
-    )
+    add_lang(rules, "目录的语言（默认中文）", "the catalog's language")
     rules.add_argument("--json", action="store_true", help=say("目录输出为 JSON", "the catalog as JSON"))
     rules.set_defaults(func=cmd_rules)
 

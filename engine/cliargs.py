@@ -23,9 +23,14 @@ def words_in(lang: str) -> None:
     _lang = lang
 
 
-def say(zh: str, en: str) -> str:
-    """A help text or complaint of the command line, in the language it asks for."""
-    return en if _lang == "en" else zh
+def say(zh: str, en: str, lang: str | None = None) -> str:
+    """A help text or complaint of the command line, in ``lang`` (default: the language it asks for)."""
+    return en if (lang or _lang) == "en" else zh
+
+
+def add_lang(parser: argparse.ArgumentParser, zh: str, en: str) -> None:
+    """``--lang zh|en``, Chinese unless asked (``zh``/``en``: what it is the language of)."""
+    parser.add_argument("--lang", choices=["zh", "en"], default="zh", help=say(zh, en))
 
 
 def _refused(zh: str, en: str) -> argparse.ArgumentTypeError:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.batch.refusal import Refusal
-from engine.cliargs import as_of_date, fail, os_reason, positive, say
+from engine.cliargs import add_lang, as_of_date, fail, os_reason, positive, say
 from engine.values import visible
 
 SCHEDULER_TIMEOUT = 5  # seconds to wait for a dask scheduler to answer
@@ -94,15 +94,7 @@ def add_parser(sub: Any) -> None:
             "a row per case and program (default: a row per case)",
         ),
     )
-    p.add_argument(
-        "--lang",
-        choices=["zh", "en"],
-        default="zh",
-        help=say(
-            "结果、汇总和提示的语言",
-            "the language of the results, the summary and the messages",
-        ),
-    )
+    add_lang(p, "结果、汇总和提示的语言", "the language of the results, the summary and the messages")
     p.add_argument(
         "--workers",
         type=positive,
