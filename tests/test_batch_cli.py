@@ -349,3 +349,23 @@ def test_an_application_cell_reads_back_the_programs_it_names():
         assert cols.applied_for(text, "person") == (tuple(x.id for x in chosen), None), text
         ids, problem = cols.applied_for(text + "、失业补助金", "person")
         assert ids == () and problem is not None and "失业补助金" in problem
+
+
+@pytest.mark.parametrize(
+    "header, lines",
+    [("案件编号", ["A1", "A2"]), ("案件编号,类型", ["B1,企业", "B2,个人"]), ("案件编号,联系电话", ["C1,123"])],
+)
+def test_a_registry_with_no_fact_columns_is_decided_not_refused(tmp_path, header, lines):
+    """A registry that names no fact (only case numbers, kinds or carried columns) is still judged:
+    every program asks for what it needs; no row is an internal error."""
+    source = tmp_path / "ids.csv"
+    source.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
+    out = tmp_path / "r.csv"
+    extra = ["--carry", "联系电话"] if "联系电话" in header else []
+    assert batch(str(source), "-o", str(out), "--as-of", AS_OF, *extra) == 0
+    errors = (tmp_path / "r.errors.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert errors == ["行号,案件编号,列,原因"]
+    rows = pl.read_csv(out, infer_schema=False)
+    assert rows.height == len(lines)
+    statuses = rows.select(pl.col("^.*·结论$")).unpivot()["value"].drop_nulls()
+    assert set(statuses) <= {"需补充信息", "不符合"} and "需补充信息" in set(statuses)

@@ -217,7 +217,7 @@ def read_block(
             written = of(stripped(cols.applied))
             good = [t for t in written.unique().to_list() if cols.applied_for(t, subject)[1] is None]
             bad |= ~_np(written.is_in(good))
-        bad |= _agree(inputs, texts, as_of.toordinal())
+        bad |= _agree(inputs, texts, as_of.toordinal(), len(rows))
         suspect[rows[bad]] = True
         out[subject] = Read(rows, inputs, confirmations)
     # keep only the clean rows of each kind
@@ -382,11 +382,10 @@ def _read(column: Column, text: pl.Series, found: pl.DataFrame, name: str) -> tu
     return col, given & ~ok
 
 
-def _agree(inputs: dict[str, Col], texts: dict[str, pl.Series], as_of: int) -> np.ndarray:
-    """The models' validators: an ID number's checksum, birth date and sex, which also fill the
-    birth date and sex when they are not written; a birth after the evaluation date; a contract
-    that ends before it starts. ``texts``: each text input's cells as read (stripped)."""
-    n = len(next(iter(inputs.values())).values) if inputs else 0
+def _agree(inputs: dict[str, Col], texts: dict[str, pl.Series], as_of: int, n: int) -> np.ndarray:
+    """The models' validators for ``n`` rows: an ID number's checksum, birth date and sex, which
+    also fill the birth date and sex when they are not written; a birth after the evaluation date;
+    a contract that ends before it starts. ``texts``: each text input's cells as read (stripped)."""
     bad = np.zeros(n, dtype=bool)
     for name, col in inputs.items():
         if name.endswith(".birth_date"):
