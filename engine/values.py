@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 MIN_DATE = date(1900, 1, 1)
@@ -139,11 +140,29 @@ def visible(text: str) -> str:
     return CONTROL.sub("\ufffd", text)
 
 
+PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
+
+
 def a_number(value: Any) -> Any:
-    """A count or an amount is a number: JSON ``true`` is not 1 (pydantic would read it so)."""
+    """A count or an amount is a number written plainly: JSON ``true`` is not 1, nor are "1_000",
+    "1e3" or full-width "１２" (pydantic would read each so: Python's and Decimal's own forms, which
+    no registry means). Other text is left to pydantic's own refusal."""
     if isinstance(value, bool):
         raise Worded("应为数字，而不是“是/否”（true/false）", "a number, not yes/no (true/false)")
+    if isinstance(value, str) and not PLAIN_NUMBER.fullmatch(value.strip()) and _reads_as_number(value):
+        raise Worded(
+            "应写成普通数字，如 1000 或 3500.50（不用下划线、科学计数法或全角数字）",
+            "a plain number such as 1000 or 3500.50 (no underscores, exponents or full-width digits)",
+        )
     return value
+
+
+def _reads_as_number(text: str) -> bool:
+    try:
+        Decimal(text)
+    except (InvalidOperation, ValueError):
+        return False
+    return True
 
 
 def no_control(text: Any) -> Any:

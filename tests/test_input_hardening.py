@@ -402,3 +402,25 @@ def test_make_registry_runs_with_the_plain_system_python(tmp_path: Path) -> None
     )
     assert done.returncode == 0, done.stderr
     assert len(out.read_text("utf-8-sig").splitlines()) == 6
+
+
+@pytest.mark.parametrize("written", ["1_000", "１２", "1e3", "٣", "NaN", "Infinity"])
+@pytest.mark.parametrize(
+    ("case", "field"),
+    [
+        (lambda v: {"person": {"ui_contribution_months": v}}, "person.ui_contribution_months"),
+        (
+            lambda v: {"kind": "enterprise", "enterprise": {"prior_year_ui_contributions": v}},
+            "enterprise.prior_year_ui_contributions",
+        ),
+    ],
+)
+def test_a_number_is_written_plainly_not_in_pythons_own_forms(written: str, case, field: str) -> None:
+    [(where, message)] = refusals(case(written))
+    assert where == field and "普通数字" in message
+
+
+def test_a_plain_number_with_spaces_or_a_sign_still_reads() -> None:
+    assert parse_case({"person": {"ui_contribution_months": " 12 "}}).person.ui_contribution_months == 12
+    [(_, message)] = refusals({"person": {"ui_contribution_months": "十二"}})
+    assert message == "应为整数"  # text that is no number keeps pydantic's own refusal
