@@ -8,7 +8,9 @@ a reference) and the outcome. Nothing in a rule file is executed; conditions are
 from __future__ import annotations
 
 import hashlib
+import math
 import os
+import re
 import string
 from datetime import date
 from functools import cached_property
@@ -17,7 +19,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import Field, ValidationError, model_validator
+from pydantic import AfterValidator, Field, ValidationError, ValidationInfo, model_validator
 
 from engine.facts import FACTS, FactSpec, days_since
 from engine.safeyaml import SafeLoader
@@ -26,12 +28,44 @@ from engine.words import Strict, Text
 Op = Literal["==", "!=", ">=", "<=", ">", "<", "in"]
 Scalar = bool | int | float | str | date
 
+# No amount, count or period a notice sets comes near a trillion; durable_rules compares 64-bit
+# integers, and an infinite or 25-digit number crashed every worker of a run, again and again.
+LARGEST = 10**12
+# Units no value can be below zero in (a rate in % or a ratio may well be a reduction).
+NOT_NEGATIVE = frozenset({"个月", "人", "元", "元/月", "岁"})
+
+
+def _bounded(value: Any) -> Any:
+    """A number (or each of a list's) as the engine can compare it: finite and below ``LARGEST``."""
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, bool) or not isinstance(item, int | float):
+            continue
+        if isinstance(item, float) and not math.isfinite(item):
+            raise ValueError("应为有限的数字（不能是 .inf、.nan 或超出范围的数）")
+        if abs(item) > LARGEST:
+            raise ValueError(f"数字过大（绝对值最多 {LARGEST:,}）")
+    return value
+
+
+Number = Annotated[float, AfterValidator(_bounded)]
+
 
 class Bracket(Strict):
     """One step of a scale: from this threshold (inclusive, 以上) the value applies."""
 
-    threshold: float
-    value: float | None
+    threshold: Number
+    value: Number | None
+
+
+def _in_unit(value: Any, info: ValidationInfo) -> Any:
+    """A parameter's value as its unit allows: a number of months, persons or yuan is never negative."""
+    _bounded(value)
+    numbers = [b.value for b in value] if isinstance(value, list) else [value]
+    if info.data.get("unit") in NOT_NEGATIVE and any(
+        not isinstance(n, bool) and isinstance(n, int | float) and n < 0 for n in numbers
+    ):
+        raise ValueError(f"单位为“{info.data['unit']}”的值不能为负数")
+    return value
 
 
 ParamValue = float | int | bool | list[Bracket] | None
@@ -41,7 +75,7 @@ class Parameter(Strict):
     label: Text
     unit: str = ""
     reference: str = Field(min_length=1)
-    values: dict[date, ParamValue]
+    values: dict[date, Annotated[ParamValue, AfterValidator(_in_unit)]]
 
     @model_validator(mode="after")
     def _has_dates(self) -> Parameter:
@@ -104,7 +138,7 @@ class Leaf(Strict):
     fails: Text
     fact: str | None = None
     op: Op = "=="
-    value: Scalar | list[Scalar] | ParamRef | None = None
+    value: Annotated[Scalar | list[Scalar] | ParamRef | None, AfterValidator(_bounded)] = None
     confirm: Text | None = None
     timing: Timing | None = None
     period_ended: str | None = None
@@ -208,8 +242,8 @@ class KeyDate(Strict):
     id: str
     label: Text
     fact: str
-    add_months: int | ParamRef | Literal["period"] | None = None
-    minus_days: int = 0
+    add_months: Annotated[int | ParamRef | Literal["period"] | None, AfterValidator(_bounded)] = None
+    minus_days: Annotated[int, AfterValidator(_bounded)] = 0
     ends: Text | None = None
 
 
@@ -350,9 +384,8 @@ def _line_index(text: str) -> dict[tuple[Any, ...], int]:
         index[path] = node.start_mark.line + 1
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
-                k = yaml.safe_load(key.value) if key.tag.endswith("timestamp") else key.value
-                index[(*path, k)] = key.start_mark.line + 1
-                walk(value, (*path, k))
+                index[(*path, key.value)] = key.start_mark.line + 1
+                walk(value, (*path, key.value))
         elif isinstance(node, yaml.SequenceNode):
             for i, item in enumerate(node.value):
                 walk(item, (*path, i))
@@ -363,10 +396,19 @@ def _line_index(text: str) -> dict[tuple[Any, ...], int]:
     return index
 
 
+_DATE_KEY = re.compile(r"datetime\.date\((\d+), (\d+), (\d+)\)")
+
+
+def _key(part: Any) -> Any:
+    """A location's key as the file writes it: pydantic names a date key by its repr."""
+    found = _DATE_KEY.fullmatch(part) if isinstance(part, str) else None
+    return date(*map(int, found.groups())).isoformat() if found else part
+
+
 def _key_path(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     """A pydantic error location as the file's keys: without the union's branch names
     (``Leaf``, ``function-after[_fact_or_confirm(), Leaf]``)."""
-    return tuple(p for p in loc if not (isinstance(p, str) and (p in {"Leaf", "Group"} or "[" in p)))
+    return tuple(_key(p) for p in loc if not (isinstance(p, str) and (p in {"Leaf", "Group"} or "[" in p)))
 
 
 def _fits(data: Any, loc: tuple[Any, ...]) -> bool:
@@ -414,7 +456,8 @@ def parse_rule(text: str, source: str) -> Rule:
                 continue
             line = _line_for(index, loc)
             key = ".".join(str(p) for p in _key_path(loc)) or "(file)"
-            lines.append(f"{source}:{line}: {key}: {e['msg']}")
+            said = e["ctx"]["error"] if e["type"] == "value_error" else e["msg"]
+            lines.append(f"{source}:{line}: {key}: {said}")
         raise RuleFileError("\n".join(lines)) from None
 
 

@@ -114,3 +114,37 @@ def test_a_confirmation_sentence_quotes_nothing():
     bad = text.replace("申请人不符合当地规定的其他条件", "申请人{value}")
     with pytest.raises(RuleFileError, match="`fails` names value: a sentence may quote no placeholders"):
         parse_rule(bad, "x.yaml")
+
+
+BENEFIT = (rules_dir() / "task55_unemployment_benefit.yaml").read_text("utf-8")
+MONTHS = "      1999-01-22: 12\n"  # min_contribution_months, in 个月
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        (".inf", "应为有限的数字"),
+        ("1e400", "应为有限的数字"),
+        (".nan", "应为有限的数字"),
+        ("1" * 25, "数字过大"),
+        ("-5", "单位为“个月”的值不能为负数"),
+    ],
+)
+def test_a_number_the_engine_cannot_compare_is_refused_on_its_line(value: str, says: str) -> None:
+    """An infinite or 25-digit number crashed every worker of a compare run, again and again."""
+    assert BENEFIT.count(MONTHS) == 1
+    text = BENEFIT.replace(MONTHS, f"      1999-01-22: {value}\n")
+    line = text.splitlines().index(f"      1999-01-22: {value}") + 1
+    assert f"x.yaml:{line}: parameters.min_contribution_months.values.1999-01-22: {says}" in _error(text)
+
+
+def test_a_rate_may_be_negative_but_not_infinite() -> None:
+    text = (rules_dir() / "task1_job_retention_refund.yaml").read_text("utf-8")
+    assert "      2019-01-01: 5.5\n" in text
+    parse_rule(text.replace("      2019-01-01: 5.5\n", "      2019-01-01: -5.5\n"), "x.yaml")
+    assert "应为有限的数字" in _error(text.replace("      2019-01-01: 5.5\n", "      2019-01-01: .inf\n"))
+
+
+def test_a_condition_compares_with_no_infinite_number() -> None:
+    text = BENEFIT.replace("value: {param: min_contribution_months}", "value: .inf")
+    assert "conditions.all.0.value: 应为有限的数字" in _error(text)
