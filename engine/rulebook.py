@@ -21,8 +21,9 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import AfterValidator, Field, ValidationError, ValidationInfo, model_validator
 
+from engine import safeyaml
 from engine.facts import FACTS, FactSpec, days_since
-from engine.safeyaml import SafeLoader
+from engine.safeyaml import FileRefused, SafeLoader
 from engine.words import Strict, Text
 
 Op = Literal["==", "!=", ">=", "<=", ">", "<", "in"]
@@ -372,7 +373,7 @@ class _Loader(SafeLoader):  # type: ignore[valid-type,misc]
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
 
 
-class RuleFileError(ValueError):
+class RuleFileError(FileRefused):
     """A rule file the loader refuses; the message names the file and the line or key."""
 
 
@@ -440,11 +441,13 @@ def _line_for(index: dict[tuple[Any, ...], int], loc: tuple[Any, ...]) -> int | 
 def parse_rule(text: str, source: str) -> Rule:
     """Validate one rule file's text; raise RuleFileError naming the source and line."""
     try:
-        data = yaml.load(text, Loader=_Loader)  # _Loader is a SafeLoader
-    except yaml.YAMLError as err:
-        raise RuleFileError(f"{source}: not valid YAML: {err}") from None
+        data = safeyaml.load(text, source, _Loader)  # no aliases: _line_index walks no bomb
+    except FileRefused as err:
+        raise RuleFileError(str(err), err.en) from None
     if not isinstance(data, dict):
-        raise RuleFileError(f"{source}: a rule file is a mapping of keys")
+        raise RuleFileError(
+            f"{source}：规则文件应为一组键值（YAML 映射）", f"{source}: a rule file is a mapping of keys"
+        )
     try:
         return Rule.model_validate(data)
     except ValidationError as err:
@@ -458,7 +461,7 @@ def parse_rule(text: str, source: str) -> Rule:
             key = ".".join(str(p) for p in _key_path(loc)) or "(file)"
             said = e["ctx"]["error"] if e["type"] == "value_error" else e["msg"]
             lines.append(f"{source}:{line}: {key}: {said}")
-        raise RuleFileError("\n".join(lines)) from None
+        raise RuleFileError("\n".join(lines), "\n".join(lines)) from None
 
 
 class RuleBook:
@@ -471,7 +474,10 @@ class RuleBook:
         for source, text in sorted(sources):
             rule = parse_rule(text, source)
             if rule.id in rules:
-                raise RuleFileError(f"{source}: duplicate rule id `{rule.id}` (also in {origin[rule.id]})")
+                raise RuleFileError(
+                    f"{source}：项目ID `{rule.id}` 重复（{origin[rule.id]} 中也有）",
+                    f"{source}: duplicate rule id `{rule.id}` (also in {origin[rule.id]})",
+                )
             rules[rule.id] = rule
             origin[rule.id] = source
             digest.update(source.encode() + b"\0" + text.encode() + b"\0")
@@ -497,4 +503,8 @@ def load_rulebook(directory: Path | None = None) -> RuleBook:
     """Load every ``task*.yaml`` rule file of ``directory`` (the shipped ``rules/`` by default)."""
     directory = directory or rules_dir()
     files = sorted(directory.glob("task*.yaml"))
-    return RuleBook([(f.name, f.read_text(encoding="utf-8")) for f in files])
+    try:  # a folder or a dangling link named task*.yaml is refused by name, as a bad file is
+        sources = [(f.name, safeyaml.read(f)) for f in files]
+    except FileRefused as err:
+        raise RuleFileError(str(err), err.en) from None
+    return RuleBook(sources)

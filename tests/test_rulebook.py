@@ -59,7 +59,7 @@ def test_unknown_parameter_is_refused():
 
 
 def test_duplicate_rule_id_is_refused():
-    with pytest.raises(RuleFileError, match="duplicate rule id"):
+    with pytest.raises(RuleFileError, match="项目ID `task32_flexible_employment_subsidy_extension` 重复"):
         RuleBook([("a.yaml", GOOD), ("b.yaml", GOOD)])
 
 
@@ -148,3 +148,44 @@ def test_a_rate_may_be_negative_but_not_infinite() -> None:
 def test_a_condition_compares_with_no_infinite_number() -> None:
     text = BENEFIT.replace("value: {param: min_contribution_months}", "value: .inf")
     assert "conditions.all.0.value: 应为有限的数字" in _error(text)
+
+
+def nested_aliases(levels: int, each: int) -> str:
+    """``levels`` anchors, each list naming the one before ``each`` times: each**levels leaves."""
+    lines = [f"a0: &a0 [{', '.join(['x'] * each)}]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * each)}]" for i in range(1, levels)]
+    return "\n".join(lines) + "\n"
+
+
+def test_anchors_and_aliases_are_refused_before_any_tree_is_built():
+    """Nine anchors named nine times over took 4 GB in 30 s; no rule file needs one."""
+    message = _error(GOOD + nested_aliases(3, 3))
+    line = len(GOOD.splitlines()) + 1
+    assert f"第{line}行：不能使用 YAML 锚点或别名（&a0、*a0）" in message
+
+
+def test_a_single_alias_is_refused_too():
+    text = GOOD.replace("subject: person", "subject: &who person\nquote_subject: *who", 1)
+    assert "不能使用 YAML 锚点或别名（&who、*who）" in _error(text)
+
+
+def test_a_key_written_twice_is_refused_naming_both_lines():
+    """YAML keeps the last of two equal keys: the first one's value was lost without a word."""
+    text = GOOD.replace("kind: extension", "kind: extension\nkind: grant", 1)
+    first = text.splitlines().index("kind: extension") + 1
+    message = _error(text)
+    assert f"x.yaml：第{first + 1}行：键“kind”重复（第{first}行和第{first + 1}行）" in message
+
+
+@pytest.mark.parametrize(
+    ("make", "says"),
+    [
+        (lambda p: p.mkdir(), "task99_x.yaml 是一个文件夹，不是 YAML 文件"),
+        (lambda p: p.symlink_to(p.parent / "gone.yaml"), "task99_x.yaml 是失效的链接"),
+    ],
+)
+def test_a_folder_or_a_broken_link_named_as_a_rule_file_is_refused(tmp_path: Path, make, says: str):
+    (tmp_path / "task32.yaml").write_text(GOOD, encoding="utf-8")
+    make(tmp_path / "task99_x.yaml")
+    with pytest.raises(RuleFileError, match=says):
+        load_rulebook(tmp_path)
