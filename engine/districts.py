@@ -25,7 +25,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from engine import safeyaml
 from engine.safeyaml import FileRefused
-from engine.values import visible
+from engine.values import Worded, visible
 from engine.words import Strict, Text
 
 SHIPPED = Path(str(resources.files("rules"))) / "districts.yaml"
@@ -127,7 +127,10 @@ class DistrictBook(Strict):
         for name, settings in self.districts.items():
             for term in settings.declared:
                 if term not in self.terms:
-                    raise ValueError(f"{name}: unknown setting `{term}` (known: {', '.join(self.terms)})")
+                    raise Worded(
+                        f"{name}：没有“{term}”这项设置（可用的有：{'、'.join(self.terms)}）",
+                        f"{name}: unknown setting `{term}` (known: {', '.join(self.terms)})",
+                    )
         return self
 
     def settings(self, district: str | None) -> DistrictSettings | None:
@@ -177,8 +180,10 @@ def load_districts(path: Path | None = None) -> DistrictBook:
 
 def _problem(error: Any) -> tuple[str, str]:
     """One validation error of a district table: where (its keys) and what, in Chinese and English."""
-    where = ".".join(str(p) for p in error["loc"]) or "(file)"
-    return f"{where}：{error['msg']}", f"{where}: {error['msg']}"
+    from engine.rulebook import said_in_words  # the rule book's words; it imports this module
+
+    where, said = ".".join(str(p) for p in error["loc"]), said_in_words(error)
+    return (f"{where}：{said}", f"{where}: {said.en}") if where else (said, said.en)
 
 
 @cache

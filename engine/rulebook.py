@@ -20,14 +20,26 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import AfterValidator, Field, ValidationError, ValidationInfo, model_validator
+from pydantic_core import ErrorDetails
 
 from engine import safeyaml
+from engine.errors import MESSAGES, UNKNOWN
 from engine.facts import FACTS, FactSpec, days_since
 from engine.safeyaml import FileRefused, SafeLoader
+from engine.values import Worded, Words
 from engine.words import Strict, Text
 
 Op = Literal["==", "!=", ">=", "<=", ">", "<", "in"]
 Scalar = bool | int | float | str | date
+SUBJECTS = {"person": "个人", "enterprise": "单位"}
+TYPES = {
+    "bool": "是否（true/false）",
+    "int": "整数",
+    "number": "数字",
+    "date": "日期",
+    "text": "文字",
+    "choice": "选项",
+}
 
 # No amount, count or period a notice sets comes near a trillion; durable_rules compares 64-bit
 # integers, and an infinite or 25-digit number crashed every worker of a run, again and again.
@@ -42,9 +54,14 @@ def _bounded(value: Any) -> Any:
         if isinstance(item, bool) or not isinstance(item, int | float):
             continue
         if isinstance(item, float) and not math.isfinite(item):
-            raise ValueError("应为有限的数字（不能是 .inf、.nan 或超出范围的数）")
+            raise Worded(
+                "应为有限的数字（不能是 .inf、.nan 或超出范围的数）",
+                "a finite number (not .inf, .nan or out of range)",
+            )
         if abs(item) > LARGEST:
-            raise ValueError(f"数字过大（绝对值最多 {LARGEST:,}）")
+            raise Worded(
+                f"数字过大（绝对值最多 {LARGEST:,}）", f"too large a number (at most {LARGEST:,} either way)"
+            )
     return value
 
 
@@ -65,7 +82,9 @@ def _in_unit(value: Any, info: ValidationInfo) -> Any:
     if info.data.get("unit") in NOT_NEGATIVE and any(
         not isinstance(n, bool) and isinstance(n, int | float) and n < 0 for n in numbers
     ):
-        raise ValueError(f"单位为“{info.data['unit']}”的值不能为负数")
+        raise Worded(
+            f"单位为“{info.data['unit']}”的值不能为负数", f"a value in {info.data['unit']} cannot be negative"
+        )
     return value
 
 
@@ -81,7 +100,10 @@ class Parameter(Strict):
     @model_validator(mode="after")
     def _has_dates(self) -> Parameter:
         if not self.values:
-            raise ValueError("a parameter needs at least one dated value (null for 按当地标准)")
+            raise Worded(
+                "参数至少要有一个带日期的值（按当地标准的写 null）",
+                "a parameter needs at least one dated value (null for 按当地标准)",
+            )
         return self
 
     def at(self, day: date) -> ParamValue:
@@ -150,30 +172,43 @@ class Leaf(Strict):
         if not isinstance(data, dict) or data.get("period_ended") is None:
             return data
         if any(key in data for key in ("fact", "op", "value")):
-            raise ValueError("`period_ended` stands for fact, op and value: give none of them")
+            raise Worded(
+                "`period_ended` 已代替 fact、op 和 value：三者都不要再写",
+                "`period_ended` stands for fact, op and value: give none of them",
+            )
         last_day = data["period_ended"]
         fact = days_since(last_day) if isinstance(last_day, str) else None
         if fact is None:
-            raise ValueError(f"period_ended: `{last_day}` is no date fact whose days since are counted")
+            raise Worded(
+                f"period_ended：`{last_day}` 不是计算距今天数的日期事实",
+                f"period_ended: `{last_day}` is no date fact whose days since are counted",
+            )
         return {**data, "fact": fact, "op": ">", "value": 0}
 
     @model_validator(mode="after")
     def _fact_or_confirm(self) -> Leaf:
         if (self.fact is None) == (self.confirm is None):
-            raise ValueError("a condition has either `fact` (with op and value) or `confirm`")
+            raise Worded(
+                "条件应有 `fact`（及 op、value）或 `confirm`，且只有其一",
+                "a condition has either `fact` (with op and value) or `confirm`",
+            )
         if self.fact is not None and self.value is None:
-            raise ValueError("a condition on a fact needs a `value`")
+            raise Worded("对事实的条件需要 `value`", "a condition on a fact needs a `value`")
         if self.op == "in" and not isinstance(self.value, list):
-            raise ValueError("op `in` needs a list value")
+            raise Worded("op `in` 的 value 应为列表", "op `in` needs a list value")
         allowed = PLACES if self.fact is not None else set()
         for name in ("holds", "fails"):
             try:
                 unknown = _places(getattr(self, name)) - allowed
             except ValueError as err:  # an unpaired brace
-                raise ValueError(f"`{name}`: {err}") from None
+                raise Worded(f"`{name}`：花括号不成对（{err}）", f"`{name}`: {err}") from None
             if unknown:
                 may = "only {value} and {expected}" if allowed else "no placeholders"
-                raise ValueError(f"`{name}` names {', '.join(sorted(unknown))}: a sentence may quote {may}")
+                may_zh = "只能引用 {value} 和 {expected}" if allowed else "不能有占位符"
+                raise Worded(
+                    f"`{name}` 引用了 {'、'.join(sorted(unknown))}：句子中{may_zh}",
+                    f"`{name}` names {', '.join(sorted(unknown))}: a sentence may quote {may}",
+                )
         return self
 
 
@@ -188,7 +223,10 @@ class Group(Strict):
     @model_validator(mode="after")
     def _one_kind(self) -> Group:
         if (self.all is None) == (self.any is None) or not (self.all or self.any):
-            raise ValueError("a group has exactly one non-empty `all` or `any`")
+            raise Worded(
+                "条件组应有且只有一个非空的 `all` 或 `any`",
+                "a group has exactly one non-empty `all` or `any`",
+            )
         return self
 
     @property
@@ -224,7 +262,7 @@ class Amount(Strict):
     @model_validator(mode="after")
     def _shape(self) -> Amount:
         if (self.param is None) == (self.rate is None) or (self.rate is None) != (self.of is None):
-            raise ValueError("amount is either {param} or {rate, of}")
+            raise Worded("amount 应为 {param} 或 {rate, of} 之一", "amount is either {param} or {rate, of}")
         return self
 
 
@@ -299,30 +337,38 @@ class Rule(Strict):
         seen: set[str] = set()
         for leaf in self.leaves:
             if leaf.id in seen:
-                raise ValueError(f"duplicate condition id `{leaf.id}`")
+                raise Worded(f"条件ID `{leaf.id}` 重复", f"duplicate condition id `{leaf.id}`")
             seen.add(leaf.id)
             if leaf.fact is not None:
-                spec = self._fact(leaf.fact, f"condition `{leaf.id}`")
+                spec = self._fact(leaf.fact, Words(f"条件 `{leaf.id}`", f"condition `{leaf.id}`"))
                 _check_value(spec, leaf, self.parameters)
         if self.window:
-            self._fact(self.window.judged_on, "window.judged_on")
-        if self.dated_by and self._fact(self.dated_by, "dated_by").type != "date":
-            raise ValueError(f"dated_by: `{self.dated_by}` is not a date fact")
+            self._fact(self.window.judged_on, Words("window.judged_on", "window.judged_on"))
+        if self.dated_by and self._fact(self.dated_by, Words("dated_by", "dated_by")).type != "date":
+            raise Worded(
+                f"dated_by：`{self.dated_by}` 不是日期事实", f"dated_by: `{self.dated_by}` is not a date fact"
+            )
         for ref in self._param_refs():
             if ref not in self.parameters:
-                raise ValueError(f"unknown parameter `{ref}`")
+                raise Worded(f"未定义的参数 `{ref}`", f"unknown parameter `{ref}`")
         o = self.outcome
         for name in [o.amount and o.amount.of, o.period and o.period.by, *(d.fact for d in o.dates)]:
             if name:
-                self._fact(name, "outcome")
+                self._fact(name, Words("outcome", "outcome"))
         return self
 
-    def _fact(self, name: str, where: str) -> FactSpec:
+    def _fact(self, name: str, where: Words) -> FactSpec:
         spec = FACTS.get(name)
         if spec is None:
-            raise ValueError(f"{where}: unknown fact `{name}` (no case model defines it)")
+            raise Worded(
+                f"{where}：未知的事实 `{name}`（案件模型中没有）",
+                f"{where.en}: unknown fact `{name}` (no case model defines it)",
+            )
         if self.subject not in spec.subjects:
-            raise ValueError(f"{where}: fact `{name}` is not a fact of a {self.subject} case")
+            raise Worded(
+                f"{where}：事实 `{name}` 不是{SUBJECTS[self.subject]}案件的事实",
+                f"{where.en}: fact `{name}` is not a fact of a {self.subject} case",
+            )
         return spec
 
     def _param_refs(self) -> list[str]:
@@ -351,13 +397,22 @@ def _check_value(spec: FactSpec, leaf: Leaf, params: dict[str, Parameter]) -> No
         }[spec.type]
         if not ok:
             hint = f" (one of {', '.join(spec.choices)})" if spec.choices else ""
-            raise ValueError(
-                f"condition `{leaf.id}`: value {value!r} does not fit {spec.type} fact `{spec.name}`{hint}"
+            hint_zh = f"（应为以下之一：{'、'.join(spec.choices)}）" if spec.choices else ""
+            kind = TYPES[spec.type]
+            raise Worded(
+                f"条件 `{leaf.id}`：值 {value!r} 与事实 `{spec.name}` 的类型（{kind}）不符{hint_zh}",
+                f"condition `{leaf.id}`: value {value!r} does not fit {spec.type} fact `{spec.name}`{hint}",
             )
     if spec.type in ("bool", "choice", "text") and leaf.op not in ("==", "!=", "in"):
-        raise ValueError(f"condition `{leaf.id}`: `{leaf.op}` cannot compare a {spec.type} fact")
+        raise Worded(
+            f"条件 `{leaf.id}`：{TYPES[spec.type]}类型的事实不能用 `{leaf.op}` 比较",
+            f"condition `{leaf.id}`: `{leaf.op}` cannot compare a {spec.type} fact",
+        )
     if isinstance(leaf.value, ParamRef) and leaf.value.param not in params:
-        raise ValueError(f"condition `{leaf.id}`: unknown parameter `{leaf.value.param}`")
+        raise Worded(
+            f"条件 `{leaf.id}`：未定义的参数 `{leaf.value.param}`",
+            f"condition `{leaf.id}`: unknown parameter `{leaf.value.param}`",
+        )
 
 
 class _Loader(SafeLoader):  # type: ignore[valid-type,misc]
@@ -458,10 +513,44 @@ def parse_rule(text: str, source: str) -> Rule:
             if not _fits(data, loc):
                 continue
             line = _line_for(index, loc)
-            key = ".".join(str(p) for p in _key_path(loc)) or "(file)"
-            said = e["ctx"]["error"] if e["type"] == "value_error" else e["msg"]
-            lines.append(f"{source}:{line}: {key}: {said}")
-        raise RuleFileError("\n".join(lines), "\n".join(lines)) from None
+            key = ".".join(str(p) for p in _key_path(loc))
+            said = said_in_words(e)
+            zh = f"{source}：第{line}行：" + (f"{key}：" if key else "") + said
+            lines.append((zh, f"{source}:{line}: {key or '(file)'}: {said.en}"))
+        raise RuleFileError("\n".join(zh for zh, _ in lines), "\n".join(en for _, en in lines)) from None
+
+
+# pydantic's errors as a rule file's author reads them (the case form's words, engine/errors.py,
+# where they fit a YAML file too); pydantic's own English stays the English.
+RULE_MESSAGES = {
+    **MESSAGES,
+    "missing": "缺少此项",
+    "extra_forbidden": "不认识的键（拼写有误？）",
+    "model_type": "应为一组键值",
+    "model_attributes_type": "应为一组键值",
+    "list_type": "应为列表",
+    "float_type": "应为数字",
+    "string_too_short": "不能为空",
+    "too_short": "至少要有 {min_length} 项",
+}
+
+
+def said_in_words(error: ErrorDetails) -> Words:
+    """What a validation error of a rule file or district table says, in Chinese and English: a
+    check of ours words its own."""
+    ctx = error.get("ctx") or {}
+    raised = ctx.get("error")
+    if error["type"] == "value_error" and isinstance(raised, ValueError) and raised.args:
+        said = raised.args[0]
+        return said if isinstance(said, Words) else Words(str(said), str(said))
+    if error["type"] == "literal_error":
+        options = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        return Words(f"应为以下之一：{'、'.join(options)}", error["msg"])
+    try:
+        zh = RULE_MESSAGES.get(error["type"], UNKNOWN).format(**{k: str(v) for k, v in ctx.items()})
+    except KeyError:
+        zh = UNKNOWN
+    return Words(zh, error["msg"])
 
 
 class RuleBook:

@@ -50,7 +50,9 @@ def test_the_shipped_table_lists_the_38_districts_and_still_loads():
 
 
 def test_an_unknown_setting_is_refused():
-    with pytest.raises(ValueError, match="unknown setting `offers_everything`"):
+    with pytest.raises(
+        ValueError, match="渝中区：没有“offers_everything”这项设置（可用的有：offers_hiring_subsidy"
+    ):
         DistrictBook.model_validate(
             {"terms": load_districts().terms, "districts": {"渝中区": {"offers_everything": []}}}
         )
@@ -127,3 +129,13 @@ def test_a_missing_or_malformed_table_is_refused_naming_it(tmp_path: Path, text:
     with pytest.raises(FileRefused, match=says) as err:
         load_districts(path)
     assert str(path) in str(err.value)
+
+
+def test_a_wrong_setting_is_refused_in_chinese_naming_the_file_and_key(tmp_path: Path):
+    text = (ROOT / "rules/districts.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "districts.yaml"
+    path.write_text(text.replace("  万州区: {}", "  万州区: {supply_days: 0}"), encoding="utf-8")
+    with pytest.raises(FileRefused) as err:
+        load_districts(path)
+    assert str(err.value) == f"{path}：区县设置有误：districts.万州区.supply_days：不能小于 1"
+    assert "districts.万州区.supply_days: Input should be greater than or equal to 1" in err.value.en

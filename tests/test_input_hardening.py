@@ -415,6 +415,12 @@ def rules_with(folder: Path, name: str, make) -> Path:
     return folder
 
 
+def infinite(path: Path) -> None:
+    """Task 55's minimum contribution (line 63) made infinite."""
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("      1999-01-22: 12\n", "      1999-01-22: .inf\n", 1), encoding="utf-8")
+
+
 @pytest.mark.parametrize(
     ("setting", "argv", "says"),
     [
@@ -447,6 +453,14 @@ def rules_with(folder: Path, name: str, make) -> Path:
             ),
             ["rules", "--lang", "en"],
             "task99_x.yaml is a broken link",
+        ),
+        (
+            (
+                "SUBSIDY_RULES_DIR",
+                lambda tmp: rules_with(tmp / "r", "task55_unemployment_benefit.yaml", infinite),
+            ),
+            ["evaluate", "samples/person-near-retirement.json", "--lang", "en"],
+            "benefit.yaml:63: parameters.min_contribution_months.values.1999-01-22: a finite number",
         ),
     ],
 )

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from engine.rulebook import RuleBook, RuleFileError, load_rulebook, parse_rule, rules_dir
+from engine.values import Words
 
 GOOD = (rules_dir() / "task32_flexible_employment_subsidy_extension.yaml").read_text("utf-8")
 
@@ -16,46 +17,54 @@ def test_shipped_rules_load():
     assert len(book.version) == 12
 
 
-def _error(text: str) -> str:
+def _error(text: str) -> Words:
+    """The refusal of ``text`` as a rule file: the Chinese, with the English as ``.en``."""
     with pytest.raises(RuleFileError) as err:
         parse_rule(text, "x.yaml")
-    return str(err.value)
+    return err.value.args[0]
 
 
 def test_unknown_key_is_refused_with_its_line():
     text = GOOD.replace("kind: extension", "kind: extension\nbogus: 1")
     line = text.splitlines().index("bogus: 1") + 1
-    assert f"x.yaml:{line}: bogus: Extra inputs are not permitted" in _error(text)
+    message = _error(text)
+    assert f"x.yaml：第{line}行：bogus：不认识的键（拼写有误？）" in message
+    assert f"x.yaml:{line}: bogus: Extra inputs are not permitted" in message.en
 
 
 def test_bad_date_is_refused():
     message = _error(GOOD.replace("start: 2020-01-01", "start: 2020-02-30"))
-    assert "x.yaml:" in message and "window.start" in message
+    assert "x.yaml：第" in message and "window.start：日期格式应为 YYYY-MM-DD" in message
 
 
 def test_unknown_fact_is_refused():
     message = _error(GOOD.replace("fact: person.stably_employed", "fact: person.stably_employd"))
-    assert "unknown fact `person.stably_employd`" in message
+    assert "条件 `not_stably_employed`：未知的事实 `person.stably_employd`（案件模型中没有）" in message
+    assert "unknown fact `person.stably_employd`" in message.en
 
 
 def test_fact_of_the_other_subject_is_refused():
     message = _error(GOOD.replace("fact: person.stably_employed", "fact: enterprise.ui_insured"))
-    assert "not a fact of a person case" in message
+    assert "事实 `enterprise.ui_insured` 不是个人案件的事实" in message
+    assert "not a fact of a person case" in message.en
 
 
 def test_value_of_the_wrong_type_is_refused():
     message = _error(GOOD.replace("      value: false", '      value: "false"'))
-    assert "does not fit bool fact" in message
+    assert "值 'false' 与事实 `person.stably_employed` 的类型（是否（true/false））不符" in message
+    assert "does not fit bool fact" in message.en
 
 
 def test_duplicate_condition_id_is_refused():
     message = _error(GOOD.replace("id: not_stably_employed", "id: employment_difficulty"))
-    assert "duplicate condition id `employment_difficulty`" in message
+    assert "条件ID `employment_difficulty` 重复" in message
+    assert "duplicate condition id `employment_difficulty`" in message.en
 
 
 def test_unknown_parameter_is_refused():
     message = _error(GOOD.replace("param: extension_months", "param: extension_monthz", 1))
-    assert "unknown parameter `extension_monthz`" in message
+    assert "未定义的参数 `extension_monthz`" in message
+    assert "unknown parameter `extension_monthz`" in message.en
 
 
 def test_duplicate_rule_id_is_refused():
@@ -94,15 +103,17 @@ def test_a_condition_without_its_fails_sentence_is_refused_with_its_line():
     assert FAILS in GOOD
     text = GOOD.replace(FAILS, "")
     line = text.splitlines().index("    - id: not_stably_employed") + 1
-    assert f"x.yaml:{line}: conditions.all.2.fails: Field required" in _error(text)
+    message = _error(text)
+    assert f"x.yaml：第{line}行：conditions.all.2.fails：缺少此项" in message
+    assert f"x.yaml:{line}: conditions.all.2.fails: Field required" in message.en
 
 
 @pytest.mark.parametrize(
     ("sentence", "says"),
     [
-        ("期满时申请人为{values}", "`fails` names values: a sentence may quote only {value} and {expected}"),
-        ("期满时申请人{date}", "`fails` names date"),
-        ("期满时申请人{", "`fails`: Single '{' encountered"),
+        ("期满时申请人为{values}", "`fails` 引用了 values：句子中只能引用 {value} 和 {expected}"),
+        ("期满时申请人{date}", "`fails` 引用了 date"),
+        ("期满时申请人{", "`fails`：花括号不成对"),
     ],
 )
 def test_a_sentence_may_quote_only_the_value_and_the_threshold(sentence, says):
@@ -112,7 +123,7 @@ def test_a_sentence_may_quote_only_the_value_and_the_threshold(sentence, says):
 def test_a_confirmation_sentence_quotes_nothing():
     text = (rules_dir() / "task57_temporary_living_allowance.yaml").read_text("utf-8")
     bad = text.replace("申请人不符合当地规定的其他条件", "申请人{value}")
-    with pytest.raises(RuleFileError, match="`fails` names value: a sentence may quote no placeholders"):
+    with pytest.raises(RuleFileError, match="`fails` 引用了 value：句子中不能有占位符"):
         parse_rule(bad, "x.yaml")
 
 
@@ -135,7 +146,7 @@ def test_a_number_the_engine_cannot_compare_is_refused_on_its_line(value: str, s
     assert BENEFIT.count(MONTHS) == 1
     text = BENEFIT.replace(MONTHS, f"      1999-01-22: {value}\n")
     line = text.splitlines().index(f"      1999-01-22: {value}") + 1
-    assert f"x.yaml:{line}: parameters.min_contribution_months.values.1999-01-22: {says}" in _error(text)
+    assert f"x.yaml：第{line}行：parameters.min_contribution_months.values.1999-01-22：{says}" in _error(text)
 
 
 def test_a_rate_may_be_negative_but_not_infinite() -> None:
@@ -147,7 +158,7 @@ def test_a_rate_may_be_negative_but_not_infinite() -> None:
 
 def test_a_condition_compares_with_no_infinite_number() -> None:
     text = BENEFIT.replace("value: {param: min_contribution_months}", "value: .inf")
-    assert "conditions.all.0.value: 应为有限的数字" in _error(text)
+    assert "conditions.all.0.value：应为有限的数字" in _error(text)
 
 
 def nested_aliases(levels: int, each: int) -> str:
