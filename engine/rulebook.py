@@ -282,7 +282,9 @@ class KeyDate(Strict):
     label: Text
     fact: str
     add_months: Annotated[int | ParamRef | Literal["period"] | None, AfterValidator(_bounded)] = None
-    minus_days: Annotated[int, AfterValidator(_bounded)] = 0
+    # days counted back (the notice's 30 days, the day before): within a century, where the date
+    # arithmetic holds (a million days back is before year 1 and stopped every evaluation)
+    minus_days: int = Field(0, ge=0, le=36_525)
     ends: Text | None = None
 
 

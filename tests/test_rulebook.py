@@ -200,3 +200,10 @@ def test_a_folder_or_a_broken_link_named_as_a_rule_file_is_refused(tmp_path: Pat
     make(tmp_path / "task99_x.yaml")
     with pytest.raises(RuleFileError, match=says):
         load_rulebook(tmp_path)
+
+
+@pytest.mark.parametrize(("days", "says"), [("-1", "不能小于 0"), ("1000000", "不能大于 36525")])
+def test_days_counted_back_stay_within_a_century(days: str, says: str) -> None:
+    text = BENEFIT.replace("      minus_days: 1\n", f"      minus_days: {days}\n")
+    line = text.splitlines().index(f"      minus_days: {days}") + 1
+    assert f"x.yaml：第{line}行：outcome.dates.1.minus_days：{says}" in _error(text)
