@@ -463,10 +463,13 @@ def _key(part: Any) -> Any:
     return date(*map(int, found.groups())).isoformat() if found else part
 
 
+BRANCHES = {"Leaf", "Group", "ParamRef", "bool", "int", "float", "str", "date"}  # a union's members
+
+
 def _key_path(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     """A pydantic error location as the file's keys: without the union's branch names
-    (``Leaf``, ``function-after[_fact_or_confirm(), Leaf]``)."""
-    return tuple(_key(p) for p in loc if not (isinstance(p, str) and (p in {"Leaf", "Group"} or "[" in p)))
+    (``Leaf``, ``float``, ``function-after[_fact_or_confirm(), Leaf]``)."""
+    return tuple(_key(p) for p in loc if not (isinstance(p, str) and (p in BRANCHES or "[" in p)))
 
 
 def _fits(data: Any, loc: tuple[Any, ...]) -> bool:
@@ -509,17 +512,21 @@ def parse_rule(text: str, source: str) -> Rule:
         return Rule.model_validate(data)
     except ValidationError as err:
         index = _line_index(text)
-        lines = []
+        found: dict[tuple[int | None, str], list[Words]] = {}  # a union's errors: one line, each way
         for e in err.errors():
             loc = tuple(e["loc"])
-            if not _fits(data, loc):
-                continue
-            line = _line_for(index, loc)
-            key = ".".join(str(p) for p in _key_path(loc))
-            said = said_in_words(e)
-            zh = f"{source}：第{line}行：" + (f"{key}：" if key else "") + said
-            lines.append((zh, f"{source}:{line}: {key or '(file)'}: {said.en}"))
-        raise RuleFileError("\n".join(zh for zh, _ in lines), "\n".join(en for _, en in lines)) from None
+            if _fits(data, loc):
+                key = ".".join(str(p) for p in _key_path(loc))
+                found.setdefault((_line_for(index, loc), key), []).append(said_in_words(e))
+        zh = [
+            f"{source}：第{line}行：{key + '：' if key else ''}{'，或'.join(said)}"
+            for (line, key), said in found.items()
+        ]
+        en = [
+            f"{source}:{line}: {key or '(file)'}: {'; or '.join(s.en for s in said)}"
+            for (line, key), said in found.items()
+        ]
+        raise RuleFileError("\n".join(zh), "\n".join(en)) from None
 
 
 # pydantic's errors as a rule file's author reads them (the case form's words, engine/errors.py,

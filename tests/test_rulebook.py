@@ -207,3 +207,14 @@ def test_days_counted_back_stay_within_a_century(days: str, says: str) -> None:
     text = BENEFIT.replace("      minus_days: 1\n", f"      minus_days: {days}\n")
     line = text.splitlines().index(f"      minus_days: {days}") + 1
     assert f"x.yaml：第{line}行：outcome.dates.1.minus_days：{says}" in _error(text)
+
+
+def test_a_value_of_no_allowed_kind_is_one_line_naming_the_kinds() -> None:
+    """A parameter's value may be a number, true/false or a scale: one line says so, not one per
+    kind, each with pydantic's name for it (``….float``) in the key."""
+    message = _error(BENEFIT.replace(MONTHS, "      1999-01-22: abc\n"))
+    line = BENEFIT.splitlines().index(MONTHS.rstrip()) + 1
+    assert message == (
+        f"x.yaml：第{line}行：parameters.min_contribution_months.values.1999-01-22："
+        "应为数字，或应为整数，或应为“是”或“否”，或应为列表"
+    )
