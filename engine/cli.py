@@ -17,6 +17,7 @@ from engine.cliargs import fail as _fail
 from engine.errors import describe
 from engine.models import parse_case
 from engine.report import render_evaluation
+from engine.safeyaml import FileRefused
 from engine.values import in_lang, visible
 
 EXIT_BROKEN_PIPE = 128 + 13  # SIGPIPE
@@ -124,6 +125,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             return _fail(f"{shown}: the case has errors; correct these fields:\n{lines}")
         lines = "\n".join(f"  - {e}" for e in describe(err))
         return _fail(f"{shown}：案件数据有误，请更正以下字段：\n{lines}")
+    except FileRefused as err:  # the rule book's or the district table's, not the case's
+        return _fail(in_lang(err.args[0], lang))
     except ValueError as err:
         said = in_lang(err.args[0], lang) if err.args else str(err)
         return _fail(f"{shown}{say('：', ': ', lang)}{visible(said)}")
@@ -325,9 +328,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     keep_freed_pages()
     one_blas_thread()
-    args = build_parser(asked_lang(sys.argv[1:] if argv is None else argv)).parse_args(argv)
+    lang = asked_lang(sys.argv[1:] if argv is None else argv)
+    args = build_parser(lang).parse_args(argv)
     try:
         return int(args.func(args))
+    except FileRefused as err:  # a rule file or district table a command loads: one line, no traceback
+        return _fail(in_lang(err.args[0], lang))
     except BrokenPipeError:
         # The reader went away (``subsidy rules | head``): not an error of ours. Point stdout at
         # /dev/null so the interpreter's final flush does not raise again, and exit as a shell

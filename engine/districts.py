@@ -21,9 +21,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from engine import safeyaml
+from engine.safeyaml import FileRefused
+from engine.values import Worded, visible
 from engine.words import Strict, Text
 
 SHIPPED = Path(str(resources.files("rules"))) / "districts.yaml"
@@ -125,7 +127,10 @@ class DistrictBook(Strict):
         for name, settings in self.districts.items():
             for term in settings.declared:
                 if term not in self.terms:
-                    raise ValueError(f"{name}: unknown setting `{term}` (known: {', '.join(self.terms)})")
+                    raise Worded(
+                        f"{name}：没有“{term}”这项设置（可用的有：{'、'.join(self.terms)}）",
+                        f"{name}: unknown setting `{term}` (known: {', '.join(self.terms)})",
+                    )
         return self
 
     def settings(self, district: str | None) -> DistrictSettings | None:
@@ -159,15 +164,38 @@ def _in_force(values: list[Any], day: date) -> Any:
 
 
 def load_districts(path: Path | None = None) -> DistrictBook:
-    text = (path or SHIPPED).read_text(encoding="utf-8")
-    return DistrictBook.model_validate(safeyaml.load(text))
+    """The table at ``path`` (the shipped one by default); FileRefused, naming the file, where it
+    cannot be read or its settings are wrong."""
+    path = path or SHIPPED
+    data = safeyaml.load(safeyaml.read(path), str(path))
+    try:
+        return DistrictBook.model_validate(data)
+    except ValidationError as err:
+        problems = [_problem(e) for e in err.errors()]
+        raise FileRefused(
+            f"{visible(str(path))}：区县设置有误：{'；'.join(zh for zh, _ in problems)}",
+            f"{visible(str(path))}: the district settings are wrong: {'; '.join(en for _, en in problems)}",
+        ) from None
+
+
+def _problem(error: Any) -> tuple[str, str]:
+    """One validation error of a district table: where (its keys) and what, in Chinese and English."""
+    from engine.rulebook import said_in_words  # the rule book's words; it imports this module
+
+    where, said = ".".join(str(p) for p in error["loc"]), said_in_words(error)
+    return (f"{where}：{said}", f"{where}: {said.en}") if where else (said, said.en)
 
 
 @cache
 def districts() -> DistrictBook:
     """The settings in force: ``SUBSIDY_DISTRICTS_FILE`` if set, else the shipped table."""
     configured = os.environ.get("SUBSIDY_DISTRICTS_FILE")
-    return load_districts(Path(configured) if configured else None)
+    if not configured:
+        return load_districts()
+    try:
+        return load_districts(Path(configured))
+    except FileRefused as err:  # name the setting too: the command line shows no path
+        raise FileRefused(f"SUBSIDY_DISTRICTS_FILE：{err}", f"SUBSIDY_DISTRICTS_FILE: {err.en}") from None
 
 
 @cache

@@ -8,7 +8,9 @@ a reference) and the outcome. Nothing in a rule file is executed; conditions are
 from __future__ import annotations
 
 import hashlib
+import math
 import os
+import re
 import string
 from datetime import date
 from functools import cached_property
@@ -17,21 +19,73 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import Field, ValidationError, model_validator
+from pydantic import AfterValidator, Field, ValidationError, ValidationInfo, model_validator
+from pydantic_core import ErrorDetails
 
+from engine import safeyaml
+from engine.errors import MESSAGES, UNKNOWN
 from engine.facts import FACTS, FactSpec, days_since
-from engine.safeyaml import SafeLoader
+from engine.safeyaml import FileRefused, SafeLoader
+from engine.values import Worded, Words
 from engine.words import Strict, Text
 
 Op = Literal["==", "!=", ">=", "<=", ">", "<", "in"]
 Scalar = bool | int | float | str | date
+SUBJECTS = {"person": "个人", "enterprise": "单位"}
+TYPES = {
+    "bool": "是否（true/false）",
+    "int": "整数",
+    "number": "数字",
+    "date": "日期",
+    "text": "文字",
+    "choice": "选项",
+}
+
+# No amount, count or period a notice sets comes near a trillion; durable_rules compares 64-bit
+# integers, and an infinite or 25-digit number crashed every worker of a run, again and again.
+LARGEST = 10**12
+# Units no value can be below zero in (a rate in % or a ratio may well be a reduction).
+NOT_NEGATIVE = frozenset({"个月", "人", "元", "元/月", "岁"})
+
+
+def _bounded(value: Any) -> Any:
+    """A number (or each of a list's) as the engine can compare it: finite and below ``LARGEST``."""
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, bool) or not isinstance(item, int | float):
+            continue
+        if isinstance(item, float) and not math.isfinite(item):
+            raise Worded(
+                "应为有限的数字（不能是 .inf、.nan 或超出范围的数）",
+                "a finite number (not .inf, .nan or out of range)",
+            )
+        if abs(item) > LARGEST:
+            raise Worded(
+                f"数字过大（绝对值最多 {LARGEST:,}）", f"too large a number (at most {LARGEST:,} either way)"
+            )
+    return value
+
+
+Number = Annotated[float, AfterValidator(_bounded)]
 
 
 class Bracket(Strict):
     """One step of a scale: from this threshold (inclusive, 以上) the value applies."""
 
-    threshold: float
-    value: float | None
+    threshold: Number
+    value: Number | None
+
+
+def _in_unit(value: Any, info: ValidationInfo) -> Any:
+    """A parameter's value as its unit allows: a number of months, persons or yuan is never negative."""
+    _bounded(value)
+    numbers = [b.value for b in value] if isinstance(value, list) else [value]
+    if info.data.get("unit") in NOT_NEGATIVE and any(
+        not isinstance(n, bool) and isinstance(n, int | float) and n < 0 for n in numbers
+    ):
+        raise Worded(
+            f"单位为“{info.data['unit']}”的值不能为负数", f"a value in {info.data['unit']} cannot be negative"
+        )
+    return value
 
 
 ParamValue = float | int | bool | list[Bracket] | None
@@ -41,12 +95,15 @@ class Parameter(Strict):
     label: Text
     unit: str = ""
     reference: str = Field(min_length=1)
-    values: dict[date, ParamValue]
+    values: dict[date, Annotated[ParamValue, AfterValidator(_in_unit)]]
 
     @model_validator(mode="after")
     def _has_dates(self) -> Parameter:
         if not self.values:
-            raise ValueError("a parameter needs at least one dated value (null for 按当地标准)")
+            raise Worded(
+                "参数至少要有一个带日期的值（按当地标准的写 null）",
+                "a parameter needs at least one dated value (null for 按当地标准)",
+            )
         return self
 
     def at(self, day: date) -> ParamValue:
@@ -104,7 +161,7 @@ class Leaf(Strict):
     fails: Text
     fact: str | None = None
     op: Op = "=="
-    value: Scalar | list[Scalar] | ParamRef | None = None
+    value: Annotated[Scalar | list[Scalar] | ParamRef | None, AfterValidator(_bounded)] = None
     confirm: Text | None = None
     timing: Timing | None = None
     period_ended: str | None = None
@@ -115,30 +172,43 @@ class Leaf(Strict):
         if not isinstance(data, dict) or data.get("period_ended") is None:
             return data
         if any(key in data for key in ("fact", "op", "value")):
-            raise ValueError("`period_ended` stands for fact, op and value: give none of them")
+            raise Worded(
+                "`period_ended` 已代替 fact、op 和 value：三者都不要再写",
+                "`period_ended` stands for fact, op and value: give none of them",
+            )
         last_day = data["period_ended"]
         fact = days_since(last_day) if isinstance(last_day, str) else None
         if fact is None:
-            raise ValueError(f"period_ended: `{last_day}` is no date fact whose days since are counted")
+            raise Worded(
+                f"period_ended：`{last_day}` 不是计算距今天数的日期事实",
+                f"period_ended: `{last_day}` is no date fact whose days since are counted",
+            )
         return {**data, "fact": fact, "op": ">", "value": 0}
 
     @model_validator(mode="after")
     def _fact_or_confirm(self) -> Leaf:
         if (self.fact is None) == (self.confirm is None):
-            raise ValueError("a condition has either `fact` (with op and value) or `confirm`")
+            raise Worded(
+                "条件应有 `fact`（及 op、value）或 `confirm`，且只有其一",
+                "a condition has either `fact` (with op and value) or `confirm`",
+            )
         if self.fact is not None and self.value is None:
-            raise ValueError("a condition on a fact needs a `value`")
+            raise Worded("对事实的条件需要 `value`", "a condition on a fact needs a `value`")
         if self.op == "in" and not isinstance(self.value, list):
-            raise ValueError("op `in` needs a list value")
+            raise Worded("op `in` 的 value 应为列表", "op `in` needs a list value")
         allowed = PLACES if self.fact is not None else set()
         for name in ("holds", "fails"):
             try:
                 unknown = _places(getattr(self, name)) - allowed
             except ValueError as err:  # an unpaired brace
-                raise ValueError(f"`{name}`: {err}") from None
+                raise Worded(f"`{name}`：花括号不成对（{err}）", f"`{name}`: {err}") from None
             if unknown:
                 may = "only {value} and {expected}" if allowed else "no placeholders"
-                raise ValueError(f"`{name}` names {', '.join(sorted(unknown))}: a sentence may quote {may}")
+                may_zh = "只能引用 {value} 和 {expected}" if allowed else "不能有占位符"
+                raise Worded(
+                    f"`{name}` 引用了 {'、'.join(sorted(unknown))}：句子中{may_zh}",
+                    f"`{name}` names {', '.join(sorted(unknown))}: a sentence may quote {may}",
+                )
         return self
 
 
@@ -153,7 +223,10 @@ class Group(Strict):
     @model_validator(mode="after")
     def _one_kind(self) -> Group:
         if (self.all is None) == (self.any is None) or not (self.all or self.any):
-            raise ValueError("a group has exactly one non-empty `all` or `any`")
+            raise Worded(
+                "条件组应有且只有一个非空的 `all` 或 `any`",
+                "a group has exactly one non-empty `all` or `any`",
+            )
         return self
 
     @property
@@ -189,7 +262,7 @@ class Amount(Strict):
     @model_validator(mode="after")
     def _shape(self) -> Amount:
         if (self.param is None) == (self.rate is None) or (self.rate is None) != (self.of is None):
-            raise ValueError("amount is either {param} or {rate, of}")
+            raise Worded("amount 应为 {param} 或 {rate, of} 之一", "amount is either {param} or {rate, of}")
         return self
 
 
@@ -208,8 +281,10 @@ class KeyDate(Strict):
     id: str
     label: Text
     fact: str
-    add_months: int | ParamRef | Literal["period"] | None = None
-    minus_days: int = 0
+    add_months: Annotated[int | ParamRef | Literal["period"] | None, AfterValidator(_bounded)] = None
+    # days counted back (the notice's 30 days, the day before): within a century, where the date
+    # arithmetic holds (a million days back is before year 1 and stopped every evaluation)
+    minus_days: int = Field(0, ge=0, le=36_525)
     ends: Text | None = None
 
 
@@ -264,30 +339,38 @@ class Rule(Strict):
         seen: set[str] = set()
         for leaf in self.leaves:
             if leaf.id in seen:
-                raise ValueError(f"duplicate condition id `{leaf.id}`")
+                raise Worded(f"条件ID `{leaf.id}` 重复", f"duplicate condition id `{leaf.id}`")
             seen.add(leaf.id)
             if leaf.fact is not None:
-                spec = self._fact(leaf.fact, f"condition `{leaf.id}`")
+                spec = self._fact(leaf.fact, Words(f"条件 `{leaf.id}`", f"condition `{leaf.id}`"))
                 _check_value(spec, leaf, self.parameters)
         if self.window:
-            self._fact(self.window.judged_on, "window.judged_on")
-        if self.dated_by and self._fact(self.dated_by, "dated_by").type != "date":
-            raise ValueError(f"dated_by: `{self.dated_by}` is not a date fact")
+            self._fact(self.window.judged_on, Words("window.judged_on", "window.judged_on"))
+        if self.dated_by and self._fact(self.dated_by, Words("dated_by", "dated_by")).type != "date":
+            raise Worded(
+                f"dated_by：`{self.dated_by}` 不是日期事实", f"dated_by: `{self.dated_by}` is not a date fact"
+            )
         for ref in self._param_refs():
             if ref not in self.parameters:
-                raise ValueError(f"unknown parameter `{ref}`")
+                raise Worded(f"未定义的参数 `{ref}`", f"unknown parameter `{ref}`")
         o = self.outcome
         for name in [o.amount and o.amount.of, o.period and o.period.by, *(d.fact for d in o.dates)]:
             if name:
-                self._fact(name, "outcome")
+                self._fact(name, Words("outcome", "outcome"))
         return self
 
-    def _fact(self, name: str, where: str) -> FactSpec:
+    def _fact(self, name: str, where: Words) -> FactSpec:
         spec = FACTS.get(name)
         if spec is None:
-            raise ValueError(f"{where}: unknown fact `{name}` (no case model defines it)")
+            raise Worded(
+                f"{where}：未知的事实 `{name}`（案件模型中没有）",
+                f"{where.en}: unknown fact `{name}` (no case model defines it)",
+            )
         if self.subject not in spec.subjects:
-            raise ValueError(f"{where}: fact `{name}` is not a fact of a {self.subject} case")
+            raise Worded(
+                f"{where}：事实 `{name}` 不是{SUBJECTS[self.subject]}案件的事实",
+                f"{where.en}: fact `{name}` is not a fact of a {self.subject} case",
+            )
         return spec
 
     def _param_refs(self) -> list[str]:
@@ -316,13 +399,22 @@ def _check_value(spec: FactSpec, leaf: Leaf, params: dict[str, Parameter]) -> No
         }[spec.type]
         if not ok:
             hint = f" (one of {', '.join(spec.choices)})" if spec.choices else ""
-            raise ValueError(
-                f"condition `{leaf.id}`: value {value!r} does not fit {spec.type} fact `{spec.name}`{hint}"
+            hint_zh = f"（应为以下之一：{'、'.join(spec.choices)}）" if spec.choices else ""
+            kind = TYPES[spec.type]
+            raise Worded(
+                f"条件 `{leaf.id}`：值 {value!r} 与事实 `{spec.name}` 的类型（{kind}）不符{hint_zh}",
+                f"condition `{leaf.id}`: value {value!r} does not fit {spec.type} fact `{spec.name}`{hint}",
             )
     if spec.type in ("bool", "choice", "text") and leaf.op not in ("==", "!=", "in"):
-        raise ValueError(f"condition `{leaf.id}`: `{leaf.op}` cannot compare a {spec.type} fact")
+        raise Worded(
+            f"条件 `{leaf.id}`：{TYPES[spec.type]}类型的事实不能用 `{leaf.op}` 比较",
+            f"condition `{leaf.id}`: `{leaf.op}` cannot compare a {spec.type} fact",
+        )
     if isinstance(leaf.value, ParamRef) and leaf.value.param not in params:
-        raise ValueError(f"condition `{leaf.id}`: unknown parameter `{leaf.value.param}`")
+        raise Worded(
+            f"条件 `{leaf.id}`：未定义的参数 `{leaf.value.param}`",
+            f"condition `{leaf.id}`: unknown parameter `{leaf.value.param}`",
+        )
 
 
 class _Loader(SafeLoader):  # type: ignore[valid-type,misc]
@@ -338,7 +430,7 @@ class _Loader(SafeLoader):  # type: ignore[valid-type,misc]
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
 
 
-class RuleFileError(ValueError):
+class RuleFileError(FileRefused):
     """A rule file the loader refuses; the message names the file and the line or key."""
 
 
@@ -350,9 +442,8 @@ def _line_index(text: str) -> dict[tuple[Any, ...], int]:
         index[path] = node.start_mark.line + 1
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
-                k = yaml.safe_load(key.value) if key.tag.endswith("timestamp") else key.value
-                index[(*path, k)] = key.start_mark.line + 1
-                walk(value, (*path, k))
+                index[(*path, key.value)] = key.start_mark.line + 1
+                walk(value, (*path, key.value))
         elif isinstance(node, yaml.SequenceNode):
             for i, item in enumerate(node.value):
                 walk(item, (*path, i))
@@ -363,10 +454,22 @@ def _line_index(text: str) -> dict[tuple[Any, ...], int]:
     return index
 
 
+_DATE_KEY = re.compile(r"datetime\.date\((\d+), (\d+), (\d+)\)")
+
+
+def _key(part: Any) -> Any:
+    """A location's key as the file writes it: pydantic names a date key by its repr."""
+    found = _DATE_KEY.fullmatch(part) if isinstance(part, str) else None
+    return date(*map(int, found.groups())).isoformat() if found else part
+
+
+BRANCHES = {"Leaf", "Group", "ParamRef", "bool", "int", "float", "str", "date"}  # a union's members
+
+
 def _key_path(loc: tuple[Any, ...]) -> tuple[Any, ...]:
     """A pydantic error location as the file's keys: without the union's branch names
-    (``Leaf``, ``function-after[_fact_or_confirm(), Leaf]``)."""
-    return tuple(p for p in loc if not (isinstance(p, str) and (p in {"Leaf", "Group"} or "[" in p)))
+    (``Leaf``, ``float``, ``function-after[_fact_or_confirm(), Leaf]``)."""
+    return tuple(_key(p) for p in loc if not (isinstance(p, str) and (p in BRANCHES or "[" in p)))
 
 
 def _fits(data: Any, loc: tuple[Any, ...]) -> bool:
@@ -398,24 +501,65 @@ def _line_for(index: dict[tuple[Any, ...], int], loc: tuple[Any, ...]) -> int | 
 def parse_rule(text: str, source: str) -> Rule:
     """Validate one rule file's text; raise RuleFileError naming the source and line."""
     try:
-        data = yaml.load(text, Loader=_Loader)  # _Loader is a SafeLoader
-    except yaml.YAMLError as err:
-        raise RuleFileError(f"{source}: not valid YAML: {err}") from None
+        data = safeyaml.load(text, source, _Loader)  # no aliases: _line_index walks no bomb
+    except FileRefused as err:
+        raise RuleFileError(str(err), err.en) from None
     if not isinstance(data, dict):
-        raise RuleFileError(f"{source}: a rule file is a mapping of keys")
+        raise RuleFileError(
+            f"{source}：规则文件应为一组键值（YAML 映射）", f"{source}: a rule file is a mapping of keys"
+        )
     try:
         return Rule.model_validate(data)
     except ValidationError as err:
         index = _line_index(text)
-        lines = []
+        found: dict[tuple[int | None, str], list[Words]] = {}  # a union's errors: one line, each way
         for e in err.errors():
             loc = tuple(e["loc"])
-            if not _fits(data, loc):
-                continue
-            line = _line_for(index, loc)
-            key = ".".join(str(p) for p in _key_path(loc)) or "(file)"
-            lines.append(f"{source}:{line}: {key}: {e['msg']}")
-        raise RuleFileError("\n".join(lines)) from None
+            if _fits(data, loc):
+                key = ".".join(str(p) for p in _key_path(loc))
+                found.setdefault((_line_for(index, loc), key), []).append(said_in_words(e))
+        zh = [
+            f"{source}：第{line}行：{key + '：' if key else ''}{'，或'.join(said)}"
+            for (line, key), said in found.items()
+        ]
+        en = [
+            f"{source}:{line}: {key or '(file)'}: {'; or '.join(s.en for s in said)}"
+            for (line, key), said in found.items()
+        ]
+        raise RuleFileError("\n".join(zh), "\n".join(en)) from None
+
+
+# pydantic's errors as a rule file's author reads them (the case form's words, engine/errors.py,
+# where they fit a YAML file too); pydantic's own English stays the English.
+RULE_MESSAGES = {
+    **MESSAGES,
+    "missing": "缺少此项",
+    "extra_forbidden": "不认识的键（拼写有误？）",
+    "model_type": "应为一组键值",
+    "model_attributes_type": "应为一组键值",
+    "list_type": "应为列表",
+    "float_type": "应为数字",
+    "string_too_short": "不能为空",
+    "too_short": "至少要有 {min_length} 项",
+}
+
+
+def said_in_words(error: ErrorDetails) -> Words:
+    """What a validation error of a rule file or district table says, in Chinese and English: a
+    check of ours words its own."""
+    ctx = error.get("ctx") or {}
+    raised = ctx.get("error")
+    if error["type"] == "value_error" and isinstance(raised, ValueError) and raised.args:
+        said = raised.args[0]
+        return said if isinstance(said, Words) else Words(str(said), str(said))
+    if error["type"] == "literal_error":
+        options = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        return Words(f"应为以下之一：{'、'.join(options)}", error["msg"])
+    try:
+        zh = RULE_MESSAGES.get(error["type"], UNKNOWN).format(**{k: str(v) for k, v in ctx.items()})
+    except KeyError:
+        zh = UNKNOWN
+    return Words(zh, error["msg"])
 
 
 class RuleBook:
@@ -428,7 +572,10 @@ class RuleBook:
         for source, text in sorted(sources):
             rule = parse_rule(text, source)
             if rule.id in rules:
-                raise RuleFileError(f"{source}: duplicate rule id `{rule.id}` (also in {origin[rule.id]})")
+                raise RuleFileError(
+                    f"{source}：项目ID `{rule.id}` 重复（{origin[rule.id]} 中也有）",
+                    f"{source}: duplicate rule id `{rule.id}` (also in {origin[rule.id]})",
+                )
             rules[rule.id] = rule
             origin[rule.id] = source
             digest.update(source.encode() + b"\0" + text.encode() + b"\0")
@@ -454,4 +601,8 @@ def load_rulebook(directory: Path | None = None) -> RuleBook:
     """Load every ``task*.yaml`` rule file of ``directory`` (the shipped ``rules/`` by default)."""
     directory = directory or rules_dir()
     files = sorted(directory.glob("task*.yaml"))
-    return RuleBook([(f.name, f.read_text(encoding="utf-8")) for f in files])
+    try:  # a folder or a dangling link named task*.yaml is refused by name, as a bad file is
+        sources = [(f.name, safeyaml.read(f)) for f in files]
+    except FileRefused as err:
+        raise RuleFileError(str(err), err.en) from None
+    return RuleBook(sources)

@@ -15,6 +15,7 @@ from engine.districts import DistrictBook, DistrictSettings, load_districts, shi
 from engine.evaluate import Engine, local_standard_keys
 from engine.models import parse_case
 from engine.rulebook import load_rulebook
+from engine.safeyaml import FileRefused
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = "task23_one_off_hiring_subsidy.amount_per_person"
@@ -49,7 +50,9 @@ def test_the_shipped_table_lists_the_38_districts_and_still_loads():
 
 
 def test_an_unknown_setting_is_refused():
-    with pytest.raises(ValueError, match="unknown setting `offers_everything`"):
+    with pytest.raises(
+        ValueError, match="渝中区：没有“offers_everything”这项设置（可用的有：offers_hiring_subsidy"
+    ):
         DistrictBook.model_validate(
             {"terms": load_districts().terms, "districts": {"渝中区": {"offers_everything": []}}}
         )
@@ -96,3 +99,43 @@ def test_a_standard_for_a_figure_the_notice_fixes_is_refused():
     )
     with pytest.raises(ValueError, match="no amount left to local standards"):
         Engine(load_rulebook(), settings=settings)
+
+
+def test_a_table_with_anchors_is_refused(tmp_path: Path):
+    """An alias bomb in SUBSIDY_DISTRICTS_FILE would be expanded by every reader of the table."""
+    text = (ROOT / "rules/districts.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "districts.yaml"
+    path.write_text(text.replace("  万州区: {}", "  万州区: &same {}\n  黔江区x: *same"), encoding="utf-8")
+    with pytest.raises(FileRefused, match="不能使用 YAML 锚点或别名（&same、\\*same）"):
+        load_districts(path)
+
+
+def test_a_district_written_twice_is_refused(tmp_path: Path):
+    text = (ROOT / "rules/districts.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "districts.yaml"
+    path.write_text(text.replace("  黔江区: {}", "  黔江区: {}\n  万州区: {}"), encoding="utf-8")
+    first = text.splitlines().index("  万州区: {}") + 1
+    with pytest.raises(FileRefused, match=f"键“万州区”重复（第{first}行和第{first + 2}行）"):
+        load_districts(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "says"), [(None, "找不到文件"), ("terms: [\n", "第2行第1列：不是有效的 YAML")]
+)
+def test_a_missing_or_malformed_table_is_refused_naming_it(tmp_path: Path, text: str | None, says: str):
+    path = tmp_path / "districts.yaml"
+    if text is not None:
+        path.write_text(text, encoding="utf-8")
+    with pytest.raises(FileRefused, match=says) as err:
+        load_districts(path)
+    assert str(path) in str(err.value)
+
+
+def test_a_wrong_setting_is_refused_in_chinese_naming_the_file_and_key(tmp_path: Path):
+    text = (ROOT / "rules/districts.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "districts.yaml"
+    path.write_text(text.replace("  万州区: {}", "  万州区: {supply_days: 0}"), encoding="utf-8")
+    with pytest.raises(FileRefused) as err:
+        load_districts(path)
+    assert str(err.value) == f"{path}：区县设置有误：districts.万州区.supply_days：不能小于 1"
+    assert "districts.万州区.supply_days: Input should be greater than or equal to 1" in err.value.en

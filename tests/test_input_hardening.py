@@ -11,6 +11,7 @@ import io
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from datetime import date
@@ -424,3 +425,81 @@ def test_a_plain_number_with_spaces_or_a_sign_still_reads() -> None:
     assert parse_case({"person": {"ui_contribution_months": " 12 "}}).person.ui_contribution_months == 12
     [(_, message)] = refusals({"person": {"ui_contribution_months": "十二"}})
     assert message == "应为整数"  # text that is no number keeps pydantic's own refusal
+
+
+# --- the rule book and the district table a command loads --------------------------------------
+
+
+def rules_with(folder: Path, name: str, make) -> Path:
+    """A copy of rules/ with ``make`` applied to ``name`` in it."""
+    shutil.copytree(ROOT / "rules", folder)
+    make(folder / name)
+    return folder
+
+
+def infinite(path: Path) -> None:
+    """Task 55's minimum contribution (line 63) made infinite."""
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("      1999-01-22: 12\n", "      1999-01-22: .inf\n", 1), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("setting", "argv", "says"),
+    [
+        (
+            ("SUBSIDY_DISTRICTS_FILE", lambda tmp: tmp / "none.yaml"),
+            ["evaluate", "samples/person-near-retirement.json"],
+            "SUBSIDY_DISTRICTS_FILE：找不到文件：",
+        ),
+        (
+            ("SUBSIDY_DISTRICTS_FILE", lambda tmp: tmp / "none.yaml"),
+            [
+                "evaluate",
+                "samples/enterprise-hiring.json",
+                "--program",
+                "task23_one_off_hiring_subsidy",
+                "--lang",
+                "en",
+            ],
+            "SUBSIDY_DISTRICTS_FILE: No such file: ",
+        ),
+        (
+            ("SUBSIDY_RULES_DIR", lambda tmp: rules_with(tmp / "r", "task99_x.yaml", Path.mkdir)),
+            ["rules", "show", "task55_unemployment_benefit"],
+            "task99_x.yaml 是一个文件夹，不是 YAML 文件",
+        ),
+        (
+            (
+                "SUBSIDY_RULES_DIR",
+                lambda tmp: rules_with(tmp / "r", "task99_x.yaml", lambda p: p.symlink_to("gone")),
+            ),
+            ["rules", "--lang", "en"],
+            "task99_x.yaml is a broken link",
+        ),
+        (
+            (
+                "SUBSIDY_RULES_DIR",
+                lambda tmp: rules_with(tmp / "r", "task55_unemployment_benefit.yaml", infinite),
+            ),
+            ["evaluate", "samples/person-near-retirement.json", "--lang", "en"],
+            "benefit.yaml:63: parameters.min_contribution_months.values.1999-01-22: a finite number",
+        ),
+    ],
+)
+def test_a_bad_rule_book_or_district_table_is_one_line(tmp_path: Path, setting, argv, says) -> None:
+    name, make = setting
+    env = {**os.environ, name: str(make(tmp_path))}
+    out = subprocess.run([*COMMAND, *argv], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert (out.returncode, out.stdout) == (2, "")
+    assert says in out.stderr and out.stderr.count("\n") == 1
+
+
+def test_compare_refuses_a_folder_with_a_malformed_district_table(tmp_path: Path, capsys) -> None:
+    folder = rules_with(
+        tmp_path / "r", "districts.yaml", lambda p: p.write_text("terms: [\n", encoding="utf-8")
+    )
+    registry = ROOT / "tests/data/screen/registry.csv"
+    argv = ["compare", str(registry), "--rules", str(ROOT / "rules"), "--rules", str(folder), "--quiet"]
+    assert main([*argv, "-o", str(tmp_path / "x.csv")]) == 2
+    assert "districts.yaml：第2行第1列：不是有效的 YAML" in capsys.readouterr().err
+    assert not (tmp_path / "x.csv").exists()
