@@ -1,7 +1,8 @@
 """The catalog of all 66 tasks: what each says, who leads it, and whether a rule encodes it.
 
 Sections and units are read from the notice itself; which programs encode a task is read from the
-rules; why a task is *not* encoded is the one thing written by hand, in ``rules/catalog.yaml``.
+rules; why a task is *not* encoded is the one thing written by hand, in ``rules/catalog.yaml``, in
+Chinese and in English, as rule titles are.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from engine import safeyaml
 from engine.notice import tasks
 from engine.rulebook import Rule, RuleBook, load_rulebook
+from engine.words import Text
 
 Category = Literal["directive", "publicity", "no_applicant_condition", "refers_elsewhere"]
 CATEGORY_ZH = {
@@ -35,7 +37,7 @@ LOCAL_STANDARD = {"zh": "按当地标准", "en": "set by local standard"}  # a p
 class NotEncoded(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     category: Category
-    reason: str
+    reason: Text
 
 
 class EnglishNames(BaseModel):
@@ -104,16 +106,17 @@ def build_catalog(book: RuleBook | None = None) -> list[Entry]:
                 encoded=bool(programs),
                 programs=programs,
                 category=why.category if why else None,
-                reason=why.reason if why else None,
+                reason=why.reason.zh if why else None,
             )
         )
     return entries
 
 
 def render_catalog(lang: str = "zh") -> str:
-    """The 66 tasks, one line each. In English the frame, the parts and the units are English
-    (rules/catalog.yaml's ``english``); the hand-written reasons stay in Chinese."""
+    """The 66 tasks, one line each, all in ``lang``: the parts and the units from rules/catalog.yaml's
+    ``english``, the reasons a task is not encoded from its ``not_encoded``."""
     zh = lang == "zh"
+    skipped = catalog_file().not_encoded
     lines = []
     part = ""
     for e in build_catalog():
@@ -126,7 +129,7 @@ def render_catalog(lang: str = "zh") -> str:
         elif zh:
             status = f"未编码（{CATEGORY_ZH.get(e.category or '', '')}）：{e.reason}"
         else:
-            status = f"not encoded ({CATEGORY_EN.get(e.category or '', '')}): {e.reason}"
+            status = f"not encoded ({CATEGORY_EN.get(e.category or '', '')}): {skipped[e.task].reason.en}"
         lines.append(f"  {'任务' if zh else 'Task '}{e.task:>2}  [{lead}]  {status}")
     return "\n".join(lines).lstrip()
 

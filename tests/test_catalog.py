@@ -1,12 +1,25 @@
-"""The catalog accounts for all 66 tasks, and every rule quotes the task it cites."""
+"""The catalog accounts for all 66 tasks, every rule quotes the task it cites, and the English
+catalog is English but for the notice's own words."""
+
+import re
 
 import pytest
 
 from engine.catalog import build_catalog, catalog_file
+from engine.cli import main
 from engine.notice import compact, quotes_task, tasks
 from engine.rulebook import load_rulebook
 
 BOOK = load_rulebook()
+HAN = re.compile(r"[\u4e00-\u9fff]")  # Chinese characters
+# What stays Chinese in English: the notice's text (the line that quotes it, and “…” quotes).
+QUOTED = re.compile(r"^Notice \(Chinese\): .*$|“[^”]*”", re.MULTILINE)
+
+
+def english(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    """What ``subsidy ARGS --lang en`` prints, without the notice's quoted words."""
+    assert main([*args, "--lang", "en"]) == 0
+    return QUOTED.sub("", capsys.readouterr().out)
 
 
 def test_the_notice_has_66_tasks():
@@ -54,3 +67,14 @@ def test_a_misquote_is_caught():
 
 def test_compact_drops_layout_whitespace():
     assert compact("提前30日\n向工会 说明") == "提前30日向工会说明"
+
+
+def test_the_english_catalog_has_no_chinese(capsys):
+    shown = english(capsys, "rules")
+    assert not HAN.findall(shown), [line for line in shown.splitlines() if HAN.search(line)]
+
+
+@pytest.mark.parametrize("task", sorted(catalog_file().not_encoded))
+def test_every_task_not_encoded_says_why_in_english(task):
+    reason = catalog_file().not_encoded[task].reason
+    assert reason.en.strip() and not HAN.search(reason.en), f"task {task}: {reason.en!r}"
