@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from engine import safeyaml
 from engine.notice import tasks
 from engine.rulebook import Rule, RuleBook, load_rulebook
-from engine.words import Text
+from engine.words import Text, unit_word
 
 Category = Literal["directive", "publicity", "no_applicant_condition", "refers_elsewhere"]
 CATEGORY_ZH = {
@@ -193,8 +193,9 @@ def describe_rule(rule: Rule, lang: str = "zh") -> str:
     if rule.parameters:
         lines.append("参数：" if zh else "Parameters:")
     for name, p in rule.parameters.items():
-        unit = f"（{p.unit}）" if zh else f" ({p.unit})"
-        lines.append(f"  {name}{colon}{p.label(lang)}{unit}  {'依据' if zh else 'ref'}{colon}{p.reference}")
+        unit = f"（{p.unit}）" if zh else f" ({unit_word(p.unit, lang)})"
+        ref = f"{'依据' if zh else 'ref'}{colon}{p.reference(lang)}"
+        lines.append(f"  {name}{colon}{p.label(lang)}{unit}  {ref}")
         for start, _, value in p.periods():
             shown = LOCAL_STANDARD["zh" if zh else "en"] if value is None else value
             if isinstance(value, list):

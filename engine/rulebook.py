@@ -40,7 +40,7 @@ ParamValue = float | int | bool | list[Bracket] | None
 class Parameter(Strict):
     label: Text
     unit: str = ""
-    reference: str = Field(min_length=1)
+    reference: Text  # where the value comes from; English names Chinese documents as written
     values: dict[date, ParamValue]
 
     @model_validator(mode="after")

@@ -7,13 +7,18 @@ import pytest
 
 from engine.catalog import build_catalog, catalog_file
 from engine.cli import main
+from engine.facts import FACTS
 from engine.notice import compact, quotes_task, tasks
 from engine.rulebook import load_rulebook
+from engine.words import UNITS_EN
 
 BOOK = load_rulebook()
 HAN = re.compile(r"[\u4e00-\u9fff]")  # Chinese characters
-# What stays Chinese in English: the notice's text (the line that quotes it, and “…” quotes).
-QUOTED = re.compile(r"^Notice \(Chinese\): .*$|“[^”]*”", re.MULTILINE)
+# What stays Chinese in English: the notice's text (the line that quotes it), words quoted “…” from it
+# or a source, and the names of Chinese documents: titles in 《》, numbers such as 国发〔2018〕39号.
+QUOTED = re.compile(
+    r"^Notice \(Chinese\): .*$|“[^”]*”|《[^》]*》|[\u4e00-\u9fff]+〔\d{4}〕\d+号", re.MULTILINE
+)
 
 
 def english(capsys: pytest.CaptureFixture[str], *args: str) -> str:
@@ -78,3 +83,15 @@ def test_the_english_catalog_has_no_chinese(capsys):
 def test_every_task_not_encoded_says_why_in_english(task):
     reason = catalog_file().not_encoded[task].reason
     assert reason.en.strip() and not HAN.search(reason.en), f"task {task}: {reason.en!r}"
+
+
+@pytest.mark.parametrize("rule", BOOK.rules.values(), ids=lambda r: r.id)
+def test_every_reference_has_an_english_text(rule):
+    for name, p in rule.parameters.items():
+        ours = QUOTED.sub("", p.reference.en)
+        assert ours.strip() and not HAN.search(ours), f"{name}: {p.reference.en!r}"
+
+
+def test_every_unit_has_an_english_word():
+    units = {p.unit for r in BOOK.rules.values() for p in r.parameters.values()}
+    assert (units | {s.unit for s in FACTS.values()}) - {""} <= set(UNITS_EN)
