@@ -79,6 +79,12 @@ def test_the_english_catalog_has_no_chinese(capsys):
     assert not HAN.findall(shown), [line for line in shown.splitlines() if HAN.search(line)]
 
 
+@pytest.mark.parametrize("rule", BOOK.rules, ids=str)
+def test_every_rule_shown_in_english_has_no_chinese_of_ours(capsys, rule):
+    shown = english(capsys, "rules", "show", rule)
+    assert not HAN.findall(shown), [line for line in shown.splitlines() if HAN.search(line)]
+
+
 @pytest.mark.parametrize("task", sorted(catalog_file().not_encoded))
 def test_every_task_not_encoded_says_why_in_english(task):
     reason = catalog_file().not_encoded[task].reason
