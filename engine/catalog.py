@@ -151,7 +151,7 @@ def describe_rule(rule: Rule, lang: str = "zh") -> str:
     sep, colon = ("；", "：") if zh else ("; ", ": ")
     lines = [
         f"{rule.title(lang)}  [{rule.id}]",
-        f"{'任务' if zh else 'Task'} {'、'.join(map(str, rule.tasks))}{sep}"
+        f"{'任务' if zh else 'Task'} {('、' if zh else ', ').join(map(str, rule.tasks))}{sep}"
         f"{'牵头单位' if zh else 'Lead'}{colon}{unit_names(rule.lead_units, lang)}"
         + (
             f"{sep}{'责任单位' if zh else 'Also'}{colon}{unit_names(rule.responsible_units, lang)}"
@@ -162,11 +162,9 @@ def describe_rule(rule: Rule, lang: str = "zh") -> str:
     ]
     if rule.window:
         w = rule.window
-        lines.append(
-            f"{'实施期限' if zh else 'Period'}{colon}{w.start or '—'} ~ {w.end}"
-            f"（{'按' if zh else 'judged on '}{FACTS[w.judged_on].label(lang)}"
-            f"{'判断' if zh else ''}）"
-        )
+        on = FACTS[w.judged_on].label(lang)
+        judged = f"（按{on}判断）" if zh else f" (judged on {on})"
+        lines.append(f"{'实施期限' if zh else 'Period'}{colon}{w.start or '—'} ~ {w.end}{judged}")
     lines.append("条件：" if zh else "Conditions:")
 
     def walk(node: Leaf | Group, depth: int) -> None:
@@ -183,7 +181,7 @@ def describe_rule(rule: Rule, lang: str = "zh") -> str:
             lines.append(f"{pad}  {said}")
             return
         word = {"all": "以下全部" if zh else "all of", "any": "以下任一" if zh else "any of"}
-        head = node.text(lang) + "：" if node.text else ""
+        head = node.text(lang) + colon if node.text else ""
         lines.append(f"{pad}- {head}{word[node.mode]}")
         for child in node.children:
             walk(child, depth + 1)
