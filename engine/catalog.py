@@ -1,7 +1,8 @@
 """The catalog of all 66 tasks: what each says, who leads it, and whether a rule encodes it.
 
 Sections and units are read from the notice itself; which programs encode a task is read from the
-rules; why a task is *not* encoded is the one thing written by hand, in ``rules/catalog.yaml``.
+rules; why a task is *not* encoded is the one thing written by hand, in ``rules/catalog.yaml``, in
+Chinese and in English, as rule titles are.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from engine import safeyaml
 from engine.notice import tasks
 from engine.rulebook import Rule, RuleBook, load_rulebook
+from engine.words import Text, unit_word
 
 Category = Literal["directive", "publicity", "no_applicant_condition", "refers_elsewhere"]
 CATEGORY_ZH = {
@@ -35,7 +37,7 @@ LOCAL_STANDARD = {"zh": "按当地标准", "en": "set by local standard"}  # a p
 class NotEncoded(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     category: Category
-    reason: str
+    reason: Text
 
 
 class EnglishNames(BaseModel):
@@ -104,16 +106,17 @@ def build_catalog(book: RuleBook | None = None) -> list[Entry]:
                 encoded=bool(programs),
                 programs=programs,
                 category=why.category if why else None,
-                reason=why.reason if why else None,
+                reason=why.reason.zh if why else None,
             )
         )
     return entries
 
 
 def render_catalog(lang: str = "zh") -> str:
-    """The 66 tasks, one line each. In English the frame, the parts and the units are English
-    (rules/catalog.yaml's ``english``); the hand-written reasons stay in Chinese."""
+    """The 66 tasks, one line each, all in ``lang``: the parts and the units from rules/catalog.yaml's
+    ``english``, the reasons a task is not encoded from its ``not_encoded``."""
     zh = lang == "zh"
+    skipped = catalog_file().not_encoded
     lines = []
     part = ""
     for e in build_catalog():
@@ -126,7 +129,7 @@ def render_catalog(lang: str = "zh") -> str:
         elif zh:
             status = f"未编码（{CATEGORY_ZH.get(e.category or '', '')}）：{e.reason}"
         else:
-            status = f"not encoded ({CATEGORY_EN.get(e.category or '', '')}): {e.reason}"
+            status = f"not encoded ({CATEGORY_EN.get(e.category or '', '')}): {skipped[e.task].reason.en}"
         lines.append(f"  {'任务' if zh else 'Task '}{e.task:>2}  [{lead}]  {status}")
     return "\n".join(lines).lstrip()
 
@@ -148,7 +151,7 @@ def describe_rule(rule: Rule, lang: str = "zh") -> str:
     sep, colon = ("；", "：") if zh else ("; ", ": ")
     lines = [
         f"{rule.title(lang)}  [{rule.id}]",
-        f"{'任务' if zh else 'Task'} {'、'.join(map(str, rule.tasks))}{sep}"
+        f"{'任务' if zh else 'Task'} {('、' if zh else ', ').join(map(str, rule.tasks))}{sep}"
         f"{'牵头单位' if zh else 'Lead'}{colon}{unit_names(rule.lead_units, lang)}"
         + (
             f"{sep}{'责任单位' if zh else 'Also'}{colon}{unit_names(rule.responsible_units, lang)}"
@@ -159,11 +162,9 @@ def describe_rule(rule: Rule, lang: str = "zh") -> str:
     ]
     if rule.window:
         w = rule.window
-        lines.append(
-            f"{'实施期限' if zh else 'Period'}{colon}{w.start or '—'} ~ {w.end}"
-            f"（{'按' if zh else 'judged on '}{FACTS[w.judged_on].label(lang)}"
-            f"{'判断' if zh else ''}）"
-        )
+        on = FACTS[w.judged_on].label(lang)
+        judged = f"（按{on}判断）" if zh else f" (judged on {on})"
+        lines.append(f"{'实施期限' if zh else 'Period'}{colon}{w.start or '—'} ~ {w.end}{judged}")
     lines.append("条件：" if zh else "Conditions:")
 
     def walk(node: Leaf | Group, depth: int) -> None:
@@ -180,7 +181,7 @@ def describe_rule(rule: Rule, lang: str = "zh") -> str:
             lines.append(f"{pad}  {said}")
             return
         word = {"all": "以下全部" if zh else "all of", "any": "以下任一" if zh else "any of"}
-        head = node.text(lang) + "：" if node.text else ""
+        head = node.text(lang) + colon if node.text else ""
         lines.append(f"{pad}- {head}{word[node.mode]}")
         for child in node.children:
             walk(child, depth + 1)
@@ -190,8 +191,9 @@ def describe_rule(rule: Rule, lang: str = "zh") -> str:
     if rule.parameters:
         lines.append("参数：" if zh else "Parameters:")
     for name, p in rule.parameters.items():
-        unit = f"（{p.unit}）" if zh else f" ({p.unit})"
-        lines.append(f"  {name}{colon}{p.label(lang)}{unit}  {'依据' if zh else 'ref'}{colon}{p.reference}")
+        unit = f"（{p.unit}）" if zh else f" ({unit_word(p.unit, lang)})"
+        ref = f"{'依据' if zh else 'ref'}{colon}{p.reference(lang)}"
+        lines.append(f"  {name}{colon}{p.label(lang)}{unit}  {ref}")
         for start, _, value in p.periods():
             shown = LOCAL_STANDARD["zh" if zh else "en"] if value is None else value
             if isinstance(value, list):

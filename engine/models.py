@@ -28,6 +28,7 @@ from pydantic import (
 from engine.districts import shipped_names
 from engine.idcard import IdNumberError, parse_id_number
 from engine.values import MIN_DATE, Worded, a_number, no_control, parse_date, parse_yes_no
+from engine.words import unit_word
 
 MAX_STAFF = 10_000_000  # a head count above this is a typing slip, not an employer
 
@@ -36,10 +37,11 @@ def fact(
     zh: str, en: str, ask: str | None = None, ask_en: str | None = None, unit: str = "", **kwargs: Any
 ) -> Any:
     """A pydantic field that is also a fact: labels in both languages, the question to ask in both,
-    and the unit of an amount or count (元, 个月, 人), shown beside the input and the value."""
+    and the unit of an amount or count (元, 个月, 人; ``unit_en`` in English), shown beside the input
+    and the value."""
     extra = {"en": en, "ask": ask or f"请提供：{zh}", "ask_en": ask_en or f"Please provide: {en}"}
     if unit:
-        extra["unit"] = unit
+        extra |= {"unit": unit, "unit_en": unit_word(unit, "en")}
     return Field(default=kwargs.pop("default", None), title=zh, json_schema_extra=extra, **kwargs)
 
 
@@ -160,7 +162,7 @@ class Person(Strict):
     )
     employment_difficulty: YesNo | None = fact(
         "就业困难人员",
-        "Person with employment difficulty (认定的就业困难人员)",
+        "Person with employment difficulty (“就业困难人员”)",
         "申请人是否经认定为就业困难人员？",
         ask_en="Has the applicant been recognised as a person with employment difficulty?",
     )
@@ -211,9 +213,9 @@ class Person(Strict):
     )
     dibao_recipient: YesNo | None = fact(
         "低保对象",
-        "Minimum-living-guarantee (低保) recipient",
+        "Minimum-living-guarantee (“低保”) recipient",
         "申请人是否为低保对象？",
-        ask_en="Does the applicant receive the minimum living guarantee (低保)?",
+        ask_en="Does the applicant receive the minimum living guarantee (“低保”)?",
     )
     living_difficulty: YesNo | None = fact(
         "生活困难",
@@ -235,13 +237,13 @@ class Person(Strict):
     )
     registered_poor: YesNo | None = fact(
         "建档立卡贫困人口",
-        "Registered poor (建档立卡)",
+        "Registered poor (“建档立卡”)",
         "申请人是否为建档立卡贫困人口？",
-        ask_en="Is the applicant registered as poor (建档立卡)?",
+        ask_en="Is the applicant registered as poor (“建档立卡”)?",
     )
     migrant_worker: YesNo | None = fact(
         "农民工",
-        "Migrant worker (农民工)",
+        "Migrant worker (“农民工”)",
         "申请人是否为农民工？",
         ask_en="Is the applicant a migrant worker?",
     )
@@ -586,7 +588,7 @@ DistrictName = StrEnum("DistrictName", {name: name for name in shipped_names()})
 
 
 class District(Strict):
-    """The district that decides. What it runs where the notice says 有条件的地区 is its own setting
+    """The district that decides. What it runs where the notice says “有条件的地区” is its own setting
     (engine/districts.py), never the applicant's answer."""
 
     name: DistrictName | None = fact(

@@ -94,7 +94,7 @@ ParamValue = float | int | bool | list[Bracket] | None
 class Parameter(Strict):
     label: Text
     unit: str = ""
-    reference: str = Field(min_length=1)
+    reference: Text  # where the value comes from; English names Chinese documents as written
     values: dict[date, Annotated[ParamValue, AfterValidator(_in_unit)]]
 
     @model_validator(mode="after")

@@ -25,6 +25,7 @@ def registry_columns() -> dict[str, Any]:
     from engine.batch.columns import CASE_ID, CONFIRM, KIND
     from engine.labels import input_facts
     from engine.text import CHOICES
+    from engine.words import unit_word
 
     def column(spec: Any) -> dict[str, Any]:
         entry: dict[str, Any] = {"header": spec.zh, "field": spec.name, "en": spec.en, "type": spec.type}
@@ -33,7 +34,7 @@ def registry_columns() -> dict[str, Any]:
         if spec.type == "bool":
             entry["values"] = ["是", "否"]
         if spec.unit:
-            entry["unit"] = spec.unit
+            entry |= {"unit": spec.unit, "unit_en": unit_word(spec.unit, "en")}
         return entry
 
     yes_no = ["是", "否"]

@@ -356,6 +356,26 @@ def test_schema_input_lists_the_case_and_registry_fields():
     assert {c["header"] for c in columns["special"]} >= {"案件编号", "类型"}
 
 
+def test_schema_input_english_is_english_but_for_the_notice_words():
+    """Each field's English (label, question, unit) beside its Chinese: a term of the notice it
+    glosses is quoted “…”, a document is named by its number."""
+    schema = json.loads(run("schema", "--input").stdout)
+    english: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            english.extend(v for k, v in node.items() if k in ("en", "ask_en", "unit_en"))
+            node = list(node.values())
+        if isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    walk(schema)
+    assert "CNY" in english  # 元
+    ours = [re.sub(r"“[^”]*”|[\u4e00-\u9fff]+〔\d{4}〕\d+号", "", text) for text in english]
+    assert not [text for text in ours if HAN.search(text)]
+
+
 ALLOCATOR_PROBE = """
 import os, sys
 from engine.cli import main

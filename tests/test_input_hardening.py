@@ -437,10 +437,16 @@ def rules_with(folder: Path, name: str, make) -> Path:
     return folder
 
 
+MINIMUM = "      1999-01-22: 12"  # task 55's minimum contribution, in force from that day
+MINIMUM_LINE = (ROOT / "rules/task55_unemployment_benefit.yaml").read_text(
+    encoding="utf-8"
+).splitlines().index(MINIMUM) + 1
+
+
 def infinite(path: Path) -> None:
-    """Task 55's minimum contribution (line 63) made infinite."""
+    """Task 55's minimum contribution (line ``MINIMUM_LINE``) made infinite."""
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("      1999-01-22: 12\n", "      1999-01-22: .inf\n", 1), encoding="utf-8")
+    path.write_text(text.replace(MINIMUM + "\n", "      1999-01-22: .inf\n", 1), encoding="utf-8")
 
 
 @pytest.mark.parametrize(
@@ -482,7 +488,7 @@ def infinite(path: Path) -> None:
                 lambda tmp: rules_with(tmp / "r", "task55_unemployment_benefit.yaml", infinite),
             ),
             ["evaluate", "samples/person-near-retirement.json", "--lang", "en"],
-            "benefit.yaml:63: parameters.min_contribution_months.values.1999-01-22: a finite number",
+            f"benefit.yaml:{MINIMUM_LINE}: parameters.min_contribution_months.values.1999-01-22: a finite",
         ),
     ],
 )

@@ -78,7 +78,7 @@ def test_a_failed_condition_reads_its_fails_sentence_in_either_language():
     en = _conditions(data, "task53_employment_assistance", "en")["employment_difficulty"]
     assert (zh.result, zh.reason) == ("not_met", "申请人未经认定为就业困难人员")
     assert en.reason == "The applicant is not recognised as a person with employment difficulty"
-    assert en.detail == "Not met: Person with employment difficulty (认定的就业困难人员) is no; required yes"
+    assert en.detail == "Not met: Person with employment difficulty (“就业困难人员”) is no; required yes"
 
 
 @pytest.mark.parametrize(

@@ -58,7 +58,7 @@ def build(engine: Engine, case: CaseModel, as_of: date) -> dict[str, Any]:
                 "unit": parameter.unit,
                 "in_force_from": (since := _since(parameter, read_on)) and since.isoformat(),
                 "read_on": read_on.isoformat(),
-                "reference": parameter.reference,
+                "reference": parameter.reference.zh,
             }
             local = engine.settings.standard(district, f"{rule.id}.{name}", read_on)
             if local is not None and row["value"] is None:
