@@ -353,7 +353,11 @@ def test_an_application_cell_reads_back_the_programs_it_names():
 
 @pytest.mark.parametrize(
     "header, lines",
-    [("案件编号", ["A1", "A2"]), ("案件编号,类型", ["B1,企业", "B2,个人"]), ("案件编号,联系电话", ["C1,123"])],
+    [
+        ("案件编号", ["A1", "A2"]),
+        ("案件编号,类型", ["B1,企业", "B2,个人"]),
+        ("案件编号,联系电话", ["C1,123"]),
+    ],
 )
 def test_a_registry_with_no_fact_columns_is_decided_not_refused(tmp_path, header, lines):
     """A registry that names no fact (only case numbers, kinds or carried columns) is still judged:
