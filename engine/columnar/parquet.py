@@ -25,6 +25,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -381,15 +382,17 @@ def run_parquet(opts: Options, engine: Engine | None = None, log: Any = None) ->
         with err_part.open("ab") as err_file:
             parts = None if out.suffix.lower() == ".csv" else str(results.parts)
             chunks, workers = pool_size(tasks(data, size, skip, parts), workers)
-            for done, row, _ in in_order(chunks, workers, process_batch, start):
-                totals.add(done)
-                results.add(done)
-                err_file.write(done.err)
-                err_file.flush()
-                os.fsync(err_file.fileno())
-                cp = Checkpoint(options, row, row + 2, results.chunks, err_file.tell(), totals.dump(), {})
-                write_checkpoint(checkpoint, cp)
-                progress.update(row, totals.read)
+            # closed on leaving, not when collected: the workers are gone before the parts are touched
+            with closing(in_order(chunks, workers, process_batch, start)) as judged:
+                for done, row, _ in judged:
+                    totals.add(done)
+                    results.add(done)
+                    err_file.write(done.err)
+                    err_file.flush()
+                    os.fsync(err_file.fileno())
+                    cp = Checkpoint(options, row, row + 2, results.chunks, err_file.tell(), totals.dump(), {})
+                    write_checkpoint(checkpoint, cp)
+                    progress.update(row, totals.read)
     except BaseException:
         results.close()
         raise
