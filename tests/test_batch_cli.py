@@ -49,6 +49,13 @@ def refusals(tmp: Path, registry: Path) -> dict[str, tuple[list[str], str, str]]
     (tmp / "csvs").mkdir()
     (tmp / "csvs" / "a.csv").write_bytes(registry.read_bytes()[:2000])
     (tmp / "taken").mkdir()
+    for name in ("x.errors.csv", "y.csv.partial", "w.errors.csv.partial", "z.csv.checkpoint"):
+        (tmp / name).write_bytes(registry.read_bytes())  # a registry named as a file the run writes
+    for name in ("ff.csv.partial", "gg.csv.parts"):
+        (tmp / name).mkdir()
+        (tmp / name / "keep").write_text("the user's", encoding="utf-8")
+    (tmp / "ee.errors.csv").mkdir()
+    (tmp / "e2.csv").mkdir()
     reg = str(registry)
     return {
         "an empty registry folder": ([str(tmp / "empty"), "-o", str(tmp / "r.csv")], "没有", "holds no"),
@@ -69,6 +76,46 @@ def refusals(tmp: Path, registry: Path) -> dict[str, tuple[list[str], str, str]]
             "folder",
         ),
         "--resume with no checkpoint": ([reg, "-o", str(tmp / "r.csv"), "--resume"], "没有可续跑", "resume"),
+        "the registry as the errors file beside the results": (
+            [str(tmp / "x.errors.csv"), "-o", str(tmp / "x.csv")],
+            "x.errors.csv，而它就是名册",
+            "x.errors.csv, which is the registry",
+        ),
+        "the registry as the partial results": (
+            [str(tmp / "y.csv.partial"), "-o", str(tmp / "y.csv")],
+            "y.csv.partial 的名字是本次运行的工作文件名",
+            "working file",
+        ),
+        "the registry as the partial errors": (
+            [str(tmp / "w.errors.csv.partial"), "-o", str(tmp / "w.csv")],
+            "w.errors.csv.partial 的名字是",
+            "working file",
+        ),
+        "the registry as the checkpoint": (
+            [str(tmp / "z.csv.checkpoint"), "-o", str(tmp / "z.csv")],
+            "z.csv.checkpoint 的名字是",
+            "working file",
+        ),
+        "a folder where the partial results go": (
+            [reg, "-o", str(tmp / "ff.csv")],
+            "ff.csv.partial 是一个文件夹",
+            "ff.csv.partial is a folder",
+        ),
+        "the user's files in the workers' folder": (
+            [reg, "-o", str(tmp / "gg.csv")],
+            "gg.csv.parts 中有不是本程序留下的内容",
+            "gg.csv.parts holds what this program did not leave",
+        ),
+        "a folder where the errors file goes": (
+            [reg, "-o", str(tmp / "ee.csv")],
+            "ee.errors.csv，而它是一个文件夹",
+            "ee.errors.csv, which is a folder",
+        ),
+        "--errors a folder": (
+            [reg, "-o", str(tmp / "r.csv"), "--errors", str(tmp / "e2.csv")],
+            "e2.csv 是一个文件夹",
+            "e2.csv is a folder",
+        ),
     }
 
 
@@ -83,6 +130,14 @@ CASES = [
     "--template into a missing folder",
     "--scheduler with a results file",
     "--resume with no checkpoint",
+    "the registry as the errors file beside the results",
+    "the registry as the partial results",
+    "the registry as the partial errors",
+    "the registry as the checkpoint",
+    "a folder where the partial results go",
+    "the user's files in the workers' folder",
+    "a folder where the errors file goes",
+    "--errors a folder",
 ]
 
 
@@ -93,13 +148,15 @@ def test_a_run_that_cannot_be_done_is_refused_in_one_line_and_leaves_nothing(
 ):
     args, zh, en = refusals(tmp_path, registry)[case]
     before = files(tmp_path)
+    contents = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
     assert batch(*args, "--lang", lang) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "Traceback" not in err
     assert (zh if lang == "zh" else en) in err
     if lang == "en":
         assert not any("\u4e00" <= ch <= "\u9fff" for ch in err.replace(str(tmp_path), "")), err
-    assert files(tmp_path) == before  # nothing written, not even a partial file
+    assert files(tmp_path) == before  # nothing written, not even a partial file; nothing removed
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == contents
 
 
 def test_each_output_is_the_format_its_name_says(tmp_path, registry):
@@ -353,7 +410,11 @@ def test_an_application_cell_reads_back_the_programs_it_names():
 
 @pytest.mark.parametrize(
     "header, lines",
-    [("案件编号", ["A1", "A2"]), ("案件编号,类型", ["B1,企业", "B2,个人"]), ("案件编号,联系电话", ["C1,123"])],
+    [
+        ("案件编号", ["A1", "A2"]),
+        ("案件编号,类型", ["B1,企业", "B2,个人"]),
+        ("案件编号,联系电话", ["C1,123"]),
+    ],
 )
 def test_a_registry_with_no_fact_columns_is_decided_not_refused(tmp_path, header, lines):
     """A registry that names no fact (only case numbers, kinds or carried columns) is still judged:

@@ -196,8 +196,9 @@ def _resumable(out: Path, errors: Path | None) -> bool:
     """After a run stopped: True if ``--resume`` can go on (a checkpoint was written); otherwise
     its unfinished files are removed."""
     from engine.batch.checkpoint import clear_unresumable
+    from engine.batch.options import default_errors
 
-    return clear_unresumable(out, errors or out.with_name(out.stem + ".errors.csv"))
+    return clear_unresumable(out, errors or default_errors(out))
 
 
 def _template(args: argparse.Namespace) -> int:

@@ -50,7 +50,12 @@ class Options:
 
     @property
     def errors_path(self) -> Path:
-        return self.errors or self.out.with_name(self.out.stem + ".errors.csv")
+        return self.errors or default_errors(self.out)
+
+
+def default_errors(out: Path) -> Path:
+    """The errors file beside the results when --errors names none: ``r.csv`` → ``r.errors.csv``."""
+    return out.with_name(out.stem + ".errors.csv")
 
 
 @dataclass
