@@ -430,3 +430,44 @@ def test_a_registry_with_no_fact_columns_is_decided_not_refused(tmp_path, header
     assert rows.height == len(lines)
     statuses = rows.select(pl.col("^.*·结论$")).unpivot()["value"].drop_nulls()
     assert set(statuses) <= {"需补充信息", "不符合"} and "需补充信息" in set(statuses)
+
+
+def test_the_progress_line_is_in_the_run_s_language(tmp_path, registry, capsys, monkeypatch):
+    """On a terminal the progress line says rows and rows/s with --lang en, 行 and 行/秒 without."""
+    import engine.batch.progress
+    import engine.batch.run
+
+    monkeypatch.setattr(engine.batch.run, "wanted", lambda stream, quiet: True)
+    monkeypatch.setattr(engine.batch.progress, "EVERY", -1.0)  # every chunk redrawn
+    for lang, words in (("en", " rows/s "), ("zh", " 行/秒 ")):
+        args = [str(registry), "-o", str(tmp_path / f"{lang}.csv"), "--as-of", AS_OF, "--chunk", "1000"]
+        assert batch(*args, "--lang", lang) == 0
+        drawn = [line for line in capsys.readouterr().err.split("\r") if line.startswith("[")]
+        assert drawn and all(words in line for line in drawn), drawn
+
+
+def test_a_cell_under_no_header_is_named_in_english(tmp_path):
+    source = tmp_path / "nameless.csv"
+    source.write_text("案件编号,,出生日期\nA1,x,1960-01-01\n", encoding="utf-8")
+    assert batch(str(source), "-o", str(tmp_path / "r.csv"), "--as-of", AS_OF, "--lang", "en") == 0
+    rows = (tmp_path / "r.errors.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert rows[1].startswith("2,A1,column 2 (no header),"), rows
+
+
+def test_a_refused_resume_words_the_options_it_names(tmp_path, registry, capsys, monkeypatch):
+    """yes/no options as 是/否, column lists as their names (无 for none), never Python's values."""
+    from engine.batch.checkpoint import Outputs
+
+    source = _with_extra_columns(registry, tmp_path / "extra.csv")
+    args = [str(source), "-o", str(tmp_path / "r.csv"), "--as-of", AS_OF]
+    monkeypatch.setattr(Outputs, "finish", lambda self: (_ for _ in ()).throw(KeyboardInterrupt))
+    assert batch(*args, "--carry", "联系电话,备注") == 130
+    monkeypatch.undo()
+    capsys.readouterr()
+    assert batch(*args, "--resume", "--long", "--ignore", "联系电话,备注") == 2
+    err = capsys.readouterr().err
+    assert "long 原为 否，现为 是" in err and "carry 原为 联系电话、备注，现为 无" in err, err
+    assert "ignore 原为 无，现为 联系电话、备注" in err, err
+    assert batch(*args, "--resume", "--long", "--ignore", "联系电话,备注", "--lang", "en") == 2
+    err = capsys.readouterr().err
+    assert "long was no, now yes" in err and "carry was 联系电话, 备注, now none" in err, err

@@ -323,7 +323,7 @@ def row_case(
             data["applied_for"] = list(ids)
     for i in cols.foreign[kind]:
         if fields[i].strip():
-            header = cols.headers[i] or f"第{i + 1}列（没有列名）"
+            header = cols.headers[i] or Words(f"第{i + 1}列（没有列名）", f"column {i + 1} (no header)")
             problems.append(
                 (
                     header,

@@ -71,7 +71,7 @@ def run_csv(opts: Options, engine: Engine | None = None, log: TextIO | None = No
         columnar.set_job(Job(engine, columns, layout, as_of))
         # polars' thread pool does not survive a fork: workers start afresh and compile their own
         # engine from the same rule book and district settings.
-        progress = Progress(reader.size, wanted(log, opts.quiet), log)
+        progress = Progress(reader.size, wanted(log, opts.quiet), log, layout.lang)
         workers = opts.workers or os.cpu_count() or 1
         head = head_hash(opts.source)
         chunks, workers = pool_size(reader.chunks(opts.chunk or COLUMNAR_CHUNK), workers)

@@ -374,7 +374,7 @@ def run_parquet(opts: Options, engine: Engine | None = None, log: Any = None) ->
         totals, done_chunks, skip = Totals(), 0, 0
     job = Job(engine, columns, layout, as_of)
     chunk.set_job(job)
-    progress = Progress(options["input_rows"], wanted(log, opts.quiet), log)
+    progress = Progress(options["input_rows"], wanted(log, opts.quiet), log, layout.lang)
     start = ("spawn", chunk.start_worker, (engine.book, engine.settings, columns, opts, as_of))
     workers = opts.workers or os.cpu_count() or 1
     results = Results(out, layout, done_chunks)
