@@ -277,6 +277,19 @@ def test_unknown_columns_are_refused_naming_carry_and_ignore(tmp_path, registry,
     assert files(tmp_path) == {"extra.csv"}
 
 
+def test_thousands_of_unknown_columns_are_counted_not_all_listed(tmp_path, capsys):
+    """The refusal stays a line one reads: the first ten named, the rest counted."""
+    source = tmp_path / "wide.csv"
+    names = [f"x{k}" for k in range(1, 5001)]
+    source.write_text("案件编号," + ",".join(names) + "\nA1" + "," * len(names) + "\n", encoding="utf-8")
+    assert batch(str(source), "-o", str(tmp_path / "r.csv")) == 2
+    err = capsys.readouterr().err
+    assert "不认识的列名：x1、x2" in err and "x10等 5,000 列" in err and "x11" not in err
+    assert len(err) < 2_000
+    assert batch(str(source), "-o", str(tmp_path / "r.csv"), "--lang", "en") == 2
+    assert "x10 and 4,990 more" in capsys.readouterr().err
+
+
 def test_carried_columns_are_written_as_they_are_and_ignored_ones_left_out(tmp_path, registry):
     source = _with_extra_columns(registry, tmp_path / "extra.csv")
     out = tmp_path / "r.csv"
