@@ -111,6 +111,12 @@ def refusals(tmp: Path, registry: Path) -> dict[str, tuple[list[str], str, str]]
             "ee.errors.csv，而它是一个文件夹",
             "ee.errors.csv, which is a folder",
         ),
+        "a registry with --template": ([reg, "--template"], "不读取名册", "reads no registry"),
+        "a column both carried and left out": (
+            [reg, "-o", str(tmp / "r.csv"), "--carry", "phone", "--ignore", "phone,note"],
+            "phone 同时写在 --carry 和 --ignore 中",
+            "phone is named by both --carry and --ignore",
+        ),
         "--errors a folder": (
             [reg, "-o", str(tmp / "r.csv"), "--errors", str(tmp / "e2.csv")],
             "e2.csv 是一个文件夹",
@@ -138,6 +144,8 @@ CASES = [
     "the user's files in the workers' folder",
     "a folder where the errors file goes",
     "--errors a folder",
+    "a registry with --template",
+    "a column both carried and left out",
 ]
 
 

@@ -170,6 +170,8 @@ def command(args: argparse.Namespace) -> int:
     from engine.batch import paths
 
     lang = args.lang
+    if (refusal := _contradiction(args)) is not None:
+        return fail(refusal.text(lang))
     if args.template:
         return _template(args)
     if not args.input or not args.output:
@@ -190,6 +192,25 @@ def command(args: argparse.Namespace) -> int:
         return fail(f"{source}：{err.text(lang)}" if lang == "zh" else f"{source}: {err.text(lang)}")
     except OSError as err:
         return _stopped(err, lang, not cluster and _resumable(out, errors), out)
+
+
+def _contradiction(args: argparse.Namespace) -> Refusal | None:
+    """Options that ask for two things that cannot both be done (one would be dropped unsaid)."""
+    if args.template and args.input:
+        shown = visible(args.input)
+        return Refusal(
+            f"--template 输出空白模板，不读取名册：请去掉 {shown}，或去掉 --template 评估它",
+            f"--template writes an empty template and reads no registry: leave out {shown}, or leave "
+            "out --template to evaluate it",
+        )
+    both = [name for name in args.carry if name in args.ignore]
+    if both:
+        return Refusal(
+            f"一列不能既带入结果又忽略：{'、'.join(both)} 同时写在 --carry 和 --ignore 中",
+            f"A column cannot be both carried and left out: {', '.join(both)} is named by both --carry "
+            "and --ignore",
+        )
+    return None
 
 
 def _resumable(out: Path, errors: Path | None) -> bool:
