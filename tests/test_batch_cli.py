@@ -492,3 +492,32 @@ def test_a_refused_resume_words_the_options_it_names(tmp_path, registry, capsys,
     assert batch(*args, "--resume", "--long", "--ignore", "联系电话,备注", "--lang", "en") == 2
     err = capsys.readouterr().err
     assert "long was no, now yes" in err and "carry was 联系电话, 备注, now none" in err, err
+
+
+def test_a_disk_full_while_joining_the_parquet_result_leaves_only_what_resume_needs(
+    tmp_path, registry, capsys, monkeypatch
+):
+    """The parts are joined into OUT.tmp at the very end: a full disk there stops the run (exit 1)
+    without leaving the half-joined OUT.tmp, and --resume writes the whole file."""
+    import errno
+
+    import engine.columnar.parquet
+
+    source = tmp_path / "reg.parquet"
+    pl.read_csv(registry, infer_schema=False).write_parquet(source)
+    args = [str(source), "-o", str(tmp_path / "r.parquet"), "--as-of", AS_OF, "--chunk", "1000"]
+    join = engine.columnar.parquet.join
+
+    def full(parts, empty, out):
+        out.write(b"PAR1 half")
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "r.parquet.tmp"))
+
+    monkeypatch.setattr(engine.columnar.parquet, "join", full)
+    assert batch(*args) == 1
+    assert "磁盘空间不足" in capsys.readouterr().err
+    assert files(tmp_path) >= {"r.parquet.checkpoint", "r.parquet.partial"}
+    assert not (tmp_path / "r.parquet.tmp").exists() and not (tmp_path / "r.parquet").exists()
+    monkeypatch.setattr(engine.columnar.parquet, "join", join)
+    assert batch(*args, "--resume") == 0
+    assert pq.read_table(tmp_path / "r.parquet").num_rows == 3000
+    assert {p.name for p in tmp_path.iterdir()} == {"reg.parquet", "r.parquet", "r.errors.csv"}

@@ -393,12 +393,12 @@ def run_parquet(opts: Options, engine: Engine | None = None, log: Any = None) ->
                     cp = Checkpoint(options, row, row + 2, results.chunks, err_file.tell(), totals.dump(), {})
                     write_checkpoint(checkpoint, cp)
                     progress.update(row, totals.read)
-    except BaseException:
+        progress.close()
+        assert totals.read == totals.decided + totals.rejected
+        results.finish()
+    except BaseException:  # OUT.tmp half-joined (a full disk) goes; the parts stay for --resume
         results.close()
         raise
-    progress.close()
-    assert totals.read == totals.decided + totals.rejected
-    results.finish()
     os.replace(err_part, errors)
     checkpoint.unlink(missing_ok=True)
     return totals
