@@ -116,11 +116,13 @@ def in_order(
             pending.append((_submit(pool, work, rows), end, line))
             if len(pending) > 2 * workers:
                 future, e, n = pending.popleft()
-                yield _result(future), e, n
+                yield future.result(), e, n
         while pending:
             future, e, n = pending.popleft()
-            yield _result(future), e, n
+            yield future.result(), e, n
         finished = True
+    except BrokenProcessPool:  # from a result, or from handing over a chunk once the pool is broken
+        raise WorkerLost from None
     finally:
         if finished:
             pool.shutdown()
@@ -145,13 +147,6 @@ def _submit(pool: ProcessPoolExecutor, work: Callable[[Any], Done], rows: Any) -
             signal.signal(number, handler)
         for number in caught:
             signal.raise_signal(number)
-
-
-def _result(future: Future[Done]) -> Done:
-    try:
-        return future.result()
-    except BrokenProcessPool:
-        raise WorkerLost from None
 
 
 def _end_now(pool: ProcessPoolExecutor) -> None:
