@@ -49,6 +49,13 @@ def refusals(tmp: Path, registry: Path) -> dict[str, tuple[list[str], str, str]]
     (tmp / "csvs").mkdir()
     (tmp / "csvs" / "a.csv").write_bytes(registry.read_bytes()[:2000])
     (tmp / "taken").mkdir()
+    for name in ("x.errors.csv", "y.csv.partial", "w.errors.csv.partial", "z.csv.checkpoint"):
+        (tmp / name).write_bytes(registry.read_bytes())  # a registry named as a file the run writes
+    for name in ("ff.csv.partial", "gg.csv.parts"):
+        (tmp / name).mkdir()
+        (tmp / name / "keep").write_text("the user's", encoding="utf-8")
+    (tmp / "ee.errors.csv").mkdir()
+    (tmp / "e2.csv").mkdir()
     reg = str(registry)
     return {
         "an empty registry folder": ([str(tmp / "empty"), "-o", str(tmp / "r.csv")], "没有", "holds no"),
@@ -69,6 +76,52 @@ def refusals(tmp: Path, registry: Path) -> dict[str, tuple[list[str], str, str]]
             "folder",
         ),
         "--resume with no checkpoint": ([reg, "-o", str(tmp / "r.csv"), "--resume"], "没有可续跑", "resume"),
+        "the registry as the errors file beside the results": (
+            [str(tmp / "x.errors.csv"), "-o", str(tmp / "x.csv")],
+            "x.errors.csv，而它就是名册",
+            "x.errors.csv, which is the registry",
+        ),
+        "the registry as the partial results": (
+            [str(tmp / "y.csv.partial"), "-o", str(tmp / "y.csv")],
+            "y.csv.partial 的名字是本次运行的工作文件名",
+            "working file",
+        ),
+        "the registry as the partial errors": (
+            [str(tmp / "w.errors.csv.partial"), "-o", str(tmp / "w.csv")],
+            "w.errors.csv.partial 的名字是",
+            "working file",
+        ),
+        "the registry as the checkpoint": (
+            [str(tmp / "z.csv.checkpoint"), "-o", str(tmp / "z.csv")],
+            "z.csv.checkpoint 的名字是",
+            "working file",
+        ),
+        "a folder where the partial results go": (
+            [reg, "-o", str(tmp / "ff.csv")],
+            "ff.csv.partial 是一个文件夹",
+            "ff.csv.partial is a folder",
+        ),
+        "the user's files in the workers' folder": (
+            [reg, "-o", str(tmp / "gg.csv")],
+            "gg.csv.parts 中有不是本程序留下的内容",
+            "gg.csv.parts holds what this program did not leave",
+        ),
+        "a folder where the errors file goes": (
+            [reg, "-o", str(tmp / "ee.csv")],
+            "ee.errors.csv，而它是一个文件夹",
+            "ee.errors.csv, which is a folder",
+        ),
+        "a registry with --template": ([reg, "--template"], "不读取名册", "reads no registry"),
+        "a column both carried and left out": (
+            [reg, "-o", str(tmp / "r.csv"), "--carry", "phone", "--ignore", "phone,note"],
+            "phone 同时写在 --carry 和 --ignore 中",
+            "phone is named by both --carry and --ignore",
+        ),
+        "--errors a folder": (
+            [reg, "-o", str(tmp / "r.csv"), "--errors", str(tmp / "e2.csv")],
+            "e2.csv 是一个文件夹",
+            "e2.csv is a folder",
+        ),
     }
 
 
@@ -83,6 +136,16 @@ CASES = [
     "--template into a missing folder",
     "--scheduler with a results file",
     "--resume with no checkpoint",
+    "the registry as the errors file beside the results",
+    "the registry as the partial results",
+    "the registry as the partial errors",
+    "the registry as the checkpoint",
+    "a folder where the partial results go",
+    "the user's files in the workers' folder",
+    "a folder where the errors file goes",
+    "--errors a folder",
+    "a registry with --template",
+    "a column both carried and left out",
 ]
 
 
@@ -93,13 +156,15 @@ def test_a_run_that_cannot_be_done_is_refused_in_one_line_and_leaves_nothing(
 ):
     args, zh, en = refusals(tmp_path, registry)[case]
     before = files(tmp_path)
+    contents = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
     assert batch(*args, "--lang", lang) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "Traceback" not in err
     assert (zh if lang == "zh" else en) in err
     if lang == "en":
         assert not any("\u4e00" <= ch <= "\u9fff" for ch in err.replace(str(tmp_path), "")), err
-    assert files(tmp_path) == before  # nothing written, not even a partial file
+    assert files(tmp_path) == before  # nothing written, not even a partial file; nothing removed
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == contents
 
 
 def test_each_output_is_the_format_its_name_says(tmp_path, registry):
@@ -218,6 +283,19 @@ def test_unknown_columns_are_refused_naming_carry_and_ignore(tmp_path, registry,
     err = capsys.readouterr().err
     assert "不认识的列名：联系电话、备注" in err and "--carry 联系电话,备注" in err and "--ignore" in err
     assert files(tmp_path) == {"extra.csv"}
+
+
+def test_thousands_of_unknown_columns_are_counted_not_all_listed(tmp_path, capsys):
+    """The refusal stays a line one reads: the first ten named, the rest counted."""
+    source = tmp_path / "wide.csv"
+    names = [f"x{k}" for k in range(1, 5001)]
+    source.write_text("案件编号," + ",".join(names) + "\nA1" + "," * len(names) + "\n", encoding="utf-8")
+    assert batch(str(source), "-o", str(tmp_path / "r.csv")) == 2
+    err = capsys.readouterr().err
+    assert "不认识的列名：x1、x2" in err and "x10等 5,000 列" in err and "x11" not in err
+    assert len(err) < 2_000
+    assert batch(str(source), "-o", str(tmp_path / "r.csv"), "--lang", "en") == 2
+    assert "x10 and 4,990 more" in capsys.readouterr().err
 
 
 def test_carried_columns_are_written_as_they_are_and_ignored_ones_left_out(tmp_path, registry):
@@ -373,3 +451,73 @@ def test_a_registry_with_no_fact_columns_is_decided_not_refused(tmp_path, header
     assert rows.height == len(lines)
     statuses = rows.select(pl.col("^.*·结论$")).unpivot()["value"].drop_nulls()
     assert set(statuses) <= {"需补充信息", "不符合"} and "需补充信息" in set(statuses)
+
+
+def test_the_progress_line_is_in_the_run_s_language(tmp_path, registry, capsys, monkeypatch):
+    """On a terminal the progress line says rows and rows/s with --lang en, 行 and 行/秒 without."""
+    import engine.batch.progress
+    import engine.batch.run
+
+    monkeypatch.setattr(engine.batch.run, "wanted", lambda stream, quiet: True)
+    monkeypatch.setattr(engine.batch.progress, "EVERY", -1.0)  # every chunk redrawn
+    for lang, words in (("en", " rows/s "), ("zh", " 行/秒 ")):
+        args = [str(registry), "-o", str(tmp_path / f"{lang}.csv"), "--as-of", AS_OF, "--chunk", "1000"]
+        assert batch(*args, "--lang", lang) == 0
+        drawn = [line for line in capsys.readouterr().err.split("\r") if line.startswith("[")]
+        assert drawn and all(words in line for line in drawn), drawn
+
+
+def test_a_cell_under_no_header_is_named_in_english(tmp_path):
+    source = tmp_path / "nameless.csv"
+    source.write_text("案件编号,,出生日期\nA1,x,1960-01-01\n", encoding="utf-8")
+    assert batch(str(source), "-o", str(tmp_path / "r.csv"), "--as-of", AS_OF, "--lang", "en") == 0
+    rows = (tmp_path / "r.errors.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert rows[1].startswith("2,A1,column 2 (no header),"), rows
+
+
+def test_a_refused_resume_words_the_options_it_names(tmp_path, registry, capsys, monkeypatch):
+    """yes/no options as 是/否, column lists as their names (无 for none), never Python's values."""
+    from engine.batch.checkpoint import Outputs
+
+    source = _with_extra_columns(registry, tmp_path / "extra.csv")
+    args = [str(source), "-o", str(tmp_path / "r.csv"), "--as-of", AS_OF]
+    monkeypatch.setattr(Outputs, "finish", lambda self: (_ for _ in ()).throw(KeyboardInterrupt))
+    assert batch(*args, "--carry", "联系电话,备注") == 130
+    monkeypatch.undo()
+    capsys.readouterr()
+    assert batch(*args, "--resume", "--long", "--ignore", "联系电话,备注") == 2
+    err = capsys.readouterr().err
+    assert "long 原为 否，现为 是" in err and "carry 原为 联系电话、备注，现为 无" in err, err
+    assert "ignore 原为 无，现为 联系电话、备注" in err, err
+    assert batch(*args, "--resume", "--long", "--ignore", "联系电话,备注", "--lang", "en") == 2
+    err = capsys.readouterr().err
+    assert "long was no, now yes" in err and "carry was 联系电话, 备注, now none" in err, err
+
+
+def test_a_disk_full_while_joining_the_parquet_result_leaves_only_what_resume_needs(
+    tmp_path, registry, capsys, monkeypatch
+):
+    """The parts are joined into OUT.tmp at the very end: a full disk there stops the run (exit 1)
+    without leaving the half-joined OUT.tmp, and --resume writes the whole file."""
+    import errno
+
+    import engine.columnar.parquet
+
+    source = tmp_path / "reg.parquet"
+    pl.read_csv(registry, infer_schema=False).write_parquet(source)
+    args = [str(source), "-o", str(tmp_path / "r.parquet"), "--as-of", AS_OF, "--chunk", "1000"]
+    join = engine.columnar.parquet.join
+
+    def full(parts, empty, out):
+        out.write(b"PAR1 half")
+        raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "r.parquet.tmp"))
+
+    monkeypatch.setattr(engine.columnar.parquet, "join", full)
+    assert batch(*args) == 1
+    assert "磁盘空间不足" in capsys.readouterr().err
+    assert files(tmp_path) >= {"r.parquet.checkpoint", "r.parquet.partial"}
+    assert not (tmp_path / "r.parquet.tmp").exists() and not (tmp_path / "r.parquet").exists()
+    monkeypatch.setattr(engine.columnar.parquet, "join", join)
+    assert batch(*args, "--resume") == 0
+    assert pq.read_table(tmp_path / "r.parquet").num_rows == 3000
+    assert {p.name for p in tmp_path.iterdir()} == {"reg.parquet", "r.parquet", "r.errors.csv"}

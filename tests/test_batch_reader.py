@@ -113,3 +113,22 @@ def test_resuming_at_an_offset_reads_plain_chunks_from_there(tmp_path):
         rows += chunk.rows.rows() if isinstance(chunk.rows, Plain) else chunk.rows
     reader.close()
     assert rows == [r for r in expected if r[0] >= line]
+
+
+@pytest.mark.parametrize(
+    "data, zh, en",
+    [
+        ("\r\n  \r\n" + HEAD + "P1,1970-01-01,张三\r\n", "第1行没有列名", "Line 1 holds no column names"),
+        (",,\r\n" + HEAD, "第1行没有列名", "Line 1 holds no column names"),
+        ("\r\n \r\n\r\n", "文件是空的", "The file is empty"),
+    ],
+)
+def test_a_file_whose_first_line_names_no_column_says_so(tmp_path, data, zh, en):
+    """Blank lines (or a line of commas) above the header: what is there, not "the file is empty"."""
+    from engine.batch.reader import FileError
+
+    path = tmp_path / "r.csv"
+    path.write_text(data, encoding="utf-8")
+    with pytest.raises(FileError) as refused:
+        Reader(path)
+    assert zh in refused.value.text("zh") and en in refused.value.text("en")

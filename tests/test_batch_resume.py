@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -254,3 +255,100 @@ def test_a_worker_s_file_of_rows_is_appended_whole_and_removed(tmp_path, monkeyp
     assert written == b"head\r\n" + "一,二\r\n".encode() * 10_000 + b"last\r\n"
     assert sizes == (len(written) - len(b"last\r\n"), len(b"errors\r\nbad\r\n"))
     assert not part.exists() and not folder.exists()
+
+
+@pytest.fixture(scope="module")
+def small_registry(tmp_path_factory, make_registry) -> Path:
+    path = tmp_path_factory.mktemp("small") / "registry.csv"
+    make_registry.write_registry(path, 4_000, seed=11)
+    return path
+
+
+@pytest.fixture(scope="module")
+def small_reference(small_registry, tmp_path_factory) -> bytes:
+    out = tmp_path_factory.mktemp("small_reference") / "out.csv"
+    assert main(batch(small_registry, out, "--workers", "1")) == 0
+    return out.read_bytes()
+
+
+def _workers_of(pid: int) -> list[int]:
+    """The pool's worker processes of the run ``pid`` (its children started by spawn_main)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            command = (stat.parent / "cmdline").read_bytes()
+        except (OSError, ValueError, IndexError):  # gone meanwhile
+            continue
+        if parent == pid and b"spawn_main" in command:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _stopped_run(command: list[str], ready: Callable[[int], bool], stop: Callable[[int], None]) -> str:
+    """Start the run, wait until ``ready(pid)``, ``stop(pid)`` it; its stderr once it has ended
+    (60 s: only a guard against a run that never ends)."""
+    process = subprocess.Popen(command, cwd=ROOT, start_new_session=True, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not ready(process.pid) and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+        assert process.poll() is None, "the run ended before it could be stopped"
+        stop(process.pid)
+        _, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert process.returncode is not None
+    return err.strip() + f"\n{process.returncode}"
+
+
+def _resumed(command: list[str], out: Path, reference: bytes) -> None:
+    resumed = subprocess.run([*command, "--resume"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert resumed.returncode == 0, resumed.stderr
+    assert out.read_bytes() == reference
+    assert sorted(p.name for p in out.parent.iterdir()) == ["out.csv", "out.errors.csv"]
+
+
+def test_a_worker_killed_mid_run_stops_the_run_resumably(small_registry, small_reference, tmp_path):
+    """A worker SIGKILLed as the OOM killer would: the run ends at once (it used to wait forever for
+    the worker's chunk) in one line, exit 1, and --resume finishes the same file."""
+    out = tmp_path / "out.csv"
+    command = _command(small_registry, out, "--chunk", "50")
+    checkpoint = Outputs(out, tmp_path / "out.errors.csv").checkpoint
+    err = _stopped_run(
+        command, lambda pid: checkpoint.exists(), lambda pid: os.kill(_workers_of(pid)[0], signal.SIGKILL)
+    )
+    message, code = err.splitlines()
+    assert code == "1" and "一个工作进程意外结束" in message and "--resume" in message
+    _resumed(command, out, small_reference)
+
+
+def test_sigterm_stops_the_run_as_ctrl_c_does(small_registry, small_reference, tmp_path):
+    """``timeout``, ``kill``: the run says it was interrupted, its workers end quietly, nothing is
+    left but what --resume needs (no hand-over folder), and --resume finishes the same file."""
+    out = tmp_path / "out.csv"
+    command = _command(small_registry, out, "--chunk", "50")
+    outputs = Outputs(out, tmp_path / "out.errors.csv")
+    err = _stopped_run(
+        command, lambda pid: outputs.checkpoint.exists(), lambda pid: os.kill(pid, signal.SIGTERM)
+    )
+    message, code = err.splitlines()
+    assert code == "130" and "已中断" in message and "--resume" in message
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "out.csv.checkpoint",
+        "out.csv.partial",
+        "out.errors.csv.partial",
+    ]
+    _resumed(command, out, small_reference)
+
+
+def test_ctrl_c_while_the_workers_start_leaves_nothing(small_registry, tmp_path):
+    """Ctrl-C (to the whole process group, as a terminal sends it) before any chunk is done: one
+    line, no worker's traceback, no advice to --resume (there is nothing to resume), no file."""
+    command = _command(small_registry, tmp_path / "out.csv", "--chunk", "50")
+    err = _stopped_run(command, lambda pid: bool(_workers_of(pid)), lambda pid: os.killpg(pid, signal.SIGINT))
+    message, code = err.splitlines()
+    assert code == "130" and "已中断" in message and "--resume" not in message
+    assert list(tmp_path.iterdir()) == []

@@ -196,10 +196,25 @@ def unchanged(old: dict[str, Any], new: dict[str, Any], zh: str, en: str) -> Non
     if changed:
         raise ResumeError(
             f"选项与{zh}不同，不能续跑："
-            + "；".join(f"{k} 原为 {old.get(k)}，现为 {new.get(k)}" for k in changed),
+            + "；".join(f"{k} 原为 {_worded(old.get(k))}，现为 {_worded(new.get(k))}" for k in changed),
             f"The options differ from {en}'s, so it cannot be continued: "
-            + "; ".join(f"{k} was {old.get(k)}, now {new.get(k)}" for k in changed),
+            + "; ".join(
+                f"{k} was {_worded(old.get(k), 'en')}, now {_worded(new.get(k), 'en')}" for k in changed
+            ),
         )
+
+
+def _worded(value: Any, lang: str = "zh") -> str:
+    """An option's value as a person reads it: 是/否, columns' names joined, 无 for none (never
+    Python's True, [] or None)."""
+    zh = lang == "zh"
+    if isinstance(value, bool):
+        return ("是" if value else "否") if zh else ("yes" if value else "no")
+    if isinstance(value, list):
+        value = ("、" if zh else ", ").join(map(str, value))
+    if value is None or value == "":
+        return "无" if zh else "none"
+    return str(value)
 
 
 def _fsync_dir(path: Path) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import signal
 import sys
 from datetime import date
 from pathlib import Path
@@ -20,6 +21,7 @@ from engine.values import visible
 
 SCHEDULER_TIMEOUT = 5  # seconds to wait for a dask scheduler to answer
 EXIT_STOPPED = 1
+EXIT_INTERRUPTED = 130
 NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 
@@ -168,6 +170,8 @@ def command(args: argparse.Namespace) -> int:
     from engine.batch import paths
 
     lang = args.lang
+    if (refusal := _contradiction(args)) is not None:
+        return fail(refusal.text(lang))
     if args.template:
         return _template(args)
     if not args.input or not args.output:
@@ -187,11 +191,35 @@ def command(args: argparse.Namespace) -> int:
     except Refusal as err:
         return fail(f"{source}：{err.text(lang)}" if lang == "zh" else f"{source}: {err.text(lang)}")
     except OSError as err:
-        from engine.batch.checkpoint import clear_unresumable
+        return _stopped(err, lang, not cluster and _resumable(out, errors), out)
 
-        errors_path = errors or out.with_name(out.stem + ".errors.csv")
-        resumable = not cluster and clear_unresumable(out, errors_path)
-        return _stopped(err, lang, resumable, out)
+
+def _contradiction(args: argparse.Namespace) -> Refusal | None:
+    """Options that ask for two things that cannot both be done (one would be dropped unsaid)."""
+    if args.template and args.input:
+        shown = visible(args.input)
+        return Refusal(
+            f"--template 输出空白模板，不读取名册：请去掉 {shown}，或去掉 --template 评估它",
+            f"--template writes an empty template and reads no registry: leave out {shown}, or leave "
+            "out --template to evaluate it",
+        )
+    both = [name for name in args.carry if name in args.ignore]
+    if both:
+        return Refusal(
+            f"一列不能既带入结果又忽略：{'、'.join(both)} 同时写在 --carry 和 --ignore 中",
+            f"A column cannot be both carried and left out: {', '.join(both)} is named by both --carry "
+            "and --ignore",
+        )
+    return None
+
+
+def _resumable(out: Path, errors: Path | None) -> bool:
+    """After a run stopped: True if ``--resume`` can go on (a checkpoint was written); otherwise
+    its unfinished files are removed."""
+    from engine.batch.checkpoint import clear_unresumable
+    from engine.batch.options import default_errors
+
+    return clear_unresumable(out, errors or default_errors(out))
 
 
 def _template(args: argparse.Namespace) -> int:
@@ -211,6 +239,7 @@ def _template(args: argparse.Namespace) -> int:
 
 
 def _local(args: argparse.Namespace, source: Path, out: Path, errors: Path | None) -> int:
+    from engine.batch.options import WorkerLost
     from engine.batch.run import Options, run, summary
     from engine.evaluate import default_engine
 
@@ -229,19 +258,52 @@ def _local(args: argparse.Namespace, source: Path, out: Path, errors: Path | Non
         args.carry,
         args.ignore,
     )
+    before = signal.signal(signal.SIGTERM, _interrupt)
     try:
         totals = run(opts)
+    except WorkerLost:
+        return _lost(args.lang, _resumable(out, errors))
     except KeyboardInterrupt:
-        print(
-            "\n已中断；已完成的部分保留在 .partial 文件中，用 --resume 可从中断处继续。"
-            if args.lang == "zh"
-            else "\nInterrupted; the finished part is kept in the .partial files: "
-            "--resume continues from there.",
-            file=sys.stderr,
-        )
-        return 130
+        return _interrupted(args.lang, _resumable(out, errors))
+    finally:
+        signal.signal(signal.SIGTERM, before)
     print(summary(totals, default_engine(), opts.errors_path, args.lang), file=sys.stderr)
     return 0
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    """SIGTERM (``timeout``, ``kill``, a service stopping) stops the run as Ctrl-C does: the workers
+    ended, the finished part kept for ``--resume``, nothing else left behind."""
+    raise KeyboardInterrupt
+
+
+def _interrupted(lang: str, resumable: bool) -> int:
+    if resumable:
+        zh = "已中断；已完成的部分保留，加 --resume 再运行同一命令，从中断处继续。"
+        en = "Interrupted; the finished part is kept: run the same command with --resume to go on from there."
+    else:
+        zh = "已中断；还没有完成的部分，没有留下未完成的文件。"
+        en = "Interrupted before any part was finished; no unfinished file is left."
+    print("\n" + (zh if lang == "zh" else en), file=sys.stderr)
+    return EXIT_INTERRUPTED
+
+
+def _lost(lang: str, resumable: bool) -> int:
+    """A worker process died (the system ends the largest process when memory runs out)."""
+    if resumable:
+        zh = "已完成的部分保留，加 --resume 再运行同一命令，从中断处继续"
+        en = "the finished part is kept: run the same command with --resume to go on from there"
+    else:
+        zh = "没有留下未完成的文件，请再运行同一命令"
+        en = "no unfinished file is left: run the same command again"
+    print(
+        f"运行已停止：一个工作进程意外结束（可能因内存不足被系统终止）；{zh}"
+        if lang == "zh"
+        else f"The run stopped: a worker process ended unexpectedly (perhaps ended by the system for "
+        f"want of memory); {en}",
+        file=sys.stderr,
+    )
+    return EXIT_STOPPED
 
 
 def _stopped(err: OSError, lang: str, resumable: bool, out: Path) -> int:

@@ -255,16 +255,35 @@ def map_columns(
         if header and not found:
             unknown.append(header)
     if unknown:
-        names = ",".join(unknown)
-        raise FileError(
-            f"不认识的列名：{'、'.join(unknown)}。要原样带入结果，加 --carry {names}；"
-            f"要忽略，加 --ignore {names}。可用的列名有：{known_headers(subjects)}",
-            f"Unknown columns: {', '.join(unknown)}. To carry them into the results as they are, add "
-            f"--carry {names}; to leave them out, --ignore {names}. `subsidy schema --input` lists the "
-            "columns a registry may have",
-        )
+        raise _unknown(unknown, subjects)
     cols.carried.sort()  # in their input order
     return cols
+
+
+NAMED = 10  # unknown columns named in the refusal; more are counted, not listed
+
+
+def _unknown(unknown: list[str], subjects: tuple[str, ...]) -> FileError:
+    """The refusal of unknown columns: the first few named (a file of thousands of columns would
+    make a line no one reads), with the --carry/--ignore that takes them when they are few."""
+    more = len(unknown) - NAMED
+    if more > 0:
+        listed = f"{'、'.join(unknown[:NAMED])}等 {len(unknown):,} 列"
+        listed_en = f"{', '.join(unknown[:NAMED])} and {more:,} more"
+        zh = "要原样带入结果或忽略，用 --carry 或 --ignore 列出它们（逗号分隔）"
+        en = "To carry them into the results as they are or leave them out, name them in --carry or --ignore"
+    else:
+        names = ",".join(unknown)
+        listed, listed_en = "、".join(unknown), ", ".join(unknown)
+        zh = f"要原样带入结果，加 --carry {names}；要忽略，加 --ignore {names}"
+        en = (
+            f"To carry them into the results as they are, add --carry {names}; to leave them out, "
+            f"--ignore {names}"
+        )
+    return FileError(
+        f"不认识的列名：{listed}。{zh}。可用的列名有：{known_headers(subjects)}",
+        f"Unknown columns: {listed_en}. {en}. `subsidy schema --input` lists the columns a registry may have",
+    )
 
 
 def _is_fact(header: str, subject: str) -> bool:
@@ -323,7 +342,7 @@ def row_case(
             data["applied_for"] = list(ids)
     for i in cols.foreign[kind]:
         if fields[i].strip():
-            header = cols.headers[i] or f"第{i + 1}列（没有列名）"
+            header = cols.headers[i] or Words(f"第{i + 1}列（没有列名）", f"column {i + 1} (no header)")
             problems.append(
                 (
                     header,

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import codecs
 import multiprocessing
+import signal
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import chain, islice
@@ -47,7 +50,12 @@ class Options:
 
     @property
     def errors_path(self) -> Path:
-        return self.errors or self.out.with_name(self.out.stem + ".errors.csv")
+        return self.errors or default_errors(self.out)
+
+
+def default_errors(out: Path) -> Path:
+    """The errors file beside the results when --errors names none: ``r.csv`` → ``r.errors.csv``."""
+    return out.with_name(out.stem + ".errors.csv")
 
 
 @dataclass
@@ -80,29 +88,77 @@ class Totals:
         return cls(**{**data, "counts": Counter(data.get("counts", {}))})
 
 
+class WorkerLost(Exception):
+    """A worker process ended in the middle of the run (killed by the system for want of memory, or
+    by hand): its chunk will never be done, so the run stops rather than wait for it."""
+
+
 def in_order(
     chunks: Iterator[Any],
     workers: int,
     work: Callable[[Any], Done],
-    start: tuple[str, Callable[..., None], tuple[Any, ...]],
+    start: tuple[str, Callable[..., None] | None, tuple[Any, ...]],
 ) -> Iterator[tuple[Done, int, int]]:
     """Each chunk's result in input order; at most two chunks per worker in flight (flat memory).
-    ``start``: the pool's start method, and each worker's initializer and its arguments."""
+    ``start``: the pool's start method, and each worker's initializer and its arguments. A worker
+    that dies raises WorkerLost; a run stopped early (Ctrl-C, an error) ends its workers at once."""
     if workers <= 1:
         for rows, end, line in chunks:
             yield work(rows), end, line
         return
     method, initializer, initargs = start
-    with multiprocessing.get_context(method).Pool(workers, initializer, initargs) as pool:
-        pending: deque[tuple[Any, int, int]] = deque()
+    context = multiprocessing.get_context(method)
+    pool = ProcessPoolExecutor(workers, context, initializer=initializer, initargs=initargs)
+    pending: deque[tuple[Future[Done], int, int]] = deque()
+    finished = False
+    try:
         for rows, end, line in chunks:
-            pending.append((pool.apply_async(work, (rows,)), end, line))
+            pending.append((_submit(pool, work, rows), end, line))
             if len(pending) > 2 * workers:
-                result, e, n = pending.popleft()
-                yield result.get(), e, n
+                future, e, n = pending.popleft()
+                yield future.result(), e, n
         while pending:
-            result, e, n = pending.popleft()
-            yield result.get(), e, n
+            future, e, n = pending.popleft()
+            yield future.result(), e, n
+        finished = True
+    except BrokenProcessPool:  # from a result, or from handing over a chunk once the pool is broken
+        raise WorkerLost from None
+    finally:
+        if finished:
+            pool.shutdown()
+        else:
+            _end_now(pool)
+
+
+def _submit(pool: ProcessPoolExecutor, work: Callable[[Any], Done], rows: Any) -> Future[Done]:
+    """Hand a chunk to the pool, which may start a worker for it. Ctrl-C and SIGTERM wait until
+    the worker is started and known to the pool (else it would be left running, unended); the
+    worker starts with Ctrl-C held back, for it is the main process's to handle (the worker then
+    ignores it), so a Ctrl-C while workers start prints no traceback of theirs."""
+    caught: list[int] = []
+    held = (signal.SIGINT, signal.SIGTERM)
+    before = {s: signal.signal(s, lambda signum, frame: caught.append(signum)) for s in held}
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        return pool.submit(work, rows)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        for number, handler in before.items():
+            signal.signal(number, handler)
+        for number in caught:
+            signal.raise_signal(number)
+
+
+def _end_now(pool: ProcessPoolExecutor) -> None:
+    """Drop the chunks not started and kill the workers mid-chunk (nothing they would still write
+    is wanted), waiting until they are gone so that none writes after the run has cleaned up.
+    Python before 3.14 (``kill_workers``) offers no public way to reach the workers."""
+    workers = list((pool._processes or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in workers:
+        process.kill()
+    for process in workers:
+        process.join()
 
 
 def pool_size(chunks: Iterator[Any], workers: int) -> tuple[Iterator[Any], int]:

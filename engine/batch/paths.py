@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.batch.options import PARQUET_SUFFIXES, is_parquet_name
+from engine.batch.checkpoint import leftovers
+from engine.batch.options import PARQUET_SUFFIXES, default_errors, is_parquet_name
 from engine.batch.refusal import Refusal
 from engine.values import visible
 
@@ -133,7 +134,12 @@ def check_errors(errors: Path, source: Path, out: Path, cluster: bool) -> Refusa
             "有误行报告（--errors）不能与结果文件相同",
             "The errors file (--errors) cannot be the results file",
         )
-    if errors.is_dir() or errors.suffix.lower() != ".csv":
+    if errors.is_dir():
+        return Refusal(
+            f"{_shown(errors)} 是一个文件夹：--errors 应为有误行报告的文件名（.csv）",
+            f"{_shown(errors)} is a folder: --errors takes the errors file's name (.csv)",
+        )
+    if errors.suffix.lower() != ".csv":
         return Refusal(
             f"有误行报告是 CSV 文件：--errors 应以 .csv 结尾，而不是 {_shown(errors)}",
             f"The errors file is CSV: --errors must end in .csv, not {_shown(errors)}",
@@ -141,10 +147,87 @@ def check_errors(errors: Path, source: Path, out: Path, cluster: bool) -> Refusa
     return _parent(errors)
 
 
+def check_default_errors(errors: Path, source: Path) -> Refusal | None:
+    """The errors file beside the results (no --errors): neither the registry nor a folder."""
+    shown = _shown(errors)
+    if same(errors, source):
+        return Refusal(
+            f"有误行报告默认写在 {shown}，而它就是名册，会被覆盖：请用 --errors 另指一个文件",
+            f"The errors file would be {shown}, which is the registry and would be overwritten: "
+            "name another with --errors",
+        )
+    if errors.is_dir():
+        return Refusal(
+            f"有误行报告默认写在 {shown}，而它是一个文件夹：请用 --errors 另指一个文件",
+            f"The errors file would be {shown}, which is a folder: name another with --errors",
+        )
+    return None
+
+
+OWN_NAMES = ("part-", "chunk-", "tmp")  # the files a run leaves in its folders (parquet.py, chunk.py)
+
+
+def _own(folder: Path) -> bool:
+    """Only files named as a run names the files it leaves in a working folder."""
+    return all(p.is_file() and p.name.startswith(OWN_NAMES) for p in folder.iterdir())
+
+
+def check_working(source: Path, out: Path, errors: Path) -> Refusal | None:
+    """The files a run writes while unfinished and removes when done or stopped (checkpoint.py
+    ``leftovers``): never the registry, and never what the run did not make."""
+    folders = {out.with_name(out.name + ".parts")}
+    if source.is_dir() or is_parquet_name(source):  # a Parquet run keeps its chunks in OUT.partial/
+        folders.add(out.with_name(out.name + ".partial"))
+    for path in leftovers(out, errors):
+        if same(path, source):
+            shown = _shown(path)
+            return Refusal(
+                f"名册 {shown} 的名字是本次运行的工作文件名（运行会改写并删除它）：请给名册改名，或换一个 -o",
+                f"The registry {shown} is named as a working file of this run (the run would write over "
+                "and remove it): rename the registry, or choose another -o",
+            )
+        if (refusal := _taken(path, path in folders)) is not None:
+            return refusal
+    return None
+
+
+def _taken(path: Path, folder: bool) -> Refusal | None:
+    """``path``, a working file (or with ``folder`` a working folder), holds something else."""
+    shown = _shown(path)
+    how = "请移走它，或换一个 -o"
+    how_en = "move it away, or choose another -o"
+    if path.is_dir() and not folder:
+        return Refusal(
+            f"{shown} 是一个文件夹，而本次运行要用这个名字写未完成的结果（结束时删除）：{how}",
+            f"{shown} is a folder, and the run writes its unfinished results under that name (removed "
+            f"when done): {how_en}",
+        )
+    if folder and path.exists() and not path.is_dir():
+        return Refusal(
+            f"{shown} 是一个文件，而本次运行要用这个名字建工作文件夹（结束时删除）：{how}",
+            f"{shown} is a file, and the run makes a working folder of that name (removed when done): "
+            f"{how_en}",
+        )
+    if (
+        folder
+        and path.is_dir()
+        and any(p.is_dir() or not p.name.startswith(OWN_NAMES) for p in path.iterdir())
+    ):
+        return Refusal(
+            f"{shown} 中有不是本程序留下的内容，而本次运行结束时会删除这个文件夹：{how}",
+            f"{shown} holds what this program did not leave there, and the run removes that folder when "
+            f"done: {how_en}",
+        )
+    return None
+
+
 def check_run(source: Path, out: Path, errors: Path | None, cluster: bool) -> Refusal | None:
     """The first reason not to start, or None."""
-    return (
-        check_source(source, cluster)
-        or check_result(source, out, cluster)
-        or (check_errors(errors, source, out, cluster) if errors is not None else None)
-    )
+    if (refusal := check_source(source, cluster) or check_result(source, out, cluster)) is not None:
+        return refusal
+    if cluster:
+        return check_errors(errors, source, out, cluster) if errors is not None else None
+    if errors is not None:
+        return check_errors(errors, source, out, cluster) or check_working(source, out, errors)
+    errors = default_errors(out)
+    return check_default_errors(errors, source) or check_working(source, out, errors)

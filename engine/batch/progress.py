@@ -16,10 +16,12 @@ def wanted(stream: TextIO, quiet: bool) -> bool:
 
 
 class Progress:
-    """Draws ``[#####-----]  45%  450,000 行  21,000 行/秒`` in place; silent when disabled."""
+    """Draws ``[#####-----]  45%  450,000 行  21,000 行/秒`` in place (``rows  rows/s`` in
+    English); silent when disabled."""
 
-    def __init__(self, total_bytes: int, enabled: bool, stream: TextIO = sys.stderr):
+    def __init__(self, total_bytes: int, enabled: bool, stream: TextIO = sys.stderr, lang: str = "zh"):
         self.total, self.enabled, self.stream = max(total_bytes, 1), enabled, stream
+        self.rows, self.rate = ("行", "行/秒") if lang == "zh" else ("rows", "rows/s")
         self.start = self.last = time.monotonic()
 
     def update(self, done_bytes: int, rows: int) -> None:
@@ -30,7 +32,7 @@ class Progress:
         share = min(done_bytes / self.total, 1.0)
         bar = "#" * int(share * WIDTH)
         rate = rows / max(now - self.start, 1e-9)
-        self.stream.write(f"\r[{bar:-<{WIDTH}}] {share:4.0%}  {rows:,} 行  {rate:,.0f} 行/秒 ")
+        self.stream.write(f"\r[{bar:-<{WIDTH}}] {share:4.0%}  {rows:,} {self.rows}  {rate:,.0f} {self.rate} ")
         self.stream.flush()
 
     def close(self) -> None:

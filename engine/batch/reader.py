@@ -91,6 +91,11 @@ WORKBOOKS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # .xlsx (a zip) and .xls (OLE)
 SAVE_AS = "请在 Excel 或 WPS 中另存为“CSV UTF-8（逗号分隔）”后再试"
 SAVE_AS_EN = "save it as “CSV UTF-8 (Comma delimited)” in Excel or WPS and try again"
 EMPTY = ("文件是空的：第1行应为列名", "The file is empty: line 1 should hold the column names")
+NO_HEADER = (
+    "第1行没有列名（是空行或只有逗号）：列名应在第1行，请删去文件开头的空行",
+    "Line 1 holds no column names (it is blank or only commas): the names belong on line 1, so delete "
+    "the blank lines at the top",
+)
 
 
 def refuse_shape(sample: bytes) -> None:
@@ -235,16 +240,23 @@ class Reader:
                 f"第1行（列名）无法读取：{header.error}",
                 f"Line 1 (the column names) cannot be read: {in_lang(header.error, 'en')}",
             )
-        if header is None or not header.fields:
+        if header is None:
             raise FileError(*EMPTY)
-        self.headers = [h.strip() for h in header.fields]
+        self.headers = [h.strip() for h in header.fields] or [""]
         self.headers[0] = self.headers[0].lstrip("\ufeff").strip()
-        if not any(self.headers):  # a BOM alone, or a line of commas: no column to read
-            raise FileError(*EMPTY)
+        if not any(self.headers):  # a blank line, a BOM alone, or a line of commas: no column to read
+            raise FileError(*(NO_HEADER if self._more() else EMPTY))
         self.header_end = header.end
         if offset is not None and offset != header.end:
             self._f.seek(offset)
             self._lines.offset, self._lines.next_line = offset, line
+
+    def _more(self) -> bool:
+        """Anything but blank lines after the line read last (then the file is not empty)."""
+        while (record := self._next()) is not None:
+            if record.error or "".join(record.fields).strip():
+                return True
+        return False
 
     def close(self) -> None:
         self._f.close()

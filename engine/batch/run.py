@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 from typing import TextIO
@@ -70,7 +71,7 @@ def run_csv(opts: Options, engine: Engine | None = None, log: TextIO | None = No
         columnar.set_job(Job(engine, columns, layout, as_of))
         # polars' thread pool does not survive a fork: workers start afresh and compile their own
         # engine from the same rule book and district settings.
-        progress = Progress(reader.size, wanted(log, opts.quiet), log)
+        progress = Progress(reader.size, wanted(log, opts.quiet), log, layout.lang)
         workers = opts.workers or os.cpu_count() or 1
         head = head_hash(opts.source)
         chunks, workers = pool_size(reader.chunks(opts.chunk or COLUMNAR_CHUNK), workers)
@@ -78,12 +79,14 @@ def run_csv(opts: Options, engine: Engine | None = None, log: TextIO | None = No
         hand_over = outputs.hand_over_folder() if workers > 1 else None
         setup = (engine.book, engine.settings, columns, opts, as_of, hand_over)
         start = ("spawn", columnar.start_worker, setup)
-        for done, end, line in in_order(chunks, workers, columnar.process, start):
-            totals.add(done)
-            sizes = outputs.append(done.out, done.err, done.out_file)
-            identity = fingerprint(opts.source, end, head)
-            outputs.save(Checkpoint(options, end, line, *sizes, totals.dump(), identity))
-            progress.update(end, totals.read)
+        # closed here, not when collected: its workers are gone before the hand-over folder is
+        with closing(in_order(chunks, workers, columnar.process, start)) as results:
+            for done, end, line in results:
+                totals.add(done)
+                sizes = outputs.append(done.out, done.err, done.out_file)
+                identity = fingerprint(opts.source, end, head)
+                outputs.save(Checkpoint(options, end, line, *sizes, totals.dump(), identity))
+                progress.update(end, totals.read)
         progress.close()
         assert totals.read == totals.decided + totals.rejected
         outputs.finish()

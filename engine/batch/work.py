@@ -73,5 +73,7 @@ def read_row(
     case, problems = row_case(cols, fields, as_of)
     if case is None:
         case_id = cols.case_id_of(fields)
-        return None, [[str(line), case_id, column, in_lang(reason, lang)] for column, reason in problems]
+        return None, [
+            [str(line), case_id, in_lang(column, lang), in_lang(reason, lang)] for column, reason in problems
+        ]
     return case, []

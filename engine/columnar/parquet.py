@@ -25,6 +25,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -373,7 +374,7 @@ def run_parquet(opts: Options, engine: Engine | None = None, log: Any = None) ->
         totals, done_chunks, skip = Totals(), 0, 0
     job = Job(engine, columns, layout, as_of)
     chunk.set_job(job)
-    progress = Progress(options["input_rows"], wanted(log, opts.quiet), log)
+    progress = Progress(options["input_rows"], wanted(log, opts.quiet), log, layout.lang)
     start = ("spawn", chunk.start_worker, (engine.book, engine.settings, columns, opts, as_of))
     workers = opts.workers or os.cpu_count() or 1
     results = Results(out, layout, done_chunks)
@@ -381,21 +382,23 @@ def run_parquet(opts: Options, engine: Engine | None = None, log: Any = None) ->
         with err_part.open("ab") as err_file:
             parts = None if out.suffix.lower() == ".csv" else str(results.parts)
             chunks, workers = pool_size(tasks(data, size, skip, parts), workers)
-            for done, row, _ in in_order(chunks, workers, process_batch, start):
-                totals.add(done)
-                results.add(done)
-                err_file.write(done.err)
-                err_file.flush()
-                os.fsync(err_file.fileno())
-                cp = Checkpoint(options, row, row + 2, results.chunks, err_file.tell(), totals.dump(), {})
-                write_checkpoint(checkpoint, cp)
-                progress.update(row, totals.read)
-    except BaseException:
+            # closed on leaving, not when collected: the workers are gone before the parts are touched
+            with closing(in_order(chunks, workers, process_batch, start)) as judged:
+                for done, row, _ in judged:
+                    totals.add(done)
+                    results.add(done)
+                    err_file.write(done.err)
+                    err_file.flush()
+                    os.fsync(err_file.fileno())
+                    cp = Checkpoint(options, row, row + 2, results.chunks, err_file.tell(), totals.dump(), {})
+                    write_checkpoint(checkpoint, cp)
+                    progress.update(row, totals.read)
+        progress.close()
+        assert totals.read == totals.decided + totals.rejected
+        results.finish()
+    except BaseException:  # OUT.tmp half-joined (a full disk) goes; the parts stay for --resume
         results.close()
         raise
-    progress.close()
-    assert totals.read == totals.decided + totals.rejected
-    results.finish()
     os.replace(err_part, errors)
     checkpoint.unlink(missing_ok=True)
     return totals
