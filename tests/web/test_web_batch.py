@@ -450,6 +450,31 @@ def test_a_failed_run_says_why_in_the_pages_language(app: Flask, alice: tuple[Fl
     assert "The file is empty" in page and "文件是空的" not in page
 
 
+def test_a_lost_worker_fails_the_run_resumably_in_words(
+    app: Flask, alice: tuple[FlaskClient, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker the system ended (tests/test_batch_resume.py kills one for real) fails the job with
+    what happened and what to do, in both languages, not an exception's empty name."""
+    from engine.batch.options import WorkerLost
+    from web.batches import job
+
+    client, token = alice
+    path = started(client, token, registry_bytes([HEADER, person_row("W1")]))
+    wait_for(client, path)
+    folder = RunFolder.of(app.instance_path, path.rsplit("/", 1)[1])
+    job_exited(folder)
+
+    def lost(opts: object) -> None:
+        raise WorkerLost
+
+    monkeypatch.setattr(job, "run", lost)
+    assert job.main([str(folder.path)]) == 1
+    status = json.loads(folder.status_file.read_text())
+    assert status["state"] == "failed"
+    assert status["error"].startswith("运行已停止：一个工作进程意外结束")
+    assert status["error_en"].startswith("The run stopped: a worker process ended unexpectedly")
+
+
 def test_a_run_uses_the_desk_district_settings_and_carries_the_names(app: Flask) -> None:
     """A registry run evaluates with the district settings saved on the desk (as a case does), and
     its results carry the input's identifying columns (单位名称, 被吸纳人员姓名) in their input order."""

@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from engine.batch.checkpoint import ResumeError, has_checkpoint
+from engine.batch.options import WorkerLost
 from engine.batch.reader import FileError
 from engine.batch.run import Options, run, summary
 from engine.districts import districts
@@ -88,6 +89,12 @@ def main(argv: list[str] | None = None) -> int:
         failed = Status("failed", pid=pid, error=err.text("zh"), error_en=err.text("en"), finished_at=_now())
         folder.write_status(failed)
         return 2
+    except WorkerLost:
+        print(f"{_now()} 一个工作进程意外结束", file=sys.stderr)
+        error = "运行已停止：一个工作进程意外结束（可能因内存不足被系统终止）；可从中断处继续运行"
+        error_en = "The run stopped: a worker process ended unexpectedly (out of memory?); resume it"
+        folder.write_status(Status("failed", pid=pid, error=error, error_en=error_en, finished_at=_now()))
+        return 1
     except Exception as err:
         traceback.print_exc()
         error = f"运行出错（{type(err).__name__}：{err}）；详情见该批次目录中的 {folder.log.name}"
