@@ -95,6 +95,15 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         )
     except json.JSONDecodeError as err:
         return _fail(f"{shown}{say('：', ': ', lang)}{json_problem(err, lang)}")
+    except ValueError:  # after its subclasses above: the one left is int()'s limit on digits
+        digits = sys.get_int_max_str_digits()
+        return _fail(
+            say(
+                f"{shown}：不是有效的 JSON：有一个数字超过 {digits} 位",
+                f"{shown}: not valid JSON: a number has more than {digits} digits",
+                lang,
+            )
+        )
     except RecursionError:
         return _fail(say(f"{shown}：JSON 嵌套层数过多，不是案件文件", f"{shown}: JSON nested too deep", lang))
     if args.district and isinstance(data, dict):

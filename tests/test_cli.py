@@ -279,8 +279,14 @@ def test_every_help_page_is_chinese(monkeypatch):
             "person.birth_date: a date between 1900-01-01 and 2199-12-31",
             "Value error",
         ),
+        (
+            b'{"kind": "person", "shoe_size": ' + b"9" * 5000 + b"}",
+            "不是有效的 JSON：有一个数字超过 4300 位",
+            "not valid JSON: a number has more than 4300 digits",
+            "integer string conversion",
+        ),
     ],
-    ids=["a trailing comma", "no closing brace", "not UTF-8", "a field out of range"],
+    ids=["a trailing comma", "no closing brace", "not UTF-8", "a field out of range", "a number too long"],
 )
 def test_a_damaged_case_file_is_described_in_our_words_in_the_language_asked(
     tmp_path: Path, content: bytes, words: str, english: str, library: str
