@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import sys
@@ -20,6 +21,7 @@ from engine.report import render_evaluation
 from engine.values import in_lang, visible
 
 EXIT_BROKEN_PIPE = 128 + 13  # SIGPIPE
+EXIT_OUTPUT_FAILED = 1
 
 
 JSON_PROBLEMS = {  # the json module's complaint → the caseworker's words, in Chinese and English
@@ -336,10 +338,35 @@ def main(argv: list[str] | None = None) -> int:
     one_blas_thread()
     args = build_parser(asked_lang(sys.argv[1:] if argv is None else argv)).parse_args(argv)
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
+        sys.stdout.flush()  # here, not at exit, so that a failed write is reported below
+        return code
     except BrokenPipeError:
-        # The reader went away (``subsidy rules | head``): not an error of ours. Point stdout at
-        # /dev/null so the interpreter's final flush does not raise again, and exit as a shell
-        # reports a process ended by SIGPIPE.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        # The reader went away (``subsidy rules | head``): not an error of ours; quiet, and the exit
+        # status a shell reports for a process ended by SIGPIPE.
+        _drop_output()
         return EXIT_BROKEN_PIPE
+    except OSError as err:
+        if err.filename is not None or err.errno not in WRITE_FAILURES:
+            raise
+        _drop_output()
+        return output_failed(err)
+
+
+# A write that failed for want of room or of a working device: the output's (every file a command
+# opens by name is refused naming it, and a read fails otherwise).
+WRITE_FAILURES = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
+
+
+def output_failed(err: OSError) -> int:
+    """The output could not be written (``subsidy rules > /dev/full``): one line, not a traceback."""
+    print(
+        say(f"无法写出结果（{os_reason(err)}）", f"Cannot write the output ({os_reason(err, 'en')})"),
+        file=sys.stderr,
+    )
+    return EXIT_OUTPUT_FAILED
+
+
+def _drop_output() -> None:
+    """Point stdout at /dev/null, so that the interpreter's final flush does not fail again."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -18,10 +19,11 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = Path(sys.executable).parent / "subsidy"
 
 
+Completed = subprocess.CompletedProcess[str]
 HAN = re.compile(r"[\u4e00-\u9fff]")  # Chinese characters, none in an English message
 
 
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run(*args: str, env: dict[str, str] | None = None, stdout: Any = subprocess.PIPE) -> Completed:
     """Run the installed `subsidy` script (or the same entry point) from the project folder."""
     if SCRIPT.exists():
         command = [str(SCRIPT), *args]
@@ -30,7 +32,8 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
     return subprocess.run(
         command,
         cwd=ROOT,
-        capture_output=True,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
         text=True,
         encoding="utf-8",
         timeout=120,
@@ -191,6 +194,39 @@ def test_schema_prints_the_published_schema():
 def test_version():
     out = run("--version")
     assert out.returncode == 0 and out.stdout.startswith("subsidy 0.")
+
+
+OUTPUTS = [
+    ["evaluate", "samples/person-near-retirement.json"],
+    ["rules"],
+    ["schema"],
+    ["batch", "--template"],
+]
+
+
+@pytest.mark.parametrize("args", OUTPUTS, ids=" ".join)
+def test_an_output_that_cannot_be_written_is_said_in_one_line(args: list[str]):
+    """A full disk (here /dev/full) is the command's one line on stderr, in the language asked."""
+    with open("/dev/full", "w") as full:
+        out = run(*args, stdout=full)
+        assert out.returncode == 1 and out.stderr == "无法写出结果（磁盘空间不足）\n"
+        if args != ["schema"]:  # the one without --lang
+            out = run(*args, "--lang", "en", stdout=full)
+            assert (
+                out.returncode == 1 and out.stderr == "Cannot write the output (no room left on the disk)\n"
+            )
+
+
+@pytest.mark.parametrize("args", OUTPUTS, ids=" ".join)
+def test_a_reader_that_went_away_is_no_error(args: list[str]):
+    """``subsidy rules | head``: quiet, and the exit status of a process ended by SIGPIPE."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        out = run(*args, stdout=write)
+    finally:
+        os.close(write)
+    assert out.returncode == 141 and out.stderr == ""
 
 
 def test_argparse_speaks_chinese():
