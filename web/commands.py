@@ -7,9 +7,15 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 EXIT_BAD_INPUT = 2
+EXIT_NO_DATABASE = 1
 
 
 def add_web_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -53,19 +59,47 @@ def _account_args(parser: argparse.ArgumentParser) -> None:
 def cmd_serve(args: argparse.Namespace) -> int:
     from web.server import serve
 
+    if not database_usable(migrating=True):
+        return EXIT_NO_DATABASE
     return serve(args.host, args.port)
 
 
 def cmd_db(args: argparse.Namespace) -> int:
-    from web import create_app
-    from web.migrate import upgrade
     from web.sealing import seal_existing
 
-    app = create_app()
-    upgrade(app.config["DATABASE_URL"])
+    app = desk(migrating=True)
+    if app is None:
+        return EXIT_NO_DATABASE
     seal_existing(app)
     print("数据库已是最新结构", file=sys.stderr)
     return 0
+
+
+def database_usable(migrating: bool) -> bool:
+    """Whether the desk's database can be used, before an app is made (which would create a SQLite
+    file); if not, says why in one line (``migrating``: the command brings it up to date itself)."""
+    from web.app import instance_path
+    from web.migrate import database_problem
+    from web.settings import database_url
+
+    problem = database_problem(database_url(os.environ, instance_path()), migrating)
+    if problem is not None:
+        print(problem, file=sys.stderr)
+    return problem is None
+
+
+def desk(migrating: bool) -> Flask | None:
+    """The desk's app for a command, its database at the latest structure (brought there first if
+    ``migrating``); None when it cannot be, having said why."""
+    from web import create_app
+    from web.migrate import upgrade
+
+    if not database_usable(migrating):
+        return None
+    app = create_app()
+    if migrating:
+        upgrade(app.config["DATABASE_URL"])
+    return app
 
 
 def _password(from_stdin: bool) -> str | None:
@@ -87,15 +121,15 @@ def _password(from_stdin: bool) -> str | None:
 
 
 def _create(args: argparse.Namespace, role: str) -> int:
-    from web import create_app, db
+    from web import db
     from web.accounts import AccountError, create_user
-    from web.migrate import upgrade
 
     password = _password(args.password_stdin)
     if password is None:
         return EXIT_BAD_INPUT
-    app = create_app()
-    upgrade(app.config["DATABASE_URL"])
+    app = desk(migrating=True)
+    if app is None:
+        return EXIT_NO_DATABASE
     with db.database(app).sessions() as session:
         try:
             user = create_user(session, args.username, password, role, args.district, args.name)
@@ -117,11 +151,13 @@ def cmd_create_user(args: argparse.Namespace) -> int:
 def cmd_create_token(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
-    from web import create_app, db
+    from web import db
     from web.accounts import audit, issue_token
     from web.records import User
 
-    app = create_app()
+    app = desk(migrating=False)
+    if app is None:
+        return EXIT_NO_DATABASE
     with db.database(app).sessions() as session:
         user = session.scalar(select(User).where(User.username == args.username))
         if user is None:

@@ -91,6 +91,11 @@ def default_database_url(instance_path: Path) -> str:
     return f"sqlite:///{instance_path / 'subsidy.sqlite3'}"
 
 
+def database_url(env: Mapping[str, str], instance_path: Path) -> str:
+    """``SUBSIDY_DATABASE_URL``, else the SQLite file in the instance folder."""
+    return env.get("SUBSIDY_DATABASE_URL") or default_database_url(instance_path)
+
+
 def _positive(env: Mapping[str, str], name: str, default: int) -> int:
     """A positive whole number from the environment; a typo stops the start instead of being ignored."""
     text = env.get(name, "").strip()
@@ -119,7 +124,7 @@ def from_environment(instance_path: Path, overrides: dict[str, Any] | None = Non
     debug = bool(overrides.get("DEBUG")) or env.get("SUBSIDY_DEBUG") == "1"
     secure_default = not (testing or debug)
     settings: dict[str, Any] = {
-        "DATABASE_URL": env.get("SUBSIDY_DATABASE_URL") or default_database_url(instance_path),
+        "DATABASE_URL": database_url(env, instance_path),
         "MAX_CONTENT_LENGTH": MAX_BODY_BYTES,
         "MAX_FORM_PARTS": 500,
         "SESSION_COOKIE_NAME": "subsidy_session",

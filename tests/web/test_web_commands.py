@@ -7,16 +7,21 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, text
 
 
-def run(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+def run(
+    tmp_path: Path, *args: str, stdin: str = "", database: str | None = None
+) -> subprocess.CompletedProcess[str]:
     script = Path(sys.executable).parent / "subsidy"
     command = (
         [str(script)] if script.exists() else [sys.executable, "-c", "from engine.cli import main; main()"]
     )
     env = {**os.environ, "SUBSIDY_INSTANCE_PATH": str(tmp_path)}
     env.pop("SUBSIDY_DATABASE_URL", None)
+    if database is not None:
+        env["SUBSIDY_DATABASE_URL"] = database
     return subprocess.run(
         [*command, *args], input=stdin, env=env, capture_output=True, text=True, timeout=120
     )
@@ -53,3 +58,50 @@ def test_first_admin_and_accounts(tmp_path: Path) -> None:
     assert row[0] == "admin" and row[1] == "渝中区"
     assert "plum kettle 42" not in row[2] and row[2].startswith(("scrypt:", "pbkdf2:"))
     assert token.stdout.strip() not in row[3]
+
+
+def refused(out: subprocess.CompletedProcess[str], words: str) -> None:
+    """One line on stderr saying ``words``, a non-zero exit, no traceback."""
+    assert out.returncode != 0 and words in out.stderr, out.stderr
+    assert out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
+
+
+def test_a_database_not_yet_upgraded_is_named_and_left_uncreated(tmp_path: Path) -> None:
+    """recheck and create-token read the database, never make it: they say to upgrade it first."""
+    for command in (["recheck"], ["create-token", "admin"]):
+        refused(run(tmp_path, *command), "subsidy.sqlite3 还没有建立：请先运行 subsidy db upgrade")
+    assert not (tmp_path / "subsidy.sqlite3").exists()
+    assert run(tmp_path, "db", "upgrade").returncode == 0
+    engine = create_engine(f"sqlite:///{tmp_path / 'subsidy.sqlite3'}")
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0004_desk'"))
+    engine.dispose()
+    refused(run(tmp_path, "recheck"), "subsidy.sqlite3 不是最新结构：请先运行 subsidy db upgrade")
+
+
+@pytest.mark.parametrize(
+    ("command", "url", "words"),
+    [
+        (
+            ["recheck"],
+            "postgresql+psycopg://u:secret@127.0.0.1:1/subsidy",
+            "无法连接数据库 postgresql+psycopg://u:***@127.0.0.1:1/subsidy：connection failed",
+        ),
+        (["db", "upgrade"], "not a url", "SUBSIDY_DATABASE_URL 不是有效的数据库地址"),
+        (
+            ["create-admin", "admin", "--password-stdin"],
+            "mysql://u:secret@localhost/subsidy",
+            "无法使用数据库 mysql://u:***@localhost/subsidy：不支持 mysql",
+        ),
+    ],
+    ids=["no server", "not a URL", "no driver"],
+)
+def test_a_database_that_cannot_be_used_is_one_line(
+    tmp_path: Path, command: list[str], url: str, words: str
+) -> None:
+    """Named without its password, with the reason (each command asks the same question first);
+    nothing is left behind."""
+    out = run(tmp_path, *command, stdin="plum kettle 42\n", database=url)
+    refused(out, words)
+    assert "secret" not in out.stderr
+    assert list(tmp_path.iterdir()) == []
