@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from flask import Flask
 
 EXIT_BAD_INPUT = 2
-EXIT_NO_DATABASE = 1
+EXIT_NO_DESK = 1  # the desk's settings or database cannot be used
 
 
 def add_web_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -58,10 +58,15 @@ def _account_args(parser: argparse.ArgumentParser) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from web.server import serve
+    from web.settings import SettingError
 
     if not database_usable(migrating=True):
-        return EXIT_NO_DATABASE
-    return serve(args.host, args.port)
+        return EXIT_NO_DESK
+    try:
+        return serve(args.host, args.port)
+    except SettingError as err:  # raised as the app is made, before it serves
+        print(err, file=sys.stderr)
+        return EXIT_NO_DESK
 
 
 def cmd_db(args: argparse.Namespace) -> int:
@@ -69,7 +74,7 @@ def cmd_db(args: argparse.Namespace) -> int:
 
     app = desk(migrating=True)
     if app is None:
-        return EXIT_NO_DATABASE
+        return EXIT_NO_DESK
     seal_existing(app)
     print("数据库已是最新结构", file=sys.stderr)
     return 0
@@ -89,14 +94,19 @@ def database_usable(migrating: bool) -> bool:
 
 
 def desk(migrating: bool) -> Flask | None:
-    """The desk's app for a command, its database at the latest structure (brought there first if
-    ``migrating``); None when it cannot be, having said why."""
+    """The desk's app for a command, its settings read and its database at the latest structure
+    (brought there first if ``migrating``); None when it cannot be, having said why in one line."""
     from web import create_app
     from web.migrate import upgrade
+    from web.settings import SettingError
 
     if not database_usable(migrating):
         return None
-    app = create_app()
+    try:
+        app = create_app()
+    except SettingError as err:
+        print(err, file=sys.stderr)
+        return None
     if migrating:
         upgrade(app.config["DATABASE_URL"])
     return app
@@ -129,7 +139,7 @@ def _create(args: argparse.Namespace, role: str) -> int:
         return EXIT_BAD_INPUT
     app = desk(migrating=True)
     if app is None:
-        return EXIT_NO_DATABASE
+        return EXIT_NO_DESK
     with db.database(app).sessions() as session:
         try:
             user = create_user(session, args.username, password, role, args.district, args.name)
@@ -157,7 +167,7 @@ def cmd_create_token(args: argparse.Namespace) -> int:
 
     app = desk(migrating=False)
     if app is None:
-        return EXIT_NO_DATABASE
+        return EXIT_NO_DESK
     with db.database(app).sessions() as session:
         user = session.scalar(select(User).where(User.username == args.username))
         if user is None:

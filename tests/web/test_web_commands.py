@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, text
 
 
 def run(
-    tmp_path: Path, *args: str, stdin: str = "", database: str | None = None
+    tmp_path: Path, *args: str, stdin: str = "", settings: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     script = Path(sys.executable).parent / "subsidy"
     command = (
@@ -20,8 +20,7 @@ def run(
     )
     env = {**os.environ, "SUBSIDY_INSTANCE_PATH": str(tmp_path)}
     env.pop("SUBSIDY_DATABASE_URL", None)
-    if database is not None:
-        env["SUBSIDY_DATABASE_URL"] = database
+    env.update(settings or {})
     return subprocess.run(
         [*command, *args], input=stdin, env=env, capture_output=True, text=True, timeout=120
     )
@@ -101,7 +100,22 @@ def test_a_database_that_cannot_be_used_is_one_line(
 ) -> None:
     """Named without its password, with the reason (each command asks the same question first);
     nothing is left behind."""
-    out = run(tmp_path, *command, stdin="plum kettle 42\n", database=url)
+    out = run(tmp_path, *command, stdin="plum kettle 42\n", settings={"SUBSIDY_DATABASE_URL": url})
     refused(out, words)
     assert "secret" not in out.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "words"),
+    [
+        ("SUBSIDY_SECRET_KEY", "short", "SUBSIDY_SECRET_KEY 过短（5 个字符）：应至少 32 个随机字符"),
+        ("SUBSIDY_TOKEN_DAYS", "abc", "SUBSIDY_TOKEN_DAYS 应为正整数，而不是“abc”"),
+        ("SUBSIDY_TOKEN_DAYS", "-5", "SUBSIDY_TOKEN_DAYS 应为正整数，而不是“-5”"),
+        ("SUBSIDY_TOKEN_DAYS", "99999999", "SUBSIDY_TOKEN_DAYS 应为 1 至 3650 之间的整数，而不是 99999999"),
+    ],
+)
+def test_a_bad_setting_is_one_line(tmp_path: Path, variable: str, value: str, words: str) -> None:
+    """A setting that stops the start says so in its own line, not inside a traceback; a span of
+    days is bounded, so a token's expiry date cannot overflow."""
+    refused(run(tmp_path, "db", "upgrade", settings={variable: value}), words)

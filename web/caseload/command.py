@@ -15,12 +15,12 @@ def cmd_recheck(args: argparse.Namespace) -> int:
     from engine.evaluate import Engine, default_engine
     from web import db
     from web.caseload.work import recheck
-    from web.commands import EXIT_NO_DATABASE, desk
+    from web.commands import EXIT_NO_DESK, desk
     from web.districts import store
 
     app = desk(migrating=False)
     if app is None:
-        return EXIT_NO_DATABASE
+        return EXIT_NO_DESK
     with db.database(app).sessions() as session:
         engine = Engine(default_engine().book, store.book(session))
         count, changes = recheck(session, None, engine, args.district)
