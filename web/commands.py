@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 EXIT_BAD_INPUT = 2
 EXIT_NO_DESK = 1  # the desk's settings or database cannot be used
+EXIT_INTERRUPTED = 130  # as a shell reports a command ended by Ctrl-C
 
 
 def add_web_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -113,14 +114,19 @@ def desk(migrating: bool) -> Flask | None:
 
 
 def _password(from_stdin: bool) -> str | None:
-    if from_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
-    if not sys.stdin.isatty():  # getpass would read nothing and end in EOFError
-        print("没有可输入密码的终端：请用 --password-stdin 从标准输入传入密码（一行）", file=sys.stderr)
-        return None
+    """The new password, from standard input or typed twice at the terminal; None, having said why,
+    when there is none (Ctrl-C is left to the caller)."""
     try:
+        if from_stdin:  # read as bytes: the text stream would pass bytes that are not UTF-8 along
+            return sys.stdin.buffer.readline().rstrip(b"\r\n").decode("utf-8")
+        if not sys.stdin.isatty():  # getpass would read nothing and end in EOFError
+            print("没有可输入密码的终端：请用 --password-stdin 从标准输入传入密码（一行）", file=sys.stderr)
+            return None
         first = getpass.getpass("密码：")
         second = getpass.getpass("再输入一次：")
+    except UnicodeDecodeError:
+        print("密码不是 UTF-8 编码的文本", file=sys.stderr)
+        return None
     except EOFError:
         print("\n未输入密码", file=sys.stderr)
         return None
@@ -134,7 +140,11 @@ def _create(args: argparse.Namespace, role: str) -> int:
     from web import db
     from web.accounts import AccountError, create_user
 
-    password = _password(args.password_stdin)
+    try:
+        password = _password(args.password_stdin)
+    except KeyboardInterrupt:  # Ctrl-C at the prompt
+        print("\n已取消，未创建账号", file=sys.stderr)
+        return EXIT_INTERRUPTED
     if password is None:
         return EXIT_BAD_INPUT
     app = desk(migrating=True)
@@ -158,6 +168,16 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     return _create(args, args.role)
 
 
+def _utf8(text: str) -> bool:
+    """Whether a command-line argument was UTF-8 (Python keeps other bytes as lone surrogates,
+    which no database takes)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def cmd_create_token(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
@@ -165,6 +185,9 @@ def cmd_create_token(args: argparse.Namespace) -> int:
     from web.accounts import audit, issue_token
     from web.records import User
 
+    if not _utf8(args.username):
+        print("用户名不是 UTF-8 编码的文本", file=sys.stderr)
+        return EXIT_BAD_INPUT
     app = desk(migrating=False)
     if app is None:
         return EXIT_NO_DESK

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import pty
+import select
 import subprocess
 import sys
 from pathlib import Path
@@ -10,20 +12,28 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+SCRIPT = Path(sys.executable).parent / "subsidy"
+COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-c", "from engine.cli import main; main()"]
 
-def run(
-    tmp_path: Path, *args: str, stdin: str = "", settings: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    script = Path(sys.executable).parent / "subsidy"
-    command = (
-        [str(script)] if script.exists() else [sys.executable, "-c", "from engine.cli import main; main()"]
-    )
+
+def environment(tmp_path: Path, settings: dict[str, str] | None = None) -> dict[str, str]:
     env = {**os.environ, "SUBSIDY_INSTANCE_PATH": str(tmp_path)}
     env.pop("SUBSIDY_DATABASE_URL", None)
-    env.update(settings or {})
-    return subprocess.run(
-        [*command, *args], input=stdin, env=env, capture_output=True, text=True, timeout=120
+    return {**env, **(settings or {})}
+
+
+def run(
+    tmp_path: Path, *args: str | bytes, stdin: str | bytes = "", settings: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The command with these arguments and this input (bytes as they are, text as UTF-8)."""
+    done = subprocess.run(
+        [*COMMAND, *args],
+        input=stdin.encode() if isinstance(stdin, str) else stdin,
+        env=environment(tmp_path, settings),
+        capture_output=True,
+        timeout=120,
     )
+    return subprocess.CompletedProcess(done.args, done.returncode, done.stdout.decode(), done.stderr.decode())
 
 
 def test_first_admin_and_accounts(tmp_path: Path) -> None:
@@ -119,3 +129,45 @@ def test_a_bad_setting_is_one_line(tmp_path: Path, variable: str, value: str, wo
     """A setting that stops the start says so in its own line, not inside a traceback; a span of
     days is bounded, so a token's expiry date cannot overflow."""
     refused(run(tmp_path, "db", "upgrade", settings={variable: value}), words)
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "words"),
+    [
+        (b"u\xff", b"plum kettle 42\n", "用户名不是 UTF-8 编码的文本"),
+        (b"erin", b"plum kettle \xff 42\n", "密码不是 UTF-8 编码的文本"),
+    ],
+    ids=["username", "password"],
+)
+def test_bytes_that_are_not_utf8_are_refused(
+    tmp_path: Path, username: bytes, password: bytes, words: str
+) -> None:
+    refused(run(tmp_path, "create-user", username, "--password-stdin", stdin=password), words)
+
+
+def test_ctrl_c_at_the_password_prompt_creates_nothing(tmp_path: Path) -> None:
+    """At a terminal (a pseudo-terminal here): Ctrl-C as the password is asked for ends the command
+    with a line, as a shell reports an interrupted command."""
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: the command, at the terminal
+        os.execve(COMMAND[0], [*COMMAND, "create-user", "erin"], environment(tmp_path))
+    said = b""
+    while "密码：".encode() not in said:
+        said += read(terminal)
+    os.write(terminal, b"\x03")  # Ctrl-C: the terminal sends SIGINT
+    while chunk := read(terminal):
+        said += chunk
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 130
+    assert said.decode().endswith("已取消，未创建账号\r\n") and b"Traceback" not in said
+    assert list(tmp_path.iterdir()) == []
+
+
+def read(terminal: int) -> bytes:
+    """What the terminal shows next; nothing once the command has ended (or after a minute)."""
+    if not select.select([terminal], [], [], 60)[0]:
+        return b""
+    try:
+        return os.read(terminal, 1024)
+    except OSError:  # the command has ended and closed the terminal
+        return b""
