@@ -279,11 +279,21 @@ def build_parser(lang: str = "zh") -> argparse.ArgumentParser:
     rules.add_argument("--json", action="store_true", help=say("目录输出为 JSON", "the catalog as JSON"))
     rules.set_defaults(func=cmd_rules)
 
-    schema = sub.add_parser("schema", help="输出评估结果的 JSON Schema；--input：案件和名册的字段")
+    schema = sub.add_parser(
+        "schema",
+        help=say(
+            "输出评估结果的 JSON Schema；--input：案件和名册的字段",
+            "print the JSON Schema of a result; --input: of a case and a registry's columns",
+        ),
+    )
     schema.add_argument(
         "--input",
         action="store_true",
-        help="输出案件文件的 JSON Schema（字段的中文名称为 title）和名册可用的列（x-registry-columns）",
+        help=say(
+            "输出案件文件的 JSON Schema（字段的中文名称为 title）和名册可用的列（x-registry-columns）",
+            "print the JSON Schema of a case file (each field's Chinese name as its title) and the "
+            "columns a registry may have (x-registry-columns)",
+        ),
     )
     schema.set_defaults(func=cmd_schema)
 

@@ -268,6 +268,23 @@ def test_the_help_of_a_command_with_lang_is_english_when_asked(command: str):
     assert HAN.search(run(command, "-h").stdout)
 
 
+def test_the_list_of_commands_is_english_when_asked():
+    """Every command's summary on ``subsidy --help --lang en``: Chinese only in the notice's number."""
+    page = run("--help", "--lang", "en")
+    assert page.returncode == 0 and "usage: subsidy" in page.stdout
+    chinese = [line for line in page.stdout.splitlines() if HAN.search(line)]
+    assert chinese == ["Eligibility rules for Chongqing's 2020 stable-employment notice (其他〔2020〕4号)"]
+
+
+@pytest.mark.parametrize("command", ["schema", "serve", "db", "create-admin", "create-user", "create-token"])
+def test_a_help_page_asked_in_english_is_english_throughout(command: str):
+    """A command without a language of its own still describes itself in the language its help was
+    asked in: argparse's words and ours alike."""
+    page = run(command, "-h", "--lang", "en")
+    assert page.returncode == 0 and "usage: subsidy " + command in page.stdout and "options:" in page.stdout
+    assert not HAN.search(page.stdout)
+
+
 def test_every_help_page_is_chinese(monkeypatch):
     """argparse words most of its own parts of a help page (headings, -h) through gettext, and each
     text it asks for is in the table; a text it never asks for (``--version``'s help before Python

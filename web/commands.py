@@ -11,6 +11,8 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
+from engine.cliargs import say
+
 if TYPE_CHECKING:
     from flask import Flask
 
@@ -20,41 +22,87 @@ EXIT_INTERRUPTED = 130  # as a shell reports a command ended by Ctrl-C
 
 
 def add_web_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    serve = sub.add_parser("serve", help="启动审核台网页（先自动升级数据库）")
-    serve.add_argument("--host", default="127.0.0.1", help="监听的地址（默认 127.0.0.1，只有本机可访问）")
-    serve.add_argument("--port", type=int, default=5000, help="监听的端口（默认 5000）")
+    serve = sub.add_parser(
+        "serve",
+        help=say(
+            "启动审核台网页（先自动升级数据库）", "start the desk's web server (upgrading the database first)"
+        ),
+    )
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help=say(
+            "监听的地址（默认 127.0.0.1，只有本机可访问）",
+            "the address to listen on (default 127.0.0.1: this machine only)",
+        ),
+    )
+    serve.add_argument(
+        "--port", type=int, default=5000, help=say("监听的端口（默认 5000）", "the port (default 5000)")
+    )
     serve.set_defaults(func=cmd_serve)
 
-    database = sub.add_parser("db", help="数据库：db upgrade 升级到最新结构")
-    database.add_argument("action", choices=["upgrade"], help="upgrade：把数据库升级到最新结构")
+    database = sub.add_parser(
+        "db", help=say("数据库：db upgrade 升级到最新结构", "the database: db upgrade brings it up to date")
+    )
+    database.add_argument(
+        "action",
+        choices=["upgrade"],
+        help=say("upgrade：把数据库升级到最新结构", "upgrade: bring the database to the latest structure"),
+    )
     database.set_defaults(func=cmd_db)
 
-    admin = sub.add_parser("create-admin", help="创建管理员账号（首次登录用）")
+    admin = sub.add_parser(
+        "create-admin",
+        help=say("创建管理员账号（首次登录用）", "create an administrator (for the first login)"),
+    )
     _account_args(admin)
     admin.set_defaults(func=cmd_create_admin)
 
-    user = sub.add_parser("create-user", help="创建经办人或科室负责人账号")
+    user = sub.add_parser(
+        "create-user",
+        help=say("创建经办人或科室负责人账号", "create a caseworker's or a supervisor's account"),
+    )
     _account_args(user)
     user.add_argument(
         "--role",
         choices=["caseworker", "supervisor", "admin"],
         default="caseworker",
-        help="角色：caseworker 经办人（默认）、supervisor 科室负责人、admin 管理员",
+        help=say(
+            "角色：caseworker 经办人（默认）、supervisor 科室负责人、admin 管理员",
+            "the role: caseworker (default), supervisor or admin",
+        ),
     )
     user.set_defaults(func=cmd_create_user)
 
     token = sub.add_parser(
-        "create-token", help="为账号生成 API 令牌（SUBSIDY_TOKEN_DAYS 天后失效，默认 90 天）"
+        "create-token",
+        help=say(
+            "为账号生成 API 令牌（SUBSIDY_TOKEN_DAYS 天后失效，默认 90 天）",
+            "issue an account an API token (it lasts SUBSIDY_TOKEN_DAYS days, 90 by default)",
+        ),
     )
-    token.add_argument("username", help="账号的用户名")
+    token.add_argument("username", help=say("账号的用户名", "the account's username"))
     token.set_defaults(func=cmd_create_token)
 
 
 def _account_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("username", help="登录用的用户名")
-    parser.add_argument("--district", default="", help="所属区县（重庆市38个区县之一），如 渝中区")
-    parser.add_argument("--name", default="", help="姓名（在告知书上署名）")
-    parser.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（一行）")
+    parser.add_argument("username", help=say("登录用的用户名", "the username to log in with"))
+    parser.add_argument(
+        "--district",
+        default="",
+        help=say(
+            "所属区县（重庆市38个区县之一），如 渝中区",
+            "the district: one of Chongqing's 38, by its Chinese name",
+        ),
+    )
+    parser.add_argument(
+        "--name", default="", help=say("姓名（在告知书上署名）", "the full name (signed on notices)")
+    )
+    parser.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help=say("从标准输入读取密码（一行）", "read the password from standard input (one line)"),
+    )
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
