@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import sys
@@ -21,6 +22,7 @@ from engine.safeyaml import FileRefused
 from engine.values import in_lang, visible
 
 EXIT_BROKEN_PIPE = 128 + 13  # SIGPIPE
+EXIT_OUTPUT_FAILED = 1
 
 
 JSON_PROBLEMS = {  # the json module's complaint → the caseworker's words, in Chinese and English
@@ -96,6 +98,15 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         )
     except json.JSONDecodeError as err:
         return _fail(f"{shown}{say('：', ': ', lang)}{json_problem(err, lang)}")
+    except ValueError:  # after its subclasses above: the one left is int()'s limit on digits
+        digits = sys.get_int_max_str_digits()
+        return _fail(
+            say(
+                f"{shown}：不是有效的 JSON：有一个数字超过 {digits} 位",
+                f"{shown}: not valid JSON: a number has more than {digits} digits",
+                lang,
+            )
+        )
     except RecursionError:
         return _fail(say(f"{shown}：JSON 嵌套层数过多，不是案件文件", f"{shown}: JSON nested too deep", lang))
     if args.district and isinstance(data, dict):
@@ -271,11 +282,21 @@ def build_parser(lang: str = "zh") -> argparse.ArgumentParser:
     rules.add_argument("--json", action="store_true", help=say("目录输出为 JSON", "the catalog as JSON"))
     rules.set_defaults(func=cmd_rules)
 
-    schema = sub.add_parser("schema", help="输出评估结果的 JSON Schema；--input：案件和名册的字段")
+    schema = sub.add_parser(
+        "schema",
+        help=say(
+            "输出评估结果的 JSON Schema；--input：案件和名册的字段",
+            "print the JSON Schema of a result; --input: of a case and a registry's columns",
+        ),
+    )
     schema.add_argument(
         "--input",
         action="store_true",
-        help="输出案件文件的 JSON Schema（字段的中文名称为 title）和名册可用的列（x-registry-columns）",
+        help=say(
+            "输出案件文件的 JSON Schema（字段的中文名称为 title）和名册可用的列（x-registry-columns）",
+            "print the JSON Schema of a case file (each field's Chinese name as its title) and the "
+            "columns a registry may have (x-registry-columns)",
+        ),
     )
     schema.set_defaults(func=cmd_schema)
 
@@ -331,12 +352,37 @@ def main(argv: list[str] | None = None) -> int:
     lang = asked_lang(sys.argv[1:] if argv is None else argv)
     args = build_parser(lang).parse_args(argv)
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
+        sys.stdout.flush()  # here, not at exit, so that a failed write is reported below
+        return code
     except FileRefused as err:  # a rule file or district table a command loads: one line, no traceback
         return _fail(in_lang(err.args[0], lang))
     except BrokenPipeError:
-        # The reader went away (``subsidy rules | head``): not an error of ours. Point stdout at
-        # /dev/null so the interpreter's final flush does not raise again, and exit as a shell
-        # reports a process ended by SIGPIPE.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        # The reader went away (``subsidy rules | head``): not an error of ours; quiet, and the exit
+        # status a shell reports for a process ended by SIGPIPE.
+        _drop_output()
         return EXIT_BROKEN_PIPE
+    except OSError as err:
+        if err.filename is not None or err.errno not in WRITE_FAILURES:
+            raise
+        _drop_output()
+        return output_failed(err)
+
+
+# A write that failed for want of room or of a working device: the output's (every file a command
+# opens by name is refused naming it, and a read fails otherwise).
+WRITE_FAILURES = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
+
+
+def output_failed(err: OSError) -> int:
+    """The output could not be written (``subsidy rules > /dev/full``): one line, not a traceback."""
+    print(
+        say(f"无法写出结果（{os_reason(err)}）", f"Cannot write the output ({os_reason(err, 'en')})"),
+        file=sys.stderr,
+    )
+    return EXIT_OUTPUT_FAILED
+
+
+def _drop_output() -> None:
+    """Point stdout at /dev/null, so that the interpreter's final flush does not fail again."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

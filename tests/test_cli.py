@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -18,10 +19,11 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = Path(sys.executable).parent / "subsidy"
 
 
+Completed = subprocess.CompletedProcess[str]
 HAN = re.compile(r"[\u4e00-\u9fff]")  # Chinese characters, none in an English message
 
 
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run(*args: str, env: dict[str, str] | None = None, stdout: Any = subprocess.PIPE) -> Completed:
     """Run the installed `subsidy` script (or the same entry point) from the project folder."""
     if SCRIPT.exists():
         command = [str(SCRIPT), *args]
@@ -30,7 +32,8 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
     return subprocess.run(
         command,
         cwd=ROOT,
-        capture_output=True,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
         text=True,
         encoding="utf-8",
         timeout=120,
@@ -193,6 +196,39 @@ def test_version():
     assert out.returncode == 0 and out.stdout.startswith("subsidy 0.")
 
 
+OUTPUTS = [
+    ["evaluate", "samples/person-near-retirement.json"],
+    ["rules"],
+    ["schema"],
+    ["batch", "--template"],
+]
+
+
+@pytest.mark.parametrize("args", OUTPUTS, ids=" ".join)
+def test_an_output_that_cannot_be_written_is_said_in_one_line(args: list[str]):
+    """A full disk (here /dev/full) is the command's one line on stderr, in the language asked."""
+    with open("/dev/full", "w") as full:
+        out = run(*args, stdout=full)
+        assert out.returncode == 1 and out.stderr == "无法写出结果（磁盘空间不足）\n"
+        if args != ["schema"]:  # the one without --lang
+            out = run(*args, "--lang", "en", stdout=full)
+            assert (
+                out.returncode == 1 and out.stderr == "Cannot write the output (no room left on the disk)\n"
+            )
+
+
+@pytest.mark.parametrize("args", OUTPUTS, ids=" ".join)
+def test_a_reader_that_went_away_is_no_error(args: list[str]):
+    """``subsidy rules | head``: quiet, and the exit status of a process ended by SIGPIPE."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        out = run(*args, stdout=write)
+    finally:
+        os.close(write)
+    assert out.returncode == 141 and out.stderr == ""
+
+
 def test_argparse_speaks_chinese():
     out = run("batch", "--no-such-option")
     assert out.returncode == 2
@@ -230,6 +266,23 @@ def test_the_help_of_a_command_with_lang_is_english_when_asked(command: str):
     assert page.returncode == 0 and "usage: subsidy " + command in page.stdout and "options:" in page.stdout
     assert not HAN.search(page.stdout)
     assert HAN.search(run(command, "-h").stdout)
+
+
+def test_the_list_of_commands_is_english_when_asked():
+    """Every command's summary on ``subsidy --help --lang en``: Chinese only in the notice's number."""
+    page = run("--help", "--lang", "en")
+    assert page.returncode == 0 and "usage: subsidy" in page.stdout
+    chinese = [line for line in page.stdout.splitlines() if HAN.search(line)]
+    assert chinese == ["Eligibility rules for Chongqing's 2020 stable-employment notice (其他〔2020〕4号)"]
+
+
+@pytest.mark.parametrize("command", ["schema", "serve", "db", "create-admin", "create-user", "create-token"])
+def test_a_help_page_asked_in_english_is_english_throughout(command: str):
+    """A command without a language of its own still describes itself in the language its help was
+    asked in: argparse's words and ours alike."""
+    page = run(command, "-h", "--lang", "en")
+    assert page.returncode == 0 and "usage: subsidy " + command in page.stdout and "options:" in page.stdout
+    assert not HAN.search(page.stdout)
 
 
 def test_every_help_page_is_chinese(monkeypatch):
@@ -279,8 +332,14 @@ def test_every_help_page_is_chinese(monkeypatch):
             "person.birth_date: a date between 1900-01-01 and 2199-12-31",
             "Value error",
         ),
+        (
+            b'{"kind": "person", "shoe_size": ' + b"9" * 5000 + b"}",
+            "不是有效的 JSON：有一个数字超过 4300 位",
+            "not valid JSON: a number has more than 4300 digits",
+            "integer string conversion",
+        ),
     ],
-    ids=["a trailing comma", "no closing brace", "not UTF-8", "a field out of range"],
+    ids=["a trailing comma", "no closing brace", "not UTF-8", "a field out of range", "a number too long"],
 )
 def test_a_damaged_case_file_is_described_in_our_words_in_the_language_asked(
     tmp_path: Path, content: bytes, words: str, english: str, library: str

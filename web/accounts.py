@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, select
@@ -50,12 +51,17 @@ def create_user(
     username = username.strip()
     if not username or len(username) > 64:
         raise AccountError("用户名应为1至64个字符")
+    check_name(username, "用户名")
+    check_name(full_name.strip(), "姓名")
     if role not in ROLES:
         raise AccountError(f"角色应为 {'、'.join(ROLES)} 之一")
     district = check_district(district, role)
     check_password(password, username, district, full_name)
-    if db.scalar(select(User).where(User.username == username)) is not None:
-        raise AccountError(f"用户名已存在：{username}")
+    key = name_key(username)
+    taken = next((name for name in db.scalars(select(User.username)) if name_key(name) == key), None)
+    if taken is not None:
+        same = "" if taken == username else "（大小写或全角半角不同也算同一个）"
+        raise AccountError(f"用户名已存在：{taken}{same}")
     user = User(
         username=username,
         password_hash=generate_password_hash(password),
@@ -67,6 +73,28 @@ def create_user(
     db.add(user)
     db.commit()
     return user
+
+
+# Characters that do not show, or that move or break the text around them: control characters (a
+# line break, a tab), format characters (a zero-width space, a right-to-left override), and the
+# line and paragraph separators. In a name they make two accounts look alike, or a list misread.
+HIDDEN = {"Cc", "Cf", "Zl", "Zp"}
+
+
+def check_name(name: str, what: str) -> None:
+    """A name (``what``: 用户名, 姓名) as it is typed and shown: characters that show, and only text
+    (a lone surrogate is a byte of a command-line argument that was not UTF-8)."""
+    for char in name:
+        category = unicodedata.category(char)
+        if category == "Cs":
+            raise AccountError(f"{what}不是 UTF-8 编码的文本")
+        if category in HIDDEN:
+            raise AccountError(f"{what}不能含控制字符、格式字符或换行（U+{ord(char):04X}）")
+
+
+def name_key(username: str) -> str:
+    """What makes two usernames the same account: compared without case, full- or half-width."""
+    return unicodedata.normalize("NFKC", username).casefold()
 
 
 def check_district(district: str, role: str) -> str:
@@ -83,6 +111,7 @@ def set_district(db: Session, user: User, district: str, full_name: str | None =
     """Move ``user`` to ``district`` (an admin's choice from the list), and name them; committed."""
     user.district = check_district(district, user.role)
     if full_name is not None:
+        check_name(full_name.strip(), "姓名")
         user.full_name = full_name.strip()[:64]
     user.district_unmatched = ""
     db.commit()
@@ -106,6 +135,8 @@ def check_password(password: str, username: str, district: str = "", full_name: 
         raise AccountError(f"密码至少{MIN_PASSWORD}个字符")
     if len(password) > MAX_PASSWORD:
         raise AccountError(f"密码最多{MAX_PASSWORD}个字符")
+    if "\x00" in password:  # no one types it; C libraries and some hashes end the text there
+        raise AccountError("密码不能含空字符（NUL）")
     what = _personal_word(password, username, district, full_name)
     if what is not None:
         spelled = "" if what == "用户名" else "（含其拼音）"

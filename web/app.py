@@ -21,10 +21,16 @@ class Desk(Flask):
         errors.log_exception(self, exc_info)
 
 
+def instance_path(config: dict[str, Any] | None = None) -> Path:
+    """The instance folder: ``config``'s INSTANCE_PATH, SUBSIDY_INSTANCE_PATH, else Flask's for the
+    package (the commands find the database there before they make an app, which would create it)."""
+    instance = (config or {}).get("INSTANCE_PATH") or os.environ.get("SUBSIDY_INSTANCE_PATH")
+    return Path(instance).resolve() if instance else Path(Flask("web").instance_path)
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build an app; ``config`` overrides the environment (tests pass DATABASE_URL, TESTING)."""
-    instance = (config or {}).get("INSTANCE_PATH") or os.environ.get("SUBSIDY_INSTANCE_PATH")
-    app = Desk("web", instance_path=str(Path(instance).resolve()) if instance else None)
+    app = Desk("web", instance_path=str(instance_path(config)))
     settings.private_folder(Path(app.instance_path))  # the key, the SQLite file, batch registries
     app.config.update(settings.from_environment(Path(app.instance_path), config))
 

@@ -35,10 +35,9 @@ def private_sqlite(url: str) -> None:
     SQLite gives its -wal and -shm files the mode of the database file, so they follow; files left
     readable by an older version are made private here.
     """
-    name = make_url(url).database
-    if not name or name == ":memory:" or name.startswith("file:"):
+    path = sqlite_file(url)
+    if path is None:
         return
-    path = Path(name)
     if not path.parent.exists():
         private_folder(path.parent)
     os.close(private_file(path, append=True))
@@ -46,6 +45,15 @@ def private_sqlite(url: str) -> None:
         extra = path.with_name(path.name + suffix)
         if extra.exists():
             extra.chmod(0o600)
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite database at ``url`` (None for another database, or one in memory)."""
+    parsed = make_url(url)
+    name = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not name or name == ":memory:" or name.startswith("file:"):
+        return None
+    return Path(name)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

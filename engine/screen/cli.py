@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from engine.cliargs import as_of_date, positive
+from engine.cliargs import as_of_date, positive, say
 
 
 def _run_options(parser: argparse.ArgumentParser) -> None:
@@ -23,7 +23,13 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
 
 
 def add_parsers(sub: Any) -> None:
-    c = sub.add_parser("compare", help="两套规则对同一名册的影响：新增符合、不再符合、金额变化")
+    c = sub.add_parser(
+        "compare",
+        help=say(
+            "两套规则对同一名册的影响：新增符合、不再符合、金额变化",
+            "two rule sets on one registry: who newly qualifies, no longer qualifies, or gets another amount",
+        ),
+    )
     c.add_argument("input", help="名册（CSV 或 Parquet，与 subsidy batch 相同）")
     c.add_argument(
         "--rules",
@@ -37,7 +43,13 @@ def add_parsers(sub: Any) -> None:
     _run_options(c)
     c.set_defaults(func=cmd_compare)
 
-    s = sub.add_parser("screen", help="免申即享：从名册找出符合、即将符合、即将期满、差一项信息的人")
+    s = sub.add_parser(
+        "screen",
+        help=say(
+            "免申即享：从名册找出符合、即将符合、即将期满、差一项信息的人",
+            "without applying: who in a registry qualifies, soon qualifies, soon runs out, lacks one fact",
+        ),
+    )
     s.add_argument("input", help="名册（CSV 或 Parquet，与 subsidy batch 相同）")
     s.add_argument("-o", "--output", required=True, help="输出文件夹（每个区县、牵头单位一份清单和公示名单）")
     s.add_argument("--as-of", type=as_of_date, help="评估日期 YYYY-MM-DD（默认今天）")
@@ -49,7 +61,13 @@ def add_parsers(sub: Any) -> None:
     _run_options(s)
     s.set_defaults(func=cmd_screen)
 
-    r = sub.add_parser("recheck", help="审核台已存结论按现行规则和区县设置重新判断，列出会变化的结论")
+    r = sub.add_parser(
+        "recheck",
+        help=say(
+            "审核台已存结论按现行规则和区县设置重新判断，列出会变化的结论",
+            "the desk's stored decisions judged again under the rules in force: those that would change",
+        ),
+    )
     r.add_argument("--district", help="只核对这个区县的案件，如 渝中区")
     r.add_argument("-o", "--output", help="结果 CSV（UTF-8 带 BOM）；不写则输出到屏幕")
     r.set_defaults(func=cmd_recheck)

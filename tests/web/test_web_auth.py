@@ -107,6 +107,55 @@ def test_a_long_uncommon_password_is_accepted() -> None:
     check_password(PASSWORD, "alice")
 
 
+def test_a_password_with_a_nul_is_refused() -> None:
+    with pytest.raises(AccountError, match="密码不能含空字符（NUL）"):
+        check_password("plum kettle\x0042", "alice")
+
+
+@pytest.mark.parametrize(
+    ("username", "words"),
+    [
+        ("eve\nroot", "用户名不能含控制字符、格式字符或换行（U+000A）"),
+        ("e\tve", "（U+0009）"),
+        ("eve\u202etoor", "（U+202E）"),  # a right-to-left override: shown as "everoot" reversed
+        ("bob\u200b", "（U+200B）"),  # a zero-width space: "bob" beside bob
+        ("e\u2029ve", "（U+2029）"),
+        ("e\udcffve", "用户名不是 UTF-8 编码的文本"),  # a byte of a command-line argument
+        ("Alice", "用户名已存在：alice（大小写或全角半角不同也算同一个）"),
+        ("ＡＬＩＣＥ", "用户名已存在：alice"),
+    ],
+    ids=["newline", "tab", "RLO", "zero-width space", "paragraph separator", "not UTF-8", "case", "width"],
+)
+def test_a_username_that_hides_characters_or_matches_another_is_refused(
+    app: Flask, username: str, words: str
+) -> None:
+    """The rule create_user applies (subsidy create-user and the admin's form alike)."""
+    with db.database(app).sessions() as session, pytest.raises(AccountError) as refused:
+        web.accounts.create_user(session, username, "plum kettle 42")
+    assert words in str(refused.value)
+
+
+def test_the_admins_form_refuses_the_same_names(app: Flask) -> None:
+    root = app.test_client()
+    login(root, "root")
+    for username, words in [("BOB", "用户名已存在：bob"), ("carol\u200b", "（U+200B）")]:
+        response = admin_post(
+            root, "/admin/users", username=username, password="plum kettle 42", role="caseworker"
+        )
+        assert response.status_code == 422 and words in response.get_data(as_text=True)
+    named = admin_post(
+        root,
+        "/admin/users",
+        username="carol",
+        password="plum kettle 42",
+        role="caseworker",
+        full_name="Ca\u202erol",
+    )
+    assert named.status_code == 422 and "姓名不能含控制字符、格式字符或换行（U+202E）" in named.get_data(
+        as_text=True
+    )
+
+
 def cookie(client: FlaskClient) -> str:
     found = client.get_cookie("subsidy_session")
     assert found is not None

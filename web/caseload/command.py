@@ -13,11 +13,14 @@ HEAD = ["案件编号", "案件", "区县", "姓名/单位", "评估日期", "�
 def cmd_recheck(args: argparse.Namespace) -> int:
     from engine.batch.layout import csv_text
     from engine.evaluate import Engine, default_engine
-    from web import create_app, db
+    from web import db
     from web.caseload.work import recheck
+    from web.commands import EXIT_NO_DESK, desk
     from web.districts import store
 
-    app = create_app()
+    app = desk(migrating=False)
+    if app is None:
+        return EXIT_NO_DESK
     with db.database(app).sessions() as session:
         engine = Engine(default_engine().book, store.book(session))
         count, changes = recheck(session, None, engine, args.district)
