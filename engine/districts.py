@@ -25,6 +25,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from engine import safeyaml
 from engine.safeyaml import FileRefused
+from engine.validation_words import said_in_words
 from engine.values import Worded, visible
 from engine.words import Strict, Text
 
@@ -180,8 +181,6 @@ def load_districts(path: Path | None = None) -> DistrictBook:
 
 def _problem(error: Any) -> tuple[str, str]:
     """One validation error of a district table: where (its keys) and what, in Chinese and English."""
-    from engine.rulebook import said_in_words  # the rule book's words; it imports this module
-
     where, said = ".".join(str(p) for p in error["loc"]), said_in_words(error)
     return (f"{where}：{said}", f"{where}: {said.en}") if where else (said, said.en)
 

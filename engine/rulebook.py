@@ -20,12 +20,11 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import AfterValidator, Field, ValidationError, ValidationInfo, model_validator
-from pydantic_core import ErrorDetails
 
 from engine import safeyaml
-from engine.errors import MESSAGES, UNKNOWN
 from engine.facts import FACTS, FactSpec, days_since
 from engine.safeyaml import FileRefused, SafeLoader
+from engine.validation_words import said_in_words
 from engine.values import Worded, Words
 from engine.words import Strict, Text
 
@@ -527,39 +526,6 @@ def parse_rule(text: str, source: str) -> Rule:
             for (line, key), said in found.items()
         ]
         raise RuleFileError("\n".join(zh), "\n".join(en)) from None
-
-
-# pydantic's errors as a rule file's author reads them (the case form's words, engine/errors.py,
-# where they fit a YAML file too); pydantic's own English stays the English.
-RULE_MESSAGES = {
-    **MESSAGES,
-    "missing": "缺少此项",
-    "extra_forbidden": "不认识的键（拼写有误？）",
-    "model_type": "应为一组键值",
-    "model_attributes_type": "应为一组键值",
-    "list_type": "应为列表",
-    "float_type": "应为数字",
-    "string_too_short": "不能为空",
-    "too_short": "至少要有 {min_length} 项",
-}
-
-
-def said_in_words(error: ErrorDetails) -> Words:
-    """What a validation error of a rule file or district table says, in Chinese and English: a
-    check of ours words its own."""
-    ctx = error.get("ctx") or {}
-    raised = ctx.get("error")
-    if error["type"] == "value_error" and isinstance(raised, ValueError) and raised.args:
-        said = raised.args[0]
-        return said if isinstance(said, Words) else Words(str(said), str(said))
-    if error["type"] == "literal_error":
-        options = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
-        return Words(f"应为以下之一：{'、'.join(options)}", error["msg"])
-    try:
-        zh = RULE_MESSAGES.get(error["type"], UNKNOWN).format(**{k: str(v) for k, v in ctx.items()})
-    except KeyError:
-        zh = UNKNOWN
-    return Words(zh, error["msg"])
 
 
 class RuleBook:

@@ -107,7 +107,7 @@ def in_order(
             yield work(rows), end, line
         return
     method, initializer, initargs = start
-    context = multiprocessing.get_context(method)
+    context = _Recorded(multiprocessing.get_context(method))
     pool = ProcessPoolExecutor(workers, context, initializer=initializer, initargs=initargs)
     pending: deque[tuple[Future[Done], int, int]] = deque()
     finished = False
@@ -127,7 +127,7 @@ def in_order(
         if finished:
             pool.shutdown()
         else:
-            _end_now(pool)
+            _end_now(pool, context.started)
 
 
 def _submit(pool: ProcessPoolExecutor, work: Callable[[Any], Done], rows: Any) -> Future[Done]:
@@ -149,11 +149,26 @@ def _submit(pool: ProcessPoolExecutor, work: Callable[[Any], Done], rows: Any) -
             signal.raise_signal(number)
 
 
-def _end_now(pool: ProcessPoolExecutor) -> None:
+class _Recorded:
+    """A multiprocessing context that keeps each process it starts: the pool's workers, which
+    ``ProcessPoolExecutor`` (before Python 3.14's ``kill_workers``) offers no public way to reach."""
+
+    def __init__(self, context: Any) -> None:
+        self._context = context
+        self.started: list[Any] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._context, name)
+
+    def Process(self, *args: Any, **kwargs: Any) -> Any:
+        process = self._context.Process(*args, **kwargs)
+        self.started.append(process)
+        return process
+
+
+def _end_now(pool: ProcessPoolExecutor, workers: list[Any]) -> None:
     """Drop the chunks not started and kill the workers mid-chunk (nothing they would still write
-    is wanted), waiting until they are gone so that none writes after the run has cleaned up.
-    Python before 3.14 (``kill_workers``) offers no public way to reach the workers."""
-    workers = list((pool._processes or {}).values())
+    is wanted), waiting until they are gone so that none writes after the run has cleaned up."""
     pool.shutdown(wait=False, cancel_futures=True)
     for process in workers:
         process.kill()
