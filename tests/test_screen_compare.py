@@ -198,3 +198,69 @@ def test_a_row_the_engine_cannot_judge_is_reported_for_both_books(
     assert people == {**{r.district: r.people for r in before.rows if r.program == BENEFIT}, "江北区": 1}
     assert _rows(before, BENEFIT)["江北区"] == (1, 1, 0, 0, 1)
     assert _rows(c, BENEFIT) == {**_rows(before, BENEFIT), "江北区": (0, 0, 0, 0, 0)}  # S03 left out
+
+
+@pytest.mark.parametrize("name", ["registry.csv", "rules/task55_unemployment_benefit.yaml"])
+def test_the_results_never_overwrite_the_registry_or_a_rule_file(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copy(REGISTRY, tmp_path / "registry.csv")
+    shutil.copytree(rules_dir(), tmp_path / "rules")
+    target = tmp_path / name
+    before = target.read_bytes()
+    argv = ["compare", str(tmp_path / "registry.csv"), "--rules", str(tmp_path / "rules")]
+    assert main([*argv, "--rules", str(rules_dir()), "-o", str(target), "--workers", "1"]) == 2
+    assert "结果文件不能" in capsys.readouterr().err
+    assert target.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("impact.xlsx", "-o 应以 .csv 或 .parquet 结尾"),
+        ("nodir/impact.csv", "输出目录不存在"),
+        (".", "是一个文件夹"),
+    ],
+)
+def test_an_output_it_cannot_write_is_refused_in_one_line(
+    name: str, said: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["compare", str(REGISTRY), "--rules", str(rules_dir()), "--rules", str(rules_dir())]
+    assert main([*argv, "-o", str(tmp_path / name), "--workers", "1"]) == 2
+    err = capsys.readouterr().err
+    assert said in err and len(err.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_parquet_results_are_parquet(proposed: Path, tmp_path: Path) -> None:
+    import polars as pl
+
+    out = tmp_path / "impact.parquet"
+    argv = ["compare", str(REGISTRY), "--rules", str(rules_dir()), "--rules", str(proposed)]
+    assert main([*argv, "--as-of", "2020-09-15", "-o", str(out), "--workers", "1"]) == 0
+    rows = pl.read_parquet(out).filter(pl.col("项目") == BENEFIT, pl.col("区县") == "渝中区")
+    assert rows.select("新增符合", "新规则金额合计（元）").row(0) == ("1", "63000")
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["-o", "rc.parquet"], "-o 应以 .csv 结尾"),
+        (["--district", "火星区"], "没有这个区县：火星区"),
+    ],
+)
+def test_recheck_refuses_before_opening_the_desk(
+    argv: list[str],
+    said: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Refused before the desk's database is opened (the database would be made in tmp_path)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SUBSIDY_DATABASE_URL", f"sqlite:///{tmp_path / 'desk.db'}")
+    monkeypatch.setenv("SUBSIDY_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("SUBSIDY_SECRET_KEY", "x" * 40)
+    assert main(["recheck", *argv]) == 2
+    assert said in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

@@ -33,7 +33,9 @@ def add_parsers(sub: Any) -> None:
         help="规则文件夹（rules/ 的副本；写两次：原规则、新规则）；文件夹内有 districts.yaml 时用其区县设置",
     )
     c.add_argument("--as-of", type=as_of_date, help="评估日期 YYYY-MM-DD（默认今天）")
-    c.add_argument("-o", "--output", help="结果 CSV（UTF-8 带 BOM）；不写则输出到屏幕")
+    c.add_argument(
+        "-o", "--output", help="结果文件，格式由文件名决定：.csv（UTF-8 带 BOM）或 .parquet；不写则输出到屏幕"
+    )
     _run_options(c)
     c.set_defaults(func=cmd_compare)
 
@@ -56,6 +58,14 @@ def add_parsers(sub: Any) -> None:
 
 
 def cmd_recheck(args: argparse.Namespace) -> int:
+    from engine.districts import shipped_names
+    from engine.screen.paths import check_table
+
+    if args.district and args.district not in shipped_names():
+        return _fail(f"--district：没有这个区县：{args.district}（应为重庆市38个区县之一，如 渝中区）")
+    refusal = check_table(Path(args.output), (".csv",)) if args.output else None
+    if refusal is not None:
+        return _fail(str(refusal))
     from web.caseload.command import cmd_recheck as run  # the desk's database: Flask only when asked
 
     return run(args)
@@ -71,16 +81,31 @@ def _registry(path: str) -> Path | None:
     return source if source.is_file() or source.is_dir() else None
 
 
+def _stopped(err: OSError, out: Path) -> int:
+    """The machine refused a write (a full disk, a file where a folder is wanted): one line, no
+    traceback."""
+    from engine.cliargs import os_reason
+    from engine.values import visible
+
+    print(f"无法写入 {visible(str(err.filename or out))}（{os_reason(err)}）", file=sys.stderr)
+    return 1
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from engine.batch.reader import FileError
     from engine.rulebook import RuleFileError
-    from engine.screen.compare import compare, csv_rows, load_book, summary, write_csv
+    from engine.screen.compare import compare, csv_rows, load_book, summary, write_table
+    from engine.screen.paths import check_compare
 
     if len(args.rules) != 2:
         return _fail(f"--rules 应写两次（原规则、新规则），而不是{len(args.rules)}次")
     source = _registry(args.input)
     if source is None:
         return _fail(f"找不到名册文件：{args.input}")
+    out = Path(args.output) if args.output else None
+    refusal = check_compare(source, list(map(Path, args.rules)), out) if out else None
+    if refusal is not None:
+        return _fail(str(refusal))
     books = []
     for folder in map(Path, args.rules):
         if not folder.is_dir() or not any(folder.glob("task*.yaml")):
@@ -97,8 +122,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("\n已中断。", file=sys.stderr)
         return 130
-    if args.output:
-        write_csv(result, Path(args.output))
+    if out:
+        try:
+            write_table(result, out)
+        except OSError as err:
+            return _stopped(err, out)
         print(summary(result))
     else:
         from engine.batch.layout import csv_text

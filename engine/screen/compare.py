@@ -22,6 +22,7 @@ import polars as pl
 
 from engine.batch.columns import Columns
 from engine.batch.layout import csv_text
+from engine.batch.options import is_parquet_name
 from engine.columnar.judged import Judgement
 from engine.districts import DistrictBook, districts, load_districts
 from engine.rulebook import RuleBook, load_rulebook
@@ -213,8 +214,13 @@ def csv_rows(c: Comparison) -> list[list[str]]:
     return out
 
 
-def write_csv(c: Comparison, path: Path) -> None:
-    path.write_bytes(b"\xef\xbb\xbf" + csv_text(csv_rows(c)).encode("utf-8"))
+def write_table(c: Comparison, path: Path) -> None:
+    """The rows as Parquet (every cell text, as the screen's worklists) or CSV, as the name says."""
+    rows = csv_rows(c)
+    if is_parquet_name(path):
+        pl.DataFrame(rows[1:], schema={h: pl.String for h in rows[0]}, orient="row").write_parquet(path)
+    else:
+        path.write_bytes(b"\xef\xbb\xbf" + csv_text(rows).encode("utf-8"))
 
 
 def summary(c: Comparison) -> str:
