@@ -264,3 +264,19 @@ def test_recheck_refuses_before_opening_the_desk(
     assert main(["recheck", *argv]) == 2
     assert said in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_rows_are_written_beside_the_results(
+    proposed: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "impact.csv"
+    argv = ["compare", str(REGISTRY), "--rules", str(rules_dir()), "--rules", str(proposed)]
+    assert main([*argv, "--as-of", "2020-09-15", "-o", str(out), "--workers", "1"]) == 0
+    errors = tmp_path / "impact.errors.csv"
+    assert f"数据有误 1 行（见 {errors}）" in capsys.readouterr().out
+    with errors.open(encoding="utf-8-sig") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["行号", "案件编号", "列", "原因"]
+    assert [r[:3] for r in rows[1:]] == [["7", "S06", "失业保险金起始日期"]]
+    assert main([*argv, "--as-of", "2020-09-15", "--workers", "1"]) == 0
+    assert "数据有误 1 行（加 --errors 有误行.csv 写出）" in capsys.readouterr().err

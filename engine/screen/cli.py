@@ -33,6 +33,7 @@ def add_parsers(sub: Any) -> None:
         help="规则文件夹（rules/ 的副本；写两次：原规则、新规则）；文件夹内有 districts.yaml 时用其区县设置",
     )
     c.add_argument("--as-of", type=as_of_date, help="评估日期 YYYY-MM-DD（默认今天）")
+    c.add_argument("--errors", metavar="文件", help="有误行的报告 CSV（默认：结果文件名.errors.csv）")
     c.add_argument(
         "-o", "--output", help="结果文件，格式由文件名决定：.csv（UTF-8 带 BOM）或 .parquet；不写则输出到屏幕"
     )
@@ -94,7 +95,7 @@ def _stopped(err: OSError, out: Path) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     from engine.batch.reader import FileError
     from engine.rulebook import RuleFileError
-    from engine.screen.compare import compare, csv_rows, load_book, summary, write_table
+    from engine.screen.compare import compare, csv_rows, load_book, summary, write_errors, write_table
     from engine.screen.paths import check_compare
 
     if len(args.rules) != 2:
@@ -103,7 +104,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if source is None:
         return _fail(f"找不到名册文件：{args.input}")
     out = Path(args.output) if args.output else None
-    refusal = check_compare(source, list(map(Path, args.rules)), out) if out else None
+    errors = Path(args.errors) if args.errors else out and out.with_name(out.stem + ".errors.csv")
+    refusal = check_compare(source, list(map(Path, args.rules)), out, errors)
     if refusal is not None:
         return _fail(str(refusal))
     books = []
@@ -122,17 +124,20 @@ def cmd_compare(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("\n已中断。", file=sys.stderr)
         return 130
-    if out:
-        try:
+    try:
+        if errors:
+            write_errors(result, errors)
+        if out:
             write_table(result, out)
-        except OSError as err:
-            return _stopped(err, out)
-        print(summary(result))
+    except OSError as err:
+        return _stopped(err, out or errors)
+    if out:
+        print(summary(result, errors))
     else:
         from engine.batch.layout import csv_text
 
         sys.stdout.write(csv_text(csv_rows(result)))
-        print(summary(result), file=sys.stderr)
+        print(summary(result, errors), file=sys.stderr)
     return 0
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import polars as pl
 
 from engine.batch.columns import Columns
-from engine.batch.layout import csv_text
+from engine.batch.layout import ERROR_HEAD, csv_text
 from engine.batch.options import is_parquet_name
 from engine.columnar.judged import Judgement
 from engine.districts import DistrictBook, districts, load_districts
@@ -223,13 +223,27 @@ def write_table(c: Comparison, path: Path) -> None:
         path.write_bytes(b"\xef\xbb\xbf" + csv_text(rows).encode("utf-8"))
 
 
-def summary(c: Comparison) -> str:
-    """A few lines a policy officer reads: the two books, the rows read, then each program that
-    changes (people gained and lost, the money where set), largest change first."""
+def write_errors(c: Comparison, path: Path) -> None:
+    """The bad rows (line, case number, column, reason), as ``subsidy batch`` and screen write them."""
+    path.write_bytes(b"\xef\xbb\xbf" + csv_text([ERROR_HEAD["zh"], *c.errors]).encode("utf-8"))
+
+
+def _where(c: Comparison, errors: Path | None) -> str:
+    """Where the bad rows are, or how to have them written."""
+    if not c.rejected:
+        return ""
+    return f"（见 {errors}）" if errors else "（加 --errors 有误行.csv 写出）"
+
+
+def summary(c: Comparison, errors: Path | None = None) -> str:
+    """A few lines a policy officer reads: the two books, the rows read (the bad ones in ``errors``),
+    then each program that changes (people gained and lost, the money where set), largest change
+    first."""
     lines = [
         f"评估日期 {c.as_of.isoformat()}；原规则 {c.a.directory}（版本 {c.a.version}），"
         f"新规则 {c.b.directory}（版本 {c.b.version}）",
         f"名册读取 {c.decided + c.rejected:,} 行：已评估 {c.decided:,} 行，数据有误 {c.rejected:,} 行"
+        + _where(c, errors)
         + (f"，空行 {c.blank:,} 行" if c.blank else "")
         + (f"，模板示例行 {c.examples:,} 行（已跳过）" if c.examples else ""),
     ]

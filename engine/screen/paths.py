@@ -39,15 +39,30 @@ def check_folder(folder: Path) -> Refusal | None:
     return None
 
 
-def check_compare(source: Path, rules: list[Path], out: Path) -> Refusal | None:
-    """compare's ``-o``: a CSV or Parquet file, never the registry nor a file of a rule folder."""
-    if same(out, source):
-        return Refusal("结果文件不能与名册文件相同", "The results cannot be written over the registry")
+def check_compare(source: Path, rules: list[Path], out: Path | None, errors: Path | None) -> Refusal | None:
+    """compare's ``-o`` (a CSV or Parquet file) and ``--errors`` (a CSV file): never the registry,
+    a file of a rule folder or each other."""
+    if out is not None and errors is not None and same(out, errors):
+        return Refusal(
+            "有误行报告（--errors）不能与结果文件相同",
+            "The errors file (--errors) cannot be the results file",
+        )
+    for path, what, suffixes in ((out, "结果文件", RESULT_SUFFIXES), (errors, "有误行报告", (".csv",))):
+        if path is not None:
+            refusal = _not_an_input(source, rules, path, what) or check_table(path, suffixes)
+            if refusal is not None:
+                return refusal
+    return None
+
+
+def _not_an_input(source: Path, rules: list[Path], path: Path, what: str) -> Refusal | None:
+    if same(path, source):
+        return Refusal(f"{what}不能与名册文件相同", "An output cannot be written over the registry")
     for folder in rules:
-        if out.exists() and same(out.parent, folder):
+        if path.exists() and same(path.parent, folder):
             shown = visible(str(folder))
             return Refusal(
-                f"结果文件不能覆盖规则文件夹 {shown} 中的文件",
-                f"The results cannot be written over a file of the rules folder {shown}",
+                f"{what}不能覆盖规则文件夹 {shown} 中的文件",
+                f"An output cannot be written over a file of the rules folder {shown}",
             )
-    return check_table(out)
+    return None
