@@ -11,6 +11,7 @@ works; S06's row has an impossible date.
 from __future__ import annotations
 
 import csv
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -310,3 +311,64 @@ def test_a_row_the_engine_cannot_judge_is_reported_and_the_rest_listed(
     assert [e[:2] for e in errors] == [("4", "S03"), ("7", "S06")]
     assert "程序内部错误 OverflowError" in errors[0][2]
     assert "已评估 6 行，数据有误 2 行" in report
+
+
+def _refused(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    """A refusal: exit code 2 (from the command or from argparse), its one line of reason."""
+    try:
+        code = main(argv)
+    except SystemExit as stop:
+        code = stop.code  # type: ignore[assignment]
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert "Traceback" not in "\n".join(err)
+    return err[-1]
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["--horizon", "99999999"], "--horizon：应为 1 到 3,660 之间的整数"),
+        (["--chunk", "99999999999999999999999"], "--chunk：应为 1 到 10,000,000 之间的整数"),
+        (["--workers", "99999999999999999999"], "--workers：应为 1 到 256 之间的整数"),
+    ],
+)
+def test_absurd_counts_are_refused_before_any_work(
+    argv: list[str], said: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    assert said in _refused(["screen", str(REGISTRY), "-o", str(out), *argv], capsys)
+    assert not out.exists()
+
+
+def test_refusals_leave_nothing_behind(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    unknown = tmp_path / "unknown.csv"
+    unknown.write_text("案件编号,备注\nA,x\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert "不认识的列名：备注" in _refused(
+        ["screen", str(unknown), "-o", str(out), "--workers", "1"], capsys
+    )
+    assert not out.exists()
+    (tmp_path / "csvs").mkdir()
+    shutil.copy(REGISTRY, tmp_path / "csvs" / "a.csv")
+    assert "中只有 CSV 文件" in _refused(["screen", str(tmp_path / "csvs"), "-o", str(out)], capsys)
+    assert "是一个文件" in _refused(["screen", str(REGISTRY), "-o", str(unknown / "sub")], capsys)
+    assert not out.exists()
+
+
+def test_a_file_where_a_districts_folder_goes_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "渝中区").write_text("", encoding="utf-8")
+    assert main(["screen", str(REGISTRY), "-o", str(out), "--as-of", "2020-09-15", "--workers", "1"]) == 1
+    assert capsys.readouterr().err.strip() == f"无法写入 {out / '渝中区'}（已有同名的文件）"
+
+
+def test_no_more_workers_than_chunks() -> None:
+    from engine.screen.source import pool_size
+
+    tasks, workers = pool_size(iter(range(3)), 8)
+    assert (list(tasks), workers) == ([0, 1, 2], 3)
+    assert pool_size(iter([]), 8)[1] == 1

@@ -131,7 +131,7 @@ def test_command_refuses_bad_arguments(tmp_path: Path, capsys: pytest.CaptureFix
     assert main(["compare", str(REGISTRY), "--rules", str(tmp_path), "--rules", str(rules_dir())]) == 2
     assert "不是规则文件夹" in capsys.readouterr().err
     assert main(["compare", str(tmp_path / "none.csv"), "--rules", "a", "--rules", "b"]) == 2
-    assert "找不到名册文件" in capsys.readouterr().err
+    assert "找不到名册" in capsys.readouterr().err
 
 
 def test_parquet_registry_reads_as_its_csv(proposed: Path, tmp_path: Path) -> None:

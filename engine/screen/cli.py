@@ -4,12 +4,30 @@ registers them)."""
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from engine.cliargs import as_of_date, positive
+from engine.cliargs import as_of_date, say
+
+MAX_WORKERS = 256  # processes: more is a typing slip, not a machine
+MAX_CHUNK = 10_000_000  # rows a chunk: held whole in a worker's memory
+MAX_HORIZON = 3660  # days ahead: ten years
+
+
+def _at_most(limit: int) -> Callable[[str], int]:
+    """A whole number from 1 to ``limit``: argparse refuses anything else in one line."""
+
+    def read(text: str) -> int:
+        if not text.isdigit() or not 1 <= int(text) <= limit:
+            zh = f"应为 1 到 {limit:,} 之间的整数：{text}"
+            raise argparse.ArgumentTypeError(say(zh, f"a whole number from 1 to {limit:,}, not {text}"))
+        return int(text)
+
+    return read
 
 
 def _run_options(parser: argparse.ArgumentParser) -> None:
@@ -17,8 +35,8 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--kind", choices=["person", "enterprise"], default="person", help="没有“类型”列时的案件类型"
     )
-    parser.add_argument("--workers", type=positive, help="并行进程数（默认为 CPU 核数）")
-    parser.add_argument("--chunk", type=positive, help="每块行数（默认 50000）")
+    parser.add_argument("--workers", type=_at_most(MAX_WORKERS), help="并行进程数（默认为 CPU 核数）")
+    parser.add_argument("--chunk", type=_at_most(MAX_CHUNK), help="每块行数（默认 50000）")
     parser.add_argument("--quiet", action="store_true", help="不显示进度条")
 
 
@@ -44,7 +62,7 @@ def add_parsers(sub: Any) -> None:
     s.add_argument("input", help="名册（CSV 或 Parquet，与 subsidy batch 相同）")
     s.add_argument("-o", "--output", required=True, help="输出文件夹（每个区县、牵头单位一份清单和公示名单）")
     s.add_argument("--as-of", type=as_of_date, help="评估日期 YYYY-MM-DD（默认今天）")
-    s.add_argument("--horizon", type=positive, default=90, help="向前看的天数（默认 90 天）")
+    s.add_argument("--horizon", type=_at_most(MAX_HORIZON), default=90, help="向前看的天数（默认 90 天）")
     s.add_argument("--district", help="只输出这个区县，如 渝中区")
     s.add_argument("--letters", action="store_true", help="同时生成告知信 PDF（每个区县一份）")
     s.add_argument("--parquet", action="store_true", help="工作清单另存一份 Parquet")
@@ -77,9 +95,14 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _registry(path: str) -> Path | None:
+def _registry(path: str) -> tuple[Path, str | None]:
+    """The registry, and why it cannot be read, as ``subsidy batch`` checks it (a CSV or Parquet
+    file, or a folder holding Parquet files)."""
+    from engine.batch.paths import check_source
+
     source = Path(path)
-    return source if source.is_file() or source.is_dir() else None
+    refusal = check_source(source, cluster=False)
+    return source, None if refusal is None else str(refusal)
 
 
 def _stopped(err: OSError, out: Path) -> int:
@@ -88,7 +111,8 @@ def _stopped(err: OSError, out: Path) -> int:
     from engine.cliargs import os_reason
     from engine.values import visible
 
-    print(f"无法写入 {visible(str(err.filename or out))}（{os_reason(err)}）", file=sys.stderr)
+    why = "已有同名的文件" if err.errno == errno.EEXIST else os_reason(err)
+    print(f"无法写入 {visible(str(err.filename or out))}（{why}）", file=sys.stderr)
     return 1
 
 
@@ -100,9 +124,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     if len(args.rules) != 2:
         return _fail(f"--rules 应写两次（原规则、新规则），而不是{len(args.rules)}次")
-    source = _registry(args.input)
-    if source is None:
-        return _fail(f"找不到名册文件：{args.input}")
+    source, refused = _registry(args.input)
+    if refused:
+        return _fail(refused)
     out = Path(args.output) if args.output else None
     errors = Path(args.errors) if args.errors else out and out.with_name(out.stem + ".errors.csv")
     refusal = check_compare(source, list(map(Path, args.rules)), out, errors)
@@ -145,14 +169,16 @@ def cmd_screen(args: argparse.Namespace) -> int:
     from engine.batch.checkpoint import ResumeError
     from engine.batch.reader import FileError
     from engine.screen.options import Options
+    from engine.screen.paths import check_screen
     from engine.screen.screen import screen
 
-    source = _registry(args.input)
-    if source is None:
-        return _fail(f"找不到名册文件：{args.input}")
+    source, refused = _registry(args.input)
+    if refused:
+        return _fail(refused)
     out = Path(args.output)
-    if out.exists() and not out.is_dir():
-        return _fail(f"输出位置 {out} 是一个文件；请给出文件夹")
+    refusal = check_screen(out)
+    if refusal is not None:
+        return _fail(str(refusal))
     opts = Options(
         source,
         out,
@@ -173,6 +199,8 @@ def cmd_screen(args: argparse.Namespace) -> int:
         return _fail(f"{source}：{err}")
     except ValueError as err:
         return _fail(str(err))
+    except OSError as err:
+        return _stopped(err, out)
     except KeyboardInterrupt:
         print(
             "\n已中断；已完成的部分保留在输出文件夹的 .screen 中，用 --resume 可从中断处继续。",

@@ -66,3 +66,18 @@ def _not_an_input(source: Path, rules: list[Path], path: Path, what: str) -> Ref
                 f"An output cannot be written over a file of the rules folder {shown}",
             )
     return None
+
+
+def check_screen(out: Path) -> Refusal | None:
+    """screen's ``-o``: a folder, or a name for one where a folder can be made (no file on its way)."""
+    shown = visible(str(out))
+    if out.exists() and not out.is_dir():
+        return Refusal(f"输出位置 {shown} 是一个文件；请给出文件夹", f"{shown} is a file: -o takes a folder")
+    above = next((p for p in out.absolute().parents if p.exists()), None)
+    if above is not None and not above.is_dir():
+        where = visible(str(above))
+        return Refusal(
+            f"不能在 {where} 中建立输出文件夹 {shown}：{where} 是一个文件",
+            f"Cannot make the output folder {shown} in {where}: it is a file",
+        )
+    return None

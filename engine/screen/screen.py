@@ -281,6 +281,18 @@ def judge(opts: Options, engine: Engine, log: Any = None) -> Result:
         print("没有可续跑的检查点，从头开始。", file=log)
     elif not opts.resume and checkpoint.exists() and log is not None:
         print(f"发现未完成的运行（{parts}）；未用 --resume，从头开始。", file=log)
+    chunks = judge_registry(
+        registry,
+        books,
+        opts.kind,
+        opts.as_of,
+        reducer,
+        opts.workers,
+        opts.chunk,
+        log,
+        opts.quiet,
+        (cp.offset, cp.line) if cp else None,
+    )
     if cp is not None:
         same_options(cp, options)
         if not registry.parquet and cp.input != fingerprint(opts.source, cp.offset):
@@ -290,15 +302,12 @@ def judge(opts: Options, engine: Engine, log: Any = None) -> Result:
         for late in parts.glob("part-*.parquet"):
             if int(late.stem[5:]) >= cp.out_bytes:
                 late.unlink()
-        totals, done, start = zero | cp.totals, cp.out_bytes, (cp.offset, cp.line)
+        totals, done = zero | cp.totals, cp.out_bytes
     else:
         shutil.rmtree(parts, ignore_errors=True)
         parts.mkdir(parents=True)
         errors.write_bytes(b"")
-        totals, done, start = zero, 0, None
-    chunks = judge_registry(
-        registry, books, opts.kind, opts.as_of, reducer, opts.workers, opts.chunk, log, opts.quiet, start
-    )
+        totals, done = zero, 0
     with errors.open("ab") as err:
         for part, end, line in chunks:
             target = parts / f"part-{done:06d}.parquet"
