@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from engine.batch.layout import csv_text
 from engine.cli import main
+from engine.rulebook import rules_dir
 from engine.screen.options import Options
 from engine.screen.screen import screen
 from engine.screen.words import mask_id, mask_name
@@ -372,3 +374,31 @@ def test_no_more_workers_than_chunks() -> None:
     tasks, workers = pool_size(iter(range(3)), 8)
     assert (list(tasks), workers) == ([0, 1, 2], 3)
     assert pool_size(iter([]), 8)[1] == 1
+
+
+@pytest.mark.parametrize("option", ["--ignore", "--carry"])
+def test_a_column_no_rule_reads_is_left_out_as_the_refusal_advises(
+    option: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    registry = tmp_path / "noted.csv"
+    with REGISTRY.open(encoding="utf-8-sig") as f:
+        rows = [[*r, "备注" if k == 0 else "x"] for k, r in enumerate(csv.reader(f))]
+    registry.write_text(csv_text(rows), encoding="utf-8")
+    argv = ["screen", str(registry), "--as-of", "2020-09-15", "--workers", "1", "--quiet"]
+    assert "--ignore 备注" in _refused([*argv, "-o", str(tmp_path / "refused")], capsys)
+    assert main([*argv, "-o", str(tmp_path / "out"), option, "备注"]) == 0
+    _run(tmp_path / "plain")
+    assert _worklists(tmp_path / "out") == _worklists(tmp_path / "plain")
+    compare = [
+        "compare",
+        str(registry),
+        "--rules",
+        str(rules_dir()),
+        "--rules",
+        str(rules_dir()),
+        "--workers",
+        "1",
+        option,
+        "备注",
+    ]
+    assert main(compare) == 0

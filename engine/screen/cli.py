@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from engine.batch.cli import _names as column_names
 from engine.cliargs import as_of_date, say
 
 MAX_WORKERS = 256  # processes: more is a typing slip, not a machine
@@ -38,6 +39,16 @@ def _run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--workers", type=_at_most(MAX_WORKERS), help="并行进程数（默认为 CPU 核数）")
     parser.add_argument("--chunk", type=_at_most(MAX_CHUNK), help="每块行数（默认 50000）")
     parser.add_argument("--quiet", action="store_true", help="不显示进度条")
+    parser.add_argument(
+        "--ignore", type=column_names, default=(), metavar="列名", help="忽略的其他列（规则不读取），逗号分隔"
+    )
+    parser.add_argument(
+        "--carry",
+        type=column_names,
+        default=(),
+        metavar="列名",
+        help="同 --ignore：清单和结果只有规则用到的列，其他列不带入（与 subsidy batch 的名册相同）",
+    )
 
 
 def add_parsers(sub: Any) -> None:
@@ -105,6 +116,12 @@ def _registry(path: str) -> tuple[Path, str | None]:
     return source, None if refusal is None else str(refusal)
 
 
+def _left_out(args: argparse.Namespace) -> tuple[str, ...]:
+    """The columns named by --ignore and --carry: neither is read, and nothing is carried, since a
+    worklist or a comparison holds what the rules read only."""
+    return (*args.ignore, *args.carry)
+
+
 def _stopped(err: OSError, out: Path) -> int:
     """The machine refused a write (a full disk, a file where a folder is wanted): one line, no
     traceback."""
@@ -142,7 +159,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
             return _fail(f"--rules {folder}：规则文件有误：{err}")
     as_of = args.as_of or date.today()
     try:
-        result = compare(source, *books, as_of, args.kind, args.workers, args.chunk, sys.stderr, args.quiet)
+        run = (args.kind, args.workers, args.chunk, sys.stderr, args.quiet, _left_out(args))
+        result = compare(source, *books, as_of, *run)
     except FileError as err:
         return _fail(f"{source}：{err}")
     except KeyboardInterrupt:
@@ -192,6 +210,7 @@ def cmd_screen(args: argparse.Namespace) -> int:
         args.quiet,
         args.parquet,
         args.resume,
+        _left_out(args),
     )
     try:
         report = screen(opts, log=sys.stderr)

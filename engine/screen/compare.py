@@ -153,8 +153,9 @@ def compare(
     chunk: int | None = None,
     log: Any = None,
     quiet: bool = True,
+    ignore: tuple[str, ...] = (),
 ) -> Comparison:
-    registry = Registry(source)
+    registry = Registry(source, ignore)
     books = [(a.book, a.settings), (b.book, b.settings)]
     total = Tally()
     for part, _, _ in judge_registry(registry, books, kind, as_of, reduce, workers, chunk, log, quiet):

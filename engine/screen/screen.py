@@ -264,7 +264,7 @@ def judge(opts: Options, engine: Engine, log: Any = None) -> Result:
         raise ValueError(f"--district：没有这个区县：{opts.district}（应为重庆市38个区县之一，如 渝中区）")
     reducer = functools.partial(reduce, opts.as_of, opts.horizon, opts.district)
     books = [(engine.book, engine.settings)]
-    registry = Registry(opts.source)
+    registry = Registry(opts.source, opts.ignore)
     parts = opts.out / PARTS
     checkpoint, errors = parts / "checkpoint.json", parts / "errors.csv"
     options = {

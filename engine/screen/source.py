@@ -39,6 +39,7 @@ class Registry:
     """A registry file's headers and chunks; CSV or Parquet by its name (a folder: Parquet)."""
 
     path: Path
+    ignore: tuple[str, ...] = ()  # columns no rule reads, left out (--ignore, --carry)
     headers: list[str] = field(init=False)
     size: int = field(init=False)  # bytes (CSV) or rows (Parquet): what progress counts in
 
@@ -81,14 +82,16 @@ _reduce: Reduce | None = None
 Books = list[tuple[RuleBook, DistrictBook]]
 
 
-def start(books: Books, headers: list[str], kind: str, as_of: date, reduce: Reduce) -> None:
+def start(
+    books: Books, headers: list[str], ignore: tuple[str, ...], kind: str, as_of: date, reduce: Reduce
+) -> None:
     """A worker's engines and jobs (also the main process's, run with one worker)."""
     global _reduce
     if multiprocess_child():
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
     _jobs.clear()
     for book, settings in books:
-        columns = map_columns(headers, kind, book.confirmation_keys())
+        columns = map_columns(headers, kind, book.confirmation_keys(), ignore=ignore)
         _jobs.append(Job(Engine(book, settings), columns, Plainly(), as_of))  # type: ignore[arg-type]
     _reduce = reduce
 
@@ -149,7 +152,7 @@ def judge_registry(
     the chunk ends (``Registry.tasks``); ``resume``: read on from there. An unknown or repeated
     header refuses the file here, when called, before the caller writes anything."""
     for book, _ in books:
-        map_columns(registry.headers, kind, book.confirmation_keys())
+        map_columns(registry.headers, kind, book.confirmation_keys(), ignore=registry.ignore)
     return _judged(registry, books, kind, as_of, reduce, workers, chunk, log, quiet, resume)
 
 
@@ -165,7 +168,7 @@ def _judged(
     quiet: bool,
     resume: tuple[int, int] | None,
 ) -> Iterator[tuple[Any, int, int]]:
-    args = (books, registry.headers, kind, as_of, reduce)
+    args = (books, registry.headers, registry.ignore, kind, as_of, reduce)
     tasks, count = pool_size(registry.tasks(chunk or COLUMNAR_CHUNK, resume), workers or os.cpu_count() or 1)
     if count <= 1:
         start(*args)
