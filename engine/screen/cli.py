@@ -186,6 +186,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def cmd_screen(args: argparse.Namespace) -> int:
     from engine.batch.checkpoint import ResumeError
     from engine.batch.reader import FileError
+    from engine.screen.letters import no_chinese_font
     from engine.screen.options import Options
     from engine.screen.paths import check_screen
     from engine.screen.screen import screen
@@ -197,6 +198,8 @@ def cmd_screen(args: argparse.Namespace) -> int:
     refusal = check_screen(out)
     if refusal is not None:
         return _fail(str(refusal))
+    if args.letters and (why := no_chinese_font()):
+        return _fail(why)
     opts = Options(
         source,
         out,
