@@ -402,3 +402,18 @@ def test_a_column_no_rule_reads_is_left_out_as_the_refusal_advises(
         "备注",
     ]
     assert main(compare) == 0
+
+
+def test_a_folder_holding_another_runs_lists_is_not_written_into(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A second run into the same folder would leave the first run's lists of districts it does
+    not list beside its own: refused, naming what is there; the first run's files are untouched."""
+    out = tmp_path / "out"
+    argv = ["screen", str(REGISTRY), "-o", str(out), "--as-of", "2020-09-15", "--workers", "1", "--quiet"]
+    assert main(argv) == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    for again in ([*argv, "--district", "江北区"], [*argv, "--resume"]):
+        said = _refused(again, capsys)
+        assert f"输出文件夹 {out} 中已有一次筛查的结果（有误行.csv、" in said
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before

@@ -37,12 +37,14 @@ from engine.batch.checkpoint import (
 )
 from engine.batch.columns import Columns
 from engine.batch.layout import ERROR_HEAD, csv_text
+from engine.batch.refusal import Refusal
 from engine.columnar.judged import Judgement
 from engine.evaluate import Engine, default_engine
 from engine.screen.listing import NO_DISTRICT, listing
 from engine.screen.options import Options
 from engine.screen.source import Registry, judge_registry
 from engine.screen.words import APPLICANT, Words, folder_name, mask_id, mask_name
+from engine.values import visible
 
 BOM = b"\xef\xbb\xbf"
 CATEGORIES = {  # the worklist's order: what must be done first
@@ -276,6 +278,8 @@ def judge(opts: Options, engine: Engine, log: Any = None) -> Result:
         "source": str(opts.source.resolve()),
     }
     cp = read_checkpoint(checkpoint) if opts.resume else None
+    if cp is None and (earlier := earlier_results(opts.out)):
+        raise earlier
     zero = {"read": 0, "decided": 0, "rejected": 0, "blank": 0, "examples": 0}
     if opts.resume and cp is None and log is not None:
         print("没有可续跑的检查点，从头开始。", file=log)
@@ -326,6 +330,26 @@ def judge(opts: Options, engine: Engine, log: Any = None) -> Result:
     listed = pl.scan_parquet(found) if found else categorize(listing_empty(), opts.as_of, 1, None).lazy()
     counted = (totals[k] for k in ("decided", "rejected", "blank", "examples"))
     return Result(listed, errors, *counted, [])
+
+
+RESULT_FILES = ("有误行.csv", "*/*-工作清单.csv", "*/*-工作清单.parquet", "*/*-公示名单.csv", "*/告知信.pdf")
+
+
+def earlier_results(out: Path) -> Refusal | None:
+    """A folder holding another run's lists is not written into: the new lists would lie beside
+    the old ones (a district or unit the new run does not list keeps its old list), and nobody
+    could tell which is which. Only ``--resume`` of that run's checkpoint goes on in it."""
+    found = sorted(p.relative_to(out).as_posix() for pattern in RESULT_FILES for p in out.glob(pattern))
+    if not found:
+        return None
+    names = "、".join(found[:3]) + (f" 等 {len(found)} 个文件" if len(found) > 3 else "")
+    shown = visible(str(out))
+    return Refusal(
+        f"输出文件夹 {shown} 中已有一次筛查的结果（{names}）：新旧清单会混在一起。"
+        "请换一个新的文件夹，或先移走这些文件",
+        f"The output folder {shown} holds another screen's results ({', '.join(found[:3])}): the lists "
+        "would be mixed. Give a new folder, or move those files away first",
+    )
 
 
 def listing_empty() -> pl.DataFrame:
