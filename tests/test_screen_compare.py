@@ -280,3 +280,14 @@ def test_bad_rows_are_written_beside_the_results(
     assert [r[:3] for r in rows[1:]] == [["7", "S06", "失业保险金起始日期"]]
     assert main([*argv, "--as-of", "2020-09-15", "--workers", "1"]) == 0
     assert "数据有误 1 行（加 --errors 有误行.csv 写出）" in capsys.readouterr().err
+
+
+def test_an_amount_not_set_is_never_summed_as_zero(proposed: Path) -> None:
+    """The shipped book leaves task 55's amount to the local standard: its sum is 未定 for those
+    people, not 0 元, and the proposed book's sum is written with thousands separators."""
+    from engine.screen.compare import summary
+
+    c = compare(REGISTRY, load_book(rules_dir()), load_book(proposed), AS_OF, workers=1)
+    line = next(x for x in summary(c).splitlines() if x.startswith("- 失业保险金"))
+    assert line.endswith("；金额 未定（3 人按当地标准） → 90,000 元")
+    assert "0 元 →" not in line

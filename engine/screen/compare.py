@@ -256,6 +256,7 @@ def summary(c: Comparison, errors: Path | None = None) -> str:
         p = programs.setdefault(r.program, Row(r.program, ""))
         for name in ("people", "eligible_a", "eligible_b", "gained", "lost", "cost_a", "cost_b"):
             setattr(p, name, getattr(p, name) + getattr(r, name))
+        p.unpriced_a += r.unpriced_a
         p.unpriced_b += r.unpriced_b
     changed = [p for p in programs.values() if p.gained or p.lost or p.cost_a != p.cost_b]
     changed.sort(key=lambda p: -(p.gained + p.lost))
@@ -264,14 +265,24 @@ def summary(c: Comparison, errors: Path | None = None) -> str:
             f"- {_title(c, p.program)}：符合 {p.eligible_a:,} 人 → {p.eligible_b:,} 人"
             f"（新增 {p.gained:,} 人，不再符合 {p.lost:,} 人）"
         )
-        if p.cost_a or p.cost_b:
-            text += f"；金额 {p.cost_a} 元 → {p.cost_b} 元（{_signed(p.cost_b - p.cost_a)} 元）"
-        if p.unpriced_b:
-            text += f"；另有 {p.unpriced_b:,} 人金额按当地标准，未计入"
+        if p.cost_a or p.cost_b or p.unpriced_a or p.unpriced_b:
+            text += f"；金额 {_sum(p.cost_a, p.unpriced_a)} → {_sum(p.cost_b, p.unpriced_b)}"
+            if not (p.unpriced_a or p.unpriced_b):  # a change only where both sums are whole
+                text += f"（{_signed(p.cost_b - p.cost_a)} 元）"
         lines.append(text)
     lines.append(f"未变化的项目 {len(programs) - len(changed)} 个；各区县明细见 CSV。")
     return "\n".join(lines)
 
 
+def _sum(cost: Decimal, unpriced: int) -> str:
+    """A book's sum for a program: people whose amount is not set (按当地标准) are never counted as
+    zero, and a sum of nobody priced is 未定, not 0 元."""
+    if not unpriced:
+        return f"{cost:,} 元"
+    if not cost:
+        return f"未定（{unpriced:,} 人按当地标准）"
+    return f"{cost:,} 元（另有 {unpriced:,} 人按当地标准，未计入）"
+
+
 def _signed(x: Decimal) -> str:
-    return f"+{x}" if x > 0 else str(x)
+    return f"+{x:,}" if x > 0 else f"{x:,}"
