@@ -417,3 +417,30 @@ def test_a_folder_holding_another_runs_lists_is_not_written_into(
         said = _refused(again, capsys)
         assert f"输出文件夹 {out} 中已有一次筛查的结果（有误行.csv、" in said
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+_started_with: object = None
+
+
+def _note_sigint() -> None:
+    """A worker's initializer: how SIGINT was handled when the worker's interpreter started."""
+    import signal
+
+    global _started_with
+    _started_with = signal.getsignal(signal.SIGINT)
+
+
+def _sigint_at_start(_: object) -> str:
+    import signal
+
+    return "ignored" if _started_with == signal.SIG_IGN else "raises"
+
+
+def test_workers_start_deaf_to_ctrl_c() -> None:
+    """Ctrl-C reaches every process of the terminal: a worker still importing would print a
+    traceback around 已中断. Workers start ignoring it (the main process stops them)."""
+    from engine.batch.options import in_order
+
+    tasks = iter([(1, 0, 0), (2, 0, 0)])
+    found = [done for done, _, _ in in_order(tasks, 2, _sigint_at_start, ("spawn", _note_sigint, ()))]
+    assert found == ["ignored", "ignored"]

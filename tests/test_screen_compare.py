@@ -291,3 +291,17 @@ def test_an_amount_not_set_is_never_summed_as_zero(proposed: Path) -> None:
     line = next(x for x in summary(c).splitlines() if x.startswith("- 失业保险金"))
     assert line.endswith("；金额 未定（3 人按当地标准） → 90,000 元")
     assert "0 元 →" not in line
+
+
+def test_ctrl_c_before_the_registry_is_read_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ctrl-C while the rule books load (or polars imports) stops the command as later: 已中断."""
+    import engine.screen.compare as module
+
+    def interrupted(_: Path) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(module, "load_book", interrupted)
+    assert main(["compare", str(REGISTRY), "--rules", str(rules_dir()), "--rules", str(rules_dir())]) == 130
+    assert capsys.readouterr().err.strip() == "已中断。"

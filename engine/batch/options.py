@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import codecs
 import multiprocessing
+import signal
+import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import chain, islice
+from multiprocessing import popen_spawn_posix
+from multiprocessing.context import SpawnContext, SpawnProcess
+from multiprocessing.pool import Pool
 from pathlib import Path
 from typing import Any
 
@@ -93,7 +98,7 @@ def in_order(
             yield work(rows), end, line
         return
     method, initializer, initargs = start
-    with multiprocessing.get_context(method).Pool(workers, initializer, initargs) as pool:
+    with start_pool(method, workers, initializer, initargs) as pool:
         pending: deque[tuple[Any, int, int]] = deque()
         for rows, end, line in chunks:
             pending.append((pool.apply_async(work, (rows,)), end, line))
@@ -103,6 +108,74 @@ def in_order(
         while pending:
             result, e, n = pending.popleft()
             yield result.get(), e, n
+
+
+class _DeafPopen(popen_spawn_posix.Popen):
+    """A spawned worker that never sees Ctrl-C: Ctrl-C reaches every process of the terminal, and
+    a worker still importing polars and the engine would print a traceback around the main
+    process's 已中断. SIGINT is ignored here from the launch until the child is started (an ignored
+    signal stays ignored across exec, and Python keeps it so): a few milliseconds, ended as soon as
+    the launch records the child's sentinel, before it waits for the child to read its task
+    (``start_pool`` holds a Ctrl-C then). Only the main thread may change it (a web request's
+    thread starts its workers as they are)."""
+
+    _heard: Any = None
+
+    def _launch(self, process_obj: Any) -> None:
+        if threading.current_thread() is threading.main_thread():
+            self._heard = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            super()._launch(process_obj)
+        finally:
+            self._hear()
+
+    def _hear(self) -> None:
+        if self._heard is not None:
+            signal.signal(signal.SIGINT, self._heard)
+            self._heard = None
+
+    @property
+    def sentinel(self) -> int:
+        return self._sentinel
+
+    @sentinel.setter
+    def sentinel(self, fd: int) -> None:  # the child runs: this process hears Ctrl-C again
+        self._sentinel = fd
+        self._hear()
+
+
+class _QuietSpawnProcess(SpawnProcess):
+    @staticmethod
+    def _Popen(process_obj: Any) -> Any:
+        return _DeafPopen(process_obj)
+
+
+class QuietSpawn(SpawnContext):
+    """Spawn, each worker deaf to Ctrl-C (``_DeafPopen``); the main process handles it and stops
+    the pool."""
+
+    Process = _QuietSpawnProcess
+
+
+def start_pool(
+    method: str, workers: int, initializer: Callable[..., None] | None = None, initargs: tuple[Any, ...] = ()
+) -> Pool:
+    """A pool of workers deaf to Ctrl-C (spawned: ``QuietSpawn``). A Ctrl-C while it starts is held
+    until every worker has its task (a worker cut off mid-start prints a traceback) and then stops
+    it, as one later would."""
+    context = QuietSpawn() if method == "spawn" else multiprocessing.get_context(method)
+    if threading.current_thread() is not threading.main_thread():
+        return context.Pool(workers, initializer, initargs)
+    heard: list[object] = []
+    before = signal.signal(signal.SIGINT, lambda *_: heard.append(True))
+    try:
+        pool = context.Pool(workers, initializer, initargs)
+    finally:
+        signal.signal(signal.SIGINT, before)
+    if heard:
+        pool.terminate()
+        raise KeyboardInterrupt
+    return pool
 
 
 def pool_size(chunks: Iterator[Any], workers: int) -> tuple[Iterator[Any], int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import functools
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -133,6 +134,21 @@ def _stopped(err: OSError, out: Path) -> int:
     return 1
 
 
+def _interruptible(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Ctrl-C at any moment, even while the command still imports polars, is one line: 已中断."""
+
+    @functools.wraps(command)
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return command(args)
+        except KeyboardInterrupt:
+            print("\n已中断。", file=sys.stderr)
+            return 130
+
+    return run
+
+
+@_interruptible
 def cmd_compare(args: argparse.Namespace) -> int:
     from engine.batch.reader import FileError
     from engine.rulebook import RuleFileError
@@ -163,9 +179,6 @@ def cmd_compare(args: argparse.Namespace) -> int:
         result = compare(source, *books, as_of, *run)
     except FileError as err:
         return _fail(f"{source}：{err}")
-    except KeyboardInterrupt:
-        print("\n已中断。", file=sys.stderr)
-        return 130
     try:
         if errors:
             write_errors(result, errors)
@@ -183,6 +196,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+@_interruptible
 def cmd_screen(args: argparse.Namespace) -> int:
     from engine.batch.checkpoint import ResumeError
     from engine.batch.reader import FileError

@@ -13,7 +13,6 @@ interrupted and started again renders only what is missing. The parts are joined
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import shutil
 import subprocess
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from engine.batch.options import start_pool
 from engine.districts import DistrictSettings
 from engine.screen.render import render
 from engine.screen.words import Words, folder_name, mask_id
@@ -126,7 +126,7 @@ def render_all(tasks: list[tuple[str, str]], workers: int) -> None:
         for t in todo:
             render(t)
         return
-    with multiprocessing.get_context("spawn").Pool(min(workers, len(todo))) as pool:
+    with start_pool("spawn", min(workers, len(todo))) as pool:
         for _ in pool.imap_unordered(render, todo):
             pass
 
