@@ -305,3 +305,21 @@ def test_ctrl_c_before_the_registry_is_read_is_one_line(
     monkeypatch.setattr(module, "load_book", interrupted)
     assert main(["compare", str(REGISTRY), "--rules", str(rules_dir()), "--rules", str(rules_dir())]) == 130
     assert capsys.readouterr().err.strip() == "已中断。"
+
+
+def test_a_full_disk_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import errno
+
+    import engine.screen.compare as module
+
+    out = tmp_path / "impact.csv"
+
+    def full(*_: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(out))
+
+    monkeypatch.setattr(module, "write_table", full)
+    argv = ["compare", str(REGISTRY), "--rules", str(rules_dir()), "--rules", str(rules_dir())]
+    assert main([*argv, "-o", str(out), "--workers", "1", "--quiet"]) == 1
+    assert capsys.readouterr().err.strip() == f"无法写入 {out}（磁盘空间不足）"
