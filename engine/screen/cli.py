@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from engine.batch.cli import _names as column_names
+from engine.batch.cli import column_names
 from engine.cliargs import as_of_date, say
 
 MAX_WORKERS = 256  # processes: more is a typing slip, not a machine
