@@ -11,12 +11,15 @@ works; S06's row has an impossible date.
 from __future__ import annotations
 
 import csv
+import shutil
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from engine.batch.layout import csv_text
 from engine.cli import main
+from engine.rulebook import rules_dir
 from engine.screen.options import Options
 from engine.screen.screen import screen
 from engine.screen.words import mask_id, mask_name
@@ -310,3 +313,160 @@ def test_a_row_the_engine_cannot_judge_is_reported_and_the_rest_listed(
     assert [e[:2] for e in errors] == [("4", "S03"), ("7", "S06")]
     assert "程序内部错误 OverflowError" in errors[0][2]
     assert "已评估 6 行，数据有误 2 行" in report
+
+
+def _refused(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    """A refusal: exit code 2 (from the command or from argparse), its one line of reason."""
+    try:
+        code = main(argv)
+    except SystemExit as stop:
+        code = stop.code  # type: ignore[assignment]
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert "Traceback" not in "\n".join(err)
+    return err[-1]
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["--horizon", "99999999"], "--horizon：应为 1 到 3,660 之间的整数"),
+        (["--chunk", "99999999999999999999999"], "--chunk：应为 1 到 10,000,000 之间的整数"),
+        (["--workers", "99999999999999999999"], "--workers：应为 1 到 256 之间的整数"),
+    ],
+)
+def test_absurd_counts_are_refused_before_any_work(
+    argv: list[str], said: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    assert said in _refused(["screen", str(REGISTRY), "-o", str(out), *argv], capsys)
+    assert not out.exists()
+
+
+def test_refusals_leave_nothing_behind(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    unknown = tmp_path / "unknown.csv"
+    unknown.write_text("案件编号,备注\nA,x\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert "不认识的列名：备注" in _refused(
+        ["screen", str(unknown), "-o", str(out), "--workers", "1"], capsys
+    )
+    assert not out.exists()
+    (tmp_path / "csvs").mkdir()
+    shutil.copy(REGISTRY, tmp_path / "csvs" / "a.csv")
+    assert "中只有 CSV 文件" in _refused(["screen", str(tmp_path / "csvs"), "-o", str(out)], capsys)
+    assert "是一个文件" in _refused(["screen", str(REGISTRY), "-o", str(unknown / "sub")], capsys)
+    assert not out.exists()
+
+
+def test_a_file_where_a_districts_folder_goes_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "渝中区").write_text("", encoding="utf-8")
+    assert main(["screen", str(REGISTRY), "-o", str(out), "--as-of", "2020-09-15", "--workers", "1"]) == 1
+    assert capsys.readouterr().err.strip() == f"无法写入 {out / '渝中区'}（已有同名的文件）"
+
+
+def test_no_more_workers_than_chunks() -> None:
+    from engine.screen.source import pool_size
+
+    tasks, workers = pool_size(iter(range(3)), 8)
+    assert (list(tasks), workers) == ([0, 1, 2], 3)
+    assert pool_size(iter([]), 8)[1] == 1
+
+
+@pytest.mark.parametrize("option", ["--ignore", "--carry"])
+def test_a_column_no_rule_reads_is_left_out_as_the_refusal_advises(
+    option: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    registry = tmp_path / "noted.csv"
+    with REGISTRY.open(encoding="utf-8-sig") as f:
+        rows = [[*r, "备注" if k == 0 else "x"] for k, r in enumerate(csv.reader(f))]
+    registry.write_text(csv_text(rows), encoding="utf-8")
+    argv = ["screen", str(registry), "--as-of", "2020-09-15", "--workers", "1", "--quiet"]
+    assert "--ignore 备注" in _refused([*argv, "-o", str(tmp_path / "refused")], capsys)
+    assert main([*argv, "-o", str(tmp_path / "out"), option, "备注"]) == 0
+    _run(tmp_path / "plain")
+    assert _worklists(tmp_path / "out") == _worklists(tmp_path / "plain")
+    compare = [
+        "compare",
+        str(registry),
+        "--rules",
+        str(rules_dir()),
+        "--rules",
+        str(rules_dir()),
+        "--workers",
+        "1",
+        option,
+        "备注",
+    ]
+    assert main(compare) == 0
+
+
+def test_a_folder_holding_another_runs_lists_is_not_written_into(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A second run into the same folder would leave the first run's lists of districts it does
+    not list beside its own: refused, naming what is there; the first run's files are untouched."""
+    out = tmp_path / "out"
+    argv = ["screen", str(REGISTRY), "-o", str(out), "--as-of", "2020-09-15", "--workers", "1", "--quiet"]
+    assert main(argv) == 0
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    for again in ([*argv, "--district", "江北区"], [*argv, "--resume"]):
+        said = _refused(again, capsys)
+        assert f"输出文件夹 {out} 中已有一次筛查的结果（有误行.csv、" in said
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+_started_with: object = None
+
+
+def _note_sigint() -> None:
+    """A worker's initializer: whether SIGINT could reach the worker's interpreter as it started
+    (ignored, or held back by the signal mask it was started with)."""
+    import signal
+
+    global _started_with
+    held = signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    _started_with = signal.SIG_IGN if held else signal.getsignal(signal.SIGINT)
+
+
+def _sigint_at_start(_: object) -> str:
+    import signal
+
+    return "ignored" if _started_with == signal.SIG_IGN else "raises"
+
+
+def test_workers_start_deaf_to_ctrl_c() -> None:
+    """Ctrl-C reaches every process of the terminal: a worker still importing would print a
+    traceback around 已中断. Workers start ignoring it (the main process stops them)."""
+    from engine.batch.options import in_order
+
+    tasks = iter([(1, 0, 0), (2, 0, 0)])
+    found = [done for done, _, _ in in_order(tasks, 2, _sigint_at_start, ("spawn", _note_sigint, ()))]
+    assert found == ["ignored", "ignored"]
+
+
+def test_a_worker_killed_mid_screen_stops_it_in_one_line(tmp_path, make_registry):
+    """A screen worker SIGKILLed as the OOM killer would: the run ends at once in one line, exit 1,
+    instead of waiting forever for the worker's chunk (tests/test_batch_resume.py does the same to
+    ``subsidy batch``)."""
+    import os
+    import signal
+    import sys
+
+    from test_batch_resume import _stopped_run, _workers_of
+
+    registry = tmp_path / "registry.csv"
+    make_registry.write_registry(registry, 4_000, seed=12)
+    code = "import sys; from engine.cli import main; sys.exit(main(sys.argv[1:]))"
+    argv = ["screen", str(registry), "-o", str(tmp_path / "out"), "--as-of", "2020-09-15", "--quiet"]
+    command = [sys.executable, "-c", code, *argv, "--chunk", "50", "--workers", "2"]
+    err = _stopped_run(
+        command,
+        lambda pid: len(_workers_of(pid)) == 2,
+        lambda pid: os.kill(_workers_of(pid)[0], signal.SIGKILL),
+    )
+    *_, message, exit_code = err.splitlines()
+    assert exit_code == "1" and message.startswith("运行已停止：一个工作进程意外结束"), err

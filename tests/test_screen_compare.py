@@ -131,7 +131,7 @@ def test_command_refuses_bad_arguments(tmp_path: Path, capsys: pytest.CaptureFix
     assert main(["compare", str(REGISTRY), "--rules", str(tmp_path), "--rules", str(rules_dir())]) == 2
     assert "不是规则文件夹" in capsys.readouterr().err
     assert main(["compare", str(tmp_path / "none.csv"), "--rules", "a", "--rules", "b"]) == 2
-    assert "找不到名册文件" in capsys.readouterr().err
+    assert "找不到名册" in capsys.readouterr().err
 
 
 def test_parquet_registry_reads_as_its_csv(proposed: Path, tmp_path: Path) -> None:
@@ -198,3 +198,128 @@ def test_a_row_the_engine_cannot_judge_is_reported_for_both_books(
     assert people == {**{r.district: r.people for r in before.rows if r.program == BENEFIT}, "江北区": 1}
     assert _rows(before, BENEFIT)["江北区"] == (1, 1, 0, 0, 1)
     assert _rows(c, BENEFIT) == {**_rows(before, BENEFIT), "江北区": (0, 0, 0, 0, 0)}  # S03 left out
+
+
+@pytest.mark.parametrize("name", ["registry.csv", "rules/task55_unemployment_benefit.yaml"])
+def test_the_results_never_overwrite_the_registry_or_a_rule_file(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shutil.copy(REGISTRY, tmp_path / "registry.csv")
+    shutil.copytree(rules_dir(), tmp_path / "rules")
+    target = tmp_path / name
+    before = target.read_bytes()
+    argv = ["compare", str(tmp_path / "registry.csv"), "--rules", str(tmp_path / "rules")]
+    assert main([*argv, "--rules", str(rules_dir()), "-o", str(target), "--workers", "1"]) == 2
+    assert "结果文件不能" in capsys.readouterr().err
+    assert target.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("impact.xlsx", "-o 应以 .csv 或 .parquet 结尾"),
+        ("nodir/impact.csv", "输出目录不存在"),
+        (".", "是一个文件夹"),
+    ],
+)
+def test_an_output_it_cannot_write_is_refused_in_one_line(
+    name: str, said: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["compare", str(REGISTRY), "--rules", str(rules_dir()), "--rules", str(rules_dir())]
+    assert main([*argv, "-o", str(tmp_path / name), "--workers", "1"]) == 2
+    err = capsys.readouterr().err
+    assert said in err and len(err.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_parquet_results_are_parquet(proposed: Path, tmp_path: Path) -> None:
+    import polars as pl
+
+    out = tmp_path / "impact.parquet"
+    argv = ["compare", str(REGISTRY), "--rules", str(rules_dir()), "--rules", str(proposed)]
+    assert main([*argv, "--as-of", "2020-09-15", "-o", str(out), "--workers", "1"]) == 0
+    rows = pl.read_parquet(out).filter(pl.col("项目") == BENEFIT, pl.col("区县") == "渝中区")
+    assert rows.select("新增符合", "新规则金额合计（元）").row(0) == ("1", "63000")
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["-o", "rc.parquet"], "-o 应以 .csv 结尾"),
+        (["--district", "火星区"], "没有这个区县：火星区"),
+    ],
+)
+def test_recheck_refuses_before_opening_the_desk(
+    argv: list[str],
+    said: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Refused before the desk's database is opened (the database would be made in tmp_path)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SUBSIDY_DATABASE_URL", f"sqlite:///{tmp_path / 'desk.db'}")
+    monkeypatch.setenv("SUBSIDY_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("SUBSIDY_SECRET_KEY", "x" * 40)
+    assert main(["recheck", *argv]) == 2
+    assert said in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_rows_are_written_beside_the_results(
+    proposed: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "impact.csv"
+    argv = ["compare", str(REGISTRY), "--rules", str(rules_dir()), "--rules", str(proposed)]
+    assert main([*argv, "--as-of", "2020-09-15", "-o", str(out), "--workers", "1"]) == 0
+    errors = tmp_path / "impact.errors.csv"
+    assert f"数据有误 1 行（见 {errors}）" in capsys.readouterr().out
+    with errors.open(encoding="utf-8-sig") as f:
+        rows = list(csv.reader(f))
+    assert rows[0] == ["行号", "案件编号", "列", "原因"]
+    assert [r[:3] for r in rows[1:]] == [["7", "S06", "失业保险金起始日期"]]
+    assert main([*argv, "--as-of", "2020-09-15", "--workers", "1"]) == 0
+    assert "数据有误 1 行（加 --errors 有误行.csv 写出）" in capsys.readouterr().err
+
+
+def test_an_amount_not_set_is_never_summed_as_zero(proposed: Path) -> None:
+    """The shipped book leaves task 55's amount to the local standard: its sum is 未定 for those
+    people, not 0 元, and the proposed book's sum is written with thousands separators."""
+    from engine.screen.compare import summary
+
+    c = compare(REGISTRY, load_book(rules_dir()), load_book(proposed), AS_OF, workers=1)
+    line = next(x for x in summary(c).splitlines() if x.startswith("- 失业保险金"))
+    assert line.endswith("；金额 未定（3 人按当地标准） → 90,000 元")
+    assert "0 元 →" not in line
+
+
+def test_ctrl_c_before_the_registry_is_read_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ctrl-C while the rule books load (or polars imports) stops the command as later: 已中断."""
+    import engine.screen.compare as module
+
+    def interrupted(_: Path) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(module, "load_book", interrupted)
+    assert main(["compare", str(REGISTRY), "--rules", str(rules_dir()), "--rules", str(rules_dir())]) == 130
+    assert capsys.readouterr().err.strip() == "已中断。"
+
+
+def test_a_full_disk_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import errno
+
+    import engine.screen.compare as module
+
+    out = tmp_path / "impact.csv"
+
+    def full(*_: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(out))
+
+    monkeypatch.setattr(module, "write_table", full)
+    argv = ["compare", str(REGISTRY), "--rules", str(rules_dir()), "--rules", str(rules_dir())]
+    assert main([*argv, "-o", str(out), "--workers", "1", "--quiet"]) == 1
+    assert capsys.readouterr().err.strip() == f"无法写入 {out}（磁盘空间不足）"

@@ -19,7 +19,7 @@ from engine.rulebook import load_rulebook
 from engine.screen.options import Options
 from engine.screen.screen import screen
 
-pytestmark = pytest.mark.skipif(
+reads_pdf = pytest.mark.skipif(
     shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) reads letters"
 )
 
@@ -53,6 +53,7 @@ def screened(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     return out, report
 
 
+@reads_pdf
 def test_one_letter_per_person_per_district(screened: tuple[Path, str]) -> None:
     out, _ = screened
     pages = {p.parent.name: _pages(p) for p in out.glob("*/告知信.pdf")}
@@ -64,6 +65,7 @@ def test_one_letter_per_person_per_district(screened: tuple[Path, str]) -> None:
     }
 
 
+@reads_pdf
 def test_what_when_and_where(screened: tuple[Path, str]) -> None:
     out, _ = screened
     yuzhong = _pages(out / "渝中区" / "告知信.pdf")
@@ -81,6 +83,7 @@ def test_what_when_and_where(screened: tuple[Path, str]) -> None:
     assert "失业保险金：尚需一项信息。还需一项信息才能作出决定：申请人是否有就业要求？" in s04
 
 
+@reads_pdf
 def test_no_full_id_number_and_missing_contacts_reported(screened: tuple[Path, str]) -> None:
     out, report = screened
     text = "".join("".join(_pages(p)) for p in out.glob("*/告知信.pdf"))
@@ -92,6 +95,7 @@ def test_no_full_id_number_and_missing_contacts_reported(screened: tuple[Path, s
     assert not (out / ".letters").exists()  # the parts are joined and removed
 
 
+@reads_pdf
 def test_an_enterprise_is_named_as_it_is(tmp_path: Path) -> None:
     from engine.batch.layout import csv_text
     from engine.batch.template import template_rows
@@ -112,6 +116,7 @@ def test_an_enterprise_is_named_as_it_is(tmp_path: Path) -> None:
     assert "重庆某机械制造有限公司：" in letter and "同志" not in letter and "居民身份证" not in letter
 
 
+@reads_pdf
 def test_a_part_rendered_before_an_interruption_is_kept(tmp_path: Path) -> None:
     """Parts are named by their content's hash: one already there (a run stopped after rendering
     it) is joined as it is, not rendered again."""
@@ -137,3 +142,19 @@ def test_a_part_rendered_before_an_interruption_is_kept(tmp_path: Path) -> None:
     files, _ = L.write_letters(listed, opts, words)
     assert [p.parent.name for p in files] == ["江北区"]
     assert _pages(files[0]) == ["RENDERED-BEFORE"]
+
+
+def test_letters_are_refused_where_no_font_prints_chinese(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without a Chinese font WeasyPrint prints boxes and says nothing: the run is refused first,
+    naming the package to install (fontconfig is pointed at a configuration with no fonts)."""
+    from engine.cli import main
+
+    empty = tmp_path / "fonts.conf"
+    empty.write_text("<?xml version='1.0'?><fontconfig></fontconfig>", encoding="utf-8")
+    monkeypatch.setenv("FONTCONFIG_FILE", str(empty))
+    out = tmp_path / "out"
+    assert main(["screen", str(REGISTRY), "-o", str(out), "--letters", "--workers", "1", "--quiet"]) == 2
+    assert "fonts-wqy-microhei" in capsys.readouterr().err
+    assert not out.exists()

@@ -25,7 +25,7 @@ EXIT_INTERRUPTED = 130
 NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 
-def _names(text: str) -> tuple[str, ...]:
+def column_names(text: str) -> tuple[str, ...]:
     """``--carry 联系电话,备注``: column names separated by commas (ASCII or Chinese) or 、."""
     for sep in "，、":
         text = text.replace(sep, ",")
@@ -135,7 +135,7 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument(
         "--carry",
-        type=_names,
+        type=column_names,
         metavar=say("列名", "COLUMNS"),
         default=(),
         help=say(
@@ -145,7 +145,7 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument(
         "--ignore",
-        type=_names,
+        type=column_names,
         metavar=say("列名", "COLUMNS"),
         default=(),
         help=say(

@@ -21,7 +21,8 @@ from typing import Any
 import polars as pl
 
 from engine.batch.columns import Columns
-from engine.batch.layout import csv_text
+from engine.batch.layout import ERROR_HEAD, csv_text
+from engine.batch.options import is_parquet_name
 from engine.columnar.judged import Judgement
 from engine.districts import DistrictBook, districts, load_districts
 from engine.rulebook import RuleBook, load_rulebook
@@ -152,8 +153,9 @@ def compare(
     chunk: int | None = None,
     log: Any = None,
     quiet: bool = True,
+    ignore: tuple[str, ...] = (),
 ) -> Comparison:
-    registry = Registry(source)
+    registry = Registry(source, ignore)
     books = [(a.book, a.settings), (b.book, b.settings)]
     total = Tally()
     for part, _, _ in judge_registry(registry, books, kind, as_of, reduce, workers, chunk, log, quiet):
@@ -213,17 +215,36 @@ def csv_rows(c: Comparison) -> list[list[str]]:
     return out
 
 
-def write_csv(c: Comparison, path: Path) -> None:
-    path.write_bytes(b"\xef\xbb\xbf" + csv_text(csv_rows(c)).encode("utf-8"))
+def write_table(c: Comparison, path: Path) -> None:
+    """The rows as Parquet (every cell text, as the screen's worklists) or CSV, as the name says."""
+    rows = csv_rows(c)
+    if is_parquet_name(path):
+        pl.DataFrame(rows[1:], schema={h: pl.String for h in rows[0]}, orient="row").write_parquet(path)
+    else:
+        path.write_bytes(b"\xef\xbb\xbf" + csv_text(rows).encode("utf-8"))
 
 
-def summary(c: Comparison) -> str:
-    """A few lines a policy officer reads: the two books, the rows read, then each program that
-    changes (people gained and lost, the money where set), largest change first."""
+def write_errors(c: Comparison, path: Path) -> None:
+    """The bad rows (line, case number, column, reason), as ``subsidy batch`` and screen write them."""
+    path.write_bytes(b"\xef\xbb\xbf" + csv_text([ERROR_HEAD["zh"], *c.errors]).encode("utf-8"))
+
+
+def _where(c: Comparison, errors: Path | None) -> str:
+    """Where the bad rows are, or how to have them written."""
+    if not c.rejected:
+        return ""
+    return f"（见 {errors}）" if errors else "（加 --errors 有误行.csv 写出）"
+
+
+def summary(c: Comparison, errors: Path | None = None) -> str:
+    """A few lines a policy officer reads: the two books, the rows read (the bad ones in ``errors``),
+    then each program that changes (people gained and lost, the money where set), largest change
+    first."""
     lines = [
         f"评估日期 {c.as_of.isoformat()}；原规则 {c.a.directory}（版本 {c.a.version}），"
         f"新规则 {c.b.directory}（版本 {c.b.version}）",
         f"名册读取 {c.decided + c.rejected:,} 行：已评估 {c.decided:,} 行，数据有误 {c.rejected:,} 行"
+        + _where(c, errors)
         + (f"，空行 {c.blank:,} 行" if c.blank else "")
         + (f"，模板示例行 {c.examples:,} 行（已跳过）" if c.examples else ""),
     ]
@@ -235,6 +256,7 @@ def summary(c: Comparison) -> str:
         p = programs.setdefault(r.program, Row(r.program, ""))
         for name in ("people", "eligible_a", "eligible_b", "gained", "lost", "cost_a", "cost_b"):
             setattr(p, name, getattr(p, name) + getattr(r, name))
+        p.unpriced_a += r.unpriced_a
         p.unpriced_b += r.unpriced_b
     changed = [p for p in programs.values() if p.gained or p.lost or p.cost_a != p.cost_b]
     changed.sort(key=lambda p: -(p.gained + p.lost))
@@ -243,14 +265,24 @@ def summary(c: Comparison) -> str:
             f"- {_title(c, p.program)}：符合 {p.eligible_a:,} 人 → {p.eligible_b:,} 人"
             f"（新增 {p.gained:,} 人，不再符合 {p.lost:,} 人）"
         )
-        if p.cost_a or p.cost_b:
-            text += f"；金额 {p.cost_a} 元 → {p.cost_b} 元（{_signed(p.cost_b - p.cost_a)} 元）"
-        if p.unpriced_b:
-            text += f"；另有 {p.unpriced_b:,} 人金额按当地标准，未计入"
+        if p.cost_a or p.cost_b or p.unpriced_a or p.unpriced_b:
+            text += f"；金额 {_sum(p.cost_a, p.unpriced_a)} → {_sum(p.cost_b, p.unpriced_b)}"
+            if not (p.unpriced_a or p.unpriced_b):  # a change only where both sums are whole
+                text += f"（{_signed(p.cost_b - p.cost_a)} 元）"
         lines.append(text)
     lines.append(f"未变化的项目 {len(programs) - len(changed)} 个；各区县明细见 CSV。")
     return "\n".join(lines)
 
 
+def _sum(cost: Decimal, unpriced: int) -> str:
+    """A book's sum for a program: people whose amount is not set (按当地标准) are never counted as
+    zero, and a sum of nobody priced is 未定, not 0 元."""
+    if not unpriced:
+        return f"{cost:,} 元"
+    if not cost:
+        return f"未定（{unpriced:,} 人按当地标准）"
+    return f"{cost:,} 元（另有 {unpriced:,} 人按当地标准，未计入）"
+
+
 def _signed(x: Decimal) -> str:
-    return f"+{x}" if x > 0 else str(x)
+    return f"+{x:,}" if x > 0 else f"{x:,}"

@@ -13,9 +13,9 @@ interrupted and started again renders only what is missing. The parts are joined
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import shutil
+import subprocess
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from engine.batch.options import in_order
 from engine.districts import DistrictSettings
 from engine.screen.render import render
 from engine.screen.words import Words, folder_name, mask_id
@@ -125,9 +126,8 @@ def render_all(tasks: list[tuple[str, str]], workers: int) -> None:
         for t in todo:
             render(t)
         return
-    with multiprocessing.get_context("spawn").Pool(min(workers, len(todo))) as pool:
-        for _ in pool.imap_unordered(render, todo):
-            pass
+    for _ in in_order(((t, 0, 0) for t in todo), min(workers, len(todo)), render, ("spawn", None, ())):
+        pass  # the batch's pool: a worker lost stops the run, Ctrl-C reaches no worker
 
 
 def join(parts: list[Path], target: Path) -> int:
@@ -147,6 +147,25 @@ def join(parts: list[Path], target: Path) -> int:
 
 def missing_contacts(office: DistrictSettings) -> list[str]:
     return [label for name, label in CONTACTS.items() if not getattr(office, name)]
+
+
+FONT_PACKAGE = "fonts-wqy-microhei"  # the font scripts/test.sh and the desk's notices install
+
+
+def no_chinese_font() -> str | None:
+    """Why letters cannot be printed here: no font fontconfig knows covers Chinese, so WeasyPrint
+    would draw every Chinese character as a box and report success. None when one does, or when
+    fc-list (fontconfig's own tool) is not installed to ask."""
+    try:
+        found = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True, check=False)
+    except OSError:
+        return None
+    if found.stdout.strip():
+        return None
+    return (
+        f"本机没有能显示中文的字体，告知信的中文会印成方框：请先安装 {FONT_PACKAGE}"
+        f"（sudo apt-get install {FONT_PACKAGE}），或去掉 --letters"
+    )
 
 
 def write_letters(listed: pl.LazyFrame, opts: Options, words: Words) -> tuple[list[Path], list[str]]:

@@ -21,3 +21,4 @@ class Options:
     quiet: bool = False
     parquet: bool = False  # the worklists also as Parquet (same columns, every cell a string)
     resume: bool = False  # read on after the last chunk an interrupted run completed
+    ignore: tuple[str, ...] = ()  # columns no rule reads, left out (--ignore and --carry)

@@ -37,12 +37,14 @@ from engine.batch.checkpoint import (
 )
 from engine.batch.columns import Columns
 from engine.batch.layout import ERROR_HEAD, csv_text
+from engine.batch.refusal import Refusal
 from engine.columnar.judged import Judgement
 from engine.evaluate import Engine, default_engine
 from engine.screen.listing import NO_DISTRICT, listing
 from engine.screen.options import Options
 from engine.screen.source import Registry, judge_registry
 from engine.screen.words import APPLICANT, Words, folder_name, mask_id, mask_name
+from engine.values import visible
 
 BOM = b"\xef\xbb\xbf"
 CATEGORIES = {  # the worklist's order: what must be done first
@@ -264,7 +266,7 @@ def judge(opts: Options, engine: Engine, log: Any = None) -> Result:
         raise ValueError(f"--district：没有这个区县：{opts.district}（应为重庆市38个区县之一，如 渝中区）")
     reducer = functools.partial(reduce, opts.as_of, opts.horizon, opts.district)
     books = [(engine.book, engine.settings)]
-    registry = Registry(opts.source)
+    registry = Registry(opts.source, opts.ignore)
     parts = opts.out / PARTS
     checkpoint, errors = parts / "checkpoint.json", parts / "errors.csv"
     options = {
@@ -276,11 +278,25 @@ def judge(opts: Options, engine: Engine, log: Any = None) -> Result:
         "source": str(opts.source.resolve()),
     }
     cp = read_checkpoint(checkpoint) if opts.resume else None
+    if cp is None and (earlier := earlier_results(opts.out)):
+        raise earlier
     zero = {"read": 0, "decided": 0, "rejected": 0, "blank": 0, "examples": 0}
     if opts.resume and cp is None and log is not None:
         print("没有可续跑的检查点，从头开始。", file=log)
     elif not opts.resume and checkpoint.exists() and log is not None:
         print(f"发现未完成的运行（{parts}）；未用 --resume，从头开始。", file=log)
+    chunks = judge_registry(
+        registry,
+        books,
+        opts.kind,
+        opts.as_of,
+        reducer,
+        opts.workers,
+        opts.chunk,
+        log,
+        opts.quiet,
+        (cp.offset, cp.line) if cp else None,
+    )
     if cp is not None:
         same_options(cp, options)
         if not registry.parquet and cp.input != fingerprint(opts.source, cp.offset):
@@ -290,15 +306,12 @@ def judge(opts: Options, engine: Engine, log: Any = None) -> Result:
         for late in parts.glob("part-*.parquet"):
             if int(late.stem[5:]) >= cp.out_bytes:
                 late.unlink()
-        totals, done, start = zero | cp.totals, cp.out_bytes, (cp.offset, cp.line)
+        totals, done = zero | cp.totals, cp.out_bytes
     else:
         shutil.rmtree(parts, ignore_errors=True)
         parts.mkdir(parents=True)
         errors.write_bytes(b"")
-        totals, done, start = zero, 0, None
-    chunks = judge_registry(
-        registry, books, opts.kind, opts.as_of, reducer, opts.workers, opts.chunk, log, opts.quiet, start
-    )
+        totals, done = zero, 0
     with errors.open("ab") as err:
         for part, end, line in chunks:
             target = parts / f"part-{done:06d}.parquet"
@@ -317,6 +330,26 @@ def judge(opts: Options, engine: Engine, log: Any = None) -> Result:
     listed = pl.scan_parquet(found) if found else categorize(listing_empty(), opts.as_of, 1, None).lazy()
     counted = (totals[k] for k in ("decided", "rejected", "blank", "examples"))
     return Result(listed, errors, *counted, [])
+
+
+RESULT_FILES = ("有误行.csv", "*/*-工作清单.csv", "*/*-工作清单.parquet", "*/*-公示名单.csv", "*/告知信.pdf")
+
+
+def earlier_results(out: Path) -> Refusal | None:
+    """A folder holding another run's lists is not written into: the new lists would lie beside
+    the old ones (a district or unit the new run does not list keeps its old list), and nobody
+    could tell which is which. Only ``--resume`` of that run's checkpoint goes on in it."""
+    found = sorted(p.relative_to(out).as_posix() for pattern in RESULT_FILES for p in out.glob(pattern))
+    if not found:
+        return None
+    names = "、".join(found[:3]) + (f" 等 {len(found)} 个文件" if len(found) > 3 else "")
+    shown = visible(str(out))
+    return Refusal(
+        f"输出文件夹 {shown} 中已有一次筛查的结果（{names}）：新旧清单会混在一起。"
+        "请换一个新的文件夹，或先移走这些文件",
+        f"The output folder {shown} holds another screen's results ({', '.join(found[:3])}): the lists "
+        "would be mixed. Give a new folder, or move those files away first",
+    )
 
 
 def listing_empty() -> pl.DataFrame:

@@ -13,6 +13,7 @@ import signal
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ class Registry:
     """A registry file's headers and chunks; CSV or Parquet by its name (a folder: Parquet)."""
 
     path: Path
+    ignore: tuple[str, ...] = ()  # columns no rule reads, left out (--ignore, --carry)
     headers: list[str] = field(init=False)
     size: int = field(init=False)  # bytes (CSV) or rows (Parquet): what progress counts in
 
@@ -80,14 +82,16 @@ _reduce: Reduce | None = None
 Books = list[tuple[RuleBook, DistrictBook]]
 
 
-def start(books: Books, headers: list[str], kind: str, as_of: date, reduce: Reduce) -> None:
+def start(
+    books: Books, headers: list[str], ignore: tuple[str, ...], kind: str, as_of: date, reduce: Reduce
+) -> None:
     """A worker's engines and jobs (also the main process's, run with one worker)."""
     global _reduce
     if multiprocess_child():
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
     _jobs.clear()
     for book, settings in books:
-        columns = map_columns(headers, kind, book.confirmation_keys())
+        columns = map_columns(headers, kind, book.confirmation_keys(), ignore=ignore)
         _jobs.append(Job(Engine(book, settings), columns, Plainly(), as_of))  # type: ignore[arg-type]
     _reduce = reduce
 
@@ -145,18 +149,41 @@ def judge_registry(
     resume: tuple[int, int] | None = None,
 ) -> Iterator[tuple[Any, int, int]]:
     """Each chunk's reduced result, in input order, read once and judged by every book, with where
-    the chunk ends (``Registry.tasks``); ``resume``: read on from there."""
-    for book, _ in books:  # an unknown or repeated header refuses the file before any work
-        map_columns(registry.headers, kind, book.confirmation_keys())
-    count = workers or os.cpu_count() or 1
-    args = (books, registry.headers, kind, as_of, reduce)
+    the chunk ends (``Registry.tasks``); ``resume``: read on from there. An unknown or repeated
+    header refuses the file here, when called, before the caller writes anything."""
+    for book, _ in books:
+        map_columns(registry.headers, kind, book.confirmation_keys(), ignore=registry.ignore)
+    return _judged(registry, books, kind, as_of, reduce, workers, chunk, log, quiet, resume)
+
+
+def _judged(
+    registry: Registry,
+    books: Books,
+    kind: str,
+    as_of: date,
+    reduce: Reduce,
+    workers: int | None,
+    chunk: int | None,
+    log: Any,
+    quiet: bool,
+    resume: tuple[int, int] | None,
+) -> Iterator[tuple[Any, int, int]]:
+    args = (books, registry.headers, registry.ignore, kind, as_of, reduce)
+    tasks, count = pool_size(registry.tasks(chunk or COLUMNAR_CHUNK, resume), workers or os.cpu_count() or 1)
     if count <= 1:
         start(*args)
     progress = Progress(registry.size, log is not None and wanted(log, quiet), log) if log else None
-    tasks = registry.tasks(chunk or COLUMNAR_CHUNK, resume)
     for result, end, line in in_order(tasks, count, work, ("spawn", start, args)):
         if progress:
             progress.update(end, 0)
         yield result, end, line
     if progress:
         progress.close()
+
+
+def pool_size(tasks: Iterator[Any], workers: int) -> tuple[Iterator[Any], int]:
+    """The tasks (unchanged) and the workers worth starting for them: no more than there are chunks
+    (a worker is a fresh interpreter importing polars and the engine), and none for one chunk,
+    which is judged in this process."""
+    head = list(islice(tasks, workers))
+    return chain(head, tasks), max(1, len(head))

@@ -110,3 +110,29 @@ def test_recheck_command(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert "1 项结论会变化" in err
     assert main(["recheck", "--district", "江北区"]) == 0
     assert "0 个案件" in capsys.readouterr().err
+
+
+def test_recheck_names_the_cases_it_cannot_judge_again(
+    app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """A stored case whose inputs the case models now refuse is reported (which, and why), not
+    silently left out of the count."""
+    from sqlalchemy import select
+
+    from web import db
+    from web.records import DecisionRecord
+
+    alice = app.test_client()
+    _hiring_case(alice, login(alice, "alice"))
+    with db.database(app).sessions() as session:
+        stored = session.scalars(select(DecisionRecord)).one()
+        stored.inputs = {**stored.inputs, "retired_field": "1"}  # a field the models no longer know
+        session.commit()
+    monkeypatch.setenv("SUBSIDY_DATABASE_URL", app.config["DATABASE_URL"])
+    monkeypatch.setenv("SUBSIDY_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("SUBSIDY_SECRET_KEY", "x" * 40)
+    assert main(["recheck"]) == 0
+    err = capsys.readouterr().err
+    assert "重新判断 0 个案件" in err
+    assert "另有 1 个案件的原输入现在不被接受" in err
+    assert "E-7" in err and "不认识的字段" in err

@@ -23,7 +23,7 @@ def cmd_recheck(args: argparse.Namespace) -> int:
         return EXIT_NO_DESK
     with db.database(app).sessions() as session:
         engine = Engine(default_engine().book, store.book(session))
-        count, changes = recheck(session, None, engine, args.district)
+        count, changes, refused = recheck(session, None, engine, args.district)
         rows = [HEAD] + [
             [
                 c.record.case_id or "",
@@ -48,4 +48,11 @@ def cmd_recheck(args: argparse.Namespace) -> int:
         f"{len(changes)} 项结论会变化",
         file=sys.stderr,
     )
+    if refused:
+        print(
+            f"另有 {len(refused)} 个案件的原输入现在不被接受，未能重新判断（请在审核台更正后重新评估）：",
+            file=sys.stderr,
+        )
+        for r in refused:
+            print(f"  - {r.record.case_id or r.record.ref}（{r.record.district}）：{r.why}", file=sys.stderr)
     return 0

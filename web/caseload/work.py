@@ -16,10 +16,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.decision import Decision, Evaluation, Status
+from engine.errors import describe
 from engine.evaluate import CaseModel, Engine
 from engine.models import parse_case
 from web.cases import store
@@ -127,16 +129,34 @@ def _outcome(d: Decision | None) -> tuple[object, ...]:
     return d.status, amount, t.eligible_from if t else None, t.eligible_until if t else None
 
 
+@dataclass
+class Refused:
+    """A stored case whose inputs the case models refuse now (a rule of the models changed): it
+    cannot be judged again, and a recheck says so rather than leaving it out unsaid."""
+
+    record: CaseRecord
+    why: str
+
+
+def _why(err: ValueError) -> str:
+    """What the case models refuse, in the form's words."""
+    if isinstance(err, ValidationError):
+        return "；".join(str(e) for e in describe(err))
+    return str(err)
+
+
 def recheck(
     session: Session, user: User | None, engine: Engine, district: str | None = None
-) -> tuple[int, list[Change]]:
-    """(cases judged again, the decisions that would change), in the cases' order. Cases decided on
-    the same date are judged together."""
+) -> tuple[int, list[Change], list[Refused]]:
+    """(cases judged again, the decisions that would change, the cases that could not be judged
+    again), in the cases' order. Cases decided on the same date are judged together."""
     by_day: dict[date, list[tuple[CaseRecord, DecisionRecord, CaseModel]]] = {}
+    refused: list[Refused] = []
     for record, last in _cases(session, user, district):
         try:
             case = parse_case(last.inputs, last.as_of)
-        except ValueError:  # inputs that the case models refuse now: not judged again
+        except ValueError as err:
+            refused.append(Refused(record, _why(err)))
             continue
         by_day.setdefault(last.as_of, []).append((record, last, case))
     found: list[tuple[int, list[Change]]] = []
@@ -153,4 +173,4 @@ def recheck(
                     mine.append(Change(record, last, (y or x).title, x, y))  # type: ignore[union-attr]
             found.append((record.id, mine))
     found.sort(key=lambda item: item[0])
-    return len(found), [c for _, changes in found for c in changes]
+    return len(found), [c for _, changes in found for c in changes], refused
