@@ -136,3 +136,11 @@ def test_recheck_names_the_cases_it_cannot_judge_again(
     assert "重新判断 0 个案件" in err
     assert "另有 1 个案件的原输入现在不被接受" in err
     assert "E-7" in err and "不认识的字段" in err
+    sue = app.test_client()  # the supervisor's page names it too, in the desk's language
+    token = login(sue, "sue")
+    shown = page(sue.get("/caseload/recheck"))
+    assert "未能重新判断的案件：1" in shown and "E-7" in shown and "不认识的字段" in shown
+    sue.post("/lang", data={"csrf_token": token, "lang": "en", "next": "/caseload/recheck"})
+    shown = page(sue.get("/caseload/recheck"))
+    assert "Cases that could not be judged again: 1" in shown and "retired_field" in shown
+    assert "不认识的字段" not in shown

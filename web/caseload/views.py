@@ -34,5 +34,7 @@ def recheck() -> ResponseReturnValue:
     if g.user.role not in ("supervisor", "admin"):
         abort(404)  # a supervisor's page: as if it did not exist for others
     engine = desk_engine()
-    count, changes, _refused = work.recheck(db.session(), g.user, engine)  # the page: not yet shown
-    return render_template("caseload/recheck.html", count=count, changes=changes, version=engine.book.version)
+    count, changes, refused = work.recheck(db.session(), g.user, engine)
+    return render_template(
+        "caseload/recheck.html", count=count, changes=changes, refused=refused, version=engine.book.version
+    )

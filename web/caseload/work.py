@@ -24,6 +24,7 @@ from engine.decision import Decision, Evaluation, Status
 from engine.errors import describe
 from engine.evaluate import CaseModel, Engine
 from engine.models import parse_case
+from engine.values import Words
 from web.cases import store
 from web.records import CaseRecord, DecisionRecord, User
 from web.security import visible
@@ -135,14 +136,15 @@ class Refused:
     cannot be judged again, and a recheck says so rather than leaving it out unsaid."""
 
     record: CaseRecord
-    why: str
+    why: Words
 
 
-def _why(err: ValueError) -> str:
-    """What the case models refuse, in the form's words."""
+def _why(err: ValueError) -> Words:
+    """What the case models refuse, in the form's words (Chinese, with the English beside it)."""
     if isinstance(err, ValidationError):
-        return "；".join(str(e) for e in describe(err))
-    return str(err)
+        found = describe(err)
+        return Words("；".join(map(str, found)), "; ".join(f"{e.field}: {e.words.en}" for e in found))
+    return err.args[0] if err.args and isinstance(err.args[0], Words) else Words(str(err), str(err))
 
 
 def recheck(
