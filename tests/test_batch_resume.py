@@ -352,3 +352,22 @@ def test_ctrl_c_while_the_workers_start_leaves_nothing(small_registry, tmp_path)
     message, code = err.splitlines()
     assert code == "130" and "已中断" in message and "--resume" not in message
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_run_stopped_while_writing_its_checkpoint_keeps_the_one_before(tmp_path, monkeypatch):
+    """Ctrl-C or SIGTERM lands while the checkpoint is being written: the previous one stands and
+    no half-written copy (OUT.checkpoint.tmp) is left beside it."""
+    import engine.batch.checkpoint as checkpoint
+
+    path = tmp_path / "out.csv.checkpoint"
+    checkpoint.write_checkpoint(path, checkpoint.Checkpoint({}, 10, 2, 100, 20))
+    before = path.read_bytes()
+
+    def stopped(fd: int) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(checkpoint.os, "fsync", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        checkpoint.write_checkpoint(path, checkpoint.Checkpoint({}, 99, 9, 999, 99))
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv.checkpoint"]

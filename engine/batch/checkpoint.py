@@ -170,13 +170,18 @@ def copy_bytes(src: BinaryIO, dst: BinaryIO, size: int) -> None:
 
 
 def write_checkpoint(path: Path, cp: Checkpoint) -> None:
-    """Replace the checkpoint atomically, after the rows it counts are on disk."""
+    """Replace the checkpoint atomically, after the rows it counts are on disk; a run stopped while
+    writing it (Ctrl-C, SIGTERM, a full disk) keeps the one before and leaves no half-written copy."""
     tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as f:
-        json.dump(asdict(cp), f, ensure_ascii=False)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with tmp.open("w", encoding="utf-8") as f:
+            json.dump(asdict(cp), f, ensure_ascii=False)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def same_options(cp: Checkpoint, options: dict[str, Any]) -> None:
