@@ -101,7 +101,8 @@ def in_order(
 ) -> Iterator[tuple[Done, int, int]]:
     """Each chunk's result in input order; at most two chunks per worker in flight (flat memory).
     ``start``: the pool's start method, and each worker's initializer and its arguments. A worker
-    that dies raises WorkerLost; a run stopped early (Ctrl-C, an error) ends its workers at once."""
+    that dies raises WorkerLost; the workers are ended at once when the run is done or stopped early
+    (Ctrl-C, an error)."""
     if workers <= 1:
         for rows, end, line in chunks:
             yield work(rows), end, line
@@ -110,7 +111,6 @@ def in_order(
     context = _Recorded(multiprocessing.get_context(method))
     pool = ProcessPoolExecutor(workers, context, initializer=initializer, initargs=initargs)
     pending: deque[tuple[Future[Done], int, int]] = deque()
-    finished = False
     try:
         for rows, end, line in chunks:
             pending.append((_submit(pool, work, rows), end, line))
@@ -120,14 +120,10 @@ def in_order(
         while pending:
             future, e, n = pending.popleft()
             yield future.result(), e, n
-        finished = True
     except BrokenProcessPool:  # from a result, or from handing over a chunk once the pool is broken
         raise WorkerLost from None
-    finally:
-        if finished:
-            pool.shutdown()
-        else:
-            _end_now(pool, context.started)
+    finally:  # as Pool's exit does: every result is in (or none is wanted), so no worker's own
+        _end_now(pool, context.started)  # slow exit (freeing its memory, modules) is waited for
 
 
 def _submit(pool: ProcessPoolExecutor, work: Callable[[Any], Done], rows: Any) -> Future[Done]:
