@@ -30,12 +30,12 @@ def same(a: Path, b: Path) -> bool:
         return a.resolve() == b.resolve()
 
 
-def _parent(path: Path) -> Refusal | None:
-    parent = path.parent
-    if not parent.is_dir():
+def check_folder(folder: Path) -> Refusal | None:
+    """A folder that exists, where an output file goes."""
+    if not folder.is_dir():
         return Refusal(
-            f"输出目录不存在：{_shown(parent)}（请先建立该目录）",
-            f"The output folder does not exist: {_shown(parent)} (create it first)",
+            f"输出目录不存在：{_shown(folder)}（请先建立该目录）",
+            f"The output folder does not exist: {_shown(folder)} (create it first)",
         )
     return None
 
@@ -52,7 +52,7 @@ def check_template(out: Path) -> Refusal | None:
             f"模板是 CSV 文件：-o 应以 .csv 结尾，而不是 {_shown(out)}",
             f"The template is a CSV file: -o must end in .csv, not {_shown(out)}",
         )
-    return _parent(out)
+    return check_folder(out.parent)
 
 
 def check_source(source: Path, cluster: bool) -> Refusal | None:
@@ -96,7 +96,7 @@ def check_result(source: Path, out: Path, cluster: bool) -> Refusal | None:
                 f"--scheduler 的结果是一个文件夹（每个分区一个文件）：-o 应为文件夹名，而不是 {shown}",
                 f"--scheduler writes a folder (a file per partition): -o takes a folder name, not {shown}",
             )
-        return _parent(out)
+        return check_folder(out.parent)
     if out.is_dir():
         return Refusal(
             f"{shown} 是一个文件夹：-o 应为结果文件名（.csv 或 .parquet）",
@@ -113,7 +113,7 @@ def check_result(source: Path, out: Path, cluster: bool) -> Refusal | None:
             f"A CSV registry's results are CSV: -o must end in .csv, not {shown} "
             "(Parquet results need a Parquet registry)",
         )
-    return _parent(out)
+    return check_folder(out.parent)
 
 
 def check_errors(errors: Path, source: Path, out: Path, cluster: bool) -> Refusal | None:
@@ -144,7 +144,7 @@ def check_errors(errors: Path, source: Path, out: Path, cluster: bool) -> Refusa
             f"有误行报告是 CSV 文件：--errors 应以 .csv 结尾，而不是 {_shown(errors)}",
             f"The errors file is CSV: --errors must end in .csv, not {_shown(errors)}",
         )
-    return _parent(errors)
+    return check_folder(errors.parent)
 
 
 def check_default_errors(errors: Path, source: Path) -> Refusal | None:

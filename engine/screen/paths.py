@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.batch.paths import RESULT_SUFFIXES, same
+from engine.batch.paths import RESULT_SUFFIXES, check_folder, same
 from engine.batch.refusal import Refusal
 from engine.values import visible
 
@@ -26,17 +26,6 @@ def check_table(out: Path, suffixes: tuple[str, ...] = RESULT_SUFFIXES) -> Refus
             f"not {shown}",
         )
     return check_folder(out.parent)
-
-
-def check_folder(folder: Path) -> Refusal | None:
-    """A folder that exists, where an output file goes."""
-    if not folder.is_dir():
-        shown = visible(str(folder))
-        return Refusal(
-            f"输出目录不存在：{shown}（请先建立该目录）",
-            f"The output folder does not exist: {shown} (create it first)",
-        )
-    return None
 
 
 def check_compare(source: Path, rules: list[Path], out: Path | None, errors: Path | None) -> Refusal | None:
