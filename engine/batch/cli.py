@@ -296,13 +296,10 @@ def _lost(lang: str, resumable: bool) -> int:
     else:
         zh = "没有留下未完成的文件，请再运行同一命令"
         en = "no unfinished file is left: run the same command again"
-    print(
-        f"运行已停止：一个工作进程意外结束（可能因内存不足被系统终止）；{zh}"
-        if lang == "zh"
-        else f"The run stopped: a worker process ended unexpectedly (perhaps ended by the system for "
-        f"want of memory); {en}",
-        file=sys.stderr,
-    )
+    from engine.batch.options import WorkerLost  # loaded by the run already
+
+    said = WorkerLost.said
+    print(f"{said}；{zh}" if lang == "zh" else f"{said.en}; {en}", file=sys.stderr)
     return EXIT_STOPPED
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.batch.work import Done
+from engine.values import Words
 
 # Records per chunk: the unit of work, of ordering and of checkpointing; judged as whole arrays.
 COLUMNAR_CHUNK = 50_000
@@ -90,7 +91,14 @@ class Totals:
 
 class WorkerLost(Exception):
     """A worker process ended in the middle of the run (killed by the system for want of memory, or
-    by hand): its chunk will never be done, so the run stops rather than wait for it."""
+    by hand): its chunk will never be done, so the run stops rather than wait for it. ``said``: what
+    happened, which each command follows with what to do next."""
+
+    said = Words(
+        "运行已停止：一个工作进程意外结束（可能因内存不足被系统终止）",
+        "The run stopped: a worker process ended unexpectedly (perhaps ended by the system for want of "
+        "memory)",
+    )
 
 
 def in_order(

@@ -166,8 +166,7 @@ def _interruptible(command: Callable[[argparse.Namespace], int]) -> Callable[[ar
             print("\n已中断。", file=sys.stderr)
             return 130
         except WorkerLost:
-            lost = "运行已停止：一个工作进程意外结束（可能因内存不足被系统终止）；请再运行同一命令"
-            print(lost, file=sys.stderr)
+            print(f"{WorkerLost.said}；请再运行同一命令", file=sys.stderr)
             return 1
 
     return run

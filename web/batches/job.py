@@ -91,8 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except WorkerLost:
         print(f"{_now()} 一个工作进程意外结束", file=sys.stderr)
-        error = "运行已停止：一个工作进程意外结束（可能因内存不足被系统终止）；可从中断处继续运行"
-        error_en = "The run stopped: a worker process ended unexpectedly (out of memory?); resume it"
+        error, error_en = f"{WorkerLost.said}；可从中断处继续运行", f"{WorkerLost.said.en}; it can be resumed"
         folder.write_status(Status("failed", pid=pid, error=error, error_en=error_en, finished_at=_now()))
         return 1
     except Exception as err:
