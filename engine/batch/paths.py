@@ -208,11 +208,7 @@ def _taken(path: Path, folder: bool) -> Refusal | None:
             f"{shown} is a file, and the run makes a working folder of that name (removed when done): "
             f"{how_en}",
         )
-    if (
-        folder
-        and path.is_dir()
-        and any(p.is_dir() or not p.name.startswith(OWN_NAMES) for p in path.iterdir())
-    ):
+    if folder and path.is_dir() and not _own(path):
         return Refusal(
             f"{shown} 中有不是本程序留下的内容，而本次运行结束时会删除这个文件夹：{how}",
             f"{shown} holds what this program did not leave there, and the run removes that folder when "
