@@ -9,6 +9,7 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
+from typing import IO
 
 from pydantic import ValidationError
 
@@ -203,13 +204,25 @@ def asked_lang(argv: list[str]) -> str:
     return "zh"
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser (its subcommands' too), except that help or the version that cannot be
+    written to stdout (a full disk, unbuffered) fails as any output does: argparse drops the error,
+    and the command would exit 0 having written nothing."""
+
+    def _print_message(self, message: str, file: IO[str] | None = None) -> None:
+        if message and file is sys.stdout:
+            file.write(message)
+        else:
+            super()._print_message(message, file)
+
+
 def build_parser(lang: str = "zh") -> argparse.ArgumentParser:
     """The command line; argparse's own words (usage, errors) in Chinese unless ``lang`` is en."""
     from engine.argparse_zh import install
 
     install(lang)
     words_in(lang)
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="subsidy",
         description=say(
             "重庆市稳就业政策（其他〔2020〕4号）补贴资格规则引擎",
@@ -350,9 +363,8 @@ def main(argv: list[str] | None = None) -> int:
     keep_freed_pages()
     one_blas_thread()
     lang = asked_lang(sys.argv[1:] if argv is None else argv)
-    args = build_parser(lang).parse_args(argv)
     try:
-        code = int(args.func(args))
+        code = _run(lang, argv)
         sys.stdout.flush()  # here, not at exit, so that a failed write is reported below
         return code
     except FileRefused as err:  # a rule file or district table a command loads: one line, no traceback
@@ -367,6 +379,16 @@ def main(argv: list[str] | None = None) -> int:
             raise
         _drop_output()
         return output_failed(err)
+
+
+def _run(lang: str, argv: list[str] | None) -> int:
+    """The command's exit status; for ``--help``, ``--version`` or a usage error, argparse's, its
+    text printed (and flushed by ``main``, so that a failed write of it is reported too)."""
+    try:
+        args = build_parser(lang).parse_args(argv)
+    except SystemExit as end:
+        return end.code if isinstance(end.code, int) else 0
+    return int(args.func(args))
 
 
 # A write that failed for want of room or of a working device: the output's (every file a command
