@@ -11,14 +11,9 @@ from datetime import date
 from pathlib import Path
 from typing import IO
 
-from pydantic import ValidationError
-
 from engine import unsupported_python
-from engine.cliargs import add_lang, as_of_date, os_reason, say, words_in
+from engine.cliargs import EXIT_INTERRUPTED, add_lang, as_of_date, os_reason, say, words_in
 from engine.cliargs import fail as _fail
-from engine.errors import describe
-from engine.models import parse_case
-from engine.report import render_evaluation
 from engine.safeyaml import FileRefused
 from engine.values import in_lang, visible
 
@@ -69,7 +64,12 @@ def district_problem(name: str, lang: str = "zh") -> str | None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from engine.errors import describe
     from engine.evaluate import evaluate
+    from engine.models import parse_case
+    from engine.report import render_evaluation
 
     path, lang = Path(args.case), args.lang
     shown = visible(str(path))
@@ -369,6 +369,8 @@ def main(argv: list[str] | None = None) -> int:
         return code
     except FileRefused as err:  # a rule file or district table a command loads: one line, no traceback
         return _fail(in_lang(err.args[0], lang))
+    except KeyboardInterrupt:  # Ctrl-C in a command with no words of its own for it (batch has)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (``subsidy rules | head``): not an error of ours; quiet, and the exit
         # status a shell reports for a process ended by SIGPIPE.

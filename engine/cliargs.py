@@ -14,6 +14,7 @@ from datetime import date
 from engine.values import in_lang, parse_date
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 128 + 2  # as a shell reports a command ended by Ctrl-C (SIGINT)
 _lang = "zh"  # the language the command line asks for (``--lang``), which argparse prints ours in
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
+from engine.cli import main
 from engine.schema import SCHEMA_ID, decision_schema
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -480,3 +481,15 @@ def test_the_command_starts_no_blas_threads_unless_asked(inherited, expected):
         [sys.executable, "-c", BLAS_PROBE], env=env, capture_output=True, text=True, check=True
     )
     assert done.stderr.strip().splitlines()[-1] == expected
+
+
+def test_ctrl_c_in_a_command_ends_it_quietly(monkeypatch, capsys):
+    """Ctrl-C in a command without words of its own for it (here ``rules``; also while ``evaluate``
+    loads its modules) is the exit status a shell reports for Ctrl-C, and no traceback."""
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("engine.cli.cmd_rules", interrupted)
+    assert main(["rules"]) == 130
+    assert capsys.readouterr().err == ""

@@ -11,14 +11,13 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from engine.cliargs import say
+from engine.cliargs import EXIT_INTERRUPTED, say
 
 if TYPE_CHECKING:
     from flask import Flask
 
 EXIT_BAD_INPUT = 2
 EXIT_NO_DESK = 1  # the desk's settings or database cannot be used
-EXIT_INTERRUPTED = 130  # as a shell reports a command ended by Ctrl-C
 
 
 def add_web_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -16,12 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from engine.batch.refusal import Refusal
-from engine.cliargs import add_lang, as_of_date, fail, os_reason, positive, say
+from engine.cliargs import EXIT_INTERRUPTED, add_lang, as_of_date, fail, os_reason, positive, say
 from engine.values import visible
 
 SCHEDULER_TIMEOUT = 5  # seconds to wait for a dask scheduler to answer
 EXIT_STOPPED = 1
-EXIT_INTERRUPTED = 130
 NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 
 

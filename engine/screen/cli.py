@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.batch.cli import column_names
-from engine.cliargs import as_of_date, say
+from engine.cliargs import EXIT_INTERRUPTED, as_of_date, say
 
 MAX_WORKERS = 256  # processes: more is a typing slip, not a machine
 MAX_CHUNK = 10_000_000  # rows a chunk: held whole in a worker's memory
@@ -164,7 +164,7 @@ def _interruptible(command: Callable[[argparse.Namespace], int]) -> Callable[[ar
             return command(args)
         except KeyboardInterrupt:
             print("\n已中断。", file=sys.stderr)
-            return 130
+            return EXIT_INTERRUPTED
         except WorkerLost:
             print(f"{WorkerLost.said}；请再运行同一命令", file=sys.stderr)
             return 1
@@ -266,6 +266,6 @@ def cmd_screen(args: argparse.Namespace) -> int:
             "\n已中断；已完成的部分保留在输出文件夹的 .screen 中，用 --resume 可从中断处继续。",
             file=sys.stderr,
         )
-        return 130
+        return EXIT_INTERRUPTED
     print(report)
     return 0
