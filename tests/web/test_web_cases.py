@@ -124,6 +124,21 @@ def test_the_list_masks_id_numbers_and_finds_cases(alice: tuple[FlaskClient, str
     assert client.post("/cases", data={"q": VALID_ID}).status_code == 400  # and it needs the CSRF token
 
 
+def test_an_id_number_is_found_as_the_form_takes_it(alice: tuple[FlaskClient, str]) -> None:
+    """The form takes an ID number with spaces, full-width digits or a small x; a search typed the
+    same way finds the case (it was "没有找到案件" unless typed as 18 plain characters)."""
+    client, token = alice
+    number = "50010119800101003X"
+    new_person_case(client, token, **{"person.name": "钱七", "person.id_number": number.lower()})
+
+    def find(q: str) -> str:
+        return text(client.post("/cases", data={"csrf_token": token, "q": q}))
+
+    wide = number.translate(str.maketrans("0123456789X", "０１２３４５６７８９Ｘ"))
+    for typed in (number, number.lower(), "500101 19800101 003x", wide, "００３Ｘ", "003x"):
+        assert "钱七" in find(typed), typed
+
+
 def test_the_list_pages_by_the_page_size_setting_and_keeps_the_search(tmp_path) -> None:
     app = make_app(tmp_path, PAGE_SIZE=2)
     client = app.test_client()

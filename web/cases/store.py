@@ -8,6 +8,7 @@ that does not exist, so a URL never reveals that someone else's case is there.
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from datetime import date
 from typing import Any
 
@@ -46,12 +47,19 @@ def search(db: Session, user: User, q: str, page: int, size: int) -> tuple[list[
             CaseRecord.person_name.ilike(_like(q), escape="\\"),
             CaseRecord.case_id.ilike(_like(q), escape="\\"),
         ]
-        if len(q) == 4:
-            terms.append(CaseRecord.id_last4 == q.upper())
-        if len(q) == 18:
-            terms.append(CaseRecord.id_hash == search_hash(q))
+        number = _as_id_number(q)
+        if len(number) == 4:
+            terms.append(CaseRecord.id_last4 == number)
+        if len(number) == 18:
+            terms.append(CaseRecord.id_hash == search_hash(number))
         query = query.where(or_(*terms))
     return one_page(db, query.order_by(CaseRecord.updated_at.desc(), CaseRecord.id.desc()), page, size)
+
+
+def _as_id_number(q: str) -> str:
+    """A query folded as the form folds an ID number (engine.idcard): full-width digits and Ｘ to
+    ASCII, spaces dropped, x upper-case; so a number is found typed as it was entered."""
+    return "".join(unicodedata.normalize("NFKC", q).split()).upper()
 
 
 def mask_id(number: str) -> str:
