@@ -66,6 +66,18 @@ def test_a_case_of_another_district_is_refused_on_the_field(app: Flask) -> None:
         assert session.scalar(select(CaseRecord)) is None
 
 
+def test_a_district_not_in_chongqing_is_not_called_another_offices_case(app: Flask) -> None:
+    """A name that is none of the 38 (another city, a short form, a formula) is said to be none,
+    not "北京市朝阳区的案件由北京市朝阳区的经办人办理", which sends the caseworker to no office."""
+    client = app.test_client()
+    token = login(client, "alice")
+    for typed in ("北京市朝阳区", "渝中", "=1+1"):
+        data = {"csrf_token": token, "as_of": "2020-09-15", "district.name": typed}
+        body = page(client.post("/cases/new/person", data=data))
+        assert f"“{typed}”不是重庆市的区县" in body and "只能办理本区县（渝中区）的案件" in body
+        assert "的经办人办理" not in body
+
+
 def test_a_case_belongs_to_its_district_and_is_seen_there_only(app: Flask) -> None:
     add_caseworker(app, "carl", "江北区")
     alice = app.test_client()

@@ -14,6 +14,7 @@ from datetime import date
 
 from sqlalchemy.orm import Session
 
+from engine.districts import shipped_names
 from engine.models import District
 from web.cases import store
 from web.cases.fields import CaseForm, Choice, FormGroup, form_for
@@ -52,10 +53,7 @@ def claim(db: Session, user: User, sub: Submission, record: CaseRecord | None) -
     asked = sub.values.get(DISTRICT_FIELD, "")
     if works_for_one_district(user) and asked and asked != user.district:
         # Said in place of the fixed list's "应为以下之一": whose cases these are.
-        sub.errors[DISTRICT_FIELD] = [
-            f"只能办理本区县（{user.district or '未设置区县'}）的案件；"
-            f"{asked[:20]}的案件由{asked[:20]}的经办人办理"
-        ]
+        sub.errors[DISTRICT_FIELD] = [_not_yours(user, asked[:20])]
         sub.labels.setdefault(DISTRICT_FIELD, "区县")
         sub.case = None
         return
@@ -82,6 +80,14 @@ def claim(db: Session, user: User, sub: Submission, record: CaseRecord | None) -
     if district:
         update["district"] = District(name=district)
     sub.case = case.model_copy(update=update)
+
+
+def _not_yours(user: User, asked: str) -> str:
+    """Why a caseworker cannot file a case under ``asked``: another office's, or no district at all."""
+    own = f"只能办理本区县（{user.district or '未设置区县'}）的案件"
+    if asked not in shipped_names():
+        return f"“{asked}”不是重庆市的区县；{own}"
+    return f"{own}；{asked}的案件由{asked}的经办人办理"
 
 
 def _duplicate(db: Session, user: User, holder: CaseRecord, number: str, district: str) -> str:
