@@ -310,9 +310,32 @@ def test_options_and_the_file_are_required(app: Flask, alice: tuple[FlaskClient,
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    for said in ("请选择要上传的名册文件（CSV）", "请选择案件类型", "评估日期格式应为 YYYY-MM-DD"):
+    for said in ("请选择要上传的名册文件（CSV）", "请选择案件类型", "评估日期：没有这一天：2020年2月30日"):
         assert said in page
     assert run_count(app) == 0
+
+
+def test_the_evaluation_date_is_read_as_the_case_form_reads_it(
+    app: Flask, alice: tuple[FlaskClient, str]
+) -> None:
+    """An ISO week (2020-W01-1 ran as 2019-12-30) and years 1 and 9999 were taken and run; the forms
+    every other date field takes (2020/9/15, full-width digits) were refused."""
+    client, token = alice
+    data = registry_bytes([HEADER, person_row("D1")])
+    refused = {
+        "2020-W01-1": "评估日期：日期格式应为 YYYY-MM-DD",
+        "2020-02-30": "评估日期：没有这一天：2020年2月30日",
+        "9999-12-31": "评估日期：日期应在 1900-01-01 至 2199-12-31 之间，而不是 9999-12-31",
+        "0001-01-01": "评估日期：日期应在 1900-01-01 至 2199-12-31 之间，而不是 0001-01-01",
+        "2150-01-01": "评估日期应在 1990-01-01 至 2100-12-31 之间",  # the case form's range
+    }
+    for typed, said in refused.items():
+        assert said in upload(client, token, data, as_of=typed).get_data(as_text=True)
+    assert run_count(app) == 0
+    for typed in ("2020/9/15", "２０２０-０９-１５", "20200915"):
+        wait_for(client, started(client, token, data, as_of=typed))
+    with db.database(app).sessions() as session:
+        assert {r.as_of.isoformat() for r in session.scalars(select(BatchRun))} == {"2020-09-15"}
 
 
 def test_too_large_a_file_is_refused_and_only_the_upload_takes_more_than_a_form(tmp_path: Path) -> None:

@@ -18,6 +18,8 @@ from werkzeug.datastructures import MultiDict
 from engine.batch.columns import book_columns
 from engine.batch.reader import FileError, Reader
 from engine.evaluate import default_engine
+from engine.values import in_lang, parse_date
+from web.cases.forms import MAX_AS_OF, MIN_AS_OF
 from web.i18n import LANGS, lang
 
 KINDS = ("person", "enterprise")
@@ -51,15 +53,26 @@ def read_options(form: MultiDict[str, str]) -> Upload:
     )
     if up.kind not in KINDS:
         up.errors.append(_("请选择案件类型（个人或单位）"))
-    try:
-        date.fromisoformat(up.as_of)
-    except ValueError:
-        up.errors.append(_("评估日期格式应为 YYYY-MM-DD"))
+    _read_as_of(up)
     if up.shape not in SHAPES:
         up.errors.append(_("请选择结果格式"))
     if up.lang not in LANGS:
         up.errors.append(_("请选择结果语言"))
     return up
+
+
+def _read_as_of(up: Upload) -> None:
+    """The date as the case form reads it (engine.values: 2020/9/15, full-width digits…), kept as
+    YYYY-MM-DD for the job; Python's own reader took 2020-W01-1 as 2019-12-30 and years 1 and 9999."""
+    try:
+        day = parse_date(up.as_of)
+    except ValueError as err:
+        up.errors.append(_("评估日期：%(why)s", why=in_lang(err.args[0], lang())))
+        return
+    if not MIN_AS_OF <= day <= MAX_AS_OF:
+        up.errors.append(_("评估日期应在 %(first)s 至 %(last)s 之间", first=MIN_AS_OF, last=MAX_AS_OF))
+        return
+    up.as_of = day.isoformat()
 
 
 def clean_filename(name: str | None) -> str:
