@@ -13,6 +13,7 @@ import fcntl
 import io
 import json
 import os
+import re
 import signal
 import time
 from collections.abc import Iterator
@@ -299,6 +300,23 @@ def test_a_refused_file_is_described_in_the_pages_language(app: Flask, alice: tu
         page = response.get_data(as_text=True)
         assert response.status_code == 422 and said in page
         assert "文件是空的" not in page and "同一个字段" not in page
+
+
+def test_unknown_columns_are_refused_with_what_the_desk_can_do(alice: tuple[FlaskClient, str]) -> None:
+    """The engine's refusal told the desk's user to "加 --carry 备注", a command-line option the upload
+    form does not have; the page says to delete or rename the columns, in either language."""
+    client, token = alice
+    for many in (1, 12):
+        rows = [["姓名", *(f"备注{i}" for i in range(many))], ["张某", *("x" for _ in range(many))]]
+        page = upload(client, token, registry_bytes(rows)).get_data(as_text=True)
+        assert "不认识的列名：备注0" in page and "可用的列名有：" in page
+        assert "--carry" not in page and "--ignore" not in page
+        assert "请在 Excel 或 WPS 中删除这些列，或把列名改为可用的列名，再上传" in page
+    client.post("/lang", data={"csrf_token": token, "lang": "en", "next": "/batches/new"})
+    page = upload(client, token, registry_bytes([["姓名", "备注"], ["张某", "x"]])).get_data(as_text=True)
+    page = re.sub(r"<[^>]+>", "", page)  # the English page marks Chinese words with lang="zh-CN"
+    assert "Unknown columns: 备注" in page and "--carry" not in page and "subsidy schema" not in page
+    assert "Delete these columns in Excel or WPS, or rename them" in page
 
 
 def test_options_and_the_file_are_required(app: Flask, alice: tuple[FlaskClient, str]) -> None:

@@ -26,6 +26,19 @@ KINDS = ("person", "enterprise")
 SHAPES = ("wide", "long")
 WORKBOOKS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # .xlsx (a zip) and .xls (OLE): not CSV
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# The command's advice on unknown columns (engine/batch/columns.py ``_unknown``): the upload form
+# has no --carry or --ignore, so the desk says what its user can do instead.
+_CLI_ADVICE = {
+    "zh": (
+        re.compile(r"。要原样带入结果.*?。(?=可用的列名有：)", re.S),
+        "。请在 Excel 或 WPS 中删除这些列，或把列名改为可用的列名，再上传。",
+    ),
+    "en": (
+        re.compile(r"\. To carry them .*\Z", re.S),
+        ". Delete these columns in Excel or WPS, or rename them to the columns of the templates above, "
+        "then upload again",
+    ),
+}
 
 
 @dataclass
@@ -94,7 +107,8 @@ def refusal(path: Path, kind: str) -> str | None:
     try:
         book_columns(reader.headers, kind, default_engine().book)
     except FileError as err:
-        return err.text(lang())
+        advice, instead = _CLI_ADVICE.get(lang(), _CLI_ADVICE["zh"])
+        return advice.sub(instead, err.text(lang()), count=1)
     finally:
         reader.close()
     return None
