@@ -324,6 +324,19 @@ def test_edit_history_and_print(alice: tuple[FlaskClient, str]) -> None:
     assert "经办人签字" in printed
 
 
+def test_reopening_a_case_keeps_its_evaluation_date(app: Flask, alice: tuple[FlaskClient, str]) -> None:
+    """The edit form showed today as the evaluation date: correcting a name and saving judged a
+    2020 application in 2026 (windows closed) unless the caseworker noticed and typed it back."""
+    client, token = alice
+    path = new_person_case(client, token, **{"person.name": "周七"})
+    edit = text(client.get(path + "/edit"))
+    assert re.search(r'name="as_of"[^>]*value="2020-09-15"', edit), "the case's own date"
+    data = {"csrf_token": token, "as_of": "2020-09-15", "person.name": "周八"}
+    assert client.post(path + "/edit", data=data).status_code == 302
+    with db.database(app).sessions() as session:
+        assert {d.as_of.isoformat() for d in session.scalars(select(DecisionRecord))} == {"2020-09-15"}
+
+
 def test_an_enterprise_case_with_the_hired_person(app: Flask) -> None:
     client = app.test_client()
     token = login(client, "alice")
