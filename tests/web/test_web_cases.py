@@ -157,6 +157,13 @@ def test_the_list_pages_by_the_page_size_setting_and_keeps_the_search(tmp_path) 
     assert "P-0" in second and "P-1" not in second and "X-9" not in second
     assert 'name="page" value="1"' in second and "下一页" not in second
     assert "P-2" in find("王", "100000")  # out of range: the first page
+    # A page past the end (a stale link, a search that now finds fewer) is the last page, with its
+    # way back: it read "共 3 件" above "没有找到案件。" and no link.
+    past = find("王", "3")
+    assert "没有找到案件" not in past
+    assert "P-0" in past and 'name="page" value="1"' in past and "下一页" not in past
+    listed = text(client.get("/cases?page=99999"))
+    assert "P-0" in listed and "/cases?page=1" in listed
     db.database(app).engine.dispose()
 
 

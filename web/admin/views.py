@@ -152,7 +152,7 @@ def audit_log() -> ResponseReturnValue:
     newest_first = select(AuditEvent).order_by(AuditEvent.id.desc())
     if g.user.role == "supervisor":
         newest_first = newest_first.where(AuditEvent.district == g.user.district)
-    rows, total = one_page(db.session(), newest_first, page, size)
+    rows, total, page = one_page(db.session(), newest_first, page, size)
     return render_template(
         "admin/audit.html", rows=rows, total=total, page=page, size=size, event_word=event_word
     )

@@ -36,9 +36,10 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def search(db: Session, user: User, q: str, page: int, size: int) -> tuple[list[CaseRecord], int]:
+def search(db: Session, user: User, q: str, page: int, size: int) -> tuple[list[CaseRecord], int, int]:
     """The user's cases matching a name (the applicant, the enterprise or the person it hired), a case
-    number, the ID number's last four characters or the whole ID number."""
+    number, the ID number's last four characters or the whole ID number (``one_page``: rows, total,
+    the page shown)."""
     query = visible(CaseRecord, user)
     q = q.strip()[:100]
     if q:

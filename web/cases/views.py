@@ -45,7 +45,7 @@ def list_cases() -> ResponseReturnValue:
     and so is each page of its results."""
     q = request.form.get("q", "")[:100] if request.method == "POST" else ""
     page, size = asked_page()
-    rows, total = store.search(db.session(), g.user, q, page, size)
+    rows, total, page = store.search(db.session(), g.user, q, page, size)
     return render_template("cases/list.html", rows=rows, total=total, q=q, page=page, size=size)
 
 
