@@ -16,7 +16,7 @@ def asked_page() -> tuple[int, int]:
     """This request's page number (?page=, or a POSTed search's page field; 1 unless a whole number
     in range) and the page size."""
     text = request.values.get("page", "1")
-    page = int(text) if text.isdigit() and 0 < int(text) <= LAST_PAGE else 1
+    page = int(text) if text.isdecimal() and 0 < int(text) <= LAST_PAGE else 1
     return page, current_app.config["PAGE_SIZE"]
 
 

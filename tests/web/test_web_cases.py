@@ -119,6 +119,8 @@ def test_the_list_masks_id_numbers_and_finds_cases(alice: tuple[FlaskClient, str
     assert "赵六" in find("B-2")
     assert "没有找到案件" in find("%")  # LIKE wildcards are literal
     assert client.get("/cases?page=abc").status_code == 200
+    for digit in ("²", "①", "٣"):  # str.isdigit() took the first two, which int() refuses (a 500)
+        assert client.get(f"/cases?page={digit}").status_code == 200
     # A search is never a GET: a query string is ignored, so no ID number lands in a URL or a log.
     assert "赵六" in text(client.get("/cases", query_string={"q": VALID_ID}))
     assert client.post("/cases", data={"q": VALID_ID}).status_code == 400  # and it needs the CSRF token

@@ -108,6 +108,14 @@ def test_a_bad_row_is_refused_and_nothing_is_saved(app: Flask) -> None:
         assert store.version(db.session()) == (0, 0)
 
 
+def test_a_number_of_days_in_superscript_is_refused_not_a_500(app: Flask) -> None:
+    client = app.test_client()
+    token = login(client, "root")
+    for name in ("review_days", "supply_days"):
+        response = client.post("/districts/渝中区", data=settings_form(token, **{name: "6²"}))
+        assert response.status_code == 422 and "应为正整数" in page(response)
+
+
 def test_a_supervisor_edits_their_own_district_only(app: Flask) -> None:
     zed = app.test_client()
     token = login(zed, "zed")  # supervisor of 江北区

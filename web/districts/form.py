@@ -103,13 +103,13 @@ def read(submitted: Mapping[str, Any], terms: dict[str, str], keys: dict[str, st
     data: dict[str, Any] = {n: form.texts[n] or None for n in TEXTS}
     for name, label in NUMBERS.items():
         text = form.texts[name]
-        if not text.isdigit():
+        if not text.isdecimal():  # isdigit() takes ², which int() refuses
             form.add(name, f"{label}应为正整数")
         else:
             data[name] = int(text)
     for name, label in OPTIONAL_NUMBERS.items():
         text = form.texts[name]
-        if text and not text.isdigit():
+        if text and not text.isdecimal():
             form.add(name, f"{label}应为正整数，或留空")
         elif text:
             data[name] = int(text)
