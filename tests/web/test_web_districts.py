@@ -116,6 +116,25 @@ def test_a_number_of_days_in_superscript_is_refused_not_a_500(app: Flask) -> Non
         assert response.status_code == 422 and "应为正整数" in page(response)
 
 
+def test_what_the_model_refuses_is_said_in_chinese_naming_the_setting(app: Flask) -> None:
+    """It read “review_days：Input should be greater than or equal to 1” and
+    “standards.task23_….0.value：Decimal input should have no more than 12 digits in total”."""
+    client = app.test_client()
+    token = login(client, "root")
+    refused = {
+        "review_days": ("0", "行政复议期限（日）：不能小于 1"),
+        "suit_months": ("99", "行政诉讼期限（月）：不能大于 24"),
+        "office_phone": ("0" * 60, "联系电话：过长（最多 50 个字符）"),
+        f"std-{KEY}-0-value": ("1" * 20, "一次性吸纳就业补贴"),
+    }
+    for name, (typed, said) in refused.items():
+        body = page(client.post("/districts/渝中区", data=settings_form(token, **{name: typed})))
+        summary = re.sub(r"<[^>]+>", "", body.split('id="error-summary"', 1)[1].split("</div>", 1)[0])
+        assert said in summary and "Input should" not in summary and "Decimal input" not in summary
+        assert "review_days" not in summary and "standards." not in summary
+    assert "数字位数过多" in summary
+
+
 def test_a_supervisor_edits_their_own_district_only(app: Flask) -> None:
     zed = app.test_client()
     token = login(zed, "zed")  # supervisor of 江北区

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from engine.districts import DistrictBook, DistrictSettings
+from engine.errors import describe
 from engine.evaluate import Engine, local_standard_keys
 from engine.rulebook import RuleBook
 
@@ -20,6 +21,16 @@ ROW = re.compile(r"^(decl|std)-([A-Za-z0-9_.]+)-(\d{1,3})-(from|value|document)$
 TEXTS = ("office", "office_address", "office_phone", "office_hours", "review_body", "court")
 NUMBERS = {"review_days": "行政复议期限（日）", "suit_months": "行政诉讼期限（月）"}
 OPTIONAL_NUMBERS = {"supply_days": "补充材料期限（日）"}  # blank: not set
+LABELS = {
+    "office": "经办机构",
+    "office_address": "办公地址",
+    "office_phone": "联系电话",
+    "office_hours": "办公时间",
+    "review_body": "行政复议机关",
+    "court": "行政诉讼管辖法院",
+    **NUMBERS,
+    **OPTIONAL_NUMBERS,
+}
 
 
 @dataclass
@@ -126,10 +137,21 @@ def read(submitted: Mapping[str, Any], terms: dict[str, str], keys: dict[str, st
     try:
         form.settings = DistrictSettings.model_validate(data)
     except ValidationError as err:
-        for e in err.errors():
-            where = ".".join(str(p) for p in e["loc"])
-            form.add("", f"{where}：{e['msg']}")
+        for e, said in zip(err.errors(), describe(err), strict=True):
+            where, label = _place(tuple(e["loc"]), terms, keys)
+            form.add(where, f"{label}：{said.message}")
     return form
+
+
+def _place(loc: tuple[Any, ...], terms: dict[str, str], keys: dict[str, str]) -> tuple[str, str]:
+    """The input a refusal of the model is about, and the setting's name as the page shows it: the
+    model's own words were pydantic's English on the field's attribute path."""
+    head = str(loc[0]) if loc else ""
+    if head in LABELS:
+        return head, LABELS[head]
+    if head in ("declared", "standards") and len(loc) > 1:
+        return "", (terms if head == "declared" else keys).get(str(loc[1]), str(loc[1]))
+    return "", "区县设置"
 
 
 def _lines(lines: list[Line], form: SettingsForm, where: str, prefix: str) -> list[dict[str, Any]]:
