@@ -16,6 +16,7 @@ from engine.districts import DistrictBook, DistrictSettings
 from engine.errors import describe
 from engine.evaluate import Engine, local_standard_keys
 from engine.rulebook import RuleBook
+from engine.values import a_number, parse_date
 
 ROW = re.compile(r"^(decl|std)-([A-Za-z0-9_.]+)-(\d{1,3})-(from|value|document)$")
 TEXTS = ("office", "office_address", "office_phone", "office_hours", "review_body", "court")
@@ -163,10 +164,10 @@ def _line(line: Line, form: SettingsForm, where: str, base: str) -> dict[str, An
     """A filled row as the model takes it; what is wrong is added to the form, naming the row and
     pointing at its input (``base``-from, -value, -document)."""
     declared = base.startswith("decl-")
-    try:
-        day = date.fromisoformat(line.from_)
-    except ValueError:
-        form.add(f"{base}-from", f"{where}：起始日期“{line.from_}”应为 YYYY-MM-DD")
+    try:  # as every date of the desk is read (date.fromisoformat took 2020-W01-1 and year 9999)
+        day = parse_date(line.from_)
+    except ValueError as err:
+        form.add(f"{base}-from", f"{where}：起始日期“{line.from_}”有误：{err}")
         day = date.min
     if not line.document:
         form.add(f"{base}-document", f"{where}：自{line.from_}起的一行缺少依据文件")
@@ -176,11 +177,14 @@ def _line(line: Line, form: SettingsForm, where: str, base: str) -> dict[str, An
         value: Any = line.value == "yes"
     else:
         try:
-            value = Decimal(line.value)
+            value = Decimal(a_number(line.value))  # 1000 or 3500.50: not 1_000, 1e3 or １０００
             if not value.is_finite() or value < 0:
                 raise InvalidOperation
         except InvalidOperation:
             form.add(f"{base}-value", f"{where}：标准“{line.value}”应为不小于0的数")
+            value = Decimal(0)
+        except ValueError as err:
+            form.add(f"{base}-value", f"{where}：标准“{line.value}”{err}")
             value = Decimal(0)
     return {"from": day, "value": value, "document": line.document}
 
