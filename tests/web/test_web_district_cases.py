@@ -78,6 +78,29 @@ def test_a_district_not_in_chongqing_is_not_called_another_offices_case(app: Fla
         assert "的经办人办理" not in body
 
 
+def test_a_case_number_that_only_looks_different_is_the_same_number(app: Flask) -> None:
+    """Typed with a Chinese input method (full-width Ｈ－１) or holding an invisible zero-width
+    space, a number already used was taken as new: two cases of the district showed one number."""
+    client = app.test_client()
+    token = login(client, "alice")
+    new_person_case(client, token, case_id="H-1")
+    for typed in ("Ｈ－１", " Ｈ-1 "):
+        body = page(
+            client.post(
+                "/cases/new/person", data={"csrf_token": token, "as_of": "2020-09-15", "case_id": typed}
+            )
+        )
+        assert "案件编号“H-1”已用于渝中区的另一案件" in body
+    body = page(
+        client.post(
+            "/cases/new/person", data={"csrf_token": token, "as_of": "2020-09-15", "case_id": "H\u200b-1"}
+        )
+    )
+    assert "案件编号不能含不可见的格式字符（U+200B）" in body
+    with db.database(app).sessions() as session:
+        assert [r.case_id for r in session.scalars(select(CaseRecord))] == ["H-1"]
+
+
 def test_a_case_belongs_to_its_district_and_is_seen_there_only(app: Flask) -> None:
     add_caseworker(app, "carl", "江北区")
     alice = app.test_client()
