@@ -99,6 +99,8 @@ def test_a_case_number_that_only_looks_different_is_the_same_number(app: Flask) 
     assert "案件编号不能含不可见的格式字符（U+200B）" in body
     with db.database(app).sessions() as session:
         assert [r.case_id for r in session.scalars(select(CaseRecord))] == ["H-1"]
+    found = page(client.post("/cases", data={"csrf_token": token, "q": "Ｈ－１"}))
+    assert "共 1 件" in found  # and it is found as typed
 
 
 def test_a_case_belongs_to_its_district_and_is_seen_there_only(app: Flask) -> None:

@@ -41,7 +41,7 @@ def search(db: Session, user: User, q: str, page: int, size: int) -> tuple[list[
     number, the ID number's last four characters or the whole ID number (``one_page``: rows, total,
     the page shown)."""
     query = visible(CaseRecord, user)
-    q = q.strip()[:100]
+    q = unicodedata.normalize("NFKC", q).strip()[:100]  # as a case number is kept (claim.py)
     if q:
         terms = [
             CaseRecord.name.ilike(_like(q), escape="\\"),
