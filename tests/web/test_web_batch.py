@@ -276,8 +276,13 @@ def test_upload_needs_the_csrf_token(app: Flask, alice: tuple[FlaskClient, str])
         (b"", "empty.csv", "文件是空的"),
         ("姓名\r\n".encode("utf-16"), "u16.csv", "UTF-16"),
         (b"PK\x03\x04" + b"\x00" * 100, "名册.xlsx", "这是 Excel 工作簿"),
+        # A scan or a photo of the registry was refused as UTF-16 or as a file of unknown columns.
+        (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "名册.pdf", "这是 PDF 文件，不是 CSV 文件"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "名册.png", "这是图片，不是 CSV 文件"),
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 100, "名册.jpg", "这是图片，不是 CSV 文件"),
+        (b"\x1f\x8b\x08\x00" + b"\x00" * 100, "名册.csv.gz", "这是压缩文件，不是 CSV 文件"),
     ],
-    ids=["unknown-header", "repeated-header", "empty", "utf-16", "xlsx"],
+    ids=["unknown-header", "repeated-header", "empty", "utf-16", "xlsx", "pdf", "png", "jpeg", "gzip"],
 )
 def test_a_file_the_engine_cannot_read_is_refused_on_the_form(
     app: Flask, alice: tuple[FlaskClient, str], data: bytes, name: str, said: str

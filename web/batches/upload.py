@@ -25,6 +25,17 @@ from web.i18n import LANGS, lang
 KINDS = ("person", "enterprise")
 SHAPES = ("wide", "long")
 WORKBOOKS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # .xlsx (a zip) and .xls (OLE): not CSV
+# Other files a registry is mistaken for (a scan, a photo, a compressed export), by their first
+# bytes: the engine's reader took their NULs for UTF-16, or their first line for unknown columns.
+NOT_TEXT = {
+    b"%PDF-": "这是 PDF 文件",
+    b"\x89PNG": "这是图片",
+    b"\xff\xd8\xff": "这是图片",
+    b"GIF8": "这是图片",
+    b"\x1f\x8b": "这是压缩文件",
+    b"Rar!": "这是压缩文件",
+    b"7z\xbc\xaf": "这是压缩文件",
+}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # The command's advice on unknown columns (engine/batch/columns.py ``_unknown``): the upload form
 # has no --carry or --ignore, so the desk says what its user can do instead.
@@ -98,8 +109,15 @@ def refusal(path: Path, kind: str) -> str | None:
     """Why the whole file cannot be run, in the engine's words and the page's language; None when it
     can."""
     with path.open("rb") as f:
-        if f.read(4).startswith(WORKBOOKS):
-            return _("这是 Excel 工作簿，不是 CSV 文件：请在 Excel 或 WPS 中另存为“CSV UTF-8（逗号分隔）”")
+        head = f.read(8)
+    if head.startswith(WORKBOOKS):
+        return _("这是 Excel 工作簿，不是 CSV 文件：请在 Excel 或 WPS 中另存为“CSV UTF-8（逗号分隔）”")
+    what = next((what for sign, what in NOT_TEXT.items() if head.startswith(sign)), None)
+    if what is not None:
+        return _(
+            "%(what)s，不是 CSV 文件：请上传在 Excel 或 WPS 中另存为“CSV UTF-8（逗号分隔）”的名册",
+            what=_(what),
+        )
     try:
         reader = Reader(path)
     except FileError as err:
