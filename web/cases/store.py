@@ -41,12 +41,13 @@ def search(db: Session, user: User, q: str, page: int, size: int) -> tuple[list[
     number, the ID number's last four characters or the whole ID number (``one_page``: rows, total,
     the page shown)."""
     query = visible(CaseRecord, user)
-    q = unicodedata.normalize("NFKC", q).strip()[:100]  # as a case number is kept (claim.py)
+    q = q.strip()[:100]
     if q:
         terms = [
             CaseRecord.name.ilike(_like(q), escape="\\"),
             CaseRecord.person_name.ilike(_like(q), escape="\\"),
-            CaseRecord.case_id.ilike(_like(q), escape="\\"),
+            # folded as a case number is kept (claim.py): Ｈ－１ finds H-1; names are kept as typed
+            CaseRecord.case_id.ilike(_like(unicodedata.normalize("NFKC", q)), escape="\\"),
         ]
         number = _as_id_number(q)
         if len(number) == 4:
