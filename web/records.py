@@ -19,11 +19,18 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from web.sealing import SealedJson
 
 ROLES = ("caseworker", "supervisor", "admin")
+MAX_ID = 2**31 - 1  # the largest id an INTEGER key holds on PostgreSQL
 JsonDoc = JSON().with_variant(JSONB(), "postgresql")
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def row_id(value: int | None) -> int | None:
+    """An id from a URL or a form as a key can hold it, else None: a larger one overflows the
+    driver's integer (SQLite past 2**63, PostgreSQL past 2**31) and must find nothing, not fail."""
+    return value if value is not None and 0 < value <= MAX_ID else None
 
 
 class Base(DeclarativeBase):

@@ -262,6 +262,29 @@ def test_an_admin_resets_a_password_which_must_then_be_changed(app: Flask) -> No
     assert ("password_reset", "alice", "root") in events and ("password_changed", "alice", "alice") in events
 
 
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_an_account_or_token_number_past_any_key_is_not_found(
+    database: str, tmp_path: Any, request: pytest.FixtureRequest
+) -> None:
+    """A number typed past what a key holds (2**31 on PostgreSQL, 2**63 on SQLite) answers 404 or
+    revokes nothing, as an unknown one does; it overflowed the driver (500)."""
+    extra = {"DATABASE_URL": request.getfixturevalue("pg_url")} if database == "postgresql" else {}
+    app = make_app(tmp_path, **extra)
+    try:
+        root = app.test_client()
+        login(root, "root")
+        for number in ("2147483648", "9223372036854775808", "99999999999999999999"):
+            for action in ("active", "district", "password"):
+                assert admin_post(root, f"/admin/users/{number}/{action}", active="1").status_code == 404
+            revoked = root.post(
+                "/admin/token",
+                data={"csrf_token": csrf_token(root, "/admin/token"), "action": "revoke", "token": number},
+            )
+            assert revoked.status_code == 200 and "API 令牌已作废" not in revoked.get_data(as_text=True)
+    finally:
+        db.database(app).engine.dispose()
+
+
 def test_behind_a_proxy_the_forwarded_address_is_the_one_counted(tmp_path: Any) -> None:
     app = make_app(tmp_path, PROXY_HOPS=1)
     client = app.test_client()

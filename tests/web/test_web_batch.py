@@ -13,6 +13,7 @@ import fcntl
 import io
 import json
 import os
+import re
 import signal
 import time
 from collections.abc import Iterator
@@ -275,8 +276,13 @@ def test_upload_needs_the_csrf_token(app: Flask, alice: tuple[FlaskClient, str])
         (b"", "empty.csv", "文件是空的"),
         ("姓名\r\n".encode("utf-16"), "u16.csv", "UTF-16"),
         (b"PK\x03\x04" + b"\x00" * 100, "名册.xlsx", "这是 Excel 工作簿"),
+        # A scan or a photo of the registry was refused as UTF-16 or as a file of unknown columns.
+        (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "名册.pdf", "这是 PDF 文件，不是 CSV 文件"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "名册.png", "这是图片，不是 CSV 文件"),
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 100, "名册.jpg", "这是图片，不是 CSV 文件"),
+        (b"\x1f\x8b\x08\x00" + b"\x00" * 100, "名册.csv.gz", "这是压缩文件，不是 CSV 文件"),
     ],
-    ids=["unknown-header", "repeated-header", "empty", "utf-16", "xlsx"],
+    ids=["unknown-header", "repeated-header", "empty", "utf-16", "xlsx", "pdf", "png", "jpeg", "gzip"],
 )
 def test_a_file_the_engine_cannot_read_is_refused_on_the_form(
     app: Flask, alice: tuple[FlaskClient, str], data: bytes, name: str, said: str
@@ -301,6 +307,23 @@ def test_a_refused_file_is_described_in_the_pages_language(app: Flask, alice: tu
         assert "文件是空的" not in page and "同一个字段" not in page
 
 
+def test_unknown_columns_are_refused_with_what_the_desk_can_do(alice: tuple[FlaskClient, str]) -> None:
+    """The engine's refusal told the desk's user to "加 --carry 备注", a command-line option the upload
+    form does not have; the page says to delete or rename the columns, in either language."""
+    client, token = alice
+    for many in (1, 12):
+        rows = [["姓名", *(f"备注{i}" for i in range(many))], ["张某", *("x" for _ in range(many))]]
+        page = upload(client, token, registry_bytes(rows)).get_data(as_text=True)
+        assert "不认识的列名：备注0" in page and "可用的列名有：" in page
+        assert "--carry" not in page and "--ignore" not in page
+        assert "请在 Excel 或 WPS 中删除这些列，或把列名改为可用的列名，再上传" in page
+    client.post("/lang", data={"csrf_token": token, "lang": "en", "next": "/batches/new"})
+    page = upload(client, token, registry_bytes([["姓名", "备注"], ["张某", "x"]])).get_data(as_text=True)
+    page = re.sub(r"<[^>]+>", "", page)  # the English page marks Chinese words with lang="zh-CN"
+    assert "Unknown columns: 备注" in page and "--carry" not in page and "subsidy schema" not in page
+    assert "Delete these columns in Excel or WPS, or rename them" in page
+
+
 def test_options_and_the_file_are_required(app: Flask, alice: tuple[FlaskClient, str]) -> None:
     client, token = alice
     response = client.post(
@@ -310,9 +333,32 @@ def test_options_and_the_file_are_required(app: Flask, alice: tuple[FlaskClient,
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 422
-    for said in ("请选择要上传的名册文件（CSV）", "请选择案件类型", "评估日期格式应为 YYYY-MM-DD"):
+    for said in ("请选择要上传的名册文件（CSV）", "请选择案件类型", "评估日期：没有这一天：2020年2月30日"):
         assert said in page
     assert run_count(app) == 0
+
+
+def test_the_evaluation_date_is_read_as_the_case_form_reads_it(
+    app: Flask, alice: tuple[FlaskClient, str]
+) -> None:
+    """An ISO week (2020-W01-1 ran as 2019-12-30) and years 1 and 9999 were taken and run; the forms
+    every other date field takes (2020/9/15, full-width digits) were refused."""
+    client, token = alice
+    data = registry_bytes([HEADER, person_row("D1")])
+    refused = {
+        "2020-W01-1": "评估日期：日期格式应为 YYYY-MM-DD",
+        "2020-02-30": "评估日期：没有这一天：2020年2月30日",
+        "9999-12-31": "评估日期：日期应在 1900-01-01 至 2199-12-31 之间，而不是 9999-12-31",
+        "0001-01-01": "评估日期：日期应在 1900-01-01 至 2199-12-31 之间，而不是 0001-01-01",
+        "2150-01-01": "评估日期应在 1990-01-01 至 2100-12-31 之间",  # the case form's range
+    }
+    for typed, said in refused.items():
+        assert said in upload(client, token, data, as_of=typed).get_data(as_text=True)
+    assert run_count(app) == 0
+    for typed in ("2020/9/15", "２０２０-０９-１５", "20200915"):
+        wait_for(client, started(client, token, data, as_of=typed))
+    with db.database(app).sessions() as session:
+        assert {r.as_of.isoformat() for r in session.scalars(select(BatchRun))} == {"2020-09-15"}
 
 
 def test_too_large_a_file_is_refused_and_only_the_upload_takes_more_than_a_form(tmp_path: Path) -> None:

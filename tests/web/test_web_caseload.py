@@ -144,3 +144,36 @@ def test_recheck_names_the_cases_it_cannot_judge_again(
     shown = page(sue.get("/caseload/recheck"))
     assert "Cases that could not be judged again: 1" in shown and "retired_field" in shown
     assert "不认识的字段" not in shown
+
+
+def test_a_case_applying_for_a_withdrawn_program_does_not_take_the_lists_down(app: Flask) -> None:
+    """The models still read it, but the rules in force have no such program: 待办 and 重新核对
+    answered 500 for everyone who sees the case (the engine refuses the whole batch), and so did the
+    case's what-if and re-evaluation; now the lists go on and the case says what to correct."""
+    from sqlalchemy import select
+
+    from web import db
+    from web.records import DecisionRecord
+
+    alice = app.test_client()
+    token = login(alice, "alice")
+    benefit_case(alice, token, "W-1", add_months(date.today(), -12) + timedelta(days=10))  # ends soon
+    path = new_person_case(alice, token, case_id="W-2", **{"person.name": "撤项人"})
+    with db.database(app).sessions() as session:
+        stored = session.scalars(select(DecisionRecord).order_by(DecisionRecord.id.desc())).first()
+        stored.inputs = {**stored.inputs, "applied_for": ["task99_withdrawn"]}
+        session.commit()
+    todo = alice.get("/caseload/todo?days=90")
+    assert todo.status_code == 200 and "W-1" in page(todo)
+    sue = app.test_client()
+    login(sue, "sue")
+    shown = page(sue.get("/caseload/recheck"))
+    assert "未能重新判断的案件：1" in shown and "W-2" in shown and "task99_withdrawn" in shown
+    for response in (
+        alice.get(path + "/what-if"),
+        alice.post(path + "/what-if", data={"csrf_token": token, "as_of": "2020-09-15"}),
+        alice.post(path + "/reevaluate", data={"csrf_token": token, "as_of": "same"}),
+    ):
+        assert response.status_code == 302 and response.location.endswith(path + "/edit")
+    said = page(alice.get(path + "/edit"))
+    assert "按现行规则不能再评估" in said and "task99_withdrawn" in said

@@ -119,9 +119,26 @@ def test_the_list_masks_id_numbers_and_finds_cases(alice: tuple[FlaskClient, str
     assert "赵六" in find("B-2")
     assert "没有找到案件" in find("%")  # LIKE wildcards are literal
     assert client.get("/cases?page=abc").status_code == 200
+    for digit in ("²", "①", "٣"):  # str.isdigit() took the first two, which int() refuses (a 500)
+        assert client.get(f"/cases?page={digit}").status_code == 200
     # A search is never a GET: a query string is ignored, so no ID number lands in a URL or a log.
     assert "赵六" in text(client.get("/cases", query_string={"q": VALID_ID}))
     assert client.post("/cases", data={"q": VALID_ID}).status_code == 400  # and it needs the CSRF token
+
+
+def test_an_id_number_is_found_as_the_form_takes_it(alice: tuple[FlaskClient, str]) -> None:
+    """The form takes an ID number with spaces, full-width digits or a small x; a search typed the
+    same way finds the case (it was "没有找到案件" unless typed as 18 plain characters)."""
+    client, token = alice
+    number = "50010119800101003X"
+    new_person_case(client, token, **{"person.name": "钱七", "person.id_number": number.lower()})
+
+    def find(q: str) -> str:
+        return text(client.post("/cases", data={"csrf_token": token, "q": q}))
+
+    wide = number.translate(str.maketrans("0123456789X", "０１２３４５６７８９Ｘ"))
+    for typed in (number, number.lower(), "500101 19800101 003x", wide, "００３Ｘ", "003x"):
+        assert "钱七" in find(typed), typed
 
 
 def test_the_list_pages_by_the_page_size_setting_and_keeps_the_search(tmp_path) -> None:
@@ -142,6 +159,13 @@ def test_the_list_pages_by_the_page_size_setting_and_keeps_the_search(tmp_path) 
     assert "P-0" in second and "P-1" not in second and "X-9" not in second
     assert 'name="page" value="1"' in second and "下一页" not in second
     assert "P-2" in find("王", "100000")  # out of range: the first page
+    # A page past the end (a stale link, a search that now finds fewer) is the last page, with its
+    # way back: it read "共 3 件" above "没有找到案件。" and no link.
+    past = find("王", "3")
+    assert "没有找到案件" not in past
+    assert "P-0" in past and 'name="page" value="1"' in past and "下一页" not in past
+    listed = text(client.get("/cases?page=99999"))
+    assert "P-0" in listed and "/cases?page=1" in listed
     db.database(app).engine.dispose()
 
 
@@ -307,6 +331,19 @@ def test_edit_history_and_print(alice: tuple[FlaskClient, str]) -> None:
     assert "稳就业政策补贴资格评估结果" in printed
     assert "alice" in printed and "规则版本" in printed and "2020-09-15" in printed
     assert "经办人签字" in printed
+
+
+def test_reopening_a_case_keeps_its_evaluation_date(app: Flask, alice: tuple[FlaskClient, str]) -> None:
+    """The edit form showed today as the evaluation date: correcting a name and saving judged a
+    2020 application in 2026 (windows closed) unless the caseworker noticed and typed it back."""
+    client, token = alice
+    path = new_person_case(client, token, **{"person.name": "周七"})
+    edit = text(client.get(path + "/edit"))
+    assert re.search(r'name="as_of"[^>]*value="2020-09-15"', edit), "the case's own date"
+    data = {"csrf_token": token, "as_of": "2020-09-15", "person.name": "周八"}
+    assert client.post(path + "/edit", data=data).status_code == 302
+    with db.database(app).sessions() as session:
+        assert {d.as_of.isoformat() for d in session.scalars(select(DecisionRecord))} == {"2020-09-15"}
 
 
 def test_an_enterprise_case_with_the_hired_person(app: Flask) -> None:

@@ -66,6 +66,43 @@ def test_a_case_of_another_district_is_refused_on_the_field(app: Flask) -> None:
         assert session.scalar(select(CaseRecord)) is None
 
 
+def test_a_district_not_in_chongqing_is_not_called_another_offices_case(app: Flask) -> None:
+    """A name that is none of the 38 (another city, a short form, a formula) is said to be none,
+    not "北京市朝阳区的案件由北京市朝阳区的经办人办理", which sends the caseworker to no office."""
+    client = app.test_client()
+    token = login(client, "alice")
+    for typed in ("北京市朝阳区", "渝中", "=1+1"):
+        data = {"csrf_token": token, "as_of": "2020-09-15", "district.name": typed}
+        body = page(client.post("/cases/new/person", data=data))
+        assert f"“{typed}”不是重庆市的区县" in body and "只能办理本区县（渝中区）的案件" in body
+        assert "的经办人办理" not in body
+
+
+def test_a_case_number_that_only_looks_different_is_the_same_number(app: Flask) -> None:
+    """Typed with a Chinese input method (full-width Ｈ－１) or holding an invisible zero-width
+    space, a number already used was taken as new: two cases of the district showed one number."""
+    client = app.test_client()
+    token = login(client, "alice")
+    new_person_case(client, token, case_id="H-1")
+    for typed in ("Ｈ－１", " Ｈ-1 "):
+        body = page(
+            client.post(
+                "/cases/new/person", data={"csrf_token": token, "as_of": "2020-09-15", "case_id": typed}
+            )
+        )
+        assert "案件编号“H-1”已用于渝中区的另一案件" in body
+    body = page(
+        client.post(
+            "/cases/new/person", data={"csrf_token": token, "as_of": "2020-09-15", "case_id": "H\u200b-1"}
+        )
+    )
+    assert "案件编号不能含不可见的格式字符（U+200B）" in body
+    with db.database(app).sessions() as session:
+        assert [r.case_id for r in session.scalars(select(CaseRecord))] == ["H-1"]
+    found = page(client.post("/cases", data={"csrf_token": token, "q": "Ｈ－１"}))
+    assert "共 1 件" in found  # and it is found as typed
+
+
 def test_a_case_belongs_to_its_district_and_is_seen_there_only(app: Flask) -> None:
     add_caseworker(app, "carl", "江北区")
     alice = app.test_client()

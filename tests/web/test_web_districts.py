@@ -101,11 +101,66 @@ def test_a_bad_row_is_refused_and_nothing_is_saved(app: Flask) -> None:
     response = client.post("/districts/渝中区", data=bad)
     assert response.status_code == 422
     body = page(response)
-    assert "起始日期“2020-13-01”应为 YYYY-MM-DD" in body
+    assert "起始日期“2020-13-01”有误：没有这一天：2020年13月1日" in body
     assert "标准“-5”应为不小于0的数" in body
     assert 'value="重庆市渝中区人民政府"' in body  # what was typed is kept
     with app.app_context():
         assert store.version(db.session()) == (0, 0)
+
+
+def test_a_number_of_days_in_superscript_is_refused_not_a_500(app: Flask) -> None:
+    client = app.test_client()
+    token = login(client, "root")
+    for name in ("review_days", "supply_days"):
+        response = client.post("/districts/渝中区", data=settings_form(token, **{name: "6²"}))
+        assert response.status_code == 422 and "应为正整数" in page(response)
+
+
+def test_what_the_model_refuses_is_said_in_chinese_naming_the_setting(app: Flask) -> None:
+    """It read “review_days：Input should be greater than or equal to 1” and
+    “standards.task23_….0.value：Decimal input should have no more than 12 digits in total”."""
+    client = app.test_client()
+    token = login(client, "root")
+    refused = {
+        "review_days": ("0", "行政复议期限（日）：不能小于 1"),
+        "suit_months": ("99", "行政诉讼期限（月）：不能大于 24"),
+        "office_phone": ("0" * 60, "联系电话：过长（最多 50 个字符）"),
+        f"std-{KEY}-0-value": ("1" * 20, "一次性吸纳就业补贴"),
+    }
+    for name, (typed, said) in refused.items():
+        body = page(client.post("/districts/渝中区", data=settings_form(token, **{name: typed})))
+        summary = re.sub(r"<[^>]+>", "", body.split('id="error-summary"', 1)[1].split("</div>", 1)[0])
+        assert said in summary and "Input should" not in summary and "Decimal input" not in summary
+        assert "review_days" not in summary and "standards." not in summary
+    assert "数字位数过多" in summary
+
+
+def test_a_rows_date_and_amount_are_read_as_every_other_field_reads_them(app: Flask) -> None:
+    """date.fromisoformat took 2020-W01-1 (as 2019-12-30), 0001-01-01 and 9999-12-31 and refused
+    2020/1/1; Decimal took 1_000 and full-width １０００, which every other amount refuses."""
+    client = app.test_client()
+    token = login(client, "root")
+    refused = {
+        "decl-offers_hiring_subsidy-0-from": {
+            "2020-W01-1": "日期格式应为 YYYY-MM-DD",
+            "0001-01-01": "日期应在 1900-01-01 至 2199-12-31 之间",
+            "9999-12-31": "日期应在 1900-01-01 至 2199-12-31 之间",
+        },
+        f"std-{KEY}-0-value": {
+            "1_000": "应写成普通数字",
+            "１０００": "应写成普通数字",
+            "1e3": "应写成普通数字",
+        },
+    }
+    for name, cases in refused.items():
+        for typed, said in cases.items():
+            response = client.post("/districts/渝中区", data=settings_form(token, **{name: typed}))
+            assert response.status_code == 422 and said in page(response), typed
+    with app.app_context():
+        assert store.version(db.session()) == (0, 0)
+    saved = settings_form(token, **{"decl-offers_hiring_subsidy-0-from": "2020/1/1"})
+    assert client.post("/districts/渝中区", data=saved).status_code == 302
+    assert 'value="2020-01-01"' in page(client.get("/districts/渝中区"))
 
 
 def test_a_supervisor_edits_their_own_district_only(app: Flask) -> None:

@@ -120,6 +120,20 @@ def test_no_notice_before_the_district_names_its_office_address_phone_review_bod
         assert missing in text.split("尚未设置：", 1)[1].split("。", 1)[0]
 
 
+def test_the_missing_settings_are_named_in_the_pages_language(alice: tuple[FlaskClient, str]) -> None:
+    """The English page named them in Chinese (“has not set: 经办机构、办公地址…”), which the English
+    district settings page, where they are filled in, does not show."""
+    client, token = alice
+    path = applied_case(client, token, APPLIED)
+    client.post("/lang", data={"csrf_token": token, "lang": "en", "next": "/cases"})
+    text = re.sub(r"<[^>]+>", "", client.get(notice_path(client, path)).get_data(as_text=True))
+    said = text.split("has not set:", 1)[1].split(". A notice", 1)[0]
+    for missing in ("Handling office", "Office address", "Phone", "Days to bring documents"):
+        assert missing in said
+    assert "Administrative review body" in said and "Court for an administrative suit" in said
+    assert not re.search(r"[\u4e00-\u9fff]", said), said
+
+
 def test_no_notice_on_a_case_that_applies_for_nothing(app: Flask) -> None:
     set_up_district(app)
     client = app.test_client()

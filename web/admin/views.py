@@ -27,7 +27,7 @@ from web.accounts import (
     tokens_of,
 )
 from web.paging import asked_page, one_page
-from web.records import ROLES, ApiToken, AuditEvent, User, utcnow
+from web.records import ROLES, ApiToken, AuditEvent, User, row_id, utcnow
 from web.security import client_address, login_required, role_required
 
 bp = Blueprint("admin", __name__, template_folder="templates", url_prefix="/admin")
@@ -71,7 +71,8 @@ def users() -> ResponseReturnValue:
 
 
 def _account(user_id: int) -> User:
-    user = db.session().get(User, user_id)
+    key = row_id(user_id)
+    user = db.session().get(User, key) if key is not None else None
     if user is None:
         abort(404)
     return user
@@ -151,7 +152,7 @@ def audit_log() -> ResponseReturnValue:
     newest_first = select(AuditEvent).order_by(AuditEvent.id.desc())
     if g.user.role == "supervisor":
         newest_first = newest_first.where(AuditEvent.district == g.user.district)
-    rows, total = one_page(db.session(), newest_first, page, size)
+    rows, total, page = one_page(db.session(), newest_first, page, size)
     return render_template(
         "admin/audit.html", rows=rows, total=total, page=page, size=size, event_word=event_word
     )
@@ -194,7 +195,7 @@ def token() -> ResponseReturnValue:
     new_token = None
     if request.method == "POST":
         if request.form.get("action") == "revoke":
-            row = revoke_token(session, user, request.form.get("token", type=int) or 0)
+            row = revoke_token(session, user, row_id(request.form.get("token", type=int)) or 0)
             if row is not None:
                 audit(
                     session, "token_revoked", user.username, client_address(), user.username, _token_name(row)

@@ -39,8 +39,8 @@ def get_run(db: Session, user: User, ref: str) -> BatchRun:
     return visible_by_ref(db, BatchRun, user, ref)
 
 
-def page_of_runs(db: Session, user: User, page: int, size: int) -> tuple[list[BatchRun], int]:
-    """The user's runs, newest first."""
+def page_of_runs(db: Session, user: User, page: int, size: int) -> tuple[list[BatchRun], int, int]:
+    """The user's runs, newest first (``one_page``: rows, total, the page shown)."""
     newest_first = visible(BatchRun, user).order_by(BatchRun.created_at.desc(), BatchRun.id.desc())
     return one_page(db, newest_first, page, size)
 

@@ -18,12 +18,38 @@ from werkzeug.datastructures import MultiDict
 from engine.batch.columns import book_columns
 from engine.batch.reader import FileError, Reader
 from engine.evaluate import default_engine
+from engine.values import in_lang, parse_date
+from web.cases.forms import MAX_AS_OF, MIN_AS_OF
 from web.i18n import LANGS, lang
 
 KINDS = ("person", "enterprise")
 SHAPES = ("wide", "long")
 WORKBOOKS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # .xlsx (a zip) and .xls (OLE): not CSV
+# Other files a registry is mistaken for (a scan, a photo, a compressed export), by their first
+# bytes: the engine's reader took their NULs for UTF-16, or their first line for unknown columns.
+NOT_TEXT = {
+    b"%PDF-": "这是 PDF 文件",
+    b"\x89PNG": "这是图片",
+    b"\xff\xd8\xff": "这是图片",
+    b"GIF8": "这是图片",
+    b"\x1f\x8b": "这是压缩文件",
+    b"Rar!": "这是压缩文件",
+    b"7z\xbc\xaf": "这是压缩文件",
+}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# The command's advice on unknown columns (engine/batch/columns.py ``_unknown``): the upload form
+# has no --carry or --ignore, so the desk says what its user can do instead.
+_CLI_ADVICE = {
+    "zh": (
+        re.compile(r"。要原样带入结果.*?。(?=可用的列名有：)", re.S),
+        "。请在 Excel 或 WPS 中删除这些列，或把列名改为可用的列名，再上传。",
+    ),
+    "en": (
+        re.compile(r"\. To carry them .*\Z", re.S),
+        ". Delete these columns in Excel or WPS, or rename them to the columns of the templates above, "
+        "then upload again",
+    ),
+}
 
 
 @dataclass
@@ -51,15 +77,26 @@ def read_options(form: MultiDict[str, str]) -> Upload:
     )
     if up.kind not in KINDS:
         up.errors.append(_("请选择案件类型（个人或单位）"))
-    try:
-        date.fromisoformat(up.as_of)
-    except ValueError:
-        up.errors.append(_("评估日期格式应为 YYYY-MM-DD"))
+    _read_as_of(up)
     if up.shape not in SHAPES:
         up.errors.append(_("请选择结果格式"))
     if up.lang not in LANGS:
         up.errors.append(_("请选择结果语言"))
     return up
+
+
+def _read_as_of(up: Upload) -> None:
+    """The date as the case form reads it (engine.values: 2020/9/15, full-width digits…), kept as
+    YYYY-MM-DD for the job; Python's own reader took 2020-W01-1 as 2019-12-30 and years 1 and 9999."""
+    try:
+        day = parse_date(up.as_of)
+    except ValueError as err:
+        up.errors.append(_("评估日期：%(why)s", why=in_lang(err.args[0], lang())))
+        return
+    if not MIN_AS_OF <= day <= MAX_AS_OF:
+        up.errors.append(_("评估日期应在 %(first)s 至 %(last)s 之间", first=MIN_AS_OF, last=MAX_AS_OF))
+        return
+    up.as_of = day.isoformat()
 
 
 def clean_filename(name: str | None) -> str:
@@ -72,8 +109,15 @@ def refusal(path: Path, kind: str) -> str | None:
     """Why the whole file cannot be run, in the engine's words and the page's language; None when it
     can."""
     with path.open("rb") as f:
-        if f.read(4).startswith(WORKBOOKS):
-            return _("这是 Excel 工作簿，不是 CSV 文件：请在 Excel 或 WPS 中另存为“CSV UTF-8（逗号分隔）”")
+        head = f.read(8)
+    if head.startswith(WORKBOOKS):
+        return _("这是 Excel 工作簿，不是 CSV 文件：请在 Excel 或 WPS 中另存为“CSV UTF-8（逗号分隔）”")
+    what = next((what for sign, what in NOT_TEXT.items() if head.startswith(sign)), None)
+    if what is not None:
+        return _(
+            "%(what)s，不是 CSV 文件：请上传在 Excel 或 WPS 中另存为“CSV UTF-8（逗号分隔）”的名册",
+            what=_(what),
+        )
     try:
         reader = Reader(path)
     except FileError as err:
@@ -81,7 +125,8 @@ def refusal(path: Path, kind: str) -> str | None:
     try:
         book_columns(reader.headers, kind, default_engine().book)
     except FileError as err:
-        return err.text(lang())
+        advice, instead = _CLI_ADVICE.get(lang(), _CLI_ADVICE["zh"])
+        return advice.sub(instead, err.text(lang()), count=1)
     finally:
         reader.close()
     return None

@@ -76,7 +76,7 @@ def _form(up: Upload, status: int = 200) -> ResponseReturnValue:
 def list_runs() -> ResponseReturnValue:
     limits.remove_expired(db.session())
     page, size = asked_page()
-    runs, total = store.page_of_runs(db.session(), g.user, page, size)
+    runs, total, page = store.page_of_runs(db.session(), g.user, page, size)
     rows = [(run, _progress(run)) for run in runs]
     return render_template("batches/list.html", rows=rows, total=total, page=page, size=size)
 

@@ -65,10 +65,29 @@ def due(session: Session, user: User, engine: Engine, today: date, days: int) ->
             continue
         records.append(record)
     out: list[Due] = []
-    for record, evaluation in zip(records, engine.evaluate_many(cases, today, "zh"), strict=True):
+    for record, evaluation in zip(records, evaluate_each(engine, cases, today), strict=True):
+        if isinstance(evaluation, ValueError):  # the rules in force refuse it (a program withdrawn)
+            continue
         for d in evaluation.decisions:
             out += _due(record, d, today, end)
     out.sort(key=lambda x: (x.day, x.record.id, x.program))
+    return out
+
+
+def evaluate_each(engine: Engine, cases: list[CaseModel], day: date) -> list[Evaluation | ValueError]:
+    """The cases judged together, as fast as one batch; when the engine refuses one of them (it
+    applies for a program the rules in force no longer have), the batch fails whole, so each is
+    judged alone and the refused ones are the error instead of taking the whole list down."""
+    try:
+        return list(engine.evaluate_many(cases, day, "zh"))
+    except ValueError:
+        pass
+    out: list[Evaluation | ValueError] = []
+    for case in cases:
+        try:
+            out.append(engine.evaluate(case, day, "zh"))
+        except ValueError as err:
+            out.append(err)
     return out
 
 
@@ -163,8 +182,11 @@ def recheck(
         by_day.setdefault(last.as_of, []).append((record, last, case))
     found: list[tuple[int, list[Change]]] = []
     for day, group in by_day.items():
-        evaluations = engine.evaluate_many([case for _, _, case in group], day, "zh")
+        evaluations = evaluate_each(engine, [case for _, _, case in group], day)
         for (record, last, _), after in zip(group, evaluations, strict=True):
+            if isinstance(after, ValueError):
+                refused.append(Refused(record, _why(after)))
+                continue
             before = Evaluation.model_validate(last.evaluation)
             old = {d.program: d for d in before.decisions}
             new = {d.program: d for d in after.decisions}
@@ -175,4 +197,5 @@ def recheck(
                     mine.append(Change(record, last, (y or x).title, x, y))  # type: ignore[union-attr]
             found.append((record.id, mine))
     found.sort(key=lambda item: item[0])
+    refused.sort(key=lambda r: r.record.id)
     return len(found), [c for _, changes in found for c in changes], refused

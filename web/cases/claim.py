@@ -9,12 +9,15 @@ takes the district's next number (``渝中区-2026-00001``), and an edited case 
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import replace
 from datetime import date
 
 from sqlalchemy.orm import Session
 
+from engine.districts import shipped_names
 from engine.models import District
+from web.accounts import HIDDEN
 from web.cases import store
 from web.cases.fields import CaseForm, Choice, FormGroup, form_for
 from web.cases.forms import Submission
@@ -52,10 +55,7 @@ def claim(db: Session, user: User, sub: Submission, record: CaseRecord | None) -
     asked = sub.values.get(DISTRICT_FIELD, "")
     if works_for_one_district(user) and asked and asked != user.district:
         # Said in place of the fixed list's "应为以下之一": whose cases these are.
-        sub.errors[DISTRICT_FIELD] = [
-            f"只能办理本区县（{user.district or '未设置区县'}）的案件；"
-            f"{asked[:20]}的案件由{asked[:20]}的经办人办理"
-        ]
+        sub.errors[DISTRICT_FIELD] = [_not_yours(user, asked[:20])]
         sub.labels.setdefault(DISTRICT_FIELD, "区县")
         sub.case = None
         return
@@ -67,7 +67,12 @@ def claim(db: Session, user: User, sub: Submission, record: CaseRecord | None) -
         district = user.district
     else:
         district = named or (record.district if record else user.district)
-    number = (case.case_id or "").strip()
+    number = _typed_number(case.case_id or "")
+    hidden = next((c for c in number if unicodedata.category(c) in HIDDEN), None)
+    if hidden is not None:
+        sub.add("case_id", "案件编号", f"案件编号不能含不可见的格式字符（U+{ord(hidden):04X}），请删去")
+        sub.case = None
+        return
     if not number and record is not None and record.case_id and record.district == district:
         number = record.case_id  # an edited case keeps its number
     if not number:
@@ -82,6 +87,20 @@ def claim(db: Session, user: User, sub: Submission, record: CaseRecord | None) -
     if district:
         update["district"] = District(name=district)
     sub.case = case.model_copy(update=update)
+
+
+def _typed_number(text: str) -> str:
+    """A case number as one number, however typed: full-width Ｈ－１ (a Chinese input method) is H-1,
+    so the district cannot hold two cases that show the same number."""
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def _not_yours(user: User, asked: str) -> str:
+    """Why a caseworker cannot file a case under ``asked``: another office's, or no district at all."""
+    own = f"只能办理本区县（{user.district or '未设置区县'}）的案件"
+    if asked not in shipped_names():
+        return f"“{asked}”不是重庆市的区县；{own}"
+    return f"{own}；{asked}的案件由{asked}的经办人办理"
 
 
 def _duplicate(db: Session, user: User, holder: CaseRecord, number: str, district: str) -> str:

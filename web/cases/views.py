@@ -45,7 +45,7 @@ def list_cases() -> ResponseReturnValue:
     and so is each page of its results."""
     q = request.form.get("q", "")[:100] if request.method == "POST" else ""
     page, size = asked_page()
-    rows, total = store.search(db.session(), g.user, q, page, size)
+    rows, total, page = store.search(db.session(), g.user, q, page, size)
     return render_template("cases/list.html", rows=rows, total=total, q=q, page=page, size=size)
 
 
@@ -117,7 +117,9 @@ def edit_case(ref: str) -> ResponseReturnValue:
     action = url_for("cases.edit_case", ref=ref)
     if request.method == "GET":
         inputs = store.inputs_of(last)
-        values = values_from_case(form, inputs, date.today())
+        # The case's own evaluation date: today would judge a past application anew on every
+        # correction (re-evaluating today is its own button, 按现行规则和区县设置重新评估).
+        values = values_from_case(form, inputs, last.as_of if last else date.today())
         sub = Submission(values=values, applied_for=list(inputs.get("applied_for") or []))
         return _render_form(form, sub, action, record)
     confirmations = store.inputs_of(last).get("confirmations") or {}

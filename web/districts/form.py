@@ -13,13 +13,25 @@ from typing import Any
 from pydantic import ValidationError
 
 from engine.districts import DistrictBook, DistrictSettings
+from engine.errors import describe
 from engine.evaluate import Engine, local_standard_keys
 from engine.rulebook import RuleBook
+from engine.values import a_number, parse_date
 
 ROW = re.compile(r"^(decl|std)-([A-Za-z0-9_.]+)-(\d{1,3})-(from|value|document)$")
 TEXTS = ("office", "office_address", "office_phone", "office_hours", "review_body", "court")
 NUMBERS = {"review_days": "行政复议期限（日）", "suit_months": "行政诉讼期限（月）"}
 OPTIONAL_NUMBERS = {"supply_days": "补充材料期限（日）"}  # blank: not set
+LABELS = {
+    "office": "经办机构",
+    "office_address": "办公地址",
+    "office_phone": "联系电话",
+    "office_hours": "办公时间",
+    "review_body": "行政复议机关",
+    "court": "行政诉讼管辖法院",
+    **NUMBERS,
+    **OPTIONAL_NUMBERS,
+}
 
 
 @dataclass
@@ -103,13 +115,13 @@ def read(submitted: Mapping[str, Any], terms: dict[str, str], keys: dict[str, st
     data: dict[str, Any] = {n: form.texts[n] or None for n in TEXTS}
     for name, label in NUMBERS.items():
         text = form.texts[name]
-        if not text.isdigit():
+        if not text.isdecimal():  # isdigit() takes ², which int() refuses
             form.add(name, f"{label}应为正整数")
         else:
             data[name] = int(text)
     for name, label in OPTIONAL_NUMBERS.items():
         text = form.texts[name]
-        if text and not text.isdigit():
+        if text and not text.isdecimal():
             form.add(name, f"{label}应为正整数，或留空")
         elif text:
             data[name] = int(text)
@@ -126,10 +138,21 @@ def read(submitted: Mapping[str, Any], terms: dict[str, str], keys: dict[str, st
     try:
         form.settings = DistrictSettings.model_validate(data)
     except ValidationError as err:
-        for e in err.errors():
-            where = ".".join(str(p) for p in e["loc"])
-            form.add("", f"{where}：{e['msg']}")
+        for e, said in zip(err.errors(), describe(err), strict=True):
+            where, label = _place(tuple(e["loc"]), terms, keys)
+            form.add(where, f"{label}：{said.message}")
     return form
+
+
+def _place(loc: tuple[Any, ...], terms: dict[str, str], keys: dict[str, str]) -> tuple[str, str]:
+    """The input a refusal of the model is about, and the setting's name as the page shows it: the
+    model's own words were pydantic's English on the field's attribute path."""
+    head = str(loc[0]) if loc else ""
+    if head in LABELS:
+        return head, LABELS[head]
+    if head in ("declared", "standards") and len(loc) > 1:
+        return "", (terms if head == "declared" else keys).get(str(loc[1]), str(loc[1]))
+    return "", "区县设置"
 
 
 def _lines(lines: list[Line], form: SettingsForm, where: str, prefix: str) -> list[dict[str, Any]]:
@@ -141,10 +164,10 @@ def _line(line: Line, form: SettingsForm, where: str, base: str) -> dict[str, An
     """A filled row as the model takes it; what is wrong is added to the form, naming the row and
     pointing at its input (``base``-from, -value, -document)."""
     declared = base.startswith("decl-")
-    try:
-        day = date.fromisoformat(line.from_)
-    except ValueError:
-        form.add(f"{base}-from", f"{where}：起始日期“{line.from_}”应为 YYYY-MM-DD")
+    try:  # as every date of the desk is read (date.fromisoformat took 2020-W01-1 and year 9999)
+        day = parse_date(line.from_)
+    except ValueError as err:
+        form.add(f"{base}-from", f"{where}：起始日期“{line.from_}”有误：{err}")
         day = date.min
     if not line.document:
         form.add(f"{base}-document", f"{where}：自{line.from_}起的一行缺少依据文件")
@@ -154,11 +177,14 @@ def _line(line: Line, form: SettingsForm, where: str, base: str) -> dict[str, An
         value: Any = line.value == "yes"
     else:
         try:
-            value = Decimal(line.value)
+            value = Decimal(a_number(line.value))  # 1000 or 3500.50: not 1_000, 1e3 or １０００
             if not value.is_finite() or value < 0:
                 raise InvalidOperation
         except InvalidOperation:
             form.add(f"{base}-value", f"{where}：标准“{line.value}”应为不小于0的数")
+            value = Decimal(0)
+        except ValueError as err:
+            form.add(f"{base}-value", f"{where}：标准“{line.value}”{err}")
             value = Decimal(0)
     return {"from": day, "value": value, "document": line.document}
 

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
+
 from engine.decision import Decision, Evaluation, Phase, Result
 from engine.districts import DistrictSettings
 from engine.evaluate import default_engine
@@ -91,7 +93,7 @@ class Notice:
     caseworker: str
     district: str
     settings: DistrictSettings
-    missing: list[str] = field(default_factory=list)  # district settings the notice needs
+    missing: list[str] = field(default_factory=list)  # district settings the notice needs (page's language)
     unready: list[str] = field(default_factory=list)  # what the case itself lacks: "applied_for", "case_id"
 
     @property
@@ -315,9 +317,14 @@ def unready(notice: Notice) -> list[str]:
 def missing_settings(notice: Notice) -> list[str]:
     """The district settings this notice prints and lacks: the office, its address and phone; the
     review body and court for a refusal; the days to bring documents in when some are asked for."""
-    wanted = [("office", "经办机构"), ("office_address", "办公地址"), ("office_phone", "联系电话")]
+    wanted = [
+        ("office", _l("经办机构")),
+        ("office_address", _l("办公地址")),
+        ("office_phone", _l("联系电话")),
+    ]
     if notice.contested:
-        wanted += [("review_body", "行政复议机关"), ("court", "行政诉讼管辖法院")]
+        wanted += [("review_body", _l("行政复议机关")), ("court", _l("行政诉讼管辖法院"))]
     if any(p.asks for p in notice.pending):
-        wanted.append(("supply_days", "补充材料期限"))
-    return [label for name, label in wanted if not getattr(notice.settings, name)]
+        wanted.append(("supply_days", _l("补充材料期限")))
+    # In the page's language: the settings page an English reader fills them in on is in English.
+    return [str(label) for name, label in wanted if not getattr(notice.settings, name)]

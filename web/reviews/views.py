@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -80,10 +80,20 @@ def reevaluate(ref: str) -> ResponseReturnValue:
     if last is None:
         abort(404)
     as_of = last.as_of if request.form.get("as_of") == "same" else date.today()
-    evaluate_and_store(parse_case(last.inputs), as_of, record)
+    try:
+        evaluate_and_store(parse_case(last.inputs), as_of, record)
+    except ValueError as err:
+        return _to_correct(ref, err)
     new = store.latest(record)
     assert new is not None
     return redirect(url_for("reviews.compare", ref=ref, a=last.id, b=new.id))
+
+
+def _to_correct(ref: str, err: ValueError) -> ResponseReturnValue:
+    """The case's latest facts are refused by the rules in force (a program it applies for was
+    withdrawn): say what, on the form where it is corrected, rather than fail."""
+    flash(_("这个案件的信息按现行规则不能再评估：%(why)s。请更正后保存。", why=str(err)), "error")
+    return redirect(url_for("cases.edit_case", ref=ref))
 
 
 @bp.get("/<ref>/compare")
@@ -136,7 +146,10 @@ def what_if(ref: str) -> ResponseReturnValue:
     base = values_from_case(form, last.inputs, last.as_of)
     confirmations = dict(last.inputs.get("confirmations") or {})
     engine = desk_engine()
-    before = engine.evaluate(parse_case(last.inputs), last.as_of, lang())
+    try:
+        before = engine.evaluate(parse_case(last.inputs), last.as_of, lang())
+    except ValueError as err:
+        return _to_correct(ref, err)
     asked = {q.fact for q in before.questions}
     editable = [f for f in form.fields if f.kind != "text"]
     shown = [f for f in editable if base.get(f.name) or f.name in asked or f.name == "as_of"]
