@@ -285,6 +285,25 @@ def test_unknown_columns_are_refused_naming_carry_and_ignore(tmp_path, registry,
     assert files(tmp_path) == {"extra.csv"}
 
 
+def test_unknown_columns_are_a_refusal_of_their_own_that_another_caller_advises_on():
+    """The refusal keeps the columns, so the desk's upload form (no --carry there) words its own
+    advice; it crosses a process (a Dask worker's) with its parts, in both languages."""
+    import pickle
+
+    from engine.batch.columns import UnknownColumns, map_columns
+
+    with pytest.raises(UnknownColumns) as refused:
+        map_columns(["姓名", "联系电话"], "person", set())
+    err = refused.value
+    assert err.columns == ["联系电话"] and "--carry 联系电话" in str(err)
+    advised = err.advised("删除这些列", "Delete them")
+    assert "不认识的列名：联系电话。删除这些列。可用的列名有：" in str(advised)
+    assert "--carry" not in str(advised)
+    assert advised.text("en") == "Unknown columns: 联系电话. Delete them"
+    again = pickle.loads(pickle.dumps(advised))
+    assert (str(again), again.text("en"), again.columns) == (str(advised), advised.text("en"), ["联系电话"])
+
+
 def test_thousands_of_unknown_columns_are_counted_not_all_listed(tmp_path, capsys):
     """The refusal stays a line one reads: the first ten named, the rest counted."""
     source = tmp_path / "wide.csv"

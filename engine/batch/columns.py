@@ -255,7 +255,7 @@ def map_columns(
         if header and not found:
             unknown.append(header)
     if unknown:
-        raise _unknown(unknown, subjects)
+        raise UnknownColumns(unknown, subjects)
     cols.carried.sort()  # in their input order
     return cols
 
@@ -263,26 +263,50 @@ def map_columns(
 NAMED = 10  # unknown columns named in the refusal; more are counted, not listed
 
 
-def _unknown(unknown: list[str], subjects: tuple[str, ...]) -> FileError:
-    """The refusal of unknown columns: the first few named (a file of thousands of columns would
-    make a line no one reads), with the --carry/--ignore that takes them when they are few."""
-    more = len(unknown) - NAMED
-    if more > 0:
-        listed = f"{'、'.join(unknown[:NAMED])}等 {len(unknown):,} 列"
-        listed_en = f"{', '.join(unknown[:NAMED])} and {more:,} more"
-        zh = "要原样带入结果或忽略，用 --carry 或 --ignore 列出它们（逗号分隔）"
-        en = "To carry them into the results as they are or leave them out, name them in --carry or --ignore"
-    else:
-        names = ",".join(unknown)
-        listed, listed_en = "、".join(unknown), ", ".join(unknown)
-        zh = f"要原样带入结果，加 --carry {names}；要忽略，加 --ignore {names}"
-        en = (
-            f"To carry them into the results as they are, add --carry {names}; to leave them out, "
-            f"--ignore {names}"
+class UnknownColumns(FileError):
+    """Columns that are no fact, case number, kind or confirmation refuse the file: the first few
+    named (a file of thousands of columns would make a line no one reads), with ``advice``, what
+    the reader can do about them (Chinese, English). The command's advice is its --carry/--ignore;
+    a caller without them (the desk's upload form) gives its own (``advised``)."""
+
+    def __init__(
+        self, columns: list[str], subjects: tuple[str, ...], advice: tuple[str, str] | None = None
+    ) -> None:
+        self.columns, self.subjects, self.advice = columns, subjects, advice
+        more = len(columns) - NAMED
+        if more > 0:
+            listed = f"{'、'.join(columns[:NAMED])}等 {len(columns):,} 列"
+            listed_en = f"{', '.join(columns[:NAMED])} and {more:,} more"
+        else:
+            listed, listed_en = "、".join(columns), ", ".join(columns)
+        zh, en = advice or _command_advice(columns)
+        super().__init__(
+            f"不认识的列名：{listed}。{zh}。可用的列名有：{known_headers(subjects)}",
+            f"Unknown columns: {listed_en}. {en}",
         )
-    return FileError(
-        f"不认识的列名：{listed}。{zh}。可用的列名有：{known_headers(subjects)}",
-        f"Unknown columns: {listed_en}. {en}. `subsidy schema --input` lists the columns a registry may have",
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled by its parts, not by its words
+        return UnknownColumns, (self.columns, self.subjects, self.advice)
+
+    def advised(self, zh: str, en: str) -> UnknownColumns:
+        """The same refusal with other advice."""
+        return UnknownColumns(self.columns, self.subjects, (zh, en))
+
+
+def _command_advice(columns: list[str]) -> tuple[str, str]:
+    """The command's way to take unknown columns: --carry or --ignore, naming them when they are
+    few."""
+    if len(columns) > NAMED:
+        return (
+            "要原样带入结果或忽略，用 --carry 或 --ignore 列出它们（逗号分隔）",
+            "To carry them into the results as they are or leave them out, name them in --carry or "
+            "--ignore. `subsidy schema --input` lists the columns a registry may have",
+        )
+    names = ",".join(columns)
+    return (
+        f"要原样带入结果，加 --carry {names}；要忽略，加 --ignore {names}",
+        f"To carry them into the results as they are, add --carry {names}; to leave them out, "
+        f"--ignore {names}. `subsidy schema --input` lists the columns a registry may have",
     )
 
 

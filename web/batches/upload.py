@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from engine.batch.columns import book_columns
+from engine.batch.columns import UnknownColumns, book_columns
 from engine.batch.reader import FileError, Reader
 from engine.evaluate import default_engine
 from engine.values import in_lang, parse_date
@@ -37,19 +37,12 @@ NOT_TEXT = {
     b"7z\xbc\xaf": "这是压缩文件",
 }
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-# The command's advice on unknown columns (engine/batch/columns.py ``_unknown``): the upload form
-# has no --carry or --ignore, so the desk says what its user can do instead.
-_CLI_ADVICE = {
-    "zh": (
-        re.compile(r"。要原样带入结果.*?。(?=可用的列名有：)", re.S),
-        "。请在 Excel 或 WPS 中删除这些列，或把列名改为可用的列名，再上传。",
-    ),
-    "en": (
-        re.compile(r"\. To carry them .*\Z", re.S),
-        ". Delete these columns in Excel or WPS, or rename them to the columns of the templates above, "
-        "then upload again",
-    ),
-}
+# What the desk's user can do about unknown columns: the upload form has no --carry or --ignore.
+UNKNOWN_COLUMNS_ADVICE = (
+    "请在 Excel 或 WPS 中删除这些列，或把列名改为可用的列名，再上传",
+    "Delete these columns in Excel or WPS, or rename them to the columns of the templates above, "
+    "then upload again",
+)
 
 
 @dataclass
@@ -124,9 +117,10 @@ def refusal(path: Path, kind: str) -> str | None:
         return err.text(lang())
     try:
         book_columns(reader.headers, kind, default_engine().book)
+    except UnknownColumns as err:
+        return err.advised(*UNKNOWN_COLUMNS_ADVICE).text(lang())
     except FileError as err:
-        advice, instead = _CLI_ADVICE.get(lang(), _CLI_ADVICE["zh"])
-        return advice.sub(instead, err.text(lang()), count=1)
+        return err.text(lang())
     finally:
         reader.close()
     return None
