@@ -25,6 +25,8 @@ from pydantic import (
     model_validator,
 )
 
+from engine.creditcode import SHAPE as CREDIT_CODE_SHAPE
+from engine.creditcode import CreditCodeError, check_credit_code
 from engine.districts import shipped_names
 from engine.idcard import IdNumberError, parse_id_number
 from engine.values import MIN_DATE, Worded, a_number, no_control, parse_date, parse_yes_no
@@ -437,7 +439,7 @@ class Enterprise(Strict):
     credit_code: str | None = fact(
         "统一社会信用代码",
         "Unified social credit code",
-        pattern=r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$",
+        pattern=CREDIT_CODE_SHAPE,
         ask_en="What is the enterprise's unified social credit code?",
     )
     org_type: OrgType | None = fact(
@@ -582,6 +584,17 @@ class Enterprise(Strict):
             " coordination or similar services?"
         ),
     )
+
+    @field_validator("credit_code")
+    @classmethod
+    def _credit_code_valid(cls, value: str | None) -> str | None:
+        """The check character of the credit code (GB 32100-2015), its shape being the pattern's."""
+        if value is None:
+            return None
+        try:
+            return check_credit_code(value)
+        except CreditCodeError as err:
+            raise Worded(str(err), err.args[0].en) from None
 
 
 DistrictName = StrEnum("DistrictName", {name: name for name in shipped_names()})  # type: ignore[misc]

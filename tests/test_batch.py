@@ -415,3 +415,28 @@ def test_output_rows_are_encoded_exactly_as_the_csv_module_writes_them(row):
     csv.writer(expected, lineterminator="\r\n").writerow(row)
     assert csv_text([row]) == expected.getvalue()
     assert next(csv.reader(io.StringIO(csv_text([row]), newline=""))) == row
+
+
+def test_a_credit_code_s_check_character_is_checked_in_a_registry(tmp_path):
+    """GB 32100-2015, as on a case (tests/test_models.py, where these sums are worked by hand): the
+    rows of a wrong check character or of an ID number in the code's place are reported, in the
+    words of the case models, in both languages; the others are decided."""
+    head = ["案件编号", "类型", "单位名称", "统一社会信用代码", "招用日期"]
+    rows = [
+        ["E1", "单位", "甲公司", "91350100M000100Y43", "2020-03-16"],
+        ["E2", "单位", "乙公司", "91500000MA5U000000", "2020-03-16"],  # check W
+        ["E3", "单位", "丙公司", "500101196103100038", "2020-03-16"],  # check L
+        ["E4", "单位", "丁公司", "91500000MA5U00000W", "2020-03-16"],
+    ]
+    source = registry(tmp_path / "codes.csv", rows, head=head)
+    for lang, words in [
+        ("zh", "统一社会信用代码校验位错误（应为 {}）"),
+        ("en", "the unified social credit code's check character is wrong (should be {})"),
+    ]:
+        code, out, errors = run(tmp_path, source, "--lang", lang, name=f"out-{lang}.csv")
+        assert code == 0
+        assert sorted({row[0] for row in read(out)[1:]}) == ["E1", "E4"]
+        assert errors_by_line(errors) == {
+            3: [("统一社会信用代码", words.format("W"))],
+            4: [("统一社会信用代码", words.format("L"))],
+        }

@@ -262,8 +262,10 @@ def _cell(r: random.Random, header: str, row: dict[str, str], spoil: str) -> str
         if bad:
             number = number[:-1] + ("0" if number[-1] != "0" else "1")
         return number.lower() if r.random() < 0.1 else number
-    if spec.name.endswith("credit_code"):
-        return "bad-code" if bad else "91500000MA5U000000"
+    if spec.name.endswith("credit_code"):  # GB 32100-2015: sums worked in tests/test_creditcode.py
+        if bad:  # a wrong check character (W, 3 and 0 are right), an ID number, no code at all
+            return r.choice(["91500000MA5U000000", "91350100M000100Y44", "500101196103100038", "bad-code"])
+        return r.choice(["91500000MA5U00000W", "91350100M000100Y43", "91500000MA5U000010"])
     return r.choice(["张三", "李四", "王　五", "x" * 101] if bad else ["张三", "李四", "某公司"])
 
 

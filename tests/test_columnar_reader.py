@@ -226,3 +226,40 @@ def test_typed_and_dictionary_columns_are_worded_once_per_distinct_value_as_row_
         assert set(distinct) == {0, 1, 2, 3, 4, 5, 6, 8}
         for k, d in distinct.items():
             assert d.texts.gather(pl.Series(d.places)).to_list() == cells[k].to_list()
+
+
+# 统一社会信用代码 (GB 32100-2015): valid ones worked by hand in tests/test_creditcode.py; then each
+# with a wrong check character, an ID number in the code's place (its check would be L), a lower-case
+# code and other shapes the pattern refuses.
+CREDIT_CODES = ["91350100M000100Y43", "91500000MA5U00000W", "91500000MA5U000010", " 91500000MA5U00000W "]
+CREDIT_CODES += ["91350100M000100Y44", "91500000MA5U000000", "91500000MA5U00001W", "500101196103100038"]
+CREDIT_CODES += [
+    "91500000ma5u00000w",
+    "91500000MA5U00000",
+    "9150000\u0660MA5U00000W",
+    "91500000MA5U00000W\u3000",
+]
+
+
+def test_credit_codes_are_vouched_for_exactly_where_the_per_row_reader_accepts_them():
+    engine = default_engine()
+    cols = map_columns(["类型", "统一社会信用代码"], "person", engine.book.confirmation_keys())
+    cells = [
+        pl.Series(["单位"] * len(CREDIT_CODES), dtype=pl.String),
+        pl.Series(CREDIT_CODES, dtype=pl.String),
+    ]
+    suspect, reads, _ = read_block(cols, cells, AS_OF)
+    accepted = []
+    for k, code in enumerate(CREDIT_CODES):
+        case, _ = row_case(cols, ["单位", code], AS_OF)
+        if case is not None:
+            accepted.append(k)
+        if not suspect[k]:  # read as columns: the per-row reader accepts it, as the same code
+            assert case is not None, code
+            row = list(reads["enterprise"].rows).index(k)
+            assert (
+                reads["enterprise"].inputs["enterprise.credit_code"].values[row]
+                == case.enterprise.credit_code
+            )
+    assert accepted == [0, 1, 2, 3, 11]  # the models strip the ideographic space
+    assert list(np.flatnonzero(~suspect)) == [0, 1, 2, 3]  # an odd space is read one by one

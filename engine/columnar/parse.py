@@ -28,6 +28,8 @@ from engine.batch.columns import KINDS, Column, Columns
 from engine.columnar import cal
 from engine.columnar.arrowtext import text_buffer
 from engine.columnar.table import Col, empty
+from engine.creditcode import CHARS as CREDIT_CHARS
+from engine.creditcode import WEIGHTS as CREDIT_WEIGHTS
 from engine.idcard import CHECK, WEIGHTS
 from engine.labels import FALSE, TRUE
 from engine.models import District, Enterprise, Hire, Person
@@ -50,10 +52,14 @@ MODELS: dict[str, type[BaseModel]] = {
 KNOWN_VALIDATORS = {
     Person: ({"_id_number_valid", "_birth_date_agrees", "_sex_agrees"}, {"_fill_from_id_number"}),
     Hire: ({"_no_end_date"}, {"_contract_in_order"}),  # 9999-… lies beyond MAX_DATE: suspect
+    Enterprise: ({"_credit_code_valid"}, set()),
 }
 # The shared readers of engine/values.py a field may name: their common spellings are read here
 # (``a_number`` refuses only JSON's true/false, which no cell holds: a cell is text).
 KNOWN_READERS = {parse_date, parse_yes_no, a_number}
+# A credit code's characters (ASCII bytes) as the values GB 32100-2015 gives them; -1: none.
+CREDIT_VALUE = np.full(256, -1, dtype=np.int64)
+CREDIT_VALUE[np.frombuffer(CREDIT_CHARS.encode("ascii"), dtype=np.uint8)] = np.arange(len(CREDIT_CHARS))
 FIRST_DAY, LAST_DAY = MIN_DATE.toordinal(), MAX_DATE.toordinal()
 
 
@@ -385,7 +391,8 @@ def _read(column: Column, text: pl.Series, found: pl.DataFrame, name: str) -> tu
 def _agree(inputs: dict[str, Col], texts: dict[str, pl.Series], as_of: int, n: int) -> np.ndarray:
     """The models' validators for ``n`` rows: an ID number's checksum, birth date and sex, which
     also fill the birth date and sex when they are not written; a birth after the evaluation date;
-    a contract that ends before it starts. ``texts``: each text input's cells as read (stripped)."""
+    a contract that ends before it starts; a credit code's check character. ``texts``: each text
+    input's cells as read (stripped)."""
     bad = np.zeros(n, dtype=bool)
     for name, col in inputs.items():
         if name.endswith(".birth_date"):
@@ -420,6 +427,11 @@ def _agree(inputs: dict[str, Col], texts: dict[str, pl.Series], as_of: int, n: i
         bad |= use & sex.valid & (sex.values != sexes)
         sex.values = np.where(use & ~sex.valid, sexes, sex.values).astype(object)
         sex.valid = sex.valid | use
+    for name, codes in inputs.items():
+        if name.endswith(".credit_code"):  # the pattern held already (``_read``): 18 ASCII characters
+            values = CREDIT_VALUE[_id_chars(texts[name], codes.valid)]
+            expected = -(values[:, :17] @ np.array(CREDIT_WEIGHTS)) % len(CREDIT_CHARS)
+            bad |= codes.valid & (values[:, 17] != expected)
     start, end = inputs.get("hire.contract_start_date"), inputs.get("hire.contract_end_date")
     if start is not None and end is not None:
         bad |= start.valid & end.valid & (end.values < start.values)
@@ -427,8 +439,8 @@ def _agree(inputs: dict[str, Col], texts: dict[str, pl.Series], as_of: int, n: i
 
 
 def _id_chars(text: pl.Series, ok: np.ndarray) -> np.ndarray:
-    """The 18 characters of each ID number where ``ok`` (18 ASCII characters: as many bytes), read
-    from the Arrow buffer the column's text sits in; a well-shaped stand-in elsewhere."""
+    """The 18 characters of each ID number (or credit code) where ``ok`` (18 ASCII characters: as
+    many bytes), read from the Arrow buffer the column's text sits in; a stand-in of 0s elsewhere."""
     out = np.full((len(ok), 18), ord("0"), dtype=np.uint8)
     rows = np.flatnonzero(ok)
     if not len(rows):

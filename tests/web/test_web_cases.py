@@ -396,3 +396,25 @@ def test_a_caseworker_confirmation_is_answered_in_place(alice: tuple[FlaskClient
     with db.database(client.application).sessions() as session:
         latest = session.scalars(select(DecisionRecord).order_by(DecisionRecord.id.desc())).first()
     assert latest.inputs["confirmations"] == {confirms[0].removeprefix("confirm."): True}
+
+
+def test_a_wrong_credit_code_check_character_is_shown_beside_the_field(
+    alice: tuple[FlaskClient, str],
+) -> None:
+    """GB 32100-2015 (sums worked by hand in tests/test_models.py): 91500000MA5U00000W is taken, the
+    same code ending in 0 is refused beside its field, with the right character named."""
+    client, token = alice
+    data = {"csrf_token": token, "as_of": "2020-09-15", "enterprise.name": "重庆某机械制造有限公司"}
+    bad = client.post("/cases/new/enterprise", data={**data, "enterprise.credit_code": "91500000MA5U000000"})
+    assert bad.status_code == 422
+    page = text(bad)
+    assert re.search(
+        r'<span class="err" id="f-enterprise-credit_code-err">统一社会信用代码校验位错误（应为 W）</span>',
+        page,
+    )
+    assert 'value="91500000MA5U000000"' in page  # nothing typed is lost
+    good = client.post("/cases/new/enterprise", data={**data, "enterprise.credit_code": "91500000MA5U00000W"})
+    assert good.status_code == 302, text(good)
+    with db.database(client.application).sessions() as session:
+        latest = session.scalars(select(DecisionRecord).order_by(DecisionRecord.id.desc())).first()
+    assert latest.inputs["enterprise"]["credit_code"] == "91500000MA5U00000W"
