@@ -335,11 +335,24 @@ def test_another_data_key_cannot_read_them(app: Flask, tmp_path: Path) -> None:
     db.database(other).engine.dispose()
 
 
-def test_decisions_stored_before_sealing_are_encrypted_after_the_migration(tmp_path: Path) -> None:
+OLD_CASES = {
+    "person": {"kind": "person", "case_id": "OLD-1", "person": {"name": "王五", "id_number": VALID_ID}},
+    # stored before the credit code's check character was checked: the rules in force refuse it now
+    "enterprise": {
+        "kind": "enterprise",
+        "case_id": "OLD-1",
+        "enterprise": {"name": "某公司", "credit_code": "91500000MA5U000000"},
+        "hire": {"person": {"name": "王五", "id_number": VALID_ID}},
+    },
+}
+
+
+@pytest.mark.parametrize("kind", OLD_CASES)
+def test_decisions_stored_before_sealing_are_encrypted_after_the_migration(tmp_path: Path, kind: str) -> None:
     url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
     upgrade(url, "0004_desk")
     engine = create_engine(url)
-    inputs = {"kind": "person", "case_id": "OLD-1", "person": {"name": "王五", "id_number": VALID_ID}}
+    inputs = OLD_CASES[kind]
     with engine.begin() as conn:
         conn.execute(
             text(
@@ -352,10 +365,10 @@ def test_decisions_stored_before_sealing_are_encrypted_after_the_migration(tmp_p
         conn.execute(
             text(
                 "INSERT INTO cases (id, ref, kind, case_id, name, owner_id, district, created_at, updated_at,"
-                " id_masked, id_last4, id_hash) VALUES (1, 'abc', 'person', 'OLD-1', '王五', 1, '渝中区',"
+                " id_masked, id_last4, id_hash) VALUES (1, 'abc', :k, 'OLD-1', '王五', 1, '渝中区',"
                 " '2020-01-01', '2020-01-01', '500101********0037', '0037', :h)"
             ),
-            {"h": hashlib.sha256(VALID_ID.encode()).hexdigest()},
+            {"h": hashlib.sha256(VALID_ID.encode()).hexdigest(), "k": kind},
         )
         conn.execute(
             text(
@@ -381,5 +394,5 @@ def test_decisions_stored_before_sealing_are_encrypted_after_the_migration(tmp_p
     assert "OLD-1" in client.post("/cases", data={"csrf_token": token, "q": VALID_ID}).get_data(as_text=True)
     with db.database(app).sessions() as session:
         assert session.scalar(select(CaseRecord.id_hash)) == id_hash
-        assert session.scalar(select(DecisionRecord)).inputs["person"]["id_number"] == VALID_ID
+        assert session.scalar(select(DecisionRecord)).inputs == inputs
     db.database(app).engine.dispose()

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from engine.decision import Evaluation
 from engine.idcard import IdNumberError, parse_id_number
-from engine.models import EnterpriseCase, PersonCase, parse_case
+from engine.models import EnterpriseCase, PersonCase
 from web import phase
 from web.paging import one_page
 from web.records import CaseNumberCounter, CaseRecord, DecisionRecord, User, utcnow
@@ -83,6 +83,10 @@ def _apply_identity(record: CaseRecord, case: PersonCase | EnterpriseCase) -> No
     record.name = name
     hired = case.hire.person if isinstance(case, EnterpriseCase) and case.hire else None
     record.person_name = hired.name if hired else None
+    _apply_id_number(record, number)
+
+
+def _apply_id_number(record: CaseRecord, number: str | None) -> None:
     try:
         number = parse_id_number(number).number if number else None
     except IdNumberError:
@@ -93,10 +97,17 @@ def _apply_identity(record: CaseRecord, case: PersonCase | EnterpriseCase) -> No
 
 
 def apply_identity_hash(record: CaseRecord) -> None:
-    """Key the search hash of a case stored before sealing, from its latest inputs."""
+    """Key the search hash of a case stored before sealing, from its latest inputs' ID number
+    alone: a case that a check added since would refuse (a credit code's check character) is keyed
+    too, instead of stopping the migration that keys them all."""
     last = latest(record)
-    if last is not None:
-        _apply_identity(record, parse_case(last.inputs))
+    if last is None:
+        return
+    path = ("person", "id_number") if record.kind == "person" else ("hire", "person", "id_number")
+    number: Any = last.inputs
+    for key in path:
+        number = number.get(key) if isinstance(number, dict) else None
+    _apply_id_number(record, number if isinstance(number, str) else None)
 
 
 def summary(evaluation: Evaluation) -> dict[str, int]:
