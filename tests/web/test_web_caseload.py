@@ -177,3 +177,27 @@ def test_a_case_applying_for_a_withdrawn_program_does_not_take_the_lists_down(ap
         assert response.status_code == 302 and response.location.endswith(path + "/edit")
     said = page(alice.get(path + "/edit"))
     assert "按现行规则不能再评估" in said and "task99_withdrawn" in said
+
+
+def test_a_case_kept_before_a_check_was_added_says_what_to_correct_in_the_pages_words(app: Flask) -> None:
+    """A case whose kept facts the models refuse now (here its ID number's checksum; a credit code's
+    check character was added so): re-evaluating it sends the caseworker to the form with the
+    field's own words, not pydantic's English report."""
+    from sqlalchemy import select
+
+    from web import db
+    from web.records import DecisionRecord
+
+    alice = app.test_client()
+    token = login(alice, "alice")
+    path = new_person_case(alice, token, case_id="K-1", **{"person.name": "旧案人"})
+    with db.database(app).sessions() as session:
+        stored = session.scalars(select(DecisionRecord).order_by(DecisionRecord.id.desc())).first()
+        person = {**stored.inputs.get("person", {}), "id_number": "500101196103100038"}
+        stored.inputs = {**stored.inputs, "person": person}
+        session.commit()
+    response = alice.post(path + "/reevaluate", data={"csrf_token": token, "as_of": "same"})
+    assert response.status_code == 302 and response.location.endswith(path + "/edit")
+    said = page(alice.get(path + "/edit"))
+    assert "按现行规则不能再评估" in said and "身份证号码校验位错误" in said
+    assert "validation error" not in said and "Value error" not in said

@@ -158,7 +158,7 @@ class Refused:
     why: Words
 
 
-def _why(err: ValueError) -> Words:
+def why_refused(err: ValueError) -> Words:
     """What the case models refuse, in the form's words (Chinese, with the English beside it)."""
     if isinstance(err, ValidationError):
         found = describe(err)
@@ -177,7 +177,7 @@ def recheck(
         try:
             case = parse_case(last.inputs, last.as_of)
         except ValueError as err:
-            refused.append(Refused(record, _why(err)))
+            refused.append(Refused(record, why_refused(err)))
             continue
         by_day.setdefault(last.as_of, []).append((record, last, case))
     found: list[tuple[int, list[Change]]] = []
@@ -185,7 +185,7 @@ def recheck(
         evaluations = evaluate_each(engine, [case for _, _, case in group], day)
         for (record, last, _), after in zip(group, evaluations, strict=True):
             if isinstance(after, ValueError):
-                refused.append(Refused(record, _why(after)))
+                refused.append(Refused(record, why_refused(after)))
                 continue
             before = Evaluation.model_validate(last.evaluation)
             old = {d.program: d for d in before.decisions}

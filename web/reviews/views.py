@@ -10,7 +10,9 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from engine.models import parse_case
+from engine.values import in_lang
 from web import db
+from web.caseload.work import why_refused
 from web.cases import store
 from web.cases.fields import FormField, form_for
 from web.cases.forms import read, values_from_case
@@ -91,8 +93,10 @@ def reevaluate(ref: str) -> ResponseReturnValue:
 
 def _to_correct(ref: str, err: ValueError) -> ResponseReturnValue:
     """The case's latest facts are refused by the rules in force (a program it applies for was
-    withdrawn): say what, on the form where it is corrected, rather than fail."""
-    flash(_("这个案件的信息按现行规则不能再评估：%(why)s。请更正后保存。", why=str(err)), "error")
+    withdrawn, a check added since it was kept): say what, in the page's language, on the form where
+    it is corrected, rather than fail."""
+    why = in_lang(why_refused(err), lang())
+    flash(_("这个案件的信息按现行规则不能再评估：%(why)s。请更正后保存。", why=why), "error")
     return redirect(url_for("cases.edit_case", ref=ref))
 
 
