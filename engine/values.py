@@ -68,9 +68,11 @@ DATE_FORMS_EN = "YYYY-MM-DD (also 2019/9/1, 2019.9.1, 2019年9月1日 or 2019090
 TRUE = frozenset({"是", "有", "true", "yes", "y", "1", "√"})
 FALSE = frozenset({"否", "无", "false", "no", "n", "0", "×"})
 
-# Control characters (C0, DEL, C1) and the bidirectional overrides: in a case number or a name
-# they can rewrite a terminal line (ESC, CR) or be copied into output files (NUL).
-CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Control characters (C0, DEL, C1), the bidirectional overrides and the characters that do not
+# show (soft hyphen, zero-width space and joiners, word joiner, BOM): in a case number or a name
+# they can rewrite a terminal line (ESC, CR), be copied into output files (NUL), or make two
+# numbers that look the same (H-1, and H-1 with a zero-width space in it).
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\xad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 
 
 def parse_date(value: Any) -> date:
@@ -169,7 +171,8 @@ def no_control(text: Any) -> Any:
     """Refuse text holding control characters (a case number that could forge a terminal line)."""
     if isinstance(text, str) and CONTROL.search(text):
         raise Worded(
-            "含有控制字符（如换行、制表符或不可见的方向控制符），请删去",
-            "holds control characters (a line break, a tab or an invisible direction mark): remove them",
+            "含有控制字符或不可见的字符（如换行、制表符、零宽空格或方向控制符），请删去",
+            "holds control or invisible characters (a line break, a tab, a zero-width space or a direction "
+            "mark): remove them",
         )
     return text

@@ -142,7 +142,11 @@ def test_anything_else_is_not_yes_or_no(word: object) -> None:
     assert refusals({"person": {"employed": word}}) == [("person.employed", "应为“是”或“否”")]
 
 
-@pytest.mark.parametrize("case_id", ["A\x1b[2K\r符合", "B\x00", "C\u202e1"])
+# ... and the characters that do not show, which make two numbers look the same (H-1)
+HIDDEN_IN_CASE_NUMBERS = ["A\x1b[2K\r符合", "B\x00", "C\u202e1", "H-\u200b1", "\ufeffH-1", "H\xad-1"]
+
+
+@pytest.mark.parametrize("case_id", HIDDEN_IN_CASE_NUMBERS)
 def test_control_characters_in_a_case_number_are_refused(case_id: str) -> None:
     [(field, message)] = refusals({"case_id": case_id})
     assert field == "case_id" and "控制字符" in message
@@ -285,6 +289,17 @@ def test_a_long_unquoted_line_is_long_not_a_quote_problem(tmp_path: Path) -> Non
     assert code == 0 and len(rows(out)) == 2
     [[line, _, _, reason]] = rows(errors)[1:]
     assert line == "2" and "字段过长" in reason and "引号" not in reason
+
+
+def test_a_case_number_with_a_character_that_does_not_show_is_refused_in_a_registry(tmp_path: Path) -> None:
+    """The registry's rows are read as the models read a case: H-1 with a zero-width space in it is
+    not taken as a second H-1 (the desk refuses it too)."""
+    source = tmp_path / "in.csv"
+    source.write_text("案件编号,出生日期\nH-1,1960-01-01\nH-\u200b1,1960-01-01\n", "utf-8")
+    code, out, errors = batch(tmp_path, source)
+    assert code == 0 and [r[0] for r in rows(out)[1:]] == ["H-1"]
+    [[line, _, _, reason]] = rows(errors)[1:]
+    assert line == "3" and "零宽空格" in reason
 
 
 def test_control_characters_never_reach_the_output(tmp_path: Path) -> None:

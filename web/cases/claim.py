@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from engine.districts import shipped_names
 from engine.models import District
-from web.accounts import HIDDEN
 from web.cases import store
 from web.cases.fields import CaseForm, Choice, FormGroup, form_for
 from web.cases.forms import Submission
@@ -67,12 +66,7 @@ def claim(db: Session, user: User, sub: Submission, record: CaseRecord | None) -
         district = user.district
     else:
         district = named or (record.district if record else user.district)
-    number = _typed_number(case.case_id or "")
-    hidden = next((c for c in number if unicodedata.category(c) in HIDDEN), None)
-    if hidden is not None:
-        sub.add("case_id", "案件编号", f"案件编号不能含不可见的格式字符（U+{ord(hidden):04X}），请删去")
-        sub.case = None
-        return
+    number = _typed_number(case.case_id or "")  # a hidden character was refused by the model
     if not number and record is not None and record.case_id and record.district == district:
         number = record.case_id  # an edited case keeps its number
     if not number:
