@@ -138,7 +138,8 @@ def parse_yes_no(value: Any) -> bool:
 
 
 def visible(text: str) -> str:
-    """Text safe to show on a terminal or write to a file: control characters shown as �."""
+    """Text safe to show on a terminal or write to a file: control and invisible characters
+    (``CONTROL``) shown as �."""
     return CONTROL.sub("\ufffd", text)
 
 
@@ -168,7 +169,8 @@ def _reads_as_number(text: str) -> bool:
 
 
 def no_control(text: Any) -> Any:
-    """Refuse text holding control characters (a case number that could forge a terminal line)."""
+    """Refuse text holding control or invisible characters (``CONTROL``: a case number that could
+    forge a terminal line, or look like another)."""
     if isinstance(text, str) and CONTROL.search(text):
         raise Worded(
             "含有控制字符或不可见的字符（如换行、制表符、零宽空格或方向控制符），请删去",
