@@ -43,6 +43,12 @@ def check_char(first17: str) -> str:
     return CHECK[(sum(map(mul, first17.encode("ascii"), WEIGHTS)) - _ZERO_WEIGHT) % 11]
 
 
+def folded(text: str) -> str:
+    """A number as typed, folded as ``parse_id_number`` reads it: full-width digits and ``Ｘ`` to
+    ASCII, whitespace dropped, ``x`` upper-case (also for finding a kept case by its number)."""
+    return "".join(unicodedata.normalize("NFKC", text).split()).upper()
+
+
 @lru_cache(maxsize=256)  # validating a case reads its number up to four times (models.Person)
 def parse_id_number(text: str) -> IdNumber:
     """Validate and read a number; raises IdNumberError with a message a caseworker can act on.
@@ -50,7 +56,7 @@ def parse_id_number(text: str) -> IdNumber:
     Full-width digits and ``Ｘ`` (typed with a Chinese input method) are folded to ASCII, and
     whitespace anywhere is dropped, so ``110105 19491231 002x`` is accepted.
     """
-    number = "".join(unicodedata.normalize("NFKC", text).split()).upper()
+    number = folded(text)
     if len(number) != 18:
         raise IdNumberError("身份证号码应为18位", "an ID number has 18 characters")
     if not _SHAPE.fullmatch(number):

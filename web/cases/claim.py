@@ -9,7 +9,6 @@ takes the district's next number (``渝中区-2026-00001``), and an edited case 
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import replace
 from datetime import date
 
@@ -66,7 +65,7 @@ def claim(db: Session, user: User, sub: Submission, record: CaseRecord | None) -
         district = user.district
     else:
         district = named or (record.district if record else user.district)
-    number = _typed_number(case.case_id or "")  # a hidden character was refused by the model
+    number = store.typed_case_number(case.case_id or "")  # a hidden character was refused by the model
     if not number and record is not None and record.case_id and record.district == district:
         number = record.case_id  # an edited case keeps its number
     if not number:
@@ -81,12 +80,6 @@ def claim(db: Session, user: User, sub: Submission, record: CaseRecord | None) -
     if district:
         update["district"] = District(name=district)
     sub.case = case.model_copy(update=update)
-
-
-def _typed_number(text: str) -> str:
-    """A case number as one number, however typed: full-width Ｈ－１ (a Chinese input method) is H-1,
-    so the district cannot hold two cases that show the same number."""
-    return unicodedata.normalize("NFKC", text).strip()
 
 
 def _not_yours(user: User, asked: str) -> str:

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.decision import Evaluation
-from engine.idcard import IdNumberError, parse_id_number
+from engine.idcard import IdNumberError, folded, parse_id_number
 from engine.models import EnterpriseCase, PersonCase
 from web import phase
 from web.paging import one_page
@@ -46,10 +46,10 @@ def search(db: Session, user: User, q: str, page: int, size: int) -> tuple[list[
         terms = [
             CaseRecord.name.ilike(_like(q), escape="\\"),
             CaseRecord.person_name.ilike(_like(q), escape="\\"),
-            # folded as a case number is kept (claim.py): Ｈ－１ finds H-1; names are kept as typed
-            CaseRecord.case_id.ilike(_like(unicodedata.normalize("NFKC", q)), escape="\\"),
+            # folded as a case number is kept (typed_case_number): Ｈ－１ finds H-1; names as typed
+            CaseRecord.case_id.ilike(_like(typed_case_number(q)), escape="\\"),
         ]
-        number = _as_id_number(q)
+        number = folded(q)  # as the form reads an ID number: found typed as it was entered
         if len(number) == 4:
             terms.append(CaseRecord.id_last4 == number)
         if len(number) == 18:
@@ -58,10 +58,10 @@ def search(db: Session, user: User, q: str, page: int, size: int) -> tuple[list[
     return one_page(db, query.order_by(CaseRecord.updated_at.desc(), CaseRecord.id.desc()), page, size)
 
 
-def _as_id_number(q: str) -> str:
-    """A query folded as the form folds an ID number (engine.idcard): full-width digits and Ｘ to
-    ASCII, spaces dropped, x upper-case; so a number is found typed as it was entered."""
-    return "".join(unicodedata.normalize("NFKC", q).split()).upper()
+def typed_case_number(text: str) -> str:
+    """A case number as one number, however typed: full-width Ｈ－１ (a Chinese input method) is H-1,
+    so the district cannot hold two cases that show the same number, and a search finds it."""
+    return unicodedata.normalize("NFKC", text).strip()
 
 
 def mask_id(number: str) -> str:
